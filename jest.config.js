@@ -1,0 +1,8 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/integration/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+  moduleFileExtensions: ['ts', 'js', 'json'],
+  testTimeout: 30000,
+};
