@@ -1,6 +1,12 @@
 /**
  * Kafka error codes, as numbered in Apache Kafka's `Errors` enum (3.9/4.0).
  * These are the only errors that cross the wire.
+ *
+ * Checked code by code and name by name against `Errors.java` at the 3.9.0
+ * tag and on trunk after it (the 4.0 line). Codes never change meaning in
+ * Kafka, so codes newer than 3.9 are listed too: a 4.0 client may be told
+ * them (INVALID_REGULAR_EXPRESSION answers a ConsumerGroupHeartbeat v1
+ * regex subscription).
  */
 export const ErrorCode = {
   UNKNOWN_SERVER_ERROR: -1,
@@ -132,6 +138,8 @@ export const ErrorCode = {
   INVALID_VOTER_KEY: 125,
   DUPLICATE_VOTER: 126,
   VOTER_NOT_FOUND: 127,
+  INVALID_REGULAR_EXPRESSION: 128,
+  REBOOTSTRAP_REQUIRED: 129,
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
