@@ -96,7 +96,11 @@ export class Reader {
       this.need(1);
       const b = this.buf[this.offset++]!;
       result += (b & 0x7f) * 2 ** shift;
-      if ((b & 0x80) === 0) return result;
+      if ((b & 0x80) === 0) {
+        // A fifth byte carries 7 bits, 3 more than a uint32 has room for.
+        if (result > 0xffffffff) throw new ProtocolError('invalid-varint', `varint exceeds 32 bits at offset ${this.offset - i - 1}`);
+        return result;
+      }
       shift += 7;
     }
     throw new ProtocolError('invalid-varint', `varint longer than 5 bytes at offset ${this.offset - 5}`);
@@ -105,7 +109,6 @@ export class Reader {
   /** Zig-zag signed varint (int32), as record fields use. */
   varint(): number {
     const u = this.uvarint();
-    if (u > 0xffffffff) throw new ProtocolError('invalid-varint', 'varint exceeds 32 bits');
     return (u >>> 1) ^ -(u & 1);
   }
 
@@ -117,7 +120,12 @@ export class Reader {
       this.need(1);
       const b = this.buf[this.offset++]!;
       result |= BigInt(b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return (result >> 1n) ^ -(result & 1n);
+      if ((b & 0x80) === 0) {
+        // A tenth byte carries 7 bits, 6 more than an int64 has room for; an
+        // out-of-range bigint would only fail later, as a RangeError.
+        if (result > 0xffffffffffffffffn) throw new ProtocolError('invalid-varint', `varlong exceeds 64 bits at offset ${this.offset - i - 1}`);
+        return (result >> 1n) ^ -(result & 1n);
+      }
       shift += 7n;
     }
     throw new ProtocolError('invalid-varint', `varlong longer than 10 bytes at offset ${this.offset - 10}`);
