@@ -1,0 +1,90 @@
+import { gunzipSync, gzipSync } from 'zlib';
+import { ProtocolError } from '../primitives/protocol-error';
+import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame';
+import { snappyDecompress, snappyXerialCompress } from './snappy-xerial';
+import { zstdCompress, zstdDecompress } from './zstd';
+
+/**
+ * The record compression codecs, by the id Kafka stores in the low three
+ * bits of batch (and legacy message) attributes.
+ */
+export const Codec = {
+  None: 0,
+  Gzip: 1,
+  Snappy: 2,
+  Lz4: 3,
+  Zstd: 4,
+} as const;
+export type Codec = (typeof Codec)[keyof typeof Codec];
+
+export const CODEC_NAMES: Readonly<Record<Codec, string>> = {
+  0: 'none',
+  1: 'gzip',
+  2: 'snappy',
+  3: 'lz4',
+  4: 'zstd',
+};
+
+export function isCodec(id: number): id is Codec {
+  return Number.isInteger(id) && id >= 0 && id <= 4;
+}
+
+export function toCodec(id: number): Codec {
+  if (!isCodec(id)) throw new ProtocolError('invalid-value', `unknown compression codec id ${id}`);
+  return id;
+}
+
+export interface CompressOptions {
+  /** Write LZ4 frames with the pre-0.10 header checksum, for magic-0 messages. */
+  legacyLz4Checksum?: boolean;
+}
+
+export function compress(codec: number, data: Buffer, options: CompressOptions = {}): Buffer {
+  switch (toCodec(codec)) {
+    case Codec.None:
+      return data;
+    case Codec.Gzip:
+      return gzipSync(data);
+    case Codec.Snappy:
+      return snappyXerialCompress(data);
+    case Codec.Lz4:
+      return lz4FrameCompress(data, options.legacyLz4Checksum === true);
+    case Codec.Zstd:
+      return zstdCompress(data);
+  }
+}
+
+/**
+ * Decompresses `data`, producing at most `maxBytes` bytes. Anything wrong
+ * (unknown codec, corrupt input, output over the limit) is a ProtocolError.
+ */
+export function decompress(codec: number, data: Buffer, maxBytes: number): Buffer {
+  switch (toCodec(codec)) {
+    case Codec.None:
+      if (data.length > maxBytes) throw new ProtocolError('invalid-length', `data exceeds the limit of ${maxBytes} bytes`);
+      return data;
+    case Codec.Gzip:
+      return gunzipBounded(data, maxBytes);
+    case Codec.Snappy:
+      return snappyDecompress(data, maxBytes);
+    case Codec.Lz4:
+      return lz4FrameDecompress(data, maxBytes);
+    case Codec.Zstd:
+      return zstdDecompress(data, maxBytes);
+  }
+}
+
+function gunzipBounded(data: Buffer, maxBytes: number): Buffer {
+  try {
+    const out = gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+    if (out.length > maxBytes) throw new ProtocolError('invalid-length', `decompressed data exceeds the limit of ${maxBytes} bytes`);
+    return out;
+  } catch (e) {
+    if (e instanceof ProtocolError) throw e;
+    const code = (e as { code?: unknown }).code;
+    if (code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new ProtocolError('invalid-length', `decompressed data exceeds the limit of ${maxBytes} bytes`);
+    }
+    throw new ProtocolError('invalid-value', `gzip: ${e instanceof Error ? e.message : 'invalid stream'}`);
+  }
+}
