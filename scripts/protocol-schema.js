@@ -133,7 +133,8 @@ function normalise(json, file) {
         versions: parseVersions(f.versions),
         nullableVersions: parseVersions(f.nullableVersions),
         taggedVersions: f.taggedVersions !== undefined ? parseVersions(f.taggedVersions) : null,
-        tag: f.tag ?? null,
+        // A few schemas spell the tag as a string ("tag": "0"); tags are numbers.
+        tag: f.tag === undefined ? null : Number(f.tag),
         flexibleVersions: f.flexibleVersions !== undefined ? parseVersions(f.flexibleVersions) : null,
         ignorable: f.ignorable === true,
         default: f.default,
