@@ -1,0 +1,190 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { FileRegion } from '../protocol/primitives/records-value';
+import { DeferredCloser } from './deferred-closer';
+import type { SegmentFile, StorageDir } from './storage-dir';
+
+/** Real files under `root`, through synchronous fs calls (fast on the page cache). */
+export class DiskStorageDir implements StorageDir {
+  readonly path: string;
+  private readonly closer: DeferredCloser;
+
+  constructor(root: string, options: { fileDeleteDelayMs?: number; now?: () => number; closer?: DeferredCloser } = {}) {
+    this.path = root;
+    fs.mkdirSync(root, { recursive: true });
+    this.closer = options.closer ?? new DeferredCloser(options.fileDeleteDelayMs ?? 60_000, options.now ?? Date.now);
+  }
+
+  listFiles(): string[] {
+    return fs
+      .readdirSync(this.path, { withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => e.name);
+  }
+
+  listDirs(): string[] {
+    return fs
+      .readdirSync(this.path, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  }
+
+  exists(name: string): boolean {
+    return fs.existsSync(path.join(this.path, name));
+  }
+
+  openFile(name: string): SegmentFile {
+    const full = path.join(this.path, name);
+    const fd = fs.openSync(full, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
+    return new DiskSegmentFile(this, name, fd, fs.fstatSync(fd).size, this.closer);
+  }
+
+  readFile(name: string): Buffer | null {
+    try {
+      return fs.readFileSync(path.join(this.path, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw e;
+    }
+  }
+
+  writeFile(name: string, data: Buffer, options: { sync?: boolean } = {}): void {
+    const full = path.join(this.path, name);
+    const tmp = `${full}.tmp`;
+    const fd = fs.openSync(tmp, 'w', 0o644);
+    try {
+      let off = 0;
+      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
+      if (options.sync) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, full);
+    // The rename itself is durable only once the directory entry is synced.
+    if (options.sync) syncDirectory(this.path);
+  }
+
+  deleteFile(name: string): void {
+    fs.rmSync(path.join(this.path, name), { force: true });
+  }
+
+  renameFile(from: string, to: string): void {
+    fs.renameSync(path.join(this.path, from), path.join(this.path, to));
+  }
+
+  dir(name: string): StorageDir {
+    return new DiskStorageDir(path.join(this.path, name), { closer: this.closer });
+  }
+
+  removeDir(name: string): void {
+    fs.rmSync(path.join(this.path, name), { recursive: true, force: true });
+  }
+
+  reapClosedFiles(now: number): void {
+    this.closer.reap(now);
+  }
+
+  closeAllNow(): void {
+    this.closer.closeAll();
+  }
+
+  /** @internal full path of a file in this directory */
+  fullPath(name: string): string {
+    return path.join(this.path, name);
+  }
+}
+
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(dir, 'r');
+    fs.fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the rename is still atomic.
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+}
+
+class DiskSegmentFile implements SegmentFile {
+  private closed = false;
+  private dirty = false;
+
+  constructor(
+    private readonly dir: DiskStorageDir,
+    private currentName: string,
+    private readonly fd: number,
+    private currentSize: number,
+    private readonly closer: DeferredCloser,
+  ) {}
+
+  get name(): string {
+    return this.currentName;
+  }
+
+  get size(): number {
+    return this.currentSize;
+  }
+
+  append(data: Buffer): number {
+    const position = this.currentSize;
+    let off = 0;
+    while (off < data.length) off += fs.writeSync(this.fd, data, off, data.length - off, position + off);
+    this.currentSize += data.length;
+    this.dirty = true;
+    return position;
+  }
+
+  read(position: number, length: number): Buffer {
+    const n = Math.max(0, Math.min(length, this.currentSize - position));
+    const buf = Buffer.allocUnsafe(n);
+    let off = 0;
+    while (off < n) {
+      const got = fs.readSync(this.fd, buf, off, n - off, position + off);
+      if (got === 0) break;
+      off += got;
+    }
+    return off === n ? buf : buf.subarray(0, off);
+  }
+
+  region(position: number, length: number): FileRegion {
+    return { kind: 'file', fd: this.fd, position, length };
+  }
+
+  truncate(size: number): void {
+    if (size >= this.currentSize) return;
+    fs.ftruncateSync(this.fd, size);
+    this.currentSize = size;
+    this.dirty = true;
+  }
+
+  flush(): void {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    fs.fsyncSync(this.fd);
+  }
+
+  flushAsync(): Promise<void> {
+    if (!this.dirty || this.closed) return Promise.resolve();
+    this.dirty = false;
+    return new Promise((resolve, reject) => {
+      fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closer.closeLater(this.fd);
+  }
+
+  delete(): void {
+    fs.rmSync(this.dir.fullPath(this.currentName), { force: true });
+    this.close();
+  }
+
+  rename(newName: string): void {
+    this.dir.renameFile(this.currentName, newName);
+    this.currentName = newName;
+  }
+}

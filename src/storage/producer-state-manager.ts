@@ -1,0 +1,292 @@
+import { crc32c } from '@node-rs/crc32';
+import { ErrorCode } from '../protocol/errors';
+import { type BatchInfo, isControl, isTransactional, lastSequenceOf, readInt64, writeInt64 } from './batch-info';
+
+/** Kafka keeps the last five batches per producer: the client's max.in.flight limit for idempotence. */
+export const BATCHES_RETAINED_PER_PRODUCER = 5;
+
+export interface ProducerBatchMetadata {
+  firstSeq: number;
+  lastSeq: number;
+  firstOffset: number;
+  lastOffset: number;
+  /** The batch's max timestamp. */
+  timestamp: number;
+}
+
+/** What a partition remembers about one producer id. */
+export interface ProducerStateEntry {
+  producerId: number;
+  producerEpoch: number;
+  /** Oldest first, at most BATCHES_RETAINED_PER_PRODUCER. */
+  batches: ProducerBatchMetadata[];
+  /** Epoch of the transaction coordinator that last wrote a marker (-1: none). For transactions. */
+  coordinatorEpoch: number;
+  /** First offset of the producer's open transaction in this partition, null when none. For transactions. */
+  currentTxnFirstOffset: number | null;
+  /** Max timestamp of the producer's last batch, for producer id expiration. */
+  lastTimestamp: number;
+}
+
+export type ProducerCheck =
+  | { kind: 'ok'; commit: () => void }
+  | { kind: 'duplicate'; batch: ProducerBatchMetadata }
+  | { kind: 'error'; errorCode: ErrorCode; message: string };
+
+const NO_EPOCH = -1;
+const INT32_MAX = 0x7fffffff;
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === INT32_MAX);
+}
+
+function lastSeqOf(e: ProducerStateEntry): number {
+  return e.batches[e.batches.length - 1]?.lastSeq ?? -1;
+}
+
+function cloneEntry(e: ProducerStateEntry): ProducerStateEntry {
+  return { ...e, batches: e.batches.slice() };
+}
+
+function emptyEntry(producerId: number): ProducerStateEntry {
+  return { producerId, producerEpoch: NO_EPOCH, batches: [], coordinatorEpoch: -1, currentTxnFirstOffset: null, lastTimestamp: -1 };
+}
+
+/**
+ * Idempotent-producer state of one partition, following Kafka 3.9's
+ * ProducerStateManager / ProducerAppendInfo rules:
+ *
+ * - a batch whose (epoch, firstSeq, lastSeq) equals one of the producer's last
+ *   five is a retry: answered with the original offsets, not stored again;
+ * - an epoch below the known one: INVALID_PRODUCER_EPOCH;
+ * - a new (higher) epoch must start at sequence 0, unless the producer is
+ *   unknown here: OUT_OF_ORDER_SEQUENCE_NUMBER;
+ * - same epoch: the first sequence must follow the last one (wrapping from
+ *   Int32 max to 0), unless the producer is unknown (its state may have been
+ *   removed by retention or DeleteRecords; Kafka 2.5+ accepts any sequence).
+ *
+ * The state is rebuilt on start from a snapshot plus replay of the batch
+ * headers after it (`replay`, which skips validation, like Kafka's loading).
+ */
+export class ProducerStateManager {
+  private readonly producers = new Map<number, ProducerStateEntry>();
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  entry(producerId: number): ProducerStateEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  entries(): IterableIterator<ProducerStateEntry> {
+    return this.producers.values();
+  }
+
+  /**
+   * Validates the idempotent batches of an append whose first batch will get
+   * offset `firstOffset`, with offsets assigned consecutively. Nothing changes
+   * until `commit` of an 'ok' result is called (after the bytes are written).
+   * A duplicate is only recognised for the first idempotent batch of the
+   * append, as Kafka does (clients send one batch per partition).
+   */
+  checkAppend(batches: readonly BatchInfo[], firstOffset: number): ProducerCheck {
+    const updated = new Map<number, ProducerStateEntry>();
+    let offset = firstOffset;
+    for (const b of batches) {
+      const batchFirst = offset;
+      offset += b.lastOffsetDelta + 1;
+      if (b.producerId < 0) continue;
+      const current = this.producers.get(b.producerId);
+      let entry = updated.get(b.producerId);
+      if (!entry) {
+        const dup = current ? findDuplicate(current, b) : undefined;
+        if (dup) return { kind: 'duplicate', batch: dup };
+        entry = current ? cloneEntry(current) : emptyEntry(b.producerId);
+        updated.set(b.producerId, entry);
+      }
+      if (b.producerEpoch < entry.producerEpoch) {
+        return {
+          kind: 'error',
+          errorCode: ErrorCode.INVALID_PRODUCER_EPOCH,
+          message: `producer ${b.producerId} epoch ${b.producerEpoch} is older than the last seen epoch ${entry.producerEpoch}`,
+        };
+      }
+      if (isControl(b)) {
+        applyControl(entry, b);
+        continue;
+      }
+      const seqError = checkSequence(entry, current, b);
+      if (seqError) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: seqError };
+      applyData(entry, b, batchFirst);
+    }
+    return {
+      kind: 'ok',
+      commit: () => {
+        for (const [pid, e] of updated) this.producers.set(pid, e);
+      },
+    };
+  }
+
+  /** Applies a stored batch without validation (recovery replay). */
+  replay(b: BatchInfo): void {
+    if (b.producerId < 0) return;
+    let entry = this.producers.get(b.producerId);
+    if (!entry) {
+      entry = emptyEntry(b.producerId);
+      this.producers.set(b.producerId, entry);
+    }
+    if (isControl(b)) applyControl(entry, b);
+    else applyData(entry, b, b.baseOffset);
+  }
+
+  /**
+   * Forgets producers whose last write is below the new log start offset and
+   * that have no open transaction: their batches are gone, so a later write
+   * from them is treated as from an unknown producer (any sequence accepted).
+   */
+  onLogStartOffsetIncremented(logStartOffset: number): void {
+    for (const [pid, e] of this.producers) {
+      const last = e.batches[e.batches.length - 1];
+      if (e.currentTxnFirstOffset === null && (!last || last.lastOffset < logStartOffset)) this.producers.delete(pid);
+    }
+  }
+
+  /** Kafka's producer.id.expiration.ms: drops idle producers without an open transaction. */
+  removeExpiredProducers(now: number, expirationMs: number): void {
+    for (const [pid, e] of this.producers) {
+      if (e.currentTxnFirstOffset === null && now - e.lastTimestamp >= expirationMs) this.producers.delete(pid);
+    }
+  }
+
+  /** Drops everything (a truncation to before the snapshot, or a fresh start). */
+  clear(): void {
+    this.producers.clear();
+  }
+
+  /**
+   * Snapshot file content (Weir's own format, big-endian):
+   *
+   *   int16 version (1) | uint32 crc32c of everything after it | int32 count
+   *   count × { int64 producerId | int16 epoch | int32 coordinatorEpoch
+   *             | int64 currentTxnFirstOffset (-1 none) | int64 lastTimestamp
+   *             | int8 batchCount | batchCount × { int32 firstSeq | int32 lastSeq
+   *               | int64 firstOffset | int64 lastOffset | int64 timestamp } }
+   *
+   * Unlike Kafka's snapshot, which keeps only each producer's last batch, all
+   * retained batches are kept, so retries of older in-flight batches are still
+   * recognised as duplicates after a restart.
+   */
+  toSnapshot(): Buffer {
+    let size = 10;
+    for (const e of this.producers.values()) size += 31 + e.batches.length * 32;
+    const buf = Buffer.alloc(size);
+    buf.writeInt16BE(1, 0);
+    buf.writeInt32BE(this.producers.size, 6);
+    let p = 10;
+    for (const e of this.producers.values()) {
+      writeInt64(buf, e.producerId, p);
+      buf.writeInt16BE(e.producerEpoch, p + 8);
+      buf.writeInt32BE(e.coordinatorEpoch, p + 10);
+      writeInt64(buf, e.currentTxnFirstOffset ?? -1, p + 14);
+      writeInt64(buf, e.lastTimestamp, p + 22);
+      buf.writeInt8(e.batches.length, p + 30);
+      p += 31;
+      for (const b of e.batches) {
+        buf.writeInt32BE(b.firstSeq, p);
+        buf.writeInt32BE(b.lastSeq, p + 4);
+        writeInt64(buf, b.firstOffset, p + 8);
+        writeInt64(buf, b.lastOffset, p + 16);
+        writeInt64(buf, b.timestamp, p + 24);
+        p += 32;
+      }
+    }
+    buf.writeUInt32BE(crc32c(buf.subarray(6)), 2);
+    return buf;
+  }
+
+  /** Replaces the state with a snapshot's; false (state cleared) if it is damaged. */
+  loadSnapshot(buf: Buffer): boolean {
+    this.producers.clear();
+    try {
+      if (buf.length < 10 || buf.readInt16BE(0) !== 1) return false;
+      if (crc32c(buf.subarray(6)) !== buf.readUInt32BE(2)) return false;
+      const count = buf.readInt32BE(6);
+      let p = 10;
+      for (let i = 0; i < count; i++) {
+        const txn = readInt64(buf, p + 14);
+        const e: ProducerStateEntry = {
+          producerId: readInt64(buf, p),
+          producerEpoch: buf.readInt16BE(p + 8),
+          coordinatorEpoch: buf.readInt32BE(p + 10),
+          currentTxnFirstOffset: txn < 0 ? null : txn,
+          lastTimestamp: readInt64(buf, p + 22),
+          batches: [],
+        };
+        const n = buf.readInt8(p + 30);
+        p += 31;
+        for (let j = 0; j < n; j++) {
+          e.batches.push({
+            firstSeq: buf.readInt32BE(p),
+            lastSeq: buf.readInt32BE(p + 4),
+            firstOffset: readInt64(buf, p + 8),
+            lastOffset: readInt64(buf, p + 16),
+            timestamp: readInt64(buf, p + 24),
+          });
+          p += 32;
+        }
+        this.producers.set(e.producerId, e);
+      }
+      return true;
+    } catch {
+      this.producers.clear();
+      return false;
+    }
+  }
+}
+
+function findDuplicate(e: ProducerStateEntry, b: BatchInfo): ProducerBatchMetadata | undefined {
+  if (e.producerEpoch !== b.producerEpoch || isControl(b)) return undefined;
+  const lastSeq = lastSequenceOf(b);
+  return e.batches.find((m) => m.firstSeq === b.baseSequence && m.lastSeq === lastSeq);
+}
+
+/** Kafka's ProducerAppendInfo.checkSequence; returns an error message or null. */
+function checkSequence(updated: ProducerStateEntry, current: ProducerStateEntry | undefined, b: BatchInfo): string | null {
+  const firstSeq = b.baseSequence;
+  if (b.producerEpoch !== updated.producerEpoch) {
+    if (firstSeq !== 0 && updated.producerEpoch !== NO_EPOCH) {
+      return `invalid sequence ${firstSeq} for new epoch ${b.producerEpoch} of producer ${b.producerId} (expected 0)`;
+    }
+    return null;
+  }
+  const currentEpoch = current?.producerEpoch ?? NO_EPOCH;
+  if (currentEpoch === NO_EPOCH) return null;
+  const lastSeq = lastSeqOf(updated);
+  if (!inSequence(lastSeq, firstSeq)) {
+    return `out of order sequence ${firstSeq} for producer ${b.producerId}, last sequence ${lastSeq}`;
+  }
+  return null;
+}
+
+function applyData(e: ProducerStateEntry, b: BatchInfo, firstOffset: number): void {
+  if (e.producerEpoch !== b.producerEpoch) {
+    e.batches = [];
+    e.producerEpoch = b.producerEpoch;
+  }
+  const lastOffset = firstOffset + b.lastOffsetDelta;
+  e.batches.push({ firstSeq: b.baseSequence, lastSeq: lastSequenceOf(b), firstOffset, lastOffset, timestamp: b.maxTimestamp });
+  if (e.batches.length > BATCHES_RETAINED_PER_PRODUCER) e.batches.shift();
+  e.lastTimestamp = b.maxTimestamp;
+  if (isTransactional(b) && e.currentTxnFirstOffset === null) e.currentTxnFirstOffset = firstOffset;
+}
+
+/** A control batch (transaction marker) ends the producer's open transaction. */
+function applyControl(e: ProducerStateEntry, b: BatchInfo): void {
+  if (e.producerEpoch !== b.producerEpoch) {
+    e.batches = [];
+    e.producerEpoch = b.producerEpoch;
+  }
+  e.currentTxnFirstOffset = null;
+  e.lastTimestamp = Math.max(e.lastTimestamp, b.maxTimestamp);
+}

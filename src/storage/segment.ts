@@ -1,0 +1,353 @@
+import type { RecordsValue } from '../protocol/primitives/records-value';
+import { type BatchInfo, type BatchProblem, checkBatch, readBatchInfo } from './batch-info';
+import { WindowedReader } from './batch-reader';
+import { OffsetIndex } from './offset-index';
+import type { SegmentFile, StorageDir } from './storage-dir';
+import { TimeIndex } from './time-index';
+
+/** `00000000000000000042` — Kafka's 20-digit, zero-padded base offset file stem. */
+export function segmentFileStem(baseOffset: number): string {
+  return String(baseOffset).padStart(20, '0');
+}
+
+export const LOG_SUFFIX = '.log';
+export const INDEX_SUFFIX = '.index';
+export const TIME_INDEX_SUFFIX = '.timeindex';
+
+/** A batch located in a segment file. */
+export interface LocatedBatch {
+  position: number;
+  info: BatchInfo;
+}
+
+/** What `Segment.recover` found. */
+export interface SegmentRecovery {
+  /** Bytes cut off the end (0 when the segment was intact). */
+  truncatedBytes: number;
+  problem: BatchProblem | 'offset-order' | null;
+}
+
+/**
+ * One segment of a partition log: a `.log` file of record batches whose
+ * offsets start at `baseOffset`, with its sparse offset and time indexes.
+ *
+ * Indexes of the active segment live in memory and are written out when it
+ * rolls or the log closes; those of older segments are loaded lazily from
+ * their files (or rebuilt from the batches when the files are missing or
+ * implausible) the first time a lookup needs them.
+ */
+export class Segment {
+  private offsetIndexLoaded: OffsetIndex | null = null;
+  private timeIndexLoaded: TimeIndex | null = null;
+  private bytesSinceLastIndexEntry = 0;
+  private maxTimestampSoFar = -1;
+  private offsetOfMaxTimestampSoFar = -1;
+  /** Offset after the last batch. Exact for segments appended to or recovered; set by the Log for the others. */
+  nextOffset: number;
+  /** Wall-clock time of the first append, for `segment.ms` (null: nothing appended since open). */
+  firstAppendTime: number | null = null;
+  /** Wall-clock time the segment was created or opened, the fallback age of an empty segment. */
+  readonly openedAt: number;
+  private indexesDirty = false;
+
+  private constructor(
+    private readonly dir: StorageDir,
+    readonly baseOffset: number,
+    private readonly file: SegmentFile,
+    private readonly indexIntervalBytes: number,
+    now: number,
+  ) {
+    this.nextOffset = baseOffset;
+    this.openedAt = now;
+  }
+
+  /** A new empty segment (an existing file of that name is emptied). */
+  static create(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number): Segment {
+    const stem = segmentFileStem(baseOffset);
+    const file = dir.openFile(stem + LOG_SUFFIX);
+    file.truncate(0);
+    dir.deleteFile(stem + INDEX_SUFFIX);
+    dir.deleteFile(stem + TIME_INDEX_SUFFIX);
+    const seg = new Segment(dir, baseOffset, file, indexIntervalBytes, now);
+    seg.offsetIndexLoaded = new OffsetIndex(baseOffset);
+    seg.timeIndexLoaded = new TimeIndex(baseOffset);
+    return seg;
+  }
+
+  /** An existing segment; nothing is read until needed or `recover` is called. */
+  static open(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number): Segment {
+    const file = dir.openFile(segmentFileStem(baseOffset) + LOG_SUFFIX);
+    return new Segment(dir, baseOffset, file, indexIntervalBytes, now);
+  }
+
+  get size(): number {
+    return this.file.size;
+  }
+
+  get fileName(): string {
+    return this.file.name;
+  }
+
+  /** Largest batch max-timestamp in the segment (-1 when none). */
+  get maxTimestamp(): number {
+    this.ensureIndexes();
+    return this.maxTimestampSoFar;
+  }
+
+  /** Last offset of the first batch that reached `maxTimestamp`. */
+  get offsetOfMaxTimestamp(): number {
+    this.ensureIndexes();
+    return this.offsetOfMaxTimestampSoFar;
+  }
+
+  private get offsetIndex(): OffsetIndex {
+    this.ensureIndexes();
+    return this.offsetIndexLoaded as OffsetIndex;
+  }
+
+  private get timeIndex(): TimeIndex {
+    this.ensureIndexes();
+    return this.timeIndexLoaded as TimeIndex;
+  }
+
+  /**
+   * Appends batches whose offsets are already assigned. `batches[i].position`
+   * is the batch's position inside `data`.
+   */
+  append(data: Buffer, batches: readonly LocatedBatch[], now: number): void {
+    const offsetIndex = this.offsetIndex;
+    const timeIndex = this.timeIndex;
+    const base = this.file.append(data);
+    for (const b of batches) this.indexBatch(offsetIndex, timeIndex, base + b.position, b.info);
+    const last = batches[batches.length - 1];
+    if (last) this.nextOffset = last.info.lastOffset + 1;
+    if (this.firstAppendTime === null) this.firstAppendTime = now;
+    this.indexesDirty = true;
+  }
+
+  private indexBatch(offsetIndex: OffsetIndex, timeIndex: TimeIndex, position: number, info: BatchInfo): void {
+    if (info.maxTimestamp > this.maxTimestampSoFar) {
+      this.maxTimestampSoFar = info.maxTimestamp;
+      this.offsetOfMaxTimestampSoFar = info.lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+      offsetIndex.append(info.baseOffset, position);
+      timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += info.size;
+  }
+
+  /**
+   * Validates the batches from `fromOffset` (or the whole segment when null)
+   * to the end — framing, magic, CRC32C, increasing offsets — truncating the
+   * file at the first bad or torn batch, and rebuilds the index entries for
+   * what was scanned. Sets `nextOffset`.
+   *
+   * Index files on disk are trusted up to the recovery point: they were
+   * written when that data was flushed (roll or clean close).
+   */
+  recover(fromOffset: number | null): SegmentRecovery {
+    let start = { offset: this.baseOffset, position: 0 };
+    if (fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles()) {
+      start = (this.offsetIndexLoaded as OffsetIndex).lookup(fromOffset);
+    } else {
+      this.offsetIndexLoaded = new OffsetIndex(this.baseOffset);
+      this.timeIndexLoaded = new TimeIndex(this.baseOffset);
+      this.maxTimestampSoFar = -1;
+      this.offsetOfMaxTimestampSoFar = -1;
+    }
+    const offsetIndex = this.offsetIndexLoaded as OffsetIndex;
+    const timeIndex = this.timeIndexLoaded as TimeIndex;
+    this.bytesSinceLastIndexEntry = 0;
+    const reader = new WindowedReader(this.file, 1024 * 1024);
+    let pos = start.position;
+    let expectedMin = start.offset;
+    let problem: SegmentRecovery['problem'] = null;
+    let next = start.offset;
+    const size = this.file.size;
+    while (pos < size) {
+      const header = reader.header(pos);
+      let checked = checkBatch(header, 0, size - pos, false);
+      if (typeof checked === 'number') {
+        const whole = reader.bytes(pos, checked);
+        checked = checkBatch(whole, 0, whole.length, true);
+      }
+      if (typeof checked !== 'number') {
+        problem = checked;
+        break;
+      }
+      const info = readBatchInfo(reader.header(pos), 0);
+      if (info.baseOffset < expectedMin) {
+        problem = 'offset-order';
+        break;
+      }
+      this.indexBatch(offsetIndex, timeIndex, pos, info);
+      expectedMin = info.lastOffset + 1;
+      next = info.lastOffset + 1;
+      pos += checked;
+    }
+    const truncatedBytes = size - pos;
+    if (truncatedBytes > 0) {
+      this.file.truncate(pos);
+      offsetIndex.truncateToPosition(pos);
+      timeIndex.truncateToOffset(next);
+    }
+    this.nextOffset = Math.max(next, this.baseOffset);
+    this.indexesDirty = true;
+    return { truncatedBytes, problem };
+  }
+
+  /** Loads the index files; false (and nothing loaded) when missing or implausible. */
+  private loadIndexFiles(): boolean {
+    const stem = segmentFileStem(this.baseOffset);
+    const ib = this.dir.readFile(stem + INDEX_SUFFIX);
+    const tb = this.dir.readFile(stem + TIME_INDEX_SUFFIX);
+    if (!ib || !tb) return false;
+    const offsetIndex = OffsetIndex.fromBuffer(this.baseOffset, ib, this.file.size);
+    const timeIndex = TimeIndex.fromBuffer(this.baseOffset, tb);
+    if (!offsetIndex || !timeIndex) return false;
+    this.offsetIndexLoaded = offsetIndex;
+    this.timeIndexLoaded = timeIndex;
+    const last = timeIndex.lastEntry();
+    this.maxTimestampSoFar = last ? last.timestamp : -1;
+    this.offsetOfMaxTimestampSoFar = last ? last.offset : -1;
+    return true;
+  }
+
+  private ensureIndexes(): void {
+    if (this.offsetIndexLoaded) return;
+    if (this.loadIndexFiles()) return;
+    // Missing or implausible: rebuild from the batch headers. The segment is
+    // below the recovery point, so its contents are trusted.
+    const offsetIndex = new OffsetIndex(this.baseOffset);
+    const timeIndex = new TimeIndex(this.baseOffset);
+    this.offsetIndexLoaded = offsetIndex;
+    this.timeIndexLoaded = timeIndex;
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    for (const b of this.batchesFrom(0)) this.indexBatch(offsetIndex, timeIndex, b.position, b.info);
+    timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.indexesDirty = true;
+  }
+
+  /** Batch headers from `position` to the end of the file. */
+  *batchesFrom(position: number): Generator<LocatedBatch> {
+    const reader = new WindowedReader(this.file);
+    const size = this.file.size;
+    let pos = position;
+    while (pos < size) {
+      const header = reader.header(pos);
+      const checked = checkBatch(header, 0, size - pos, false);
+      if (typeof checked !== 'number') return;
+      yield { position: pos, info: readBatchInfo(header, 0) };
+      pos += checked;
+    }
+  }
+
+  /** Batch headers from the batch containing `offset` onwards. */
+  batchesFromOffset(offset: number): Generator<LocatedBatch> {
+    return this.batchesFrom(this.offsetIndex.lookup(offset).position);
+  }
+
+  /** The first batch whose last offset is >= `offset`, or null when none in this segment. */
+  findBatch(offset: number): LocatedBatch | null {
+    for (const b of this.batchesFromOffset(offset)) if (b.info.lastOffset >= offset) return b;
+    return null;
+  }
+
+  /**
+   * Whole batches starting with the one containing `offset`, at most
+   * `maxBytes` of them, none with a base offset at or above `upperBound`.
+   * When the first batch alone exceeds `maxBytes` it is returned whole if
+   * `minOneBatch` (Kafka's minOneMessage), else nothing.
+   * Null: this segment holds nothing at or after `offset`.
+   */
+  read(offset: number, maxBytes: number, upperBound: number, minOneBatch: boolean): { records: RecordsValue | null; firstOffset: number } | null {
+    const first = this.findBatch(offset);
+    if (!first) return null;
+    const firstOffset = first.info.baseOffset;
+    if (firstOffset >= upperBound) return { records: null, firstOffset };
+    if (first.info.size > maxBytes && !minOneBatch) return { records: null, firstOffset };
+    const start = first.position;
+    const limit = start + Math.max(maxBytes, first.info.size);
+    let end = start + first.info.size;
+    // Jump over whole batches with the index: an entry is a batch start, so
+    // everything before it is complete, and its offsets are below the entry's.
+    const jump = this.offsetIndex.lookupByPosition(limit);
+    if (jump.position > end && jump.offset < upperBound) end = jump.position;
+    const reader = new WindowedReader(this.file, 64 * 1024);
+    const size = this.file.size;
+    while (end < size) {
+      const header = reader.header(end);
+      const checked = checkBatch(header, 0, size - end, false);
+      if (typeof checked !== 'number') break;
+      if (end + checked > limit) break;
+      if (readBatchInfo(header, 0).baseOffset >= upperBound) break;
+      end += checked;
+    }
+    return { records: this.file.region(start, end - start), firstOffset };
+  }
+
+  /** The first batch with max timestamp >= `timestamp`, or null. */
+  findBatchByTimestamp(timestamp: number): LocatedBatch | null {
+    if (this.maxTimestamp < timestamp) return null;
+    const before = this.timeIndex.lastOffsetBefore(timestamp);
+    const position = before === null ? 0 : this.offsetIndex.lookup(before).position;
+    for (const b of this.batchesFrom(position)) if (b.info.maxTimestamp >= timestamp) return b;
+    return null;
+  }
+
+  /** A copy of the bytes of a located batch (for inspecting records). */
+  readBatch(b: LocatedBatch): Buffer {
+    return this.file.read(b.position, b.info.size);
+  }
+
+  /** The bytes of this segment from `position` as a response region. */
+  region(position: number, length: number): RecordsValue {
+    return this.file.region(position, length);
+  }
+
+  /** Called when a newer segment takes over appends: seal the time index, persist the indexes. */
+  onBecomeInactive(sync: boolean): void {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.writeIndexes(sync);
+  }
+
+  /** Writes the index files if they changed since last written. */
+  writeIndexes(sync: boolean): void {
+    if (!this.indexesDirty || !this.offsetIndexLoaded || !this.timeIndexLoaded) return;
+    const stem = segmentFileStem(this.baseOffset);
+    this.dir.writeFile(stem + INDEX_SUFFIX, this.offsetIndexLoaded.toBuffer(), { sync });
+    this.dir.writeFile(stem + TIME_INDEX_SUFFIX, this.timeIndexLoaded.toBuffer(), { sync });
+    this.indexesDirty = false;
+  }
+
+  flush(): void {
+    this.file.flush();
+  }
+
+  flushAsync(): Promise<void> {
+    return this.file.flushAsync();
+  }
+
+  /** Closes cleanly: seals and writes the indexes, releases the file. */
+  close(): void {
+    if (this.offsetIndexLoaded) {
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+      this.writeIndexes(false);
+    }
+    this.file.close();
+  }
+
+  /** Deletes the segment's files. The .log fd stays open for in-flight regions (see DeferredCloser). */
+  delete(): void {
+    const stem = segmentFileStem(this.baseOffset);
+    this.file.delete();
+    this.dir.deleteFile(stem + INDEX_SUFFIX);
+    this.dir.deleteFile(stem + TIME_INDEX_SUFFIX);
+    this.offsetIndexLoaded = null;
+    this.timeIndexLoaded = null;
+  }
+}

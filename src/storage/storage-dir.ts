@@ -1,0 +1,77 @@
+import type { RecordsValue } from '../protocol/primitives/records-value';
+
+/**
+ * The only file-system surface the log uses. Two implementations exist:
+ * `DiskStorageDir` (real files, synchronous fs calls) and `MemoryStorageDir`
+ * (for `--memory` mode and tests). Log, Segment and the indexes are written
+ * against these interfaces only, so the same code and the same test suite run
+ * over both.
+ *
+ * Small whole files (indexes, checkpoints, snapshots) go through
+ * `readFile`/`writeFile`; segment `.log` files, which grow by appends and are
+ * served by region, go through `SegmentFile`.
+ */
+export interface StorageDir {
+  /** Where this directory lives (a real path, or a label in memory); for messages. */
+  readonly path: string;
+  /** Names of the regular files in this directory. */
+  listFiles(): string[];
+  /** Names of the sub-directories of this directory. */
+  listDirs(): string[];
+  exists(name: string): boolean;
+  /** Opens (creating if missing) an appendable file. */
+  openFile(name: string): SegmentFile;
+  /** The whole content of a small file, or null when it does not exist. */
+  readFile(name: string): Buffer | null;
+  /**
+   * Replaces a small file atomically: write `<name>.tmp`, optionally fsync,
+   * rename over `name`. A crash leaves either the old or the new content.
+   */
+  writeFile(name: string, data: Buffer, options?: { sync?: boolean }): void;
+  deleteFile(name: string): void;
+  renameFile(from: string, to: string): void;
+  /** A sub-directory, created if missing. */
+  dir(name: string): StorageDir;
+  /** Removes a sub-directory and everything in it. */
+  removeDir(name: string): void;
+  /**
+   * Releases descriptors whose deferred close is due (see `SegmentFile.close`).
+   * `now` is the caller's clock in ms.
+   */
+  reapClosedFiles(now: number): void;
+  /** Closes every descriptor still waiting for a deferred close (shutdown). */
+  closeAllNow(): void;
+}
+
+/**
+ * An appendable file holding record batches. Positions are byte offsets from
+ * the start of the file; `size` is what has been appended (and not truncated).
+ */
+export interface SegmentFile {
+  readonly name: string;
+  readonly size: number;
+  /** Appends `data` at the end; returns the position it was written at. */
+  append(data: Buffer): number;
+  /** A copy of `length` bytes at `position` (fewer if the file is shorter). */
+  read(position: number, length: number): Buffer;
+  /**
+   * The bytes at [position, position+length) in the form a Fetch response
+   * carries them: a `FileRegion` on disk (streamed from the fd, never copied
+   * through JavaScript), a `Buffer` in memory.
+   */
+  region(position: number, length: number): RecordsValue;
+  truncate(size: number): void;
+  /** fsync: after it returns the appended bytes survive a power loss. */
+  flush(): void;
+  /** fsync off the event loop (libuv thread pool); resolves when durable. */
+  flushAsync(): Promise<void>;
+  /**
+   * Gives the file up. The descriptor is not closed at once: a Fetch response
+   * may still be streaming a region of it. It is closed after the directory's
+   * grace period (`file.delete.delay.ms`), by `reapClosedFiles`.
+   */
+  close(): void;
+  /** Removes the file's name now; its descriptor is closed like `close`. */
+  delete(): void;
+  rename(newName: string): void;
+}
