@@ -109,7 +109,7 @@ describe('legacy MessageSet', () => {
 
   it('detects CRC mismatches', () => {
     const set = encodeMessageSet([{ offset: 0n, key: Buffer.from('k'), value: Buffer.from('v') }], { magic: 1 });
-    set[set.length - 1] ^= 1;
+    set[set.length - 1] = set[set.length - 1]! ^ 1;
     expect(() => readMessageSetEntries(set, { mode: 'produce' })).toThrow(ProtocolError);
   });
 
