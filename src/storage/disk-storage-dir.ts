@@ -108,7 +108,8 @@ function syncDirectory(dir: string): void {
 
 class DiskSegmentFile implements SegmentFile {
   private closed = false;
-  private dirty = false;
+  /** True at open: what an earlier process wrote may still be only in the page cache. */
+  private dirty = true;
 
   constructor(
     private readonly dir: DiskStorageDir,

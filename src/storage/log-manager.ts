@@ -1,0 +1,198 @@
+import { lockDataDir } from './dir-lock';
+import { DiskStorageDir } from './disk-storage-dir';
+import { Log } from './log';
+import { type LogConfig, logConfig } from './log-config';
+import { MemoryStorageDir } from './memory-storage-dir';
+import { OffsetCheckpointFile, type TopicPartition, topicPartitionKey } from './offset-checkpoint-file';
+import type { StorageDir } from './storage-dir';
+
+export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+
+export interface LogManagerOptions {
+  /** Disk mode: the data directory (Kafka's `log.dirs`, one dir). Ignored when `dir` is given. */
+  dataDir?: string;
+  /** Memory mode (`--memory`): nothing touches the disk. */
+  memory?: boolean;
+  /** Any StorageDir (tests reopen a MemoryStorageDir to exercise recovery). */
+  dir?: StorageDir;
+  /** Broker-wide log config defaults (topic configs override per log). */
+  defaults?: Partial<LogConfig>;
+  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
+  fileDeleteDelayMs?: number;
+  now?: () => number;
+}
+
+/** What one `tick` did. */
+export interface LogManagerTickResult {
+  deletedSegments: number;
+  flushedLogs: number;
+}
+
+/**
+ * All partition logs of a data directory: `<dir>/<topic>-<partition>/`.
+ * Loads (and recovers) every log at open, holds the directory lock, writes
+ * Kafka's recovery-point and log-start-offset checkpoints, and runs the
+ * periodic housekeeping when the broker calls `tick`.
+ */
+export class LogManager {
+  private readonly logsByKey = new Map<string, Log>();
+  private readonly defaults: LogConfig;
+  private readonly now: () => number;
+  private readonly recoveryCheckpoint: OffsetCheckpointFile;
+  private readonly logStartCheckpoint: OffsetCheckpointFile;
+  private closed = false;
+
+  private constructor(
+    readonly dir: StorageDir,
+    options: LogManagerOptions,
+    private readonly releaseLock: () => void,
+  ) {
+    this.defaults = logConfig(options.defaults);
+    this.now = options.now ?? Date.now;
+    this.recoveryCheckpoint = new OffsetCheckpointFile(dir, RECOVERY_POINT_CHECKPOINT);
+    this.logStartCheckpoint = new OffsetCheckpointFile(dir, LOG_START_OFFSET_CHECKPOINT);
+  }
+
+  /**
+   * Opens a data directory (disk: takes the `.lock`, throwing
+   * DataDirLockedError when another live broker holds it) and loads every log.
+   * `topicConfigs` gives the config overrides of known topics.
+   */
+  static open(options: LogManagerOptions, topicConfigs: (topic: string) => Partial<LogConfig> = () => ({})): LogManager {
+    const now = options.now ?? Date.now;
+    let dir: StorageDir;
+    let release = (): void => {};
+    if (options.dir) dir = options.dir;
+    else if (options.memory) dir = new MemoryStorageDir();
+    else if (options.dataDir) {
+      release = lockDataDir(options.dataDir);
+      dir = new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now });
+    } else throw new Error('LogManager needs dataDir, memory or dir');
+    const manager = new LogManager(dir, options, release);
+    try {
+      manager.loadLogs(topicConfigs);
+    } catch (e) {
+      release();
+      throw e;
+    }
+    return manager;
+  }
+
+  private loadLogs(topicConfigs: (topic: string) => Partial<LogConfig>): void {
+    const recoveryPoints = this.recoveryCheckpoint.read();
+    const logStarts = this.logStartCheckpoint.read();
+    for (const name of this.dir.listDirs()) {
+      if (name.endsWith('-delete')) {
+        this.dir.removeDir(name); // a deletion interrupted by a crash
+        continue;
+      }
+      const tp = parsePartitionDirName(name);
+      if (!tp) continue;
+      const log = Log.open(this.dir.dir(name), {
+        topic: tp.topic,
+        partition: tp.partition,
+        config: { ...this.defaults, ...topicConfigs(tp.topic) },
+        recoveryPoint: recoveryPoints.get(name) ?? 0,
+        logStartOffset: logStarts.get(name),
+        now: this.now,
+      });
+      this.logsByKey.set(name, log);
+    }
+    this.writeCheckpoints();
+  }
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.logsByKey.get(topicPartitionKey(topic, partition));
+  }
+
+  /** The partition's log, created empty (with `config` overrides) when it does not exist yet. */
+  getOrCreateLog(topic: string, partition: number, config: Partial<LogConfig> = {}): Log {
+    this.assertOpen();
+    const key = topicPartitionKey(topic, partition);
+    const existing = this.logsByKey.get(key);
+    if (existing) return existing;
+    const log = Log.open(this.dir.dir(key), {
+      topic,
+      partition,
+      config: { ...this.defaults, ...config },
+      now: this.now,
+    });
+    this.logsByKey.set(key, log);
+    return log;
+  }
+
+  /** Deletes a partition's log and directory; false when it did not exist. */
+  deleteLog(topic: string, partition: number): boolean {
+    const key = topicPartitionKey(topic, partition);
+    const log = this.logsByKey.get(key);
+    if (!log) return false;
+    this.logsByKey.delete(key);
+    log.delete();
+    this.dir.removeDir(key);
+    return true;
+  }
+
+  /** Applies new topic config overrides to the topic's open logs. */
+  updateTopicConfig(topic: string, config: Partial<LogConfig>): void {
+    for (const log of this.logsByKey.values()) if (log.topic === topic) log.updateConfig({ ...this.defaults, ...config });
+  }
+
+  logs(): IterableIterator<Log> {
+    return this.logsByKey.values();
+  }
+
+  /**
+   * Periodic housekeeping; the broker owns the timer. Applies retention,
+   * flush.ms, producer id expiration, writes the checkpoints and closes the
+   * descriptors of deleted segments whose grace period is over.
+   */
+  tick(now: number = this.now()): LogManagerTickResult {
+    this.assertOpen();
+    let deletedSegments = 0;
+    let flushedLogs = 0;
+    for (const log of this.logsByKey.values()) {
+      deletedSegments += log.deleteRetentionExpired(now);
+      if (log.maybeFlush(now)) flushedLogs++;
+      log.removeExpiredProducers(now);
+    }
+    this.writeCheckpoints();
+    this.dir.reapClosedFiles(now);
+    return { deletedSegments, flushedLogs };
+  }
+
+  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
+  writeCheckpoints(): void {
+    const recovery: [TopicPartition, number][] = [];
+    const starts: [TopicPartition, number][] = [];
+    for (const log of this.logsByKey.values()) {
+      const tp = { topic: log.topic, partition: log.partition };
+      recovery.push([tp, log.recoveryPoint]);
+      starts.push([tp, log.logStartOffset]);
+    }
+    this.recoveryCheckpoint.write(recovery);
+    this.logStartCheckpoint.write(starts);
+  }
+
+  /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
+  close(): void {
+    if (this.closed) return;
+    for (const log of this.logsByKey.values()) log.close();
+    this.writeCheckpoints();
+    this.closed = true;
+    this.logsByKey.clear();
+    this.dir.closeAllNow();
+    this.releaseLock();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('LogManager is closed');
+  }
+}
+
+/** `my.topic-3` -> { topic: 'my.topic', partition: 3 }; null for anything else. */
+export function parsePartitionDirName(name: string): TopicPartition | null {
+  const m = /^(.+)-(\d+)$/.exec(name);
+  if (!m) return null;
+  return { topic: m[1] as string, partition: Number(m[2]) };
+}

@@ -1,0 +1,598 @@
+import { ErrorCode } from '../protocol/errors';
+import type { RecordsValue } from '../protocol/primitives/records-value';
+import { BASE_OFFSET, PARTITION_LEADER_EPOCH } from '../protocol/records/batch-header';
+import { type BatchInfo, checkBatch, isLogAppendTime, readBatchInfo, writeInt64 } from './batch-info';
+import { type LogConfig, logConfig } from './log-config';
+import { ProducerStateManager } from './producer-state-manager';
+import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
+import { type LocatedBatch, Segment, segmentFileStem } from './segment';
+import type { StorageDir } from './storage-dir';
+
+export interface LogOptions {
+  topic: string;
+  partition: number;
+  config?: Partial<LogConfig>;
+  /** From `recovery-point-offset-checkpoint`: data below it was flushed and is trusted. 0 = check everything. */
+  recoveryPoint?: number;
+  /** From `log-start-offset-checkpoint`. */
+  logStartOffset?: number;
+  /** Wall clock in ms (injected by tests). */
+  now?: () => number;
+}
+
+export interface AppendOptions {
+  /** Written into each batch's partitionLeaderEpoch. */
+  leaderEpoch: number;
+  /** Wall clock for segment.ms and flush.ms (defaults to the log's clock). */
+  now?: number;
+}
+
+/**
+ * The outcome of `Log.append`. On success or duplicate `errorCode` is NONE;
+ * `duplicate` says the batch was a producer retry and was not stored again
+ * (offsets are the original ones). On error nothing was written and the
+ * offsets are -1.
+ */
+export interface AppendResult {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  baseOffset: number;
+  lastOffset: number;
+  /** The batch's append time when the batch uses LogAppendTime, else -1 (Kafka's produce response field). */
+  logAppendTime: number;
+  logStartOffset: number;
+  duplicate: boolean;
+}
+
+export interface ReadOptions {
+  /** Exclusive bound: no batch with a base offset at or above it (high watermark or LSO). Default: log end. */
+  upperBoundOffset?: number;
+  /** Return the first batch whole even when it exceeds maxBytes (Kafka's minOneMessage). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** NONE, or OFFSET_OUT_OF_RANGE when offset < logStartOffset or > logEndOffset. */
+  errorCode: ErrorCode;
+  /** Whole batches starting with the one containing the offset; null when there is nothing to send. */
+  records: RecordsValue | null;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export interface TimestampAndOffset {
+  offset: number;
+  timestamp: number;
+}
+
+const INT32_MAX = 0x7fffffff;
+const SNAPSHOT_SUFFIX = '.snapshot';
+const SNAPSHOTS_KEPT = 2;
+
+/**
+ * One partition's log: an ordered list of segments, the last one active.
+ *
+ * Single-threaded and synchronous: an append is written (to the page cache)
+ * before `append` returns, so a read never sees half a batch. fsync happens on
+ * roll (off the event loop), on `flush` (flush.messages / flush.ms / close) and
+ * never otherwise; the recovery point records how far the log is known durable.
+ */
+export class Log {
+  readonly topic: string;
+  readonly partition: number;
+  readonly producerState = new ProducerStateManager();
+  private config: LogConfig;
+  private segments: Segment[] = [];
+  private currentLogStartOffset = 0;
+  private currentRecoveryPoint = 0;
+  private unflushedMessages = 0;
+  private lastFlushTime: number;
+  private readonly listeners = new Set<(log: Log) => void>();
+  private flushChain: Promise<void> = Promise.resolve();
+  private closed = false;
+  /** What recovery found when the log was opened (for the broker's startup log line). */
+  recoveryReport: { truncatedBytes: number; deletedSegments: number } = { truncatedBytes: 0, deletedSegments: 0 };
+  /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
+  lastFlushError: Error | null = null;
+
+  private constructor(
+    readonly dir: StorageDir,
+    options: LogOptions,
+    private readonly time: () => number,
+  ) {
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.config = logConfig(options.config);
+    this.lastFlushTime = time();
+  }
+
+  /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
+  static open(dir: StorageDir, options: LogOptions): Log {
+    const log = new Log(dir, options, options.now ?? Date.now);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset);
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.currentLogStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.activeSegment.nextOffset;
+  }
+
+  /** Single node: every appended batch is committed, so the high watermark is the log end offset. */
+  get highWatermark(): number {
+    return this.logEndOffset;
+  }
+
+  get recoveryPoint(): number {
+    return this.currentRecoveryPoint;
+  }
+
+  /** Total bytes of all segments. */
+  get size(): number {
+    let n = 0;
+    for (const s of this.segments) n += s.size;
+    return n;
+  }
+
+  get numberOfSegments(): number {
+    return this.segments.length;
+  }
+
+  /** Base offsets of the segments, oldest first. */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  get logConfig(): Readonly<LogConfig> {
+    return this.config;
+  }
+
+  updateConfig(overrides: Partial<LogConfig>): void {
+    this.config = logConfig(overrides);
+  }
+
+  private get activeSegment(): Segment {
+    const s = this.segments[this.segments.length - 1];
+    if (!s) throw new Error(`${this.dir.path}: log has no segment`);
+    return s;
+  }
+
+  // ---- loading and recovery ------------------------------------------------
+
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined): void {
+    const now = this.time();
+    const files = this.dir.listFiles();
+    for (const f of files) if (f.endsWith('.tmp')) this.dir.deleteFile(f);
+    const bases = files
+      .filter((f) => /^\d{20}\.log$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+    const interval = this.config.indexIntervalBytes;
+    this.segments = bases.map((b) => Segment.open(this.dir, b, interval, now));
+    if (this.segments.length === 0) {
+      this.segments.push(Segment.create(this.dir, checkpointedLogStart ?? 0, interval, now));
+    }
+
+    // Segments from the one holding the recovery point onwards are checked
+    // batch by batch; the first damaged one is truncated and every later one
+    // deleted (their offsets would no longer follow on).
+    let first = 0;
+    for (let i = 0; i < this.segments.length; i++) if ((this.segments[i] as Segment).baseOffset <= recoveryPoint) first = i;
+    for (let i = 0; i < this.segments.length; i++) {
+      const seg = this.segments[i] as Segment;
+      const next = this.segments[i + 1];
+      if (i < first) {
+        seg.nextOffset = next ? next.baseOffset : seg.baseOffset;
+        continue;
+      }
+      const result = seg.recover(i === first ? recoveryPoint : null);
+      this.recoveryReport.truncatedBytes += result.truncatedBytes;
+      seg.flush();
+      if (result.problem !== null && i < this.segments.length - 1) {
+        for (const later of this.segments.splice(i + 1)) {
+          later.delete();
+          this.recoveryReport.deletedSegments++;
+        }
+        break;
+      }
+    }
+
+    const firstBase = (this.segments[0] as Segment).baseOffset;
+    this.currentLogStartOffset = Math.max(checkpointedLogStart ?? firstBase, firstBase);
+    if (this.currentLogStartOffset > this.logEndOffset) {
+      // The log start was moved past what survived: start over, empty, at the log start.
+      const start = this.currentLogStartOffset;
+      for (const s of this.segments.splice(0)) s.delete();
+      this.segments.push(Segment.create(this.dir, start, interval, now));
+    }
+    this.currentRecoveryPoint = this.logEndOffset;
+    this.loadProducerState();
+  }
+
+  private snapshotOffsets(): number[] {
+    return this.dir
+      .listFiles()
+      .filter((f) => /^\d{20}\.snapshot$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+  }
+
+  /** The latest usable snapshot, then the batch headers after it. */
+  private loadProducerState(): void {
+    const leo = this.logEndOffset;
+    let from = (this.segments[0] as Segment).baseOffset;
+    this.producerState.clear();
+    for (const offset of this.snapshotOffsets().reverse()) {
+      const name = segmentFileStem(offset) + SNAPSHOT_SUFFIX;
+      if (offset > leo) {
+        this.dir.deleteFile(name); // describes data that recovery cut off
+        continue;
+      }
+      const buf = this.dir.readFile(name);
+      if (buf && this.producerState.loadSnapshot(buf)) {
+        from = offset;
+        break;
+      }
+      this.dir.deleteFile(name);
+    }
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= from) continue;
+      for (const b of seg.batchesFromOffset(from)) if (b.info.baseOffset >= from) this.producerState.replay(b.info);
+    }
+  }
+
+  private writeProducerSnapshot(offset: number): void {
+    this.dir.writeFile(segmentFileStem(offset) + SNAPSHOT_SUFFIX, this.producerState.toSnapshot(), { sync: false });
+    const offsets = this.snapshotOffsets();
+    const firstBase = (this.segments[0] as Segment).baseOffset;
+    offsets.forEach((o, i) => {
+      if (i < offsets.length - SNAPSHOTS_KEPT || (o < firstBase && o !== offset)) {
+        this.dir.deleteFile(segmentFileStem(o) + SNAPSHOT_SUFFIX);
+      }
+    });
+  }
+
+  // ---- append --------------------------------------------------------------
+
+  /**
+   * Appends one or more v2 batches (already validated by the caller: CRC,
+   * magic, LogAppendTime patched). Assigns offsets by writing each batch's
+   * baseOffset and partitionLeaderEpoch in place — both outside the CRC —
+   * then writes the buffer as is. Idempotent-producer rules apply.
+   */
+  append(data: Buffer, options: AppendOptions): AppendResult {
+    if (this.closed) throw new Error(`${this.dir.path}: append to a closed log`);
+    const now = options.now ?? this.time();
+    const batches: LocatedBatch[] = [];
+    for (let pos = 0; pos < data.length; ) {
+      const size = checkBatch(data, pos, data.length - pos, false);
+      if (typeof size !== 'number') return this.failed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
+      batches.push({ position: pos, info: readBatchInfo(data, pos) });
+      pos += size;
+    }
+    if (batches.length === 0) return this.failed(ErrorCode.CORRUPT_MESSAGE, 'no record batch to append');
+    const leo = this.logEndOffset;
+    const check = this.producerState.checkAppend(
+      batches.map((b) => b.info),
+      leo,
+    );
+    if (check.kind === 'error') return this.failed(check.errorCode, check.message);
+    if (check.kind === 'duplicate') {
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: check.batch.firstOffset,
+        lastOffset: check.batch.lastOffset,
+        logAppendTime: -1,
+        logStartOffset: this.currentLogStartOffset,
+        duplicate: true,
+      };
+    }
+
+    let next = leo;
+    let records = 0;
+    for (const b of batches) {
+      writeInt64(data, next, b.position + BASE_OFFSET);
+      data.writeInt32BE(options.leaderEpoch, b.position + PARTITION_LEADER_EPOCH);
+      const info: BatchInfo = b.info;
+      info.baseOffset = next;
+      info.lastOffset = next + info.lastOffsetDelta;
+      info.partitionLeaderEpoch = options.leaderEpoch;
+      next = info.lastOffset + 1;
+      records += info.recordCount;
+    }
+    const lastOffset = next - 1;
+    if (this.shouldRoll(data.length, lastOffset, now)) this.roll(now);
+    this.activeSegment.append(data, batches, now);
+    check.commit();
+
+    this.unflushedMessages += records;
+    if (this.unflushedMessages >= this.config.flushMessages) this.flush(now);
+    const first = batches[0] as LocatedBatch;
+    const result: AppendResult = {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: leo,
+      lastOffset,
+      logAppendTime: isLogAppendTime(first.info) ? first.info.maxTimestamp : -1,
+      logStartOffset: this.currentLogStartOffset,
+      duplicate: false,
+    };
+    for (const listener of this.listeners) listener(this);
+    return result;
+  }
+
+  private failed(errorCode: ErrorCode, message: string): AppendResult {
+    return {
+      errorCode,
+      errorMessage: message,
+      baseOffset: -1,
+      lastOffset: -1,
+      logAppendTime: -1,
+      logStartOffset: this.currentLogStartOffset,
+      duplicate: false,
+    };
+  }
+
+  private shouldRoll(bytes: number, lastOffset: number, now: number): boolean {
+    const active = this.activeSegment;
+    if (active.size === 0) return false;
+    if (active.size + bytes > this.config.segmentBytes) return true;
+    if (now - (active.firstAppendTime ?? active.openedAt) >= this.config.segmentMs) return true;
+    // Index entries hold offsets relative to the segment base as int32.
+    return lastOffset - active.baseOffset > INT32_MAX;
+  }
+
+  /**
+   * Starts a new active segment at the log end offset. The old one's indexes
+   * are written and its data fsynced in the background; the recovery point
+   * moves to the new base once that fsync completes.
+   */
+  roll(now: number = this.time()): void {
+    const old = this.activeSegment;
+    if (old.size === 0) return;
+    const base = this.logEndOffset;
+    old.onBecomeInactive(true);
+    this.segments.push(Segment.create(this.dir, base, this.config.indexIntervalBytes, now));
+    this.writeProducerSnapshot(base);
+    this.flushChain = this.flushChain
+      .then(() => old.flushAsync())
+      .then(
+        () => {
+          if (this.currentRecoveryPoint < base) this.currentRecoveryPoint = base;
+        },
+        (err: unknown) => {
+          this.lastFlushError = err instanceof Error ? err : new Error(String(err));
+        },
+      );
+  }
+
+  /** Resolves when the background fsyncs started by rolls so far have finished. */
+  whenRollsFlushed(): Promise<void> {
+    return this.flushChain;
+  }
+
+  // ---- read ----------------------------------------------------------------
+
+  /**
+   * Reads whole batches from the batch containing `offset`, within one
+   * segment, like Kafka. Offsets past the upper bound are not returned.
+   */
+  read(offset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    const leo = this.logEndOffset;
+    const result: ReadResult = {
+      errorCode: ErrorCode.NONE,
+      records: null,
+      highWatermark: leo,
+      logStartOffset: this.currentLogStartOffset,
+      logEndOffset: leo,
+    };
+    if (offset < this.currentLogStartOffset || offset > leo) {
+      result.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+      return result;
+    }
+    const upper = Math.min(options.upperBoundOffset ?? leo, leo);
+    if (offset >= upper) return result;
+    const minOneBatch = options.minOneBatch ?? true;
+    for (let i = this.segmentIndexFor(offset); i < this.segments.length; i++) {
+      const seg = this.segments[i] as Segment;
+      if (seg.baseOffset >= upper) break;
+      const r = seg.read(offset, maxBytes, upper, minOneBatch);
+      if (r) {
+        result.records = r.records;
+        return result;
+      }
+    }
+    return result;
+  }
+
+  /** Index of the last segment whose base offset is <= `offset` (0 if none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((this.segments[mid] as Segment).baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return found;
+  }
+
+  /** Registers a callback run after every successful append (wakes long-poll fetches). Returns the unsubscribe function. */
+  onAppend(listener: (log: Log) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- timestamps ----------------------------------------------------------
+
+  /**
+   * ListOffsets by timestamp: the first record with timestamp >= `timestamp`
+   * (never below the log start offset), or null when there is none (Kafka
+   * answers offset -1). The time index finds the batch; `locate` finds the
+   * record inside it — uncompressed batches are handled here, compressed
+   * ones need the broker's locator, else the batch's base offset is given.
+   */
+  offsetForTimestamp(timestamp: number, locate?: RecordTimestampLocator): TimestampAndOffset | null {
+    for (const seg of this.segments) {
+      if (seg.nextOffset <= this.currentLogStartOffset && seg !== this.activeSegment) continue;
+      if (seg.maxTimestamp < timestamp) continue;
+      const b = seg.findBatchByTimestamp(timestamp);
+      if (!b) continue;
+      const found = this.locateInBatch(seg, b, timestamp, locate);
+      return { offset: Math.max(found.offset, this.currentLogStartOffset), timestamp: found.timestamp };
+    }
+    return null;
+  }
+
+  /**
+   * ListOffsets -3 (MAX_TIMESTAMP): the offset and timestamp of the first
+   * record carrying the largest timestamp in the log; null when the log has none.
+   */
+  maxTimestampAndOffset(locate?: RecordTimestampLocator): TimestampAndOffset | null {
+    let best: Segment | null = null;
+    for (const seg of this.segments) if (seg.maxTimestamp >= 0 && (!best || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+    if (!best) return null;
+    const b = best.findBatch(best.offsetOfMaxTimestamp);
+    if (!b) return null;
+    return this.locateInBatch(best, b, best.maxTimestamp, locate);
+  }
+
+  private locateInBatch(seg: Segment, b: LocatedBatch, timestamp: number, locate?: RecordTimestampLocator): TimestampAndOffset {
+    const fallback = { offset: b.info.baseOffset, timestamp: b.info.maxTimestamp };
+    // LogAppendTime: every record carries the batch's max timestamp.
+    if (isLogAppendTime(b.info)) return fallback;
+    const bytes = seg.readBatch(b);
+    const own = firstRecordAtOrAfterUncompressed(bytes, timestamp);
+    if (own !== undefined) return own ?? fallback;
+    return (locate && locate(bytes, timestamp)) ?? fallback;
+  }
+
+  // ---- deletion ------------------------------------------------------------
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` and deletes the
+   * segments wholly below it. OFFSET_OUT_OF_RANGE past the high watermark.
+   */
+  deleteRecordsBefore(offset: number): { errorCode: ErrorCode; lowWatermark: number } {
+    if (offset > this.highWatermark || offset < 0) {
+      return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: this.currentLogStartOffset };
+    }
+    if (offset > this.currentLogStartOffset) {
+      this.currentLogStartOffset = offset;
+      this.producerState.onLogStartOffsetIncremented(offset);
+      this.deleteOldestWhile((seg, next) => next !== undefined && next.baseOffset <= this.currentLogStartOffset);
+    }
+    return { errorCode: ErrorCode.NONE, lowWatermark: this.currentLogStartOffset };
+  }
+
+  /**
+   * Retention, called periodically by the LogManager: deletes the oldest whole
+   * segments whose newest timestamp is older than retention.ms, then while the
+   * log is larger than retention.bytes, then any below the log start offset.
+   * Returns how many segments were deleted.
+   */
+  deleteRetentionExpired(now: number = this.time()): number {
+    let deleted = 0;
+    const { retentionMs, retentionBytes } = this.config;
+    if (retentionMs >= 0 && Number.isFinite(retentionMs)) {
+      deleted += this.deleteOldestWhile((seg) => now - this.segmentAge(seg) > retentionMs);
+    }
+    if (retentionBytes >= 0 && Number.isFinite(retentionBytes)) {
+      let excess = this.size - retentionBytes;
+      deleted += this.deleteOldestWhile((seg) => {
+        if (excess - seg.size < 0) return false;
+        excess -= seg.size;
+        return true;
+      });
+    }
+    deleted += this.deleteOldestWhile((seg, next) => next !== undefined && next.baseOffset <= this.currentLogStartOffset);
+    return deleted;
+  }
+
+  /** The timestamp retention.ms measures a segment by: its newest record, or when it was last written. */
+  private segmentAge(seg: Segment): number {
+    const ts = seg.maxTimestamp;
+    return ts >= 0 ? ts : (seg.firstAppendTime ?? seg.openedAt);
+  }
+
+  /**
+   * Deletes segments from the oldest while `predicate` holds, never an empty
+   * active segment and never data above the high watermark. When every
+   * segment goes, a new empty one is rolled first at the log end offset.
+   */
+  private deleteOldestWhile(predicate: (seg: Segment, next: Segment | undefined) => boolean): number {
+    let n = 0;
+    while (n < this.segments.length) {
+      const seg = this.segments[n] as Segment;
+      const next = this.segments[n + 1];
+      const isLast = next === undefined;
+      if (isLast && seg.size === 0) break;
+      if (!predicate(seg, next)) break;
+      n++;
+    }
+    if (n === 0) return 0;
+    if (n === this.segments.length) this.roll();
+    const doomed = this.segments.splice(0, n);
+    for (const seg of doomed) seg.delete();
+    const firstBase = (this.segments[0] as Segment).baseOffset;
+    if (firstBase > this.currentLogStartOffset) {
+      this.currentLogStartOffset = firstBase;
+      this.producerState.onLogStartOffsetIncremented(firstBase);
+    }
+    return n;
+  }
+
+  // ---- flush and close -----------------------------------------------------
+
+  /** fsyncs every segment holding data past the recovery point; the recovery point becomes the log end. */
+  flush(now: number = this.time()): void {
+    const leo = this.logEndOffset;
+    for (let i = this.segmentIndexFor(this.currentRecoveryPoint); i < this.segments.length; i++) (this.segments[i] as Segment).flush();
+    this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
+    this.unflushedMessages = 0;
+    this.lastFlushTime = now;
+  }
+
+  /** flush.ms: flushes when the last flush is at least that old and something was appended since. */
+  maybeFlush(now: number = this.time()): boolean {
+    if (this.unflushedMessages === 0 || now - this.lastFlushTime < this.config.flushMs) return false;
+    this.flush(now);
+    return true;
+  }
+
+  /** producer.id.expiration.ms housekeeping. */
+  removeExpiredProducers(now: number = this.time()): void {
+    this.producerState.removeExpiredProducers(now, this.config.producerIdExpirationMs);
+  }
+
+  /** Clean close: fsync, snapshot the producer state, write the indexes, release the files. */
+  close(): void {
+    if (this.closed) return;
+    this.flush();
+    this.writeProducerSnapshot(this.logEndOffset);
+    for (const seg of this.segments) seg.close();
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  /** Deletes every file of this log (the directory itself is the manager's). */
+  delete(): void {
+    for (const seg of this.segments.splice(0)) seg.delete();
+    for (const f of this.dir.listFiles()) this.dir.deleteFile(f);
+    this.closed = true;
+    this.listeners.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
