@@ -2,7 +2,8 @@
 module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
-  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/integration/**/*.test.ts', '<rootDir>/scripts/**/*.test.ts'],
+  testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/integration/**/*.test.ts'],
   moduleFileExtensions: ['ts', 'js', 'json'],
-  testTimeout: 30000,
+  testTimeout: 60000,
+  reporters: ['default', '<rootDir>/scripts/summary-reporter.js'],
 };

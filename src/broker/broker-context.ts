@@ -1,0 +1,36 @@
+/**
+ * What the API handlers share: the broker's identity, the metadata image,
+ * the controller that changes it, the partition logs and the settings.
+ * Built once by broker.ts; handlers receive it and nothing else.
+ */
+import type { Logger } from 'pino';
+import type { ProducerIdAllocator } from '../cluster/producer-id-allocator';
+import type { Controller } from '../cluster/controller';
+import type { BrokerConfig } from '../config';
+import type { LogManager } from '../storage/log-manager';
+import type { TopicRegistry } from '../cluster/topic-registry';
+import type { RequestContext } from '../network/request-context';
+
+export interface Endpoint {
+  host: string;
+  port: number;
+}
+
+export interface BrokerContext {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  /** Single node: every partition's leader epoch, stamped into stored batches (G8). */
+  readonly leaderEpoch: number;
+  readonly autoCreateTopics: boolean;
+  readonly topics: TopicRegistry;
+  readonly controller: Controller;
+  readonly logs: LogManager;
+  readonly config: BrokerConfig;
+  readonly producerIds: ProducerIdAllocator;
+  /** The data directory, or null for an in-memory broker. */
+  readonly dataDir: string | null;
+  readonly log: Logger;
+  /** The host:port clients should use, as advertised for the listener they reached. */
+  advertisedEndpoint(ctx: RequestContext): Endpoint;
+  now(): number;
+}

@@ -1,0 +1,152 @@
+/**
+ * Wires one broker together: configuration, the metadata image, the partition
+ * logs, the controller, the API handlers and the TCP server; runs the
+ * periodic housekeeping; shuts down in order (stop accepting, finish
+ * in-flight requests, flush and close the logs).
+ */
+import * as fs from 'node:fs';
+import type { Logger } from 'pino';
+import { Controller, logConfigOf } from '../cluster/controller';
+import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
+import { TopicRegistry } from '../cluster/topic-registry';
+import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
+import { silentLogger } from '../logger';
+import { KafkaServer } from '../network/server';
+import { LogManager } from '../storage/log-manager';
+import type { BrokerContext } from './broker-context';
+import { buildHandlerTable } from './handler-table';
+import { parseListeners } from './listener';
+
+export interface BrokerOptions {
+  /** Kafka broker properties (server.properties keys), already merged with overrides. */
+  properties?: Readonly<Record<string, string>>;
+  /** Keep everything in memory (nothing on disk); otherwise `log.dirs` / `dataDir`. */
+  memory?: boolean;
+  /** Data directory; overrides `log.dirs`. */
+  dataDir?: string;
+  /** Listener port; overrides the one in `listeners` (0 = any free port). */
+  port?: number;
+  /** Listener host; overrides the one in `listeners`. */
+  host?: string;
+  logger?: Logger;
+  /** Clock for the logs and housekeeping (tests inject one). */
+  now?: () => number;
+}
+
+const DEFAULT_DATA_DIR = './weir-data';
+const SINGLE_NODE_LEADER_EPOCH = 0;
+
+export class Broker {
+  private tickTimer: NodeJS.Timeout | null = null;
+  private closing: Promise<void> | null = null;
+
+  private constructor(
+    readonly context: BrokerContext,
+    private readonly server: KafkaServer,
+    readonly host: string,
+    readonly port: number,
+    readonly configResolution: BrokerConfigResolution,
+  ) {}
+
+  get bootstrapServers(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  get config(): BrokerConfig {
+    return this.context.config;
+  }
+
+  static async start(options: BrokerOptions = {}): Promise<Broker> {
+    const log = options.logger ?? silentLogger();
+    const now = options.now ?? Date.now;
+    const resolution = resolveBrokerConfig({ static: options.properties ?? {} });
+    for (const e of resolution.errors) throw new Error(e.message);
+    const config = resolution.config;
+
+    const listener = parseListeners(config.listeners.join(','))[0];
+    if (!listener) throw new Error('no listener configured (listeners)');
+    const host = options.host ?? (listener.host === '' ? '0.0.0.0' : listener.host);
+    const port = options.port ?? listener.port;
+
+    const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
+    if (dataDir !== null) fs.mkdirSync(dataDir, { recursive: true });
+    // Logs load first (taking the data dir lock); their topic configs are
+    // applied once the metadata image is open.
+    let registryRef: TopicRegistry | null = null;
+    const logs = LogManager.open(
+      dataDir === null ? { memory: true, now } : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms') },
+      (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
+    );
+    let server: KafkaServer | null = null;
+    try {
+      const registry = TopicRegistry.open(dataDir);
+      registryRef = registry;
+      for (const t of registry.list()) logs.updateTopicConfig(t.name, logConfigOf(resolveTopicConfig(t.configs, config), config));
+      const controller = new Controller(config.nodeId, registry, logs, config);
+
+      let boundPort = port;
+      const advertised = config.advertisedListeners.length > 0 ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
+      const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+      const context: BrokerContext = {
+        nodeId: config.nodeId,
+        clusterId: registry.clusterId,
+        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        autoCreateTopics: config.boolean('auto.create.topics.enable'),
+        topics: registry,
+        controller,
+        logs,
+        config,
+        producerIds: new ProducerIdAllocator(dataDir),
+        dataDir,
+        log,
+        now,
+        advertisedEndpoint: () => ({
+          host: advertisedHost(),
+          port: advertised && advertised.port !== 0 ? advertised.port : boundPort,
+        }),
+      };
+      server = new KafkaServer(
+        {
+          host,
+          port,
+          maxRequestBytes: config.number('socket.request.max.bytes'),
+          maxIdleMs: config.number('connections.max.idle.ms'),
+          maxInFlight: 1000,
+        },
+        buildHandlerTable(context),
+        log,
+      );
+      boundPort = await server.listen();
+      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution);
+      broker.startHousekeeping();
+      return broker;
+    } catch (e) {
+      if (server) await server.close(0);
+      logs.close();
+      throw e;
+    }
+  }
+
+  /** Retention, flush.ms and checkpoints, every log.retention.check.interval.ms. */
+  private startHousekeeping(): void {
+    const interval = Math.min(this.config.number('log.retention.check.interval.ms'), 2 ** 31 - 1);
+    this.tickTimer = setInterval(() => {
+      try {
+        this.context.logs.tick(this.context.now());
+      } catch (err) {
+        this.context.log.error({ err }, 'log housekeeping failed');
+      }
+    }, interval);
+    this.tickTimer.unref();
+  }
+
+  /** Graceful shutdown: stop accepting, finish in-flight requests, flush and close the logs. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.tickTimer) clearInterval(this.tickTimer);
+      await this.server.close();
+      this.context.logs.close();
+    })();
+    return this.closing;
+  }
+}

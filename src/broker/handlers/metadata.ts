@@ -1,0 +1,84 @@
+/**
+ * Metadata (key 3), v0–12.
+ *
+ * One broker is the leader (epoch 0, G8), only replica, ISR and controller
+ * of every partition. Which topics: v0 treats an empty list as "all"; from
+ * v1, null means all and empty means none (G13). Unknown topics are created
+ * when the request allows it (implicitly before v4, the flag from v4) and
+ * `auto.create.topics.enable` is on; they are returned ready to use in the
+ * same response, since creation here is synchronous. From v10 topics carry
+ * their stable topic ids, and v12 may name topics by id only.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { MetadataRequest, MetadataResponse } from '../../protocol/messages';
+import { ZERO_UUID } from '../../protocol/primitives/codec-support';
+import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
+import type { TopicInfo } from '../../cluster/topic-registry';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+import { CLUSTER_OPERATIONS_ALL, TOPIC_OPERATIONS_ALL } from '../acl-operations';
+
+const NOT_REQUESTED = -2147483648;
+
+export function metadataHandler(b: BrokerContext) {
+  return defineHandler(Apis.Metadata, (req: MetadataRequest, ctx): MetadataResponse => {
+    const v = ctx.apiVersion;
+    const endpoint = b.advertisedEndpoint(ctx);
+    const wantOps = v >= 8 && req.includeTopicAuthorizedOperations;
+    const topicEntry = (t: TopicInfo): MetadataResponse.MetadataResponseTopic => ({
+      errorCode: ErrorCode.NONE,
+      name: t.name,
+      topicId: t.topicId,
+      isInternal: isInternalTopic(t.name),
+      partitions: Array.from({ length: t.partitions }, (_, p) => ({
+        errorCode: ErrorCode.NONE,
+        partitionIndex: p,
+        leaderId: b.nodeId,
+        leaderEpoch: b.leaderEpoch,
+        replicaNodes: [b.nodeId],
+        isrNodes: [b.nodeId],
+        offlineReplicas: [],
+      })),
+      topicAuthorizedOperations: wantOps ? TOPIC_OPERATIONS_ALL : NOT_REQUESTED,
+    });
+    const errorEntry = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
+      errorCode,
+      name: v < 12 && name === null ? '' : name,
+      topicId,
+      isInternal: false,
+      partitions: [],
+      topicAuthorizedOperations: NOT_REQUESTED,
+    });
+
+    let topics: MetadataResponse.MetadataResponseTopic[];
+    const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+    if (allTopics) {
+      topics = b.topics.list().map(topicEntry);
+    } else {
+      const mayCreate = (v < 4 || req.allowAutoTopicCreation) && b.autoCreateTopics;
+      topics = req.topics!.map((rt) => {
+        if (rt.name === null || rt.name === '') {
+          if (rt.topicId === ZERO_UUID) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_REQUEST);
+          const byId = b.topics.getById(rt.topicId);
+          return byId ? topicEntry(byId) : errorEntry(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+        }
+        const existing = b.topics.get(rt.name);
+        if (existing) return topicEntry(existing);
+        if (topicNameProblem(rt.name) !== null) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+        if (!mayCreate || isInternalTopic(rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        return topicEntry(b.controller.autoCreateTopic(rt.name));
+      });
+    }
+
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: null }],
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics,
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS_ALL : NOT_REQUESTED,
+    };
+  });
+}
+

@@ -1,0 +1,272 @@
+/**
+ * One client connection: frames in, responses out in request order.
+ *
+ * Requests are decoded and handed to their handler as soon as they arrive
+ * (pipelining), but each response waits for every earlier one, as Kafka
+ * clients require (G14). A request whose handler returns null (acks=0
+ * produce) takes its turn and sends nothing.
+ *
+ * Anything the broker cannot make sense of — an oversized or malformed
+ * frame, an unknown API, a version we do not serve, a body that does not
+ * decode — closes this connection with one log line, as Kafka does; other
+ * connections are untouched.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import type { ApiSpec } from '../protocol/apis';
+import { ApiVersionsRequestCodec } from '../protocol/messages';
+import { isFlexible } from '../protocol/primitives/codec-support';
+import { ProtocolError } from '../protocol/primitives/protocol-error';
+import { Reader } from '../protocol/primitives/reader';
+import { RecordsChunk } from '../protocol/primitives/records-value';
+import { Size, Writer } from '../protocol/primitives/writer';
+import { FrameSplitter } from './frame-splitter';
+import { readPreamble, readRequestHeader, requestHeaderVersion } from './request-header';
+import { HandlerTable, RequestContext } from './request-context';
+import { ResponseWriter } from './response-writer';
+
+const API_VERSIONS_KEY = 18;
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes */
+  maxRequestBytes: number;
+  /** connections.max.idle.ms */
+  maxIdleMs: number;
+  /** Requests decoded but not yet answered before we stop reading the socket. */
+  maxInFlight: number;
+}
+
+interface Slot {
+  ready: boolean;
+  chunks: RecordsChunk[] | null;
+}
+
+export class Connection {
+  private readonly frames: FrameSplitter;
+  private readonly writer: ResponseWriter;
+  private readonly slots: Slot[] = [];
+  private closed = false;
+  private paused = false;
+  private readonly remoteAddress: string;
+  private readonly localPort: number;
+  private readonly log: Logger;
+  private closedResolve: (() => void) | null = null;
+  private drainResolve: (() => void) | null = null;
+
+  constructor(
+    readonly id: number,
+    private readonly socket: Socket,
+    private readonly handlers: HandlerTable,
+    private readonly limits: ConnectionLimits,
+    log: Logger,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.localPort = socket.localPort ?? 0;
+    this.log = log.child({ connection: id, remote: this.remoteAddress });
+    this.frames = new FrameSplitter(limits.maxRequestBytes);
+    this.writer = new ResponseWriter(socket, (err) => this.close(`response stream failed: ${err.message}`));
+    socket.setNoDelay(true);
+    socket.setTimeout(limits.maxIdleMs);
+    socket.on('timeout', () => {
+      if (this.slots.length === 0 && !this.writer.busy) this.close(`idle for ${limits.maxIdleMs} ms (connections.max.idle.ms)`, 'debug');
+    });
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.maybeResume());
+    socket.on('error', (err) => this.close(`socket error: ${err.message}`, 'debug'));
+    socket.on('close', () => this.close(null));
+  }
+
+  /** Requests received and not yet answered. */
+  get inFlight(): number {
+    return this.slots.length;
+  }
+
+  /** Resolves once every request received so far has been answered and written. */
+  drain(): Promise<void> {
+    if (this.closed || (this.slots.length === 0 && !this.writer.busy)) return Promise.resolve();
+    return new Promise((resolve) => (this.drainResolve = resolve));
+  }
+
+  /** Stops reading new requests (shutdown); in-flight ones still complete. */
+  stopReading(): void {
+    this.socket.pause();
+    this.paused = true;
+  }
+
+  closed$(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return new Promise((resolve) => (this.closedResolve = resolve));
+  }
+
+  /** Closes the connection; a reason is logged once, at `level`. */
+  close(reason: string | null, level: 'warn' | 'info' | 'debug' = 'warn'): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (reason !== null) this.log[level]({ reason }, 'closing connection');
+    this.writer.close();
+    this.slots.length = 0;
+    this.socket.destroy();
+    this.onClose(this);
+    this.closedResolve?.();
+    this.drainResolve?.();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closed) return;
+    for (const f of this.frames.push(chunk)) {
+      if (f.kind === 'too-large') {
+        this.close(`request size ${f.size} exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`);
+        return;
+      }
+      this.onFrame(f.frame);
+      if (this.closed) return;
+    }
+    if (this.slots.length >= this.limits.maxInFlight && !this.paused) {
+      this.socket.pause();
+      this.paused = true;
+    }
+  }
+
+  private onFrame(frame: Buffer): void {
+    let preamble;
+    try {
+      preamble = readPreamble(frame);
+    } catch (err) {
+      this.close((err as Error).message);
+      return;
+    }
+    const { apiKey, apiVersion, correlationId } = preamble;
+    const handler = this.handlers.get(apiKey);
+    if (!handler) {
+      this.close(`unknown or unserved api key ${apiKey} (version ${apiVersion}, correlation ${correlationId})`);
+      return;
+    }
+    const spec = handler.spec;
+    // An ApiVersions request newer than we serve is answered in v0 with
+    // UNSUPPORTED_VERSION and our ranges, so the client can downgrade (G3).
+    const unsupportedApiVersions = apiKey === API_VERSIONS_KEY && apiVersion > spec.maxVersion;
+    if (!unsupportedApiVersions && (apiVersion < spec.minVersion || apiVersion > spec.maxVersion)) {
+      this.close(`unsupported ${spec.name} version ${apiVersion} (served ${spec.minVersion}-${spec.maxVersion})`);
+      return;
+    }
+
+    let request: unknown;
+    let clientId: string | null = null;
+    try {
+      const r = new Reader(frame);
+      const flexible = !unsupportedApiVersions && isFlexible(spec.request, apiVersion);
+      const header = readRequestHeader(r, requestHeaderVersion(apiKey, apiVersion, flexible));
+      clientId = header.clientId;
+      if (unsupportedApiVersions) {
+        request = ApiVersionsRequestCodec.defaults();
+      } else {
+        request = spec.request.read(r, apiVersion);
+        if (r.remaining !== 0) throw new ProtocolError('invalid-length', `${r.remaining} trailing bytes`);
+      }
+    } catch (err) {
+      const detail = err instanceof ProtocolError ? err.message : String(err);
+      this.close(`malformed ${spec.name} v${apiVersion} request (correlation ${correlationId}): ${detail}`);
+      return;
+    }
+
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      connectionId: this.id,
+      remoteAddress: this.remoteAddress,
+      localPort: this.localPort,
+    };
+    const slot: Slot = { ready: false, chunks: null };
+    this.slots.push(slot);
+    const responseVersion = unsupportedApiVersions ? 0 : apiVersion;
+
+    let result: unknown;
+    try {
+      result = handler.handle(request, ctx);
+    } catch (err) {
+      this.handlerFailed(spec.name, err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (res) => this.complete(slot, spec, res, responseVersion, correlationId),
+        (err) => this.handlerFailed(spec.name, err),
+      );
+    } else {
+      this.complete(slot, spec, result, responseVersion, correlationId);
+    }
+  }
+
+  private handlerFailed(api: string, err: unknown): void {
+    this.log.error({ err }, `${api} handler failed`);
+    this.close(`${api} handler failed`, 'debug');
+  }
+
+  private complete(
+    slot: Slot,
+    spec: ApiSpec<unknown, unknown>,
+    response: unknown,
+    version: number,
+    correlationId: number,
+  ): void {
+    if (this.closed) return;
+    if (response !== null && response !== undefined) {
+      try {
+        slot.chunks = encodeResponse(spec, response, version, correlationId);
+      } catch (err) {
+        this.handlerFailed(`${spec.name} response encoding`, err);
+        return;
+      }
+    }
+    slot.ready = true;
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.slots.length > 0 && this.slots[0]!.ready) {
+      const slot = this.slots.shift()!;
+      if (slot.chunks) this.writer.write(slot.chunks);
+    }
+    this.maybeResume();
+    if (this.slots.length === 0 && this.drainResolve) {
+      const resolve = this.drainResolve;
+      this.drainResolve = null;
+      resolve();
+    }
+  }
+
+  private maybeResume(): void {
+    if (this.paused && !this.closed && this.slots.length < this.limits.maxInFlight && this.socket.writableLength < 8 * 1024 * 1024) {
+      this.paused = false;
+      this.socket.resume();
+    }
+  }
+}
+
+/**
+ * Frames a response: size, correlation id, header tags (response header v1,
+ * used by flexible versions except ApiVersions, which always uses v0: G3),
+ * then the body.
+ */
+export function encodeResponse(
+  spec: ApiSpec<unknown, unknown>,
+  response: unknown,
+  version: number,
+  correlationId: number,
+): RecordsChunk[] {
+  const codec = spec.response;
+  const s = new Size();
+  codec.size(response, version, s);
+  const headerV1 = spec.apiKey !== API_VERSIONS_KEY && codec.firstFlexibleVersion >= 0 && version >= codec.firstFlexibleVersion;
+  const headerBytes = 4 + 4 + (headerV1 ? 1 : 0);
+  s.inline += headerBytes;
+  const w = new Writer(s);
+  w.int32(s.total - 4);
+  w.int32(correlationId);
+  if (headerV1) w.uvarint(0);
+  codec.write(response, w, version);
+  return w.finish();
+}

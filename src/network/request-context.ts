@@ -1,0 +1,25 @@
+import type { ApiSpec } from '../protocol/apis';
+
+/** What a handler knows about the request beyond its body. */
+export interface RequestContext {
+  readonly apiKey: number;
+  readonly apiVersion: number;
+  readonly correlationId: number;
+  readonly clientId: string | null;
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+  /** The connection's local address as the client dialled it (host, port). */
+  readonly localPort: number;
+}
+
+/**
+ * A handler bound to the API it serves. The network layer receives a table
+ * of these; it never imports the broker.
+ * A handler returns the response, or null for "send nothing" (acks=0 produce).
+ */
+export interface BoundHandler {
+  readonly spec: ApiSpec<unknown, unknown>;
+  handle(request: unknown, ctx: RequestContext): unknown | Promise<unknown>;
+}
+
+export type HandlerTable = ReadonlyMap<number, BoundHandler>;

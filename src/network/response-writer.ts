@@ -1,0 +1,76 @@
+/**
+ * Writes response chunks to a socket strictly in order. Buffers go straight
+ * to the socket; a file region is streamed from its segment file with an fs
+ * read stream piped into the socket, so record bytes never become JavaScript
+ * objects on the way out.
+ */
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+import { RecordsChunk } from '../protocol/primitives/records-value';
+
+export class ResponseWriter {
+  private queue: RecordsChunk[] = [];
+  private head = 0;
+  private streaming: fs.ReadStream | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onError: (err: Error) => void,
+  ) {}
+
+  /** True while a file region is being streamed or chunks wait behind it. */
+  get busy(): boolean {
+    return this.streaming !== null || this.head < this.queue.length;
+  }
+
+  write(chunks: readonly RecordsChunk[]): void {
+    if (this.closed) return;
+    for (const c of chunks) this.queue.push(c);
+    if (this.streaming === null) this.pump();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.streaming?.destroy();
+    this.streaming = null;
+    this.queue = [];
+    this.head = 0;
+  }
+
+  private pump(): void {
+    const socket = this.socket;
+    socket.cork();
+    try {
+      while (this.head < this.queue.length && !this.closed) {
+        const c = this.queue[this.head++]!;
+        if (Buffer.isBuffer(c)) {
+          socket.write(c);
+          continue;
+        }
+        const stream = fs.createReadStream('', { fd: c.fd, start: c.position, end: c.position + c.length - 1, autoClose: false });
+        this.streaming = stream;
+        stream.on('error', (err) => {
+          this.streaming = null;
+          this.onError(err);
+        });
+        let sent = 0;
+        stream.on('data', (d) => (sent += d.length));
+        stream.on('end', () => {
+          if (this.streaming !== stream) return;
+          this.streaming = null;
+          // A region cut short (its file shrank under us) would desynchronise
+          // the client's framing: drop the connection instead.
+          if (sent !== c.length) this.onError(new Error(`file region ended after ${sent} of ${c.length} bytes`));
+          else this.pump();
+        });
+        stream.pipe(socket, { end: false });
+        return;
+      }
+      this.queue = [];
+      this.head = 0;
+    } finally {
+      socket.uncork();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * The APIs Weir serves and the version range of each: the one table that
+ * ApiVersions answers from. An API appears here only once a handler for the
+ * whole range exists in `broker/` (a test checks both ways).
+ *
+ * Minimum versions follow clients.md: librdkafka's feature checks need v0 of
+ * ApiVersions, Produce, InitProducerId, FindCoordinator, JoinGroup (G1, G2).
+ */
+import * as M from './messages';
+import { MessageCodec } from './primitives/codec-support';
+
+export interface ApiSpec<Req, Res> {
+  readonly apiKey: number;
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly request: MessageCodec<Req>;
+  readonly response: MessageCodec<Res>;
+}
+
+function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, minVersion: number, maxVersion: number): ApiSpec<Req, Res> {
+  if (minVersion < request.minVersion || maxVersion > request.maxVersion) {
+    throw new Error(`${request.name}: served range ${minVersion}-${maxVersion} is outside the schema's`);
+  }
+  return { apiKey: request.apiKey, name: request.name.replace(/Request$/, ''), minVersion, maxVersion, request, response };
+}
+
+export const Apis = {
+  Produce: api(M.ProduceRequestCodec, M.ProduceResponseCodec, 0, 11),
+  Fetch: api(M.FetchRequestCodec, M.FetchResponseCodec, 0, 17),
+  ListOffsets: api(M.ListOffsetsRequestCodec, M.ListOffsetsResponseCodec, 1, 9),
+  Metadata: api(M.MetadataRequestCodec, M.MetadataResponseCodec, 0, 12),
+  ApiVersions: api(M.ApiVersionsRequestCodec, M.ApiVersionsResponseCodec, 0, 4),
+  CreateTopics: api(M.CreateTopicsRequestCodec, M.CreateTopicsResponseCodec, 0, 7),
+  DeleteTopics: api(M.DeleteTopicsRequestCodec, M.DeleteTopicsResponseCodec, 0, 6),
+  DeleteRecords: api(M.DeleteRecordsRequestCodec, M.DeleteRecordsResponseCodec, 0, 2),
+  InitProducerId: api(M.InitProducerIdRequestCodec, M.InitProducerIdResponseCodec, 0, 5),
+  OffsetForLeaderEpoch: api(M.OffsetForLeaderEpochRequestCodec, M.OffsetForLeaderEpochResponseCodec, 0, 4),
+  DescribeConfigs: api(M.DescribeConfigsRequestCodec, M.DescribeConfigsResponseCodec, 0, 4),
+  AlterConfigs: api(M.AlterConfigsRequestCodec, M.AlterConfigsResponseCodec, 0, 2),
+  DescribeLogDirs: api(M.DescribeLogDirsRequestCodec, M.DescribeLogDirsResponseCodec, 0, 4),
+  CreatePartitions: api(M.CreatePartitionsRequestCodec, M.CreatePartitionsResponseCodec, 0, 3),
+  IncrementalAlterConfigs: api(M.IncrementalAlterConfigsRequestCodec, M.IncrementalAlterConfigsResponseCodec, 0, 1),
+  DescribeProducers: api(M.DescribeProducersRequestCodec, M.DescribeProducersResponseCodec, 0, 0),
+  DescribeCluster: api(M.DescribeClusterRequestCodec, M.DescribeClusterResponseCodec, 0, 1),
+} as const;
+
+export type ServedApiName = keyof typeof Apis;
+
+/** Every served API, by key. */
+export const SERVED_APIS: ReadonlyMap<number, ApiSpec<unknown, unknown>> = new Map(
+  Object.values(Apis).map((a) => [a.apiKey, a as ApiSpec<unknown, unknown>]),
+);
