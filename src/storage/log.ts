@@ -322,7 +322,13 @@ export class Log {
       logStartOffset: this.currentLogStartOffset,
       duplicate: false,
     };
-    for (const listener of this.listeners) listener(this);
+    for (const listener of this.listeners) {
+      try {
+        listener(this);
+      } catch {
+        // A failing waiter must not turn a stored append into an error.
+      }
+    }
     return result;
   }
 

@@ -227,14 +227,15 @@ export class Segment {
     this.maxTimestampSoFar = -1;
     this.offsetOfMaxTimestampSoFar = -1;
     this.bytesSinceLastIndexEntry = 0;
-    for (const b of this.batchesFrom(0)) this.indexBatch(offsetIndex, timeIndex, b.position, b.info);
+    for (const b of this.batchesFrom(0, 1024 * 1024)) this.indexBatch(offsetIndex, timeIndex, b.position, b.info);
     timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     this.indexesDirty = true;
   }
 
   /** Batch headers from `position` to the end of the file. */
-  *batchesFrom(position: number): Generator<LocatedBatch> {
-    const reader = new WindowedReader(this.file);
+  *batchesFrom(position: number, windowSize = 16 * 1024): Generator<LocatedBatch> {
+    // Small window by default: lookups usually stop within one index interval.
+    const reader = new WindowedReader(this.file, windowSize);
     const size = this.file.size;
     let pos = position;
     while (pos < size) {
@@ -277,7 +278,7 @@ export class Segment {
     // everything before it is complete, and its offsets are below the entry's.
     const jump = this.offsetIndex.lookupByPosition(limit);
     if (jump.position > end && jump.offset < upperBound) end = jump.position;
-    const reader = new WindowedReader(this.file, 64 * 1024);
+    const reader = new WindowedReader(this.file, 16 * 1024);
     const size = this.file.size;
     while (end < size) {
       const header = reader.header(end);

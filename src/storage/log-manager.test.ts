@@ -1,0 +1,125 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { DataDirLockedError } from './dir-lock';
+import { LogManager, parsePartitionDirName } from './log-manager';
+import { MemoryStorageDir } from './memory-storage-dir';
+import { OffsetCheckpointFile } from './offset-checkpoint-file';
+import { batchBaseOffsets, collectRecords, makeBatch } from './test-batches';
+
+describe('LogManager on disk', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'weir-lm-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  test('creates partition dirs, writes Kafka checkpoint files, reloads everything', () => {
+    const m = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    const a = m.getOrCreateLog('orders', 0);
+    const b = m.getOrCreateLog('my-topic.v2', 11);
+    expect(m.getOrCreateLog('orders', 0)).toBe(a);
+    a.append(makeBatch({ records: 3 }), { leaderEpoch: 0 });
+    b.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    b.deleteRecordsBefore(1);
+    m.close();
+    expect(existsSync(path.join(root, 'orders-0', '00000000000000000000.log'))).toBe(true);
+    expect(existsSync(path.join(root, 'orders-0', '00000000000000000000.index'))).toBe(true);
+    expect(existsSync(path.join(root, 'orders-0', '00000000000000000000.timeindex'))).toBe(true);
+    expect(existsSync(path.join(root, 'orders-0', '00000000000000000003.snapshot'))).toBe(true);
+    const recovery = readFileSync(path.join(root, 'recovery-point-offset-checkpoint'), 'utf8');
+    expect(recovery.split('\n').slice(0, 2)).toEqual(['0', '2']);
+    expect(recovery).toContain('orders 0 3\n');
+    expect(recovery).toContain('my-topic.v2 11 2\n');
+    expect(readFileSync(path.join(root, 'log-start-offset-checkpoint'), 'utf8')).toContain('my-topic.v2 11 1\n');
+    expect(existsSync(path.join(root, '.lock'))).toBe(false);
+
+    const again = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    expect(again.getLog('orders', 0)?.logEndOffset).toBe(3);
+    expect(again.getLog('my-topic.v2', 11)?.logStartOffset).toBe(1);
+    expect(batchBaseOffsets(collectRecords(again.getLog('orders', 0)?.read(0, 1000).records ?? null))).toEqual([0]);
+    again.close();
+  });
+
+  test('a second broker on the same dir fails clearly; a stale lock is taken over', () => {
+    const m = LogManager.open({ dataDir: root });
+    // Same process counts as "in use" too: the lock holds our pid.
+    expect(() => LogManager.open({ dataDir: root })).toThrow(DataDirLockedError);
+    m.close();
+    writeFileSync(path.join(root, '.lock'), '999999999\n'); // a pid that is not running
+    const n = LogManager.open({ dataDir: root });
+    expect(readFileSync(path.join(root, '.lock'), 'utf8').trim()).toBe(String(process.pid));
+    n.close();
+  });
+
+  test('deleteLog removes the partition directory; the fd of a deleted segment outlives it for the grace period', () => {
+    let clock = 0;
+    const m = LogManager.open({ dataDir: root, fileDeleteDelayMs: 1000, now: () => clock });
+    const log = m.getOrCreateLog('t', 0);
+    log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    const region = log.read(0, 1000).records;
+    expect(m.deleteLog('t', 0)).toBe(true);
+    expect(existsSync(path.join(root, 't-0'))).toBe(false);
+    // The in-flight response can still be streamed from the unlinked file.
+    expect(batchBaseOffsets(collectRecords(region))).toEqual([0]);
+    clock = 1000;
+    m.tick(clock);
+    expect(() => collectRecords(region)).toThrow();
+    expect(m.getLog('t', 0)).toBeUndefined();
+    m.close();
+  });
+
+  test('tick applies retention and flush.ms and keeps the checkpoints current', () => {
+    let clock = 1_000_000;
+    const size = makeBatch().length;
+    const m = LogManager.open({ dataDir: root, now: () => clock, defaults: { segmentBytes: size, retentionMs: 1000, flushMs: 500 } });
+    const log = m.getOrCreateLog('t', 0);
+    for (let i = 0; i < 3; i++) log.append(makeBatch({ timestamp: clock }), { leaderEpoch: 0 });
+    clock += 500;
+    expect(m.tick(clock).flushedLogs).toBe(1);
+    expect(log.recoveryPoint).toBe(3);
+    clock += 1000;
+    expect(m.tick(clock).deletedSegments).toBe(3);
+    expect(log.logStartOffset).toBe(3);
+    const starts = new OffsetCheckpointFile(m.dir, 'log-start-offset-checkpoint').read();
+    expect(starts.get('t-0')).toBe(3);
+    m.close();
+  });
+
+  test('crash without close: recovery from the checkpoints truncates the torn tail', () => {
+    const m = LogManager.open({ dataDir: root });
+    const log = m.getOrCreateLog('t', 0);
+    log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    m.writeCheckpoints();
+    log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    writeFileSync(path.join(root, 't-0', '00000000000000000000.log'), makeBatch().subarray(0, 30), { flag: 'a' });
+    rmSync(path.join(root, '.lock')); // the crashed process is gone
+    const again = LogManager.open({ dataDir: root });
+    const l = again.getLog('t', 0);
+    expect(l?.logEndOffset).toBe(4);
+    expect(l?.recoveryReport.truncatedBytes).toBe(30);
+    again.close();
+  });
+});
+
+describe('LogManager in memory', () => {
+  test('same API without touching disk; reopening over the same MemoryStorageDir recovers', () => {
+    const m = LogManager.open({ memory: true });
+    m.getOrCreateLog('t', 1).append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    expect(m.getLog('t', 1)?.logEndOffset).toBe(2);
+    m.close();
+
+    const dir = new MemoryStorageDir();
+    const a = LogManager.open({ dir });
+    a.getOrCreateLog('t', 0).append(makeBatch({ records: 5 }), { leaderEpoch: 0 });
+    a.close();
+    const b = LogManager.open({ dir });
+    expect(b.getLog('t', 0)?.logEndOffset).toBe(5);
+    b.close();
+  });
+});
+
+test('partition directory names', () => {
+  expect(parsePartitionDirName('a-b-12')).toEqual({ topic: 'a-b', partition: 12 });
+  expect(parsePartitionDirName('nope')).toBeNull();
+});
