@@ -30,6 +30,8 @@ export interface BrokerContext {
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;
+  /** Aborted when the broker shuts down: long-poll waits end early. */
+  readonly shutdown: AbortSignal;
   /** The host:port clients should use, as advertised for the listener they reached. */
   advertisedEndpoint(ctx: RequestContext): Endpoint;
   now(): number;

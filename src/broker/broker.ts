@@ -38,6 +38,7 @@ const SINGLE_NODE_LEADER_EPOCH = 0;
 
 export class Broker {
   private tickTimer: NodeJS.Timeout | null = null;
+  private readonly shutdownController: AbortController;
   private closing: Promise<void> | null = null;
 
   private constructor(
@@ -46,7 +47,10 @@ export class Broker {
     readonly host: string,
     readonly port: number,
     readonly configResolution: BrokerConfigResolution,
-  ) {}
+    shutdownController: AbortController,
+  ) {
+    this.shutdownController = shutdownController;
+  }
 
   get bootstrapServers(): string {
     return `${this.host}:${this.port}`;
@@ -85,9 +89,13 @@ export class Broker {
       const controller = new Controller(config.nodeId, registry, logs, config);
 
       let boundPort = port;
-      const advertised = config.advertisedListeners.length > 0 ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
+      // advertised.listeners only when set explicitly: its fallback is
+      // `listeners`, whose port --port / port 0 may have replaced.
+      const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
       const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+      const shutdownController = new AbortController();
       const context: BrokerContext = {
+        shutdown: shutdownController.signal,
         nodeId: config.nodeId,
         clusterId: registry.clusterId,
         leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
@@ -117,7 +125,7 @@ export class Broker {
         log,
       );
       boundPort = await server.listen();
-      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution);
+      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution, shutdownController);
       broker.startHousekeeping();
       return broker;
     } catch (e) {
@@ -144,6 +152,7 @@ export class Broker {
   close(): Promise<void> {
     this.closing ??= (async () => {
       if (this.tickTimer) clearInterval(this.tickTimer);
+      this.shutdownController.abort();
       await this.server.close();
       this.context.logs.close();
     })();

@@ -1,0 +1,53 @@
+/**
+ * The embedding API: a real Weir broker inside your process, for tests and
+ * tools.
+ *
+ *   const broker = await startBroker({ port: 0 });          // in memory
+ *   const broker = await startBroker({ storage: { dataDir } });
+ *   ... clients connect to broker.bootstrapServers ...
+ *   await broker.close();
+ */
+import { Broker } from './broker/broker';
+import { createLogger, type LogLevel } from './logger';
+
+export interface StartBrokerOptions {
+  /** Listener port; 0 (the default here) picks a free one. */
+  port?: number;
+  /** Listener host (default 127.0.0.1). */
+  host?: string;
+  /** 'memory' (the default) or an on-disk data directory. */
+  storage?: 'memory' | { dataDir: string };
+  /** Kafka broker properties, e.g. { 'num.partitions': '3' }. */
+  config?: Record<string, string | number | boolean>;
+  /** Broker log lines on stdout at this level (default: silent). */
+  logLevel?: LogLevel;
+}
+
+export interface RunningBroker {
+  /** host:port for the clients' bootstrap servers. */
+  readonly bootstrapServers: string;
+  readonly port: number;
+  /** Graceful shutdown; releases every handle. */
+  close(): Promise<void>;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<RunningBroker> {
+  const properties: Record<string, string> = {};
+  for (const [k, v] of Object.entries(options.config ?? {})) properties[k] = String(v);
+  const storage = options.storage ?? 'memory';
+  const broker = await Broker.start({
+    properties,
+    memory: storage === 'memory',
+    dataDir: storage === 'memory' ? undefined : storage.dataDir,
+    port: options.port ?? 0,
+    host: options.host ?? '127.0.0.1',
+    logger: createLogger({ level: options.logLevel ?? 'silent' }),
+  });
+  return {
+    bootstrapServers: broker.bootstrapServers,
+    port: broker.port,
+    close: () => broker.close(),
+  };
+}
+
+export { Broker };
