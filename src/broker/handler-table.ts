@@ -7,6 +7,18 @@
 import { Apis } from '../protocol/apis';
 import type { BoundHandler, HandlerTable } from '../network/request-context';
 import type { BrokerContext } from './broker-context';
+import { alterConfigsHandler } from './handlers/alter-configs';
+import { createPartitionsHandler } from './handlers/create-partitions';
+import { createTopicsHandler } from './handlers/create-topics';
+import { deleteRecordsHandler } from './handlers/delete-records';
+import { deleteTopicsHandler } from './handlers/delete-topics';
+import { describeClusterHandler } from './handlers/describe-cluster';
+import { describeConfigsHandler } from './handlers/describe-configs';
+import { describeLogDirsHandler } from './handlers/describe-log-dirs';
+import { describeProducersHandler } from './handlers/describe-producers';
+import { incrementalAlterConfigsHandler } from './handlers/incremental-alter-configs';
+import { initProducerIdHandler } from './handlers/init-producer-id';
+import { offsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch';
 import { apiVersionsHandler } from './handlers/api-versions';
 import { fetchHandler } from './handlers/fetch';
 import { listOffsetsHandler } from './handlers/list-offsets';
@@ -19,6 +31,18 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     produceHandler(b),
     fetchHandler(b),
     listOffsetsHandler(b),
+    createTopicsHandler(b),
+    deleteTopicsHandler(b),
+    createPartitionsHandler(b),
+    describeConfigsHandler(b),
+    alterConfigsHandler(b),
+    incrementalAlterConfigsHandler(b),
+    deleteRecordsHandler(b),
+    describeLogDirsHandler(b),
+    describeProducersHandler(b),
+    describeClusterHandler(b),
+    offsetForLeaderEpochHandler(b),
+    initProducerIdHandler(b),
     // handlers: add new ones above this line
   ];
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));

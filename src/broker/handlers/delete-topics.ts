@@ -1,0 +1,102 @@
+/**
+ * DeleteTopics (key 20), v0–6.
+ *
+ * v0–5 name topics; v6 names each topic or gives its id (not both). Checks
+ * follow Kafka's ControllerApis.deleteTopics:
+ * - `delete.topic.enable=false`: every topic fails, with INVALID_REQUEST
+ *   before v3 (older clients do not know the newer code) and
+ *   TOPIC_DELETION_DISABLED from v3;
+ * - a name or id listed twice: one INVALID_REQUEST entry for it, not deleted;
+ * - neither name nor id, or both: INVALID_REQUEST;
+ * - an unknown id: UNKNOWN_TOPIC_ID; an unknown name: UNKNOWN_TOPIC_OR_PARTITION;
+ * - a name that resolves to an id also given by id: INVALID_REQUEST.
+ * Deletion is synchronous, so `timeoutMs` never expires. Successful entries
+ * carry both the name and the id (the id only reaches v6 clients).
+ * Kafka shuffles the entries to hide which topics exist from unauthorised
+ * callers; with no ACLs there is nothing to hide, so errors come first and
+ * deletions after, in request order.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages';
+import { ZERO_UUID } from '../../protocol/primitives/codec-support';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+type Result = DeleteTopicsResponse.DeletableTopicResult;
+
+const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
+
+export function deleteTopicsHandler(b: BrokerContext) {
+  return defineHandler(Apis.DeleteTopics, (req: DeleteTopicsRequest, ctx): DeleteTopicsResponse => {
+    const v = ctx.apiVersion;
+    // v0–5 carry plain names; v6 name-or-id entries. One shape for both.
+    const entries: { name: string | null; topicId: string }[] =
+      v >= 6 ? req.topics.map((t) => ({ name: t.name, topicId: t.topicId })) : req.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    const result = (name: string | null, topicId: string, errorCode: number, errorMessage: string | null): Result => ({
+      // Names are non-nullable before v6; an id-only entry only exists in v6.
+      name: v < 6 && name === null ? '' : name,
+      topicId,
+      errorCode,
+      errorMessage,
+    });
+
+    if (!b.config.boolean('delete.topic.enable')) {
+      const errorCode = v < 3 ? ErrorCode.INVALID_REQUEST : ErrorCode.TOPIC_DELETION_DISABLED;
+      const message = 'Topic deletion is disabled.';
+      return { throttleTimeMs: 0, responses: entries.map((e) => result(e.name, e.topicId, errorCode, message)) };
+    }
+
+    const responses: Result[] = [];
+    // Pass 1: malformed entries and duplicates (each duplicate answered once).
+    const names = new Map<string, number>();
+    const ids = new Map<string, number>();
+    for (const e of entries) {
+      if (e.name === null) {
+        if (e.topicId === ZERO_UUID) responses.push(result(null, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.'));
+        else ids.set(e.topicId, (ids.get(e.topicId) ?? 0) + 1);
+      } else if (e.topicId !== ZERO_UUID) {
+        responses.push(result(e.name, e.topicId, ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.'));
+      } else {
+        names.set(e.name, (names.get(e.name) ?? 0) + 1);
+      }
+    }
+    const duplicateIds = new Set<string>();
+    for (const [name, n] of names) if (n > 1) responses.push(result(name, ZERO_UUID, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
+    for (const [id, n] of ids) {
+      if (n > 1) {
+        duplicateIds.add(id);
+        responses.push(result(null, id, ErrorCode.INVALID_REQUEST, 'Duplicate topic id.'));
+      }
+    }
+    // Pass 2: resolve ids, then names, to the topics to delete (by id).
+    const toDelete = new Map<string, string>();
+    for (const [id, n] of ids) {
+      if (n > 1) continue;
+      const t = b.topics.getById(id);
+      if (t) toDelete.set(id, t.name);
+      else responses.push(result(null, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE));
+    }
+    for (const [name, n] of names) {
+      if (n > 1) continue;
+      const t = b.topics.get(name);
+      if (!t) {
+        responses.push(result(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
+      } else if (duplicateIds.has(t.topicId) || toDelete.has(t.topicId)) {
+        // Named and given by id in the same request: neither entry is deleted.
+        duplicateIds.add(t.topicId);
+        toDelete.delete(t.topicId);
+        responses.push(result(name, t.topicId, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
+      } else {
+        toDelete.set(t.topicId, name);
+      }
+    }
+
+    for (const [topicId, name] of toDelete) {
+      const deleted = b.controller.deleteTopic(name);
+      if ('errorCode' in deleted) responses.push(result(name, topicId, deleted.errorCode, deleted.errorMessage));
+      else responses.push(result(name, topicId, ErrorCode.NONE, null));
+    }
+    return { throttleTimeMs: 0, responses };
+  });
+}
