@@ -161,8 +161,11 @@ export class Connection {
       if (unsupportedApiVersions) {
         request = ApiVersionsRequestCodec.defaults();
       } else {
+        // Bytes left after the body are ignored, as Kafka's own request
+        // parsing does: librdkafka 2.12 (node-rdkafka) sends its all-topics
+        // Metadata v12 with 3 extra zero bytes after the body, and real
+        // brokers accept it (integration/roundtrip-rdkafka.test.ts).
         request = spec.request.read(r, apiVersion);
-        if (r.remaining !== 0) throw new ProtocolError('invalid-length', `${r.remaining} trailing bytes`);
       }
     } catch (err) {
       const detail = err instanceof ProtocolError ? err.message : String(err);
