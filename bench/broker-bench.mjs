@@ -24,6 +24,8 @@
  *   --cpu-prof DIR   run the broker under `node --cpu-prof --cpu-prof-dir DIR`
  *                    (summarise with bench/cpuprofile-top.mjs)
  *   --broker-arg X   extra argument for `weir start` (repeatable)
+ *   --cli FILE       the broker's compiled cli/main.js (default dist/cli/main.js;
+ *                    for A/B runs against another build)
  *
  * Every child has a time limit; brokers are stopped with SIGTERM (SIGKILL
  * after 10 s) and their data dirs removed. Loopback only.
@@ -38,7 +40,7 @@ import { createRequire } from 'node:module';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
-const CLI = path.join(ROOT, 'dist/cli/main.js');
+let CLI = path.join(ROOT, 'dist/cli/main.js');
 const PERF = path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance');
 const CLK_TCK = 100;
 
@@ -63,6 +65,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = v();
     else if (a === '--cpu-prof') o.cpuProfDir = path.resolve(v());
     else if (a === '--broker-arg') o.brokerArgs.push(v());
+    else if (a === '--cli') CLI = path.resolve(v());
     else throw new Error(`unknown option ${a}`);
   }
   return o;

@@ -26,6 +26,22 @@ describe('FrameSplitter', () => {
     }
   });
 
+  test('a frame spread over many chunks comes out whole, and so does the one after it', () => {
+    const body = Buffer.alloc(5000);
+    for (let i = 0; i < body.length; i++) body[i] = i & 0xff;
+    const bytes = Buffer.concat([frame(body), frame(Buffer.from('next'))]);
+    for (const step of [1, 3, 7, 64, 1000]) {
+      const s = new FrameSplitter(10_000);
+      const out = [];
+      for (let pos = 0; pos < bytes.length; pos += step) {
+        out.push(...s.push(bytes.subarray(pos, pos + step)));
+        if (out.length === 0) expect(s.bufferedBytes).toBe(Math.min(pos + step, bytes.length));
+      }
+      expect(out.map((f) => (f.kind === 'frame' ? f.frame : f.kind))).toEqual([body, Buffer.from('next')]);
+      expect(s.bufferedBytes).toBe(0);
+    }
+  });
+
   test('reports an oversized or negative size before buffering the body', () => {
     const s = new FrameSplitter(10);
     const big = Buffer.alloc(4);
