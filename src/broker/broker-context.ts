@@ -10,6 +10,7 @@ import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { TopicRegistry } from '../cluster/topic-registry';
 import type { RequestContext } from '../network/request-context';
+import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 
 export interface Endpoint {
   host: string;
@@ -27,6 +28,8 @@ export interface BrokerContext {
   readonly logs: LogManager;
   readonly config: BrokerConfig;
   readonly producerIds: ProducerIdAllocator;
+  /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
+  readonly groups: GroupCoordinator;
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;

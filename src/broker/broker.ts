@@ -13,6 +13,7 @@ import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopic
 import { silentLogger } from '../logger';
 import { KafkaServer } from '../network/server';
 import { LogManager } from '../storage/log-manager';
+import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import type { BrokerContext } from './broker-context';
 import { buildHandlerTable } from './handler-table';
 import { parseListeners } from './listener';
@@ -105,6 +106,16 @@ export class Broker {
         logs,
         config,
         producerIds: new ProducerIdAllocator(dataDir),
+        groups: startGroupCoordinator({
+          config,
+          logs,
+          existingPartitions: registry.get('__consumer_offsets')?.partitions,
+          ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
+          leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+          now,
+          log,
+          shutdown: shutdownController.signal,
+        }),
         dataDir,
         log,
         now,

@@ -24,6 +24,17 @@ import { fetchHandler } from './handlers/fetch';
 import { listOffsetsHandler } from './handlers/list-offsets';
 import { metadataHandler } from './handlers/metadata';
 import { produceHandler } from './handlers/produce';
+import { findCoordinatorHandler } from './handlers/find-coordinator';
+import { joinGroupHandler } from './handlers/join-group';
+import { syncGroupHandler } from './handlers/sync-group';
+import { heartbeatHandler } from './handlers/heartbeat';
+import { leaveGroupHandler } from './handlers/leave-group';
+import { offsetCommitHandler } from './handlers/offset-commit';
+import { offsetFetchHandler } from './handlers/offset-fetch';
+import { describeGroupsHandler } from './handlers/describe-groups';
+import { listGroupsHandler } from './handlers/list-groups';
+import { deleteGroupsHandler } from './handlers/delete-groups';
+import { offsetDeleteHandler } from './handlers/offset-delete';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -43,6 +54,17 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     describeClusterHandler(b),
     offsetForLeaderEpochHandler(b),
     initProducerIdHandler(b),
+    findCoordinatorHandler(b),
+    joinGroupHandler(b),
+    syncGroupHandler(b),
+    heartbeatHandler(b),
+    leaveGroupHandler(b),
+    offsetCommitHandler(b),
+    offsetFetchHandler(b),
+    describeGroupsHandler(b),
+    listGroupsHandler(b),
+    deleteGroupsHandler(b),
+    offsetDeleteHandler(b),
     // handlers: add new ones above this line
   ];
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));

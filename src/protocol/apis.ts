@@ -43,6 +43,17 @@ export const Apis = {
   IncrementalAlterConfigs: api(M.IncrementalAlterConfigsRequestCodec, M.IncrementalAlterConfigsResponseCodec, 0, 1),
   DescribeProducers: api(M.DescribeProducersRequestCodec, M.DescribeProducersResponseCodec, 0, 0),
   DescribeCluster: api(M.DescribeClusterRequestCodec, M.DescribeClusterResponseCodec, 0, 1),
+  FindCoordinator: api(M.FindCoordinatorRequestCodec, M.FindCoordinatorResponseCodec, 0, 6),
+  JoinGroup: api(M.JoinGroupRequestCodec, M.JoinGroupResponseCodec, 0, 9),
+  SyncGroup: api(M.SyncGroupRequestCodec, M.SyncGroupResponseCodec, 0, 5),
+  Heartbeat: api(M.HeartbeatRequestCodec, M.HeartbeatResponseCodec, 0, 4),
+  LeaveGroup: api(M.LeaveGroupRequestCodec, M.LeaveGroupResponseCodec, 0, 5),
+  OffsetCommit: api(M.OffsetCommitRequestCodec, M.OffsetCommitResponseCodec, 0, 9),
+  OffsetFetch: api(M.OffsetFetchRequestCodec, M.OffsetFetchResponseCodec, 0, 9),
+  DescribeGroups: api(M.DescribeGroupsRequestCodec, M.DescribeGroupsResponseCodec, 0, 5),
+  ListGroups: api(M.ListGroupsRequestCodec, M.ListGroupsResponseCodec, 0, 5),
+  DeleteGroups: api(M.DeleteGroupsRequestCodec, M.DeleteGroupsResponseCodec, 0, 2),
+  OffsetDelete: api(M.OffsetDeleteRequestCodec, M.OffsetDeleteResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

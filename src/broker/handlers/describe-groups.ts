@@ -1,0 +1,47 @@
+/**
+ * DescribeGroups (key 15), v0–5.
+ *
+ * State, protocol type, chosen protocol and members of each group. Like
+ * Kafka, member metadata and assignments (and the protocol) are filled in
+ * only when the group is Stable; an unknown group is described as Dead with
+ * no error.
+ *
+ * Version notes: v3+ may ask for authorized operations (no ACLs: every
+ * group operation); v4+ answer group.instance.id.
+ */
+import { Apis } from '../../protocol/apis';
+import { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages';
+import { GROUP_OPERATIONS_ALL } from '../acl-operations';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+const NOT_REQUESTED = -2147483648;
+
+export function describeGroupsHandler(b: BrokerContext) {
+  return defineHandler(Apis.DescribeGroups, (req: DescribeGroupsRequest, ctx): DescribeGroupsResponse => {
+    const v = ctx.apiVersion;
+    const operations = v >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS_ALL : NOT_REQUESTED;
+    return {
+      throttleTimeMs: 0,
+      groups: req.groups.map((groupId) => {
+        const g = b.groups.describeGroup(groupId);
+        return {
+          errorCode: g.errorCode,
+          groupId: g.groupId,
+          groupState: g.state,
+          protocolType: g.protocolType,
+          protocolData: g.protocolData,
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            groupInstanceId: v >= 4 ? m.groupInstanceId : null,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            memberMetadata: m.metadata,
+            memberAssignment: m.assignment,
+          })),
+          authorizedOperations: operations,
+        };
+      }),
+    };
+  });
+}

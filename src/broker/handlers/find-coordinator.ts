@@ -1,0 +1,58 @@
+/**
+ * FindCoordinator (key 10), v0–6.
+ *
+ * Key type 0 (group): this broker coordinates every group (it owns every
+ * `__consumer_offsets` partition), which is created here on first use as
+ * Kafka does. Key type 1 (transaction): no transaction coordinator yet, so
+ * COORDINATOR_NOT_AVAILABLE, what Kafka answers while none is available.
+ * Other key types: INVALID_REQUEST.
+ *
+ * Version notes (G7): v0–3 carry one key and answer in top-level fields;
+ * v4+ carry `coordinatorKeys` and answer one `coordinators` entry per key,
+ * with the top-level fields left at their defaults. v0 has no key type
+ * (always group) and no error message.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+const KEY_TYPE_GROUP = 0;
+const KEY_TYPE_TRANSACTION = 1;
+
+interface CoordinatorAnswer {
+  errorCode: number;
+  errorMessage: string | null;
+  nodeId: number;
+  host: string;
+  port: number;
+}
+
+export function findCoordinatorHandler(b: BrokerContext) {
+  return defineHandler(Apis.FindCoordinator, (req: FindCoordinatorRequest, ctx): FindCoordinatorResponse => {
+    const v = ctx.apiVersion;
+    const failed = (errorCode: number, errorMessage: string): CoordinatorAnswer => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
+    const answer = (key: string): CoordinatorAnswer => {
+      if (req.keyType === KEY_TYPE_TRANSACTION) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      if (req.keyType !== KEY_TYPE_GROUP) return failed(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${req.keyType}`);
+      const errorCode = b.groups.prepareCoordinator(key);
+      if (errorCode !== ErrorCode.NONE) return failed(errorCode, 'The coordinator is not available.');
+      const endpoint = b.advertisedEndpoint(ctx);
+      return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: b.nodeId, host: endpoint.host, port: endpoint.port };
+    };
+    if (v >= 4) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: 0,
+        errorMessage: null,
+        nodeId: 0,
+        host: '',
+        port: 0,
+        coordinators: req.coordinatorKeys.map((key) => ({ key, ...answer(key) })),
+      };
+    }
+    const single = answer(req.key);
+    return { throttleTimeMs: 0, ...single, errorMessage: v >= 1 ? single.errorMessage : null, coordinators: [] };
+  });
+}

@@ -1,0 +1,24 @@
+/**
+ * Heartbeat (key 12), v0–4.
+ *
+ * Keeps a member's session alive and tells it when a rebalance started
+ * (REBALANCE_IN_PROGRESS). Fencing: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
+ * FENCED_INSTANCE_ID for a replaced static member. v3+ carry
+ * group.instance.id.
+ */
+import { Apis } from '../../protocol/apis';
+import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function heartbeatHandler(b: BrokerContext) {
+  return defineHandler(Apis.Heartbeat, (req: HeartbeatRequest, ctx): HeartbeatResponse => {
+    const errorCode = b.groups.heartbeat({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
+    });
+    return { throttleTimeMs: 0, errorCode };
+  });
+}

@@ -1,0 +1,33 @@
+/**
+ * LeaveGroup (key 13), v0–5.
+ *
+ * Removes members from a classic group, which rebalances without them
+ * right away (no waiting for a session timeout).
+ *
+ * Version notes: v0–2 carry one member id and answer one error code (the
+ * member's, when the group itself is fine). v3+ leave in batches
+ * (`members`, each with an optional group.instance.id; an empty member id
+ * with an instance id removes that static member, as the admin tools do)
+ * and answer per member. v5 adds a reason per member.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function leaveGroupHandler(b: BrokerContext) {
+  return defineHandler(Apis.LeaveGroup, (req: LeaveGroupRequest, ctx): LeaveGroupResponse => {
+    const v = ctx.apiVersion;
+    const leaving =
+      v >= 3
+        ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))
+        : [{ memberId: req.memberId, groupInstanceId: null, reason: null }];
+    const result = b.groups.leaveGroup(req.groupId, leaving);
+    if (v < 3) {
+      const memberError = result.members[0]?.errorCode ?? ErrorCode.NONE;
+      return { throttleTimeMs: 0, errorCode: result.errorCode !== ErrorCode.NONE ? result.errorCode : memberError, members: [] };
+    }
+    return { throttleTimeMs: 0, errorCode: result.errorCode, members: result.members };
+  });
+}

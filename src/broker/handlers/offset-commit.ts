@@ -1,0 +1,73 @@
+/**
+ * OffsetCommit (key 8), v0–9.
+ *
+ * Stores committed offsets (with their metadata string and leader epoch) in
+ * `__consumer_offsets` through the group coordinator. Partitions of unknown
+ * topics get UNKNOWN_TOPIC_OR_PARTITION; oversized metadata
+ * OFFSET_METADATA_TOO_LARGE (offset.metadata.max.bytes). Members commit with
+ * their member id and generation (ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID /
+ * FENCED_INSTANCE_ID when stale); a client without group management commits
+ * with generation -1 and no member id while the group has no members. During
+ * CompletingRebalance commits get REBALANCE_IN_PROGRESS, as in Kafka.
+ *
+ * Version notes: v0 has no generation or member id; v1 alone carries a
+ * per-partition commit timestamp; v2–4 a retention time; v6+ the leader
+ * epoch; v7+ group.instance.id. v8+ are flexible.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages';
+import type { OffsetCommitPartition } from '../../coordinator/group/group-coordinator';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function offsetCommitHandler(b: BrokerContext) {
+  return defineHandler(Apis.OffsetCommit, (req: OffsetCommitRequest, ctx): OffsetCommitResponse => {
+    const v = ctx.apiVersion;
+    // Results in request order: known partitions are filled in from the coordinator's answer.
+    const errors: (ErrorCode | null)[] = [];
+    const valid: OffsetCommitPartition[] = [];
+    for (const t of req.topics) {
+      const info = b.topics.get(t.name);
+      for (const p of t.partitions) {
+        if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+          errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          continue;
+        }
+        errors.push(null);
+        valid.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1,
+          metadata: p.committedMetadata,
+          commitTimestamp: v === 1 ? Number(p.commitTimestamp) : -1,
+        });
+      }
+    }
+    const committed =
+      valid.length === 0
+        ? []
+        : b.groups.commitOffsets({
+            groupId: req.groupId,
+            generationId: v >= 1 ? req.generationIdOrMemberEpoch : -1,
+            memberId: v >= 1 ? req.memberId : '',
+            groupInstanceId: v >= 7 ? req.groupInstanceId : null,
+            retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+            partitions: valid,
+          });
+    let next = 0;
+    let i = 0;
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => {
+          const own = errors[i++];
+          const errorCode = own ?? committed[next++] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+          return { partitionIndex: p.partitionIndex, errorCode };
+        }),
+      })),
+    };
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * OffsetDelete (key 47), v0.
+ *
+ * Deletes a group's committed offsets for some partitions. Allowed for an
+ * Empty group, and for a consumer group's topics no member subscribes to
+ * (GROUP_SUBSCRIBED_TO_TOPIC otherwise); a non-consumer group with members
+ * gets NON_EMPTY_GROUP, an unknown group GROUP_ID_NOT_FOUND. Unknown topic
+ * partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function offsetDeleteHandler(b: BrokerContext) {
+  return defineHandler(Apis.OffsetDelete, (req: OffsetDeleteRequest): OffsetDeleteResponse => {
+    const errors: (ErrorCode | null)[] = [];
+    const valid: { topic: string; partition: number }[] = [];
+    for (const t of req.topics) {
+      const info = b.topics.get(t.name);
+      for (const p of t.partitions) {
+        if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+          errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        } else {
+          errors.push(null);
+          valid.push({ topic: t.name, partition: p.partitionIndex });
+        }
+      }
+    }
+    const result = b.groups.deleteOffsets(req.groupId, valid);
+    if (result.errorCode !== ErrorCode.NONE) return { errorCode: result.errorCode, throttleTimeMs: 0, topics: [] };
+    let next = 0;
+    let i = 0;
+    return {
+      errorCode: ErrorCode.NONE,
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: errors[i++] ?? result.partitionErrors[next++] ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+        })),
+      })),
+    };
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * OffsetFetch (key 9), v0–9.
+ *
+ * Returns committed offsets with their metadata and leader epoch; a
+ * partition without a commit gets offset -1, metadata "" and no error. A
+ * null topic list (v2+) means every partition the group committed.
+ *
+ * Version notes: v0–7 ask for one group; v8+ for several (`groups`), each
+ * answered with its own error code. v2–7 carry a top-level error code for
+ * group-level errors; v0–1 repeat it on every partition. v5+ answer the
+ * committed leader epoch. v7+ `requireStable`: offsets pending in an open
+ * transaction would get UNSTABLE_OFFSET_COMMIT, but there are no
+ * transactional commits yet, so every committed offset is stable. v9's
+ * member id / epoch only concern KIP-848 groups (Kafka does not check them
+ * for classic groups).
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages';
+import type { OffsetFetchResult } from '../../coordinator/group/group-coordinator';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+type Topics = readonly { name: string; partitionIndexes: number[] }[] | null;
+
+export function offsetFetchHandler(b: BrokerContext) {
+  return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse => {
+    const v = ctx.apiVersion;
+    const fetch = (groupId: string, topics: Topics): OffsetFetchResult =>
+      b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
+    const partitionsOf = (r: OffsetFetchResult) =>
+      r.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partition,
+          committedOffset: p.offset,
+          committedLeaderEpoch: v >= 5 ? p.leaderEpoch : -1,
+          metadata: p.metadata,
+          errorCode: p.errorCode,
+        })),
+      }));
+
+    if (v >= 8) {
+      return {
+        throttleTimeMs: 0,
+        topics: [],
+        errorCode: ErrorCode.NONE,
+        groups: req.groups.map((g) => {
+          const r = fetch(g.groupId, g.topics);
+          return { groupId: g.groupId, topics: r.errorCode === ErrorCode.NONE ? partitionsOf(r) : [], errorCode: r.errorCode };
+        }),
+      };
+    }
+    // v0–1 cannot ask for "all topics": an empty list is just empty.
+    const topics: Topics = v < 2 && req.topics === null ? [] : req.topics;
+    const r = fetch(req.groupId, topics);
+    if (r.errorCode !== ErrorCode.NONE) {
+      if (v >= 2) return { throttleTimeMs: 0, topics: [], errorCode: r.errorCode, groups: [] };
+      // No top-level error field before v2: every requested partition carries it.
+      const failed = (topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((partitionIndex) => ({ partitionIndex, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: r.errorCode })),
+      }));
+      return { throttleTimeMs: 0, topics: failed, errorCode: ErrorCode.NONE, groups: [] };
+    }
+    return { throttleTimeMs: 0, topics: partitionsOf(r), errorCode: ErrorCode.NONE, groups: [] };
+  });
+}

@@ -1,0 +1,40 @@
+/**
+ * SyncGroup (key 14), v0–5.
+ *
+ * The leader sends the assignment it computed; every member's SyncGroup
+ * waits until then and receives its own part. The group coordinator stores
+ * the assignment in `__consumer_offsets` before anyone gets an answer.
+ * In a Stable group a SyncGroup just returns the member's assignment.
+ *
+ * Version notes: v3+ carry group.instance.id; v5 carries (and answers) the
+ * protocol type and name, which must match the group's
+ * (INCONSISTENT_GROUP_PROTOCOL otherwise).
+ */
+import { Apis } from '../../protocol/apis';
+import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function syncGroupHandler(b: BrokerContext) {
+  return defineHandler(Apis.SyncGroup, async (req: SyncGroupRequest, ctx): Promise<SyncGroupResponse> => {
+    const v = ctx.apiVersion;
+    const assignments = new Map<string, Buffer>();
+    for (const a of req.assignments) assignments.set(a.memberId, Buffer.from(a.assignment));
+    const result = await b.groups.syncGroup({
+      groupId: req.groupId,
+      generationId: req.generationId,
+      memberId: req.memberId,
+      groupInstanceId: v >= 3 ? req.groupInstanceId : null,
+      protocolType: v >= 5 ? req.protocolType : null,
+      protocolName: v >= 5 ? req.protocolName : null,
+      assignments,
+    });
+    return {
+      throttleTimeMs: 0,
+      errorCode: result.errorCode,
+      protocolType: v >= 5 ? result.protocolType : null,
+      protocolName: v >= 5 ? result.protocolName : null,
+      assignment: result.assignment,
+    };
+  });
+}

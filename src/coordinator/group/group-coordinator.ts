@@ -1,0 +1,1067 @@
+/**
+ * The classic group coordinator: Kafka's GroupCoordinator (3.x) /
+ * GroupMetadataManager's classic-group half, for a single broker that owns
+ * every `__consumer_offsets` partition.
+ *
+ * One owner per group (the event loop is the lock): every request runs to
+ * completion against the group's state, and JoinGroup / SyncGroup answers
+ * that must wait for the other members are callbacks on the members,
+ * completed when the rebalance moves on. Timers (session, rebalance, sync,
+ * initial delay, retention) come from the injected Scheduler.
+ *
+ * States: Empty -> PreparingRebalance -> CompletingRebalance -> Stable,
+ * back to PreparingRebalance on any membership change, Dead when deleted.
+ * Every change that must survive a restart is appended to
+ * `__consumer_offsets` before it is acknowledged (see OffsetsTopic).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../../protocol/errors';
+import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
+import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';
+import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
+import { loadGroups } from './group-state-loader';
+import {
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+  encodeOffsetCommitValueWithExpiry,
+} from './offsets-topic-records';
+import type { OffsetsTopicRecord } from './offsets-topic';
+import type { Scheduler, ScheduledTimer } from './scheduler';
+
+/** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
+const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
+
+export interface GroupCoordinatorConfig {
+  initialRebalanceDelayMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  maxGroupSize: number;
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+  offsetMetadataMaxBytes: number;
+}
+
+/** Where the coordinator's records go and come back from (`__consumer_offsets`, or a fake in tests). */
+export interface GroupStore {
+  /** Makes sure the store can take records (creates `__consumer_offsets`); false if it cannot. */
+  ensureReady(): boolean;
+  append(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode;
+  replay(): Iterable<OffsetsTopicRecord>;
+}
+
+export interface JoinGroupParams {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** JoinGroup v4+: a first join gets MEMBER_ID_REQUIRED and must rejoin with the id (G9). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a rejoining static leader may skip the assignment (KIP-814). */
+  supportSkipAssignment: boolean;
+  clientId: string;
+  clientHost: string;
+  rebalanceTimeoutMs: number;
+  sessionTimeoutMs: number;
+  protocolType: string;
+  protocols: MemberProtocol[];
+  reason: string | null;
+}
+
+export interface SyncGroupParams {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: ReadonlyMap<string, Buffer>;
+}
+
+export interface HeartbeatParams {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface LeavingMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  reason: string | null;
+}
+
+export interface LeaveGroupResult {
+  errorCode: ErrorCode;
+  members: { memberId: string; groupInstanceId: string | null; errorCode: ErrorCode }[];
+}
+
+export interface OffsetCommitPartition {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string | null;
+  /** OffsetCommit v1's explicit commit time, or -1. */
+  commitTimestamp: number;
+}
+
+export interface OffsetCommitParams {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2–4's retention time, or -1 for the broker's offsets.retention.minutes. */
+  retentionTimeMs: number;
+  partitions: readonly OffsetCommitPartition[];
+}
+
+export interface FetchedOffset {
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string;
+  errorCode: ErrorCode;
+}
+
+export interface OffsetFetchResult {
+  errorCode: ErrorCode;
+  topics: { name: string; partitions: FetchedOffset[] }[];
+}
+
+export interface DescribedMember {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  metadata: Buffer;
+  assignment: Buffer;
+}
+
+export interface DescribedGroup {
+  errorCode: ErrorCode;
+  groupId: string;
+  state: ClassicGroupState;
+  protocolType: string;
+  protocolData: string;
+  members: DescribedMember[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  state: ClassicGroupState;
+  groupType: 'classic';
+}
+
+export interface OffsetDeleteResult {
+  errorCode: ErrorCode;
+  /** Per requested partition, in request order. */
+  partitionErrors: ErrorCode[];
+}
+
+/** Kafka's storeGroup error mapping: what a JoinGroup/SyncGroup client can act on. */
+function groupStoreError(code: ErrorCode): ErrorCode {
+  switch (code) {
+    case ErrorCode.NONE:
+      return ErrorCode.NONE;
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+}
+
+/** Kafka's storeOffsets error mapping. */
+function offsetStoreError(code: ErrorCode): ErrorCode {
+  switch (code) {
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return groupStoreError(code);
+  }
+}
+
+export class GroupCoordinator {
+  private readonly groups = new Map<string, ClassicGroup>();
+  private retentionTimer: ScheduledTimer | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly config: GroupCoordinatorConfig,
+    private readonly scheduler: Scheduler,
+    private readonly store: GroupStore,
+    private readonly log: Logger | null = null,
+  ) {}
+
+  /** Rebuilds every group from the store, then starts the offsets retention check. */
+  start(): void {
+    for (const group of loadGroups(this.store.replay(), this.scheduler.now())) {
+      this.groups.set(group.groupId, group);
+      // Members of a loaded group must heartbeat again within their session timeout.
+      for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
+    }
+    this.scheduleRetentionCheck();
+  }
+
+  /** Stops the timers and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's unload). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.retentionTimer?.cancel();
+    for (const group of this.groups.values()) {
+      group.joinTimer?.cancel();
+      group.syncTimer?.cancel();
+      for (const timer of group.pendingMembers.values()) timer.cancel();
+      for (const member of group.members.values()) {
+        member.cancelSessionTimer();
+        member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
+        member.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+  }
+
+  /** For tests and tools: the group as the coordinator holds it. */
+  group(groupId: string): ClassicGroup | undefined {
+    return this.groups.get(groupId);
+  }
+
+  // ---- validation ----------------------------------------------------------
+
+  /**
+   * Kafka's validateGroupStatus. Offset APIs, DescribeGroups and DeleteGroups
+   * accept the empty group id (old clients commit under it); the membership
+   * APIs do not.
+   */
+  private validateGroupId(groupId: string | null, allowEmpty: boolean): ErrorCode {
+    if (groupId === null || (!allowEmpty && groupId.length === 0)) return ErrorCode.INVALID_GROUP_ID;
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return ErrorCode.NONE;
+  }
+
+  /** The member id must exist; a static member's instance id must map to exactly that member id. */
+  private validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): ErrorCode {
+    if (groupInstanceId !== null) {
+      const current = group.staticMemberId(groupInstanceId);
+      if (current === null) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+      return ErrorCode.NONE;
+    }
+    return group.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /** FindCoordinator for a group: this broker, once `__consumer_offsets` exists (created on first use, like Kafka). */
+  prepareCoordinator(groupId: string): ErrorCode {
+    void groupId;
+    if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return this.store.ensureReady() ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  }
+
+  // ---- JoinGroup -----------------------------------------------------------
+
+  joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    return new Promise((resolve) => this.handleJoin(p, resolve));
+  }
+
+  private handleJoin(p: JoinGroupParams, respond: (r: JoinGroupResult) => void): void {
+    const invalid = this.validateGroupId(p.groupId, false);
+    if (invalid !== ErrorCode.NONE) return respond(joinError(p.memberId, invalid));
+    if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+      return respond(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
+    }
+    const isUnknownMember = p.memberId === '';
+    let group = this.groups.get(p.groupId);
+    if (!group) {
+      if (!isUnknownMember) return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+      group = new ClassicGroup(p.groupId, this.scheduler.now());
+      this.groups.set(p.groupId, group);
+    }
+    if (!this.acceptJoiningMember(group, p.memberId)) {
+      this.removeMemberQuietly(group, p.memberId);
+      respond(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
+    } else if (isUnknownMember) {
+      this.doNewMemberJoin(group, p, respond);
+    } else {
+      this.doCurrentMemberJoin(group, p, respond);
+    }
+    if (group.is('PreparingRebalance')) this.tryCompleteJoin(group);
+    this.forgetIfUnused(group);
+  }
+
+  /** Kafka's acceptJoiningMember: group.max.size counts awaiting members while preparing, members otherwise. */
+  private acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
+    switch (group.state) {
+      case 'Empty':
+      case 'Dead':
+        return true;
+      case 'PreparingRebalance':
+        return (group.members.get(memberId)?.isAwaitingJoin ?? false) || group.numAwaitingJoin < this.config.maxGroupSize;
+      default:
+        return group.has(memberId) || group.size < this.config.maxGroupSize;
+    }
+  }
+
+  private doNewMemberJoin(group: ClassicGroup, p: JoinGroupParams, respond: (r: JoinGroupResult) => void): void {
+    if (group.is('Dead')) return respond(joinError('', ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (!group.supportsProtocols(p.protocolType, p.protocols)) return respond(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    const newMemberId = `${p.clientId}-${randomUUID()}`;
+    if (p.groupInstanceId !== null) {
+      const oldMemberId = group.staticMemberId(p.groupInstanceId);
+      if (oldMemberId === null) return this.addMemberAndRebalance(group, newMemberId, p, respond);
+      return this.updateStaticMemberAndRebalance(group, oldMemberId, newMemberId, p, respond);
+    }
+    if (p.requireKnownMemberId) {
+      // Two-step join (KIP-394): remember the id; it expires unless the member rejoins with it.
+      const timer = this.scheduler.schedule(p.sessionTimeoutMs, () => this.removePendingMember(group, newMemberId));
+      group.pendingMembers.set(newMemberId, timer);
+      return respond(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
+    }
+    this.addMemberAndRebalance(group, newMemberId, p, respond);
+  }
+
+  private doCurrentMemberJoin(group: ClassicGroup, p: JoinGroupParams, respond: (r: JoinGroupResult) => void): void {
+    if (group.is('Dead')) return respond(joinError(p.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    if (!group.supportsProtocols(p.protocolType, p.protocols)) return respond(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    if (group.pendingMembers.has(p.memberId)) {
+      // The second step of the two-step join (a pending member is never static).
+      return this.addMemberAndRebalance(group, p.memberId, p, respond);
+    }
+    const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return respond(joinError(p.memberId, memberError));
+    const member = group.members.get(p.memberId);
+    if (!member) return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+    switch (group.state) {
+      case 'PreparingRebalance':
+        return this.updateMemberAndRebalance(group, member, p, respond);
+      case 'CompletingRebalance':
+        if (member.matches(p.protocols)) {
+          // A retry of a JoinGroup whose answer was lost: answer again for the current generation.
+          return respond(this.joinResultFor(group, member, group.isLeader(member.memberId)));
+        }
+        return this.updateMemberAndRebalance(group, member, p, respond);
+      case 'Stable':
+        // The leader rejoining forces a rebalance (it may have seen topic metadata change);
+        // a follower with unchanged metadata just gets the current generation.
+        if (group.isLeader(member.memberId) || !member.matches(p.protocols)) {
+          return this.updateMemberAndRebalance(group, member, p, respond);
+        }
+        return respond(this.joinResultFor(group, member, false));
+      default:
+        // Empty or Dead with a known member: the member must start over.
+        return respond(joinError(p.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+    }
+  }
+
+  private joinResultFor(group: ClassicGroup, member: ClassicGroupMember, withMembers: boolean): JoinGroupResult {
+    return {
+      errorCode: ErrorCode.NONE,
+      memberId: member.memberId,
+      generationId: group.generationId,
+      protocolType: group.protocolType,
+      protocolName: group.protocolName,
+      leaderId: group.leaderId ?? '',
+      skipAssignment: false,
+      members: withMembers ? this.currentMemberMetadata(group) : [],
+    };
+  }
+
+  private currentMemberMetadata(group: ClassicGroup): JoinGroupMemberInfo[] {
+    const protocol = group.protocolName ?? '';
+    return [...group.members.values()].map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, metadata: m.metadataFor(protocol) }));
+  }
+
+  /** Parks the member's JoinGroup answer; a superseded one (a client retry) is answered so it never hangs. */
+  private awaitJoin(member: ClassicGroupMember, respond: (r: JoinGroupResult) => void): void {
+    member.completeJoin(joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
+    member.awaitingJoin = respond;
+  }
+
+  private addMemberAndRebalance(group: ClassicGroup, memberId: string, p: JoinGroupParams, respond: (r: JoinGroupResult) => void): void {
+    const member = new ClassicGroupMember(
+      memberId,
+      p.groupInstanceId,
+      p.clientId,
+      p.clientHost,
+      p.rebalanceTimeoutMs,
+      p.sessionTimeoutMs,
+      p.protocolType,
+      p.protocols,
+    );
+    member.isNew = true;
+    // Only a brand-new group's initial delay is extended by more members arriving.
+    if (group.is('PreparingRebalance') && group.generationId === 0) group.newMemberAdded = true;
+    group.add(member);
+    member.awaitingJoin = respond;
+    // A new member cannot heartbeat before it has its JoinGroup answer; drop it if the rebalance takes absurdly long.
+    this.scheduleSessionExpiry(group, member, NEW_MEMBER_JOIN_TIMEOUT_MS);
+    this.maybePrepareRebalance(group, `adding new member ${memberId}`);
+  }
+
+  private updateMemberAndRebalance(group: ClassicGroup, member: ClassicGroupMember, p: JoinGroupParams, respond: (r: JoinGroupResult) => void): void {
+    member.protocols = p.protocols;
+    member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
+    member.sessionTimeoutMs = p.sessionTimeoutMs;
+    this.awaitJoin(member, respond);
+    this.maybePrepareRebalance(group, `member ${member.memberId} rejoining`);
+  }
+
+  /**
+   * A static member rejoined with an unknown member id (it restarted): it
+   * takes over its old identity under a new member id, fencing the old one.
+   * In a Stable group with an unchanged protocol choice it gets its old
+   * assignment back without a rebalance (KIP-345).
+   */
+  private updateStaticMemberAndRebalance(
+    group: ClassicGroup,
+    oldMemberId: string,
+    newMemberId: string,
+    p: JoinGroupParams,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const instanceId = p.groupInstanceId as string;
+    const currentLeader = group.leaderId ?? '';
+    const existing = group.members.get(oldMemberId);
+    if (!existing) return respond(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    existing.completeJoin(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
+    existing.completeSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
+    const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
+    this.scheduleSessionExpiry(group, member);
+    const old = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
+    member.protocols = p.protocols;
+    member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
+    member.sessionTimeoutMs = p.sessionTimeoutMs;
+    member.awaitingJoin = respond;
+
+    switch (group.state) {
+      case 'Stable': {
+        if (group.selectProtocol() !== group.protocolName) {
+          return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with a protocol change`);
+        }
+        const stored = this.storeGroup(group);
+        if (stored !== ErrorCode.NONE) {
+          // Persisting the new member id failed: undo the replacement.
+          member.protocols = old.protocols;
+          member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
+          member.sessionTimeoutMs = old.sessionTimeoutMs;
+          member.awaitingJoin = null;
+          group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
+          this.scheduleSessionExpiry(group, member);
+          return respond({ ...joinError('', stored), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leaderId: currentLeader });
+        }
+        if (p.supportSkipAssignment) {
+          // v9+: the leader learns it leads, with the members, but must not reassign (KIP-814).
+          const isLeader = group.isLeader(newMemberId);
+          member.completeJoin({ ...this.joinResultFor(group, member, isLeader), skipAssignment: isLeader });
+        } else {
+          // Older clients: answer with the old leader id, so a rejoining leader does not
+          // think it leads and compute an assignment a Stable group would never send out.
+          member.completeJoin({ ...this.joinResultFor(group, member, false), leaderId: currentLeader });
+        }
+        return;
+      }
+      case 'CompletingRebalance':
+        return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined during CompletingRebalance`);
+      default:
+        // PreparingRebalance: answered when the others have rejoined.
+        return;
+    }
+  }
+
+  private maybePrepareRebalance(group: ClassicGroup, reason: string): void {
+    if (group.is('Stable') || group.is('CompletingRebalance') || group.is('Empty')) this.prepareRebalance(group, reason);
+  }
+
+  private prepareRebalance(group: ClassicGroup, reason: string): void {
+    // Members waiting for their assignment must rejoin instead.
+    if (group.is('CompletingRebalance')) this.resetAndPropagateAssignmentError(group, ErrorCode.REBALANCE_IN_PROGRESS);
+    group.syncTimer?.cancel();
+    group.syncTimer = null;
+    group.joinTimer?.cancel();
+    group.joinTimer = null;
+    const wasEmpty = group.is('Empty');
+    group.transitionTo('PreparingRebalance', this.scheduler.now());
+    this.log?.info({ group: group.groupId, generation: group.generationId, reason }, 'preparing to rebalance group');
+    if (wasEmpty) {
+      const delay = this.config.initialRebalanceDelayMs;
+      this.armInitialDelayedJoin(group, delay, Math.max(group.rebalanceTimeoutMs - delay, 0));
+    } else {
+      group.joinTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => {
+        group.joinTimer = null;
+        this.completeJoin(group);
+      });
+    }
+  }
+
+  /**
+   * group.initial.rebalance.delay.ms: a new group waits for more members
+   * before the first generation, extending by another delay (up to the
+   * rebalance timeout) whenever a new member arrived meanwhile.
+   */
+  private armInitialDelayedJoin(group: ClassicGroup, delayMs: number, remainingMs: number): void {
+    group.inInitialDelay = true;
+    group.joinTimer = this.scheduler.schedule(delayMs, () => {
+      group.joinTimer = null;
+      if (group.newMemberAdded && remainingMs !== 0) {
+        group.newMemberAdded = false;
+        const delay = Math.min(this.config.initialRebalanceDelayMs, remainingMs);
+        this.armInitialDelayedJoin(group, delay, Math.max(remainingMs - delayMs, 0));
+      } else {
+        group.inInitialDelay = false;
+        this.completeJoin(group);
+      }
+    });
+  }
+
+  /** Ends the join phase early once every member (and no pending one) has rejoined. */
+  private tryCompleteJoin(group: ClassicGroup): void {
+    if (group.is('PreparingRebalance') && !group.inInitialDelay && group.hasAllMembersJoined()) this.completeJoin(group);
+  }
+
+  /** Kafka's onCompleteJoin: drop members that did not rejoin, start the next generation, answer the JoinGroups. */
+  private completeJoin(group: ClassicGroup): void {
+    if (!group.is('PreparingRebalance')) return;
+    group.joinTimer?.cancel();
+    group.joinTimer = null;
+    group.inInitialDelay = false;
+    group.newMemberAdded = false;
+    for (const member of group.notYetRejoinedMembers()) {
+      // Static members keep their place: they may come back with their instance id.
+      if (!member.isStatic) group.remove(member.memberId);
+    }
+    if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
+      // Nobody rejoined: wait another rebalance timeout, until session timeouts remove the absent static members.
+      group.joinTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => {
+        group.joinTimer = null;
+        this.completeJoin(group);
+      });
+      return;
+    }
+    this.initNextGeneration(group);
+    if (group.is('Empty')) {
+      const stored = this.storeGroup(group);
+      if (stored !== ErrorCode.NONE) this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to store empty group metadata');
+      this.log?.info({ group: group.groupId, generation: group.generationId }, 'group is now empty');
+      this.forgetIfUnused(group);
+      return;
+    }
+    this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size, protocol: group.protocolName }, 'stabilized group');
+    for (const member of group.members.values()) {
+      member.completeJoin(this.joinResultFor(group, member, group.isLeader(member.memberId)));
+      this.scheduleSessionExpiry(group, member);
+      member.isNew = false;
+      group.pendingSyncMembers.add(member.memberId);
+    }
+    this.schedulePendingSync(group);
+  }
+
+  private initNextGeneration(group: ClassicGroup): void {
+    const now = this.scheduler.now();
+    group.generationId++;
+    if (group.size > 0) {
+      group.protocolName = group.selectProtocol();
+      group.transitionTo('CompletingRebalance', now);
+    } else {
+      group.protocolName = null;
+      group.transitionTo('Empty', now);
+    }
+    group.pendingSyncMembers.clear();
+  }
+
+  /** Members that do not send SyncGroup within the rebalance timeout are removed (KIP-814's pending sync). */
+  private schedulePendingSync(group: ClassicGroup): void {
+    group.syncTimer?.cancel();
+    const generation = group.generationId;
+    group.syncTimer = this.scheduler.schedule(group.rebalanceTimeoutMs, () => {
+      group.syncTimer = null;
+      if (generation !== group.generationId) return;
+      if (!group.is('CompletingRebalance') && !group.is('Stable')) return;
+      const missing = [...group.pendingSyncMembers];
+      if (missing.length === 0) return;
+      this.log?.info({ group: group.groupId, members: missing }, 'removing members that did not send SyncGroup');
+      for (const memberId of missing) {
+        const member = group.members.get(memberId);
+        if (member) this.removeMemberAndUpdateGroup(group, member, 'pending sync expired');
+      }
+      this.maybePrepareRebalance(group, 'members did not sync in time');
+    });
+  }
+
+  private removePendingSyncMember(group: ClassicGroup, memberId: string): void {
+    group.pendingSyncMembers.delete(memberId);
+    if (group.pendingSyncMembers.size === 0) {
+      group.syncTimer?.cancel();
+      group.syncTimer = null;
+    }
+  }
+
+  // ---- SyncGroup -----------------------------------------------------------
+
+  syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
+    return new Promise((resolve) => this.handleSync(p, resolve));
+  }
+
+  private handleSync(p: SyncGroupParams, respond: (r: SyncGroupResult) => void): void {
+    const invalid = this.validateGroupId(p.groupId, false);
+    if (invalid !== ErrorCode.NONE) return respond(syncError(invalid));
+    const group = this.groups.get(p.groupId);
+    if (!group) return respond(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    if (group.is('Dead')) return respond(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return respond(syncError(memberError));
+    if (p.generationId !== group.generationId) return respond(syncError(ErrorCode.ILLEGAL_GENERATION));
+    if (p.protocolType !== null && group.protocolType !== p.protocolType) return respond(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    if (p.protocolName !== null && group.protocolName !== p.protocolName) return respond(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    const member = group.members.get(p.memberId);
+    if (!member) return respond(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+
+    switch (group.state) {
+      case 'Empty':
+        return respond(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+      case 'PreparingRebalance':
+        return respond(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+      case 'CompletingRebalance': {
+        member.completeSync(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+        member.awaitingSync = respond;
+        this.removePendingSyncMember(group, member.memberId);
+        if (!group.isLeader(member.memberId)) return;
+        // The leader's assignment: members it left out get an empty one.
+        for (const m of group.members.values()) m.assignment = p.assignments.get(m.memberId) ?? EMPTY_BYTES;
+        this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size }, 'assignment received from leader');
+        const stored = this.storeGroup(group);
+        if (stored !== ErrorCode.NONE) {
+          this.resetAndPropagateAssignmentError(group, stored);
+          this.maybePrepareRebalance(group, 'failed to store the group assignment');
+          return;
+        }
+        this.propagateAssignment(group, ErrorCode.NONE);
+        group.transitionTo('Stable', this.scheduler.now());
+        return;
+      }
+      case 'Stable':
+        this.removePendingSyncMember(group, member.memberId);
+        respond({ errorCode: ErrorCode.NONE, protocolType: group.protocolType, protocolName: group.protocolName, assignment: member.assignment });
+        this.scheduleSessionExpiry(group, member);
+        return;
+      default:
+        return respond(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    }
+  }
+
+  private propagateAssignment(group: ClassicGroup, errorCode: ErrorCode): void {
+    const ok = errorCode === ErrorCode.NONE;
+    for (const member of group.members.values()) {
+      const answered = member.completeSync({
+        errorCode,
+        protocolType: ok ? group.protocolType : null,
+        protocolName: ok ? group.protocolName : null,
+        assignment: member.assignment,
+      });
+      // The session clock restarts once the member has its assignment.
+      if (answered) this.scheduleSessionExpiry(group, member);
+    }
+  }
+
+  private resetAndPropagateAssignmentError(group: ClassicGroup, errorCode: ErrorCode): void {
+    for (const member of group.members.values()) member.assignment = EMPTY_BYTES;
+    this.propagateAssignment(group, errorCode);
+  }
+
+  // ---- Heartbeat and sessions ----------------------------------------------
+
+  heartbeat(p: HeartbeatParams): ErrorCode {
+    const invalid = this.validateGroupId(p.groupId, false);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    const group = this.groups.get(p.groupId);
+    if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+    if (memberError !== ErrorCode.NONE) return memberError;
+    if (p.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const member = group.members.get(p.memberId);
+    if (!member || group.is('Empty')) return ErrorCode.UNKNOWN_MEMBER_ID;
+    this.scheduleSessionExpiry(group, member);
+    // The heartbeat is how members learn a rebalance started.
+    return group.is('PreparingRebalance') ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  private scheduleSessionExpiry(group: ClassicGroup, member: ClassicGroupMember, timeoutMs = member.sessionTimeoutMs): void {
+    member.cancelSessionTimer();
+    member.sessionTimer = this.scheduler.schedule(timeoutMs, () => {
+      member.sessionTimer = null;
+      this.onSessionExpired(group, member);
+    });
+  }
+
+  private onSessionExpired(group: ClassicGroup, member: ClassicGroupMember): void {
+    if (group.is('Dead') || group.members.get(member.memberId) !== member) return;
+    // A member waiting in JoinGroup/SyncGroup is alive (its request is parked); the
+    // rebalance and sync timeouts deal with it. A new member's wait is bounded.
+    if (!member.isNew && (member.isAwaitingJoin || member.isAwaitingSync)) return;
+    this.log?.info({ group: group.groupId, member: member.memberId }, 'member session expired, removing it from the group');
+    this.removeMemberAndUpdateGroup(group, member, 'session timeout');
+  }
+
+  private removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember, reason: string): void {
+    // A parked JoinGroup gets UNKNOWN_MEMBER_ID so a live client simply joins again.
+    member.completeJoin(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    member.completeSync(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    group.remove(member.memberId);
+    switch (group.state) {
+      case 'Stable':
+      case 'CompletingRebalance':
+        this.maybePrepareRebalance(group, `removing member ${member.memberId}: ${reason}`);
+        break;
+      case 'PreparingRebalance':
+        this.tryCompleteJoin(group);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private removePendingMember(group: ClassicGroup, memberId: string): void {
+    group.remove(memberId);
+    if (group.is('PreparingRebalance')) this.tryCompleteJoin(group);
+    this.forgetIfUnused(group);
+  }
+
+  /** Drops a member without rebalancing (the JoinGroup that was refused for group.max.size). */
+  private removeMemberQuietly(group: ClassicGroup, memberId: string): void {
+    const member = group.members.get(memberId);
+    if (member) this.removeMemberAndUpdateGroup(group, member, 'group is full');
+    else group.remove(memberId);
+  }
+
+  // ---- LeaveGroup ----------------------------------------------------------
+
+  leaveGroup(groupId: string, leaving: readonly LeavingMember[]): LeaveGroupResult {
+    const invalid = this.validateGroupId(groupId, false);
+    if (invalid !== ErrorCode.NONE) return { errorCode: invalid, members: [] };
+    const group = this.groups.get(groupId);
+    const result = (m: LeavingMember, errorCode: ErrorCode) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
+    if (!group) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => result(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
+    if (group.is('Dead')) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const members = leaving.map((m) => {
+      if (m.memberId === '') {
+        // Administrative removal by instance id (kafka-consumer-groups --remove-members).
+        const current = m.groupInstanceId === null ? null : group.staticMemberId(m.groupInstanceId);
+        const member = current === null ? undefined : group.members.get(current);
+        if (!member) return result(m, ErrorCode.UNKNOWN_MEMBER_ID);
+        this.removeMemberAndUpdateGroup(group, member, `LeaveGroup (${m.reason ?? 'no reason given'})`);
+        return result(m, ErrorCode.NONE);
+      }
+      if (group.pendingMembers.has(m.memberId)) {
+        this.removePendingMember(group, m.memberId);
+        return result(m, ErrorCode.NONE);
+      }
+      const memberError = this.validateCurrentMember(group, m.memberId, m.groupInstanceId);
+      const member = group.members.get(m.memberId);
+      if (memberError !== ErrorCode.NONE || !member) return result(m, memberError === ErrorCode.NONE ? ErrorCode.UNKNOWN_MEMBER_ID : memberError);
+      this.log?.info({ group: groupId, member: m.memberId, reason: m.reason }, 'member left the group');
+      this.removeMemberAndUpdateGroup(group, member, `LeaveGroup (${m.reason ?? 'no reason given'})`);
+      return result(m, ErrorCode.NONE);
+    });
+    return { errorCode: ErrorCode.NONE, members };
+  }
+
+  // ---- Offsets -------------------------------------------------------------
+
+  /** Per partition error codes, in request order. */
+  commitOffsets(p: OffsetCommitParams): ErrorCode[] {
+    const all = (code: ErrorCode) => p.partitions.map(() => code);
+    const invalid = this.validateGroupId(p.groupId, true);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    let group = this.groups.get(p.groupId);
+    if (!group) {
+      // No group: only a client managing its own assignment (no generation) may commit.
+      if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      group = new ClassicGroup(p.groupId, this.scheduler.now());
+      this.groups.set(p.groupId, group);
+    }
+    const validation = this.validateOffsetCommit(group, p);
+    if (validation !== ErrorCode.NONE) return all(validation);
+    switch (group.state) {
+      case 'Empty':
+        break;
+      case 'Stable':
+      case 'PreparingRebalance': {
+        // Commits are allowed while preparing: the heartbeat tells the member about the rebalance.
+        const member = group.members.get(p.memberId);
+        if (member) this.scheduleSessionExpiry(group, member);
+        break;
+      }
+      case 'CompletingRebalance':
+        // The member has the new generation but not its assignment yet: it must finish the rebalance first.
+        return all(ErrorCode.REBALANCE_IN_PROGRESS);
+      default:
+        return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    const result = this.storeOffsets(group, p);
+    this.forgetIfUnused(group);
+    return result;
+  }
+
+  private validateOffsetCommit(group: ClassicGroup, p: OffsetCommitParams): ErrorCode {
+    if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (p.generationId >= 0 || p.memberId !== '' || p.groupInstanceId !== null) {
+      const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return memberError;
+      return p.generationId === group.generationId ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    }
+    // Anonymous commits only while nobody is a member.
+    return group.is('Empty') ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  private storeOffsets(group: ClassicGroup, p: OffsetCommitParams): ErrorCode[] {
+    const now = this.scheduler.now();
+    const errors: ErrorCode[] = [];
+    const accepted: { key: string; value: CommittedOffset }[] = [];
+    const records: OffsetsTopicRecord[] = [];
+    for (const part of p.partitions) {
+      const metadata = part.metadata ?? '';
+      if (metadata.length > this.config.offsetMetadataMaxBytes) {
+        errors.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
+        continue;
+      }
+      errors.push(ErrorCode.NONE);
+      const value: CommittedOffset = {
+        offset: part.offset,
+        leaderEpoch: part.leaderEpoch,
+        metadata,
+        commitTimestamp: part.commitTimestamp === -1 ? now : part.commitTimestamp,
+        expireTimestamp: p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs,
+      };
+      accepted.push({ key: offsetKey(part.topic, part.partition), value });
+      records.push({
+        key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition),
+        value: value.expireTimestamp === -1 ? encodeOffsetCommitValue(value) : encodeOffsetCommitValueWithExpiry(value),
+      });
+    }
+    const stored = offsetStoreError(this.store.append(group.groupId, records));
+    if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
+    for (const a of accepted) group.offsets.set(a.key, a.value);
+    return errors;
+  }
+
+  /** `topics` null = every committed offset of the group. */
+  fetchOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[] | null): OffsetFetchResult {
+    const invalid = this.validateGroupId(groupId, true);
+    if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
+    const group = this.groups.get(groupId);
+    const lookup = (topic: string, partition: number): FetchedOffset => {
+      const c = group?.offsets.get(offsetKey(topic, partition));
+      if (!c) return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
+      return { partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
+    };
+    if (topics !== null) {
+      return { errorCode: ErrorCode.NONE, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => lookup(t.name, p)) })) };
+    }
+    const byTopic = new Map<string, FetchedOffset[]>();
+    for (const key of group?.offsets.keys() ?? []) {
+      const { topic, partition } = parseOffsetKey(key);
+      let list = byTopic.get(topic);
+      if (!list) byTopic.set(topic, (list = []));
+      list.push(lookup(topic, partition));
+    }
+    return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partition - b.partition) })) };
+  }
+
+  /** OffsetDelete: remove committed offsets of topics the group does not consume. */
+  deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): OffsetDeleteResult {
+    const fail = (errorCode: ErrorCode): OffsetDeleteResult => ({ errorCode, partitionErrors: [] });
+    const invalid = this.validateGroupId(groupId, false);
+    if (invalid !== ErrorCode.NONE) return fail(invalid);
+    const group = this.groups.get(groupId);
+    if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+    let subscribed: Set<string> | null = null;
+    if (!group.is('Empty')) {
+      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
+      subscribed = group.subscribedTopics() ?? new Set();
+    }
+    const partitionErrors = partitions.map((p) => (subscribed?.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
+    const keys = partitions.filter((_, i) => partitionErrors[i] === ErrorCode.NONE).map((p) => offsetKey(p.topic, p.partition));
+    this.removeOffsets(group, keys);
+    return { errorCode: ErrorCode.NONE, partitionErrors };
+  }
+
+  /**
+   * Writes tombstones for the offsets, forgets them, and (like Kafka's
+   * cleanupGroupMetadata) turns an Empty group with no offsets left into a
+   * Dead one, tombstoning its metadata too.
+   */
+  private removeOffsets(group: ClassicGroup, keys: readonly string[]): void {
+    const present = keys.filter((k) => group.offsets.has(k));
+    const records: OffsetsTopicRecord[] = present.map((k) => {
+      const { topic, partition } = parseOffsetKey(k);
+      return { key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null };
+    });
+    const becomesDead = group.is('Empty') && group.offsets.size === present.length && group.pendingMembers.size === 0;
+    if (becomesDead) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+    if (records.length === 0) return;
+    const stored = this.store.append(group.groupId, records);
+    if (stored !== ErrorCode.NONE) {
+      this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to write offset tombstones');
+      return;
+    }
+    for (const k of present) group.offsets.delete(k);
+    if (becomesDead) {
+      group.transitionTo('Dead', this.scheduler.now());
+      this.groups.delete(group.groupId);
+    }
+  }
+
+  /** Kafka's offsets retention (KIP-211): run every offsets.retention.check.interval.ms. */
+  expireOffsets(): void {
+    const now = this.scheduler.now();
+    const retention = this.config.offsetsRetentionMs;
+    for (const group of [...this.groups.values()]) {
+      let base: ((c: CommittedOffset) => number) | null = null;
+      let keep = new Set<string>();
+      if (group.protocolType !== null && group.is('Empty')) {
+        // Nobody consumes: offsets expire a retention period after the group became empty.
+        const emptySince = group.stateTimestamp;
+        base = (c) => emptySince ?? c.commitTimestamp;
+      } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.is('Stable')) {
+        // Consumers exist: only offsets of topics nobody subscribes to expire, by commit time.
+        const subscribed = group.subscribedTopics();
+        if (subscribed !== null) {
+          keep = subscribed;
+          base = (c) => c.commitTimestamp;
+        }
+      } else if (group.protocolType === null) {
+        // A standalone committer: by commit time.
+        base = (c) => c.commitTimestamp;
+      }
+      if (base === null) continue;
+      const expired: string[] = [];
+      for (const [key, c] of group.offsets) {
+        if (keep.has(parseOffsetKey(key).topic)) continue;
+        const isExpired = c.expireTimestamp !== -1 ? now >= c.expireTimestamp : now - base(c) >= retention;
+        if (isExpired) expired.push(key);
+      }
+      if (expired.length > 0) this.log?.info({ group: group.groupId, partitions: expired.length }, 'expiring committed offsets');
+      // An Empty group left without offsets is removed too (tombstoned).
+      if (expired.length > 0 || group.is('Empty')) this.removeOffsets(group, expired);
+    }
+  }
+
+  private scheduleRetentionCheck(): void {
+    if (this.closed) return;
+    this.retentionTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
+      try {
+        this.expireOffsets();
+      } catch (err) {
+        this.log?.error({ err }, 'offsets retention check failed');
+      }
+      this.scheduleRetentionCheck();
+    });
+  }
+
+  // ---- Describe, list, delete -----------------------------------------------
+
+  describeGroup(groupId: string): DescribedGroup {
+    const invalid = this.validateGroupId(groupId, true);
+    const dead: DescribedGroup = { errorCode: invalid, groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] };
+    if (invalid !== ErrorCode.NONE) return dead;
+    const group = this.groups.get(groupId);
+    if (!group) return dead;
+    // Like Kafka: member metadata and assignments only once the group is Stable.
+    const stable = group.is('Stable');
+    const protocol = group.protocolName ?? '';
+    return {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      state: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? protocol : '',
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: stable ? m.metadataFor(protocol) : EMPTY_BYTES,
+        assignment: stable ? m.assignment : EMPTY_BYTES,
+      })),
+    };
+  }
+
+  /** ListGroups: `states` and `types` filters match case-insensitively; empty = no filter. */
+  listGroups(states: readonly string[], types: readonly string[]): ListedGroup[] {
+    const wantedStates = new Set(states.map((s) => s.toLowerCase()));
+    const wantedTypes = new Set(types.map((t) => t.toLowerCase()));
+    if (wantedTypes.size > 0 && !wantedTypes.has('classic')) return [];
+    const out: ListedGroup[] = [];
+    for (const group of this.groups.values()) {
+      if (group.is('Dead')) continue;
+      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue;
+      out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, groupType: 'classic' });
+    }
+    return out;
+  }
+
+  deleteGroups(groupIds: readonly string[]): { groupId: string; errorCode: ErrorCode }[] {
+    return groupIds.map((groupId) => ({ groupId, errorCode: this.deleteGroup(groupId) }));
+  }
+
+  private deleteGroup(groupId: string): ErrorCode {
+    const invalid = this.validateGroupId(groupId, true);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    const group = this.groups.get(groupId);
+    if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    const records: OffsetsTopicRecord[] = [...group.offsets.keys()].map((k) => {
+      const { topic, partition } = parseOffsetKey(k);
+      return { key: encodeOffsetCommitKey(groupId, topic, partition), value: null };
+    });
+    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+    const stored = this.store.append(groupId, records);
+    if (stored !== ErrorCode.NONE) return groupStoreError(stored);
+    for (const timer of group.pendingMembers.values()) timer.cancel();
+    group.transitionTo('Dead', this.scheduler.now());
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  // ---- persistence -----------------------------------------------------------
+
+  /** Appends the group's metadata (generation, protocol, leader, members with assignments). */
+  private storeGroup(group: ClassicGroup): ErrorCode {
+    const protocol = group.protocolName;
+    const value = encodeGroupMetadataValue({
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol,
+      leader: group.leaderId,
+      currentStateTimestamp: group.stateTimestamp ?? -1,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+        sessionTimeoutMs: m.sessionTimeoutMs,
+        subscription: protocol === null ? EMPTY_BYTES : m.metadataFor(protocol),
+        assignment: m.assignment,
+      })),
+    });
+    return groupStoreError(this.store.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
+  }
+
+  /**
+   * A group that never got a member, a pending member or an offset (a
+   * refused first JoinGroup) is not kept: it would show up in ListGroups.
+   */
+  private forgetIfUnused(group: ClassicGroup): void {
+    if (group.is('Empty') && group.generationId === 0 && group.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0) {
+      this.groups.delete(group.groupId);
+    }
+  }
+}
