@@ -269,6 +269,7 @@ async function perfRun(kind, args, broker) {
     : { ok: true, messages: Number(m[1]), ms: Number(m[3]), msgsPerSec: Number(m[4]), mbPerSec: Number(m[5]) };
   // Broker CPU over the client's whole run (start-up and tear-down included).
   res.brokerCpuPct = Math.round(((cpu1 - cpu0) / (r.ms / 1000)) * 100);
+  res.brokerCpuS = Math.round((cpu1 - cpu0) * 100) / 100;
   return res;
 }
 

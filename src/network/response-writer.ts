@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { RecordsChunk } from '../protocol/primitives/records-value';
 
+/** Largest single read when streaming a file region. */
+const READ_CHUNK_MAX = 1024 * 1024;
+
 export class ResponseWriter {
   private queue: RecordsChunk[] = [];
   private head = 0;
@@ -48,7 +51,16 @@ export class ResponseWriter {
           socket.write(c);
           continue;
         }
-        const stream = fs.createReadStream('', { fd: c.fd, start: c.position, end: c.position + c.length - 1, autoClose: false });
+        // One read per region up to 1 MiB (a fetch's usual per-partition
+        // limit) instead of 64 KiB steps: each step is a thread-pool round
+        // trip, a Buffer and a socket write.
+        const stream = fs.createReadStream('', {
+          fd: c.fd,
+          start: c.position,
+          end: c.position + c.length - 1,
+          autoClose: false,
+          highWaterMark: Math.max(1, Math.min(c.length, READ_CHUNK_MAX)),
+        });
         this.streaming = stream;
         stream.on('error', (err) => {
           this.streaming = null;
