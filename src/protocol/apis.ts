@@ -28,7 +28,7 @@ function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, 
 export const Apis = {
   Produce: api(M.ProduceRequestCodec, M.ProduceResponseCodec, 0, 11),
   Fetch: api(M.FetchRequestCodec, M.FetchResponseCodec, 0, 17),
-  ListOffsets: api(M.ListOffsetsRequestCodec, M.ListOffsetsResponseCodec, 1, 9),
+  ListOffsets: api(M.ListOffsetsRequestCodec, M.ListOffsetsResponseCodec, 0, 9),
   Metadata: api(M.MetadataRequestCodec, M.MetadataResponseCodec, 0, 12),
   ApiVersions: api(M.ApiVersionsRequestCodec, M.ApiVersionsResponseCodec, 0, 4),
   CreateTopics: api(M.CreateTopicsRequestCodec, M.CreateTopicsResponseCodec, 0, 7),

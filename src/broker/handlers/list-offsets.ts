@@ -1,13 +1,15 @@
 /**
- * ListOffsets (key 2), v1–9.
+ * ListOffsets (key 2), v0–9.
  *
  * Timestamps (G12): -1 latest (the high watermark, or the last stable offset
  * under read_committed), -2 earliest (log start), -3 the record with the
  * largest timestamp (v7+), -4 earliest local (v8+: the log start, as all data
  * is local), -5 earliest pending upload (v9+, tiered storage: none here, so
  * no offset). A positive timestamp finds the first record at or after it.
- * v0 (the old offsets-array form) is not served; every client in clients.md
- * sends v1 or newer.
+ * v0 answers with a list of offsets (`old_style_offsets`) instead of one
+ * offset and timestamp; librdkafka forced onto the 0.9 protocol (kcat with
+ * `broker.version.fallback=0.9.0`) still sends it. We answer that list with
+ * the one offset the newer versions would give.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -39,9 +41,9 @@ export function listOffsetsHandler(b: BrokerContext) {
     const answer = (partitionIndex: number, errorCode: number, offset = -1, timestamp = -1): PartitionResponse => ({
       partitionIndex,
       errorCode,
-      oldStyleOffsets: [],
-      timestamp: BigInt(timestamp),
-      offset: BigInt(offset),
+      oldStyleOffsets: v === 0 && offset >= 0 ? [BigInt(offset)] : [],
+      timestamp: v === 0 ? -1n : BigInt(timestamp),
+      offset: v === 0 ? -1n : BigInt(offset),
       leaderEpoch: v >= 4 && errorCode === ErrorCode.NONE && offset >= 0 ? b.leaderEpoch : -1,
     });
     return {
