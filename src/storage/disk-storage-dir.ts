@@ -72,6 +72,10 @@ export class DiskStorageDir implements StorageDir {
     fs.renameSync(path.join(this.path, from), path.join(this.path, to));
   }
 
+  syncDirectory(): void {
+    syncDirectory(this.path);
+  }
+
   dir(name: string): StorageDir {
     return new DiskStorageDir(path.join(this.path, name), { closer: this.closer });
   }

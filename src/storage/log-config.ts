@@ -20,6 +20,20 @@ export interface LogConfig {
   flushMs: number;
   /** producer.id.expiration.ms (a broker config in Kafka): forget idle producers after this. */
   producerIdExpirationMs: number;
+  /** cleanup.policy contains `delete`: retention.ms / retention.bytes apply. */
+  deletePolicy: boolean;
+  /** cleanup.policy contains `compact`: the log cleaner keeps the latest record per key. */
+  compactPolicy: boolean;
+  /** min.cleanable.dirty.ratio: clean once dirty bytes / all cleanable bytes exceed this. */
+  minCleanableDirtyRatio: number;
+  /** min.compaction.lag.ms: a record stays uncompacted at least this long. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a record becomes eligible for compaction at most this long after it was written (Infinity: never forced). */
+  maxCompactionLagMs: number;
+  /** delete.retention.ms: how long a tombstone survives after the cleaner first saw it. */
+  deleteRetentionMs: number;
+  /** segment.index.bytes: the largest index a segment may have (bounds how many segments the cleaner merges). */
+  segmentIndexBytes: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -31,8 +45,23 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMessages: Infinity,
   flushMs: Infinity,
   producerIdExpirationMs: 24 * 60 * 60 * 1000,
+  deletePolicy: true,
+  compactPolicy: false,
+  minCleanableDirtyRatio: 0.5,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Infinity,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  segmentIndexBytes: 10 * 1024 * 1024,
 });
 
 export function logConfig(overrides: Partial<LogConfig> = {}): LogConfig {
   return { ...DEFAULT_LOG_CONFIG, ...overrides };
+}
+
+/**
+ * Kafka's LogConfig.maxSegmentMs: a compacted log with a max.compaction.lag.ms
+ * rolls at least that often, since the active segment is never cleaned.
+ */
+export function maxSegmentMs(config: LogConfig): number {
+  return config.compactPolicy ? Math.min(config.segmentMs, config.maxCompactionLagMs) : config.segmentMs;
 }

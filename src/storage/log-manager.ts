@@ -1,3 +1,5 @@
+import { type CleanerLogger, LogCleaner } from './cleaner/log-cleaner';
+import type { LogCleanerConfig } from './cleaner/log-cleaner-config';
 import { lockDataDir } from './dir-lock';
 import { DiskStorageDir } from './disk-storage-dir';
 import { Log } from './log';
@@ -20,6 +22,8 @@ export interface LogManagerOptions {
   defaults?: Partial<LogConfig>;
   /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
   fileDeleteDelayMs?: number;
+  /** Broker-wide log cleaner settings (log.cleaner.*). */
+  cleaner?: Partial<LogCleanerConfig>;
   now?: () => number;
 }
 
@@ -42,6 +46,8 @@ export class LogManager {
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly logStartCheckpoint: OffsetCheckpointFile;
   private closed = false;
+  /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
+  readonly cleaner: LogCleaner;
 
   private constructor(
     readonly dir: StorageDir,
@@ -52,6 +58,7 @@ export class LogManager {
     this.now = options.now ?? Date.now;
     this.recoveryCheckpoint = new OffsetCheckpointFile(dir, RECOVERY_POINT_CHECKPOINT);
     this.logStartCheckpoint = new OffsetCheckpointFile(dir, LOG_START_OFFSET_CHECKPOINT);
+    this.cleaner = new LogCleaner(dir, () => this.logsByKey.values(), options.cleaner ?? {}, this.now);
   }
 
   /**
@@ -128,6 +135,7 @@ export class LogManager {
     const log = this.logsByKey.get(key);
     if (!log) return false;
     this.logsByKey.delete(key);
+    this.cleaner.forgetLog(log);
     log.delete();
     this.dir.removeDir(key);
     return true;
@@ -174,9 +182,17 @@ export class LogManager {
     this.logStartCheckpoint.write(starts);
   }
 
+  /** Starts the background log cleaner (log.cleaner.enable permitting). */
+  startCleaner(logger?: CleanerLogger): void {
+    this.assertOpen();
+    this.cleaner.start(logger);
+  }
+
   /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
   close(): void {
     if (this.closed) return;
+    this.cleaner.stop();
+    this.cleaner.writeCheckpoint();
     for (const log of this.logsByKey.values()) log.close();
     this.writeCheckpoints();
     this.closed = true;

@@ -2,7 +2,8 @@ import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
 import { BASE_OFFSET, PARTITION_LEADER_EPOCH } from '../protocol/records/batch-header';
 import { type BatchInfo, checkBatch, isLogAppendTime, readBatchInfo, writeInt64 } from './batch-info';
-import { type LogConfig, logConfig } from './log-config';
+import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment-swap';
+import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { ProducerStateManager } from './producer-state-manager';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { type LocatedBatch, Segment, segmentFileStem } from './segment';
@@ -92,7 +93,11 @@ export class Log {
   private flushChain: Promise<void> = Promise.resolve();
   private closed = false;
   /** What recovery found when the log was opened (for the broker's startup log line). */
-  recoveryReport: { truncatedBytes: number; deletedSegments: number } = { truncatedBytes: 0, deletedSegments: 0 };
+  recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number } = {
+    truncatedBytes: 0,
+    deletedSegments: 0,
+    completedCleanerSwaps: 0,
+  };
   /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
   lastFlushError: Error | null = null;
 
@@ -165,8 +170,11 @@ export class Log {
 
   private load(recoveryPoint: number, checkpointedLogStart: number | undefined): void {
     const now = this.time();
+    for (const f of this.dir.listFiles()) if (f.endsWith('.tmp')) this.dir.deleteFile(f);
+    // A cleaning interrupted by a crash: finish its swap or discard it, before
+    // anything looks at the segment files.
+    this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(this.dir, this.config.indexIntervalBytes, now).completedSwaps;
     const files = this.dir.listFiles();
-    for (const f of files) if (f.endsWith('.tmp')) this.dir.deleteFile(f);
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
@@ -348,7 +356,7 @@ export class Log {
     const active = this.activeSegment;
     if (active.size === 0) return false;
     if (active.size + bytes > this.config.segmentBytes) return true;
-    if (now - (active.firstAppendTime ?? active.openedAt) >= this.config.segmentMs) return true;
+    if (now - (active.firstAppendTime ?? active.openedAt) >= maxSegmentMs(this.config)) return true;
     // Index entries hold offsets relative to the segment base as int32.
     return lastOffset - active.baseOffset > INT32_MAX;
   }
@@ -502,16 +510,18 @@ export class Log {
   /**
    * Retention, called periodically by the LogManager: deletes the oldest whole
    * segments whose newest timestamp is older than retention.ms, then while the
-   * log is larger than retention.bytes, then any below the log start offset.
+   * log is larger than retention.bytes — both only when the cleanup policy
+   * includes `delete` — then any below the log start offset.
    * Returns how many segments were deleted.
    */
   deleteRetentionExpired(now: number = this.time()): number {
     let deleted = 0;
     const { retentionMs, retentionBytes } = this.config;
-    if (retentionMs >= 0 && Number.isFinite(retentionMs)) {
+    const deletePolicy = this.config.deletePolicy;
+    if (deletePolicy && retentionMs >= 0 && Number.isFinite(retentionMs)) {
       deleted += this.deleteOldestWhile((seg) => now - this.segmentAge(seg) > retentionMs);
     }
-    if (retentionBytes >= 0 && Number.isFinite(retentionBytes)) {
+    if (deletePolicy && retentionBytes >= 0 && Number.isFinite(retentionBytes)) {
       let excess = this.size - retentionBytes;
       deleted += this.deleteOldestWhile((seg) => {
         if (excess - seg.size < 0) return false;
@@ -554,6 +564,68 @@ export class Log {
       this.producerState.onLogStartOffsetIncremented(firstBase);
     }
     return n;
+  }
+
+  // ---- for the log cleaner -------------------------------------------------
+
+  /** The segments, oldest first, the last one active (a copy: the log's own list changes). */
+  segmentList(): Segment[] {
+    return this.segments.slice();
+  }
+
+  /** Base offset of the active segment, which the cleaner never touches. */
+  get activeSegmentBaseOffset(): number {
+    return this.activeSegment.baseOffset;
+  }
+
+  /**
+   * The first offset of the oldest open transaction, beyond which nothing may
+   * be cleaned (Kafka's firstUnstableOffset). Null while transactions are not
+   * implemented: every batch is stable.
+   */
+  get firstUnstableOffset(): number | null {
+    return null;
+  }
+
+  /** True when every one of `segments` is still one of this log's segments (retention or deletion did not take it). */
+  hasSegments(segments: readonly Segment[]): boolean {
+    if (this.closed) return false;
+    const live = new Set(this.segments);
+    return segments.every((s) => live.has(s));
+  }
+
+  /**
+   * For each producer the log remembers, the last offset of its last data
+   * batch: the cleaner keeps that batch (empty if need be) so the producer's
+   * sequence numbers survive a restart.
+   */
+  lastBatchOffsetsOfProducers(): Map<number, number> {
+    const result = new Map<number, number>();
+    for (const e of this.producerState.entries()) {
+      const last = e.batches[e.batches.length - 1];
+      if (last) result.set(e.producerId, last.lastOffset);
+    }
+    return result;
+  }
+
+  /**
+   * Replaces `oldSegments` — consecutive, inactive, still this log's — with
+   * `cleaned`, a `.cleaned` segment holding what survived of them, crash-safely
+   * (see cleaner/segment-swap). Offsets do not change, so readers simply find
+   * gaps where records were removed.
+   */
+  replaceSegments(oldSegments: readonly Segment[], cleaned: Segment): void {
+    const first = this.segments.indexOf(oldSegments[0] as Segment);
+    const count = oldSegments.length;
+    if (first < 0 || count === 0 || oldSegments.some((s, i) => this.segments[first + i] !== s)) {
+      throw new Error(`${this.dir.path}: segments to replace are no longer consecutive segments of the log`);
+    }
+    const next = this.segments[first + count];
+    if (!next) throw new Error(`${this.dir.path}: the active segment cannot be replaced`);
+    if (cleaned.baseOffset !== (oldSegments[0] as Segment).baseOffset) throw new Error(`${this.dir.path}: cleaned segment base ${cleaned.baseOffset} differs`);
+    swapInCleanedSegment(this.dir, cleaned, oldSegments, next.baseOffset);
+    cleaned.nextOffset = next.baseOffset;
+    this.segments.splice(first, count, cleaned);
   }
 
   // ---- flush and close -----------------------------------------------------

@@ -58,6 +58,10 @@ export class MemoryStorageDir implements StorageDir {
     this.files.set(to, f);
   }
 
+  syncDirectory(): void {
+    // Nothing to make durable in memory.
+  }
+
   dir(name: string): StorageDir {
     let d = this.dirs.get(name);
     if (!d) {

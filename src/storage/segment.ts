@@ -49,6 +49,7 @@ export class Segment {
   /** Wall-clock time the segment was created or opened, the fallback age of an empty segment. */
   readonly openedAt: number;
   private indexesDirty = false;
+  private firstBatchTimestampCache: { size: number; timestamp: number } | null = null;
 
   private constructor(
     private readonly dir: StorageDir,
@@ -56,28 +57,34 @@ export class Segment {
     private readonly file: SegmentFile,
     private readonly indexIntervalBytes: number,
     now: number,
+    /** '' for a live segment; '.cleaned' / '.swap' while the log cleaner builds a replacement (Kafka's names). */
+    private suffix = '',
   ) {
     this.nextOffset = baseOffset;
     this.openedAt = now;
   }
 
-  /** A new empty segment (an existing file of that name is emptied). */
-  static create(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number): Segment {
+  /**
+   * A new empty segment (an existing file of that name is emptied). With a
+   * `fileSuffix` its files are `<base>.log<suffix>`, `<base>.index<suffix>`...:
+   * the log cleaner's `.cleaned` segments, invisible to loading until renamed.
+   */
+  static create(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number, fileSuffix = ''): Segment {
     const stem = segmentFileStem(baseOffset);
-    const file = dir.openFile(stem + LOG_SUFFIX);
+    const file = dir.openFile(stem + LOG_SUFFIX + fileSuffix);
     file.truncate(0);
-    dir.deleteFile(stem + INDEX_SUFFIX);
-    dir.deleteFile(stem + TIME_INDEX_SUFFIX);
-    const seg = new Segment(dir, baseOffset, file, indexIntervalBytes, now);
+    dir.deleteFile(stem + INDEX_SUFFIX + fileSuffix);
+    dir.deleteFile(stem + TIME_INDEX_SUFFIX + fileSuffix);
+    const seg = new Segment(dir, baseOffset, file, indexIntervalBytes, now, fileSuffix);
     seg.offsetIndexLoaded = new OffsetIndex(baseOffset);
     seg.timeIndexLoaded = new TimeIndex(baseOffset);
     return seg;
   }
 
   /** An existing segment; nothing is read until needed or `recover` is called. */
-  static open(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number): Segment {
-    const file = dir.openFile(segmentFileStem(baseOffset) + LOG_SUFFIX);
-    return new Segment(dir, baseOffset, file, indexIntervalBytes, now);
+  static open(dir: StorageDir, baseOffset: number, indexIntervalBytes: number, now: number, fileSuffix = ''): Segment {
+    const file = dir.openFile(segmentFileStem(baseOffset) + LOG_SUFFIX + fileSuffix);
+    return new Segment(dir, baseOffset, file, indexIntervalBytes, now, fileSuffix);
   }
 
   get size(): number {
@@ -201,8 +208,8 @@ export class Segment {
   /** Loads the index files; false (and nothing loaded) when missing or implausible. */
   private loadIndexFiles(): boolean {
     const stem = segmentFileStem(this.baseOffset);
-    const ib = this.dir.readFile(stem + INDEX_SUFFIX);
-    const tb = this.dir.readFile(stem + TIME_INDEX_SUFFIX);
+    const ib = this.dir.readFile(stem + INDEX_SUFFIX + this.suffix);
+    const tb = this.dir.readFile(stem + TIME_INDEX_SUFFIX + this.suffix);
     if (!ib || !tb) return false;
     const offsetIndex = OffsetIndex.fromBuffer(this.baseOffset, ib, this.file.size);
     const timeIndex = TimeIndex.fromBuffer(this.baseOffset, tb);
@@ -245,6 +252,11 @@ export class Segment {
       yield { position: pos, info: readBatchInfo(header, 0) };
       pos += checked;
     }
+  }
+
+  /** Position of the last indexed batch at or before `offset` (a batch start; 0 when none). */
+  positionOf(offset: number): number {
+    return this.offsetIndex.lookup(offset).position;
   }
 
   /** Batch headers from the batch containing `offset` onwards. */
@@ -320,9 +332,56 @@ export class Segment {
   writeIndexes(sync: boolean): void {
     if (!this.indexesDirty || !this.offsetIndexLoaded || !this.timeIndexLoaded) return;
     const stem = segmentFileStem(this.baseOffset);
-    this.dir.writeFile(stem + INDEX_SUFFIX, this.offsetIndexLoaded.toBuffer(), { sync });
-    this.dir.writeFile(stem + TIME_INDEX_SUFFIX, this.timeIndexLoaded.toBuffer(), { sync });
+    this.dir.writeFile(stem + INDEX_SUFFIX + this.suffix, this.offsetIndexLoaded.toBuffer(), { sync });
+    this.dir.writeFile(stem + TIME_INDEX_SUFFIX + this.suffix, this.timeIndexLoaded.toBuffer(), { sync });
     this.indexesDirty = false;
+  }
+
+  /** The current file suffix ('' for a live segment). */
+  get fileSuffix(): string {
+    return this.suffix;
+  }
+
+  /**
+   * Renames the segment's files from `<base>.log<old>` to `<base>.log<newSuffix>`
+   * (indexes first, the .log last: the .log's name is what recovery goes by).
+   * Index files not written yet are skipped; they follow the new suffix.
+   */
+  changeFileSuffix(newSuffix: string): void {
+    const stem = segmentFileStem(this.baseOffset);
+    for (const kind of [INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      const from = stem + kind + this.suffix;
+      if (this.dir.exists(from)) this.dir.renameFile(from, stem + kind + newSuffix);
+    }
+    this.file.rename(stem + LOG_SUFFIX + newSuffix);
+    this.suffix = newSuffix;
+  }
+
+  /** Max timestamp of the first batch (-1 when empty): max.compaction.lag.ms measures a dirty segment by it. Immutable once inactive, so cached. */
+  firstBatchTimestamp(): number {
+    if (this.firstBatchTimestampCache === null || this.firstBatchTimestampCache.size !== this.file.size) {
+      const first = this.batchesFrom(0, 4096).next();
+      this.firstBatchTimestampCache = { size: this.file.size, timestamp: first.done ? -1 : first.value.info.maxTimestamp };
+    }
+    return this.firstBatchTimestampCache.timestamp;
+  }
+
+  /**
+   * Whole batches from `position` to the end, each with its bytes (a view
+   * valid until the next step): the log cleaner's sequential read, through a
+   * window of `windowSize` bytes (log.cleaner.io.buffer.size).
+   */
+  *batchesWithBytesFrom(position: number, windowSize: number): Generator<LocatedBatch & { bytes: Buffer }> {
+    const reader = new WindowedReader(this.file, windowSize);
+    const size = this.file.size;
+    let pos = position;
+    while (pos < size) {
+      const checked = checkBatch(reader.header(pos), 0, size - pos, false);
+      if (typeof checked !== 'number') return;
+      const bytes = reader.bytes(pos, checked);
+      yield { position: pos, info: readBatchInfo(bytes, 0), bytes };
+      pos += checked;
+    }
   }
 
   flush(): void {
@@ -346,8 +405,8 @@ export class Segment {
   delete(): void {
     const stem = segmentFileStem(this.baseOffset);
     this.file.delete();
-    this.dir.deleteFile(stem + INDEX_SUFFIX);
-    this.dir.deleteFile(stem + TIME_INDEX_SUFFIX);
+    this.dir.deleteFile(stem + INDEX_SUFFIX + this.suffix);
+    this.dir.deleteFile(stem + TIME_INDEX_SUFFIX + this.suffix);
     this.offsetIndexLoaded = null;
     this.timeIndexLoaded = null;
   }

@@ -30,6 +30,8 @@ export interface StorageDir {
   writeFile(name: string, data: Buffer, options?: { sync?: boolean }): void;
   deleteFile(name: string): void;
   renameFile(from: string, to: string): void;
+  /** fsyncs the directory itself, making earlier renames and deletions durable (the log cleaner's swap). */
+  syncDirectory(): void;
   /** A sub-directory, created if missing. */
   dir(name: string): StorageDir;
   /** Removes a sub-directory and everything in it. */

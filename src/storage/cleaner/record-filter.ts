@@ -1,0 +1,95 @@
+/**
+ * Which records of a batch survive a cleaning, and what the batch becomes —
+ * Kafka's LogCleaner.shouldRetainRecord and checkBatchRetention, for v2
+ * batches (the only format Weir stores).
+ */
+import { decodeRecordBatch } from '../../protocol/records/record-batch';
+import type { Record } from '../../protocol/records/record';
+import { type BatchInfo, isControl } from '../batch-info';
+import { deleteHorizonOf, emptyBatchOf, rewriteBatch } from './batch-rewriter';
+import type { OffsetMap } from './offset-map';
+import type { CleanerTransactions } from './transactions';
+
+export interface RecordFilterContext {
+  /** Key -> latest offset over the mapped part of the dirty section. */
+  offsetMap: OffsetMap;
+  /** Records at or past this offset were not mapped (the map filled up): all kept. */
+  endOffset: number;
+  /** The cleaning's start time: delete horizons are set from it and compared with it. */
+  now: number;
+  deleteRetentionMs: number;
+  /** producer id -> last offset of its last data batch, for producers the log still remembers. */
+  lastBatchOfProducer: ReadonlyMap<number, number>;
+  transactions: CleanerTransactions;
+  /** Ceiling for a decompressed batch. */
+  maxUncompressedBytes: number;
+}
+
+/** What became of one batch. */
+export interface FilteredBatch {
+  /** The bytes to write: the original (`unchanged`), a rewrite, an empty header, or null to drop it. */
+  output: Buffer | null;
+  unchanged: boolean;
+  recordsRemoved: number;
+  /** The delete horizon the written batch carries (-1: none). */
+  deleteHorizonMs: number;
+}
+
+/**
+ * Decides the fate of the batch `bytes` (whole, header described by `info`).
+ * `bytes` may be a view into a reusable window: when kept unchanged, the
+ * caller copies it before the window moves.
+ */
+export function filterBatch(bytes: Buffer, info: BatchInfo, ctx: RecordFilterContext): FilteredBatch {
+  const horizon = deleteHorizonOf(bytes);
+  const isLastOfProducer = info.producerId >= 0 && ctx.lastBatchOfProducer.get(info.producerId) === info.lastOffset;
+
+  if (isControl(info)) {
+    // Markers are kept until their transaction has no records left and their
+    // delete horizon has passed (piggy-backing on tombstone retention).
+    const canDiscard = ctx.transactions.onMarker(info);
+    if (canDiscard && horizon !== null && horizon <= ctx.now && !isLastOfProducer) {
+      return { output: null, unchanged: false, recordsRemoved: info.recordCount, deleteHorizonMs: -1 };
+    }
+    if (canDiscard && horizon === null) {
+      const batch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxUncompressedBytes: ctx.maxUncompressedBytes });
+      const newHorizon = ctx.now + ctx.deleteRetentionMs;
+      return { output: rewriteBatch(bytes, batch.records, newHorizon), unchanged: false, recordsRemoved: 0, deleteHorizonMs: newHorizon };
+    }
+    return { output: bytes, unchanged: true, recordsRemoved: 0, deleteHorizonMs: horizon ?? -1 };
+  }
+
+  const aborted = ctx.transactions.isAborted(info);
+  const batch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxUncompressedBytes: ctx.maxUncompressedBytes });
+  const retained: Record[] = [];
+  let retainsTombstone = false;
+  for (const record of batch.records) {
+    if (aborted || !shouldRetainRecord(record, info.baseOffset + record.offsetDelta, horizon, ctx)) continue;
+    retained.push(record);
+    if (record.value === null) retainsTombstone = true;
+  }
+  const removed = batch.records.length - retained.length;
+  // A tombstone's clock starts the first time a cleaning keeps it (KIP-534).
+  const needsHorizon = retainsTombstone && horizon === null;
+  if (removed === 0 && !needsHorizon) return { output: bytes, unchanged: true, recordsRemoved: 0, deleteHorizonMs: horizon ?? -1 };
+  if (retained.length === 0) {
+    if (isLastOfProducer) return { output: emptyBatchOf(bytes), unchanged: false, recordsRemoved: removed, deleteHorizonMs: -1 };
+    return { output: null, unchanged: false, recordsRemoved: removed, deleteHorizonMs: -1 };
+  }
+  const newHorizon = horizon ?? (needsHorizon ? ctx.now + ctx.deleteRetentionMs : null);
+  return { output: rewriteBatch(bytes, retained, newHorizon), unchanged: false, recordsRemoved: removed, deleteHorizonMs: newHorizon ?? -1 };
+}
+
+/**
+ * A record stays when it was not mapped (past the map's end), or it is the
+ * latest for its key and either has a value or is a tombstone whose delete
+ * horizon has not passed (or not been set yet). Records without a key go:
+ * a compacted topic cannot hold them (Kafka counts them as invalid).
+ */
+function shouldRetainRecord(record: Record, offset: number, horizon: number | null, ctx: RecordFilterContext): boolean {
+  if (offset >= ctx.endOffset) return true;
+  if (record.key === null) return false;
+  if (offset < ctx.offsetMap.get(record.key)) return false;
+  if (record.value !== null) return true;
+  return horizon === null || ctx.now < horizon;
+}
