@@ -497,6 +497,8 @@ export class GroupCoordinator {
         group.joinTimer = null;
         this.completeJoin(group);
       });
+      // Kafka's tryCompleteElseWatch: done at once if everyone is already waiting (or nobody is left).
+      this.tryCompleteJoin(group);
     }
   }
 
