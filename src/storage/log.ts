@@ -4,10 +4,13 @@ import { BASE_OFFSET, PARTITION_LEADER_EPOCH } from '../protocol/records/batch-h
 import { type BatchInfo, checkBatch, isLogAppendTime, readBatchInfo, writeInt64 } from './batch-info';
 import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment-swap';
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
-import { ProducerStateManager } from './producer-state-manager';
+import { endTxnMarkerAt } from './control-batch';
+import { type AppendOrigin, type CompletedTxn, ProducerStateManager } from './producer-state-manager';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { type LocatedBatch, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
+import { type AbortedTxn, TransactionIndex } from './transaction-index';
+import { ControlRecordType } from '../protocol/records/control-record';
 
 export interface LogOptions {
   topic: string;
@@ -26,6 +29,8 @@ export interface AppendOptions {
   leaderEpoch: number;
   /** Wall clock for segment.ms and flush.ms (defaults to the log's clock). */
   now?: number;
+  /** 'coordinator' for the coordinators' own writes (no sequence numbers to check); default 'client'. */
+  origin?: AppendOrigin;
 }
 
 /**
@@ -90,6 +95,8 @@ export class Log {
   private unflushedMessages = 0;
   private lastFlushTime: number;
   private readonly listeners = new Set<(log: Log) => void>();
+  /** Aborted transactions (`.txnindex`), loaded with the log. */
+  private txnIndex: TransactionIndex | null = null;
   private flushChain: Promise<void> = Promise.resolve();
   private closed = false;
   /** What recovery found when the log was opened (for the broker's startup log line). */
@@ -218,6 +225,7 @@ export class Log {
       this.segments.push(Segment.create(this.dir, start, interval, now));
     }
     this.currentRecoveryPoint = this.logEndOffset;
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, (this.segments[0] as Segment).baseOffset, this.logEndOffset);
     this.loadProducerState();
   }
 
@@ -249,7 +257,14 @@ export class Log {
     }
     for (const seg of this.segments) {
       if (seg.nextOffset <= from) continue;
-      for (const b of seg.batchesFromOffset(from)) if (b.info.baseOffset >= from) this.producerState.replay(b.info);
+      for (const b of seg.batchesFromOffset(from)) {
+        if (b.info.baseOffset < from) continue;
+        const completed = this.producerState.replay(b.info);
+        // A marker whose index entry was lost with the crash: rebuild it.
+        if (completed && !this.txnIndex?.has(completed.producerId, completed.lastOffset)) {
+          this.indexCompletedTxn(seg, completed, endTxnMarkerAt(seg.readBatch(b), 0)?.type);
+        }
+      }
     }
   }
 
@@ -287,6 +302,7 @@ export class Log {
     const check = this.producerState.checkAppend(
       batches.map((b) => b.info),
       leo,
+      options.origin ?? 'client',
     );
     if (check.kind === 'error') return this.failed(check.errorCode, check.message);
     if (check.kind === 'duplicate') {
@@ -317,6 +333,13 @@ export class Log {
     if (this.shouldRoll(data.length, lastOffset, now)) this.roll(now);
     this.activeSegment.append(data, batches, now);
     check.commit();
+    for (const completed of check.completedTxns) {
+      const marker = batches.find((b) => b.info.baseOffset === completed.lastOffset);
+      const read = marker ? endTxnMarkerAt(data, marker.position) : null;
+      const entry = this.producerState.entry(completed.producerId);
+      if (entry && read) entry.coordinatorEpoch = read.coordinatorEpoch;
+      this.indexCompletedTxn(this.activeSegment, completed, read?.type);
+    }
 
     this.unflushedMessages += records;
     if (this.unflushedMessages >= this.config.flushMessages) this.flush(now);
@@ -502,6 +525,7 @@ export class Log {
     if (offset > this.currentLogStartOffset) {
       this.currentLogStartOffset = offset;
       this.producerState.onLogStartOffsetIncremented(offset);
+      this.txnIndex?.removeBefore(offset, (this.segments[0] as Segment).baseOffset);
       this.deleteOldestWhile((seg, next) => next !== undefined && next.baseOffset <= this.currentLogStartOffset);
     }
     return { errorCode: ErrorCode.NONE, lowWatermark: this.currentLogStartOffset };
@@ -563,6 +587,7 @@ export class Log {
       this.currentLogStartOffset = firstBase;
       this.producerState.onLogStartOffsetIncremented(firstBase);
     }
+    this.txnIndex?.removeBefore(this.currentLogStartOffset, firstBase);
     return n;
   }
 
@@ -584,7 +609,28 @@ export class Log {
    * implemented: every batch is stable.
    */
   get firstUnstableOffset(): number | null {
-    return null;
+    return this.producerState.firstUnstableOffset();
+  }
+
+  /**
+   * The last stable offset: below it every transaction is decided, so a
+   * read_committed consumer may read up to it (the first offset of the
+   * oldest open transaction, else the high watermark).
+   */
+  get lastStableOffset(): number {
+    const unstable = this.producerState.firstUnstableOffset();
+    return unstable === null ? this.highWatermark : Math.min(unstable, this.highWatermark);
+  }
+
+  /** The aborted transactions a read_committed read of [fetchOffset, upperBoundOffset) must report. */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.txnIndex?.collect(fetchOffset, upperBoundOffset) ?? [];
+  }
+
+  /** An ABORT marker's transaction goes into the aborted-transaction index; a COMMIT needs nothing. */
+  private indexCompletedTxn(segment: Segment, completed: CompletedTxn, type: ControlRecordType | undefined): void {
+    if (type !== ControlRecordType.Abort || !this.txnIndex) return;
+    this.txnIndex.append(segment.baseOffset, { ...completed, lastStableOffset: this.producerState.lastStableOffsetAfter(completed) });
   }
 
   /** True when every one of `segments` is still one of this log's segments (retention or deletion did not take it). */
@@ -657,6 +703,7 @@ export class Log {
     this.flush();
     this.writeProducerSnapshot(this.logEndOffset);
     for (const seg of this.segments) seg.close();
+    this.txnIndex?.close();
     this.closed = true;
     this.listeners.clear();
   }

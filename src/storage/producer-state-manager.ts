@@ -28,8 +28,26 @@ export interface ProducerStateEntry {
   lastTimestamp: number;
 }
 
+/**
+ * A transaction that a marker (control batch) ended in this partition:
+ * from its first data offset (the marker's own offset when the producer
+ * wrote nothing here) to the marker's offset, both inclusive.
+ */
+export interface CompletedTxn {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/**
+ * Who is appending (Kafka's AppendOrigin): a client's batches are checked
+ * for duplicates and sequence order; the coordinators' (transactional offset
+ * commits, transaction markers) carry no sequence numbers and are not.
+ */
+export type AppendOrigin = 'client' | 'coordinator';
+
 export type ProducerCheck =
-  | { kind: 'ok'; commit: () => void }
+  | { kind: 'ok'; commit: () => void; completedTxns: CompletedTxn[] }
   | { kind: 'duplicate'; batch: ProducerBatchMetadata }
   | { kind: 'error'; errorCode: ErrorCode; message: string };
 
@@ -70,6 +88,8 @@ function emptyEntry(producerId: number): ProducerStateEntry {
  */
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /** First offset of each open transaction, by producer id: what the last stable offset is computed from. */
+  private readonly ongoing = new Map<number, number>();
 
   get size(): number {
     return this.producers.size;
@@ -90,8 +110,9 @@ export class ProducerStateManager {
    * A duplicate is only recognised for the first idempotent batch of the
    * append, as Kafka does (clients send one batch per partition).
    */
-  checkAppend(batches: readonly BatchInfo[], firstOffset: number): ProducerCheck {
+  checkAppend(batches: readonly BatchInfo[], firstOffset: number, origin: AppendOrigin = 'client'): ProducerCheck {
     const updated = new Map<number, ProducerStateEntry>();
+    const completedTxns: CompletedTxn[] = [];
     let offset = firstOffset;
     for (const b of batches) {
       const batchFirst = offset;
@@ -100,7 +121,7 @@ export class ProducerStateManager {
       const current = this.producers.get(b.producerId);
       let entry = updated.get(b.producerId);
       if (!entry) {
-        const dup = current ? findDuplicate(current, b) : undefined;
+        const dup = current && origin === 'client' ? findDuplicate(current, b) : undefined;
         if (dup) return { kind: 'duplicate', batch: dup };
         entry = current ? cloneEntry(current) : emptyEntry(b.producerId);
         updated.set(b.producerId, entry);
@@ -113,31 +134,78 @@ export class ProducerStateManager {
         };
       }
       if (isControl(b)) {
-        applyControl(entry, b);
+        completedTxns.push(applyControl(entry, b, batchFirst));
         continue;
       }
-      const seqError = checkSequence(entry, current, b);
-      if (seqError) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: seqError };
+      if (!isTransactional(b) && entry.currentTxnFirstOffset !== null && b.producerEpoch === entry.producerEpoch) {
+        // Kafka: a producer with an open transaction may only write transactionally.
+        return {
+          kind: 'error',
+          errorCode: ErrorCode.INVALID_TXN_STATE,
+          message: `expected a transactional write from producer ${b.producerId}, which has an open transaction at offset ${entry.currentTxnFirstOffset}`,
+        };
+      }
+      if (origin === 'client') {
+        const seqError = checkSequence(entry, current, b);
+        if (seqError) return { kind: 'error', errorCode: ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER, message: seqError };
+      }
       applyData(entry, b, batchFirst);
     }
     return {
       kind: 'ok',
+      completedTxns,
       commit: () => {
-        for (const [pid, e] of updated) this.producers.set(pid, e);
+        for (const [pid, e] of updated) this.put(pid, e);
       },
     };
   }
 
-  /** Applies a stored batch without validation (recovery replay). */
-  replay(b: BatchInfo): void {
-    if (b.producerId < 0) return;
-    let entry = this.producers.get(b.producerId);
-    if (!entry) {
-      entry = emptyEntry(b.producerId);
-      this.producers.set(b.producerId, entry);
-    }
-    if (isControl(b)) applyControl(entry, b);
-    else applyData(entry, b, b.baseOffset);
+  /** Stores an entry and keeps the open-transaction index in step with it. */
+  private put(producerId: number, e: ProducerStateEntry): void {
+    this.producers.set(producerId, e);
+    if (e.currentTxnFirstOffset === null) this.ongoing.delete(producerId);
+    else this.ongoing.set(producerId, e.currentTxnFirstOffset);
+  }
+
+  private remove(producerId: number): void {
+    this.producers.delete(producerId);
+    this.ongoing.delete(producerId);
+  }
+
+  /** The first offset of the oldest open transaction, or null when none is open (Kafka's firstUnstableOffset). */
+  firstUnstableOffset(): number | null {
+    let min: number | null = null;
+    for (const first of this.ongoing.values()) if (min === null || first < min) min = first;
+    return min;
+  }
+
+  /**
+   * The last stable offset to record with an aborted transaction in the
+   * transaction index: the first offset of any other open transaction, else
+   * just past the marker (Kafka's ProducerStateManager.lastStableOffset).
+   */
+  lastStableOffsetAfter(completed: CompletedTxn): number {
+    let min: number | null = null;
+    for (const [pid, first] of this.ongoing) if (pid !== completed.producerId && (min === null || first < min)) min = first;
+    return min ?? completed.lastOffset + 1;
+  }
+
+  /** Open transactions (producer id, first offset), for tools and tests. */
+  openTransactions(): ReadonlyMap<number, number> {
+    return this.ongoing;
+  }
+
+  /**
+   * Applies a stored batch without validation (recovery replay). Returns the
+   * transaction a control batch completes, so the log can rebuild its
+   * transaction index.
+   */
+  replay(b: BatchInfo): CompletedTxn | null {
+    if (b.producerId < 0) return null;
+    const entry = this.producers.get(b.producerId) ?? emptyEntry(b.producerId);
+    const completed = isControl(b) ? applyControl(entry, b, b.baseOffset) : (applyData(entry, b, b.baseOffset), null);
+    this.put(b.producerId, entry);
+    return completed;
   }
 
   /**
@@ -148,20 +216,21 @@ export class ProducerStateManager {
   onLogStartOffsetIncremented(logStartOffset: number): void {
     for (const [pid, e] of this.producers) {
       const last = e.batches[e.batches.length - 1];
-      if (e.currentTxnFirstOffset === null && (!last || last.lastOffset < logStartOffset)) this.producers.delete(pid);
+      if (e.currentTxnFirstOffset === null && (!last || last.lastOffset < logStartOffset)) this.remove(pid);
     }
   }
 
   /** Kafka's producer.id.expiration.ms: drops idle producers without an open transaction. */
   removeExpiredProducers(now: number, expirationMs: number): void {
     for (const [pid, e] of this.producers) {
-      if (e.currentTxnFirstOffset === null && now - e.lastTimestamp >= expirationMs) this.producers.delete(pid);
+      if (e.currentTxnFirstOffset === null && now - e.lastTimestamp >= expirationMs) this.remove(pid);
     }
   }
 
   /** Drops everything (a truncation to before the snapshot, or a fresh start). */
   clear(): void {
     this.producers.clear();
+    this.ongoing.clear();
   }
 
   /**
@@ -207,7 +276,7 @@ export class ProducerStateManager {
 
   /** Replaces the state with a snapshot's; false (state cleared) if it is damaged. */
   loadSnapshot(buf: Buffer): boolean {
-    this.producers.clear();
+    this.clear();
     try {
       if (buf.length < 10 || buf.readInt16BE(0) !== 1) return false;
       if (crc32c(buf.subarray(6)) !== buf.readUInt32BE(2)) return false;
@@ -235,11 +304,11 @@ export class ProducerStateManager {
           });
           p += 32;
         }
-        this.producers.set(e.producerId, e);
+        this.put(e.producerId, e);
       }
       return true;
     } catch {
-      this.producers.clear();
+      this.clear();
       return false;
     }
   }
@@ -281,12 +350,14 @@ function applyData(e: ProducerStateEntry, b: BatchInfo, firstOffset: number): vo
   if (isTransactional(b) && e.currentTxnFirstOffset === null) e.currentTxnFirstOffset = firstOffset;
 }
 
-/** A control batch (transaction marker) ends the producer's open transaction. */
-function applyControl(e: ProducerStateEntry, b: BatchInfo): void {
+/** A control batch (transaction marker) at `offset` ends the producer's open transaction. */
+function applyControl(e: ProducerStateEntry, b: BatchInfo, offset: number): CompletedTxn {
   if (e.producerEpoch !== b.producerEpoch) {
     e.batches = [];
     e.producerEpoch = b.producerEpoch;
   }
+  const completed = { producerId: b.producerId, firstOffset: e.currentTxnFirstOffset ?? offset, lastOffset: offset };
   e.currentTxnFirstOffset = null;
   e.lastTimestamp = Math.max(e.lastTimestamp, b.maxTimestamp);
+  return completed;
 }
