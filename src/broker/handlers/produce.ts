@@ -26,7 +26,7 @@ import {
   writeBatchCrc,
   type ProduceValidation,
 } from '../../protocol/records';
-import { isInternalTopic } from '../../cluster/topic-name';
+import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
@@ -65,6 +65,11 @@ export function produceHandler(b: BrokerContext) {
 
 function producePartition(b: BrokerContext, topic: string, partition: number, records: Buffer | null, version: number): PartitionResponse {
   const info = b.topics.get(topic);
+  // A name no topic can have is a permanent error, not the retriable
+  // UNKNOWN_TOPIC_OR_PARTITION Kafka 3.9 answers (a client would retry it
+  // until its delivery timeout); Metadata already answers it this way.
+  const nameProblem = info ? null : topicNameProblem(topic);
+  if (nameProblem !== null) return partitionError(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
   if (!info || partition < 0 || partition >= info.partitions) return partitionError(partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (isInternalTopic(topic)) {
     return partitionError(partition, ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
