@@ -24,6 +24,9 @@
  *   --cpu-prof DIR   run the broker under `node --cpu-prof --cpu-prof-dir DIR`
  *                    (summarise with bench/cpuprofile-top.mjs)
  *   --broker-arg X   extra argument for `weir start` (repeatable)
+ *   --node-arg X     extra Node flag for the broker process (repeatable), e.g.
+ *                    --node-arg=--max-semi-space-size=32
+ *   --report FILE    print the tables of an earlier --json FILE and exit
  *   --cli FILE       the broker's compiled cli/main.js (default dist/cli/main.js;
  *                    for A/B runs against another build)
  *
@@ -46,14 +49,19 @@ const CLK_TCK = 100;
 
 // ---------------------------------------------------------------- options
 
-/** @typedef {{ suites: string[], repeat: number, scale: number, json: string | null, cpuProfDir: string | null, brokerArgs: string[] }} Options */
+/** @typedef {{ suites: string[], repeat: number, scale: number, json: string | null, cpuProfDir: string | null, brokerArgs: string[], nodeArgs: string[] }} Options */
 
 /** @returns {Options} */
 function parseArgs(argv) {
   /** @type {Options} */
-  const o = { suites: ['rdkafka', 'node', 'latency', 'startup', 'rss'], repeat: 1, scale: 1, json: null, cpuProfDir: null, brokerArgs: [] };
+  const o = { suites: ['rdkafka', 'node', 'latency', 'startup', 'rss'], repeat: 1, scale: 1, json: null, cpuProfDir: null, brokerArgs: [], nodeArgs: [] };
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    let a = argv[i];
+    if (a.startsWith('--') && a.includes('=')) {
+      // --name=value: the value may itself start with --
+      argv = [...argv.slice(0, i), a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1), ...argv.slice(i + 1)];
+      a = argv[i];
+    }
     const v = () => {
       const x = argv[++i];
       if (x === undefined) throw new Error(`${a} needs a value`);
@@ -66,6 +74,7 @@ function parseArgs(argv) {
     else if (a === '--cpu-prof') o.cpuProfDir = path.resolve(v());
     else if (a === '--broker-arg') o.brokerArgs.push(v());
     else if (a === '--cli') CLI = path.resolve(v());
+    else if (a === '--node-arg') o.nodeArgs.push(v());
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -158,12 +167,12 @@ function run(cmd, args, { timeoutMs = 60_000, env = process.env } = {}) {
 
 /**
  * Starts `weir start` on a fresh temp data dir and waits for its banner.
- * @param {{ partitions?: number, port?: number, extra?: string[], cpuProfDir?: string | null }} o
+ * @param {{ partitions?: number, port?: number, extra?: string[], nodeArgs?: string[], cpuProfDir?: string | null }} o
  * @returns {Promise<BrokerProc>}
  */
 async function startBroker(o = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-'));
-  const nodeArgs = o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [];
+  const nodeArgs = [...(o.nodeArgs ?? []), ...(o.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', o.cpuProfDir] : [])];
   const args = [
     ...nodeArgs, CLI, 'start', '--port', String(o.port ?? 0), '--data-dir', dataDir,
     '--override', `num.partitions=${o.partitions ?? 1}`, ...(o.extra ?? []),
@@ -280,7 +289,7 @@ async function suiteRdkafka(o, results) {
   }
   for (let rep = 0; rep < o.repeat; rep++) {
     for (const c of cases) {
-      const broker = await startBroker({ partitions: c.partitions, extra: o.brokerArgs, cpuProfDir: o.cpuProfDir });
+      const broker = await startBroker({ partitions: c.partitions, extra: o.brokerArgs, nodeArgs: o.nodeArgs, cpuProfDir: o.cpuProfDir });
       try {
         const topic = `perf-${c.size}-${c.partitions}`;
         const pArgs = perfProduceArgs(broker.bootstrap, topic, c.size, c.count);
@@ -316,6 +325,7 @@ async function clientRun(spec, broker) {
   try {
     const res = JSON.parse(line);
     res.brokerCpuPct = Math.round(((cpu1 - cpu0) / (r.ms / 1000)) * 100);
+    res.brokerCpuS = Math.round((cpu1 - cpu0) * 100) / 100;
     return res;
   } catch {
     return { ok: false, error: r.timedOut ? 'timed out' : `exit ${r.code}: ${(r.stderr || r.stdout).split('\n').slice(-4).join(' | ')}` };
@@ -325,7 +335,7 @@ async function clientRun(spec, broker) {
 async function suiteNode(o, results) {
   for (const partitions of [1, 8]) {
     for (const size of [100, 1024]) {
-      const broker = await startBroker({ partitions, extra: o.brokerArgs, cpuProfDir: o.cpuProfDir });
+      const broker = await startBroker({ partitions, extra: o.brokerArgs, nodeArgs: o.nodeArgs, cpuProfDir: o.cpuProfDir });
       try {
         const apis = await servedApiKeys(broker.port);
         const groups = apis.has(10) && apis.has(11) && apis.has(14);
@@ -462,7 +472,7 @@ async function suiteLatency(o, results) {
   const rate = 10_000;
   const seconds = Math.max(1, Math.round(10 * o.scale));
   for (const partitions of [1]) {
-    const broker = await startBroker({ partitions, extra: o.brokerArgs, cpuProfDir: o.cpuProfDir });
+    const broker = await startBroker({ partitions, extra: o.brokerArgs, nodeArgs: o.nodeArgs, cpuProfDir: o.cpuProfDir });
     const file = path.join(os.tmpdir(), `weir-bench-latency-${process.pid}.txt`);
     try {
       // Warm-up (topic auto-create, connections) outside the measurement.
@@ -537,7 +547,7 @@ async function suiteStartup(o, results) {
 // ---------------------------------------------------------------- rss
 
 async function suiteRss(o, results) {
-  const broker = await startBroker({ partitions: 1, extra: o.brokerArgs });
+  const broker = await startBroker({ partitions: 1, extra: o.brokerArgs, nodeArgs: o.nodeArgs });
   try {
     await sleep(3000);
     const idle = procStatus(broker.pid);
@@ -567,11 +577,11 @@ function report(results, o) {
   const rate = (r) => (r && r.ok ? `${Math.round(r.msgsPerSec).toLocaleString('en')} | ${r.mbPerSec.toFixed(1)}` : `${r?.skipped ? 'n/a' : 'failed'} | –`);
   const tput = results.filter((r) => r.suite === 'rdkafka' || r.suite === 'node');
   if (tput.length) {
-    lines.push('| client | size | partitions | messages | produce msg/s | produce MB/s | consume msg/s | consume MB/s | broker CPU % (P/C) |');
-    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+    lines.push('| client | size | partitions | messages | produce msg/s | produce MB/s | consume msg/s | consume MB/s | broker CPU % (P/C) | broker CPU s (P/C) |');
+    lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of tput) {
       const client = r.suite === 'rdkafka' ? `rdkafka_performance${o.repeat > 1 ? ` #${r.rep + 1}` : ''}` : r.client;
-      lines.push(`| ${client} | ${r.size} B | ${r.partitions} | ${r.count.toLocaleString('en')} | ${rate(r.produce)} | ${rate(r.consume)} | ${r.produce.brokerCpuPct ?? '–'} / ${r.consume.brokerCpuPct ?? '–'} |`);
+      lines.push(`| ${client} | ${r.size} B | ${r.partitions} | ${r.count.toLocaleString('en')} | ${rate(r.produce)} | ${rate(r.consume)} | ${r.produce.brokerCpuPct ?? '–'} / ${r.consume.brokerCpuPct ?? '–'} | ${r.produce.brokerCpuS ?? '–'} / ${r.consume.brokerCpuS ?? '–'} |`);
     }
   }
   for (const r of results) {
@@ -593,6 +603,13 @@ async function main() {
     const res = await clientMain(JSON.parse(argv[1]));
     process.stdout.write(JSON.stringify(res) + '\n');
     process.exit(0);
+  }
+  if (argv[0] === '--report') {
+    // Re-render the tables of an earlier --json file.
+    const saved = JSON.parse(fs.readFileSync(argv[1], 'utf8'));
+    const repeat = Math.max(1, ...saved.results.map((r) => (r.rep ?? 0) + 1));
+    process.stdout.write(report(saved.results, { repeat }) + '\n');
+    return;
   }
   const o = parseArgs(argv);
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} missing: run npm run build first`);
