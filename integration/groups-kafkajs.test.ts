@@ -199,7 +199,7 @@ test('admin describeGroups / listGroups / fetchOffsets / resetOffsets / deleteGr
     expect(set[0]?.partitions.find((p) => p.partition === 2)?.offset).toBe('17');
 
     const deleted = await admin.deleteGroups([GROUP]);
-    expect(deleted).toEqual([{ groupId: GROUP, errorCode: 'NONE' }]);
+    expect(deleted).toEqual([{ groupId: GROUP, errorCode: 0 }]);
     expect((await admin.listGroups()).groups.find((g) => g.groupId === GROUP)).toBeUndefined();
     const afterDelete = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
     expect(afterDelete[0]?.partitions.map((p) => p.offset)).toEqual(Array(PARTITIONS).fill('-1'));
