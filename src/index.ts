@@ -51,3 +51,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
 }
 
 export { Broker };
+
+/** Jest globalSetup/globalTeardown helpers: one broker per test run, address in WEIR_BOOTSTRAP_SERVERS. */
+export { jestGlobalSetup, jestGlobalTeardown } from './testing/jest-global-setup';
