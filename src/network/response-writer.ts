@@ -11,6 +11,19 @@ import { RecordsChunk } from '../protocol/primitives/records-value';
 /** Largest single read when streaming a file region. */
 const READ_CHUNK_MAX = 1024 * 1024;
 
+/**
+ * The fs functions a region stream uses: the real read and a close that does
+ * nothing. The fd belongs to the segment (closed late by DeferredCloser), but
+ * `ReadStream.destroy()` closes its fd even with `autoClose: false`. Without
+ * this, a client disconnecting mid-response closed the segment's fd under the
+ * log; the number was then reused by the next socket, so later fetches of that
+ * segment failed with ESPIPE (or could have read another file's bytes).
+ */
+const REGION_FS = {
+  read: fs.read,
+  close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => cb(null),
+};
+
 export class ResponseWriter {
   private queue: RecordsChunk[] = [];
   private head = 0;
@@ -59,6 +72,7 @@ export class ResponseWriter {
           start: c.position,
           end: c.position + c.length - 1,
           autoClose: false,
+          fs: REGION_FS,
           highWaterMark: Math.max(1, Math.min(c.length, READ_CHUNK_MAX)),
         });
         this.streaming = stream;
