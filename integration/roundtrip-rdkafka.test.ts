@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as Kafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import {
+  brokerWarnings,
   checkRoundTrip,
   checkSeeks,
   checkStoredCodecs,
@@ -105,6 +106,9 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Warnings explain a failure (a closed connection, a refused request).
+  const warnings = broker ? brokerWarnings(broker.output()) : [];
+  if (warnings.length) console.warn(`broker warnings:\n${warnings.slice(-20).join('\n')}`);
   await broker?.stop();
   if (broker) fs.rmSync(broker.dataDir, { recursive: true, force: true });
 });
@@ -157,5 +161,5 @@ describe('node-rdkafka round trip', () => {
   it('seeks into the middle of a batch of each codec and by timestamp (node-rdkafka and kcat)', async () => {
     const { multiRecordBatch } = checkStoredCodecs(broker.dataDir, TOPIC, PARTITIONS, produced, rdkafkaRead, await lz4Replacement());
     expect(await checkSeeks(broker.bootstrap, TOPIC, rdkafkaRead, multiRecordBatch, { kcat: true })).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -211,7 +211,7 @@ export async function readWithRdkafka(
   starts: { partition: number; offset: number }[],
   endOffsets: Map<number, number>,
   limit = Infinity,
-  timeoutMs = 120_000,
+  timeoutMs = 60_000,
 ): Promise<ReadRecord[]> {
   const c = rdkafkaConsumer(bootstrap);
   const errors: string[] = [];
@@ -265,7 +265,7 @@ export interface RunResult {
   stderr: string;
 }
 
-export function run(cmd: string, args: string[], input?: string | Buffer, timeoutMs = 120_000): Promise<RunResult> {
+export function run(cmd: string, args: string[], input?: string | Buffer, timeoutMs = 60_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -569,4 +569,9 @@ export function advertisedApis(host: string, port: number): Promise<Map<number, 
 export async function librdkafkaCanLz4(host: string, port: number): Promise<boolean> {
   const fc = (await advertisedApis(host, port)).get(10);
   return fc !== undefined && fc.min === 0;
+}
+
+/** The broker's warning and error log lines (level ≥ 40), for diagnosing a failed run. */
+export function brokerWarnings(output: string): string[] {
+  return output.split('\n').filter((l) => /"level":(4|5|6)0/.test(l));
 }
