@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
-import { Controller, logConfigOf } from '../cluster/controller';
+import { Controller, logCleanerConfigOf, logConfigOf } from '../cluster/controller';
 import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
 import { TopicRegistry } from '../cluster/topic-registry';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
@@ -79,7 +79,9 @@ export class Broker {
     // applied once the metadata image is open.
     let registryRef: TopicRegistry | null = null;
     const logs = LogManager.open(
-      dataDir === null ? { memory: true, now } : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms') },
+      dataDir === null
+        ? { memory: true, now, cleaner: logCleanerConfigOf(config) }
+        : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), cleaner: logCleanerConfigOf(config) },
       (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
     );
     let server: KafkaServer | null = null;
@@ -138,6 +140,7 @@ export class Broker {
       boundPort = await server.listen();
       const broker = new Broker(context, server, advertisedHost(), boundPort, resolution, shutdownController);
       broker.startHousekeeping();
+      logs.startCleaner(log);
       return broker;
     } catch (e) {
       if (server) await server.close(0);

@@ -11,6 +11,7 @@ import { resolveTopicConfig, validateTopicOverrides } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { LogManager } from '../storage/log-manager';
 import type { LogConfig } from '../storage/log-config';
+import type { LogCleanerConfig } from '../storage/cleaner/log-cleaner-config';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 import type { TopicInfo, TopicRegistry } from './topic-registry';
 
@@ -204,5 +205,25 @@ export function logConfigOf(c: TopicConfig, broker: BrokerConfig): Partial<LogCo
     flushMessages: never(c.flushMessages),
     flushMs: never(c.flushMs),
     producerIdExpirationMs: broker.number('producer.id.expiration.ms'),
+    deletePolicy: c.delete,
+    compactPolicy: c.compact,
+    minCleanableDirtyRatio: c.minCleanableDirtyRatio,
+    minCompactionLagMs: c.minCompactionLagMs,
+    maxCompactionLagMs: never(c.maxCompactionLagMs),
+    deleteRetentionMs: never(c.deleteRetentionMs),
+    segmentIndexBytes: c.segmentIndexBytes,
+  };
+}
+
+/** The broker-wide log cleaner settings (log.cleaner.*). */
+export function logCleanerConfigOf(broker: BrokerConfig): Partial<LogCleanerConfig> {
+  const unlimited = (v: number) => (v >= Number.MAX_VALUE ? Infinity : v);
+  return {
+    enabled: broker.boolean('log.cleaner.enable'),
+    dedupeBufferSize: broker.number('log.cleaner.dedupe.buffer.size'),
+    ioBufferSize: broker.number('log.cleaner.io.buffer.size'),
+    loadFactor: broker.number('log.cleaner.io.buffer.load.factor'),
+    maxIoBytesPerSecond: unlimited(broker.number('log.cleaner.io.max.bytes.per.second')),
+    backoffMs: broker.number('log.cleaner.backoff.ms'),
   };
 }
