@@ -9,6 +9,7 @@
  */
 import { Broker } from './broker/broker';
 import { createLogger, type LogLevel } from './logger';
+import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from './metrics';
 
 export interface StartBrokerOptions {
   /** Listener port; 0 (the default here) picks a free one. */
@@ -21,12 +22,16 @@ export interface StartBrokerOptions {
   config?: Record<string, string | number | boolean>;
   /** Broker log lines on stdout at this level (default: silent). */
   logLevel?: LogLevel;
+  /** Serve Prometheus metrics at http://host:metricsPort/metrics (0 = any free port). Off by default. */
+  metricsPort?: number;
 }
 
 export interface RunningBroker {
   /** host:port for the clients' bootstrap servers. */
   readonly bootstrapServers: string;
   readonly port: number;
+  /** The Prometheus endpoint, when metricsPort was given. */
+  readonly metricsUrl?: string;
   /** Graceful shutdown; releases every handle. */
   close(): Promise<void>;
 }
@@ -35,18 +40,33 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   const properties: Record<string, string> = {};
   for (const [k, v] of Object.entries(options.config ?? {})) properties[k] = String(v);
   const storage = options.storage ?? 'memory';
+  const host = options.host ?? '127.0.0.1';
+  const metrics = options.metricsPort === undefined ? null : new BrokerMetrics();
   const broker = await Broker.start({
     properties,
     memory: storage === 'memory',
     dataDir: storage === 'memory' ? undefined : storage.dataDir,
     port: options.port ?? 0,
-    host: options.host ?? '127.0.0.1',
+    host,
     logger: createLogger({ level: options.logLevel ?? 'silent' }),
+    requestObserver: metrics?.observer,
   });
+  let metricsServer: MetricsServer | null = null;
+  if (metrics && options.metricsPort !== undefined) {
+    metrics.attach(brokerMetricsSource(broker));
+    try {
+      metricsServer = await startMetricsServer(metrics, options.metricsPort, host);
+    } catch (err) {
+      await broker.close();
+      throw err;
+    }
+  }
+  let closing: Promise<void> | null = null;
   return {
     bootstrapServers: broker.bootstrapServers,
     port: broker.port,
-    close: () => broker.close(),
+    metricsUrl: metricsServer?.url,
+    close: () => (closing ??= Promise.all([broker.close(), metricsServer?.close()]).then(() => undefined)),
   };
 }
 

@@ -11,6 +11,7 @@ import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
 import { TopicRegistry } from '../cluster/topic-registry';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
 import { silentLogger } from '../logger';
+import type { RequestObserver } from '../network/request-observer';
 import { KafkaServer } from '../network/server';
 import { LogManager } from '../storage/log-manager';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
@@ -32,6 +33,8 @@ export interface BrokerOptions {
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
+  /** Told about connections and completed requests (metrics). */
+  requestObserver?: RequestObserver;
 }
 
 const DEFAULT_DATA_DIR = './weir-data';
@@ -133,6 +136,7 @@ export class Broker {
           maxRequestBytes: config.number('socket.request.max.bytes'),
           maxIdleMs: config.number('connections.max.idle.ms'),
           maxInFlight: 1000,
+          observer: options.requestObserver,
         },
         buildHandlerTable(context),
         log,

@@ -23,6 +23,8 @@ import { Size, Writer } from '../protocol/primitives/writer';
 import { FrameSplitter } from './frame-splitter';
 import { readPreamble, readRequestHeader, requestHeaderVersion } from './request-header';
 import { HandlerTable, RequestContext } from './request-context';
+import type { ObservedRequest, RequestObserver } from './request-observer';
+import { recordsLength } from '../protocol/primitives/records-value';
 import { ResponseWriter } from './response-writer';
 
 const API_VERSIONS_KEY = 18;
@@ -39,6 +41,8 @@ export interface ConnectionLimits {
 interface Slot {
   ready: boolean;
   chunks: RecordsChunk[] | null;
+  /** Set only when an observer wants request metrics. */
+  observed: { started: bigint; request: ObservedRequest } | null;
 }
 
 export class Connection {
@@ -60,6 +64,7 @@ export class Connection {
     private readonly limits: ConnectionLimits,
     log: Logger,
     private readonly onClose: (c: Connection) => void,
+    private readonly observer: RequestObserver | null = null,
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.localPort = socket.localPort ?? 0;
@@ -75,6 +80,7 @@ export class Connection {
     socket.on('drain', () => this.maybeResume());
     socket.on('error', (err) => this.close(`socket error: ${err.message}`, 'debug'));
     socket.on('close', () => this.close(null));
+    this.observer?.connectionOpened?.();
   }
 
   /** Requests received and not yet answered. */
@@ -108,6 +114,7 @@ export class Connection {
     this.slots.length = 0;
     this.socket.destroy();
     this.onClose(this);
+    this.observer?.connectionClosed?.();
     this.closedResolve?.();
     this.drainResolve?.();
   }
@@ -129,6 +136,7 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    const started = this.observer?.requestCompleted ? process.hrtime.bigint() : 0n;
     let preamble;
     try {
       preamble = readPreamble(frame);
@@ -182,7 +190,13 @@ export class Connection {
       remoteAddress: this.remoteAddress,
       localPort: this.localPort,
     };
-    const slot: Slot = { ready: false, chunks: null };
+    const slot: Slot = {
+      ready: false,
+      chunks: null,
+      observed: this.observer?.requestCompleted
+        ? { started, request: { apiKey, apiName: spec.name, apiVersion, request, response: null, requestBytes: frame.length + 4, responseBytes: 0, seconds: 0 } }
+        : null,
+    };
     this.slots.push(slot);
     const responseVersion = unsupportedApiVersions ? 0 : apiVersion;
 
@@ -225,6 +239,14 @@ export class Connection {
       }
     }
     slot.ready = true;
+    if (slot.observed) {
+      const o = slot.observed.request;
+      o.response = response ?? null;
+      o.responseBytes = slot.chunks ? recordsLength(slot.chunks) : 0;
+      o.seconds = Number(process.hrtime.bigint() - slot.observed.started) / 1e9;
+      slot.observed = null;
+      this.observer?.requestCompleted?.(o);
+    }
     this.flush();
   }
 

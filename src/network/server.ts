@@ -7,10 +7,13 @@ import * as net from 'node:net';
 import type { Logger } from 'pino';
 import { Connection, ConnectionLimits } from './connection';
 import { HandlerTable } from './request-context';
+import type { RequestObserver } from './request-observer';
 
 export interface ServerOptions extends ConnectionLimits {
   host: string;
   port: number;
+  /** Told about connections and completed requests (metrics); optional. */
+  observer?: RequestObserver;
 }
 
 export class KafkaServer {
@@ -24,7 +27,7 @@ export class KafkaServer {
     private readonly log: Logger,
   ) {
     this.server = net.createServer((socket) => {
-      const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed));
+      const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed), options.observer ?? null);
       this.connections.add(c);
     });
     this.server.on('error', (err) => log.error({ err }, 'listener error'));

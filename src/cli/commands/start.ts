@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { Broker } from '../../broker/broker';
 import { loadBrokerConfig } from '../../config';
 import { createLogger, type LogLevel } from '../../logger';
+import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from '../../metrics';
 import { DataDirLockedError } from '../../storage/dir-lock';
 import { ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, parseOrHelp } from '../command';
@@ -25,6 +26,7 @@ const spec = {
     { name: 'data-dir', value: 'DIR', help: 'data directory (default ./weir-data)' },
     { name: 'memory', help: 'keep everything in memory (nothing on disk)' },
     { name: 'log-level', value: 'LEVEL', help: 'fatal|error|warn|info|debug|trace (default info)' },
+    { name: 'metrics-port', value: 'N', help: 'serve Prometheus metrics at http://HOST:N/metrics (off by default)' },
   ],
   notes: 'examples:\n  weir start --memory --port 0\n  weir start --config server.properties --override num.partitions=3',
 };
@@ -67,16 +69,37 @@ async function run(args: ParsedArgs): Promise<void> {
   const properties: Record<string, string> = {};
   for (const [k, v] of resolution.config.staticLayer) properties[k] = v.raw;
 
+  const metricsPort = args.integer('metrics-port');
+  if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('--metrics-port must be an integer between 0 and 65535', 'start');
+  const metrics = metricsPort === undefined ? null : new BrokerMetrics({ processMetrics: true });
+
   const started = Date.now();
   let broker: Broker;
   try {
-    broker = await Broker.start({ properties, memory: args.flag('memory'), dataDir, port, host: args.string('host'), logger: log });
+    broker = await Broker.start({ properties, memory: args.flag('memory'), dataDir, port, host: args.string('host'), logger: log, requestObserver: metrics?.observer });
   } catch (err) {
     log.fatal(explainStartError(err, port, dataDir) ?? (err as Error).message);
     process.exit(1);
   }
+  let metricsServer: MetricsServer | null = null;
+  if (metrics && metricsPort !== undefined) {
+    metrics.attach(brokerMetricsSource(broker));
+    try {
+      metricsServer = await startMetricsServer(metrics, metricsPort, args.string('host') ?? '127.0.0.1');
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      log.fatal(e.code === 'EADDRINUSE' ? `metrics port ${metricsPort} is already in use: pick another --metrics-port` : `metrics endpoint failed: ${e.message}`);
+      await broker.close();
+      process.exit(1);
+    }
+  }
   log.info(
-    { bootstrapServers: broker.bootstrapServers, dataDir: broker.context.dataDir ?? '(memory)', startupMs: Date.now() - started },
+    {
+      bootstrapServers: broker.bootstrapServers,
+      dataDir: broker.context.dataDir ?? '(memory)',
+      startupMs: Date.now() - started,
+      ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
+    },
     `Weir listening on ${broker.bootstrapServers}`,
   );
 
@@ -85,7 +108,7 @@ async function run(args: ParsedArgs): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    broker.close().then(
+    Promise.all([broker.close(), metricsServer?.close()]).then(
       () => process.exit(0),
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
