@@ -23,8 +23,8 @@ export class ClassicGroupMember {
   constructor(
     public memberId: string,
     readonly groupInstanceId: string | null,
-    readonly clientId: string,
-    readonly clientHost: string,
+    public clientId: string,
+    public clientHost: string,
     public rebalanceTimeoutMs: number,
     public sessionTimeoutMs: number,
     readonly protocolType: string,

@@ -28,7 +28,9 @@ import {
   encodeOffsetCommitValue,
   encodeOffsetCommitValueWithExpiry,
 } from './offsets-topic-records';
-import type { OffsetsTopicRecord } from './offsets-topic';
+import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
+import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
+import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
 import type { Scheduler, ScheduledTimer } from './scheduler';
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
@@ -48,8 +50,21 @@ export interface GroupCoordinatorConfig {
 export interface GroupStore {
   /** Makes sure the store can take records (creates `__consumer_offsets`); false if it cannot. */
   ensureReady(): boolean;
-  append(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode;
-  replay(): Iterable<OffsetsTopicRecord>;
+  /** `txn`: a transactional offset commit, written as that producer's transactional batch. */
+  append(groupId: string, records: readonly OffsetsTopicRecord[], txn?: TransactionalWriter): ErrorCode;
+  replay(): Iterable<OffsetsTopicReplayItem>;
+}
+
+/** TxnOffsetCommit: offsets that count only once the producer's transaction commits. */
+export interface TxnOffsetCommitParams {
+  groupId: string;
+  producerId: number;
+  producerEpoch: number;
+  /** v3+: -1 / "" / null when the producer is not a group member (or an older version). */
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  partitions: readonly OffsetCommitPartition[];
 }
 
 export interface JoinGroupParams {
@@ -194,6 +209,7 @@ export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
+  private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -204,10 +220,17 @@ export class GroupCoordinator {
 
   /** Rebuilds every group from the store, then starts the offsets retention check. */
   start(): void {
-    for (const group of loadGroups(this.store.replay(), this.scheduler.now())) {
+    const replay = new TransactionalReplay(this.store.replay());
+    for (const group of loadGroups(replay.committed(), this.scheduler.now())) {
       this.groups.set(group.groupId, group);
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
+    }
+    // Offsets of transactions still open (their marker comes after the restart).
+    for (const r of replay.open()) {
+      const key = decodeOffsetsTopicKey(r.key);
+      if (key?.kind !== 'offset' || r.value === null) continue;
+      this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
     }
     this.scheduleRetentionCheck();
   }
@@ -435,9 +458,13 @@ export class GroupCoordinator {
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
     this.scheduleSessionExpiry(group, member);
     const old = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
+    const oldClient = { clientId: member.clientId, clientHost: member.clientHost };
     member.protocols = p.protocols;
     member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
     member.sessionTimeoutMs = p.sessionTimeoutMs;
+    // The new process may differ in client id and host (as Kafka's new coordinator records).
+    member.clientId = p.clientId;
+    member.clientHost = p.clientHost;
     member.awaitingJoin = respond;
 
     switch (group.state) {
@@ -451,6 +478,8 @@ export class GroupCoordinator {
           member.protocols = old.protocols;
           member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
           member.sessionTimeoutMs = old.sessionTimeoutMs;
+          member.clientId = oldClient.clientId;
+          member.clientHost = oldClient.clientHost;
           member.awaitingJoin = null;
           group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
           this.scheduleSessionExpiry(group, member);
@@ -853,12 +882,19 @@ export class GroupCoordinator {
     return errors;
   }
 
-  /** `topics` null = every committed offset of the group. */
-  fetchOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[] | null): OffsetFetchResult {
+  /**
+   * `topics` null = every committed offset of the group. `requireStable`
+   * (OffsetFetch v7+): a partition with an offset pending in an open
+   * transaction answers UNSTABLE_OFFSET_COMMIT, so the consumer waits.
+   */
+  fetchOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[] | null, requireStable = false): OffsetFetchResult {
     const invalid = this.validateGroupId(groupId, true);
     if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
     const group = this.groups.get(groupId);
     const lookup = (topic: string, partition: number): FetchedOffset => {
+      if (requireStable && this.pendingTxnOffsets.isPending(groupId, offsetKey(topic, partition))) {
+        return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
+      }
       const c = group?.offsets.get(offsetKey(topic, partition));
       if (!c) return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
       return { partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
@@ -874,6 +910,66 @@ export class GroupCoordinator {
       list.push(lookup(topic, partition));
     }
     return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions: partitions.sort((a, b) => a.partition - b.partition) })) };
+  }
+
+  // ---- Transactional offsets -----------------------------------------------
+
+  /**
+   * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the offsets are
+   * written now as the producer's transactional batch and kept pending
+   * until `completeTransaction`. Per partition error codes, in request order.
+   */
+  commitTransactionalOffsets(p: TxnOffsetCommitParams): ErrorCode[] {
+    const all = (code: ErrorCode) => p.partitions.map(() => code);
+    const invalid = this.validateGroupId(p.groupId, false);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    let group = this.groups.get(p.groupId);
+    if (!group) {
+      // Like Kafka: a producer may commit for a group nobody has joined yet.
+      group = new ClassicGroup(p.groupId, this.scheduler.now());
+      this.groups.set(p.groupId, group);
+    }
+    if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null) {
+      const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+      if (memberError !== ErrorCode.NONE) return all(memberError);
+      if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+    }
+    const now = this.scheduler.now();
+    const errors: ErrorCode[] = [];
+    const accepted: { key: string; value: CommittedOffset }[] = [];
+    const records: OffsetsTopicRecord[] = [];
+    for (const part of p.partitions) {
+      const metadata = part.metadata ?? '';
+      if (metadata.length > this.config.offsetMetadataMaxBytes) {
+        errors.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
+        continue;
+      }
+      errors.push(ErrorCode.NONE);
+      const value: CommittedOffset = { offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
+      accepted.push({ key: offsetKey(part.topic, part.partition), value });
+      records.push({ key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition), value: encodeOffsetCommitValue(value) });
+    }
+    const stored = offsetStoreError(this.store.append(group.groupId, records, { producerId: p.producerId, producerEpoch: p.producerEpoch }));
+    if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
+    for (const a of accepted) this.pendingTxnOffsets.add(p.producerId, group.groupId, a.key, a.value);
+    return errors;
+  }
+
+  /**
+   * The producer's transaction marker was written to `__consumer_offsets`:
+   * its pending offsets become committed offsets (COMMIT) or are dropped.
+   */
+  completeTransaction(producerId: number, commit: boolean): void {
+    for (const pending of this.pendingTxnOffsets.take(producerId)) {
+      if (!commit) continue;
+      let group = this.groups.get(pending.groupId);
+      if (!group) {
+        group = new ClassicGroup(pending.groupId, this.scheduler.now());
+        this.groups.set(pending.groupId, group);
+      }
+      group.offsets.set(pending.key, pending.value);
+    }
   }
 
   /** OffsetDelete: remove committed offsets of topics the group does not consume. */
