@@ -5,8 +5,11 @@
  * stays baseSequence + lastOffsetDelta), partition leader epoch, producer id,
  * epoch and base sequence, the compression codec, timestamp type and the
  * transactional / control flags. Kafka's MemoryRecords.filterTo does the same.
+ *
+ * Kept records are copied as they were. Only when the batch gets a delete
+ * horizon does its base timestamp change (KIP-534), and then each record's
+ * timestamp delta is re-encoded so its timestamp stays what it was.
  */
-import { Writer } from '../../protocol/primitives/writer';
 import {
   ATTRIBUTES,
   BASE_TIMESTAMP,
@@ -21,7 +24,6 @@ import {
 } from '../../protocol/records/batch-header';
 import { compress } from '../../protocol/records/compression';
 import { writeBatchCrc } from '../../protocol/records/crc';
-import { encodedRecordSize, prepareRecord, type PreparedRecord, type Record, writeRecord } from '../../protocol/records/record';
 import { readInt64, writeInt64 } from '../batch-info';
 
 /** KIP-534: with DELETE_HORIZON_FLAG set, a batch's base timestamp is its delete horizon. */
@@ -29,42 +31,64 @@ export function deleteHorizonOf(batch: Buffer): number | null {
   return (batch.readInt16BE(ATTRIBUTES) & DELETE_HORIZON_FLAG) !== 0 ? readInt64(batch, BASE_TIMESTAMP) : null;
 }
 
+/** A record to keep, located in the batch's (decompressed) records section. */
+export interface KeptRecord {
+  start: number;
+  end: number;
+  timestampDelta: number;
+  offsetDelta: number;
+  /** Where key, value and headers start (they are copied unchanged). */
+  keySectionStart: number;
+}
+
 /**
- * The batch `original` (whole bytes) holding only `retained` (decoded from it,
- * in order, at least one). With `deleteHorizonMs` the batch is marked with
- * DELETE_HORIZON_FLAG and its base timestamp becomes the horizon (KIP-534);
- * record timestamps stay what they were, their deltas re-based.
+ * The batch `original` (whole bytes, records section `records`) holding only
+ * `kept` (at least one, in order). With `deleteHorizonMs` the batch is marked
+ * with DELETE_HORIZON_FLAG and its base timestamp becomes the horizon.
  */
-export function rewriteBatch(original: Buffer, retained: readonly Record[], deleteHorizonMs: number | null): Buffer {
+export function rewriteBatch(original: Buffer, records: Buffer, kept: readonly KeptRecord[], deleteHorizonMs: number | null): Buffer {
   const attributes = original.readInt16BE(ATTRIBUTES);
-  const originalBase = BigInt(readInt64(original, BASE_TIMESTAMP));
-  const logAppendTime = (attributes & TIMESTAMP_TYPE_LOG_APPEND) !== 0;
-  // A record's own (create) timestamp is base + delta even under LogAppendTime,
-  // where readers ignore it; keep it so nothing about the record changes.
-  const timestamps = retained.map((r) => originalBase + r.timestampDelta);
-  const newBase = deleteHorizonMs !== null ? BigInt(deleteHorizonMs) : (timestamps[0] ?? originalBase);
-  let maxTimestamp = -1n;
-  let recordsSize = 0;
-  const prepared: PreparedRecord[] = retained.map((r, i) => {
-    const ts = timestamps[i] as bigint;
-    if (ts > maxTimestamp) maxTimestamp = ts;
-    const p = prepareRecord({ key: r.key, value: r.value, headers: r.headers }, r.offsetDelta, ts - newBase);
-    recordsSize += encodedRecordSize(p);
-    return p;
-  });
-  const w = new Writer(recordsSize);
-  for (const p of prepared) writeRecord(w, p);
-  const body = compress(attributes & COMPRESSION_MASK, w.buf);
+  const originalBase = readInt64(original, BASE_TIMESTAMP);
+  const newBase = deleteHorizonMs ?? originalBase;
+  let maxTimestamp = -1;
+  const parts: Buffer[] = [];
+  for (const r of kept) {
+    // A record's own timestamp is base + delta (under LogAppendTime too, where readers ignore it).
+    const timestamp = originalBase + r.timestampDelta;
+    if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+    if (newBase === originalBase) parts.push(records.subarray(r.start, r.end));
+    else parts.push(reencodeRecord(records, r, timestamp - newBase));
+  }
+  const body = compress(attributes & COMPRESSION_MASK, Buffer.concat(parts));
 
   const out = Buffer.allocUnsafe(BATCH_HEADER_SIZE + body.length);
   original.copy(out, 0, 0, BATCH_HEADER_SIZE);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH);
   out.writeInt16BE(deleteHorizonMs !== null ? attributes | DELETE_HORIZON_FLAG : attributes, ATTRIBUTES);
-  out.writeBigInt64BE(newBase, BASE_TIMESTAMP);
-  if (!logAppendTime) writeInt64(out, Number(maxTimestamp), MAX_TIMESTAMP);
-  out.writeInt32BE(retained.length, RECORD_COUNT);
+  writeInt64(out, newBase, BASE_TIMESTAMP);
+  if ((attributes & TIMESTAMP_TYPE_LOG_APPEND) === 0) writeInt64(out, maxTimestamp, MAX_TIMESTAMP);
+  out.writeInt32BE(kept.length, RECORD_COUNT);
   body.copy(out, BATCH_HEADER_SIZE);
   writeBatchCrc(out, 0);
+  return out;
+}
+
+/** The record with a new timestamp delta: attributes, delta, offset delta re-written, the rest copied. */
+function reencodeRecord(records: Buffer, r: KeptRecord, timestampDelta: number): Buffer {
+  const tail = records.subarray(r.keySectionStart, r.end);
+  const head = [0, ...zigzagVarlong(timestampDelta), ...zigzagVarlong(r.offsetDelta)];
+  const bodyLength = head.length + tail.length;
+  return Buffer.concat([Buffer.from([...zigzagVarlong(bodyLength), ...head]), tail]);
+}
+
+function zigzagVarlong(value: number): number[] {
+  let n = value >= 0 ? value * 2 : -value * 2 - 1;
+  const out: number[] = [];
+  while (n >= 0x80) {
+    out.push((n % 128) | 0x80);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
   return out;
 }
 

@@ -20,10 +20,10 @@ import { type LocatedBatch, Segment } from '../segment';
 import { groupSegmentsBySize } from './group-segments';
 import { OffsetMap } from './offset-map';
 import { filterBatch, type RecordFilterContext } from './record-filter';
+import { forEachRawRecord, recordsSection } from './record-scanner';
 import { CLEANED_SUFFIX } from './segment-swap';
 import type { SliceBudget } from './slice-budget';
 import type { CleanerTransactions } from './transactions';
-import { decodeRecordBatch } from '../../protocol/records/record-batch';
 import { isControl } from '../batch-info';
 
 export interface CleaningTaskOptions {
@@ -196,13 +196,15 @@ export class CleaningTask {
 
   /** Puts the batch's keys in the map; the offset of the first record that did not fit, or null. */
   private mapBatch(bytes: Buffer, info: BatchInfo): number | null {
-    const batch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxUncompressedBytes: this.options.maxUncompressedBytes });
-    for (const record of batch.records) {
-      const offset = info.baseOffset + record.offsetDelta;
-      if (offset < this.firstDirtyOffset || offset >= this.firstUncleanableOffset || record.key === null) continue;
-      if (!this.offsetMap.put(record.key, offset)) return offset;
-    }
-    return null;
+    const records = recordsSection(bytes, this.options.maxUncompressedBytes);
+    let stoppedAt: number | null = null;
+    forEachRawRecord(records, info, (r) => {
+      if (stoppedAt !== null || r.keyLength < 0) return;
+      const offset = info.baseOffset + r.offsetDelta;
+      if (offset < this.firstDirtyOffset || offset >= this.firstUncleanableOffset) return;
+      if (!this.offsetMap.put(records.subarray(r.keyStart, r.keyStart + r.keyLength), offset)) stoppedAt = offset;
+    });
+    return stoppedAt;
   }
 
   // ---- clean ---------------------------------------------------------------

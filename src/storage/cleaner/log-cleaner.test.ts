@@ -1,6 +1,7 @@
 import { ErrorCode } from '../../protocol/errors';
 import { DELETE_HORIZON_FLAG } from '../../protocol/records/batch-header';
 import { Codec } from '../../protocol/records/compression';
+import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/records/record-batch';
 import { Log } from '../log';
 import type { LogConfig } from '../log-config';
 import type { StorageDir } from '../storage-dir';
@@ -267,6 +268,31 @@ describe.each(cleanerTestEnvs)('LogCleaner over %s storage', (_name, makeEnv) =>
     const retry = again.append(keyedBatch([{ key: 'b', value: '1' }], { timestamp: clock, producerId: 7, producerEpoch: 0, baseSequence: 1 }), { leaderEpoch: 0 });
     expect(retry).toMatchObject({ duplicate: true, baseOffset: 1 });
     again.close();
+  });
+
+  test('kept records keep their headers and timestamps, also when a delete horizon re-bases a compressed batch', () => {
+    const log = openLog({ segmentBytes: 1 << 20 });
+    const records = [
+      { key: Buffer.from('a'), value: Buffer.from('old'), timestamp: 5_000n, headers: [] },
+      { key: Buffer.from('b'), value: Buffer.from('keep'), timestamp: 7_000n, headers: [{ key: 'h1', value: Buffer.from('x') }, { key: 'h2', value: null }] },
+      { key: Buffer.from('c'), value: null, timestamp: 9_000n, headers: [{ key: 'why', value: Buffer.from('deleted') }] },
+      { key: Buffer.from('a'), value: Buffer.from('new'), timestamp: 11_000n, headers: [] },
+    ];
+    log.append(encodeRecordBatch(records, { compression: Codec.Gzip }), { leaderEpoch: 0 });
+    log.roll();
+    cleanerFor([log]).cleanUntilIdle();
+    const bytes = collectRecords(log.read(0, 1 << 20).records);
+    const [batch] = decodeRecordBatches(bytes);
+    expect(batch?.compression).toBe(Codec.Gzip);
+    expect(batch && (batch.header.attributes & DELETE_HORIZON_FLAG) !== 0).toBe(true);
+    expect(batch?.header.baseTimestamp).toBe(BigInt(clock + 60_000));
+    expect(batch?.header.maxTimestamp).toBe(11_000n);
+    expect(batch?.records.map((r) => [Number(r.offset), r.key?.toString(), r.value?.toString() ?? null, r.timestamp, r.headers])).toEqual([
+      [1, 'b', 'keep', 7_000n, [{ key: 'h1', value: Buffer.from('x') }, { key: 'h2', value: null }]],
+      [2, 'c', null, 9_000n, [{ key: 'why', value: Buffer.from('deleted') }]],
+      [3, 'a', 'new', 11_000n, []],
+    ]);
+    log.close();
   });
 
   test('records without a key are removed', () => {

@@ -3,11 +3,10 @@
  * Kafka's LogCleaner.shouldRetainRecord and checkBatchRetention, for v2
  * batches (the only format Weir stores).
  */
-import { decodeRecordBatch } from '../../protocol/records/record-batch';
-import type { Record } from '../../protocol/records/record';
 import { type BatchInfo, isControl } from '../batch-info';
-import { deleteHorizonOf, emptyBatchOf, rewriteBatch } from './batch-rewriter';
+import { deleteHorizonOf, emptyBatchOf, type KeptRecord, rewriteBatch } from './batch-rewriter';
 import type { OffsetMap } from './offset-map';
+import { forEachRawRecord, type RawRecord, recordsSection } from './record-scanner';
 import type { CleanerTransactions } from './transactions';
 
 export interface RecordFilterContext {
@@ -52,32 +51,38 @@ export function filterBatch(bytes: Buffer, info: BatchInfo, ctx: RecordFilterCon
       return { output: null, unchanged: false, recordsRemoved: info.recordCount, deleteHorizonMs: -1 };
     }
     if (canDiscard && horizon === null) {
-      const batch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxUncompressedBytes: ctx.maxUncompressedBytes });
+      const records = recordsSection(bytes, ctx.maxUncompressedBytes);
+      const all: KeptRecord[] = [];
+      forEachRawRecord(records, info, (r) => all.push(keptRecord(r)));
       const newHorizon = ctx.now + ctx.deleteRetentionMs;
-      return { output: rewriteBatch(bytes, batch.records, newHorizon), unchanged: false, recordsRemoved: 0, deleteHorizonMs: newHorizon };
+      return { output: rewriteBatch(bytes, records, all, newHorizon), unchanged: false, recordsRemoved: 0, deleteHorizonMs: newHorizon };
     }
     return { output: bytes, unchanged: true, recordsRemoved: 0, deleteHorizonMs: horizon ?? -1 };
   }
 
   const aborted = ctx.transactions.isAborted(info);
-  const batch = decodeRecordBatch(bytes, 0, { verifyCrc: false, maxUncompressedBytes: ctx.maxUncompressedBytes });
-  const retained: Record[] = [];
+  const records = recordsSection(bytes, ctx.maxUncompressedBytes);
+  const kept: KeptRecord[] = [];
   let retainsTombstone = false;
-  for (const record of batch.records) {
-    if (aborted || !shouldRetainRecord(record, info.baseOffset + record.offsetDelta, horizon, ctx)) continue;
-    retained.push(record);
-    if (record.value === null) retainsTombstone = true;
-  }
-  const removed = batch.records.length - retained.length;
+  forEachRawRecord(records, info, (r) => {
+    if (aborted || !shouldRetainRecord(records, r, info.baseOffset + r.offsetDelta, horizon, ctx)) return;
+    kept.push(keptRecord(r));
+    if (r.valueIsNull) retainsTombstone = true;
+  });
+  const removed = info.recordCount - kept.length;
   // A tombstone's clock starts the first time a cleaning keeps it (KIP-534).
   const needsHorizon = retainsTombstone && horizon === null;
   if (removed === 0 && !needsHorizon) return { output: bytes, unchanged: true, recordsRemoved: 0, deleteHorizonMs: horizon ?? -1 };
-  if (retained.length === 0) {
+  if (kept.length === 0) {
     if (isLastOfProducer) return { output: emptyBatchOf(bytes), unchanged: false, recordsRemoved: removed, deleteHorizonMs: -1 };
     return { output: null, unchanged: false, recordsRemoved: removed, deleteHorizonMs: -1 };
   }
   const newHorizon = horizon ?? (needsHorizon ? ctx.now + ctx.deleteRetentionMs : null);
-  return { output: rewriteBatch(bytes, retained, newHorizon), unchanged: false, recordsRemoved: removed, deleteHorizonMs: newHorizon ?? -1 };
+  return { output: rewriteBatch(bytes, records, kept, newHorizon), unchanged: false, recordsRemoved: removed, deleteHorizonMs: newHorizon ?? -1 };
+}
+
+function keptRecord(r: RawRecord): KeptRecord {
+  return { start: r.start, end: r.end, timestampDelta: r.timestampDelta, offsetDelta: r.offsetDelta, keySectionStart: r.keySectionStart };
 }
 
 /**
@@ -86,10 +91,10 @@ export function filterBatch(bytes: Buffer, info: BatchInfo, ctx: RecordFilterCon
  * horizon has not passed (or not been set yet). Records without a key go:
  * a compacted topic cannot hold them (Kafka counts them as invalid).
  */
-function shouldRetainRecord(record: Record, offset: number, horizon: number | null, ctx: RecordFilterContext): boolean {
+function shouldRetainRecord(records: Buffer, r: RawRecord, offset: number, horizon: number | null, ctx: RecordFilterContext): boolean {
   if (offset >= ctx.endOffset) return true;
-  if (record.key === null) return false;
-  if (offset < ctx.offsetMap.get(record.key)) return false;
-  if (record.value !== null) return true;
+  if (r.keyLength < 0) return false;
+  if (offset < ctx.offsetMap.get(records.subarray(r.keyStart, r.keyStart + r.keyLength))) return false;
+  if (!r.valueIsNull) return true;
   return horizon === null || ctx.now < horizon;
 }
