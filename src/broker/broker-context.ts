@@ -11,6 +11,7 @@ import type { LogManager } from '../storage/log-manager';
 import type { TopicRegistry } from '../cluster/topic-registry';
 import type { RequestContext } from '../network/request-context';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
+import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 
 export interface Endpoint {
   host: string;
@@ -30,6 +31,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdAllocator;
   /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;
+  /** Transactional ids and their transactions (`__transaction_state`). */
+  readonly transactions: TransactionCoordinator;
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;

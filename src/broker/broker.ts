@@ -15,6 +15,7 @@ import type { RequestObserver } from '../network/request-observer';
 import { KafkaServer } from '../network/server';
 import { LogManager } from '../storage/log-manager';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
+import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
 import type { BrokerContext } from './broker-context';
 import { buildHandlerTable } from './handler-table';
 import { parseListeners } from './listener';
@@ -100,6 +101,31 @@ export class Broker {
       const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
       const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
       const shutdownController = new AbortController();
+      const producerIds = new ProducerIdAllocator(dataDir);
+      const groups = startGroupCoordinator({
+        config,
+        logs,
+        existingPartitions: registry.get('__consumer_offsets')?.partitions,
+        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
+        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        now,
+        log,
+        shutdown: shutdownController.signal,
+      });
+      // After the group coordinator: markers it finishes on start may complete transactional offsets.
+      const transactions = startTransactionCoordinator({
+        config,
+        logs,
+        groups,
+        existingPartitions: registry.get('__transaction_state')?.partitions,
+        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
+        topicExists: (topic) => registry.get(topic) !== undefined,
+        allocateProducerId: () => producerIds.allocate(),
+        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        now,
+        log,
+        shutdown: shutdownController.signal,
+      });
       const context: BrokerContext = {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
@@ -110,17 +136,9 @@ export class Broker {
         controller,
         logs,
         config,
-        producerIds: new ProducerIdAllocator(dataDir),
-        groups: startGroupCoordinator({
-          config,
-          logs,
-          existingPartitions: registry.get('__consumer_offsets')?.partitions,
-          ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
-          leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
-          now,
-          log,
-          shutdown: shutdownController.signal,
-        }),
+        producerIds,
+        groups,
+        transactions,
         dataDir,
         log,
         now,

@@ -35,6 +35,12 @@ import { describeGroupsHandler } from './handlers/describe-groups';
 import { listGroupsHandler } from './handlers/list-groups';
 import { deleteGroupsHandler } from './handlers/delete-groups';
 import { offsetDeleteHandler } from './handlers/offset-delete';
+import { addPartitionsToTxnHandler } from './handlers/add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './handlers/add-offsets-to-txn';
+import { endTxnHandler } from './handlers/end-txn';
+import { txnOffsetCommitHandler } from './handlers/txn-offset-commit';
+import { describeTransactionsHandler } from './handlers/describe-transactions';
+import { listTransactionsHandler } from './handlers/list-transactions';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -65,6 +71,12 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     listGroupsHandler(b),
     deleteGroupsHandler(b),
     offsetDeleteHandler(b),
+    addPartitionsToTxnHandler(b),
+    addOffsetsToTxnHandler(b),
+    endTxnHandler(b),
+    txnOffsetCommitHandler(b),
+    describeTransactionsHandler(b),
+    listTransactionsHandler(b),
     // handlers: add new ones above this line
   ];
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));

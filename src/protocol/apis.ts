@@ -54,6 +54,13 @@ export const Apis = {
   ListGroups: api(M.ListGroupsRequestCodec, M.ListGroupsResponseCodec, 0, 5),
   DeleteGroups: api(M.DeleteGroupsRequestCodec, M.DeleteGroupsResponseCodec, 0, 2),
   OffsetDelete: api(M.OffsetDeleteRequestCodec, M.OffsetDeleteResponseCodec, 0, 0),
+  // Transactions (G19): AddPartitionsToTxn only in the client's form (v0-3).
+  AddPartitionsToTxn: api(M.AddPartitionsToTxnRequestCodec, M.AddPartitionsToTxnResponseCodec, 0, 3),
+  AddOffsetsToTxn: api(M.AddOffsetsToTxnRequestCodec, M.AddOffsetsToTxnResponseCodec, 0, 4),
+  EndTxn: api(M.EndTxnRequestCodec, M.EndTxnResponseCodec, 0, 4),
+  TxnOffsetCommit: api(M.TxnOffsetCommitRequestCodec, M.TxnOffsetCommitResponseCodec, 0, 4),
+  DescribeTransactions: api(M.DescribeTransactionsRequestCodec, M.DescribeTransactionsResponseCodec, 0, 0),
+  ListTransactions: api(M.ListTransactionsRequestCodec, M.ListTransactionsResponseCodec, 0, 1),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

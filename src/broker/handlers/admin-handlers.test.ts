@@ -729,10 +729,14 @@ describe('InitProducerId', () => {
     expect(half).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
   });
 
-  test('transactional ids: no coordinator yet, with Kafka\'s checks first', async () => {
+  test('transactional ids: the coordinator bumps the epoch on re-init, after Kafka\'s checks', async () => {
     const send = (transactionalId: string, transactionTimeoutMs: number) =>
       raw.send(Apis.InitProducerId, 5, RawClient.body(Apis.InitProducerId, { transactionalId, transactionTimeoutMs }));
-    expect((await send('tx-1', 60000)).errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const first = await send('tx-1', 60000);
+    expect(first.errorCode).toBe(ErrorCode.NONE);
+    expect(first.producerEpoch).toBe(0);
+    const second = await send('tx-1', 60000);
+    expect(second).toMatchObject({ errorCode: ErrorCode.NONE, producerId: first.producerId, producerEpoch: 1 });
     expect((await send('', 60000)).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect((await send('tx-1', 0)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     expect((await send('tx-1', 900_001)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);

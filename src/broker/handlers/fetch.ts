@@ -13,7 +13,9 @@
  * Version notes: v0–3 carry legacy message sets, so stored batches are
  * down-converted (magic 0 for v0–1, magic 1 for v2–3) as Kafka 3.9 does; v3
  * adds a response size limit; v4 the isolation level, last stable offset and
- * aborted transactions; v7 fetch sessions, which we always decline (session
+ * aborted transactions (read_committed reads stop at the last stable offset
+ * and list the aborted transactions overlapping the range read, so the
+ * client drops their records: G11); v7 fetch sessions, which we always decline (session
  * id 0, every response full: G10); v9 the current leader epoch check; v13+
  * name topics by id.
  */
@@ -93,7 +95,9 @@ function readOnce(b: BrokerContext, req: FetchRequest, v: number): FetchRead {
       }
       const fetchOffset = Number(p.fetchOffset);
       const limit = Math.max(0, Math.min(p.partitionMaxBytes, budget));
-      const read = log.read(fetchOffset, limit, { minOneBatch, upperBoundOffset: log.highWatermark });
+      const lastStableOffset = log.lastStableOffset;
+      const upperBoundOffset = readCommitted ? lastStableOffset : log.highWatermark;
+      const read = log.read(fetchOffset, limit, { minOneBatch, upperBoundOffset });
       if (read.errorCode !== ErrorCode.NONE) {
         hasError = true;
         return emptyPartition(p.partition, read.errorCode, read.highWatermark, read.logStartOffset);
@@ -117,12 +121,14 @@ function readOnce(b: BrokerContext, req: FetchRequest, v: number): FetchRead {
         partitionIndex: p.partition,
         errorCode: ErrorCode.NONE,
         highWatermark: BigInt(read.highWatermark),
-        lastStableOffset: BigInt(read.highWatermark),
+        lastStableOffset: BigInt(lastStableOffset),
         logStartOffset: BigInt(read.logStartOffset),
         divergingEpoch: { epoch: -1, endOffset: -1n },
         currentLeader: { leaderId: -1, leaderEpoch: -1 },
         snapshotId: { endOffset: -1n, epoch: -1 },
-        abortedTransactions: readCommitted ? [] : null,
+        abortedTransactions: readCommitted
+          ? log.abortedTransactions(fetchOffset, upperBoundOffset).map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) }))
+          : null,
         preferredReadReplica: -1,
         records,
       };

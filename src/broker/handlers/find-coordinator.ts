@@ -3,9 +3,8 @@
  *
  * Key type 0 (group): this broker coordinates every group (it owns every
  * `__consumer_offsets` partition), which is created here on first use as
- * Kafka does. Key type 1 (transaction): no transaction coordinator yet, so
- * COORDINATOR_NOT_AVAILABLE, what Kafka answers while none is available.
- * Other key types: INVALID_REQUEST.
+ * Kafka does. Key type 1 (transaction, v1+): this broker as well, creating
+ * `__transaction_state` on first use. Other key types: INVALID_REQUEST.
  *
  * Version notes (G7): v0–3 carry one key and answer in top-level fields;
  * v4+ carry `coordinatorKeys` and answer one `coordinators` entry per key,
@@ -34,9 +33,8 @@ export function findCoordinatorHandler(b: BrokerContext) {
     const v = ctx.apiVersion;
     const failed = (errorCode: number, errorMessage: string): CoordinatorAnswer => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
     const answer = (key: string): CoordinatorAnswer => {
-      if (req.keyType === KEY_TYPE_TRANSACTION) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-      if (req.keyType !== KEY_TYPE_GROUP) return failed(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${req.keyType}`);
-      const errorCode = b.groups.prepareCoordinator(key);
+      if (req.keyType !== KEY_TYPE_GROUP && req.keyType !== KEY_TYPE_TRANSACTION) return failed(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${req.keyType}`);
+      const errorCode = req.keyType === KEY_TYPE_TRANSACTION ? b.transactions.prepareCoordinator() : b.groups.prepareCoordinator(key);
       if (errorCode !== ErrorCode.NONE) return failed(errorCode, 'The coordinator is not available.');
       const endpoint = b.advertisedEndpoint(ctx);
       return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: b.nodeId, host: endpoint.host, port: endpoint.port };

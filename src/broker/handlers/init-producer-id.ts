@@ -1,5 +1,5 @@
 /**
- * InitProducerId (key 22), v0–5: idempotent producers only, for now.
+ * InitProducerId (key 22), v0–5.
  *
  * As Kafka's KafkaApis + TransactionCoordinator.handleInitProducerId:
  * - producerId and producerEpoch (v3+) must both be -1 or both be set, else
@@ -10,27 +10,29 @@
  *   without a transactional id. The transaction timeout is not checked.
  * - an empty transactional id: INVALID_REQUEST; a timeout that is not in
  *   1..transaction.max.timeout.ms: INVALID_TRANSACTION_TIMEOUT.
- * - any other transactional id: COORDINATOR_NOT_AVAILABLE, until Weir has a
- *   transaction coordinator. Every client treats that code as retriable
- *   (look the coordinator up again, retry), so a transactional producer
- *   waits and finally times out in initTransactions with a clear error,
- *   instead of being told some other broker is the coordinator
- *   (NOT_COORDINATOR) or failing fatally.
+ * - any other transactional id goes to the transaction coordinator: a new
+ *   id gets a fresh producer id at epoch 0, a known one its epoch bumped
+ *   (fencing the older producer); an open transaction is aborted first and
+ *   the client told CONCURRENT_TRANSACTIONS, so it retries (see
+ *   TransactionCoordinator.initProducerId).
  * Errors carry producer id -1 and epoch -1.
- * Version notes: v2 is flexible; v3 adds producerId/producerEpoch; v4 lets
- * the coordinator answer PRODUCER_FENCED (not reachable here yet).
+ * Version notes: v2 is flexible; v3 adds producerId/producerEpoch (KIP-360:
+ * a recovering producer keeps its id); v4 may answer PRODUCER_FENCED
+ * (INVALID_PRODUCER_EPOCH before); v5 only adds TRANSACTION_ABORTABLE,
+ * never sent.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { fencedErrorForVersion } from './producer-fenced';
 
 const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
 
 export function initProducerIdHandler(b: BrokerContext) {
-  return defineHandler(Apis.InitProducerId, (req: InitProducerIdRequest): InitProducerIdResponse => {
+  return defineHandler(Apis.InitProducerId, (req: InitProducerIdRequest, ctx): InitProducerIdResponse => {
     const error = (errorCode: number): InitProducerIdResponse => ({
       throttleTimeMs: 0,
       errorCode,
@@ -47,6 +49,9 @@ export function initProducerIdHandler(b: BrokerContext) {
     if (req.transactionalId === '') return error(ErrorCode.INVALID_REQUEST);
     const timeout = req.transactionTimeoutMs;
     if (timeout <= 0 || timeout > b.config.number('transaction.max.timeout.ms')) return error(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
-    return error(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const expected = noId ? null : { producerId: Number(req.producerId), producerEpoch: req.producerEpoch };
+    const r = b.transactions.initProducerId(req.transactionalId, timeout, expected);
+    if (r.errorCode !== ErrorCode.NONE) return error(fencedErrorForVersion(r.errorCode, ctx.apiVersion, 4));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
   });
 }

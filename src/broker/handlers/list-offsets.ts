@@ -24,6 +24,7 @@ const EARLIEST = -2n;
 const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const EARLIEST_PENDING_UPLOAD = -5n;
+const READ_COMMITTED = 1;
 
 type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
 
@@ -38,6 +39,7 @@ const locateInCompressedBatch: RecordTimestampLocator = (batch, target) => {
 export function listOffsetsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListOffsets, (req: ListOffsetsRequest, ctx): ListOffsetsResponse => {
     const v = ctx.apiVersion;
+    const readCommitted = v >= 2 && req.isolationLevel === READ_COMMITTED;
     const answer = (partitionIndex: number, errorCode: number, offset = -1, timestamp = -1): PartitionResponse => ({
       partitionIndex,
       errorCode,
@@ -58,9 +60,9 @@ export function listOffsetsHandler(b: BrokerContext) {
           }
           switch (p.timestamp) {
             case LATEST:
-              // Under read_committed this is the last stable offset, which
-              // equals the high watermark while no transaction is open.
-              return answer(p.partitionIndex, ErrorCode.NONE, log.highWatermark);
+              // Under read_committed (v2+) the last stable offset: nothing of
+              // an open transaction is readable yet (G11, G12).
+              return answer(p.partitionIndex, ErrorCode.NONE, readCommitted ? log.lastStableOffset : log.highWatermark);
             case EARLIEST:
             case EARLIEST_LOCAL:
               return answer(p.partitionIndex, ErrorCode.NONE, log.logStartOffset);

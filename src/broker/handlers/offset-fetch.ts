@@ -8,9 +8,9 @@
  * Version notes: v0–7 ask for one group; v8+ for several (`groups`), each
  * answered with its own error code. v2–7 carry a top-level error code for
  * group-level errors; v0–1 repeat it on every partition. v5+ answer the
- * committed leader epoch. v7+ `requireStable`: offsets pending in an open
- * transaction would get UNSTABLE_OFFSET_COMMIT, but there are no
- * transactional commits yet, so every committed offset is stable. v9's
+ * committed leader epoch. v7+ `requireStable`: a partition with an offset
+ * pending in an open transaction (TxnOffsetCommit) answers
+ * UNSTABLE_OFFSET_COMMIT, and the consumer retries until it is decided. v9's
  * member id / epoch only concern KIP-848 groups (Kafka does not check them
  * for classic groups).
  */
@@ -27,7 +27,7 @@ export function offsetFetchHandler(b: BrokerContext) {
   return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse => {
     const v = ctx.apiVersion;
     const fetch = (groupId: string, topics: Topics): OffsetFetchResult =>
-      b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
+      b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable);
     const partitionsOf = (r: OffsetFetchResult) =>
       r.topics.map((t) => ({
         name: t.name,

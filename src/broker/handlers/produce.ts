@@ -29,6 +29,7 @@ import {
 import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { transactionalProduceProblem } from './transactional-produce';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -55,7 +56,7 @@ export function produceHandler(b: BrokerContext) {
       name: t.name,
       partitionResponses: t.partitionData.map((p): PartitionResponse => {
         if (!acksValid) return partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        return producePartition(b, t.name, p.index, p.records as Buffer | null, v);
+        return producePartition(b, t.name, p.index, p.records as Buffer | null, v, req.transactionalId);
       }),
     }));
     if (req.acks === 0) return null;
@@ -63,7 +64,7 @@ export function produceHandler(b: BrokerContext) {
   });
 }
 
-function producePartition(b: BrokerContext, topic: string, partition: number, records: Buffer | null, version: number): PartitionResponse {
+function producePartition(b: BrokerContext, topic: string, partition: number, records: Buffer | null, version: number, transactionalId: string | null): PartitionResponse {
   const info = b.topics.get(topic);
   // A name no topic can have is a permanent error, not the retriable
   // UNKNOWN_TOPIC_OR_PARTITION Kafka 3.9 answers (a client would retry it
@@ -123,6 +124,9 @@ function producePartition(b: BrokerContext, topic: string, partition: number, re
       writeBatchCrc(batches, batch.position);
     }
   }
+
+  const txnProblem = transactionalProduceProblem(b, transactionalId, topic, partition, validation.batches, log);
+  if (txnProblem) return partitionError(partition, txnProblem.errorCode, txnProblem.message);
 
   const result = log.append(batches, { leaderEpoch: b.leaderEpoch, now });
   if (result.errorCode !== ErrorCode.NONE) return partitionError(partition, result.errorCode, result.errorMessage);

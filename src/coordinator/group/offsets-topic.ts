@@ -6,7 +6,7 @@
  * record per key (or its tombstone) is what survives.
  */
 import { ErrorCode } from '../../protocol/errors';
-import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/records';
+import { decodeRecordBatches, encodeRecordBatch, readEndTxnMarker, ControlRecordType } from '../../protocol/records';
 import type { LogManager } from '../../storage/log-manager';
 import { readRecordsBytes } from '../../storage/records-bytes';
 import { offsetsPartitionFor } from './group-partition';
@@ -18,6 +18,21 @@ export interface OffsetsTopicRecord {
   /** null = tombstone */
   value: Buffer | null;
 }
+
+/** The producer a transactional offset commit (TxnOffsetCommit) is written for. */
+export interface TransactionalWriter {
+  producerId: number;
+  producerEpoch: number;
+}
+
+/**
+ * What a replay yields: records, marked with their producer when they were
+ * written in a transaction, and the transaction markers that decide those
+ * (see transactional-offsets.ts, which resolves them before groups load).
+ */
+export type OffsetsTopicReplayItem =
+  | (OffsetsTopicRecord & { kind?: 'record'; transactionalProducerId?: number })
+  | { kind: 'marker'; producerId: number; commit: boolean };
 
 export interface OffsetsTopicOptions {
   logs: LogManager;
@@ -56,7 +71,7 @@ export class OffsetsTopic {
    * Appends the records for one group as one batch. Returns NONE, or the
    * storage error code (the caller maps it to what its API answers).
    */
-  append(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
+  append(groupId: string, records: readonly OffsetsTopicRecord[], txn?: TransactionalWriter): ErrorCode {
     if (records.length === 0) return ErrorCode.NONE;
     try {
       this.options.ensureTopic();
@@ -64,8 +79,13 @@ export class OffsetsTopic {
       const log = this.options.logs.getLog(OFFSETS_TOPIC, partition);
       if (!log || log.isClosed) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       const timestamp = BigInt(this.options.now());
-      const batch = encodeRecordBatch(records.map((r) => ({ key: r.key, value: r.value, timestamp })));
-      const result = log.append(batch, { leaderEpoch: this.options.leaderEpoch });
+      const records_ = records.map((r) => ({ key: r.key, value: r.value, timestamp }));
+      // A transactional commit is written as the producer's transactional batch
+      // (no sequence: the coordinator writes it), so the marker decides it.
+      const batch = txn
+        ? encodeRecordBatch(records_, { transactional: true, producerId: BigInt(txn.producerId), producerEpoch: txn.producerEpoch, baseSequence: -1 })
+        : encodeRecordBatch(records_);
+      const result = log.append(batch, { leaderEpoch: this.options.leaderEpoch, origin: txn ? 'coordinator' : 'client' });
       return result.errorCode;
     } catch {
       // A log closed under us (shutdown) or a full disk: the caller answers with an error code.
@@ -74,7 +94,7 @@ export class OffsetsTopic {
   }
 
   /** Every record of every partition, oldest first per partition. */
-  *replay(): Generator<OffsetsTopicRecord> {
+  *replay(): Generator<OffsetsTopicReplayItem> {
     for (let p = 0; p < this.options.partitions; p++) {
       const log = this.options.logs.getLog(OFFSETS_TOPIC, p);
       if (!log) continue;
@@ -85,10 +105,16 @@ export class OffsetsTopic {
         const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
         if (batches.length === 0) break;
         for (const batch of batches) {
-          // Control batches (transaction markers) carry no group state.
-          if (!batch.control) {
+          const producerId = Number(batch.header.producerId);
+          if (batch.control) {
+            // Transaction markers decide the transactional commits before them.
+            const first = batch.records[0];
+            const marker = first && BigInt(offset) <= first.offset ? readEndTxnMarker(first) : null;
+            if (marker) yield { kind: 'marker', producerId, commit: marker.type === ControlRecordType.Commit };
+          } else {
             for (const r of batch.records) {
-              if (r.key !== null && BigInt(offset) <= r.offset) yield { key: r.key, value: r.value };
+              if (r.key === null || BigInt(offset) > r.offset) continue;
+              yield batch.transactional ? { key: r.key, value: r.value, transactionalProducerId: producerId } : { key: r.key, value: r.value };
             }
           }
           offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;

@@ -1,0 +1,30 @@
+/**
+ * AddOffsetsToTxn (key 25), v0–4: adds the group's `__consumer_offsets`
+ * partition to the producer's transaction, so the transaction's COMMIT or
+ * ABORT marker also decides the offsets TxnOffsetCommit writes there.
+ * Version notes: v2 may answer PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
+ * before); v3 is flexible; v4 only adds an error code we never send
+ * (TRANSACTION_ABORTABLE, KIP-890 part 2).
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../protocol/messages';
+import { offsetsPartitionFor } from '../../coordinator/group/group-partition';
+import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+import { fencedErrorForVersion } from './producer-fenced';
+
+export function addOffsetsToTxnHandler(b: BrokerContext) {
+  return defineHandler(Apis.AddOffsetsToTxn, (req: AddOffsetsToTxnRequest, ctx): AddOffsetsToTxnResponse => {
+    const answer = (errorCode: number): AddOffsetsToTxnResponse => ({ throttleTimeMs: 0, errorCode });
+    if (req.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
+    // The group's partition must exist before the marker can be written to it.
+    const ready = b.groups.prepareCoordinator(req.groupId);
+    const offsets = b.topics.get(OFFSETS_TOPIC);
+    if (ready !== ErrorCode.NONE || !offsets) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    const partition = offsetsPartitionFor(req.groupId, offsets.partitions);
+    const code = b.transactions.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
+    return answer(fencedErrorForVersion(code, ctx.apiVersion, 2));
+  });
+}

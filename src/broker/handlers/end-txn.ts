@@ -1,0 +1,22 @@
+/**
+ * EndTxn (key 26), v0–4: commits or aborts the producer's transaction. The
+ * coordinator writes PrepareCommit/PrepareAbort, the markers into every
+ * partition of the transaction, then CompleteCommit/CompleteAbort, before
+ * this answers (all partitions are local), so a read_committed consumer sees
+ * the outcome as soon as the producer does. A retry of a finished EndTxn
+ * with the same outcome succeeds.
+ * Version notes: v2 may answer PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
+ * before); v3 is flexible; v4 only adds TRANSACTION_ABORTABLE, never sent.
+ */
+import { Apis } from '../../protocol/apis';
+import { EndTxnRequest, EndTxnResponse } from '../../protocol/messages';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+import { fencedErrorForVersion } from './producer-fenced';
+
+export function endTxnHandler(b: BrokerContext) {
+  return defineHandler(Apis.EndTxn, (req: EndTxnRequest, ctx): EndTxnResponse => {
+    const code = b.transactions.endTransaction(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed);
+    return { throttleTimeMs: 0, errorCode: fencedErrorForVersion(code, ctx.apiVersion, 2) };
+  });
+}

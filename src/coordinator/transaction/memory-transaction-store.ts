@@ -1,0 +1,22 @@
+import { ErrorCode } from '../../protocol/errors';
+import type { TransactionLogRecord, TransactionStore } from './transaction-coordinator';
+
+/** A TransactionStore in an array, for tests: `failWith` makes appends fail to exercise the error paths. */
+export class MemoryTransactionStore implements TransactionStore {
+  readonly records: (TransactionLogRecord & { transactionalId: string })[] = [];
+  failWith: ErrorCode = ErrorCode.NONE;
+
+  ensureReady(): boolean {
+    return true;
+  }
+
+  append(transactionalId: string, record: TransactionLogRecord): ErrorCode {
+    if (this.failWith !== ErrorCode.NONE) return this.failWith;
+    this.records.push({ ...record, transactionalId });
+    return ErrorCode.NONE;
+  }
+
+  replay(): Iterable<TransactionLogRecord> {
+    return this.records;
+  }
+}
