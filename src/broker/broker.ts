@@ -4,7 +4,6 @@
  * periodic housekeeping; shuts down in order (stop accepting, finish
  * in-flight requests, flush and close the logs).
  */
-import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import { Controller, logCleanerConfigOf, logConfigOf } from '../cluster/controller';
 import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
@@ -78,7 +77,6 @@ export class Broker {
     const port = options.port ?? listener.port;
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
-    if (dataDir !== null) fs.mkdirSync(dataDir, { recursive: true });
     // Logs load first (taking the data dir lock); their topic configs are
     // applied once the metadata image is open.
     let registryRef: TopicRegistry | null = null;

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ensureDir } from './ensure-dir';
 
 export const LOCK_FILE_NAME = '.lock';
 
@@ -21,7 +22,7 @@ export class DataDirLockedError extends Error {
  * Returns the release function.
  */
 export function lockDataDir(dir: string): () => void {
-  fs.mkdirSync(dir, { recursive: true });
+  ensureDir(dir);
   const file = path.join(dir, LOCK_FILE_NAME);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {

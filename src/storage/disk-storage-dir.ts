@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { FileRegion } from '../protocol/primitives/records-value';
 import { DeferredCloser } from './deferred-closer';
 import type { SegmentFile, StorageDir } from './storage-dir';
+import { ensureDir } from './ensure-dir';
 
 /** Real files under `root`, through synchronous fs calls (fast on the page cache). */
 export class DiskStorageDir implements StorageDir {
@@ -11,7 +12,7 @@ export class DiskStorageDir implements StorageDir {
 
   constructor(root: string, options: { fileDeleteDelayMs?: number; now?: () => number; closer?: DeferredCloser } = {}) {
     this.path = root;
-    fs.mkdirSync(root, { recursive: true });
+    ensureDir(root);
     this.closer = options.closer ?? new DeferredCloser(options.fileDeleteDelayMs ?? 60_000, options.now ?? Date.now);
   }
 
