@@ -13,3 +13,7 @@ export type { StorageDir, SegmentFile } from './storage-dir';
 export { DiskStorageDir } from './disk-storage-dir';
 export { MemoryStorageDir } from './memory-storage-dir';
 export type { TopicPartition } from './offset-checkpoint-file';
+export { LogCleaner, CLEANER_OFFSET_CHECKPOINT } from './cleaner/log-cleaner';
+export type { CleanerLogger, CleaningRound } from './cleaner/log-cleaner';
+export { DEFAULT_LOG_CLEANER_CONFIG, logCleanerConfig } from './cleaner/log-cleaner-config';
+export type { LogCleanerConfig } from './cleaner/log-cleaner-config';
