@@ -30,7 +30,6 @@ export class KafkaServer {
       const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed), options.observer ?? null);
       this.connections.add(c);
     });
-    this.server.on('error', (err) => log.error({ err }, 'listener error'));
   }
 
   get connectionCount(): number {
@@ -44,6 +43,9 @@ export class KafkaServer {
       this.server.once('error', onError);
       this.server.listen({ host: this.options.host, port: this.options.port }, () => {
         this.server.off('error', onError);
+        // Errors while listening (EADDRINUSE...) reject above, for the caller
+        // to explain; only later listener errors are logged here.
+        this.server.on('error', (err) => this.log.error({ err }, 'listener error'));
         const addr = this.server.address() as net.AddressInfo;
         resolve(addr.port);
       });
