@@ -605,8 +605,7 @@ export class Log {
 
   /**
    * The first offset of the oldest open transaction, beyond which nothing may
-   * be cleaned (Kafka's firstUnstableOffset). Null while transactions are not
-   * implemented: every batch is stable.
+   * be cleaned (Kafka's firstUnstableOffset). Null when no transaction is open.
    */
   get firstUnstableOffset(): number | null {
     return this.producerState.firstUnstableOffset();
@@ -642,15 +641,13 @@ export class Log {
 
   /**
    * For each producer the log remembers, the last offset of its last data
-   * batch: the cleaner keeps that batch (empty if need be) so the producer's
-   * sequence numbers survive a restart.
+   * batch (-1: none retained): the cleaner keeps that batch (empty if need
+   * be) so the producer's sequence numbers survive a restart, and the markers
+   * after it, which may hold its latest epoch.
    */
   lastBatchOffsetsOfProducers(): Map<number, number> {
     const result = new Map<number, number>();
-    for (const e of this.producerState.entries()) {
-      const last = e.batches[e.batches.length - 1];
-      if (last) result.set(e.producerId, last.lastOffset);
-    }
+    for (const e of this.producerState.entries()) result.set(e.producerId, e.batches[e.batches.length - 1]?.lastOffset ?? -1);
     return result;
   }
 

@@ -23,7 +23,7 @@ import { filterBatch, type RecordFilterContext } from './record-filter';
 import { forEachRawRecord, recordsSection } from './record-scanner';
 import { CLEANED_SUFFIX } from './segment-swap';
 import type { SliceBudget } from './slice-budget';
-import type { CleanerTransactions } from './transactions';
+import { type CleanerTransactions, markerKindOf } from './transactions';
 import { isControl } from '../batch-info';
 
 export interface CleaningTaskOptions {
@@ -35,8 +35,8 @@ export interface CleaningTaskOptions {
   ioBufferSize: number;
   /** Ceiling for one decompressed batch. */
   maxUncompressedBytes: number;
-  /** A fresh view of the log's transactions for each pass over it. */
-  transactions: () => CleanerTransactions;
+  /** A fresh view of the log's transactions for a pass over [from, to). */
+  transactions: (log: Log, from: number, to: number) => CleanerTransactions;
 }
 
 export interface CleaningStats {
@@ -111,7 +111,7 @@ export class CleaningTask {
     // Sized for the worst case of one key per offset in the dirty section, capped by the dedupe buffer.
     this.offsetMap = OffsetMap.sized(options.dedupeBufferSize, options.loadFactor, firstUncleanableOffset - firstDirtyOffset);
     this.stats.mapMemoryBytes = this.offsetMap.memoryBytes;
-    this.mapTransactions = options.transactions();
+    this.mapTransactions = options.transactions(log, firstDirtyOffset, firstUncleanableOffset);
   }
 
   get finished(): boolean {
@@ -186,7 +186,7 @@ export class CleaningTask {
     this.stats.bytesRead += info.size;
     if (info.lastOffset < this.firstDirtyOffset || info.baseOffset >= this.firstUncleanableOffset) return;
     if (isControl(info)) {
-      this.mapTransactions.onMarker(info);
+      this.mapTransactions.onMarker(info, markerKindOf(bytes, info));
       return;
     }
     if (this.mapTransactions.isAborted(info)) return;
@@ -221,7 +221,7 @@ export class CleaningTask {
       now: this.now,
       deleteRetentionMs: config.deleteRetentionMs,
       lastBatchOfProducer: this.log.lastBatchOffsetsOfProducers(),
-      transactions: this.options.transactions(),
+      transactions: this.options.transactions(this.log, this.log.logStartOffset, endOffset),
       maxUncompressedBytes: this.options.maxUncompressedBytes,
     };
     const segments = this.log.segmentList();

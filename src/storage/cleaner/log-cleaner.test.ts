@@ -1,5 +1,6 @@
 import { ErrorCode } from '../../protocol/errors';
-import { DELETE_HORIZON_FLAG } from '../../protocol/records/batch-header';
+import { CONTROL_FLAG, DELETE_HORIZON_FLAG } from '../../protocol/records/batch-header';
+import { ControlRecordType, encodeEndTxnMarkerBatch } from '../../protocol/records/control-record';
 import { Codec } from '../../protocol/records/compression';
 import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/records/record-batch';
 import { Log } from '../log';
@@ -292,6 +293,44 @@ describe.each(cleanerTestEnvs)('LogCleaner over %s storage', (_name, makeEnv) =>
       [2, 'c', null, 9_000n, [{ key: 'why', value: Buffer.from('deleted') }]],
       [3, 'a', 'new', 11_000n, []],
     ]);
+    log.close();
+  });
+
+  test('aborted transactions: their records go (and never shadow a committed value), markers stay while their batches do', () => {
+    const log = openLog({ segmentBytes: 1 << 20 });
+    const txn = (producerId: number, records: KeyedRecord[]): void => {
+      const batch = encodeRecordBatch(
+        records.map((r) => ({ key: Buffer.from(r.key as string), value: r.value === null ? null : Buffer.from(r.value), timestamp: BigInt(clock) })),
+        { transactional: true, producerId: BigInt(producerId), producerEpoch: 0, baseSequence: 0 },
+      );
+      expect(log.append(batch, { leaderEpoch: 0 }).errorCode).toBe(ErrorCode.NONE);
+    };
+    const marker = (type: ControlRecordType, producerId: number): void => {
+      const batch = encodeEndTxnMarkerBatch(type, { producerId: BigInt(producerId), producerEpoch: 0, coordinatorEpoch: 0, timestamp: BigInt(clock) });
+      expect(log.append(batch, { leaderEpoch: 0, origin: 'coordinator' }).errorCode).toBe(ErrorCode.NONE);
+    };
+    txn(1, [{ key: 'a', value: 'committed' }]); // 0
+    marker(ControlRecordType.Commit, 1); // 1
+    txn(2, [{ key: 'a', value: 'aborted' }, { key: 'b', value: 'aborted' }]); // 2..3
+    marker(ControlRecordType.Abort, 2); // 4
+    append(log, [{ key: 'c', value: 'plain' }]); // 5
+    txn(3, [{ key: 'd', value: 'open' }]); // 6: never ended
+    append(log, [{ key: 'c', value: 'after the open transaction' }]); // 7
+    log.roll();
+    const cleaner = cleanerFor([log]);
+    expect(cleaner.cleanableState(log).firstUncleanableOffset).toBe(6);
+    cleaner.cleanUntilIdle();
+    const batches = readBatches(log);
+    const data = batches.filter((b) => (b.attributes & CONTROL_FLAG) === 0);
+    expect(data.flatMap((b) => b.records).map((r) => `${r.offset}:${r.key}=${r.value}`)).toEqual([
+      '0:a=committed',
+      '5:c=plain',
+      '6:d=open',
+      '7:c=after the open transaction',
+    ]);
+    // The aborted batch is producer 2's last: kept, empty, for its sequence state.
+    expect(data.find((b) => b.baseOffset === 2)).toMatchObject({ lastOffset: 3, records: [] });
+    expect(batches.filter((b) => (b.attributes & CONTROL_FLAG) !== 0).map((b) => b.baseOffset)).toEqual([1, 4]);
     log.close();
   });
 

@@ -24,7 +24,7 @@ import { type CleanableLog, cleanableLog } from './cleanable-log';
 import { CleaningTask, type CleaningStats } from './cleaning-task';
 import { type LogCleanerConfig, logCleanerConfig } from './log-cleaner-config';
 import { monotonicMs, SliceBudget } from './slice-budget';
-import { NO_TRANSACTIONS } from './transactions';
+import { AbortedTransactionTracker } from './transactions';
 
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 
@@ -126,7 +126,7 @@ export class LogCleaner {
         loadFactor: this.config.loadFactor,
         ioBufferSize: this.config.ioBufferSize,
         maxUncompressedBytes: this.config.maxUncompressedBatchBytes,
-        transactions: () => NO_TRANSACTIONS,
+        transactions: (log, from, to) => new AbortedTransactionTracker(log.abortedTransactions(from, to)),
       });
     }
     const task = this.task;

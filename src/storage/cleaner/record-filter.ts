@@ -7,7 +7,7 @@ import { type BatchInfo, isControl } from '../batch-info';
 import { deleteHorizonOf, emptyBatchOf, type KeptRecord, rewriteBatch } from './batch-rewriter';
 import type { OffsetMap } from './offset-map';
 import { forEachRawRecord, type RawRecord, recordsSection } from './record-scanner';
-import type { CleanerTransactions } from './transactions';
+import { type CleanerTransactions, markerKindOf } from './transactions';
 
 export interface RecordFilterContext {
   /** Key -> latest offset over the mapped part of the dirty section. */
@@ -17,7 +17,7 @@ export interface RecordFilterContext {
   /** The cleaning's start time: delete horizons are set from it and compared with it. */
   now: number;
   deleteRetentionMs: number;
-  /** producer id -> last offset of its last data batch, for producers the log still remembers. */
+  /** producer id -> last offset of its last data batch (-1: none), for every producer the log still remembers. */
   lastBatchOfProducer: ReadonlyMap<number, number>;
   transactions: CleanerTransactions;
   /** Ceiling for a decompressed batch. */
@@ -41,13 +41,17 @@ export interface FilteredBatch {
  */
 export function filterBatch(bytes: Buffer, info: BatchInfo, ctx: RecordFilterContext): FilteredBatch {
   const horizon = deleteHorizonOf(bytes);
-  const isLastOfProducer = info.producerId >= 0 && ctx.lastBatchOfProducer.get(info.producerId) === info.lastOffset;
+  const lastDataOffset = info.producerId >= 0 ? ctx.lastBatchOfProducer.get(info.producerId) : undefined;
+  const isLastOfProducer = lastDataOffset === info.lastOffset;
 
   if (isControl(info)) {
     // Markers are kept until their transaction has no records left and their
-    // delete horizon has passed (piggy-backing on tombstone retention).
-    const canDiscard = ctx.transactions.onMarker(info);
-    if (canDiscard && horizon !== null && horizon <= ctx.now && !isLastOfProducer) {
+    // delete horizon has passed (piggy-backing on tombstone retention). A
+    // marker after a live producer's last data batch may be its latest entry,
+    // holding its epoch: kept too.
+    const canDiscard = ctx.transactions.onMarker(info, markerKindOf(bytes, info));
+    const mayBeLastOfProducer = lastDataOffset !== undefined && lastDataOffset < info.baseOffset;
+    if (canDiscard && horizon !== null && horizon <= ctx.now && !mayBeLastOfProducer) {
       return { output: null, unchanged: false, recordsRemoved: info.recordCount, deleteHorizonMs: -1 };
     }
     if (canDiscard && horizon === null) {
