@@ -12,6 +12,7 @@ import type { TopicRegistry } from '../cluster/topic-registry';
 import type { RequestContext } from '../network/request-context';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
+import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
 
 export interface Endpoint {
   host: string;
@@ -31,6 +32,8 @@ export interface BrokerContext {
   readonly producerIds: ProducerIdAllocator;
   /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;
+  /** KIP-848 consumer groups (ConsumerGroupHeartbeat); their offsets live in `groups`. */
+  readonly consumerGroups: ConsumerGroupCoordinator;
   /** Transactional ids and their transactions (`__transaction_state`). */
   readonly transactions: TransactionCoordinator;
   /** The data directory, or null for an in-memory broker. */

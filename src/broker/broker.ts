@@ -15,6 +15,7 @@ import { KafkaServer } from '../network/server';
 import { LogManager } from '../storage/log-manager';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
+import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
 import type { BrokerContext } from './broker-context';
 import { buildHandlerTable } from './handler-table';
 import { parseListeners } from './listener';
@@ -110,6 +111,7 @@ export class Broker {
         log,
         shutdown: shutdownController.signal,
       });
+      const consumerGroups = startConsumerGroupCoordinator({ config, topics: registry, classicGroups: groups, now, log, shutdown: shutdownController.signal });
       // After the group coordinator: markers it finishes on start may complete transactional offsets.
       const transactions = startTransactionCoordinator({
         config,
@@ -136,6 +138,7 @@ export class Broker {
         config,
         producerIds,
         groups,
+        consumerGroups,
         transactions,
         dataDir,
         log,

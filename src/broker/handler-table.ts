@@ -41,6 +41,8 @@ import { endTxnHandler } from './handlers/end-txn';
 import { txnOffsetCommitHandler } from './handlers/txn-offset-commit';
 import { describeTransactionsHandler } from './handlers/describe-transactions';
 import { listTransactionsHandler } from './handlers/list-transactions';
+import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
+import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -77,6 +79,8 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     txnOffsetCommitHandler(b),
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
+    consumerGroupHeartbeatHandler(b),
+    consumerGroupDescribeHandler(b),
     // handlers: add new ones above this line
   ];
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));

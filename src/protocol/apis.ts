@@ -61,6 +61,9 @@ export const Apis = {
   TxnOffsetCommit: api(M.TxnOffsetCommitRequestCodec, M.TxnOffsetCommitResponseCodec, 0, 4),
   DescribeTransactions: api(M.DescribeTransactionsRequestCodec, M.DescribeTransactionsResponseCodec, 0, 0),
   ListTransactions: api(M.ListTransactionsRequestCodec, M.ListTransactionsResponseCodec, 0, 1),
+  // KIP-848 consumer groups (G18: librdkafka ≥2.10 sends ConsumerGroupHeartbeat v1 only).
+  ConsumerGroupHeartbeat: api(M.ConsumerGroupHeartbeatRequestCodec, M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
+  ConsumerGroupDescribe: api(M.ConsumerGroupDescribeRequestCodec, M.ConsumerGroupDescribeResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

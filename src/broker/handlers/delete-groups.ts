@@ -3,9 +3,12 @@
  *
  * Deletes Empty groups with their committed offsets (tombstones in
  * `__consumer_offsets`). A group with members: NON_EMPTY_GROUP; an unknown
- * one: GROUP_ID_NOT_FOUND. v2 is flexible; no other differences.
+ * one: GROUP_ID_NOT_FOUND. An empty KIP-848 consumer group is deleted with
+ * the offsets held for it (it may have none). v2 is flexible; no other
+ * differences.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
@@ -13,6 +16,14 @@ import { defineHandler } from '../define-handler';
 export function deleteGroupsHandler(b: BrokerContext) {
   return defineHandler(Apis.DeleteGroups, (req: DeleteGroupsRequest): DeleteGroupsResponse => ({
     throttleTimeMs: 0,
-    results: b.groups.deleteGroups(req.groupsNames),
+    results: req.groupsNames.map((groupId) => {
+      const isConsumerGroup = b.consumerGroups.has(groupId);
+      const consumerGroupError = b.consumerGroups.deleteGroup(groupId);
+      if (consumerGroupError !== ErrorCode.NONE) return { groupId, errorCode: consumerGroupError };
+      const [classic] = b.groups.deleteGroups([groupId]);
+      const errorCode = classic?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+      // A consumer group that never committed has no offsets holder: deleting it was enough.
+      return { groupId, errorCode: isConsumerGroup && errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : errorCode };
+    }),
   }));
 }

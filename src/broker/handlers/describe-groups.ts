@@ -6,14 +6,21 @@
  * only when the group is Stable; an unknown group is described as Dead with
  * no error.
  *
+ * A KIP-848 consumer group is described as Kafka 4.0 does: its state,
+ * protocol type "consumer", the assignor as protocol, and members with
+ * their subscription and assignment in the classic consumer protocol's
+ * encoding.
+ *
  * Version notes: v3+ may ask for authorized operations (no ACLs: every
  * group operation); v4+ answer group.instance.id.
  */
 import { Apis } from '../../protocol/apis';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages';
+import { ErrorCode } from '../../protocol/errors';
 import { GROUP_OPERATIONS_ALL } from '../acl-operations';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { encodeClassicAssignment, encodeClassicSubscription } from './consumer-group-protocol-bytes';
 
 const NOT_REQUESTED = -2147483648;
 
@@ -24,6 +31,26 @@ export function describeGroupsHandler(b: BrokerContext) {
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
+        const cg = b.consumerGroups.describe(groupId);
+        if (cg !== null) {
+          const topicName = (topicId: string) => b.topics.getById(topicId)?.name;
+          return {
+            errorCode: ErrorCode.NONE,
+            groupId,
+            groupState: cg.state,
+            protocolType: 'consumer',
+            protocolData: cg.assignorName,
+            members: cg.members.map((m) => ({
+              memberId: m.memberId,
+              groupInstanceId: v >= 4 ? m.instanceId : null,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              memberMetadata: encodeClassicSubscription(m.subscribedTopicNames),
+              memberAssignment: encodeClassicAssignment(m.assignment, topicName),
+            })),
+            authorizedOperations: operations,
+          };
+        }
         const g = b.groups.describeGroup(groupId);
         return {
           errorCode: g.errorCode,

@@ -12,8 +12,13 @@
  * group.instance.id (static membership). v7+ answer the protocol type and a
  * nullable protocol name (older versions get "" on errors). v8 adds the
  * client's reason; v9 the static leader's SkipAssignment (KIP-814).
+ *
+ * A group id used by a KIP-848 consumer group with members answers
+ * INCONSISTENT_GROUP_PROTOCOL (Weir does not mix classic members into
+ * consumer groups); an empty one becomes a classic group.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
@@ -22,6 +27,20 @@ import { kafkaClientHost } from './client-host';
 export function joinGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.JoinGroup, async (req: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
     const v = ctx.apiVersion;
+    const admitted = b.consumerGroups.admitClassicJoin(req.groupId);
+    if (admitted !== ErrorCode.NONE) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: admitted,
+        generationId: -1,
+        protocolType: null,
+        protocolName: v >= 7 ? null : '',
+        leader: '',
+        skipAssignment: false,
+        memberId: req.memberId,
+        members: [],
+      };
+    }
     const result = await b.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,

@@ -2,8 +2,9 @@
  * ListGroups (key 16), v0–5.
  *
  * Every group this broker coordinates (all of them, on a single node).
- * v4+ filter by state and answer it; v5+ filter by type and answer it
- * (every group here is "classic"). Filters match case-insensitively.
+ * v4+ filter by state and answer it; v5+ filter by type and answer it:
+ * "classic", or "consumer" for KIP-848 groups (ConsumerGroupHeartbeat),
+ * whose protocol type is "consumer". Filters match case-insensitively.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -14,11 +15,21 @@ import { defineHandler } from '../define-handler';
 export function listGroupsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListGroups, (req: ListGroupsRequest, ctx): ListGroupsResponse => {
     const v = ctx.apiVersion;
-    const groups = b.groups.listGroups(v >= 4 ? req.statesFilter : [], v >= 5 ? req.typesFilter : []);
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      groups: groups.map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType })),
-    };
+    const states = v >= 4 ? req.statesFilter : [];
+    const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
+    // The offsets holder of a consumer group is not a classic group of its own.
+    const classic = b.groups
+      .listGroups(states, types)
+      .filter((g) => !b.consumerGroups.has(g.groupId))
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType }));
+    const wantedStates = new Set(states.map((s) => s.toLowerCase()));
+    const consumer =
+      types.length > 0 && !types.includes('consumer')
+        ? []
+        : b.consumerGroups
+            .list()
+            .filter((g) => wantedStates.size === 0 || wantedStates.has(g.state.toLowerCase()))
+            .map((g) => ({ groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' }));
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [...classic, ...consumer] };
   });
 }

@@ -10,6 +10,12 @@
  * with generation -1 and no member id while the group has no members. During
  * CompletingRebalance commits get REBALANCE_IN_PROGRESS, as in Kafka.
  *
+ * KIP-848 consumer groups (ConsumerGroupHeartbeat): the generation field
+ * is the member epoch; a member must commit with its current epoch
+ * (STALE_MEMBER_EPOCH) and v9+, others only while the group is empty
+ * (UNKNOWN_MEMBER_ID). Once validated, the offsets are stored like any
+ * standalone commit.
+ *
  * Version notes: v0 has no generation or member id; v1 alone carries a
  * per-partition commit timestamp; v2–4 a retention time; v6+ the leader
  * epoch; v7+ group.instance.id. v8+ are flexible.
@@ -45,17 +51,24 @@ export function offsetCommitHandler(b: BrokerContext) {
         });
       }
     }
+    const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
+    const memberId = v >= 1 ? req.memberId : '';
+    const isConsumerGroup = b.consumerGroups.has(req.groupId);
+    const consumerGroupError = isConsumerGroup ? b.consumerGroups.validateOffsetCommit(req.groupId, memberId, generationId, v) : ErrorCode.NONE;
     const committed =
       valid.length === 0
         ? []
-        : b.groups.commitOffsets({
-            groupId: req.groupId,
-            generationId: v >= 1 ? req.generationIdOrMemberEpoch : -1,
-            memberId: v >= 1 ? req.memberId : '',
-            groupInstanceId: v >= 7 ? req.groupInstanceId : null,
-            retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
-            partitions: valid,
-          });
+        : consumerGroupError !== ErrorCode.NONE
+          ? valid.map(() => consumerGroupError)
+          : b.groups.commitOffsets({
+              groupId: req.groupId,
+              // A validated consumer group commit is stored as a standalone one (the group's offsets holder has no members).
+              generationId: isConsumerGroup ? -1 : generationId,
+              memberId: isConsumerGroup ? '' : memberId,
+              groupInstanceId: isConsumerGroup || v < 7 ? null : req.groupInstanceId,
+              retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+              partitions: valid,
+            });
     let next = 0;
     let i = 0;
     return {

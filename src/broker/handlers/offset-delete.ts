@@ -5,7 +5,8 @@
  * Empty group, and for a consumer group's topics no member subscribes to
  * (GROUP_SUBSCRIBED_TO_TOPIC otherwise); a non-consumer group with members
  * gets NON_EMPTY_GROUP, an unknown group GROUP_ID_NOT_FOUND. Unknown topic
- * partitions get UNKNOWN_TOPIC_OR_PARTITION.
+ * partitions get UNKNOWN_TOPIC_OR_PARTITION. A KIP-848 consumer group's
+ * offsets are checked against the topics its members subscribe to.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -17,11 +18,14 @@ export function offsetDeleteHandler(b: BrokerContext) {
   return defineHandler(Apis.OffsetDelete, (req: OffsetDeleteRequest): OffsetDeleteResponse => {
     const errors: (ErrorCode | null)[] = [];
     const valid: { topic: string; partition: number }[] = [];
+    const consumerGroupTopics = b.consumerGroups.subscribedTopics(req.groupId);
     for (const t of req.topics) {
       const info = b.topics.get(t.name);
       for (const p of t.partitions) {
         if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        } else if (consumerGroupTopics.has(t.name)) {
+          errors.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
         } else {
           errors.push(null);
           valid.push({ topic: t.name, partition: p.partitionIndex });

@@ -12,7 +12,9 @@
  * pending in an open transaction (TxnOffsetCommit) answers
  * UNSTABLE_OFFSET_COMMIT, and the consumer retries until it is decided. v9's
  * member id / epoch only concern KIP-848 groups (Kafka does not check them
- * for classic groups).
+ * for classic groups): a member must fetch with its current epoch
+ * (STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID); no member id and epoch -1 (an
+ * admin) may always fetch.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -46,6 +48,8 @@ export function offsetFetchHandler(b: BrokerContext) {
         topics: [],
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) => {
+          const memberError = v >= 9 ? b.consumerGroups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
+          if (memberError !== ErrorCode.NONE) return { groupId: g.groupId, topics: [], errorCode: memberError };
           const r = fetch(g.groupId, g.topics);
           return { groupId: g.groupId, topics: r.errorCode === ErrorCode.NONE ? partitionsOf(r) : [], errorCode: r.errorCode };
         }),

@@ -1,0 +1,167 @@
+/**
+ * KIP-848 consumer groups (`group.protocol=consumer`) with librdkafka
+ * (node-rdkafka 3.x, librdkafka 2.12: ConsumerGroupHeartbeat v1 only,
+ * OffsetCommit/OffsetFetch v9 with member epochs).
+ *
+ * Three members share a 6-partition topic with the broker's `uniform`
+ * assignor, each message is read once and auto-committed; one member
+ * leaves and the other two take over its partitions (after the broker
+ * revoked nothing twice: a partition moves only once freed). A regex
+ * subscription picks up a topic created after it joined. ListGroups and
+ * DescribeGroups (kafkajs admin) show the group as a consumer group.
+ */
+import * as Rdkafka from 'node-rdkafka';
+import { Kafka, logLevel } from 'kafkajs';
+import { BrokerProcess, startBrokerProcess } from './support/broker-process';
+import { waitFor } from './support/conditions';
+
+jest.setTimeout(120_000);
+
+const PARTITIONS = 6;
+
+let broker: BrokerProcess;
+let kafka: Kafka;
+const open: Rdkafka.KafkaConsumer[] = [];
+
+/** value -> names of the members that consumed it */
+const seen = new Map<string, string[]>();
+
+function record(name: string, value: string): void {
+  seen.set(value, [...(seen.get(value) ?? []), name]);
+}
+
+async function createTopic(topic: string, numPartitions = PARTITIONS): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions }] });
+  await admin.disconnect();
+}
+
+async function produce(topic: string, prefix: string, count: number, partitions = PARTITIONS): Promise<string[]> {
+  const producer = kafka.producer();
+  await producer.connect();
+  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  await producer.send({ topic, messages: values.map((value, i) => ({ value, partition: i % partitions })) });
+  await producer.disconnect();
+  return values;
+}
+
+interface Member {
+  name: string;
+  consumer: Rdkafka.KafkaConsumer;
+  /** "topic:partition" strings currently assigned */
+  assignment: () => string[];
+}
+
+async function member(name: string, groupId: string, subscription: string[]): Promise<Member> {
+  const consumer = new Rdkafka.KafkaConsumer(
+    {
+      'bootstrap.servers': broker.bootstrap,
+      'group.id': groupId,
+      'client.id': name,
+      'group.protocol': 'consumer',
+      'enable.auto.commit': true,
+      'auto.commit.interval.ms': 200,
+      'fetch.wait.max.ms': 100,
+      'topic.metadata.refresh.interval.ms': 1000,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  consumer.on('data', (m) => record(name, m.value?.toString() ?? ''));
+  consumer.subscribe(subscription);
+  consumer.consume();
+  open.push(consumer);
+  return { name, consumer, assignment: () => consumer.assignments().map((a) => `${a.topic}:${a.partition}`).sort() };
+}
+
+function disconnect(c: Rdkafka.KafkaConsumer): Promise<void> {
+  open.splice(open.indexOf(c), 1);
+  return new Promise((resolve) => c.disconnect(() => resolve()));
+}
+
+/** Every member holds some partitions, no partition twice, all of `expected` covered. */
+function sharesAll(assignments: string[][], expected: string[]): boolean {
+  const all = assignments.flat().sort();
+  return assignments.every((a) => a.length > 0) && all.join() === [...expected].sort().join();
+}
+
+const partitionsOf = (topic: string, n = PARTITIONS) => Array.from({ length: n }, (_, p) => `${topic}:${p}`);
+const onceEach = (values: string[]) => values.every((v) => seen.get(v)?.length === 1);
+
+async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+beforeAll(async () => {
+  broker = await startBrokerProcess({
+    config: {
+      'offsets.topic.num.partitions': 5,
+      'group.consumer.heartbeat.interval.ms': 500,
+      'group.consumer.min.heartbeat.interval.ms': 500,
+      'group.consumer.session.timeout.ms': 6000,
+      'group.consumer.min.session.timeout.ms': 6000,
+    },
+  });
+  kafka = new Kafka({ clientId: 'groups-kip848', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
+});
+
+afterAll(async () => {
+  for (const c of [...open]) await disconnect(c);
+  await broker?.stop();
+});
+
+test('three librdkafka members share six partitions, read each message once and commit; a leaver\'s partitions move', async () => {
+  const topic = 'kip848-topic';
+  const groupId = 'kip848-group';
+  await createTopic(topic);
+  const members = [await member('k1', groupId, [topic]), await member('k2', groupId, [topic]), await member('k3', groupId, [topic])];
+  await waitFor('three members sharing all partitions', () => (sharesAll(members.map((m) => m.assignment()), partitionsOf(topic)) ? true : undefined), 40_000, 100);
+  const values = await produce(topic, 'kip848', 600);
+  await waitFor('600 messages read once each', () => (onceEach(values) ? true : undefined), 30_000, 100);
+  expect(new Set(values.map((v) => seen.get(v)?.[0]))).toEqual(new Set(['k1', 'k2', 'k3']));
+  await waitFor('600 committed', async () => ((await committedTotal(groupId, topic)) === 600 ? true : undefined), 20_000, 200);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const listed = await admin.listGroups();
+    expect(listed.groups).toContainEqual({ groupId, protocolType: 'consumer' });
+    const { groups } = await admin.describeGroups([groupId]);
+    expect(groups[0]).toMatchObject({ groupId, state: 'Stable', protocolType: 'consumer', protocol: 'uniform' });
+    expect(groups[0]?.members).toHaveLength(3);
+  } finally {
+    await admin.disconnect();
+  }
+
+  await disconnect((members.shift() as Member).consumer);
+  await waitFor('two members sharing all partitions', () => (sharesAll(members.map((m) => m.assignment()), partitionsOf(topic)) ? true : undefined), 30_000, 100);
+  const more = await produce(topic, 'kip848-after-leave', 60);
+  await waitFor('60 more read once each', () => (onceEach(more) ? true : undefined), 30_000, 100);
+  expect(more.some((v) => seen.get(v)?.[0] === 'k1')).toBe(false);
+  await waitFor('660 committed', async () => ((await committedTotal(groupId, topic)) === 660 ? true : undefined), 20_000, 200);
+  for (const m of members) await disconnect(m.consumer);
+});
+
+test('a regex subscription gets the matching topics, including one created after the member joined', async () => {
+  await createTopic('kip848-re-a', 2);
+  await createTopic('kip848-other', 2);
+  const m = await member('re1', 'kip848-regex-group', ['^kip848-re-.*']);
+  await waitFor('the first matching topic assigned', () => (m.assignment().join() === partitionsOf('kip848-re-a', 2).join() ? true : undefined), 30_000, 100);
+  const first = await produce('kip848-re-a', 're-a', 20, 2);
+  await waitFor('20 read', () => (onceEach(first) ? true : undefined), 30_000, 100);
+
+  await createTopic('kip848-re-b', 3);
+  const expected = [...partitionsOf('kip848-re-a', 2), ...partitionsOf('kip848-re-b', 3)].sort();
+  await waitFor('the new matching topic assigned too', () => (m.assignment().join() === expected.join() ? true : undefined), 30_000, 100);
+  const second = await produce('kip848-re-b', 're-b', 30, 3);
+  await waitFor('30 read from the new topic', () => (onceEach(second) ? true : undefined), 30_000, 100);
+  await disconnect(m.consumer);
+});

@@ -1,0 +1,67 @@
+/**
+ * ConsumerGroupDescribe (key 69), v0: KIP-848 consumer groups with their
+ * epochs, assignor and members (subscriptions, current and target
+ * assignments with topic ids and names). A classic group or an unknown id
+ * answers GROUP_ID_NOT_FOUND, as Kafka does.
+ */
+import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
+import { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from '../../protocol/messages';
+import { toWire, type TopicPartitionSet } from '../../coordinator/group/consumer/topic-partitions';
+import { GROUP_OPERATIONS_ALL } from '../acl-operations';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+const NOT_REQUESTED = -2147483648;
+
+export function consumerGroupDescribeHandler(b: BrokerContext) {
+  const assignment = (a: TopicPartitionSet): ConsumerGroupDescribeResponse.Assignment => ({
+    topicPartitions: toWire(a).map((t) => ({ topicId: t.topicId, topicName: b.topics.getById(t.topicId)?.name ?? '', partitions: t.partitions })),
+  });
+  return defineHandler(Apis.ConsumerGroupDescribe, (req: ConsumerGroupDescribeRequest): ConsumerGroupDescribeResponse => {
+    const operations = req.includeAuthorizedOperations ? GROUP_OPERATIONS_ALL : NOT_REQUESTED;
+    return {
+      throttleTimeMs: 0,
+      groups: req.groupIds.map((groupId): ConsumerGroupDescribeResponse.DescribedGroup => {
+        const g = b.consumerGroups.describe(groupId);
+        if (g === null) {
+          const classic = b.groups.group(groupId);
+          const isClassic = classic !== undefined && !classic.is('Dead');
+          return {
+            errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+            errorMessage: isClassic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`,
+            groupId,
+            groupState: '',
+            groupEpoch: 0,
+            assignmentEpoch: 0,
+            assignorName: '',
+            members: [],
+            authorizedOperations: operations,
+          };
+        }
+        return {
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          groupId,
+          groupState: g.state,
+          groupEpoch: g.groupEpoch,
+          assignmentEpoch: g.assignmentEpoch,
+          assignorName: g.assignorName,
+          members: g.members.map((m) => ({
+            memberId: m.memberId,
+            instanceId: m.instanceId,
+            rackId: m.rackId,
+            memberEpoch: m.memberEpoch,
+            clientId: m.clientId,
+            clientHost: m.clientHost,
+            subscribedTopicNames: m.subscribedTopicNames,
+            subscribedTopicRegex: m.subscribedTopicRegex,
+            assignment: assignment(m.assignment),
+            targetAssignment: assignment(m.targetAssignment),
+          })),
+          authorizedOperations: operations,
+        };
+      }),
+    };
+  });
+}

@@ -1,0 +1,638 @@
+/**
+ * The KIP-848 consumer group coordinator (Kafka's GroupMetadataManager,
+ * consumerGroupHeartbeat and friends), for a single broker.
+ *
+ * A member joins with member epoch 0, heartbeats with its epoch, and leaves
+ * with -1 (a static member with -2, keeping its partitions for its session
+ * timeout). Each heartbeat (1) updates the member and bumps the group epoch
+ * when a subscription, or the metadata of the subscribed topics (a new
+ * topic matching a regex, more partitions), changed; (2) recomputes the
+ * target assignment with the server assignor when the group epoch moved
+ * ahead of it; (3) reconciles the member towards its target — revocations
+ * are acknowledged before the partitions go to anybody else.
+ *
+ * Membership lives in memory only: a broker restart forgets the groups,
+ * and members that come back with their old epoch are told
+ * UNKNOWN_MEMBER_ID (Kafka, which replays its ConsumerGroup* records,
+ * would know them), so they rejoin with epoch 0 and are assigned afresh.
+ * Committed offsets are persisted as for classic groups (GroupCoordinator
+ * holds them); this class only validates who may commit and fetch them.
+ *
+ * Timers (session timeout, revocation within the rebalance timeout) come
+ * from the injected Scheduler, so tests drive them with a fake clock.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ErrorCode } from '../../../protocol/errors';
+import type { Scheduler, ScheduledTimer } from '../scheduler';
+import { ConsumerGroup, type ConsumerGroupState, type SubscribedTopic } from './consumer-group';
+import { ConsumerGroupMember, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from './consumer-group-member';
+import { reconcileAssignment } from './reconcile-assignment';
+import type { AssignmentMemberSpec, ServerAssignor } from './server-assignor';
+import { compileTopicRegex, regexMatchesTopic } from './topic-regex';
+import { type TopicPartitionSet, type WireTopicPartitions, partitionsEqual, toWire } from './topic-partitions';
+
+/** What the coordinator needs to know of the cluster's topics (the metadata image). */
+export interface TopicCatalogEntry {
+  readonly name: string;
+  readonly topicId: string;
+  readonly partitions: number;
+}
+
+export interface TopicCatalog {
+  get(name: string): TopicCatalogEntry | undefined;
+  getById(topicId: string): TopicCatalogEntry | undefined;
+  list(): readonly TopicCatalogEntry[];
+}
+
+/** The classic side of the same group id space (a group id is one kind of group at a time). */
+export interface ClassicGroupsView {
+  /** True when a classic group with this id has members (or is rebalancing): it cannot become a consumer group. */
+  isActive(groupId: string): boolean;
+}
+
+export interface ConsumerGroupCoordinatorConfig {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  maxGroupSize: number;
+  /** Enabled server assignors; the first is the default. */
+  assignors: readonly ServerAssignor[];
+}
+
+export interface ConsumerGroupHeartbeatParams {
+  apiVersion: number;
+  groupId: string;
+  memberId: string;
+  memberEpoch: number;
+  instanceId: string | null;
+  rackId: string | null;
+  rebalanceTimeoutMs: number;
+  subscribedTopicNames: readonly string[] | null;
+  subscribedTopicRegex: string | null;
+  serverAssignor: string | null;
+  ownedTopicPartitions: readonly WireTopicPartitions[] | null;
+  clientId: string;
+  clientHost: string;
+}
+
+export interface ConsumerGroupHeartbeatResult {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  memberId: string | null;
+  memberEpoch: number;
+  heartbeatIntervalMs: number;
+  /** Sent on full requests and whenever the member's assignment changed; null otherwise. */
+  assignment: WireTopicPartitions[] | null;
+}
+
+export interface DescribedConsumerGroupMember {
+  memberId: string;
+  instanceId: string | null;
+  rackId: string | null;
+  memberEpoch: number;
+  clientId: string;
+  clientHost: string;
+  subscribedTopicNames: string[];
+  subscribedTopicRegex: string | null;
+  assignment: TopicPartitionSet;
+  targetAssignment: TopicPartitionSet;
+}
+
+export interface DescribedConsumerGroup {
+  groupId: string;
+  state: ConsumerGroupState;
+  groupEpoch: number;
+  assignmentEpoch: number;
+  assignorName: string;
+  members: DescribedConsumerGroupMember[];
+}
+
+export interface ListedConsumerGroup {
+  groupId: string;
+  state: ConsumerGroupState;
+}
+
+class HeartbeatError extends Error {
+  constructor(
+    readonly errorCode: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fail(errorCode: ErrorCode, message: string): never {
+  throw new HeartbeatError(errorCode, message);
+}
+
+/** Kafka's throwIfEmptyString: null is fine, blank is not. */
+function isBlank(s: string | null): boolean {
+  return s !== null && s.trim().length === 0;
+}
+
+/** Kafka's Uuid.randomUuid().toString(): 16 random bytes, URL-safe base64 without padding. */
+function newMemberId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export class ConsumerGroupCoordinator {
+  private readonly groups = new Map<string, ConsumerGroup>();
+  /** "groupId\0memberId" -> timer */
+  private readonly sessionTimers = new Map<string, ScheduledTimer>();
+  private readonly rebalanceTimers = new Map<string, ScheduledTimer>();
+  private closed = false;
+
+  constructor(
+    private readonly config: ConsumerGroupCoordinatorConfig,
+    private readonly scheduler: Scheduler,
+    private readonly topics: TopicCatalog,
+    private readonly classic: ClassicGroupsView,
+    private readonly log: Logger | null = null,
+  ) {
+    if (config.assignors.length === 0) throw new Error('group.consumer.assignors: at least one assignor is required');
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const t of this.sessionTimers.values()) t.cancel();
+    for (const t of this.rebalanceTimers.values()) t.cancel();
+    this.sessionTimers.clear();
+    this.rebalanceTimers.clear();
+  }
+
+  /** For tests and tools. */
+  group(groupId: string): ConsumerGroup | undefined {
+    return this.groups.get(groupId);
+  }
+
+  // ---- ConsumerGroupHeartbeat ----------------------------------------------
+
+  heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const errorResult = (errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (this.closed) return errorResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
+    try {
+      this.validateRequest(p);
+      if (p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(p);
+      return this.join(p);
+    } catch (e) {
+      if (e instanceof HeartbeatError) return errorResult(e.errorCode, e.message);
+      throw e;
+    }
+  }
+
+  /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid (4.0). */
+  private validateRequest(p: ConsumerGroupHeartbeatParams): void {
+    // v1 (KIP-1082): the client generates its member id; v0 joins with "" and gets one.
+    if ((p.apiVersion >= 1 || p.memberEpoch > 0 || p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) && p.memberId.trim().length === 0) {
+      fail(ErrorCode.INVALID_REQUEST, "MemberId can't be empty.");
+    }
+    if (p.groupId.trim().length === 0) fail(ErrorCode.INVALID_REQUEST, "GroupId can't be empty.");
+    if (isBlank(p.instanceId)) fail(ErrorCode.INVALID_REQUEST, "InstanceId can't be empty.");
+    if (isBlank(p.rackId)) fail(ErrorCode.INVALID_REQUEST, "RackId can't be empty.");
+    if (p.memberEpoch === 0) {
+      if (p.rebalanceTimeoutMs === -1) fail(ErrorCode.INVALID_REQUEST, 'RebalanceTimeoutMs must be provided in first request.');
+      if (p.ownedTopicPartitions === null || p.ownedTopicPartitions.length > 0) {
+        fail(ErrorCode.INVALID_REQUEST, 'TopicPartitions must be empty when (re-)joining.');
+      }
+      if (p.subscribedTopicNames === null && p.subscribedTopicRegex === null) {
+        fail(ErrorCode.INVALID_REQUEST, 'Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.');
+      }
+    } else if (p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      if (p.instanceId === null) fail(ErrorCode.INVALID_REQUEST, "InstanceId can't be null.");
+    } else if (p.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      fail(ErrorCode.INVALID_REQUEST, 'MemberEpoch is invalid.');
+    }
+    if (p.serverAssignor !== null && !this.config.assignors.some((a) => a.name === p.serverAssignor)) {
+      const supported = this.config.assignors.map((a) => a.name).join(', ');
+      fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${p.serverAssignor} is not supported. Supported assignors: ${supported}.`);
+    }
+  }
+
+  private join(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const joining = p.memberEpoch === 0;
+    let group = this.groups.get(p.groupId);
+    let created = false;
+    if (!group) {
+      // In-memory membership: a member of a group this broker forgot (restart) must rejoin.
+      if (!joining) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${p.groupId} not found; the member must rejoin.`);
+      if (this.classic.isActive(p.groupId)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
+      group = new ConsumerGroup(p.groupId);
+      created = true;
+    }
+    if (group.members.size >= this.config.maxGroupSize && (p.memberId === '' || !group.members.has(p.memberId))) {
+      fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.maxGroupSize} members.`);
+    }
+    const memberId = p.memberId === '' ? newMemberId() : p.memberId;
+    const { member, replaced } = this.memberFor(group, memberId, p);
+
+    // 1. The member with this request's changes (not applied until every check passed).
+    const regex = p.subscribedTopicRegex === null ? member.subscribedTopicRegex : p.subscribedTopicRegex === '' ? null : p.subscribedTopicRegex;
+    const names = p.subscribedTopicNames ?? member.subscribedTopicNames;
+    const subscriptionChanged = regex !== member.subscribedTopicRegex || !sameNames(names, member.subscribedTopicNames);
+    if (regex !== null && regex !== member.subscribedTopicRegex && compileTopicRegex(regex) === null) {
+      fail(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${regex}\` is not a valid regular expression.`);
+    }
+    let updated = member.with({
+      instanceId: p.instanceId ?? member.instanceId,
+      rackId: p.rackId ?? member.rackId,
+      rebalanceTimeoutMs: p.rebalanceTimeoutMs === -1 ? member.rebalanceTimeoutMs : p.rebalanceTimeoutMs,
+      serverAssignor: p.serverAssignor ?? member.serverAssignor,
+      subscribedTopicNames: [...names],
+      subscribedTopicRegex: regex,
+      clientId: p.clientId,
+      clientHost: p.clientHost,
+    });
+
+    if (created) this.groups.set(group.groupId, group);
+    if (replaced !== null) this.replaceStaticMember(group, replaced, updated);
+    const before = group.members.get(memberId);
+    group.updateMember(updated);
+
+    // 2. Group epoch: bumped when a subscription or the subscribed topics' metadata changed.
+    const metadata = this.subscriptionMetadata(group);
+    if (subscriptionChanged || !sameMetadata(metadata, group.subscriptionMetadata)) {
+      group.subscriptionMetadata = metadata;
+      group.groupEpoch++;
+      this.log?.info({ group: group.groupId, groupEpoch: group.groupEpoch, member: memberId }, 'bumped consumer group epoch');
+    }
+    // 3. Target assignment for the new group epoch.
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+    // 4. Reconcile this member.
+    updated = this.maybeReconcile(group, updated, p.ownedTopicPartitions);
+    this.scheduleSessionTimeout(group, memberId);
+
+    const fullRequest =
+      joining || (p.rebalanceTimeoutMs !== -1 && (p.subscribedTopicNames !== null || p.subscribedTopicRegex !== null) && p.ownedTopicPartitions !== null);
+    const assignmentChanged = before === undefined || !partitionsEqual(before.assignedPartitions, updated.assignedPartitions);
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch: updated.memberEpoch,
+      heartbeatIntervalMs: this.config.heartbeatIntervalMs,
+      assignment: fullRequest || assignmentChanged ? toWire(updated.assignedPartitions) : null,
+    };
+  }
+
+  /**
+   * The member the request speaks for, validated (Kafka's
+   * getOrMaybeSubscribe{Dynamic,Static}ConsumerGroupMember). `replaced`: a
+   * static member that left with -2 and whose instance id a new member id
+   * now takes over, keeping its assignment.
+   */
+  private memberFor(group: ConsumerGroup, memberId: string, p: ConsumerGroupHeartbeatParams): { member: ConsumerGroupMember; replaced: ConsumerGroupMember | null } {
+    const joining = p.memberEpoch === 0;
+    if (p.instanceId === null) {
+      const existing = group.members.get(memberId);
+      if (!existing) {
+        if (!joining) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${memberId} is not a member of group ${group.groupId}.`);
+        this.log?.info({ group: group.groupId, member: memberId }, 'member joins the consumer group');
+        return { member: ConsumerGroupMember.create(memberId), replaced: null };
+      }
+      this.validateMemberEpoch(existing, p);
+      return { member: existing, replaced: null };
+    }
+    const existing = group.staticMember(p.instanceId);
+    if (joining) {
+      if (!existing) return { member: ConsumerGroupMember.create(memberId).with({ instanceId: p.instanceId }), replaced: null };
+      if (existing.memberId === memberId) {
+        this.validateMemberEpoch(existing, p);
+        return { member: existing, replaced: null };
+      }
+      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+        fail(
+          ErrorCode.UNRELEASED_INSTANCE_ID,
+          `Static member ${memberId} with instance id ${p.instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`,
+        );
+      }
+      this.log?.info({ group: group.groupId, member: memberId, instanceId: p.instanceId, replaces: existing.memberId }, 'static member rejoins the consumer group');
+      const member = existing.with({ memberId, memberEpoch: 0, previousMemberEpoch: 0, partitionsPendingRevocation: new Map() });
+      return { member, replaced: existing };
+    }
+    if (!existing) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`);
+    if (existing.memberId !== memberId) {
+      fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${memberId} with instance id ${p.instanceId} was fenced by member ${existing.memberId}.`);
+    }
+    this.validateMemberEpoch(existing, p);
+    return { member: existing, replaced: null };
+  }
+
+  /**
+   * Kafka's throwIfConsumerGroupMemberEpochIsInvalid. A known member
+   * rejoining with epoch 0 (librdkafka keeps its member id after being
+   * fenced) is accepted and gets its current state back in full.
+   */
+  private validateMemberEpoch(member: ConsumerGroupMember, p: ConsumerGroupHeartbeatParams): void {
+    const received = p.memberEpoch;
+    if (received === 0) return;
+    if (received > member.memberEpoch) {
+      fail(
+        ErrorCode.FENCED_MEMBER_EPOCH,
+        `The consumer group member has a greater member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+      );
+    }
+    if (received < member.memberEpoch) {
+      // The response with the bumped epoch may have been lost: the previous epoch is fine if it owns nothing new.
+      if (received !== member.previousMemberEpoch || !isSubset(p.ownedTopicPartitions, member.assignedPartitions)) {
+        fail(
+          ErrorCode.FENCED_MEMBER_EPOCH,
+          `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}). The member must abandon all its partitions and rejoin.`,
+        );
+      }
+    }
+  }
+
+  private replaceStaticMember(group: ConsumerGroup, old: ConsumerGroupMember, next: ConsumerGroupMember): void {
+    const target = group.targetAssignment.get(old.memberId);
+    this.cancelTimers(group.groupId, old.memberId);
+    group.removeMember(old.memberId);
+    if (target) group.targetAssignment.set(next.memberId, target);
+  }
+
+  /** Subscribed topics that exist, by name: the members' names and whatever their regexes match now. */
+  private subscriptionMetadata(group: ConsumerGroup): Map<string, SubscribedTopic> {
+    const out = new Map<string, SubscribedTopic>();
+    const add = (name: string) => {
+      const t = this.topics.get(name);
+      if (t) out.set(name, { topicId: t.topicId, partitions: t.partitions });
+    };
+    const regexes = new Set<string>();
+    for (const m of group.members.values()) {
+      for (const name of m.subscribedTopicNames) add(name);
+      if (m.subscribedTopicRegex !== null) regexes.add(m.subscribedTopicRegex);
+    }
+    if (regexes.size > 0) {
+      const compiled = [...regexes].map((r) => compileTopicRegex(r)).filter((r): r is RegExp => r !== null);
+      for (const t of this.topics.list()) if (compiled.some((re) => regexMatchesTopic(re, t.name))) add(t.name);
+    }
+    return new Map([...out].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
+  /** Topic ids a member subscribes to, among the group's subscribed topics. */
+  private memberTopicIds(group: ConsumerGroup, m: ConsumerGroupMember): Set<string> {
+    const ids = new Set<string>();
+    const re = m.subscribedTopicRegex === null ? null : compileTopicRegex(m.subscribedTopicRegex);
+    for (const [name, t] of group.subscriptionMetadata) {
+      if (m.subscribedTopicNames.includes(name) || (re !== null && regexMatchesTopic(re, name))) ids.add(t.topicId);
+    }
+    return ids;
+  }
+
+  /** The assignor most members asked for (ties: the enabled order), else the default. */
+  private preferredAssignor(group: ConsumerGroup): ServerAssignor {
+    const votes = new Map<string, number>();
+    for (const m of group.members.values()) if (m.serverAssignor !== null) votes.set(m.serverAssignor, (votes.get(m.serverAssignor) ?? 0) + 1);
+    let best = this.config.assignors[0] as ServerAssignor;
+    let bestVotes = 0;
+    for (const a of this.config.assignors) {
+      const n = votes.get(a.name) ?? 0;
+      if (n > bestVotes) {
+        best = a;
+        bestVotes = n;
+      }
+    }
+    return best;
+  }
+
+  private computeTargetAssignment(group: ConsumerGroup): void {
+    const assignor = this.preferredAssignor(group);
+    const members: AssignmentMemberSpec[] = [...group.members.values()]
+      .sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))
+      .map((m) => ({ memberId: m.memberId, subscribedTopicIds: this.memberTopicIds(group, m), previousTarget: group.targetAssignment.get(m.memberId) ?? new Map() }));
+    const partitionCounts = new Map([...group.subscriptionMetadata.values()].map((t) => [t.topicId, t.partitions]));
+    const target = assignor.assign({ members, partitionCounts });
+    group.targetAssignment.clear();
+    for (const [memberId, parts] of target) group.targetAssignment.set(memberId, parts);
+    group.assignmentEpoch = group.groupEpoch;
+    group.assignorName = assignor.name;
+    this.log?.info({ group: group.groupId, epoch: group.groupEpoch, assignor: assignor.name, members: members.length }, 'computed a new target assignment');
+  }
+
+  private maybeReconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: readonly WireTopicPartitions[] | null): ConsumerGroupMember {
+    if (member.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH || member.isReconciledTo(group.assignmentEpoch)) return member;
+    const next = reconcileAssignment(member, {
+      targetEpoch: group.assignmentEpoch,
+      target: group.targetAssignment.get(member.memberId) ?? new Map(),
+      partitionEpoch: (topicId, p) => group.partitionEpoch(topicId, p),
+      owned,
+    });
+    if (next === member) return member;
+    group.updateMember(next);
+    const key = timerKey(group.groupId, member.memberId);
+    if (next.state === 'unrevoked_partitions') {
+      // The member must revoke within its rebalance timeout, or it is fenced and its partitions freed.
+      this.rebalanceTimers.get(key)?.cancel();
+      const epoch = next.memberEpoch;
+      this.rebalanceTimers.set(
+        key,
+        this.scheduler.schedule(next.rebalanceTimeoutMs, () => {
+          this.rebalanceTimers.delete(key);
+          const current = group.members.get(member.memberId);
+          if (current && current.memberEpoch === epoch && this.groups.get(group.groupId) === group) {
+            this.log?.info({ group: group.groupId, member: member.memberId, epoch }, 'member failed to revoke its partitions within the rebalance timeout');
+            this.fenceMember(group, current);
+          }
+        }),
+      );
+    } else {
+      this.rebalanceTimers.get(key)?.cancel();
+      this.rebalanceTimers.delete(key);
+    }
+    return next;
+  }
+
+  private scheduleSessionTimeout(group: ConsumerGroup, memberId: string): void {
+    const key = timerKey(group.groupId, memberId);
+    this.sessionTimers.get(key)?.cancel();
+    this.sessionTimers.set(
+      key,
+      this.scheduler.schedule(this.config.sessionTimeoutMs, () => {
+        this.sessionTimers.delete(key);
+        const member = group.members.get(memberId);
+        if (!member || this.groups.get(group.groupId) !== group) return;
+        this.log?.info({ group: group.groupId, member: memberId }, 'consumer group member session expired');
+        this.fenceMember(group, member);
+      }),
+    );
+  }
+
+  private cancelTimers(groupId: string, memberId: string): void {
+    const key = timerKey(groupId, memberId);
+    this.sessionTimers.get(key)?.cancel();
+    this.sessionTimers.delete(key);
+    this.rebalanceTimers.get(key)?.cancel();
+    this.rebalanceTimers.delete(key);
+  }
+
+  /** Removes the member (its partitions become free) and bumps the group epoch so the others rebalance. */
+  private fenceMember(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    this.cancelTimers(group.groupId, member.memberId);
+    group.removeMember(member.memberId);
+    group.subscriptionMetadata = this.subscriptionMetadata(group);
+    group.groupEpoch++;
+  }
+
+  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const group = this.groups.get(p.groupId);
+    if (!group) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
+    const done = (memberId: string, memberEpoch: number): ConsumerGroupHeartbeatResult => ({
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      memberId,
+      memberEpoch,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (p.instanceId === null) {
+      const member = group.members.get(p.memberId);
+      if (!member) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${group.groupId}.`);
+      this.log?.info({ group: group.groupId, member: p.memberId }, 'member left the consumer group');
+      this.fenceMember(group, member);
+      return done(p.memberId, p.memberEpoch);
+    }
+    const member = group.staticMember(p.instanceId);
+    if (!member) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Instance id ${p.instanceId} is unknown.`);
+    if (member.memberId !== p.memberId) {
+      fail(ErrorCode.FENCED_INSTANCE_ID, `Static member ${p.memberId} with instance id ${p.instanceId} was fenced by member ${member.memberId}.`);
+    }
+    if (p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // Temporarily gone: keeps its partitions until its session times out or a new instance takes over.
+      this.log?.info({ group: group.groupId, member: p.memberId, instanceId: p.instanceId }, 'static member temporarily left the consumer group');
+      const rebalanceKey = timerKey(group.groupId, member.memberId);
+      this.rebalanceTimers.get(rebalanceKey)?.cancel();
+      this.rebalanceTimers.delete(rebalanceKey);
+      group.updateMember(member.with({ memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, partitionsPendingRevocation: new Map() }));
+      return done(member.memberId, LEAVE_GROUP_STATIC_MEMBER_EPOCH);
+    }
+    this.log?.info({ group: group.groupId, member: p.memberId, instanceId: p.instanceId }, 'static member left the consumer group');
+    this.fenceMember(group, member);
+    return done(p.memberId, p.memberEpoch);
+  }
+
+  // ---- Interplay with classic groups and offsets --------------------------------
+
+  /** A consumer group with this id exists (members or not): its offsets follow its rules. */
+  has(groupId: string): boolean {
+    return this.groups.has(groupId);
+  }
+
+  /**
+   * A classic JoinGroup for this id: refused (INCONSISTENT_GROUP_PROTOCOL)
+   * while a consumer group with members uses it; an empty consumer group is
+   * dropped so the id becomes a classic group (its offsets stay), as Kafka
+   * converts an empty group.
+   */
+  admitClassicJoin(groupId: string): ErrorCode {
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.NONE;
+    if (group.members.size > 0) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * OffsetCommit to a consumer group (Kafka's ConsumerGroup.validateOffsetCommit):
+   * anonymous commits (epoch < 0) only while the group is empty; members
+   * commit with their current epoch (STALE_MEMBER_EPOCH otherwise) and
+   * OffsetCommit v9+. NONE when the group is not a consumer group.
+   */
+  validateOffsetCommit(groupId: string, memberId: string, memberEpoch: number, apiVersion: number, transactional = false): ErrorCode {
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.NONE;
+    if (memberEpoch < 0 && group.members.size === 0) return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!transactional && apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** OffsetFetch v9+ from a member (Kafka's ConsumerGroup.validateOffsetFetch); admin fetches (no member id, epoch -1) pass. */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): ErrorCode {
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.NONE;
+    if (memberId === null && memberEpoch < 0) return ErrorCode.NONE;
+    const member = memberId === null ? undefined : group.members.get(memberId);
+    if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return memberEpoch === member.memberEpoch ? ErrorCode.NONE : ErrorCode.STALE_MEMBER_EPOCH;
+  }
+
+  /** Topics the group's members subscribe to now (OffsetDelete refuses those, offset expiry keeps them). */
+  subscribedTopics(groupId: string): ReadonlySet<string> {
+    const group = this.groups.get(groupId);
+    return new Set(group && group.members.size > 0 ? group.subscriptionMetadata.keys() : []);
+  }
+
+  /** DeleteGroups: NON_EMPTY_GROUP while members remain; NONE when deleted or not a consumer group. */
+  deleteGroup(groupId: string): ErrorCode {
+    const group = this.groups.get(groupId);
+    if (!group) return ErrorCode.NONE;
+    if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  // ---- Describe and list ------------------------------------------------------
+
+  describe(groupId: string): DescribedConsumerGroup | null {
+    const group = this.groups.get(groupId);
+    if (!group) return null;
+    return {
+      groupId,
+      state: group.state,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      assignorName: group.assignorName === '' ? this.preferredAssignor(group).name : group.assignorName,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: [...m.subscribedTopicNames],
+        subscribedTopicRegex: m.subscribedTopicRegex,
+        assignment: m.assignedPartitions,
+        targetAssignment: group.targetAssignment.get(m.memberId) ?? new Map(),
+      })),
+    };
+  }
+
+  list(): ListedConsumerGroup[] {
+    return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.state }));
+  }
+}
+
+function timerKey(groupId: string, memberId: string): string {
+  return `${groupId}\u0000${memberId}`;
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  const sb = new Set(b);
+  return a.every((n) => sb.has(n));
+}
+
+function sameMetadata(a: ReadonlyMap<string, SubscribedTopic>, b: ReadonlyMap<string, SubscribedTopic>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, t] of a) {
+    const o = b.get(name);
+    if (!o || o.topicId !== t.topicId || o.partitions !== t.partitions) return false;
+  }
+  return true;
+}
+
+/** The member owns nothing outside `target` (Kafka's isSubset); null owned = unknown = no. */
+function isSubset(owned: readonly WireTopicPartitions[] | null, target: TopicPartitionSet): boolean {
+  if (owned === null) return false;
+  return owned.every((t) => {
+    const parts = target.get(t.topicId);
+    return parts !== undefined && t.partitions.every((p) => parts.has(p));
+  });
+}
