@@ -9,7 +9,13 @@
  * revoked nothing twice: a partition moves only once freed). A regex
  * subscription picks up a topic created after it joined. ListGroups and
  * DescribeGroups (kafkajs admin) show the group as a consumer group.
+ * Two @platformatic/kafka consumers (`groupProtocol: 'consumer'`, ESM-only,
+ * so in child processes) share a topic the same way.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as Rdkafka from 'node-rdkafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
@@ -164,4 +170,68 @@ test('a regex subscription gets the matching topics, including one created after
   const second = await produce('kip848-re-b', 're-b', 30, 3);
   await waitFor('30 read from the new topic', () => (onceEach(second) ? true : undefined), 30_000, 100);
   await disconnect(m.consumer);
+});
+
+const PLATFORMATIC_MEMBER = `
+import { Consumer, MessagesStreamModes, stringDeserializers } from ${JSON.stringify(path.resolve(__dirname, '../node_modules/@platformatic/kafka/dist/index.js'))};
+const [bootstrap, groupId, topic, name] = process.argv.slice(2);
+const consumer = new Consumer({ clientId: name, groupId, groupProtocol: 'consumer', bootstrapBrokers: [bootstrap], deserializers: stringDeserializers, maxWaitTime: 200 });
+const stream = await consumer.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: 100 });
+stream.on('data', (m) => process.stdout.write('MSG ' + m.value + '\\n'));
+stream.on('error', () => {});
+process.stdin.on('data', async () => { await consumer.close(true); process.exit(0); });
+`;
+
+test('two @platformatic/kafka consumers with groupProtocol consumer share a topic, each message read once', async () => {
+  const topic = 'kip848-platformatic';
+  const groupId = 'kip848-platformatic-group';
+  await createTopic(topic, 4);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-kip848-'));
+  const script = path.join(dir, 'member.mjs');
+  fs.writeFileSync(script, PLATFORMATIC_MEMBER);
+  const children: ChildProcess[] = [];
+  const readBy = new Map<string, string[]>();
+  try {
+    for (const name of ['p1', 'p2']) {
+      const child = spawn(process.execPath, [script, broker.bootstrap, groupId, topic, name], { stdio: ['pipe', 'pipe', 'pipe'] });
+      children.push(child);
+      let buffered = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        buffered += d.toString();
+        let nl: number;
+        while ((nl = buffered.indexOf('\n')) >= 0) {
+          const m = /^MSG (.*)$/.exec(buffered.slice(0, nl));
+          buffered = buffered.slice(nl + 1);
+          if (m) readBy.set(m[1] as string, [...(readBy.get(m[1] as string) ?? []), name]);
+        }
+      });
+    }
+    await waitFor(
+      'two platformatic members sharing the partitions',
+      async () => {
+        const admin = kafka.admin();
+        await admin.connect();
+        try {
+          const { groups } = await admin.describeGroups([groupId]);
+          const members = groups[0]?.members ?? [];
+          return groups[0]?.state === 'Stable' && members.length === 2 && members.every((m) => m.memberAssignment.length > 12) ? true : undefined;
+        } finally {
+          await admin.disconnect();
+        }
+      },
+      40_000,
+      200,
+    );
+    const values = await produce(topic, 'plat', 80, 4);
+    await waitFor('80 read once each', () => (values.every((v) => readBy.get(v)?.length === 1) ? true : undefined), 30_000, 100);
+    expect(new Set(values.map((v) => readBy.get(v)?.[0]))).toEqual(new Set(['p1', 'p2']));
+  } finally {
+    for (const child of children) {
+      const exited = new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
+      child.stdin!.write('close\n');
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 5000).unref())]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
