@@ -13,6 +13,7 @@ import { MessageCodec, ZERO_UUID } from '../../src/protocol/primitives/codec-sup
 import { Reader } from '../../src/protocol/primitives/reader';
 import { encodeMessageToBuffer } from '../../src/protocol/message-io';
 import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/messages';
+import { LOG_OVERHEAD, decodeRecordBatch, type RecordBatch } from '../../src/protocol/records';
 import { Apis } from '../../src/protocol/apis';
 import type { FetchResponse, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/protocol/messages';
 
@@ -282,4 +283,41 @@ export async function fetchOnce(
   const p = res.responses[0]?.partitions[0];
   if (!p) throw new Error('empty Fetch response');
   return p;
+}
+
+export interface PartitionLog {
+  /** Every batch from the start offset to the high watermark, decoded with its CRC verified. */
+  batches: RecordBatch[];
+  highWatermark: bigint;
+}
+
+/**
+ * Reads a partition from `from` to its high watermark with Fetch, checking
+ * what a consumer relies on: every batch passes its CRC and decodes, and the
+ * batches are contiguous (each starts right after the previous one's last
+ * offset). A partial batch at the end of a response (the size limit cut it)
+ * is fetched again from its start. Throws on the first problem.
+ */
+export async function readPartitionLog(client: RawKafkaClient, topic: string, partition: number, from = 0n): Promise<PartitionLog> {
+  const batches: RecordBatch[] = [];
+  let next = from;
+  for (;;) {
+    const p = await fetchOnce(client, topic, partition, next);
+    if (p.errorCode !== 0) throw new Error(`Fetch ${topic}-${partition}@${next}: error ${p.errorCode}`);
+    if (next >= p.highWatermark) return { batches, highWatermark: p.highWatermark };
+    const buf = (p.records as Buffer | null) ?? Buffer.alloc(0);
+    let pos = 0;
+    while (pos + LOG_OVERHEAD <= buf.length) {
+      const size = LOG_OVERHEAD + buf.readInt32BE(pos + 8);
+      if (pos + size > buf.length) break;
+      const batch = decodeRecordBatch(buf, pos, { verifyCrc: true });
+      if (batch.header.baseOffset !== next) {
+        throw new Error(`${topic}-${partition}: batch at offset ${batch.header.baseOffset}, expected ${next}`);
+      }
+      batches.push(batch);
+      next = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+      pos += size;
+    }
+    if (pos === 0) throw new Error(`${topic}-${partition}: no complete batch at ${next} below the high watermark ${p.highWatermark}`);
+  }
 }
