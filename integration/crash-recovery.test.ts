@@ -10,6 +10,8 @@
  *    a torn batch to one partition's active segment and random bytes to
  *    another's): the restart truncates the tail, the files shrink back to
  *    their last good batch, reads are clean, and appends go where they should.
+ * 3. The same after a graceful stop: a tail past the recovery checkpoint is
+ *    checked, not trusted.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -217,4 +219,20 @@ test('a garbage tail on the active segment is truncated at restart and never ser
     const after = await readValues(broker, p);
     expect(after.values.get(Number(before[p]!.end))).toBe(`after-garbage-${p}`);
   }
+});
+
+test('garbage appended after a clean shutdown is truncated too (the recovery checkpoint does not vouch for it)', async () => {
+  expect(broker).toBeDefined();
+  const before = await readValues(broker!, 0);
+  expect(await broker!.stop()).toBe(0);
+  const seg = activeSegment(0);
+  const good = fs.statSync(seg).size;
+  const torn = encodeRecordBatch([{ value: Buffer.from('never-acknowledged') }], { baseOffset: before.end });
+  fs.appendFileSync(seg, torn.subarray(0, torn.length - 5));
+
+  broker = await start();
+  expect(fs.statSync(seg).size).toBe(good);
+  const after = await readValues(broker, 0);
+  expect(after.end).toBe(before.end);
+  expect(differences(after.values, before.values)).toEqual([]);
 });
