@@ -123,7 +123,11 @@ export class Connection {
     if (this.closed) return;
     for (const f of this.frames.push(chunk)) {
       if (f.kind === 'too-large') {
-        this.close(`request size ${f.size} exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`);
+        this.close(
+          f.size < 0
+            ? `invalid request size ${f.size}`
+            : `request size ${f.size} exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
+        );
         return;
       }
       this.onFrame(f.frame);
