@@ -1,20 +1,11 @@
 /**
- * Which `__consumer_offsets` partition holds a group: Kafka's
- * `Utils.abs(groupId.hashCode) % partitions`, with Java's String.hashCode
- * over UTF-16 code units, so lag tools reading the topic find the same
- * partition Kafka would use.
+ * Which `__consumer_offsets` partition holds a group: Kafka's partitionFor,
+ * the same Java string hash as every internal topic (see partition-for-key.ts).
  */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-  return h;
-}
+import { partitionForKey } from '../partition-for-key';
 
-/** Kafka's Utils.abs: Integer.MIN_VALUE maps to 0, not to itself. */
-function kafkaAbs(n: number): number {
-  return n === -2147483648 ? 0 : Math.abs(n);
-}
+export { javaStringHashCode } from '../partition-for-key';
 
 export function offsetsPartitionFor(groupId: string, partitions: number): number {
-  return kafkaAbs(javaStringHashCode(groupId)) % partitions;
+  return partitionForKey(groupId, partitions);
 }

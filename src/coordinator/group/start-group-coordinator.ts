@@ -4,39 +4,18 @@
  * stops it when the broker shuts down (parked JoinGroup/SyncGroup requests
  * are answered before the network layer waits for in-flight requests).
  */
-import type { Logger } from 'pino';
-import type { BrokerConfig } from '../../config';
-import type { LogManager } from '../../storage/log-manager';
+import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { GroupCoordinator } from './group-coordinator';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
-import { type Scheduler, systemScheduler } from './scheduler';
+import { systemScheduler } from './scheduler';
 
-export interface GroupCoordinatorWiring {
-  config: BrokerConfig;
-  logs: LogManager;
-  /** The partition count of an existing `__consumer_offsets`, if it exists. */
-  existingPartitions: number | undefined;
-  /** Creates an internal topic (the controller's ensureInternalTopic). */
-  ensureInternalTopic: (name: string, partitions: number, configs: Record<string, string>) => void;
-  leaderEpoch: number;
-  now: () => number;
-  log: Logger;
-  shutdown: AbortSignal;
-  scheduler?: Scheduler;
-}
+/** `existingPartitions`: of `__consumer_offsets`. */
+export type GroupCoordinatorWiring = CoordinatorWiring;
 
 export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinator {
-  const partitions = w.existingPartitions ?? w.config.number('offsets.topic.num.partitions');
-  const topicConfigs = {
-    'cleanup.policy': 'compact',
-    'segment.bytes': String(w.config.number('offsets.topic.segment.bytes')),
-  };
-  const store = new OffsetsTopic({
-    logs: w.logs,
-    partitions,
-    ensureTopic: () => w.ensureInternalTopic(OFFSETS_TOPIC, partitions, topicConfigs),
-    leaderEpoch: w.leaderEpoch,
-    now: w.now,
+  const logOptions = internalTopicLogOptions(w, OFFSETS_TOPIC, {
+    numPartitions: 'offsets.topic.num.partitions',
+    segmentBytes: 'offsets.topic.segment.bytes',
   });
   const coordinator = new GroupCoordinator(
     {
@@ -49,12 +28,9 @@ export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinat
       offsetMetadataMaxBytes: w.config.number('offset.metadata.max.bytes'),
     },
     w.scheduler ?? systemScheduler(w.now),
-    store,
+    new OffsetsTopic(logOptions),
     w.log.child({ component: 'group-coordinator' }),
   );
-  const started = Date.now();
-  coordinator.start();
-  w.log.info({ partitions, ms: Date.now() - started }, 'group coordinator loaded __consumer_offsets');
-  w.shutdown.addEventListener('abort', () => coordinator.close(), { once: true });
+  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions, message: 'group coordinator loaded __consumer_offsets' });
   return coordinator;
 }

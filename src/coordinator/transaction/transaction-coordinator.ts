@@ -23,6 +23,7 @@
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors';
 import type { ScheduledTimer, Scheduler } from '../group/scheduler';
+import type { InternalTopicRecord } from '../internal-topic-log';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './transaction-log-records';
 import {
   fromLogValue,
@@ -48,11 +49,8 @@ export interface TransactionCoordinatorConfig {
   removeExpiredTransactionalIdsIntervalMs: number;
 }
 
-export interface TransactionLogRecord {
-  key: Buffer;
-  /** null = tombstone */
-  value: Buffer | null;
-}
+/** One `__transaction_state` record: TransactionLogKey / TransactionLogValue (null = tombstone). */
+export type TransactionLogRecord = InternalTopicRecord;
 
 /** Where the coordinator's records go and come back from (`__transaction_state`, or a fake in tests). */
 export interface TransactionStore {

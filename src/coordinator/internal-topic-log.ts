@@ -1,0 +1,117 @@
+/**
+ * A coordinator's durable log: one internal, compacted topic
+ * (`__consumer_offsets` for groups, `__transaction_state` for transactions).
+ * Each change is one batch of key/value records appended to the partition its
+ * key (group id, transactional id) hashes to, so one key's changes stay in
+ * order; on start, replaying every partition from the beginning rebuilds the
+ * state. The topic is compacted, so the last record per key (or its
+ * tombstone) is what survives.
+ *
+ * This module moves records in and out; what the keys and values mean is
+ * each coordinator's own record format (offsets-topic-records.ts,
+ * transaction-log-records.ts).
+ */
+import { ErrorCode } from '../protocol/errors';
+import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../protocol/records';
+import type { LogManager } from '../storage/log-manager';
+import { readRecordsBytes } from '../storage/records-bytes';
+import { partitionForKey } from './partition-for-key';
+
+export interface InternalTopicRecord {
+  key: Buffer;
+  /** null = tombstone */
+  value: Buffer | null;
+}
+
+/** The producer a transactional append (TxnOffsetCommit) is written for. */
+export interface TransactionalWriter {
+  producerId: number;
+  producerEpoch: number;
+}
+
+export interface InternalTopicLogOptions {
+  logs: LogManager;
+  /** Partitions of the topic: the existing topic's count, else the broker's configured count. */
+  partitions: number;
+  /** Creates the topic (and its partition logs) when it does not exist yet; idempotent. */
+  ensureTopic: () => void;
+  leaderEpoch: number;
+  now: () => number;
+}
+
+/** How much a replay reads per step. */
+const REPLAY_READ_BYTES = 1024 * 1024;
+
+export class InternalTopicLog {
+  constructor(
+    readonly topic: string,
+    private readonly options: InternalTopicLogOptions,
+  ) {}
+
+  get partitions(): number {
+    return this.options.partitions;
+  }
+
+  /** Kafka's partitionFor: abs(key.hashCode) % partitions. */
+  partitionFor(key: string): number {
+    return partitionForKey(key, this.options.partitions);
+  }
+
+  /** Makes sure the topic exists; false if it cannot be created. */
+  ensureReady(): boolean {
+    try {
+      this.options.ensureTopic();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Appends the records for one key as one batch, to the key's partition.
+   * Returns NONE, or the storage error code (the caller maps it to what its
+   * API answers). `txn`: written as that producer's transactional batch
+   * (no sequence: the coordinator writes it), so its marker decides it.
+   */
+  append(key: string, records: readonly InternalTopicRecord[], txn?: TransactionalWriter): ErrorCode {
+    if (records.length === 0) return ErrorCode.NONE;
+    try {
+      this.options.ensureTopic();
+      const log = this.options.logs.getLog(this.topic, this.partitionFor(key));
+      if (!log || log.isClosed) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const timestamp = BigInt(this.options.now());
+      const timestamped = records.map((r) => ({ key: r.key, value: r.value, timestamp }));
+      const batch = txn
+        ? encodeRecordBatch(timestamped, { transactional: true, producerId: BigInt(txn.producerId), producerEpoch: txn.producerEpoch, baseSequence: -1 })
+        : encodeRecordBatch(timestamped);
+      return log.append(batch, { leaderEpoch: this.options.leaderEpoch, origin: txn ? 'coordinator' : 'client' }).errorCode;
+    } catch {
+      // A log closed under us (shutdown) or a full disk: the caller answers with an error code.
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+  }
+
+  /**
+   * Every batch of every partition, oldest first per partition. A batch's
+   * records before the replay's position (the log start can fall inside a
+   * batch) are left out.
+   */
+  *replay(): Generator<RecordBatch> {
+    for (let p = 0; p < this.options.partitions; p++) {
+      const log = this.options.logs.getLog(this.topic, p);
+      if (!log) continue;
+      let offset = log.logStartOffset;
+      while (offset < log.logEndOffset) {
+        const read = log.read(offset, REPLAY_READ_BYTES);
+        if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
+        const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
+        if (batches.length === 0) break;
+        for (const batch of batches) {
+          const from = BigInt(offset);
+          yield { ...batch, records: batch.records.filter((r) => r.offset >= from) };
+          offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
+        }
+      }
+    }
+  }
+}
