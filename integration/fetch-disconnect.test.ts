@@ -6,56 +6,26 @@
  * Disk broker: the bug lives in streaming file regions.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
+import { RawKafkaClient, fetchBody } from './support/raw-kafka-client';
+import { Apis } from '../src/protocol/apis';
 import { brokerWarnings, createTopic, KCAT, readWithKcat, run, waitFor } from './support/roundtrip';
 
 const TOPIC = 'fetch-disconnect';
 const MESSAGES = 20_000;
 let broker: BrokerProcess;
 
-/** A Fetch v4 request for partition 0 from offset 0, up to 64 MiB (v4: no sessions, plain strings). */
-function fetchV4(correlationId: number): Buffer {
-  const clientId = Buffer.from('disconnector');
-  const topic = Buffer.from(TOPIC);
-  const body = Buffer.alloc(4 + 4 + 4 + 4 + 1 + 4 + 2 + topic.length + 4 + 4 + 8 + 4);
-  let p = 0;
-  p = body.writeInt32BE(-1, p); // replica id
-  p = body.writeInt32BE(0, p); // max wait
-  p = body.writeInt32BE(1, p); // min bytes
-  p = body.writeInt32BE(64 << 20, p); // max bytes
-  p = body.writeInt8(0, p); // isolation level
-  p = body.writeInt32BE(1, p); // topics
-  p = body.writeInt16BE(topic.length, p);
-  p += topic.copy(body, p);
-  p = body.writeInt32BE(1, p); // partitions
-  p = body.writeInt32BE(0, p); // partition
-  p = body.writeBigInt64BE(0n, p); // fetch offset
-  body.writeInt32BE(64 << 20, p); // partition max bytes
-  const header = Buffer.alloc(2 + 2 + 4 + 2 + clientId.length);
-  header.writeInt16BE(1, 0);
-  header.writeInt16BE(4, 2);
-  header.writeInt32BE(correlationId, 4);
-  header.writeInt16BE(clientId.length, 8);
-  clientId.copy(header, 10);
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(header.length + body.length);
-  return Buffer.concat([size, header, body]);
-}
-
-/** Sends the fetch, waits for the first bytes of the response, then hangs up mid-stream. */
+/**
+ * Sends a Fetch v4 (no sessions, plain strings) for all of partition 0, up to
+ * 64 MiB, stops reading at the first response bytes, then hangs up mid-stream.
+ */
 async function fetchAndHangUp(): Promise<void> {
-  const sock = net.connect(broker.port, broker.host);
-  let got = 0;
-  sock.on('data', (d: Buffer) => {
-    got += d.length;
-    sock.pause();
-  });
-  sock.on('error', () => undefined);
-  sock.write(fetchV4(1));
-  await waitFor('the first response bytes', () => got > 0, 20_000);
-  sock.destroy();
-  await new Promise<void>((resolve) => (sock.closed ? resolve() : sock.once('close', () => resolve())));
+  const c = await RawKafkaClient.connect(broker.host, broker.port);
+  c.socket.once('data', () => c.socket.pause());
+  c.writeRaw(c.encode(Apis.Fetch, 4, { ...fetchBody(TOPIC, 0, 0n, 64 << 20), minBytes: 1 }));
+  await waitFor('the first response bytes', () => c.socket.bytesRead > 0, 20_000);
+  c.close();
+  expect(await c.waitClosed()).toBe(true);
 }
 
 beforeAll(async () => {

@@ -15,6 +15,7 @@ import {
   RawKafkaClient,
   decodeResponse,
   encodeRequest,
+  encodeRequestHeader,
   fetchOnce,
   frame,
   listOffset,
@@ -24,8 +25,7 @@ import {
 } from './support/raw-kafka-client';
 import { Apis } from '../src/protocol/apis';
 import { ErrorCode } from '../src/protocol/errors';
-import { ApiVersionsResponseCodec, RequestHeaderCodec } from '../src/protocol/messages';
-import { encodeMessageToBuffer } from '../src/protocol/message-io';
+import { ApiVersionsResponseCodec } from '../src/protocol/messages';
 import { BATCH_HEADER_SIZE, decodeRecordBatches, encodeRecordBatch } from '../src/protocol/records';
 
 const MAX_REQUEST_BYTES = 64 * 1024;
@@ -60,7 +60,7 @@ function connect(): Promise<RawKafkaClient> {
 
 /** A request header (v1, or v2 when flexible) for any key/version, encodable even where no codec exists. */
 function header(apiKey: number, apiVersion: number, correlationId: number, flexible = false): Buffer {
-  return encodeMessageToBuffer(RequestHeaderCodec, { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId: 'hostile' }, flexible ? 2 : 1);
+  return encodeRequestHeader(apiKey, apiVersion, correlationId, flexible, 'hostile');
 }
 
 function batch(values: string[]): Buffer {

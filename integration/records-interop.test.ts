@@ -1,7 +1,7 @@
 /**
  * Record batches Weir encodes must read back in real clients.
  *
- * A raw client (node:net + Weir's own codecs) appends batches built with
+ * The raw test client (Weir's own codecs) appends batches built with
  * `encodeRecordBatch` for every codec (keys, null keys, null values, headers,
  * an empty header value, explicit timestamps, several batches per partition)
  * through a plain Produce request; node-rdkafka (assign, no group), kcat and
@@ -19,22 +19,9 @@ import * as path from 'node:path';
 import * as Rdkafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { KafkaProxy, startKafkaProxy } from './support/kafka-proxy';
-import { decodeMessage, encodeMessageToBuffer } from '../src/protocol/message-io';
-import {
-  ApiVersionsResponse,
-  ApiVersionsResponseCodec,
-  MetadataRequest,
-  MetadataRequestCodec,
-  MetadataResponse,
-  MetadataResponseCodec,
-  ProduceRequest,
-  ProduceRequestCodec,
-  ProduceResponse,
-  ProduceResponseCodec,
-  RequestHeaderCodec,
-  ResponseHeaderCodec,
-} from '../src/protocol/messages';
-import { MessageCodec, isFlexible } from '../src/protocol/primitives/codec-support';
+import { RawKafkaClient, metadata, producePartition } from './support/raw-kafka-client';
+import { encodeMessageToBuffer } from '../src/protocol/message-io';
+import { ApiVersionsResponse, ApiVersionsResponseCodec, RequestHeaderCodec, ResponseHeaderCodec } from '../src/protocol/messages';
 import { Reader } from '../src/protocol/primitives/reader';
 import { ATTRIBUTES, BATCH_HEADER_SIZE, BATCH_LENGTH, CODEC_NAMES, Codec, LOG_OVERHEAD, RecordInput, encodeRecordBatch, writeBatchCrc } from '../src/protocol/records';
 import { compressSync as snappyRawCompress } from 'snappy';
@@ -47,65 +34,10 @@ const BASE_TS = 1_710_000_000_000n;
 
 // ------------------------------------------------------------------ raw client
 
-/** One connection speaking Kafka with Weir's codecs; requests are answered in order. */
-class RawClient {
-  private pending: Buffer = Buffer.alloc(0);
-  private readonly waiting: ((frame: Buffer) => void)[] = [];
-  private correlationId = 0;
-
-  private constructor(private readonly socket: net.Socket) {
-    socket.on('data', (chunk: Buffer) => {
-      this.pending = Buffer.concat([this.pending, chunk]);
-      while (this.pending.length >= 4 && this.pending.length >= 4 + this.pending.readInt32BE(0)) {
-        const size = this.pending.readInt32BE(0);
-        const frame = this.pending.subarray(4, 4 + size);
-        this.pending = this.pending.subarray(4 + size);
-        this.waiting.shift()?.(frame);
-      }
-    });
-  }
-
-  static connect(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const socket = net.connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
-      socket.once('error', reject);
-    });
-  }
-
-  async request<Req, Res>(apiKey: number, version: number, reqCodec: MessageCodec<Req>, resCodec: MessageCodec<Res>, body: Req): Promise<Res> {
-    const correlationId = ++this.correlationId;
-    const flexible = isFlexible(reqCodec, version);
-    const header = encodeMessageToBuffer(
-      RequestHeaderCodec,
-      { ...RequestHeaderCodec.defaults(), requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId: 'weir-interop' },
-      flexible ? 2 : 1,
-    );
-    const payload = Buffer.concat([header, encodeMessageToBuffer(reqCodec, body, version)]);
-    const size = Buffer.alloc(4);
-    size.writeInt32BE(payload.length);
-    const frame = await new Promise<Buffer>((resolve) => {
-      this.waiting.push(resolve);
-      this.socket.write(Buffer.concat([size, payload]));
-    });
-    const r = new Reader(frame);
-    const responseHeader = ResponseHeaderCodec.read(r, isFlexible(resCodec, version) && apiKey !== 18 ? 1 : 0);
-    expect(responseHeader.correlationId).toBe(correlationId);
-    return decodeMessage(resCodec, frame.subarray(r.offset), version);
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
-
-async function createTopic(client: RawClient, topic: string): Promise<void> {
+async function createTopic(client: RawKafkaClient, topic: string): Promise<void> {
   // Metadata with auto-creation is served everywhere; poll until the partition has a leader.
   for (let attempt = 0; attempt < 50; attempt++) {
-    const res = await client.request<MetadataRequest, MetadataResponse>(3, 12, MetadataRequestCodec, MetadataResponseCodec, {
-      ...MetadataRequestCodec.defaults(),
-      topics: [{ topicId: '00000000-0000-0000-0000-000000000000', name: topic }],
-      allowAutoTopicCreation: true,
-    });
+    const res = await metadata(client, [topic], true);
     const t = res.topics.find((x) => x.name === topic);
     if (t && t.errorCode === 0 && t.partitions.length > 0 && t.partitions[0]!.leaderId >= 0) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -113,15 +45,9 @@ async function createTopic(client: RawClient, topic: string): Promise<void> {
   throw new Error(`topic ${topic} was not created`);
 }
 
-async function produce(client: RawClient, topic: string, batch: Buffer): Promise<bigint> {
-  const res = await client.request<ProduceRequest, ProduceResponse>(0, 9, ProduceRequestCodec, ProduceResponseCodec, {
-    ...ProduceRequestCodec.defaults(),
-    acks: -1,
-    timeoutMs: 10_000,
-    topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
-  });
-  const p = res.responses[0]?.partitionResponses[0];
-  if (!p || p.errorCode !== 0) throw new Error(`produce to ${topic} failed: error ${p?.errorCode} ${p?.errorMessage ?? ''}`);
+async function produce(client: RawKafkaClient, topic: string, batch: Buffer): Promise<bigint> {
+  const p = await producePartition(client, topic, 0, batch);
+  if (p.errorCode !== 0) throw new Error(`produce to ${topic} failed: error ${p.errorCode} ${p.errorMessage ?? ''}`);
   return p.baseOffset;
 }
 
@@ -361,7 +287,7 @@ beforeAll(async () => {
   );
   bootstrap = `127.0.0.1:${port}`;
 
-  const client = await RawClient.connect(broker.port);
+  const client = await RawKafkaClient.connect(broker.host, broker.port);
   try {
     for (const codec of CODECS) {
       await createTopic(client, topicOf(codec));

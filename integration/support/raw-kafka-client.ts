@@ -1,21 +1,27 @@
 /**
- * A deliberately small Kafka protocol client for integration tests that need
- * to control the exact bytes on the wire: pipelining, hostile frames, fixed
- * producer ids and sequences. It encodes requests with the project's
- * generated codecs and decodes responses with them, so a broker bug and a
- * codec bug show up as different failures (the header is checked by hand).
+ * The one hand-written Kafka protocol client of the tests (integration tests
+ * and the unit tests under src/ alike). It sends any request at any explicit
+ * version (newer versions, APIs the real clients lack, fixed producer ids and
+ * sequences) and gives raw access to the wire for what no client would send:
+ * pipelining, hostile frames, half-read responses. It encodes requests with
+ * the project's generated codecs and decodes responses with them, so a broker
+ * bug and a codec bug show up as different failures (the header is checked by
+ * hand). The `weir` CLI's BrokerConnection (src/client/connection.ts) does
+ * not fit: it keeps its socket private, since the CLI only sends valid
+ * requests. Both follow the broker's request header rule (`requestHeaderVersion`).
  *
  * Responses arrive in request order on one connection (G14), so the client
  * keeps a FIFO of received frames; `request()` sends and reads the next frame.
  */
 import * as net from 'node:net';
-import { MessageCodec, ZERO_UUID } from '../../src/protocol/primitives/codec-support';
+import { MessageCodec, ZERO_UUID, isFlexible } from '../../src/protocol/primitives/codec-support';
 import { Reader } from '../../src/protocol/primitives/reader';
 import { encodeMessageToBuffer } from '../../src/protocol/message-io';
 import { RequestHeaderCodec, ResponseHeaderCodec } from '../../src/protocol/messages';
 import { LOG_OVERHEAD, decodeRecordBatch, type RecordBatch } from '../../src/protocol/records';
 import { Apis } from '../../src/protocol/apis';
-import type { FetchResponse, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/protocol/messages';
+import { requestHeaderVersion } from '../../src/network/request-header';
+import type { FetchRequest, FetchResponse, MetadataResponse, ProduceRequest, ProduceResponse } from '../../src/protocol/messages';
 
 const API_VERSIONS_KEY = 18;
 
@@ -30,18 +36,31 @@ export interface EncodeOptions {
   clientId?: string | null;
 }
 
+/** A request body: the codec's defaults with `fields` over them. */
+export function requestBody<Req>(api: ApiCodecs<Req, unknown>, fields: Partial<Req>): Req {
+  return { ...api.request.defaults(), ...fields };
+}
+
+/**
+ * A request header for any key and version, encodable even where no codec
+ * exists (hostile tests): header v2 when `flexible`, v1 otherwise (v0 for
+ * ControlledShutdown v0), the rule the broker and the CLI client share.
+ */
+export function encodeRequestHeader(apiKey: number, version: number, correlationId: number, flexible: boolean, clientId: string | null = 'weir-raw-client'): Buffer {
+  return encodeMessageToBuffer(
+    RequestHeaderCodec,
+    { requestApiKey: apiKey, requestApiVersion: version, correlationId, clientId },
+    requestHeaderVersion(apiKey, version, flexible),
+  );
+}
+
 /**
  * A complete size-prefixed request frame. The request header version follows
  * the API version's flexibility (v2 for flexible versions, v1 otherwise),
  * exactly as real clients choose it.
  */
 export function encodeRequest<Req>(codec: MessageCodec<Req>, version: number, body: Req, opts: EncodeOptions): Buffer {
-  const flexible = codec.firstFlexibleVersion >= 0 && version >= codec.firstFlexibleVersion;
-  const header = encodeMessageToBuffer(
-    RequestHeaderCodec,
-    { requestApiKey: codec.apiKey, requestApiVersion: version, correlationId: opts.correlationId, clientId: opts.clientId ?? 'weir-raw-client' },
-    flexible ? 2 : 1,
-  );
+  const header = encodeRequestHeader(codec.apiKey, version, opts.correlationId, isFlexible(codec, version), opts.clientId);
   const payload = encodeMessageToBuffer(codec, body, version);
   return frame(Buffer.concat([header, payload]));
 }
@@ -60,7 +79,7 @@ export function frame(body: Buffer): Buffer {
  */
 export function decodeResponse<Res>(codec: MessageCodec<Res>, apiKey: number, version: number, payload: Buffer): { correlationId: number; body: Res } {
   const r = new Reader(payload);
-  const flexible = apiKey !== API_VERSIONS_KEY && codec.firstFlexibleVersion >= 0 && version >= codec.firstFlexibleVersion;
+  const flexible = apiKey !== API_VERSIONS_KEY && isFlexible(codec, version);
   const header = ResponseHeaderCodec.read(r, flexible ? 1 : 0);
   const body = codec.read(r, version);
   if (r.remaining !== 0) throw new Error(`${codec.name} v${version}: ${r.remaining} bytes left after the body`);
@@ -260,7 +279,15 @@ export async function fetchOnce(
   offset: bigint,
   maxBytes = 1024 * 1024,
 ): Promise<FetchResponse.PartitionData> {
-  const res = await client.request(Apis.Fetch, 11, {
+  const res = await client.request(Apis.Fetch, 11, fetchBody(topic, partition, offset, maxBytes));
+  const p = res.responses[0]?.partitions[0];
+  if (!p) throw new Error('empty Fetch response');
+  return p;
+}
+
+/** A Fetch request body (any version; topic by name) for one partition from `offset`, answered at once. */
+export function fetchBody(topic: string, partition: number, offset: bigint, maxBytes = 1024 * 1024): FetchRequest {
+  return {
     clusterId: null,
     replicaId: -1,
     replicaState: { replicaId: -1, replicaEpoch: -1n },
@@ -279,10 +306,7 @@ export async function fetchOnce(
     ],
     forgottenTopicsData: [],
     rackId: '',
-  });
-  const p = res.responses[0]?.partitions[0];
-  if (!p) throw new Error('empty Fetch response');
-  return p;
+  };
 }
 
 export interface PartitionLog {

@@ -7,10 +7,11 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
+import { RawKafkaClient, requestBody } from './raw-kafka-client';
+import { Apis } from '../../src/protocol/apis';
 
 export type CodecName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 /** The codec id in a record batch's attributes (low 3 bits). */
@@ -536,33 +537,15 @@ export async function checkSeeks(
  * (some client behaviour depends on them, e.g. librdkafka's LZ4 feature
  * needs FindCoordinator v0: clients.md G1).
  */
-export function advertisedApis(host: string, port: number): Promise<Map<number, { min: number; max: number }>> {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(port, host);
-    const clientId = Buffer.from('roundtrip');
-    const req = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length);
-    req.writeInt32BE(req.length - 4, 0);
-    req.writeInt16BE(18, 4); // ApiVersions
-    req.writeInt16BE(0, 6); // v0
-    req.writeInt32BE(1, 8); // correlation id
-    req.writeInt16BE(clientId.length, 12);
-    clientId.copy(req, 14);
-    let buf = Buffer.alloc(0);
-    sock.on('data', (d: Buffer) => {
-      buf = Buffer.concat([buf, d]);
-      if (buf.length < 4 || buf.length < 4 + buf.readInt32BE(0)) return;
-      sock.destroy();
-      // size, correlation id, error code, [api_key, min, max]
-      const error = buf.readInt16BE(8);
-      if (error !== 0) return reject(new Error(`ApiVersions error ${error}`));
-      const n = buf.readInt32BE(10);
-      const out = new Map<number, { min: number; max: number }>();
-      for (let i = 0, pos = 14; i < n; i++, pos += 6) out.set(buf.readInt16BE(pos), { min: buf.readInt16BE(pos + 2), max: buf.readInt16BE(pos + 4) });
-      resolve(out);
-    });
-    sock.once('error', reject);
-    sock.write(req);
-  });
+export async function advertisedApis(host: string, port: number): Promise<Map<number, { min: number; max: number }>> {
+  const c = await RawKafkaClient.connect(host, port);
+  try {
+    const res = await c.request(Apis.ApiVersions, 0, requestBody(Apis.ApiVersions, {}));
+    if (res.errorCode !== 0) throw new Error(`ApiVersions error ${res.errorCode}`);
+    return new Map(res.apiKeys.map((k) => [k.apiKey, { min: k.minVersion, max: k.maxVersion }]));
+  } finally {
+    c.close();
+  }
 }
 
 /** librdkafka (2.0.2 and 2.12 alike) only compresses with LZ4 when the broker advertises FindCoordinator v0 (clients.md G1). */

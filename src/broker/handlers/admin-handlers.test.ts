@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Admin, ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Broker } from '../broker';
-import { RawClient } from '../test-support/raw-client';
+import { RawKafkaClient, requestBody } from '../../../integration/support/raw-kafka-client';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
@@ -20,7 +20,7 @@ import { CLUSTER_OPERATIONS_ALL } from '../acl-operations';
 
 let broker: Broker;
 let admin: Admin;
-let raw: RawClient;
+let raw: RawKafkaClient;
 let topicSeq = 0;
 
 /** A fresh topic name per test, so tests do not see each other's topics. */
@@ -30,10 +30,10 @@ function topicName(prefix: string): string {
 }
 
 async function createTopic(name: string, numPartitions = 1, configs: Record<string, string> = {}): Promise<void> {
-  const res = await raw.send(
+  const res = await raw.request(
     Apis.CreateTopics,
     7,
-    RawClient.body(Apis.CreateTopics, {
+    requestBody(Apis.CreateTopics, {
       topics: [{ name, numPartitions, replicationFactor: -1, assignments: [], configs: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }],
     }),
   );
@@ -60,12 +60,12 @@ beforeAll(async () => {
   const kafka = new Kafka({ clientId: 'admin-handlers-test', brokers: [broker.bootstrapServers], logLevel: logLevel.NOTHING, retry: { retries: 0 } });
   admin = kafka.admin();
   await admin.connect();
-  raw = await RawClient.connect(broker.bootstrapServers);
+  raw = await RawKafkaClient.connect(broker.host, broker.port);
 });
 
 afterAll(async () => {
   await admin?.disconnect();
-  await raw?.close();
+  raw?.close();
   await broker?.close();
 });
 
@@ -83,10 +83,10 @@ describe('CreateTopics', () => {
   test('every version encodes; v5+ returns partitions, replication factor and configs; v7 the topic id', async () => {
     for (let v = 0; v <= 7; v++) {
       const name = topicName(`ct-v${v}`);
-      const res = await raw.send(
+      const res = await raw.request(
         Apis.CreateTopics,
         v,
-        RawClient.body(Apis.CreateTopics, {
+        requestBody(Apis.CreateTopics, {
           topics: [{ name, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
         }),
       );
@@ -106,10 +106,10 @@ describe('CreateTopics', () => {
 
   test('validateOnly creates nothing but answers as for a creation', async () => {
     const name = topicName('ct-validate');
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.CreateTopics,
       7,
-      RawClient.body(Apis.CreateTopics, { validateOnly: true, topics: [{ name, numPartitions: 4, replicationFactor: -1, assignments: [], configs: [] }] }),
+      requestBody(Apis.CreateTopics, { validateOnly: true, topics: [{ name, numPartitions: 4, replicationFactor: -1, assignments: [], configs: [] }] }),
     );
     expect(res.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 4, replicationFactor: 1, topicId: ZERO_UUID });
     expect(broker.context.topics.get(name)).toBeUndefined();
@@ -121,10 +121,10 @@ describe('CreateTopics', () => {
     await createTopic(existing);
     const colliding = existing.replace('.', '_');
     const nullConfig = topicName('ct-null');
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.CreateTopics,
       7,
-      RawClient.body(Apis.CreateTopics, {
+      requestBody(Apis.CreateTopics, {
         topics: [
           { name: dup, numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] },
           { name: dup, numPartitions: 1, replicationFactor: -1, assignments: [], configs: [] },
@@ -169,10 +169,10 @@ describe('DeleteTopics', () => {
     const idOf = (t: string) => broker.context.topics.get(t)!.topicId;
     const unknownId = '11111111-2222-3333-4444-555555555555';
     const bothId = idOf(both);
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DeleteTopics,
       6,
-      RawClient.body(Apis.DeleteTopics, {
+      requestBody(Apis.DeleteTopics, {
         topics: [
           { name: null, topicId: idOf(byId) },
           { name: byName, topicId: ZERO_UUID },
@@ -207,9 +207,9 @@ describe('DeleteTopics', () => {
       await createTopic(name);
       const body =
         v >= 6
-          ? RawClient.body(Apis.DeleteTopics, { topics: [{ name, topicId: ZERO_UUID }] })
-          : RawClient.body(Apis.DeleteTopics, { topicNames: [name] });
-      const res = await raw.send(Apis.DeleteTopics, v, body);
+          ? requestBody(Apis.DeleteTopics, { topics: [{ name, topicId: ZERO_UUID }] })
+          : requestBody(Apis.DeleteTopics, { topicNames: [name] });
+      const res = await raw.request(Apis.DeleteTopics, v, body);
       expect(res.responses).toEqual([expect.objectContaining({ name, errorCode: ErrorCode.NONE })]);
       expect(broker.context.topics.get(name)).toBeUndefined();
     }
@@ -230,18 +230,18 @@ describe('CreatePartitions', () => {
     const topic = topicName('cp-raw');
     await createTopic(topic, 1);
     const nodeId = broker.context.nodeId;
-    let res = await raw.send(
+    let res = await raw.request(
       Apis.CreatePartitions,
       3,
-      RawClient.body(Apis.CreatePartitions, { validateOnly: true, topics: [{ name: topic, count: 5, assignments: null }] }),
+      requestBody(Apis.CreatePartitions, { validateOnly: true, topics: [{ name: topic, count: 5, assignments: null }] }),
     );
     expect(res.results).toEqual([expect.objectContaining({ name: topic, errorCode: ErrorCode.NONE })]);
     expect(broker.context.topics.get(topic)?.partitions).toBe(1);
 
-    res = await raw.send(
+    res = await raw.request(
       Apis.CreatePartitions,
       3,
-      RawClient.body(Apis.CreatePartitions, {
+      requestBody(Apis.CreatePartitions, {
         topics: [
           { name: topic, count: 2, assignments: [{ brokerIds: [nodeId] }] },
           { name: 'cp-missing', count: 2, assignments: null },
@@ -258,10 +258,10 @@ describe('CreatePartitions', () => {
     expect(broker.context.topics.get(topic)?.partitions).toBe(2);
 
     for (let v = 0; v <= 3; v++) {
-      res = await raw.send(
+      res = await raw.request(
         Apis.CreatePartitions,
         v,
-        RawClient.body(Apis.CreatePartitions, { topics: [{ name: topic, count: 3 + v, assignments: null }] }),
+        requestBody(Apis.CreatePartitions, { topics: [{ name: topic, count: 3 + v, assignments: null }] }),
       );
       expect(res.results[0]?.errorCode).toBe(ErrorCode.NONE);
     }
@@ -300,10 +300,10 @@ describe('DescribeConfigs', () => {
     const topic = topicName('dc-versions');
     await createTopic(topic, 1, { 'retention.ms': '60000' });
     for (let v = 0; v <= 4; v++) {
-      const res = await raw.send(
+      const res = await raw.request(
         Apis.DescribeConfigs,
         v,
-        RawClient.body(Apis.DescribeConfigs, {
+        requestBody(Apis.DescribeConfigs, {
           resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configurationKeys: ['retention.ms', 'segment.bytes'] }],
           ...(v >= 1 ? { includeSynonyms: true } : {}),
           ...(v >= 3 ? { includeDocumentation: true } : {}),
@@ -331,10 +331,10 @@ describe('DescribeConfigs', () => {
 
   test('errors: unknown topic, illegal name, broker ids, cluster default, loggers, client metrics', async () => {
     const nodeId = String(broker.context.nodeId);
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DescribeConfigs,
       4,
-      RawClient.body(Apis.DescribeConfigs, {
+      requestBody(Apis.DescribeConfigs, {
         resources: [
           { resourceType: ConfigResourceType.TOPIC, resourceName: 'dc-missing', configurationKeys: null },
           { resourceType: ConfigResourceType.TOPIC, resourceName: 'bad/name', configurationKeys: null },
@@ -363,10 +363,10 @@ describe('DescribeConfigs', () => {
   test('an unknown resource type fails every resource of the request', async () => {
     const topic = topicName('dc-unknown-type');
     await createTopic(topic);
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DescribeConfigs,
       4,
-      RawClient.body(Apis.DescribeConfigs, {
+      requestBody(Apis.DescribeConfigs, {
         resources: [
           { resourceType: ConfigResourceType.TOPIC, resourceName: topic, configurationKeys: null },
           { resourceType: 77, resourceName: 'x', configurationKeys: null },
@@ -401,10 +401,10 @@ describe('AlterConfigs', () => {
     await createTopic(topic);
     const nodeId = String(broker.context.nodeId);
     for (let v = 0; v <= 2; v++) {
-      const res = await raw.send(
+      const res = await raw.request(
         Apis.AlterConfigs,
         v,
-        RawClient.body(Apis.AlterConfigs, {
+        requestBody(Apis.AlterConfigs, {
           resources: [
             { resourceType: ConfigResourceType.TOPIC, resourceName: 'ac-missing', configs: [{ name: 'retention.ms', value: '1' }] },
             { resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', value: 'never' }] },
@@ -440,10 +440,10 @@ describe('IncrementalAlterConfigs', () => {
     const topic = topicName('iac');
     await createTopic(topic, 1, { 'segment.ms': '3600000' });
     const alter = (v: number, configs: { name: string; configOperation: number; value: string | null }[], validateOnly = false) =>
-      raw.send(
+      raw.request(
         Apis.IncrementalAlterConfigs,
         v,
-        RawClient.body(Apis.IncrementalAlterConfigs, { validateOnly, resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs }] }),
+        requestBody(Apis.IncrementalAlterConfigs, { validateOnly, resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs }] }),
       );
     let res = await alter(0, [{ name: 'retention.ms', configOperation: 0, value: '5000' }]);
     expect(res.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, resourceName: topic, resourceType: ConfigResourceType.TOPIC });
@@ -473,10 +473,10 @@ describe('IncrementalAlterConfigs', () => {
 
   test('other resources: unknown topic, broker, broker loggers, unsupported types', async () => {
     const nodeId = String(broker.context.nodeId);
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.IncrementalAlterConfigs,
       1,
-      RawClient.body(Apis.IncrementalAlterConfigs, {
+      requestBody(Apis.IncrementalAlterConfigs, {
         resources: [
           { resourceType: ConfigResourceType.TOPIC, resourceName: 'iac-missing', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] },
           { resourceType: ConfigResourceType.BROKER, resourceName: nodeId, configs: [{ name: 'log.cleaner.threads', configOperation: 0, value: '2' }] },
@@ -506,19 +506,19 @@ describe('DeleteRecords', () => {
     appendRecords(topic, 0, 5, 2); // offsets 0..9
     const log = broker.context.logs.getLog(topic, 0)!;
     for (let v = 0; v <= 2; v++) {
-      const res = await raw.send(
+      const res = await raw.request(
         Apis.DeleteRecords,
         v,
-        RawClient.body(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: BigInt(2 + v) }] }] }),
+        requestBody(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: BigInt(2 + v) }] }] }),
       );
       expect(res.topics[0]?.partitions[0]).toMatchObject({ partitionIndex: 0, errorCode: ErrorCode.NONE, lowWatermark: BigInt(2 + v) });
     }
     expect(log.logStartOffset).toBe(4);
 
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DeleteRecords,
       2,
-      RawClient.body(Apis.DeleteRecords, {
+      requestBody(Apis.DeleteRecords, {
         topics: [
           {
             name: topic,
@@ -541,10 +541,10 @@ describe('DeleteRecords', () => {
     ]);
     expect(res.topics[1]?.partitions[0]?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
 
-    const all = await raw.send(
+    const all = await raw.request(
       Apis.DeleteRecords,
       1,
-      RawClient.body(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: -1n }] }] }),
+      requestBody(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: -1n }] }] }),
     );
     expect(all.topics[0]?.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, lowWatermark: 10n });
   });
@@ -552,10 +552,10 @@ describe('DeleteRecords', () => {
   test('a compacted topic refuses with POLICY_VIOLATION', async () => {
     const topic = topicName('dr-compact');
     await createTopic(topic, 1, { 'cleanup.policy': 'compact' });
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DeleteRecords,
       2,
-      RawClient.body(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 0n }] }] }),
+      requestBody(Apis.DeleteRecords, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 0n }] }] }),
     );
     expect(res.topics[0]?.partitions[0]?.errorCode).toBe(ErrorCode.POLICY_VIOLATION);
   });
@@ -569,10 +569,10 @@ describe('DescribeLogDirs', () => {
     const size = broker.context.logs.getLog(topic, 1)!.size;
     expect(size).toBeGreaterThan(0);
     for (let v = 0; v <= 4; v++) {
-      const res = await raw.send(
+      const res = await raw.request(
         Apis.DescribeLogDirs,
         v,
-        RawClient.body(Apis.DescribeLogDirs, { topics: [{ topic, partitions: [1, 9] }, { topic: 'dld-missing', partitions: [0] }] }),
+        requestBody(Apis.DescribeLogDirs, { topics: [{ topic, partitions: [1, 9] }, { topic: 'dld-missing', partitions: [0] }] }),
       );
       expect(res.results).toHaveLength(1);
       const dir = res.results[0]!;
@@ -583,16 +583,16 @@ describe('DescribeLogDirs', () => {
       ]);
       expect(dir.totalBytes).toBe(-1n);
     }
-    const all = await raw.send(Apis.DescribeLogDirs, 4, RawClient.body(Apis.DescribeLogDirs, { topics: null }));
+    const all = await raw.request(Apis.DescribeLogDirs, 4, requestBody(Apis.DescribeLogDirs, { topics: null }));
     expect(all.results[0]?.topics.find((t) => t.name === topic)?.partitions.map((p) => p.partitionIndex)).toEqual([0, 1]);
   });
 
   test('a disk broker reports its data dir and the file system\'s space (v4)', async () => {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-dld-'));
     const disk = await Broker.start({ dataDir, port: 0, host: '127.0.0.1' });
-    const client = await RawClient.connect(disk.bootstrapServers);
+    const client = await RawKafkaClient.connect(disk.host, disk.port);
     try {
-      const res = await client.send(Apis.DescribeLogDirs, 4, RawClient.body(Apis.DescribeLogDirs, { topics: null }));
+      const res = await client.request(Apis.DescribeLogDirs, 4, requestBody(Apis.DescribeLogDirs, { topics: null }));
       const dir = res.results[0]!;
       expect(dir.logDir).toBe(path.resolve(dataDir));
       if (typeof fs.statfsSync === 'function') {
@@ -601,7 +601,7 @@ describe('DescribeLogDirs', () => {
         expect(dir.usableBytes).toBeLessThanOrEqual(dir.totalBytes);
       }
     } finally {
-      await client.close();
+      client.close();
       await disk.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     }
@@ -614,10 +614,10 @@ describe('DescribeProducers', () => {
     await createTopic(topic, 2);
     appendRecords(topic, 0, 2, 3, { id: 4242n, epoch: 1 });
     appendRecords(topic, 0, 1, 1); // not idempotent: not a producer entry
-    const res = await raw.send(
+    const res = await raw.request(
       Apis.DescribeProducers,
       0,
-      RawClient.body(Apis.DescribeProducers, {
+      requestBody(Apis.DescribeProducers, {
         topics: [
           { name: topic, partitionIndexes: [0, 1, 5] },
           { name: 'dp-missing', partitionIndexes: [0] },
@@ -640,7 +640,7 @@ describe('DescribeProducers', () => {
 describe('DescribeCluster', () => {
   test('this broker, its cluster id; authorized operations on request; both versions', async () => {
     for (let v = 0; v <= 1; v++) {
-      const res = await raw.send(Apis.DescribeCluster, v, RawClient.body(Apis.DescribeCluster, { includeClusterAuthorizedOperations: v === 1 }));
+      const res = await raw.request(Apis.DescribeCluster, v, requestBody(Apis.DescribeCluster, { includeClusterAuthorizedOperations: v === 1 }));
       expect(res).toMatchObject({
         errorCode: ErrorCode.NONE,
         clusterId: broker.context.clusterId,
@@ -652,9 +652,9 @@ describe('DescribeCluster', () => {
   });
 
   test('a controller endpoint type is mismatched; unknown types unsupported', async () => {
-    const controller = await raw.send(Apis.DescribeCluster, 1, RawClient.body(Apis.DescribeCluster, { endpointType: 2 }));
+    const controller = await raw.request(Apis.DescribeCluster, 1, requestBody(Apis.DescribeCluster, { endpointType: 2 }));
     expect(controller).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE, brokers: [] });
-    const unknown = await raw.send(Apis.DescribeCluster, 1, RawClient.body(Apis.DescribeCluster, { endpointType: 9 }));
+    const unknown = await raw.request(Apis.DescribeCluster, 1, requestBody(Apis.DescribeCluster, { endpointType: 9 }));
     expect(unknown.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
   });
 
@@ -674,7 +674,7 @@ describe('OffsetForLeaderEpoch', () => {
     log.deleteRecordsBefore(3);
     const epoch = broker.context.leaderEpoch;
     const ask = (v: number, partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[], name = topic) =>
-      raw.send(Apis.OffsetForLeaderEpoch, v, RawClient.body(Apis.OffsetForLeaderEpoch, { topics: [{ topic: name, partitions }] }));
+      raw.request(Apis.OffsetForLeaderEpoch, v, requestBody(Apis.OffsetForLeaderEpoch, { topics: [{ topic: name, partitions }] }));
 
     for (let v = 0; v <= 4; v++) {
       const res = await ask(v, [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: epoch }]);
@@ -707,7 +707,7 @@ describe('InitProducerId', () => {
   test('idempotent producers get fresh ids with epoch 0, every version', async () => {
     const ids = new Set<bigint>();
     for (let v = 0; v <= 5; v++) {
-      const res = await raw.send(Apis.InitProducerId, v, RawClient.body(Apis.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60000 }));
+      const res = await raw.request(Apis.InitProducerId, v, requestBody(Apis.InitProducerId, { transactionalId: null, transactionTimeoutMs: 60000 }));
       expect(res).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
       expect(res.producerId).toBeGreaterThanOrEqual(0n);
       ids.add(res.producerId);
@@ -716,22 +716,22 @@ describe('InitProducerId', () => {
   });
 
   test('a recovering idempotent producer (KIP-360) gets a new id; half-given ids are invalid', async () => {
-    const first = await raw.send(Apis.InitProducerId, 4, RawClient.body(Apis.InitProducerId, { transactionalId: null }));
-    const again = await raw.send(
+    const first = await raw.request(Apis.InitProducerId, 4, requestBody(Apis.InitProducerId, { transactionalId: null }));
+    const again = await raw.request(
       Apis.InitProducerId,
       4,
-      RawClient.body(Apis.InitProducerId, { transactionalId: null, producerId: first.producerId, producerEpoch: first.producerEpoch }),
+      requestBody(Apis.InitProducerId, { transactionalId: null, producerId: first.producerId, producerEpoch: first.producerEpoch }),
     );
     expect(again.errorCode).toBe(ErrorCode.NONE);
     expect(again.producerId).not.toBe(first.producerId);
     expect(again.producerEpoch).toBe(0);
-    const half = await raw.send(Apis.InitProducerId, 3, RawClient.body(Apis.InitProducerId, { transactionalId: null, producerId: 5n, producerEpoch: -1 }));
+    const half = await raw.request(Apis.InitProducerId, 3, requestBody(Apis.InitProducerId, { transactionalId: null, producerId: 5n, producerEpoch: -1 }));
     expect(half).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, producerId: -1n, producerEpoch: -1 });
   });
 
   test('transactional ids: the coordinator bumps the epoch on re-init, after Kafka\'s checks', async () => {
     const send = (transactionalId: string, transactionTimeoutMs: number) =>
-      raw.send(Apis.InitProducerId, 5, RawClient.body(Apis.InitProducerId, { transactionalId, transactionTimeoutMs }));
+      raw.request(Apis.InitProducerId, 5, requestBody(Apis.InitProducerId, { transactionalId, transactionTimeoutMs }));
     const first = await send('tx-1', 60000);
     expect(first.errorCode).toBe(ErrorCode.NONE);
     expect(first.producerEpoch).toBe(0);
