@@ -23,7 +23,8 @@ export const AlterConfigOp = {
 } as const;
 export type AlterConfigOpId = (typeof AlterConfigOp)[keyof typeof AlterConfigOp];
 
-const OP_NAMES: Record<number, string> = { 0: 'SET', 1: 'DELETE', 2: 'APPEND', 3: 'SUBTRACT' };
+/** The AlterConfigOp names by id, as Kafka spells them in its messages. */
+export const ALTER_CONFIG_OP_NAMES: Readonly<Record<number, string>> = { 0: 'SET', 1: 'DELETE', 2: 'APPEND', 3: 'SUBTRACT' };
 
 /** One entry of IncrementalAlterConfigsRequest's Configs. */
 export interface IncrementalConfigChange {
@@ -62,7 +63,7 @@ export function applyIncrementalTopicChanges(
   broker: BrokerConfig,
 ): ConfigResult<ReadonlyMap<string, string>> {
   if (duplicateNames(changes.map((c) => c.name))) return fail(invalidRequest('Error due to duplicate config keys'));
-  const unknownOp = changes.find((c) => OP_NAMES[c.configOperation] === undefined);
+  const unknownOp = changes.find((c) => ALTER_CONFIG_OP_NAMES[c.configOperation] === undefined);
   if (unknownOp !== undefined) {
     return fail(invalidRequest(`Unknown config operation ${unknownOp.configOperation} for config key: ${unknownOp.name}`, unknownOp.name));
   }
@@ -84,7 +85,7 @@ export function applyIncrementalTopicChanges(
       case AlterConfigOp.APPEND:
       case AlterConfigOp.SUBTRACT: {
         if (key.type !== 'list') {
-          const op = OP_NAMES[change.configOperation] ?? String(change.configOperation);
+          const op = ALTER_CONFIG_OP_NAMES[change.configOperation] ?? String(change.configOperation);
           return fail(invalidConfig(`Can't ${op} to key ${change.name} because its type is not LIST.`, change.name));
         }
         const parts = listParts(next.get(change.name) ?? formatConfigValue(key, key.default) ?? '');

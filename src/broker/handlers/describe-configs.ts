@@ -28,6 +28,7 @@ import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/
 import { ConfigResourceType, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
+import { parseBrokerId } from '../config-resources';
 import { defineHandler } from '../define-handler';
 
 const GROUP_RESOURCE_TYPE = 32;
@@ -41,13 +42,6 @@ const KNOWN_RESOURCE_TYPES: ReadonlySet<number> = new Set([
 
 type Result = DescribeConfigsResponse.DescribeConfigsResult;
 type Entry = DescribeConfigsResponse.DescribeConfigsResourceResult;
-
-/** Java's Integer.parseInt: optional sign and decimal digits within int32; null where it would throw. */
-function parseBrokerId(name: string): number | null {
-  if (!/^[+-]?\d+$/.test(name)) return null;
-  const n = Number(name);
-  return n >= -2147483648 && n <= 2147483647 ? n : null;
-}
 
 export function describeConfigsHandler(b: BrokerContext) {
   return defineHandler(Apis.DescribeConfigs, (req: DescribeConfigsRequest, ctx): DescribeConfigsResponse => {

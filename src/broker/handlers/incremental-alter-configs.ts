@@ -26,68 +26,41 @@
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages';
-import { AlterConfigOp, ConfigResourceType, applyIncrementalTopicChanges } from '../../config';
-import { topicNameProblem } from '../../cluster/topic-name';
+import { ALTER_CONFIG_OP_NAMES, AlterConfigOp, ConfigResourceType, applyIncrementalTopicChanges } from '../../config';
 import type { BrokerContext } from '../broker-context';
+import {
+  ALTERED,
+  type AlterOutcome,
+  alterEachResource,
+  brokerResourceNameError,
+  invalidRequest,
+  parseBrokerId,
+  setTopicOverrides,
+} from '../config-resources';
 import { defineHandler } from '../define-handler';
 
 type Resource = IncrementalAlterConfigsRequest.AlterConfigsResource;
 
-interface Outcome {
-  errorCode: number;
-  errorMessage: string | null;
-}
-
-const OK: Outcome = { errorCode: ErrorCode.NONE, errorMessage: null };
-const OP_NAMES: Readonly<Record<number, string>> = { 0: 'SET', 1: 'DELETE', 2: 'APPEND', 3: 'SUBTRACT' };
-
-function invalidRequest(errorMessage: string): Outcome {
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage };
-}
-
-/** Java's Integer.parseInt: optional sign and decimal digits within int32; null where it would throw. */
-function parseBrokerId(name: string): number | null {
-  if (!/^[+-]?\d+$/.test(name)) return null;
-  const n = Number(name);
-  return n >= -2147483648 && n <= 2147483647 ? n : null;
-}
-
 export function incrementalAlterConfigsHandler(b: BrokerContext) {
-  function alterTopic(r: Resource, validateOnly: boolean): Outcome {
-    const name = r.resourceName;
-    const current = b.topics.get(name)?.configs ?? {};
+  function alterTopic(r: Resource, validateOnly: boolean): AlterOutcome {
+    const current = b.topics.get(r.resourceName)?.configs ?? {};
     const next = applyIncrementalTopicChanges(current, r.configs, b.config);
     // Malformed operations are rejected before the resource is looked at.
     if (!next.ok && next.error.code === ErrorCode.INVALID_REQUEST) return { errorCode: next.error.code, errorMessage: next.error.message };
-    if (name === '') return invalidRequest('Default topic resources are not allowed.');
-    const problem = topicNameProblem(name);
-    if (problem !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
-    if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
-    if (!b.topics.get(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-    if (!validateOnly) b.controller.setTopicConfigs(name, Object.fromEntries(next.value));
-    return OK;
+    return setTopicOverrides(b, r.resourceName, next, validateOnly);
   }
 
-  function checkNodeId(name: string): Outcome | null {
-    const id = parseBrokerId(name);
-    if (id === null) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
-    if (id !== b.nodeId) return invalidRequest(`Unexpected broker id, expected ${b.nodeId}, but received ${name}`);
-    return null;
-  }
-
-  function alterBroker(r: Resource): Outcome {
-    if (r.resourceName !== '') {
-      const bad = checkNodeId(r.resourceName);
-      if (bad) return bad;
-    }
-    const unknownOp = r.configs.find((c) => OP_NAMES[c.configOperation] === undefined);
+  function alterBroker(r: Resource): AlterOutcome {
+    const badName = brokerResourceNameError(r.resourceName, b.nodeId);
+    if (badName) return badName;
+    const unknownOp = r.configs.find((c) => ALTER_CONFIG_OP_NAMES[c.configOperation] === undefined);
     if (unknownOp) return invalidRequest(`Unknown operations type ${unknownOp.configOperation}`);
     const changed = r.configs.filter((c) => c.configOperation !== AlterConfigOp.DELETE).map((c) => c.name);
-    if (changed.length === 0) return OK;
+    if (changed.length === 0) return ALTERED;
     return invalidRequest(`Cannot update these configs dynamically: Set(${changed.join(', ')})`);
   }
 
-  function alterLoggers(r: Resource): Outcome {
+  function alterLoggers(r: Resource): AlterOutcome {
     const id = parseBrokerId(r.resourceName);
     if (id === null) return invalidRequest(`Node id must be an integer, but it is: ${r.resourceName}`);
     if (id !== b.nodeId) return invalidRequest(`Unexpected node id. Expected ${b.nodeId}, but received ${r.resourceName}`);
@@ -98,24 +71,16 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
           return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Logger ${c.name} does not exist!` };
         case AlterConfigOp.APPEND:
         case AlterConfigOp.SUBTRACT:
-          return invalidRequest(`${OP_NAMES[c.configOperation] ?? ''} operation is not allowed for the BROKER_LOGGER resource`);
+          return invalidRequest(`${ALTER_CONFIG_OP_NAMES[c.configOperation] ?? ''} operation is not allowed for the BROKER_LOGGER resource`);
         default:
           return invalidRequest(`Unknown operation type ${c.configOperation} is not allowed for the BROKER_LOGGER resource`);
       }
     }
-    return OK;
+    return ALTERED;
   }
 
   return defineHandler(Apis.IncrementalAlterConfigs, (req: IncrementalAlterConfigsRequest): IncrementalAlterConfigsResponse => {
-    const seen = new Map<string, number>();
-    const key = (r: Resource) => `${r.resourceType}:${r.resourceName}`;
-    for (const r of req.resources) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
-
-    const alter = (r: Resource): Outcome => {
-      if ((seen.get(key(r)) ?? 0) > 1) return invalidRequest('Each resource must appear at most once.');
-      if (new Set(r.configs.map((c) => c.name)).size !== r.configs.length) return invalidRequest('Error due to duplicate config keys');
-      const nulls = r.configs.filter((c) => c.configOperation !== AlterConfigOp.DELETE && c.value === null).map((c) => c.name);
-      if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+    const alter = (r: Resource): AlterOutcome => {
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC:
           return alterTopic(r, req.validateOnly);
@@ -127,9 +92,8 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }
     };
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r) => ({ ...alter(r), resourceType: r.resourceType, resourceName: r.resourceName })),
-    };
+    // DELETE takes no value.
+    const isDelete = (c: IncrementalAlterConfigsRequest.AlterableConfig) => c.configOperation === AlterConfigOp.DELETE;
+    return { throttleTimeMs: 0, responses: alterEachResource(req.resources, alter, isDelete) };
   });
 }

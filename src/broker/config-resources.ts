@@ -1,0 +1,98 @@
+/**
+ * What the config APIs (DescribeConfigs, AlterConfigs,
+ * IncrementalAlterConfigs) share about the resources they name: reading a
+ * broker id the way Kafka does, and, for the two alter APIs, Kafka's checks
+ * in Kafka's order (ConfigAdminManager.preprocess on the broker, then the
+ * controller's validation). Each handler keeps its own resource types,
+ * operations and messages where Kafka's differ.
+ */
+import { topicNameProblem } from '../cluster/topic-name';
+import type { ConfigResult } from '../config';
+import { ErrorCode } from '../protocol/errors';
+import type { BrokerContext } from './broker-context';
+
+/** Java's Integer.parseInt: optional sign and decimal digits within int32; null where it would throw. */
+export function parseBrokerId(name: string): number | null {
+  if (!/^[+-]?\d+$/.test(name)) return null;
+  const n = Number(name);
+  return n >= -2147483648 && n <= 2147483647 ? n : null;
+}
+
+/** One resource's answer to AlterConfigs / IncrementalAlterConfigs. */
+export interface AlterOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export const ALTERED: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+export function invalidRequest(errorMessage: string): AlterOutcome {
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage };
+}
+
+/** A resource as both alter APIs carry it. */
+interface AlterResource {
+  resourceType: number;
+  resourceName: string;
+  configs: readonly { name: string; value: string | null }[];
+}
+
+/**
+ * Answers every resource of an alter request. Before `alter` looks at a
+ * resource's type, the request-wide checks: the same (type, name) twice is
+ * INVALID_REQUEST for every copy, then duplicate config keys, then null
+ * values (except where `nullValueAllowed`) are INVALID_REQUEST.
+ */
+export function alterEachResource<R extends AlterResource>(
+  resources: readonly R[],
+  alter: (resource: R) => AlterOutcome,
+  nullValueAllowed: (config: R['configs'][number]) => boolean = () => false,
+): (AlterOutcome & { resourceType: number; resourceName: string })[] {
+  const seen = new Map<string, number>();
+  const key = (r: R) => `${r.resourceType}:${r.resourceName}`;
+  for (const r of resources) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
+
+  const checkThenAlter = (r: R): AlterOutcome => {
+    if ((seen.get(key(r)) ?? 0) > 1) return invalidRequest('Each resource must appear at most once.');
+    if (new Set(r.configs.map((c) => c.name)).size !== r.configs.length) return invalidRequest('Error due to duplicate config keys');
+    const nulls = r.configs.filter((c) => !nullValueAllowed(c) && c.value === null).map((c) => c.name);
+    if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
+    return alter(r);
+  };
+  return resources.map((r) => ({ ...checkThenAlter(r), resourceType: r.resourceType, resourceName: r.resourceName }));
+}
+
+/**
+ * A BROKER resource's name for the alter APIs: "" (the cluster-wide
+ * default) or this node's id. Null when it is one of those, else the error.
+ */
+export function brokerResourceNameError(name: string, nodeId: number): AlterOutcome | null {
+  if (name === '') return null;
+  const id = parseBrokerId(name);
+  if (id === null) return invalidRequest(`Node id must be an integer, but it is: ${name}`);
+  if (id !== nodeId) return invalidRequest(`Unexpected broker id, expected ${nodeId}, but received ${name}`);
+  return null;
+}
+
+/**
+ * Makes `next` (the topic's new overrides, or why there are none) the
+ * topic's overrides, after the checks in Kafka's order: "" is
+ * INVALID_REQUEST (no default topic resource), an illegal name
+ * INVALID_TOPIC_EXCEPTION, then `next`'s own error (bad or unknown configs),
+ * then a missing topic UNKNOWN_TOPIC_OR_PARTITION. Nothing is stored when
+ * `validateOnly`.
+ */
+export function setTopicOverrides(
+  b: Pick<BrokerContext, 'topics' | 'controller'>,
+  name: string,
+  next: ConfigResult<ReadonlyMap<string, string>>,
+  validateOnly: boolean,
+): AlterOutcome {
+  if (name === '') return invalidRequest('Default topic resources are not allowed.');
+  const problem = topicNameProblem(name);
+  if (problem !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
+  if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
+  if (!b.topics.get(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+  if (!validateOnly) b.controller.setTopicConfigs(name, Object.fromEntries(next.value));
+  return ALTERED;
+}
