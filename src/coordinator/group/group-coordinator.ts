@@ -176,6 +176,17 @@ export interface OffsetDeleteResult {
   partitionErrors: ErrorCode[];
 }
 
+/** One commit's offsets for GroupCoordinator.writeOffsets. */
+interface OffsetsWrite {
+  partitions: readonly OffsetCommitPartition[];
+  /** The offset to store for a partition whose metadata fits. */
+  valueFor: (partition: OffsetCommitPartition, metadata: string) => CommittedOffset;
+  /** A transactional commit (TxnOffsetCommit): written as that producer's batch. */
+  transactionalWriter?: TransactionalWriter;
+  /** Called for each offset once it is written. */
+  onWritten: (key: string, value: CommittedOffset) => void;
+}
+
 /** Kafka's storeGroup error mapping: what a JoinGroup/SyncGroup client can act on. */
 function groupStoreError(code: ErrorCode): ErrorCode {
   switch (code) {
@@ -853,32 +864,47 @@ export class GroupCoordinator {
 
   private storeOffsets(group: ClassicGroup, p: OffsetCommitParams): ErrorCode[] {
     const now = this.scheduler.now();
+    return this.writeOffsets(group, {
+      partitions: p.partitions,
+      valueFor: (part, metadata) => ({
+        offset: part.offset,
+        leaderEpoch: part.leaderEpoch,
+        metadata,
+        commitTimestamp: part.commitTimestamp === -1 ? now : part.commitTimestamp,
+        expireTimestamp: p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs,
+      }),
+      onWritten: (key, value) => group.offsets.set(key, value),
+    });
+  }
+
+  /**
+   * Writes one commit's offsets to the store as one batch (Kafka's
+   * storeOffsets). A partition whose metadata is too long gets
+   * OFFSET_METADATA_TOO_LARGE and is left out; if the append fails, every
+   * other partition gets the append's error. `onWritten` sees each offset
+   * once the append has succeeded. Per partition error codes, in request order.
+   */
+  private writeOffsets(group: ClassicGroup, commit: OffsetsWrite): ErrorCode[] {
     const errors: ErrorCode[] = [];
     const accepted: { key: string; value: CommittedOffset }[] = [];
     const records: OffsetsTopicRecord[] = [];
-    for (const part of p.partitions) {
+    for (const part of commit.partitions) {
       const metadata = part.metadata ?? '';
       if (metadata.length > this.config.offsetMetadataMaxBytes) {
         errors.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
         continue;
       }
       errors.push(ErrorCode.NONE);
-      const value: CommittedOffset = {
-        offset: part.offset,
-        leaderEpoch: part.leaderEpoch,
-        metadata,
-        commitTimestamp: part.commitTimestamp === -1 ? now : part.commitTimestamp,
-        expireTimestamp: p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs,
-      };
+      const value = commit.valueFor(part, metadata);
       accepted.push({ key: offsetKey(part.topic, part.partition), value });
       records.push({
         key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition),
         value: value.expireTimestamp === -1 ? encodeOffsetCommitValue(value) : encodeOffsetCommitValueWithExpiry(value),
       });
     }
-    const stored = offsetStoreError(this.store.append(group.groupId, records));
+    const stored = offsetStoreError(this.store.append(group.groupId, records, commit.transactionalWriter));
     if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
-    for (const a of accepted) group.offsets.set(a.key, a.value);
+    for (const a of accepted) commit.onWritten(a.key, a.value);
     return errors;
   }
 
@@ -936,24 +962,12 @@ export class GroupCoordinator {
       if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
     }
     const now = this.scheduler.now();
-    const errors: ErrorCode[] = [];
-    const accepted: { key: string; value: CommittedOffset }[] = [];
-    const records: OffsetsTopicRecord[] = [];
-    for (const part of p.partitions) {
-      const metadata = part.metadata ?? '';
-      if (metadata.length > this.config.offsetMetadataMaxBytes) {
-        errors.push(ErrorCode.OFFSET_METADATA_TOO_LARGE);
-        continue;
-      }
-      errors.push(ErrorCode.NONE);
-      const value: CommittedOffset = { offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 };
-      accepted.push({ key: offsetKey(part.topic, part.partition), value });
-      records.push({ key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition), value: encodeOffsetCommitValue(value) });
-    }
-    const stored = offsetStoreError(this.store.append(group.groupId, records, { producerId: p.producerId, producerEpoch: p.producerEpoch }));
-    if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
-    for (const a of accepted) this.pendingTxnOffsets.add(p.producerId, group.groupId, a.key, a.value);
-    return errors;
+    return this.writeOffsets(group, {
+      partitions: p.partitions,
+      valueFor: (part, metadata) => ({ offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 }),
+      transactionalWriter: { producerId: p.producerId, producerEpoch: p.producerEpoch },
+      onWritten: (key, value) => this.pendingTxnOffsets.add(p.producerId, p.groupId, key, value),
+    });
   }
 
   /**
