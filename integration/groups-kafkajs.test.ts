@@ -14,6 +14,7 @@ import { AssignerProtocol, Consumer, Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { waitFor } from './support/conditions';
 import { GroupConsumerProcess, startGroupConsumerProcess } from './support/group-consumer-process';
+import { committedTotal as committedTotalOf, createTopic, produceValues, withAdmin } from './support/groups';
 
 jest.setTimeout(120_000);
 
@@ -40,14 +41,8 @@ function childSeen(): void {
   for (const m of child?.messages.splice(0) ?? []) record('child', m.value);
 }
 
-async function produce(prefix: string, count: number): Promise<string[]> {
-  const producer = kafka.producer();
-  await producer.connect();
-  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await producer.send({ topic: TOPIC, messages: values.map((value, i) => ({ value, partition: i % PARTITIONS })) });
-  await producer.disconnect();
-  return values;
-}
+const produce = (prefix: string, count: number) => produceValues(kafka, TOPIC, prefix, count, PARTITIONS);
+const committedTotal = () => committedTotalOf(kafka, GROUP, TOPIC);
 
 async function startConsumer(name: string): Promise<Consumer> {
   const consumer = kafka.consumer({ groupId: GROUP, sessionTimeout: SESSION_MS, heartbeatInterval: 300, maxWaitTimeInMs: 200 });
@@ -59,10 +54,8 @@ async function startConsumer(name: string): Promise<Consumer> {
 }
 
 /** The group's members and their partitions, from DescribeGroups (only Stable groups show assignments). */
-async function describeAssignments(): Promise<{ state: string; members: Map<string, number[]> }> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+function describeAssignments(): Promise<{ state: string; members: Map<string, number[]> }> {
+  return withAdmin(kafka, async (admin) => {
     const { groups } = await admin.describeGroups([GROUP]);
     const g = groups[0];
     const members = new Map<string, number[]>();
@@ -71,9 +64,7 @@ async function describeAssignments(): Promise<{ state: string; members: Map<stri
       members.set(m.memberId, decoded?.assignment[TOPIC] ?? []);
     }
     return { state: g?.state ?? 'missing', members };
-  } finally {
-    await admin.disconnect();
-  }
+  });
 }
 
 async function waitForStableWith(memberCount: number): Promise<Map<string, number[]>> {
@@ -92,17 +83,6 @@ async function waitForStableWith(memberCount: number): Promise<Map<string, numbe
   );
 }
 
-async function committedTotal(): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId: GROUP, topics: [TOPIC] });
-    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 function consumedOnceEach(values: string[]): boolean {
   childSeen();
   return values.every((v) => seen.get(v)?.length === 1);
@@ -111,10 +91,7 @@ function consumedOnceEach(values: string[]): boolean {
 beforeAll(async () => {
   broker = await startBrokerProcess({ config: BROKER_CONFIG });
   kafka = new Kafka({ clientId: 'groups-kafkajs', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
+  await createTopic(kafka, TOPIC, PARTITIONS);
 });
 
 afterAll(async () => {

@@ -20,6 +20,7 @@ import * as Rdkafka from 'node-rdkafka';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { waitFor } from './support/conditions';
+import { committedTotal, createTopic as createTopicWith, produceValues, withAdmin } from './support/groups';
 
 jest.setTimeout(120_000);
 
@@ -36,21 +37,8 @@ function record(name: string, value: string): void {
   seen.set(value, [...(seen.get(value) ?? []), name]);
 }
 
-async function createTopic(topic: string, numPartitions = PARTITIONS): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions }] });
-  await admin.disconnect();
-}
-
-async function produce(topic: string, prefix: string, count: number, partitions = PARTITIONS): Promise<string[]> {
-  const producer = kafka.producer();
-  await producer.connect();
-  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await producer.send({ topic, messages: values.map((value, i) => ({ value, partition: i % partitions })) });
-  await producer.disconnect();
-  return values;
-}
+const createTopic = (topic: string, numPartitions = PARTITIONS) => createTopicWith(kafka, topic, numPartitions);
+const produce = (topic: string, prefix: string, count: number, partitions = PARTITIONS) => produceValues(kafka, topic, prefix, count, partitions);
 
 interface Member {
   name: string;
@@ -95,17 +83,6 @@ function sharesAll(assignments: string[][], expected: string[]): boolean {
 const partitionsOf = (topic: string, n = PARTITIONS) => Array.from({ length: n }, (_, p) => `${topic}:${p}`);
 const onceEach = (values: string[]) => values.every((v) => seen.get(v)?.length === 1);
 
-async function committedTotal(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 beforeAll(async () => {
   broker = await startBrokerProcess({
     config: {
@@ -133,26 +110,22 @@ test('three librdkafka members share six partitions, read each message once and 
   const values = await produce(topic, 'kip848', 600);
   await waitFor('600 messages read once each', () => (onceEach(values) ? true : undefined), 30_000, 100);
   expect(new Set(values.map((v) => seen.get(v)?.[0]))).toEqual(new Set(['k1', 'k2', 'k3']));
-  await waitFor('600 committed', async () => ((await committedTotal(groupId, topic)) === 600 ? true : undefined), 20_000, 200);
+  await waitFor('600 committed', async () => ((await committedTotal(kafka, groupId, topic)) === 600 ? true : undefined), 20_000, 200);
 
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     const listed = await admin.listGroups();
     expect(listed.groups).toContainEqual({ groupId, protocolType: 'consumer' });
     const { groups } = await admin.describeGroups([groupId]);
     expect(groups[0]).toMatchObject({ groupId, state: 'Stable', protocolType: 'consumer', protocol: 'uniform' });
     expect(groups[0]?.members).toHaveLength(3);
-  } finally {
-    await admin.disconnect();
-  }
+  });
 
   await disconnect((members.shift() as Member).consumer);
   await waitFor('two members sharing all partitions', () => (sharesAll(members.map((m) => m.assignment()), partitionsOf(topic)) ? true : undefined), 30_000, 100);
   const more = await produce(topic, 'kip848-after-leave', 60);
   await waitFor('60 more read once each', () => (onceEach(more) ? true : undefined), 30_000, 100);
   expect(more.some((v) => seen.get(v)?.[0] === 'k1')).toBe(false);
-  await waitFor('660 committed', async () => ((await committedTotal(groupId, topic)) === 660 ? true : undefined), 20_000, 200);
+  await waitFor('660 committed', async () => ((await committedTotal(kafka, groupId, topic)) === 660 ? true : undefined), 20_000, 200);
   for (const m of members) await disconnect(m.consumer);
 });
 
@@ -208,17 +181,12 @@ test('two @platformatic/kafka consumers with groupProtocol consumer share a topi
     }
     await waitFor(
       'two platformatic members sharing the partitions',
-      async () => {
-        const admin = kafka.admin();
-        await admin.connect();
-        try {
+      () =>
+        withAdmin(kafka, async (admin) => {
           const { groups } = await admin.describeGroups([groupId]);
           const members = groups[0]?.members ?? [];
           return groups[0]?.state === 'Stable' && members.length === 2 && members.every((m) => m.memberAssignment.length > 12) ? true : undefined;
-        } finally {
-          await admin.disconnect();
-        }
-      },
+        }),
       40_000,
       200,
     );

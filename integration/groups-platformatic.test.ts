@@ -14,6 +14,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { waitFor } from './support/conditions';
 import { GroupConsumerProcess, startGroupConsumerProcess } from './support/group-consumer-process';
+import { committedTotal, createTopic as createTopicWith, produceValues, withAdmin } from './support/groups';
 
 jest.setTimeout(120_000);
 
@@ -25,21 +26,8 @@ let kafka: Kafka;
 const running: GroupConsumerProcess[] = [];
 const seen = new Map<string, number>();
 
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-}
-
-async function produce(topic: string, prefix: string, count: number): Promise<string[]> {
-  const producer = kafka.producer();
-  await producer.connect();
-  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await producer.send({ topic, messages: values.map((value, i) => ({ value, partition: i % PARTITIONS })) });
-  await producer.disconnect();
-  return values;
-}
+const createTopic = (topic: string) => createTopicWith(kafka, topic, PARTITIONS);
+const produce = (topic: string, prefix: string, count: number) => produceValues(kafka, topic, prefix, count, PARTITIONS);
 
 function member(name: string, groupId: string, topic: string, groupInstanceId?: string): GroupConsumerProcess {
   const m = startGroupConsumerProcess(broker.bootstrap, groupId, topic, SESSION_MS, { client: 'platformatic', name, groupInstanceId });
@@ -85,17 +73,6 @@ function sharesAll(members: GroupConsumerProcess[]): boolean {
   return assignments.every((a) => a.length > 0) && all.join() === '0,1,2,3,4,5';
 }
 
-async function committedTotal(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets[0]?.partitions ?? []).reduce((s, p) => s + Math.max(Number(p.offset), 0), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 beforeAll(async () => {
   broker = await startBrokerProcess({ config: { 'group.initial.rebalance.delay.ms': 200, 'offsets.topic.num.partitions': 5 } });
   kafka = new Kafka({ clientId: 'groups-platformatic', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
@@ -113,7 +90,7 @@ test('three members share six partitions and read each message once; a closed an
   await waitFor(`three members sharing all partitions (${members.map((m) => m.errors()).join(' ')})`, () => (sharesAll(members) ? true : undefined), 40_000, 100);
   const values = await produce(topic, 'plat', 600);
   await waitFor('600 read once each', () => (onceEach(values, members) ? true : undefined), 30_000, 100);
-  await waitFor('600 committed', async () => ((await committedTotal('plat-group', topic)) === 600 ? true : undefined), 20_000, 200);
+  await waitFor('600 committed', async () => ((await committedTotal(kafka, 'plat-group', topic)) === 600 ? true : undefined), 20_000, 200);
 
   await (members.shift() as GroupConsumerProcess).close();
   await waitFor('two members sharing all partitions', () => (sharesAll(members) ? true : undefined), 30_000, 100);
@@ -138,9 +115,7 @@ test('a static member replaced by a client with the same group.instance.id keeps
   const b = member('s2', 'static-group', topic, 'instance-2');
   await waitFor('two static members sharing all partitions', () => (sharesAll([a, b]) ? true : undefined), 40_000, 100);
   const before = (a.assigned() ?? []).join();
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
+  await withAdmin(kafka, async (admin) => {
     // Kill the old client (a crash: no LeaveGroup), start its replacement at once.
     await a.kill();
     const replacement = member('s1-again', 'static-group', topic, 'instance-1');
@@ -152,7 +127,5 @@ test('a static member replaced by a client with the same group.instance.id keeps
     expect((b.assigned() ?? []).length).toBe(PARTITIONS - before.split(',').length);
     await replacement.close();
     await b.close();
-  } finally {
-    await admin.disconnect();
-  }
+  });
 });

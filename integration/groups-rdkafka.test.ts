@@ -15,6 +15,7 @@ import * as Rdkafka from 'node-rdkafka';
 import { AssignerProtocol, Kafka, PartitionAssigner, PartitionAssigners, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { runKcat, waitFor } from './support/conditions';
+import { committedTotal, createTopic as createTopicWith, produceValues, withAdmin } from './support/groups';
 
 jest.setTimeout(120_000);
 
@@ -38,21 +39,8 @@ function record(name: string, value: string): void {
   seen.set(value, [...(seen.get(value) ?? []), name]);
 }
 
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS }] });
-  await admin.disconnect();
-}
-
-async function produce(topic: string, prefix: string, count: number): Promise<string[]> {
-  const producer = kafka.producer();
-  await producer.connect();
-  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await producer.send({ topic, messages: values.map((value, i) => ({ value, partition: i % PARTITIONS })) });
-  await producer.disconnect();
-  return values;
-}
+const createTopic = (topic: string) => createTopicWith(kafka, topic, PARTITIONS);
+const produce = (topic: string, prefix: string, count: number) => produceValues(kafka, topic, prefix, count, PARTITIONS);
 
 async function rdkafkaMember(name: string, groupId: string, topic: string, strategy: string): Promise<Member> {
   const consumer = new Rdkafka.KafkaConsumer(
@@ -93,17 +81,6 @@ function sharesAll(assignments: number[][]): boolean {
   return assignments.every((a) => a.length > 0) && all.join() === '0,1,2,3,4,5';
 }
 
-async function committedTotal(groupId: string, topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets[0]?.partitions ?? []).reduce((sum, p) => sum + Math.max(Number(p.offset), 0), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 const onceEach = (values: string[]) => values.every((v) => seen.get(v)?.length === 1);
 
 beforeAll(async () => {
@@ -128,7 +105,7 @@ test('three node-rdkafka members share six partitions, read each message once an
   const values = await produce(topic, 'rd', 600);
   await waitFor('600 messages read once each', () => (onceEach(values) ? true : undefined), 30_000, 100);
   expect(new Set(values.map((v) => seen.get(v)?.[0]))).toEqual(new Set(['r1', 'r2', 'r3']));
-  await waitFor('600 committed', async () => ((await committedTotal('rdkafka-group', topic)) === 600 ? true : undefined), 20_000, 200);
+  await waitFor('600 committed', async () => ((await committedTotal(kafka, 'rdkafka-group', topic)) === 600 ? true : undefined), 20_000, 200);
 
   await disconnect((members.shift() as Member).consumer);
   await waitFor('two members sharing all partitions', () => (sharesAll(members.map((m) => m.assignment())) ? true : undefined), 30_000, 100);
@@ -146,10 +123,7 @@ test('cooperative-sticky: a third member joins incrementally, partitions stay co
   await waitFor('two members sharing all partitions', () => (sharesAll([a.assignment(), b.assignment()]) ? true : undefined), 40_000, 100);
   const c = await rdkafkaMember('c3', 'coop-group', topic, 'cooperative-sticky');
   await waitFor('three members sharing all partitions', () => (sharesAll([a.assignment(), b.assignment(), c.assignment()]) ? true : undefined), 40_000, 100);
-  const admin = kafka.admin();
-  await admin.connect();
-  const { groups } = await admin.describeGroups(['coop-group']);
-  await admin.disconnect();
+  const { groups } = await withAdmin(kafka, (admin) => admin.describeGroups(['coop-group']));
   expect(groups[0]).toMatchObject({ state: 'Stable', protocol: 'cooperative-sticky' });
   const values = await produce(topic, 'coop', 60);
   await waitFor('60 read once each', () => (onceEach(values) ? true : undefined), 30_000, 100);
@@ -170,10 +144,7 @@ test('a mixed kafkajs + node-rdkafka group agrees on roundrobin and shares the p
   const rd = await rdkafkaMember('rdkafka', 'mixed-group', topic, 'roundrobin');
   try {
     await waitFor('kafkajs and node-rdkafka sharing all partitions', () => (sharesAll([kjsAssignment, rd.assignment()]) ? true : undefined), 40_000, 100);
-    const admin = kafka.admin();
-    await admin.connect();
-    const { groups } = await admin.describeGroups(['mixed-group']);
-    await admin.disconnect();
+    const { groups } = await withAdmin(kafka, (admin) => admin.describeGroups(['mixed-group']));
     expect(groups[0]?.protocol).toBe('roundrobin');
     const assigned = (groups[0]?.members ?? []).map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment[topic]?.length ?? 0);
     expect(assigned).toEqual([3, 3]);
@@ -196,7 +167,7 @@ test('kcat -G consumes through a group and commits', async () => {
     60_000,
   );
   expect(result.stdout.trim().split('\n').sort()).toEqual([...values].sort());
-  await waitFor('kcat\'s commits', async () => ((await committedTotal('kcat-group', topic)) === 30 ? true : undefined), 10_000, 200);
+  await waitFor('kcat\'s commits', async () => ((await committedTotal(kafka, 'kcat-group', topic)) === 30 ? true : undefined), 10_000, 200);
   // Running again, the group resumes after its commits: nothing is left to read.
   const more = await produce(topic, 'kcat-more', 6);
   const again = await runKcat(['-b', broker.bootstrap, '-G', 'kcat-group', '-c', '6', '-f', '%s\\n', '-X', 'session.timeout.ms=6000', topic], undefined, 60_000);

@@ -14,14 +14,12 @@
  * (librdkafka 2.0.2, with zstd) reads both. The disk broker is needed to check
  * the codec of every stored batch.
  */
-import * as fs from 'node:fs';
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel, Producer } from 'kafkajs';
 import { compressFrameSync, decompressFrameSync } from 'lz4-napi';
 import { compressSync as snappyCompress, uncompressSync as snappyUncompress } from 'snappy';
 import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import {
-  brokerWarnings,
   checkRoundTrip,
   checkSeeks,
   checkStoredCodecs,
@@ -29,9 +27,10 @@ import {
   createTopic,
   generateMessages,
   OutMessage,
-  readWithKcat,
-  readWithRdkafka,
+  readAllWithRdkafka,
   ReadRecord,
+  readWithKcat,
+  stopRoundTripBroker,
   watermarks,
 } from './support/roundtrip';
 
@@ -137,13 +136,7 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-afterAll(async () => {
-  // Warnings explain a failure (a closed connection, a refused request).
-  const warnings = broker ? brokerWarnings(broker.output()) : [];
-  if (warnings.length) console.warn(`broker warnings:\n${warnings.slice(-20).join('\n')}`);
-  await broker?.stop();
-  if (broker) fs.rmSync(broker.dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopRoundTripBroker(broker));
 
 describe('kafkajs round trip', () => {
   it('kcat reads all 100k back exactly once, intact and in order per partition', async () => {
@@ -163,13 +156,7 @@ describe('kafkajs round trip', () => {
   });
 
   it('node-rdkafka reads the non-zstd data back identically by assign()', async () => {
-    const w = await watermarks(broker.bootstrap, TOPIC, PARTITIONS);
-    const read = await readWithRdkafka(
-      broker.bootstrap,
-      TOPIC,
-      w.map((_, p) => ({ partition: p, offset: 0 })),
-      new Map(w.map((x, p) => [p, x.high])),
-    );
+    const read = await readAllWithRdkafka(broker.bootstrap, TOPIC, PARTITIONS);
     expect(checkRoundTrip(mainProduced(), read)).toEqual([]);
   });
 

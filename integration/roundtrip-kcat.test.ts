@@ -13,10 +13,8 @@
  * (order per partition is still checked), and headers are one set per codec.
  * The disk broker is needed to check the codec of every stored batch.
  */
-import * as fs from 'node:fs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import {
-  brokerWarnings,
   checkRoundTrip,
   checkSeeks,
   checkStoredCodecs,
@@ -24,13 +22,13 @@ import {
   createTopic,
   generateMessages,
   KCAT,
-  librdkafkaCanLz4,
+  librdkafkaLz4Replacement,
   OutMessage,
-  readWithKcat,
-  readWithRdkafka,
+  readAllWithRdkafka,
   ReadRecord,
+  readWithKcat,
   run,
-  watermarks,
+  stopRoundTripBroker,
 } from './support/roundtrip';
 
 const TOPIC = 'roundtrip-kcat';
@@ -48,9 +46,7 @@ let zstdRead: ReadRecord[] = [];
 const mainProduced = (): OutMessage[] => produced.filter((m) => m.codec !== 'zstd');
 const zstdProduced = (): OutMessage[] => produced.filter((m) => m.codec === 'zstd');
 
-async function lz4Replacement(): Promise<Partial<Record<CodecName, CodecName>>> {
-  return (await librdkafkaCanLz4(broker.host, broker.port)) ? {} : { lz4: 'none' };
-}
+const lz4Replacement = () => librdkafkaLz4Replacement(broker.host, broker.port);
 
 async function produceWithKcat(codec: CodecName, msgs: OutMessage[]): Promise<void> {
   const input = msgs.map((m) => `${m.key}\t${m.value}\n`).join('');
@@ -82,13 +78,7 @@ beforeAll(async () => {
   window.to = Date.now();
 }, 300_000);
 
-afterAll(async () => {
-  // Warnings explain a failure (a closed connection, a refused request).
-  const warnings = broker ? brokerWarnings(broker.output()) : [];
-  if (warnings.length) console.warn(`broker warnings:\n${warnings.slice(-20).join('\n')}`);
-  await broker?.stop();
-  if (broker) fs.rmSync(broker.dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopRoundTripBroker(broker));
 
 describe('kcat round trip', () => {
   it('kcat reads all 100k back exactly once, intact and in order per partition, over all 8 partitions', async () => {
@@ -109,13 +99,7 @@ describe('kcat round trip', () => {
   });
 
   it('node-rdkafka (librdkafka 2.12) reads the non-zstd kcat data identically by assign()', async () => {
-    const w = await watermarks(broker.bootstrap, TOPIC, PARTITIONS);
-    const read = await readWithRdkafka(
-      broker.bootstrap,
-      TOPIC,
-      w.map((_, p) => ({ partition: p, offset: 0 })),
-      new Map(w.map((x, p) => [p, x.high])),
-    );
+    const read = await readAllWithRdkafka(broker.bootstrap, TOPIC, PARTITIONS);
     expect(checkRoundTrip(mainProduced(), read, { timestampWindow: window })).toEqual([]);
   });
 

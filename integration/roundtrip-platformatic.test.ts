@@ -10,12 +10,10 @@
  * asked offset by the worker. node-rdkafka (assign) and kcat read the same
  * data. The disk broker is needed to check the codec of every stored batch.
  */
-import * as fs from 'node:fs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { platformatic } from './support/platformatic';
 import type { WireRecord } from './support/platformatic-worker';
 import {
-  brokerWarnings,
   checkRoundTrip,
   checkSeeks,
   checkStoredCodecs,
@@ -25,10 +23,10 @@ import {
   firstOffsetAtOrAfter,
   generateMessages,
   OutMessage,
-  readWithKcat,
-  readWithRdkafka,
+  readAllWithRdkafka,
   ReadRecord,
-  watermarks,
+  readWithKcat,
+  stopRoundTripBroker,
 } from './support/roundtrip';
 
 const TOPIC = 'roundtrip-platformatic';
@@ -67,12 +65,7 @@ beforeAll(async () => {
   }
 }, 300_000);
 
-afterAll(async () => {
-  const warnings = broker ? brokerWarnings(broker.output()) : [];
-  if (warnings.length) console.warn(`broker warnings:\n${warnings.slice(-20).join('\n')}`);
-  await broker?.stop();
-  if (broker) fs.rmSync(broker.dataDir, { recursive: true, force: true });
-});
+afterAll(() => stopRoundTripBroker(broker));
 
 describe('@platformatic/kafka round trip', () => {
   it('refuses zstd on Node 20 (no zlib zstd), so zstd is not in this file', async () => {
@@ -106,13 +99,7 @@ describe('@platformatic/kafka round trip', () => {
   });
 
   it('node-rdkafka (assign) and kcat read the platformatic data identically', async () => {
-    const w = await watermarks(broker.bootstrap, TOPIC, PARTITIONS);
-    rdkafkaRead = await readWithRdkafka(
-      broker.bootstrap,
-      TOPIC,
-      w.map((_, p) => ({ partition: p, offset: 0 })),
-      new Map(w.map((x, p) => [p, x.high])),
-    );
+    rdkafkaRead = await readAllWithRdkafka(broker.bootstrap, TOPIC, PARTITIONS);
     expect(checkRoundTrip(produced, rdkafkaRead)).toEqual([]);
     expect(checkRoundTrip(produced, await readWithKcat(broker.bootstrap, TOPIC, { offset: 'beginning' }))).toEqual([]);
   });

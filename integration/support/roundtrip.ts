@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
+import type { BrokerProcess } from './broker-process';
 import { RawKafkaClient, requestBody } from './raw-kafka-client';
 import { Apis } from '../../src/protocol/apis';
 
@@ -552,6 +553,30 @@ export async function advertisedApis(host: string, port: number): Promise<Map<nu
 export async function librdkafkaCanLz4(host: string, port: number): Promise<boolean> {
   const fc = (await advertisedApis(host, port)).get(10);
   return fc !== undefined && fc.min === 0;
+}
+
+/** The `replace` argument of checkStoredCodecs for librdkafka producers: lz4 stored plain unless librdkafkaCanLz4. */
+export async function librdkafkaLz4Replacement(host: string, port: number): Promise<Partial<Record<CodecName, CodecName>>> {
+  return (await librdkafkaCanLz4(host, port)) ? {} : { lz4: 'none' };
+}
+
+/** Reads every partition of the topic from offset 0 to its high watermark with node-rdkafka (assign, no group). */
+export async function readAllWithRdkafka(bootstrap: string, topic: string, partitions: number): Promise<ReadRecord[]> {
+  const w = await watermarks(bootstrap, topic, partitions);
+  return readWithRdkafka(
+    bootstrap,
+    topic,
+    w.map((_, p) => ({ partition: p, offset: 0 })),
+    endOffsetsOf(w),
+  );
+}
+
+/** A round-trip suite's afterAll: shows the broker's warnings (they explain a failure), stops it, removes its data. */
+export async function stopRoundTripBroker(broker: BrokerProcess | undefined): Promise<void> {
+  const warnings = broker ? brokerWarnings(broker.output()) : [];
+  if (warnings.length) console.warn(`broker warnings:\n${warnings.slice(-20).join('\n')}`);
+  await broker?.stop();
+  if (broker) fs.rmSync(broker.dataDir, { recursive: true, force: true });
 }
 
 /** The broker's warning and error log lines (level ≥ 40), for diagnosing a failed run. */
