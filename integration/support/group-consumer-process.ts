@@ -50,6 +50,12 @@ consumer.on(consumer.events.GROUP_JOIN, (e) => {
     process.stdout.write('MSG ' + partition + ' ' + message.offset + ' ' + message.value.toString() + '\\n');
   } });
 })();
+process.stdin.on('data', async (d) => {
+  if (d.toString().includes('close')) {
+    await consumer.disconnect();
+    process.exit(0);
+  }
+});
 `;
 
 const PLATFORMATIC_SCRIPT = `
