@@ -19,7 +19,17 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { ReadmeCommands, ShellRun, extractReadmeCommands, freshShellEnv, runShell, tail, withTimeout } from './readme-commands';
+import {
+  ReadmeCommands,
+  ShellRun,
+  eventually,
+  extractReadmeCommands,
+  freshShellEnv,
+  liveGroupMembers,
+  runShell,
+  tail,
+  withTimeout,
+} from './readme-commands';
 
 const REPO_ROOT = path.resolve(__dirname, '../..');
 const REAL_SHARED = path.resolve(REPO_ROOT, '../shared');
@@ -193,7 +203,10 @@ test(
     if (!(result.code === 0 || result.code === 143 || result.signal === 'SIGTERM')) {
       throw new Error(`the README's start command ended with code ${result.code}, signal ${result.signal} after SIGTERM:\n${tail(run.output())}`);
     }
-    expect(run.groupAlive()).toBe(false);
+    // The pipes are closed, so whatever is left is on its way out; give it a moment.
+    if (!(await eventually(() => !run.groupAlive(), 5000))) {
+      throw new Error(`processes of the README's start command were still running after it closed its output: ${liveGroupMembers(run.pgid).join(', ')}`);
+    }
     const out = run.output();
     expect(out).toContain('shutting down');
     expect(out).not.toContain('shutdown failed');

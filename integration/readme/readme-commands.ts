@@ -4,6 +4,7 @@
  * (so that `npm` and everything it starts can be signalled and reaped as one).
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
 
 export interface ReadmeCommands {
   /** The fenced block that starts a broker (`npm ci && npm start` today). */
@@ -114,6 +115,10 @@ export function runShell(script: string, cwd: string, env: NodeJS.ProcessEnv, la
   // broker that outlives a SIGTERMed bash and npm) has exited.
   const finished = Promise.all([exited, closed(child.stdout!), closed(child.stderr!)]).then(([r]) => r);
   const groupAlive = (): boolean => {
+    // kill(-pgid, 0) also succeeds for zombies: the broker outlives bash and
+    // npm, so it is an orphan that exits as a zombie until init reaps it.
+    // Where /proc exists (Linux, CI), only processes still running count.
+    if (fs.existsSync('/proc/self/stat')) return liveGroupMembers(pgid).length > 0;
     try {
       process.kill(-pgid, 0);
       return true;
@@ -137,6 +142,35 @@ export function runShell(script: string, cwd: string, env: NodeJS.ProcessEnv, la
       }
     },
   };
+}
+
+/** Pids of the processes in group `pgid` that are not zombies, from /proc. */
+export function liveGroupMembers(pgid: number): number[] {
+  const pids: number[] = [];
+  if (!fs.existsSync('/proc/self/stat')) return pids; // not Linux: unknown
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Polls `cond` every 100 ms until it holds or `ms` pass; returns whether it held. */
+export async function eventually(cond: () => boolean, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return true;
 }
 
 /** The last `max` characters, for error messages that quote a long log. */
