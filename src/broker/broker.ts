@@ -88,6 +88,7 @@ export class Broker {
       (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
     );
     let server: KafkaServer | null = null;
+    const shutdownController = new AbortController();
     try {
       const registry = TopicRegistry.open(dataDir);
       registryRef = registry;
@@ -99,7 +100,6 @@ export class Broker {
       // `listeners`, whose port --port / port 0 may have replaced.
       const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
       const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-      const shutdownController = new AbortController();
       const producerIds = new ProducerIdAllocator(dataDir);
       const groups = startGroupCoordinator({
         config,
@@ -166,6 +166,8 @@ export class Broker {
       logs.startCleaner(log);
       return broker;
     } catch (e) {
+      // Coordinators may have started timers before something failed.
+      shutdownController.abort();
       if (server) await server.close(0);
       logs.close();
       throw e;
