@@ -97,10 +97,15 @@ export function runShell(script: string, cwd: string, env: NodeJS.ProcessEnv, la
   const pgid = child.pid;
   let out = '';
   let stdout = '';
+  // Chunks break anywhere (jest writes its summary in pieces), so the prefix
+  // goes only where a line really starts.
+  let atLineStart = true;
   const echo = (d: Buffer): void => {
     const text = d.toString();
     out += text;
-    process.stderr.write(text.replace(/^(?=.)/gm, `[${label}] `));
+    const prefixed = text.replace(/\n(?=.)/g, `\n[${label}] `);
+    process.stderr.write(atLineStart && text !== '' ? `[${label}] ${prefixed}` : prefixed);
+    if (text !== '') atLineStart = text.endsWith('\n');
   };
   child.stdout!.on('data', (d: Buffer) => {
     stdout += d.toString();
