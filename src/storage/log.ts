@@ -658,6 +658,17 @@ export class Log {
    * gaps where records were removed.
    */
   replaceSegments(oldSegments: readonly Segment[], cleaned: Segment): void {
+    const end = this.replaceableRangeEnd(oldSegments, cleaned);
+    swapInCleanedSegment(this.dir, cleaned, oldSegments, end);
+    this.installCleanedSegment(oldSegments, cleaned, end);
+  }
+
+  /**
+   * Where `oldSegments` end (the next segment's base offset), after checking
+   * they are still consecutive inactive segments of this log that `cleaned`
+   * may replace; throws when they are not.
+   */
+  replaceableRangeEnd(oldSegments: readonly Segment[], cleaned: Segment): number {
     const first = this.segments.indexOf(oldSegments[0] as Segment);
     const count = oldSegments.length;
     if (first < 0 || count === 0 || oldSegments.some((s, i) => this.segments[first + i] !== s)) {
@@ -666,9 +677,18 @@ export class Log {
     const next = this.segments[first + count];
     if (!next) throw new Error(`${this.dir.path}: the active segment cannot be replaced`);
     if (cleaned.baseOffset !== (oldSegments[0] as Segment).baseOffset) throw new Error(`${this.dir.path}: cleaned segment base ${cleaned.baseOffset} differs`);
-    swapInCleanedSegment(this.dir, cleaned, oldSegments, next.baseOffset);
-    cleaned.nextOffset = next.baseOffset;
-    this.segments.splice(first, count, cleaned);
+    return next.baseOffset;
+  }
+
+  /**
+   * The in-memory half of `replaceSegments`, for a swap the cleaner did on
+   * disk itself in the background (its fsyncs off the event loop); `end` is
+   * `replaceableRangeEnd`'s answer, checked again here.
+   */
+  installCleanedSegment(oldSegments: readonly Segment[], cleaned: Segment, end: number): void {
+    if (this.replaceableRangeEnd(oldSegments, cleaned) !== end) throw new Error(`${this.dir.path}: the segment after the cleaned group changed`);
+    cleaned.nextOffset = end;
+    this.segments.splice(this.segments.indexOf(oldSegments[0] as Segment), oldSegments.length, cleaned);
   }
 
   // ---- flush and close -----------------------------------------------------

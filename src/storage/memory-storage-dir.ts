@@ -47,6 +47,10 @@ export class MemoryStorageDir implements StorageDir {
     this.files.set(name, { data: Buffer.from(data), size: data.length });
   }
 
+  async writeFileAsync(name: string, data: Buffer): Promise<void> {
+    this.writeFile(name, data);
+  }
+
   deleteFile(name: string): void {
     this.files.delete(name);
   }
@@ -59,6 +63,10 @@ export class MemoryStorageDir implements StorageDir {
   }
 
   syncDirectory(): void {
+    // Nothing to make durable in memory.
+  }
+
+  async syncDirectoryAsync(): Promise<void> {
     // Nothing to make durable in memory.
   }
 

@@ -337,6 +337,22 @@ export class Segment {
     this.indexesDirty = false;
   }
 
+  /**
+   * `onBecomeInactive(true)` with the fsyncs in the thread pool (the log
+   * cleaner's swap, which must not stall the event loop on the disk).
+   */
+  async onBecomeInactiveAsync(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    if (!this.indexesDirty || !this.offsetIndexLoaded || !this.timeIndexLoaded) return;
+    const stem = segmentFileStem(this.baseOffset);
+    const suffix = this.suffix;
+    const offsetIndex = this.offsetIndexLoaded.toBuffer();
+    const timeIndex = this.timeIndexLoaded.toBuffer();
+    this.indexesDirty = false;
+    await this.dir.writeFileAsync(stem + INDEX_SUFFIX + suffix, offsetIndex);
+    await this.dir.writeFileAsync(stem + TIME_INDEX_SUFFIX + suffix, timeIndex);
+  }
+
   /** The current file suffix ('' for a live segment). */
   get fileSuffix(): string {
     return this.suffix;

@@ -28,10 +28,18 @@ export interface StorageDir {
    * rename over `name`. A crash leaves either the old or the new content.
    */
   writeFile(name: string, data: Buffer, options?: { sync?: boolean }): void;
+  /**
+   * `writeFile(name, data, { sync: true })` with its fsyncs off the event loop
+   * (libuv's thread pool): the same steps in the same order, for background
+   * work (the log cleaner) that must not stall requests behind a slow disk.
+   */
+  writeFileAsync(name: string, data: Buffer): Promise<void>;
   deleteFile(name: string): void;
   renameFile(from: string, to: string): void;
   /** fsyncs the directory itself, making earlier renames and deletions durable (the log cleaner's swap). */
   syncDirectory(): void;
+  /** `syncDirectory` off the event loop. */
+  syncDirectoryAsync(): Promise<void>;
   /** A sub-directory, created if missing. */
   dir(name: string): StorageDir;
   /** Removes a sub-directory and everything in it. */

@@ -13,6 +13,12 @@
  * If retention, DeleteRecords, deletion or a policy change takes the log or
  * one of the segments away meanwhile, the round is abandoned and its
  * `.cleaned` file deleted; the swaps already done stay (each is complete).
+ *
+ * With `backgroundIo` (the broker's cleaner timer) a group's swap runs as a
+ * `BackgroundSegmentSwap`, its fsyncs in the thread pool: `step` returns at
+ * once while it is in flight (`ioInFlight` says when to try again), so no
+ * slice ever waits on the disk. Without it (tests, tools) the swap is done
+ * synchronously inside the slice, as before.
  */
 import { type BatchInfo, readBatchInfo } from '../batch-info';
 import type { Log } from '../log';
@@ -21,7 +27,7 @@ import { groupSegmentsBySize } from './group-segments';
 import { OffsetMap } from './offset-map';
 import { filterBatch, type RecordFilterContext } from './record-filter';
 import { forEachRawRecord, recordsSection } from './record-scanner';
-import { CLEANED_SUFFIX } from './segment-swap';
+import { BackgroundSegmentSwap, CLEANED_SUFFIX } from './segment-swap';
 import type { SliceBudget } from './slice-budget';
 import { type CleanerTransactions, markerKindOf } from './transactions';
 import { isControl } from '../batch-info';
@@ -37,6 +43,8 @@ export interface CleaningTaskOptions {
   maxUncompressedBytes: number;
   /** A fresh view of the log's transactions for a pass over [from, to). */
   transactions: (log: Log, from: number, to: number) => CleanerTransactions;
+  /** Swap cleaned segments with the fsyncs off the event loop (see the header). */
+  backgroundIo?: boolean;
 }
 
 export interface CleaningStats {
@@ -93,6 +101,12 @@ export class CleaningTask {
   private groupChanged = false;
   private pending: WrittenBatch[] = [];
   private pendingBytes = 0;
+  /** The group's swap while it runs in the background. */
+  private swap: BackgroundSegmentSwap | null = null;
+  /** Settles when `swap` does; the cleaner schedules the next slice on it. */
+  private swapSettled: Promise<void> | null = null;
+  /** How the background swap ended, once it has: picked up by the next step. */
+  private swapResult: { outcome: 'swapped' | 'abandoned' } | { error: unknown } | null = null;
 
   constructor(
     readonly log: Log,
@@ -126,15 +140,25 @@ export class CleaningTask {
     return this.phase;
   }
 
+  /** While a background swap is in flight: settles when it is over (never rejects). Stepping before then does nothing. */
+  get ioInFlight(): Promise<void> | null {
+    return this.swap && !this.swapResult ? this.swapSettled : null;
+  }
+
   /** One slice of work. True when the round is over (done or abandoned). */
   step(budget: SliceBudget): boolean {
     if (this.finished) return true;
+    if (this.swap) {
+      if (!this.swapResult) return false;
+      this.takeSwapResult(this.swapResult);
+      if (this.finished) return true;
+    }
     const problem = this.checkLogStillCleanable();
     if (problem) {
       this.abort(problem);
       return true;
     }
-    while (budget.remains && !this.finished) {
+    while (budget.remains && !this.finished && !this.swap) {
       if (this.phase === 'map') this.mapStep(budget);
       else this.cleanStep(budget);
     }
@@ -149,6 +173,8 @@ export class CleaningTask {
     this.cleanIterator = null;
     this.mapIterator = null;
     this.pending = [];
+    this.swap?.abandon();
+    this.swap = null;
     if (this.cleaned) {
       this.cleaned.delete();
       this.cleaned = null;
@@ -304,7 +330,43 @@ export class CleaningTask {
       cleaned.delete();
       return;
     }
-    this.log.replaceSegments(group, cleaned);
-    this.stats.segmentsSwapped++;
+    if (!this.options.backgroundIo) {
+      this.log.replaceSegments(group, cleaned);
+      this.stats.segmentsSwapped++;
+      return;
+    }
+    const log = this.log;
+    const end = log.replaceableRangeEnd(group, cleaned);
+    const swap = new BackgroundSegmentSwap(log.dir, cleaned, group, end, {
+      stillReplaceable: () => {
+        if (log.isClosed || !log.hasSegments(group)) return false;
+        try {
+          return log.replaceableRangeEnd(group, cleaned) === end;
+        } catch {
+          return false;
+        }
+      },
+      install: () => log.installCleanedSegment(group, cleaned, end),
+    });
+    this.swap = swap;
+    this.swapResult = null;
+    this.swapSettled = swap.done.then(
+      (outcome) => {
+        if (this.swap === swap) this.swapResult = { outcome };
+      },
+      (error: unknown) => {
+        if (this.swap === swap) this.swapResult = { error };
+      },
+    );
+  }
+
+  /** A background swap is over: count it, or end the round as the synchronous swap would have. */
+  private takeSwapResult(result: { outcome: 'swapped' | 'abandoned' } | { error: unknown }): void {
+    this.swap = null;
+    this.swapResult = null;
+    this.swapSettled = null;
+    if ('error' in result) throw result.error;
+    if (result.outcome === 'swapped') this.stats.segmentsSwapped++;
+    else this.abort(this.checkLogStillCleanable() ?? 'the segments to replace changed while being swapped');
   }
 }

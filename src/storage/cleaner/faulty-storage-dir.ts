@@ -55,6 +55,11 @@ export class FaultyStorageDir implements StorageDir {
     this.mutate(`write ${name}`);
     this.inner.writeFile(name, data, options);
   }
+  async writeFileAsync(name: string, data: Buffer): Promise<void> {
+    // Same operation name as writeFile: a crash point is the step, not how it is run.
+    this.mutate(`write ${name}`);
+    await this.inner.writeFileAsync(name, data);
+  }
   deleteFile(name: string): void {
     this.mutate(`delete ${name}`);
     this.inner.deleteFile(name);
@@ -66,6 +71,10 @@ export class FaultyStorageDir implements StorageDir {
   syncDirectory(): void {
     this.mutate('sync dir');
     this.inner.syncDirectory();
+  }
+  async syncDirectoryAsync(): Promise<void> {
+    this.mutate('sync dir');
+    await this.inner.syncDirectoryAsync();
   }
   dir(name: string): StorageDir {
     return new FaultyStorageDir(this.inner.dir(name));

@@ -9,6 +9,12 @@
  * nothing needs cleaning. Tests and benchmarks call `runSlice` /
  * `cleanUntilIdle` directly, with their own clock.
  *
+ * Under the timer nothing waits on the disk inside a slice: segment swaps
+ * and checkpoint writes do their fsyncs in libuv's thread pool (a busy disk
+ * makes one fsync take tens to hundreds of ms, and a swap has nine), and the
+ * next slice is scheduled when they finish. Called directly, the same work
+ * is done synchronously, so tests see each step's effect at once.
+ *
  * Which log: among compacted logs not marked uncleanable, those whose dirty
  * ratio exceeds min.cleanable.dirty.ratio or whose oldest dirty record is past
  * max.compaction.lag.ms; the dirtiest of them. When none, a log whose kept
@@ -58,6 +64,12 @@ export class LogCleaner {
   private timer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private running = false;
   private logger: CleanerLogger | null = null;
+  /** Set by `start`: rounds begun under the timer swap and checkpoint off the event loop. */
+  private backgroundIo = false;
+  /** The background I/O the timer is waiting for, if any (a stale one is ignored). */
+  private waitingFor: Promise<void> | null = null;
+  /** Background checkpoint writes, one after another (they share a .tmp file). */
+  private checkpointWrites: Promise<void> = Promise.resolve();
   /** Rounds finished since start, newest last (a few kept, for tests and diagnostics). */
   readonly recentRounds: CleaningRound[] = [];
 
@@ -127,6 +139,7 @@ export class LogCleaner {
         ioBufferSize: this.config.ioBufferSize,
         maxUncompressedBytes: this.config.maxUncompressedBatchBytes,
         transactions: (log, from, to) => new AbortedTransactionTracker(log.abortedTransactions(from, to)),
+        backgroundIo: this.backgroundIo,
       });
     }
     const task = this.task;
@@ -148,7 +161,8 @@ export class LogCleaner {
     if (task.completed) {
       this.checkpoint.set(topicPartitionKey(log.topic, log.partition), task.stats.endOffset);
       this.latestDeleteHorizon.set(log, task.stats.latestDeleteHorizon);
-      this.writeCheckpoint();
+      if (this.backgroundIo) this.writeCheckpointInBackground();
+      else this.writeCheckpoint();
     }
     const round: CleaningRound = {
       topic: log.topic,
@@ -172,6 +186,8 @@ export class LogCleaner {
   cleanUntilIdle(now: number = this.now(), maxRounds = 100): CleaningRound[] {
     const rounds: CleaningRound[] = [];
     while (rounds.length < maxRounds) {
+      // A round begun under the timer may be waiting on the thread pool, which a loop here would never let finish.
+      if (this.task?.ioInFlight) throw new Error('cleanUntilIdle: a background swap is in flight (stop the timer first)');
       if (this.runSlice(now) === 'idle') break;
       if (this.task === null) rounds.push(this.recentRounds[this.recentRounds.length - 1] as CleaningRound);
     }
@@ -183,12 +199,15 @@ export class LogCleaner {
     if (logger) this.logger = logger;
     if (!this.config.enabled || this.running) return;
     this.running = true;
+    this.backgroundIo = true;
     this.schedule(0);
   }
 
   /** Stops the timer and abandons the round in progress (its `.cleaned` file is deleted). */
   stop(): void {
     this.running = false;
+    this.backgroundIo = false;
+    this.waitingFor = null;
     if (this.timer) {
       clearTimeout(this.timer as NodeJS.Timeout);
       clearImmediate(this.timer as NodeJS.Immediate);
@@ -219,6 +238,28 @@ export class LogCleaner {
       if (offset !== undefined) entries.push([{ topic: log.topic, partition: log.partition }, offset]);
     }
     this.checkpointFile.write(entries);
+  }
+
+  /**
+   * `writeCheckpoint` with its fsyncs in the thread pool. A crash before it
+   * is durable costs re-cleaning from the previous checkpoint, as a crash
+   * between a swap and the synchronous write always did.
+   */
+  private writeCheckpointInBackground(): void {
+    this.checkpointWrites = this.checkpointWrites.then(async () => {
+      if (!this.running) return; // shutdown writes the final checkpoint synchronously
+      const entries: [TopicPartition, number][] = [];
+      for (const log of this.logs()) {
+        const offset = this.checkpoint.get(topicPartitionKey(log.topic, log.partition));
+        if (offset !== undefined) entries.push([{ topic: log.topic, partition: log.partition }, offset]);
+      }
+      try {
+        await this.checkpointFile.writeAsync(entries);
+      } catch (err) {
+        // A shutdown's synchronous write can rename the shared .tmp away mid-write; that one is newer.
+        if (this.running) this.logger?.error({ err }, 'writing the cleaner checkpoint failed');
+      }
+    });
   }
 
   private schedule(delayMs: number): void {
@@ -254,6 +295,17 @@ export class LogCleaner {
     }
     if (outcome === 'idle') {
       this.schedule(this.config.backoffMs);
+      return;
+    }
+    const io = this.task?.ioInFlight;
+    if (io) {
+      // A swap's fsyncs are running in the thread pool: the next slice when they are done, not a busy loop of empty slices.
+      this.waitingFor = io;
+      void io.then(() => {
+        if (this.waitingFor !== io) return;
+        this.waitingFor = null;
+        this.schedule(0);
+      });
       return;
     }
     // log.cleaner.io.max.bytes.per.second: wait until the bytes just moved fit the rate.

@@ -14,6 +14,10 @@
  *   5. it renames the `.swap` files to their final names, the `.log` last,
  *      and removes `<base>.swap-end`.
  *
+ * `swapInCleanedSegment` does steps 2–5 at once (tests, tools);
+ * `BackgroundSegmentSwap` does the same steps with the fsyncs off the event
+ * loop (the broker's cleaner timer).
+ *
  * On opening a log, `recoverInterruptedSwaps` deletes `.cleaned` files (a
  * cleaning that had not committed) and finishes every `.swap`: deletes the old
  * segments in its range and renames it into place.
@@ -122,4 +126,104 @@ function swapSegmentEnd(dir: StorageDir, base: number, indexIntervalBytes: numbe
   for (const b of swap.batchesFrom(0, 1024 * 1024)) end = b.info.lastOffset + 1;
   swap.close();
   return end;
+}
+
+/** What the log does for a background swap: say whether it still may happen, and take the result. */
+export interface SwapTarget {
+  /** The old segments are still consecutive, inactive segments of a live log, ending where the swap says. */
+  stillReplaceable(): boolean;
+  /** Puts the cleaned segment in place of the old ones in memory (the files are already swapped). */
+  install(): void;
+}
+
+export type BackgroundSwapOutcome = 'swapped' | 'abandoned';
+
+/**
+ * Steps 2–5 of `swapInCleanedSegment` for the broker's background cleaner:
+ * the same file operations in the same order, each fsync awaited in libuv's
+ * thread pool so the event loop keeps serving while the disk works (a
+ * synchronous swap is 9 fsyncs, tens to hundreds of ms on a busy disk).
+ *
+ * Between awaits the log may change (retention, DeleteRecords, deletion,
+ * shutdown). Until the first old segment is deleted they are all intact, so
+ * a swap no longer wanted is undone by deleting the new files (`.cleaned` or
+ * `.swap`, the end marker last), which is the state before cleaning; a crash
+ * at any await leaves what a crash between the same steps of the synchronous
+ * swap leaves. From the deletion of the old segments to the in-memory install
+ * nothing awaits.
+ */
+export class BackgroundSegmentSwap {
+  private abandoned = false;
+  private installed = false;
+  private readonly endMarker: string;
+  /** Settles when the swap is over: done, undone, or failed (rejects; the new files are removed first). */
+  readonly done: Promise<BackgroundSwapOutcome>;
+
+  constructor(
+    private readonly dir: StorageDir,
+    private readonly cleaned: Segment,
+    private readonly oldSegments: readonly Segment[],
+    private readonly groupEnd: number,
+    private readonly target: SwapTarget,
+  ) {
+    if (cleaned.fileSuffix !== CLEANED_SUFFIX) throw new Error(`${dir.path}: segment ${cleaned.baseOffset} is not a .cleaned segment`);
+    this.endMarker = segmentFileStem(cleaned.baseOffset) + SWAP_END_SUFFIX;
+    this.done = this.run();
+  }
+
+  /**
+   * Stops the swap (the round was abandoned): the new files are deleted now
+   * and again when the operation in flight returns (it may create one). No
+   * effect once the swap is installed.
+   */
+  abandon(): void {
+    if (this.installed) return;
+    this.abandoned = true;
+    this.discard();
+  }
+
+  private async run(): Promise<BackgroundSwapOutcome> {
+    const { dir, cleaned } = this;
+    try {
+      await cleaned.onBecomeInactiveAsync();
+      if (!this.wanted()) return this.undo();
+      await cleaned.flushAsync();
+      if (!this.wanted()) return this.undo();
+      await dir.writeFileAsync(this.endMarker, Buffer.from(`${this.groupEnd}\n`, 'utf8'));
+      if (!this.wanted()) return this.undo();
+      cleaned.changeFileSuffix(SWAP_SUFFIX);
+      await dir.syncDirectoryAsync();
+      if (!this.wanted()) return this.undo();
+      for (const old of this.oldSegments) old.delete();
+      cleaned.changeFileSuffix('');
+      dir.deleteFile(this.endMarker);
+      this.installed = true;
+      this.target.install();
+    } catch (err) {
+      if (!this.installed) this.undo();
+      throw err;
+    }
+    await dir.syncDirectoryAsync();
+    return 'swapped';
+  }
+
+  private wanted(): boolean {
+    return !this.abandoned && this.target.stillReplaceable();
+  }
+
+  private undo(): BackgroundSwapOutcome {
+    this.abandoned = true;
+    this.discard();
+    return 'abandoned';
+  }
+
+  /** The new segment's files (whatever their suffix), then the marker: a `.log.swap` never outlives its marker. */
+  private discard(): void {
+    try {
+      this.cleaned.delete();
+      this.dir.deleteFile(this.endMarker);
+    } catch {
+      // Best effort: what is left is what a crash leaves, and the log's next opening removes it.
+    }
+  }
 }
