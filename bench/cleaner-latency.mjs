@@ -21,10 +21,10 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { startBenchBroker } from './bench-broker.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const PERF = path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance');
 
 const opt = (name, dflt) => {
@@ -50,37 +50,8 @@ function run(cmd, args, timeoutMs) {
   });
 }
 
-async function startBroker() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-cleaner-lat-'));
-  const args = [CLI, 'start', '--port', '0', '--data-dir', dataDir, '--override', 'log.cleaner.backoff.ms=50', '--override', 'auto.create.topics.enable=true'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const bootstrap = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.length > 1e6) out = out.slice(-1e5);
-      const m = /"bootstrapServers":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return {
-    bootstrap,
-    dataDir,
-    output: () => out,
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+function startBroker() {
+  return startBenchBroker('cleaner-lat', { 'log.cleaner.backoff.ms': 50, 'auto.create.topics.enable': 'true' });
 }
 
 async function createTopic(bootstrap, topic, configs) {

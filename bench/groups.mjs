@@ -19,16 +19,11 @@
  * --delay-ms sets group.initial.rebalance.delay.ms (Kafka's default 3000
  * holds the first rebalance of an empty group back that long).
  */
-import { spawn } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startBenchBroker } from './bench-broker.mjs';
 import kafkajs from 'kafkajs';
 
 const { Kafka, logLevel } = kafkajs;
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const opt = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : dflt;
@@ -38,35 +33,8 @@ const COMMITS = opt('commits', 5000);
 const REPEAT = opt('repeat', 3);
 const MEMBERS = 10;
 
-async function startBroker() {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-groups-'));
-  const args = [CLI, 'start', '--port', '0', '--data-dir', dataDir, '--override', `group.initial.rebalance.delay.ms=${DELAY_MS}`, '--override', 'offsets.topic.num.partitions=5'];
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const bootstrap = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner:\n${out}`)), 20_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.length > 1e6) out = out.slice(-1e5);
-      const m = /"bootstrapServers":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-  const exited = new Promise((r) => child.once('exit', r));
-  return {
-    bootstrap,
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(t);
-      fs.rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+function startBroker() {
+  return startBenchBroker('groups', { 'group.initial.rebalance.delay.ms': DELAY_MS, 'offsets.topic.num.partitions': 5 });
 }
 
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
