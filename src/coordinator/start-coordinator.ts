@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { BrokerConfig, BrokerNumberName } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { InternalTopicLogOptions } from './internal-topic-log';
-import type { Scheduler } from './group/scheduler';
+import type { Scheduler } from '../time/scheduler';
 
 /** What the broker hands a coordinator over an internal topic. */
 export interface CoordinatorWiring {

@@ -31,7 +31,7 @@ import {
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
-import type { Scheduler, ScheduledTimer } from './scheduler';
+import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;

@@ -5,7 +5,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { LogManager } from '../../storage/log-manager';
 import { GroupCoordinator } from './group-coordinator';
 import { javaStringHashCode, offsetsPartitionFor } from './group-partition';
-import { ManualScheduler } from './manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 import {
   decodeGroupMetadataValue,

@@ -7,7 +7,7 @@
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { GroupCoordinator } from './group-coordinator';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
-import { systemScheduler } from './scheduler';
+import { systemScheduler } from '../../time/scheduler';
 
 /** `existingPartitions`: of `__consumer_offsets`. */
 export type GroupCoordinatorWiring = CoordinatorWiring;

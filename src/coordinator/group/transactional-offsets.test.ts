@@ -6,7 +6,7 @@ import { ControlRecordType, encodeEndTxnMarkerBatch } from '../../protocol/recor
 import { LogManager } from '../../storage/log-manager';
 import { GroupCoordinator } from './group-coordinator';
 import { offsetsPartitionFor } from './group-partition';
-import { ManualScheduler } from './manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryGroupStore } from './memory-group-store';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 

@@ -6,7 +6,7 @@
  * `__consumer_offsets` complete its transactional offsets.
  */
 import type { GroupCoordinator } from '../group/group-coordinator';
-import { systemScheduler } from '../group/scheduler';
+import { systemScheduler } from '../../time/scheduler';
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { partitionMarkerWriter } from './partition-marker-writer';
 import { TransactionCoordinator } from './transaction-coordinator';

@@ -22,7 +22,7 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors';
-import type { ScheduledTimer, Scheduler } from '../group/scheduler';
+import type { ScheduledTimer, Scheduler } from '../../time/scheduler';
 import type { InternalTopicRecord } from '../internal-topic-log';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './transaction-log-records';
 import {

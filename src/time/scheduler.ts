@@ -1,6 +1,7 @@
 /**
- * The coordinators' clock and timers, injected so tests can drive session,
- * rebalance and retention timeouts without sleeping (see ManualScheduler).
+ * The broker's clock and timers (coordinators' session, rebalance and
+ * retention timeouts; the replica manager's delayed produce and fetch),
+ * injected so tests can drive them without sleeping (see ManualScheduler).
  */
 export interface ScheduledTimer {
   cancel(): void;
