@@ -5,20 +5,25 @@
  * in-flight requests, flush and close the logs).
  */
 import type { Logger } from 'pino';
-import { Controller, logCleanerConfigOf, logConfigOf } from '../cluster/controller';
-import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
-import { TopicRegistry } from '../cluster/topic-registry';
-import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
+import { ClusterNode } from '../cluster/cluster-node';
+import { logCleanerConfigOf } from '../cluster/log-settings';
+import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
+import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
+import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
 import { silentLogger } from '../logger';
 import type { RequestObserver } from '../network/request-observer';
 import { KafkaServer } from '../network/server';
-import { LogManager } from '../storage/log-manager';
+import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
 import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
+import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-coordinator';
+import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
+import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
+import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
 import type { BrokerContext } from './broker-context';
 import { buildHandlerTable } from './handler-table';
-import { parseListeners } from './listener';
+import { type Listener, parseListeners } from './listener';
 
 export interface BrokerOptions {
   /** Kafka broker properties (server.properties keys), already merged with overrides. */
@@ -39,7 +44,24 @@ export interface BrokerOptions {
 }
 
 const DEFAULT_DATA_DIR = './weir-data';
-const SINGLE_NODE_LEADER_EPOCH = 0;
+/** Kafka's SecurityProtocol id of PLAINTEXT, the one protocol Weir's listener speaks. */
+const PLAINTEXT = 0;
+
+/** This broker's registered endpoint: the listener as clients should reach it. */
+function registeredEndpoint(listener: Listener, host: string, port: number): BrokerEndpoint {
+  return { name: listener.name, host, port, securityProtocol: PLAINTEXT };
+}
+
+/** The consumer group coordinator's view of the topics: the metadata image's. */
+function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
+  const entry = (t: { name: string; id: string; partitions: ReadonlyMap<number, unknown> } | undefined) =>
+    t && { name: t.name, topicId: t.id, partitions: t.partitions.size };
+  return {
+    get: (name) => entry(metadata.image.topics.get(name)),
+    getById: (id) => entry(metadata.image.topics.getById(id)),
+    list: () => metadata.image.topics.list().map((t) => ({ name: t.name, topicId: t.id, partitions: t.partitions.size })),
+  };
+}
 
 export class Broker {
   private tickTimer: NodeJS.Timeout | null = null;
@@ -48,6 +70,7 @@ export class Broker {
 
   private constructor(
     readonly context: BrokerContext,
+    private readonly node: ClusterNode,
     private readonly server: KafkaServer,
     readonly host: string,
     readonly port: number,
@@ -78,75 +101,89 @@ export class Broker {
     const port = options.port ?? listener.port;
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
-    // Logs load first (taking the data dir lock); their topic configs are
-    // applied once the metadata image is open.
-    let registryRef: TopicRegistry | null = null;
-    const logs = LogManager.open(
-      dataDir === null
-        ? { memory: true, now, cleaner: logCleanerConfigOf(config) }
-        : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), cleaner: logCleanerConfigOf(config) },
-      (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
-    );
+    const scheduler = systemScheduler(now);
+    // advertised.listeners only when set explicitly: its fallback is
+    // `listeners`, whose port --port / port 0 may have replaced.
+    const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
+    const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+    let boundPort = port;
+    const advertisedPort = () => (advertised && advertised.port !== 0 ? advertised.port : boundPort);
+    const node = await ClusterNode.open({
+      config,
+      dataDir,
+      endpoints: [registeredEndpoint(listener, advertisedHost(), advertisedPort())],
+      now,
+      scheduler,
+      log,
+      cleaner: logCleanerConfigOf(config),
+    });
+    const { metadata, controller, replicas, logs } = node;
     let server: KafkaServer | null = null;
     const shutdownController = new AbortController();
     try {
-      const registry = TopicRegistry.open(dataDir);
-      registryRef = registry;
-      for (const t of registry.list()) logs.updateTopicConfig(t.name, logConfigOf(resolveTopicConfig(t.configs, config), config));
-      const controller = new Controller(config.nodeId, registry, logs, config);
-
-      let boundPort = port;
-      // advertised.listeners only when set explicitly: its fallback is
-      // `listeners`, whose port --port / port 0 may have replaced.
-      const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
-      const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-      const producerIds = new ProducerIdAllocator(dataDir);
+      const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
+        controller.ensureInternalTopic(name, partitions, configs);
       const groups = startGroupCoordinator({
         config,
-        logs,
-        existingPartitions: registry.get('__consumer_offsets')?.partitions,
-        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        replicas,
+        metadata,
+        ensureInternalTopic,
         now,
         log,
         shutdown: shutdownController.signal,
       });
-      const consumerGroups = startConsumerGroupCoordinator({ config, topics: registry, classicGroups: groups, now, log, shutdown: shutdownController.signal });
+      const consumerGroups = startConsumerGroupCoordinator({
+        config,
+        topics: imageTopicCatalog(metadata),
+        classicGroups: groups,
+        now,
+        log,
+        shutdown: shutdownController.signal,
+      });
       // After the group coordinator: markers it finishes on start may complete transactional offsets.
       const transactions = startTransactionCoordinator({
         config,
-        logs,
+        replicas,
+        metadata,
         groups,
-        existingPartitions: registry.get('__transaction_state')?.partitions,
-        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
-        topicExists: (topic) => registry.get(topic) !== undefined,
-        allocateProducerId: () => producerIds.allocate(),
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        ensureInternalTopic,
+        topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
+        allocateProducerId: () => {
+          const id = node.producerIds.allocate();
+          if (id === null) throw new Error('no producer id block available yet');
+          return id;
+        },
         now,
         log,
         shutdown: shutdownController.signal,
       });
+      // From now on the coordinators follow the leadership of their topics' partitions.
+      metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
+      metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
+      const verificationEnabled = config.boolean('transaction.partition.verification.enable');
+      replicas.setTransactionVerifier(() => ({
+        enabled: verificationEnabled,
+        verifyPartition: (transactionalId, producerId, producerEpoch, topic, partition) =>
+          transactions.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition),
+      }));
       const context: BrokerContext = {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
-        clusterId: registry.clusterId,
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        clusterId: node.clusterId,
         autoCreateTopics: config.boolean('auto.create.topics.enable'),
-        topics: registry,
+        metadata,
         controller,
+        replicaManager: replicas,
         logs,
         config,
-        producerIds,
+        producerIds: node.producerIds,
         groups,
         consumerGroups,
         transactions,
         dataDir,
         log,
         now,
-        advertisedEndpoint: () => ({
-          host: advertisedHost(),
-          port: advertised && advertised.port !== 0 ? advertised.port : boundPort,
-        }),
+        advertisedEndpoint: () => ({ host: advertisedHost(), port: advertisedPort() }),
       };
       server = new KafkaServer(
         {
@@ -160,26 +197,31 @@ export class Broker {
         buildHandlerTable(context),
         log,
       );
+      const registeredPort = advertisedPort();
       boundPort = await server.listen();
-      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution, shutdownController);
+      // Port 0 (or --port) picked the port only now: register it.
+      if (advertisedPort() !== registeredPort) await node.register([registeredEndpoint(listener, advertisedHost(), advertisedPort())]);
+      const broker = new Broker(context, node, server, advertisedHost(), boundPort, resolution, shutdownController);
       broker.startHousekeeping();
       logs.startCleaner(log);
       return broker;
     } catch (e) {
       // Coordinators may have started timers before something failed.
       shutdownController.abort();
+      replicas.shutdown();
       if (server) await server.close(0);
-      logs.close();
+      node.close();
       throw e;
     }
   }
 
-  /** Retention, flush.ms and checkpoints, every log.retention.check.interval.ms. */
+  /** Retention, flush.ms and checkpoints (the logs' and the high watermarks'), every log.retention.check.interval.ms. */
   private startHousekeeping(): void {
     const interval = Math.min(this.config.number('log.retention.check.interval.ms'), 2 ** 31 - 1);
     this.tickTimer = setInterval(() => {
       try {
         this.context.logs.tick(this.context.now());
+        this.context.replicaManager.checkpointHighWatermarks();
       } catch (err) {
         this.context.log.error({ err }, 'log housekeeping failed');
       }
@@ -192,8 +234,10 @@ export class Broker {
     this.closing ??= (async () => {
       if (this.tickTimer) clearInterval(this.tickTimer);
       this.shutdownController.abort();
+      // Waiting fetches and produces answer now, so in-flight requests can finish.
+      this.context.replicaManager.shutdown();
       await this.server.close();
-      this.context.logs.close();
+      this.node.close();
     })();
     return this.closing;
   }

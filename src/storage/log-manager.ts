@@ -10,14 +10,18 @@ import type { StorageDir } from './storage-dir';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Kafka's metadata topic; its directory in a data dir belongs to the metadata store. */
+export const METADATA_TOPIC_NAME = '__cluster_metadata';
 
 export interface LogManagerOptions {
   /** Disk mode: the data directory (Kafka's `log.dirs`, one dir). Ignored when `dir` is given. */
   dataDir?: string;
   /** Memory mode (`--memory`): nothing touches the disk. */
   memory?: boolean;
-  /** Any StorageDir (tests reopen a MemoryStorageDir to exercise recovery). */
+  /** Any StorageDir (a data dir the broker claimed; tests reopen a MemoryStorageDir to exercise recovery). */
   dir?: StorageDir;
+  /** With `dir`: called when the manager closes (the caller's data dir lock). */
+  release?: () => void;
   /** Broker-wide log config defaults (topic configs override per log). */
   defaults?: Partial<LogConfig>;
   /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
@@ -37,7 +41,9 @@ export interface LogManagerTickResult {
  * All partition logs of a data directory: `<dir>/<topic>-<partition>/`.
  * Loads (and recovers) every log at open, holds the directory lock, writes
  * Kafka's recovery-point and log-start-offset checkpoints, and runs the
- * periodic housekeeping when the broker calls `tick`.
+ * periodic housekeeping when the broker calls `tick`. The metadata log's
+ * directory (`__cluster_metadata-0`) is not a partition log: it is left to
+ * the metadata store, as Kafka's LogManager leaves KRaft's.
  */
 export class LogManager {
   private readonly logsByKey = new Map<string, Log>();
@@ -69,7 +75,7 @@ export class LogManager {
   static open(options: LogManagerOptions, topicConfigs: (topic: string) => Partial<LogConfig> = () => ({})): LogManager {
     const now = options.now ?? Date.now;
     let dir: StorageDir;
-    let release = (): void => {};
+    let release = options.release ?? ((): void => {});
     if (options.dir) dir = options.dir;
     else if (options.memory) dir = new MemoryStorageDir();
     else if (options.dataDir) {
@@ -95,7 +101,7 @@ export class LogManager {
         continue;
       }
       const tp = parsePartitionDirName(name);
-      if (!tp) continue;
+      if (!tp || tp.topic === METADATA_TOPIC_NAME) continue;
       const log = Log.open(this.dir.dir(name), {
         topic: tp.topic,
         partition: tp.partition,

@@ -408,6 +408,16 @@ export class Segment {
     return this.file.flushAsync();
   }
 
+  /**
+   * Cuts the segment at `position` (the start of a batch) and rebuilds its
+   * indexes from what is left: a follower dropping a divergent tail.
+   */
+  truncateAt(position: number): void {
+    this.file.truncate(position);
+    this.firstBatchTimestampCache = null;
+    this.recover(null);
+  }
+
   /** Closes cleanly: seals and writes the indexes, releases the file. */
   close(): void {
     if (this.offsetIndexLoaded) {

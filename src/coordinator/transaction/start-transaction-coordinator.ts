@@ -12,7 +12,6 @@ import { partitionMarkerWriter } from './partition-marker-writer';
 import { TransactionCoordinator } from './transaction-coordinator';
 import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-state-topic';
 
-/** `existingPartitions`: of `__transaction_state`. */
 export interface TransactionCoordinatorWiring extends CoordinatorWiring {
   groups: GroupCoordinator;
   topicExists: (topic: string) => boolean;
@@ -33,10 +32,10 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
     },
     w.scheduler ?? systemScheduler(w.now),
     new TransactionStateTopic(logOptions),
-    partitionMarkerWriter({ logs: w.logs, groups: w.groups, topicExists: w.topicExists, leaderEpoch: w.leaderEpoch, now: w.now }),
+    partitionMarkerWriter({ replicas: w.replicas, groups: w.groups, topicExists: w.topicExists, now: w.now }),
     w.allocateProducerId,
     w.log.child({ component: 'transaction-coordinator' }),
   );
-  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions, message: 'transaction coordinator loaded __transaction_state' });
+  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'transaction coordinator loaded __transaction_state' });
   return coordinator;
 }

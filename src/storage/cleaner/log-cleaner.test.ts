@@ -264,7 +264,7 @@ describe.each(cleanerTestEnvs)('LogCleaner over %s storage', (_name, makeEnv) =>
     ]);
     log.close();
     const again = openLog({}, env.reopenRoot());
-    expect(again.producerState.entry(7)?.batches.at(-1)).toMatchObject({ lastSeq: 1, lastOffset: 1 });
+    expect(again.producerEntry(7)?.batches.at(-1)).toMatchObject({ lastSeq: 1, lastOffset: 1 });
     // The retry of sequence 1 is still recognised as a duplicate.
     const retry = again.append(keyedBatch([{ key: 'b', value: '1' }], { timestamp: clock, producerId: 7, producerEpoch: 0, baseSequence: 1 }), { leaderEpoch: 0 });
     expect(retry).toMatchObject({ duplicate: true, baseOffset: 1 });
