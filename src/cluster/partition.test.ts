@@ -83,6 +83,30 @@ describe('Partition as the only replica (one node)', () => {
     expect(refused.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
   });
 
+  test('LogAppendTime: written into the stored batch (CRC intact) only after every check passed', async () => {
+    await createTopic(node, 'lat', 1, { 'message.timestamp.type': 'LogAppendTime' });
+    const p = node.replicas.getPartition('lat', 0)!;
+    const now = NOW + 5_000;
+    const first = batch(['a'], { producerId: 3n, baseSequence: 0 });
+    expect(p.appendAsLeader(first, { origin: 'client', now })).toMatchObject({ errorCode: ErrorCode.NONE, logAppendTime: now });
+    const stored = decodeRecordBatches(readRecordsBytes(read(p, 0).records!))[0]!;
+    expect(stored.timestampType).toBe('log-append');
+    expect(stored.header.maxTimestamp).toBe(now);
+    expect(stored.records[0]?.timestamp).toBe(BigInt(now));
+    // Out of sequence: refused by the producer state, and the request's bytes are left as sent.
+    const gap = batch(['b'], { producerId: 3n, baseSequence: 5 });
+    const sent = Buffer.from(gap);
+    expect(p.appendAsLeader(gap, { origin: 'client', now }).errorCode).toBe(ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    expect(gap.equals(sent)).toBe(true);
+    // A retry of the first batch is a duplicate: the original offset, and the time the topic answers with.
+    expect(p.appendAsLeader(batch(['a'], { producerId: 3n, baseSequence: 0 }), { origin: 'client', now: now + 1 })).toMatchObject({
+      errorCode: ErrorCode.NONE,
+      baseOffset: 0,
+      duplicate: true,
+    });
+    expect(p.logEndOffset).toBe(1);
+  });
+
   test('acks=all needs min.insync.replicas in the ISR before anything is written', async () => {
     await createTopic(node, 'strict', 1, { 'min.insync.replicas': '2' });
     const p = node.replicas.getPartition('strict', 0)!;

@@ -24,17 +24,7 @@
 import type { TopicConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import {
-  ATTRIBUTES,
-  MAX_TIMESTAMP,
-  TIMESTAMP_TYPE_LOG_APPEND,
-  TRANSACTIONAL_FLAG,
-  findRecordWithoutKey,
-  validateLegacyProduce,
-  validateProduceRecords,
-  writeBatchCrc,
-  type ProduceValidation,
-} from '../protocol/records';
+import { TRANSACTIONAL_FLAG, findRecordWithoutKey, validateLegacyProduce, validateProduceRecords, type ProduceValidation } from '../protocol/records';
 import type { AppendOrigin, ProducerStateEntry } from '../storage/producer-state-manager';
 import type { AppendResult, Log, TimestampAndOffset } from '../storage/log';
 import type { RecordTimestampLocator } from '../storage/record-timestamps';
@@ -376,25 +366,24 @@ export class Partition {
     }
     const txn = validation.batches.find((x) => (x.header.attributes & TRANSACTIONAL_FLAG) !== 0);
     if (txn) {
-      const producer = { producerId: Number(txn.header.producerId), producerEpoch: txn.header.producerEpoch };
+      const producer = { producerId: txn.header.producerId, producerEpoch: txn.header.producerEpoch };
       const ongoing = this.log.hasOngoingTransaction(producer.producerId, producer.producerEpoch);
       const problem = transactionalProduceProblem(this.verifier(), options.transactionalId ?? null, this.topic, this.index, producer, ongoing);
       if (problem) return this.failed(problem.errorCode, problem.message);
     }
-    if (logAppendTime) {
-      // LogAppendTime: the broker's clock becomes the batch's max timestamp and
-      // the attribute says so; both are under the CRC, so it is recomputed.
-      for (const batch of validation.batches) {
-        batches.writeBigInt64BE(BigInt(now), batch.position + MAX_TIMESTAMP);
-        batches.writeInt16BE(batch.header.attributes | TIMESTAMP_TYPE_LOG_APPEND, batch.position + ATTRIBUTES);
-        writeBatchCrc(batches, batch.position);
-      }
-    }
-    return this.appendToLog(batches, now, 'client', logAppendTime ? now : -1);
+    // The log writes the offsets (and, for LogAppendTime, the broker's clock)
+    // into the batches read here, after its own idempotence checks.
+    return this.appendToLog(batches, now, 'client', logAppendTime ? now : -1, validation.batches);
   }
 
-  private appendToLog(batches: Buffer, now: number, origin: AppendOrigin, logAppendTime: number): PartitionAppendResult {
-    const r = this.log.append(batches, { leaderEpoch: this.state.leaderEpoch, now, origin });
+  private appendToLog(batches: Buffer, now: number, origin: AppendOrigin, logAppendTime: number, parsed?: ProduceValidation['batches']): PartitionAppendResult {
+    const r = this.log.append(batches, {
+      leaderEpoch: this.state.leaderEpoch,
+      now,
+      origin,
+      batches: parsed,
+      logAppendTime: logAppendTime === -1 ? undefined : logAppendTime,
+    });
     if (r.errorCode !== ErrorCode.NONE) return this.failed(r.errorCode, r.errorMessage);
     if (!r.duplicate) this.listener?.onLogChanged(this, this.maybeIncrementHighWatermark());
     return {
@@ -522,8 +511,8 @@ function clamp(v: number, lo: number, hi: number): number {
 function timestampProblem(v: ProduceValidation, now: number, beforeMaxMs: number, afterMaxMs: number): string | null {
   if (beforeMaxMs >= JAVA_LONG_MAX && afterMaxMs >= JAVA_LONG_MAX) return null;
   for (const batch of v.batches) {
-    const max = Number(batch.header.maxTimestamp);
-    const base = Number(batch.header.baseTimestamp);
+    const max = batch.header.maxTimestamp;
+    const base = batch.header.baseTimestamp;
     if (max >= 0 && max - now > afterMaxMs) {
       return `Timestamp ${max} of message is out of range. The timestamp should be within [${now - beforeMaxMs}, ${now + afterMaxMs}]`;
     }

@@ -122,7 +122,7 @@ export class InternalTopicLog {
         for (const batch of batches) {
           const from = BigInt(offset);
           yield { ...batch, records: batch.records.filter((r) => r.offset >= from) };
-          offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
+          offset = batch.header.lastOffset + 1;
         }
       }
     }

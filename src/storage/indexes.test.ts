@@ -4,7 +4,7 @@ import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { OffsetIndex } from './offset-index';
 import { ProducerStateManager } from './producer-state-manager';
-import { readBatchInfo } from './batch-info';
+import { readBatchHeader } from './batch-info';
 import { TimeIndex } from './time-index';
 import { makeBatch } from './test-batches';
 
@@ -74,7 +74,7 @@ describe('OffsetCheckpointFile', () => {
 describe('ProducerStateManager snapshot', () => {
   test('round trip keeps all retained batches and the transaction field; damage is detected', () => {
     const psm = new ProducerStateManager();
-    for (let s = 0; s < 7; s++) psm.replay({ ...readBatchInfo(makeBatch({ producerId: 9, producerEpoch: 2, baseSequence: s }), 0), baseOffset: s, lastOffset: s });
+    for (let s = 0; s < 7; s++) psm.replay({ ...readBatchHeader(makeBatch({ producerId: 9, producerEpoch: 2, baseSequence: s }), 0), baseOffset: s, lastOffset: s });
     const snap = psm.toSnapshot();
     const back = new ProducerStateManager();
     expect(back.loadSnapshot(snap)).toBe(true);

@@ -1,7 +1,8 @@
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import { BASE_OFFSET, PARTITION_LEADER_EPOCH } from '../protocol/records/batch-header';
-import { type BatchInfo, checkBatch, isLogAppendTime, readBatchInfo, writeInt64 } from './batch-info';
+import { ATTRIBUTES, BASE_OFFSET, type BatchHeader, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, TIMESTAMP_TYPE_LOG_APPEND } from '../protocol/records/batch-header';
+import { writeBatchCrc } from '../protocol/records/crc';
+import { type BatchInfo, checkBatch, isLogAppendTime, readBatchHeader, writeInt64 } from './batch-info';
 import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment-swap';
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
@@ -32,6 +33,16 @@ export interface AppendOptions {
   now?: number;
   /** 'coordinator' for the coordinators' own writes (no sequence numbers to check); default 'client'. */
   origin?: AppendOrigin;
+  /**
+   * The batches of `data`, already parsed and checked by the caller (produce
+   * validation reads each header once); parsed here when absent.
+   */
+  batches?: readonly { position: number; header: BatchHeader }[];
+  /**
+   * LogAppendTime: the append time, written into each batch's max timestamp
+   * and attributes (CRC recomputed) once every check has passed.
+   */
+  logAppendTime?: number;
 }
 
 /**
@@ -323,22 +334,35 @@ export class Log {
   // ---- append --------------------------------------------------------------
 
   /**
-   * Appends one or more v2 batches (already validated by the caller: CRC,
-   * magic, LogAppendTime patched). Assigns offsets by writing each batch's
-   * baseOffset and partitionLeaderEpoch in place — both outside the CRC —
-   * then writes the buffer as is. Idempotent-producer rules apply.
+   * Appends one or more v2 batches (their CRC and magic checked by the
+   * caller). The producer-state checks run on the headers first; only when
+   * they pass is the buffer touched: LogAppendTime (when asked) written in,
+   * then each batch's baseOffset and partitionLeaderEpoch — both outside the
+   * CRC — and the buffer written as is. Idempotent-producer rules apply.
    */
   append(data: Buffer, options: AppendOptions): AppendResult {
     if (this.closed) throw new Error(`${this.dir.path}: append to a closed log`);
     const now = options.now ?? this.time();
     const batches: LocatedBatch[] = [];
-    for (let pos = 0; pos < data.length; ) {
-      const size = checkBatch(data, pos, data.length - pos, false);
-      if (typeof size !== 'number') return this.failed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
-      batches.push({ position: pos, info: readBatchInfo(data, pos) });
-      pos += size;
+    if (options.batches) {
+      for (const b of options.batches) batches.push({ position: b.position, info: b.header });
+    } else {
+      for (let pos = 0; pos < data.length; ) {
+        const size = checkBatch(data, pos, data.length - pos, false);
+        if (typeof size !== 'number') return this.failed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
+        batches.push({ position: pos, info: readBatchHeader(data, pos) });
+        pos += size;
+      }
     }
     if (batches.length === 0) return this.failed(ErrorCode.CORRUPT_MESSAGE, 'no record batch to append');
+    const appendTime = options.logAppendTime;
+    if (appendTime !== undefined) {
+      // The producer state records the time the batch will carry.
+      for (const b of batches) {
+        b.info.maxTimestamp = appendTime;
+        b.info.attributes |= TIMESTAMP_TYPE_LOG_APPEND;
+      }
+    }
     const leo = this.logEndOffset;
     const check = this.producerState.checkAppend(
       batches.map((b) => b.info),
@@ -361,6 +385,12 @@ export class Log {
     let next = leo;
     let records = 0;
     for (const b of batches) {
+      if (appendTime !== undefined) {
+        // Both fields are under the CRC, so it is recomputed.
+        writeInt64(data, appendTime, b.position + MAX_TIMESTAMP);
+        data.writeInt16BE(b.info.attributes, b.position + ATTRIBUTES);
+        writeBatchCrc(data, b.position);
+      }
       writeInt64(data, next, b.position + BASE_OFFSET);
       data.writeInt32BE(options.leaderEpoch, b.position + PARTITION_LEADER_EPOCH);
       const info: BatchInfo = b.info;
@@ -411,7 +441,7 @@ export class Log {
     for (let pos = 0; pos < data.length; ) {
       const size = checkBatch(data, pos, data.length - pos, true);
       if (typeof size !== 'number') return this.followerFailed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
-      const info = readBatchInfo(data, pos);
+      const info = readBatchHeader(data, pos);
       if (info.baseOffset < expected) {
         return this.followerFailed(ErrorCode.UNKNOWN_SERVER_ERROR, `batch at offset ${info.baseOffset} is below the expected offset ${expected}`);
       }

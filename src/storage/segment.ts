@@ -1,5 +1,5 @@
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import { type BatchInfo, type BatchProblem, checkBatch, readBatchInfo } from './batch-info';
+import { type BatchInfo, type BatchProblem, checkBatch, readBatchHeader } from './batch-info';
 import { WindowedReader } from './batch-reader';
 import { OffsetIndex } from './offset-index';
 import type { SegmentFile, StorageDir } from './storage-dir';
@@ -184,7 +184,7 @@ export class Segment {
         problem = checked;
         break;
       }
-      const info = readBatchInfo(reader.header(pos), 0);
+      const info = readBatchHeader(reader.header(pos), 0);
       if (info.baseOffset < expectedMin) {
         problem = 'offset-order';
         break;
@@ -249,7 +249,7 @@ export class Segment {
       const header = reader.header(pos);
       const checked = checkBatch(header, 0, size - pos, false);
       if (typeof checked !== 'number') return;
-      yield { position: pos, info: readBatchInfo(header, 0) };
+      yield { position: pos, info: readBatchHeader(header, 0) };
       pos += checked;
     }
   }
@@ -297,7 +297,7 @@ export class Segment {
       const checked = checkBatch(header, 0, size - end, false);
       if (typeof checked !== 'number') break;
       if (end + checked > limit) break;
-      if (readBatchInfo(header, 0).baseOffset >= upperBound) break;
+      if (readBatchHeader(header, 0).baseOffset >= upperBound) break;
       end += checked;
     }
     return { records: this.file.region(start, end - start), firstOffset };
@@ -395,7 +395,7 @@ export class Segment {
       const checked = checkBatch(reader.header(pos), 0, size - pos, false);
       if (typeof checked !== 'number') return;
       const bytes = reader.bytes(pos, checked);
-      yield { position: pos, info: readBatchInfo(bytes, 0), bytes };
+      yield { position: pos, info: readBatchHeader(bytes, 0), bytes };
       pos += checked;
     }
   }

@@ -62,7 +62,7 @@ export class LogMetadataStore implements MetadataStore {
       for (const batch of batches) {
         const records: MetadataRecord[] = [];
         for (const r of batch.records) if (r.value !== null) records.push(decodeMetadataRecord(r.value));
-        const lastOffset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta;
+        const lastOffset = batch.header.lastOffset;
         out.push({ lastOffset, records });
         offset = lastOffset + 1;
       }

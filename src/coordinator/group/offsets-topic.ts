@@ -56,7 +56,7 @@ export class OffsetsTopic {
   /** Every record and transaction marker of the partitions (all when omitted), oldest first per partition. */
   *replay(partitions?: readonly number[]): Generator<OffsetsTopicReplayItem> {
     for (const batch of this.log.replay(partitions)) {
-      const producerId = Number(batch.header.producerId);
+      const producerId = batch.header.producerId;
       if (batch.control) {
         // Transaction markers decide the transactional commits before them.
         const first = batch.records[0];

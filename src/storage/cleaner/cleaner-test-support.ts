@@ -105,14 +105,14 @@ export function readBatches(log: Log): StoredBatch[] {
     const bytes = collectRecords(log.read(offset, 1 << 20).records);
     if (bytes.length === 0) break;
     for (const b of decodeRecordBatches(bytes)) {
-      const baseOffset = Number(b.header.baseOffset);
+      const baseOffset = b.header.baseOffset;
       const lastOffset = baseOffset + b.header.lastOffsetDelta;
       out.push({
         baseOffset,
         lastOffset,
         attributes: b.header.attributes,
         baseSequence: b.header.baseSequence,
-        producerId: Number(b.header.producerId),
+        producerId: b.header.producerId,
         records: b.records.map((r) => ({
           offset: Number(r.offset),
           key: r.key === null ? null : r.key.toString(),
