@@ -23,6 +23,7 @@ import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
 import type { BrokerContext } from './broker-context';
 import { buildHandlerTable } from './handler-table';
+import { Housekeeping } from './housekeeping';
 import { type Listener, parseListeners } from './listener';
 
 export interface BrokerOptions {
@@ -64,7 +65,7 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
 }
 
 export class Broker {
-  private tickTimer: NodeJS.Timeout | null = null;
+  private housekeeping: Housekeeping | null = null;
   private readonly shutdownController: AbortController;
   private closing: Promise<void> | null = null;
 
@@ -189,6 +190,7 @@ export class Broker {
         {
           host,
           port,
+          backlog: config.number('socket.listen.backlog.size'),
           maxRequestBytes: config.number('socket.request.max.bytes'),
           maxIdleMs: config.number('connections.max.idle.ms'),
           maxInFlight: 1000,
@@ -202,7 +204,7 @@ export class Broker {
       // Port 0 (or --port) picked the port only now: register it.
       if (advertisedPort() !== registeredPort) await node.register([registeredEndpoint(listener, advertisedHost(), advertisedPort())]);
       const broker = new Broker(context, node, server, advertisedHost(), boundPort, resolution, shutdownController);
-      broker.startHousekeeping();
+      broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
     } catch (e) {
@@ -215,24 +217,10 @@ export class Broker {
     }
   }
 
-  /** Retention, flush.ms and checkpoints (the logs' and the high watermarks'), every log.retention.check.interval.ms. */
-  private startHousekeeping(): void {
-    const interval = Math.min(this.config.number('log.retention.check.interval.ms'), 2 ** 31 - 1);
-    this.tickTimer = setInterval(() => {
-      try {
-        this.context.logs.tick(this.context.now());
-        this.context.replicaManager.checkpointHighWatermarks();
-      } catch (err) {
-        this.context.log.error({ err }, 'log housekeeping failed');
-      }
-    }, interval);
-    this.tickTimer.unref();
-  }
-
   /** Graceful shutdown: stop accepting, finish in-flight requests, flush and close the logs. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.tickTimer) clearInterval(this.tickTimer);
+      this.housekeeping?.stop();
       this.shutdownController.abort();
       // Waiting fetches and produces answer now, so in-flight requests can finish.
       this.context.replicaManager.shutdown();

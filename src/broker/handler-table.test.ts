@@ -33,6 +33,21 @@ describe('handler table', () => {
     expect(byKey.get(2)!.minVersion).toBeLessThanOrEqual(1);
   });
 
+  test('group.coordinator.rebalance.protocols without consumer: the KIP-848 APIs are neither served nor advertised', async () => {
+    const classicOnly = await Broker.start({ memory: true, port: 0, host: '127.0.0.1', properties: { 'group.coordinator.rebalance.protocols': 'classic' } });
+    try {
+      const { buildHandlerTable } = await import('./handler-table');
+      const table = buildHandlerTable(classicOnly.context);
+      expect(table.has(68)).toBe(false);
+      expect(table.has(69)).toBe(false);
+      const res = (await table.get(18)!.handle({}, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0 })) as ApiVersionsResponse;
+      expect(res.apiKeys.some((k) => k.apiKey === 68 || k.apiKey === 69)).toBe(false);
+      expect(res.apiKeys.some((k) => k.apiKey === 11)).toBe(true);
+    } finally {
+      await classicOnly.close();
+    }
+  });
+
   test('an ApiVersions request newer than served is answered with UNSUPPORTED_VERSION and the list', async () => {
     const { buildHandlerTable } = await import('./handler-table');
     const apiVersions = buildHandlerTable(broker.context).get(18)!;

@@ -345,6 +345,12 @@ export class Controller {
   ): TopicError | { topic: TopicImage; records: MetadataRecord[] } {
     const t = image.topics.get(name);
     if (!t) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    // More partitions would send groups and transactional ids to other
+    // partitions than the ones holding their records. Kafka's broker lets it
+    // happen (KAFKA-14418 was not merged); its tools refuse, with this message.
+    if (isInternalTopic(name)) {
+      return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: 'The number of partitions for the offsets topic or the transaction topic cannot be changed.' };
+    }
     const current = t.partitions.size;
     if (count < current) {
       return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `The topic ${name} currently has ${current} partition(s); ${count} would not be an increase.` };

@@ -301,7 +301,29 @@ export function resolveBrokerConfig(layers: BrokerConfigLayers = {}): BrokerConf
       ),
     );
   }
+  errors.push(...consumerGroupBoundProblems(config));
   return { config, errors, warnings, ignoredKeys: [...ignored] };
+}
+
+/**
+ * The KIP-848 session timeout and heartbeat interval must sit within their
+ * min/max bounds (Kafka's GroupCoordinatorConfig checks, same messages).
+ */
+function consumerGroupBoundProblems(config: BrokerConfig): ConfigError[] {
+  const problems: ConfigError[] = [];
+  const check = (ok: boolean, message: string, key: string) => {
+    if (!ok) problems.push(invalidConfig(message, key));
+  };
+  const n = (name: BrokerNumberName) => config.number(name);
+  const [hb, minHb, maxHb] = [n('group.consumer.heartbeat.interval.ms'), n('group.consumer.min.heartbeat.interval.ms'), n('group.consumer.max.heartbeat.interval.ms')];
+  const [st, minSt, maxSt] = [n('group.consumer.session.timeout.ms'), n('group.consumer.min.session.timeout.ms'), n('group.consumer.max.session.timeout.ms')];
+  check(maxHb >= minHb, 'group.consumer.max.heartbeat.interval.ms must be greater than or equals to group.consumer.min.heartbeat.interval.ms', 'group.consumer.max.heartbeat.interval.ms');
+  check(hb >= minHb, 'group.consumer.heartbeat.interval.ms must be greater than or equals to group.consumer.min.heartbeat.interval.ms', 'group.consumer.heartbeat.interval.ms');
+  check(hb <= maxHb, 'group.consumer.heartbeat.interval.ms must be less than or equals to group.consumer.max.heartbeat.interval.ms', 'group.consumer.heartbeat.interval.ms');
+  check(maxSt >= minSt, 'group.consumer.max.session.timeout.ms must be greater than or equals to group.consumer.min.session.timeout.ms', 'group.consumer.max.session.timeout.ms');
+  check(st >= minSt, 'group.consumer.session.timeout.ms must be greater than or equals to group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms');
+  check(st <= maxSt, 'group.consumer.session.timeout.ms must be less than or equals to group.consumer.max.session.timeout.ms', 'group.consumer.session.timeout.ms');
+  return problems;
 }
 
 /**

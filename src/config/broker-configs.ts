@@ -58,7 +58,7 @@ export const BROKER_CONFIG_KEYS = [
   // --- listeners and sockets ---
   defineString('listeners', 'PLAINTEXT://127.0.0.1:9092', { ...dynamic, validator: listenerList }), // Weir default
   defineString('advertised.listeners', null, { ...dynamic, validator: listenerList }),
-  defineString('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', dynamic),
+  defineString('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', dynamicIgnored), // PLAINTEXT only
   defineString('inter.broker.listener.name', null, ignored),
   defineString('security.inter.broker.protocol', 'PLAINTEXT', { ...ignored, validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
   defineString('control.plane.listener.name', null, ignored),
@@ -67,13 +67,13 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('socket.receive.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.request.max.bytes', 100 * MiB, { validator: atLeast(1) }),
   defineInt('socket.listen.backlog.size', 50, { validator: atLeast(1) }),
-  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
-  defineString('max.connections.per.ip.overrides', '', dynamic),
-  defineInt('max.connections', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
-  defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
+  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }), // no connection limits yet
+  defineString('max.connections.per.ip.overrides', '', dynamicIgnored),
+  defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
+  defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineLong('connections.max.idle.ms', 600_000),
-  defineLong('connections.max.reauth.ms', 0),
-  defineInt('connection.failed.authentication.delay.ms', 100, { validator: atLeast(0) }),
+  defineLong('connections.max.reauth.ms', 0, ignored), // no SASL yet
+  defineInt('connection.failed.authentication.delay.ms', 100, { ...ignored, validator: atLeast(0) }), // no SASL yet
   defineInt('queued.max.requests', 500, { ...ignored, validator: atLeast(1) }),
   defineLong('queued.max.request.bytes', -1, ignored),
   defineInt('request.timeout.ms', 30_000, ignored),
@@ -96,7 +96,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('message.max.bytes', DEFAULT_MAX_MESSAGE_BYTES, { ...dynamic, validator: atLeast(0) }),
   defineInt('min.insync.replicas', 1, { ...dynamic, validator: atLeast(1) }),
   defineBoolean('unclean.leader.election.enable', false, dynamicIgnored),
-  defineInt('max.incremental.fetch.session.cache.slots', 1000, { validator: atLeast(0) }),
+  defineInt('max.incremental.fetch.session.cache.slots', 1000, { ...ignored, validator: atLeast(0) }), // fetch sessions are always declined (G10)
   defineInt('fetch.max.bytes', 55 * MiB, { validator: atLeast(1024) }),
   defineInt('max.request.partition.size.limit', 2000, { ...ignored, validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
@@ -146,7 +146,7 @@ export const BROKER_CONFIG_KEYS = [
 
   // --- log cleaner (compaction) ---
   defineBoolean('log.cleaner.enable', true),
-  defineInt('log.cleaner.threads', 1, { ...dynamic, validator: atLeast(0) }),
+  defineInt('log.cleaner.threads', 1, { ...dynamicIgnored, validator: atLeast(0) }), // one cleaner task
   defineLong('log.cleaner.dedupe.buffer.size', 128 * MiB, dynamic),
   defineInt('log.cleaner.io.buffer.size', 512 * 1024, { ...dynamic, validator: atLeast(0) }),
   defineDouble('log.cleaner.io.buffer.load.factor', 0.9, dynamic),
@@ -184,6 +184,7 @@ export const BROKER_CONFIG_KEYS = [
     'org.apache.kafka.coordinator.group.assignor.RangeAssignor',
   ]),
   defineString('group.consumer.migration.policy', 'disabled', {
+    ...ignored, // classic and consumer members do not share a group yet
     validator: oneOf('disabled', 'downgrade', 'upgrade', 'bidirectional'),
   }),
 
@@ -195,7 +196,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('offsets.load.buffer.size', 5 * MiB, { ...ignored, validator: atLeast(1) }),
   defineInt('offsets.retention.minutes', 7 * 24 * 60, { validator: atLeast(1) }),
   defineLong('offsets.retention.check.interval.ms', 600_000, { validator: atLeast(1) }),
-  defineInt('offsets.commit.timeout.ms', 5000, { validator: atLeast(1) }),
+  defineInt('offsets.commit.timeout.ms', 5000, { ...ignored, validator: atLeast(1) }), // a commit is answered once appended (no replication to wait for)
   defineShort('offsets.commit.required.acks', -1, ignored),
   defineInt('offset.metadata.max.bytes', 4096),
 
@@ -222,7 +223,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('replica.fetch.min.bytes', 1, ignored),
   defineInt('replica.fetch.backoff.ms', 1000, { ...ignored, validator: atLeast(0) }),
   defineInt('replica.fetch.response.max.bytes', 10 * MiB, { ...ignored, validator: atLeast(0) }),
-  defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, ignored),
+  defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, { validator: atLeast(1) }),
   defineString('replica.selector.class', null, ignored),
   defineInt('fetch.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('producer.purgatory.purge.interval.requests', 1000, ignored),

@@ -29,6 +29,8 @@ export interface CoordinatorWiring {
 export interface InternalTopicConfigNames {
   numPartitions: BrokerNumberName;
   segmentBytes: BrokerNumberName;
+  /** The topic's min.insync.replicas, where Kafka sets one (`transaction.state.log.min.isr`). */
+  minInsyncReplicas?: BrokerNumberName;
 }
 
 /**
@@ -41,10 +43,11 @@ export interface InternalTopicConfigNames {
 export function internalTopicLogOptions(w: CoordinatorWiring, topic: string, names: InternalTopicConfigNames): InternalTopicLogOptions {
   const configured = w.config.number(names.numPartitions);
   const partitions = () => w.metadata.image.topics.get(topic)?.partitions.size ?? configured;
-  const topicConfigs = {
+  const topicConfigs: Record<string, string> = {
     'cleanup.policy': 'compact',
     'segment.bytes': String(w.config.number(names.segmentBytes)),
   };
+  if (names.minInsyncReplicas) topicConfigs['min.insync.replicas'] = String(w.config.number(names.minInsyncReplicas));
   const exists = () => w.metadata.image.topics.get(topic) !== undefined;
   return {
     replicas: w.replicas,

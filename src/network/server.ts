@@ -12,6 +12,8 @@ import type { RequestObserver } from './request-observer';
 export interface ServerOptions extends ConnectionLimits {
   host: string;
   port: number;
+  /** socket.listen.backlog.size: pending connections the OS queues before accepting. */
+  backlog?: number;
   /** Told about connections and completed requests (metrics); optional. */
   observer?: RequestObserver;
 }
@@ -41,7 +43,7 @@ export class KafkaServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+      this.server.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, () => {
         this.server.off('error', onError);
         // Errors while listening (EADDRINUSE...) reject above, for the caller
         // to explain; only later listener errors are logged here.

@@ -157,35 +157,53 @@ export class LogManager {
   }
 
   /**
-   * Periodic housekeeping; the broker owns the timer. Applies retention,
-   * flush.ms, producer id expiration, writes the checkpoints and closes the
-   * descriptors of deleted segments whose grace period is over.
+   * Every housekeeping task at once: retention and flush.ms, producer id
+   * expiration, both checkpoints. The broker runs each on its own interval
+   * (as Kafka's LogManager schedules them); tools and tests call this.
    */
   tick(now: number = this.now()): LogManagerTickResult {
+    const result = this.applyRetentionAndFlush(now);
+    this.removeExpiredProducers(now);
+    this.writeCheckpoints();
+    return result;
+  }
+
+  /**
+   * Every log.retention.check.interval.ms: retention, flush.ms, and the
+   * descriptors of deleted segments whose grace period is over.
+   */
+  applyRetentionAndFlush(now: number = this.now()): LogManagerTickResult {
     this.assertOpen();
     let deletedSegments = 0;
     let flushedLogs = 0;
     for (const log of this.logsByKey.values()) {
       deletedSegments += log.deleteRetentionExpired(now);
       if (log.maybeFlush(now)) flushedLogs++;
-      log.removeExpiredProducers(now);
     }
-    this.writeCheckpoints();
     this.dir.reapClosedFiles(now);
     return { deletedSegments, flushedLogs };
   }
 
+  /** Every producer.id.expiration.check.interval.ms: producers idle past producer.id.expiration.ms are forgotten. */
+  removeExpiredProducers(now: number = this.now()): void {
+    this.assertOpen();
+    for (const log of this.logsByKey.values()) log.removeExpiredProducers(now);
+  }
+
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
-    const recovery: [TopicPartition, number][] = [];
-    const starts: [TopicPartition, number][] = [];
-    for (const log of this.logsByKey.values()) {
-      const tp = { topic: log.topic, partition: log.partition };
-      recovery.push([tp, log.recoveryPoint]);
-      starts.push([tp, log.logStartOffset]);
-    }
-    this.recoveryCheckpoint.write(recovery);
-    this.logStartCheckpoint.write(starts);
+    this.writeRecoveryPointCheckpoint();
+    this.writeLogStartOffsetCheckpoint();
+  }
+
+  /** Every log.flush.offset.checkpoint.interval.ms: how far each log is known durable. */
+  writeRecoveryPointCheckpoint(): void {
+    this.recoveryCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]));
+  }
+
+  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts. */
+  writeLogStartOffsetCheckpoint(): void {
+    this.logStartCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]));
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */

@@ -223,6 +223,30 @@ describe('DeleteTopics', () => {
   });
 });
 
+describe('internal topics', () => {
+  test('neither grown nor deleted: groups and transactional ids must keep their partitions', async () => {
+    // FindCoordinator creates the internal topics on first use.
+    for (const keyType of [0, 1]) {
+      const found = await raw.request(Apis.FindCoordinator, 3, requestBody(Apis.FindCoordinator, { key: 'internal-topics', keyType }));
+      expect(found.errorCode).toBe(ErrorCode.NONE);
+    }
+    for (const name of ['__consumer_offsets', '__transaction_state']) {
+      const before = topicInfo(name)?.partitions;
+      expect(before).toBeGreaterThan(0);
+      for (const validateOnly of [true, false]) {
+        const grown = await raw.request(Apis.CreatePartitions, 3, requestBody(Apis.CreatePartitions, { validateOnly, topics: [{ name, count: before! + 1, assignments: null }] }));
+        expect(grown.results[0]).toMatchObject({
+          errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+          errorMessage: 'The number of partitions for the offsets topic or the transaction topic cannot be changed.',
+        });
+      }
+      const deleted = await raw.request(Apis.DeleteTopics, 6, requestBody(Apis.DeleteTopics, { topics: [{ name, topicId: ZERO_UUID }], timeoutMs: 1000 }));
+      expect(deleted.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot delete internal topic ${name}` });
+      expect(topicInfo(name)?.partitions).toBe(before);
+    }
+  });
+});
+
 describe('CreatePartitions', () => {
   test('kafkajs grows a topic', async () => {
     const topic = topicName('cp-kafkajs');

@@ -18,7 +18,8 @@
  * does; v3 adds a response size limit; v4 the isolation level, last stable
  * offset and aborted transactions (G11); v7 fetch sessions, which we always
  * decline (session id 0, every response full: G10); v9 the current leader
- * epoch check; v12 the current leader (tagged) with NOT_LEADER_OR_FOLLOWER
+ * epoch check; v3+ responses are capped by the broker's `fetch.max.bytes`
+ * as well as the request's limit; v12 the current leader (tagged) with NOT_LEADER_OR_FOLLOWER
  * and FENCED_LEADER_EPOCH; v13+ name topics by id; v16 the leaders'
  * endpoints.
  */
@@ -43,6 +44,7 @@ const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 type Slot = { request: FetchPartitionRequest; index: number } | { error: ErrorCode; index: number };
 
 export function fetchHandler(b: BrokerContext) {
+  const fetchMaxBytes = b.config.number('fetch.max.bytes');
   return defineHandler(Apis.Fetch, (req: FetchRequest, ctx): FetchResponse | Promise<FetchResponse> => {
     const v = ctx.apiVersion;
     if (v >= 7 && req.sessionId !== 0) {
@@ -76,9 +78,10 @@ export function fetchHandler(b: BrokerContext) {
         // An unknown topic id answers at once, as any partition error does.
         maxWaitMs: anyUnknownId ? 0 : req.maxWaitMs,
         minBytes: req.minBytes,
-        // v3+: a response-wide byte limit; before that only per-partition
-        // limits, and Kafka then treats those as hard limits (no oversized first batch).
-        maxBytes: v >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER,
+        // v3+: a response-wide byte limit, capped by the broker's
+        // fetch.max.bytes; before that only per-partition limits, and Kafka
+        // then treats those as hard limits (no oversized first batch).
+        maxBytes: v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes) : Number.MAX_SAFE_INTEGER,
         minOneBatch: v >= 3,
         isolation: readCommitted ? 'committed' : 'high-watermark',
       },

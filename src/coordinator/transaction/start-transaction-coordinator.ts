@@ -22,6 +22,7 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
   const logOptions = internalTopicLogOptions(w, TRANSACTION_STATE_TOPIC, {
     numPartitions: 'transaction.state.log.num.partitions',
     segmentBytes: 'transaction.state.log.segment.bytes',
+    minInsyncReplicas: 'transaction.state.log.min.isr',
   });
   const coordinator = new TransactionCoordinator(
     {
