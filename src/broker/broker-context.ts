@@ -9,6 +9,7 @@ import type { Controller } from '../cluster/controller';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import type { ProducerIdManager } from '../cluster/producer-id-manager';
 import type { ReplicaManager } from '../cluster/replica-manager';
+import type { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
@@ -31,6 +32,8 @@ export interface BrokerContext {
   readonly controller: Controller;
   /** Every partition this broker holds; produce, fetch and offsets go through it. */
   readonly replicaManager: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchManager;
   /** The partition logs of the data dir (DescribeLogDirs). */
   readonly logs: LogManager;
   readonly config: BrokerConfig;

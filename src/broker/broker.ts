@@ -6,6 +6,8 @@
  */
 import type { Logger } from 'pino';
 import { ClusterNode } from '../cluster/cluster-node';
+import { FetchManager } from '../cluster/fetch-session/fetch-manager';
+import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';
 import { logCleanerConfigOf } from '../cluster/log-settings';
 import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
@@ -175,6 +177,7 @@ export class Broker {
         metadata,
         controller,
         replicaManager: replicas,
+        fetchSessions: new FetchManager(new FetchSessionCache({ maxEntries: config.number('max.incremental.fetch.session.cache.slots') })),
         logs,
         config,
         producerIds: node.producerIds,

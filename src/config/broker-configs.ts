@@ -96,7 +96,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('message.max.bytes', DEFAULT_MAX_MESSAGE_BYTES, { ...dynamic, validator: atLeast(0) }),
   defineInt('min.insync.replicas', 1, { ...dynamic, validator: atLeast(1) }),
   defineBoolean('unclean.leader.election.enable', false, dynamicIgnored),
-  defineInt('max.incremental.fetch.session.cache.slots', 1000, { ...ignored, validator: atLeast(0) }), // fetch sessions are always declined (G10)
+  defineInt('max.incremental.fetch.session.cache.slots', 1000, { validator: atLeast(0) }),
   defineInt('fetch.max.bytes', 55 * MiB, { validator: atLeast(1024) }),
   defineInt('max.request.partition.size.limit', 2000, { ...ignored, validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
