@@ -86,6 +86,6 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {
     handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
   }
-  handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));
+  handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions], () => b.metadata.image));
   return new Map(handlers.map((h) => [h.spec.apiKey, h]));
 }

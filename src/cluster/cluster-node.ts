@@ -20,7 +20,8 @@ import { LogManager } from '../storage/log-manager';
 import type { StorageDir } from '../storage/storage-dir';
 import type { Scheduler } from '../time/scheduler';
 import { readOrCreateClusterId } from './cluster-id';
-import { Controller, METADATA_VERSION_FEATURE } from './controller';
+import { Controller } from './controller';
+import { METADATA_VERSION_FEATURE } from './features';
 import { logConfigOf } from './log-settings';
 import { readLegacyMetadata } from './metadata/legacy-metadata';
 import { LogMetadataStore, METADATA_PARTITION_DIR } from './metadata/log-metadata-store';
@@ -76,6 +77,8 @@ export class ClusterNode {
         if (legacy) log.info({ topics: legacy.topics, into: METADATA_PARTITION_DIR }, 'migrated the topic metadata of weir-metadata.json into the metadata log');
       }
       legacy?.finish();
+      const finalized = await controller.finalizeMissingFeatures();
+      if (finalized.length > 0) log.info({ features: finalized }, 'finalized the features this metadata log did not have yet');
 
       logs = LogManager.open(
         { dir: data.dir, release: () => data.release(), now: o.now, cleaner: o.cleaner },

@@ -159,7 +159,8 @@ export class MetadataDelta {
       configs = next;
     }
     const brokers = this.brokers.size === 0 ? base.brokers : new Map([...base.brokers, ...this.brokers]);
-    const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features]);
+    // A level of 0 removes the feature (Kafka's FeaturesDelta).
+    const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features].filter(([, level]) => level !== 0));
     return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId);
   }
 
