@@ -45,6 +45,7 @@ import { describeTransactionsHandler } from './handlers/describe-transactions';
 import { listTransactionsHandler } from './handlers/list-transactions';
 import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
 import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
+import { describeTopicPartitionsHandler } from './handlers/describe-topic-partitions';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -81,6 +82,7 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     txnOffsetCommitHandler(b),
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
+    describeTopicPartitionsHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

@@ -98,7 +98,7 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('unclean.leader.election.enable', false, dynamicIgnored),
   defineInt('max.incremental.fetch.session.cache.slots', 1000, { validator: atLeast(0) }),
   defineInt('fetch.max.bytes', 55 * MiB, { validator: atLeast(1024) }),
-  defineInt('max.request.partition.size.limit', 2000, { ...ignored, validator: atLeast(1) }),
+  defineInt('max.request.partition.size.limit', 2000, { validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
   defineClass('alter.config.policy.class.name', null, ignored),
   defineString('authorizer.class.name', '', ignored),

@@ -64,6 +64,8 @@ export const Apis = {
   // KIP-848 consumer groups (G18: librdkafka ≥2.10 sends ConsumerGroupHeartbeat v1 only).
   ConsumerGroupHeartbeat: api(M.ConsumerGroupHeartbeatRequestCodec, M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
   ConsumerGroupDescribe: api(M.ConsumerGroupDescribeRequestCodec, M.ConsumerGroupDescribeResponseCodec, 0, 0),
+  // KIP-966: the Java admin client's describeTopics (it falls back to Metadata without it).
+  DescribeTopicPartitions: api(M.DescribeTopicPartitionsRequestCodec, M.DescribeTopicPartitionsResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;
