@@ -4,6 +4,7 @@
  * they read naturally after "Invalid value X for configuration Y: ".
  */
 import type { ConfigValidator, ConfigValue } from './config-def';
+import { KAFKA_VERSIONS, parseKafkaVersion } from './kafka-versions';
 
 function describeBound(n: number): string {
   return Number.isInteger(n) && Math.abs(n) >= 2 ** 63 ? (n > 0 ? '9223372036854775807' : '-9223372036854775808') : String(n);
@@ -83,12 +84,12 @@ export const throttledReplicaList: ConfigValidator = {
   },
 };
 
-/** Loose check for a Kafka metadata/IBP version string such as "3.0-IV1" or "2.8". */
+/** A Kafka version string as Kafka's MetadataVersionValidator accepts it (see kafka-versions.ts). */
 export const metadataVersionString: ConfigValidator = {
-  describe: '[0.8.0, ..., 3.9-IV0]',
+  describe: `[${KAFKA_VERSIONS.join(', ')}]`,
   check(value: ConfigValue): string | undefined {
     if (typeof value !== 'string') return undefined;
-    return /^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(value) ? undefined : 'not a known Kafka version';
+    return parseKafkaVersion(value) === null ? `Version ${value} is not a valid version` : undefined;
   },
 };
 
