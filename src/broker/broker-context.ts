@@ -10,6 +10,7 @@ import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import type { ProducerIdManager } from '../cluster/producer-id-manager';
 import type { ReplicaManager } from '../cluster/replica-manager';
 import type { FetchManager } from '../cluster/fetch-session/fetch-manager';
+import type { DynamicBrokerConfig } from '../cluster/dynamic-broker-config';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
@@ -36,7 +37,10 @@ export interface BrokerContext {
   readonly fetchSessions: FetchManager;
   /** The partition logs of the data dir (DescribeLogDirs). */
   readonly logs: LogManager;
+  /** The broker's configuration; its dynamic layers follow the metadata (`dynamicConfig`). */
   readonly config: BrokerConfig;
+  /** Dynamic broker configs: what may change at runtime, and the checks before a change is stored. */
+  readonly dynamicConfig: DynamicBrokerConfig;
   readonly producerIds: ProducerIdManager;
   /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;

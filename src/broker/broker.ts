@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { ClusterNode } from '../cluster/cluster-node';
 import { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';
-import { logCleanerConfigOf } from '../cluster/log-settings';
 import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
@@ -118,7 +117,6 @@ export class Broker {
       now,
       scheduler,
       log,
-      cleaner: logCleanerConfigOf(config),
     });
     const { metadata, controller, replicas, logs } = node;
     let server: KafkaServer | null = null;
@@ -163,9 +161,9 @@ export class Broker {
       // From now on the coordinators follow the leadership of their topics' partitions.
       metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
-      const verificationEnabled = config.boolean('transaction.partition.verification.enable');
+      // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
-        enabled: verificationEnabled,
+        enabled: config.boolean('transaction.partition.verification.enable'),
         verifyPartition: (transactionalId, producerId, producerEpoch, topic, partition) =>
           transactions.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition),
       }));
@@ -180,6 +178,7 @@ export class Broker {
         fetchSessions: new FetchManager(new FetchSessionCache({ maxEntries: config.number('max.incremental.fetch.session.cache.slots') })),
         logs,
         config,
+        dynamicConfig: node.dynamicConfig,
         producerIds: node.producerIds,
         groups,
         consumerGroups,

@@ -253,13 +253,20 @@ export class Controller {
 
   /** Replaces a topic's config overrides (already validated): a ConfigRecord per key set, changed or removed. */
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.setConfigs(ConfigResourceType.TOPIC, name, configs);
+  }
+
+  /**
+   * Replaces the configs of any config resource (a topic, a broker or the
+   * cluster default, a client-metrics subscription), already validated by
+   * the caller: a ConfigRecord per key set, changed or removed, as Kafka's
+   * ConfigurationControlManager writes them.
+   */
+  setConfigs(resourceType: number, resourceName: string, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.write((image) => {
-      const current = image.topicConfigs(name);
+      const current = image.resourceConfigs(resourceType, resourceName);
       const records: MetadataRecord[] = [];
-      const config = (key: string, value: string | null): MetadataRecord => ({
-        type: 'ConfigRecord',
-        data: { resourceType: ConfigResourceType.TOPIC, resourceName: name, name: key, value },
-      });
+      const config = (key: string, value: string | null): MetadataRecord => ({ type: 'ConfigRecord', data: { resourceType, resourceName, name: key, value } });
       for (const [key, value] of Object.entries(configs)) if (current.get(key) !== value) records.push(config(key, value));
       for (const key of current.keys()) if (!(key in configs)) records.push(config(key, null));
       return { records, result: undefined };

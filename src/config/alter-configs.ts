@@ -14,6 +14,7 @@ import { fail, invalidConfig, invalidRequest, type ConfigResult } from './config
 import { formatConfigValue } from './config-value';
 import { validateTopicOverrides } from './topic-config';
 import { TOPIC_CONFIGS } from './topic-configs';
+import { BROKER_CONFIGS } from './broker-configs';
 
 export const AlterConfigOp = {
   SET: 0,
@@ -116,4 +117,50 @@ export function replaceTopicConfigs(
   const next = new Map<string, string>();
   for (const config of configs) next.set(config.name, config.value ?? '');
   return validateTopicOverrides(next, broker);
+}
+
+/**
+ * IncrementalAlterConfigs operations on a BROKER resource's dynamic configs
+ * (Kafka's ConfigAdminManager.prepareIncrementalConfigs): APPEND and
+ * SUBTRACT start from the stored value, else the key's default, and are
+ * refused on keys that are not lists. Unknown keys may be SET (Kafka keeps
+ * custom configs). The caller validates the result as a whole.
+ */
+export function applyIncrementalBrokerChanges(
+  current: ReadonlyMap<string, string>,
+  changes: readonly IncrementalConfigChange[],
+): ConfigResult<Map<string, string>> {
+  const next = new Map(current);
+  for (const change of changes) {
+    const value = change.value ?? '';
+    switch (change.configOperation) {
+      case AlterConfigOp.SET:
+        next.set(change.name, value);
+        break;
+      case AlterConfigOp.DELETE:
+        next.delete(change.name);
+        break;
+      case AlterConfigOp.APPEND:
+      case AlterConfigOp.SUBTRACT: {
+        const key = BROKER_CONFIGS.get(change.name);
+        if (key === undefined) return fail(invalidConfig(`Unknown config name: ${change.name}`, change.name));
+        const append = change.configOperation === AlterConfigOp.APPEND;
+        if (key.type !== 'list') {
+          return fail(invalidConfig(`Config value ${append ? 'append' : 'subtract'} is not allowed for config key: ${change.name}`, change.name));
+        }
+        const parts = listParts(next.get(change.name) ?? formatConfigValue(key, key.default) ?? '');
+        for (const item of value.split(',')) {
+          if (append) {
+            if (!parts.includes(item)) parts.push(item);
+          } else {
+            const at = parts.indexOf(item);
+            if (at >= 0) parts.splice(at, 1);
+          }
+        }
+        next.set(change.name, parts.join(','));
+        break;
+      }
+    }
+  }
+  return { ok: true, value: next };
 }

@@ -7,9 +7,11 @@
  *   is INVALID_TOPIC_EXCEPTION, a missing topic UNKNOWN_TOPIC_OR_PARTITION
  *   (with no message, as Kafka sends it).
  * - BROKER: the resource name is this node's id (every broker config, from
- *   all layers) or "" (the cluster-wide dynamic defaults only, which is empty
- *   until Weir supports dynamic broker configs). Another id, or a name that
- *   is not an integer: INVALID_REQUEST with Kafka's message.
+ *   all layers: per-broker dynamic, cluster-wide dynamic, static, default,
+ *   with that source) or "" (the cluster-wide dynamic defaults only).
+ *   readOnly is false exactly for the keys that can change at runtime.
+ *   Another id, or a name that is not an integer: INVALID_REQUEST with
+ *   Kafka's message.
  * - BROKER_LOGGER: Weir has no log4j loggers, so this node's id lists none;
  *   an empty or foreign id is INVALID_REQUEST as in Kafka.
  * - CLIENT_METRICS: no subscriptions exist, so any named one has no configs;
@@ -83,7 +85,7 @@ export function describeConfigsHandler(b: BrokerContext) {
     }
 
     const describe = (r: DescribeConfigsRequest.DescribeConfigsResource): Result => {
-      const options = { names: r.configurationKeys, includeSynonyms };
+      const options = { names: r.configurationKeys, includeSynonyms, isUpdatable: (name: string) => b.dynamicConfig.isUpdatable(name) };
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC: {
           const problem = topicNameProblem(r.resourceName);

@@ -195,10 +195,16 @@ export class MetadataDelta {
 
   /** Names of topics whose config overrides changed (deleted topics excluded). */
   changedTopicConfigs(): Set<string> {
-    const prefix = configResourceKey(ConfigResourceType.TOPIC, '');
+    const names = this.changedConfigResources(ConfigResourceType.TOPIC);
+    for (const t of this.deletedTopics()) names.delete(t.name);
+    return names;
+  }
+
+  /** Names of the config resources of one type (BROKER, CLIENT_METRICS, ...) whose configs changed. */
+  changedConfigResources(resourceType: number): Set<string> {
+    const prefix = configResourceKey(resourceType, '');
     const names = new Set<string>();
     for (const key of this.configChanges.keys()) if (key.startsWith(prefix)) names.add(key.slice(prefix.length));
-    for (const t of this.deletedTopics()) names.delete(t.name);
     return names;
   }
 
