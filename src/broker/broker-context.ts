@@ -11,6 +11,7 @@ import type { ProducerIdManager } from '../cluster/producer-id-manager';
 import type { ReplicaManager } from '../cluster/replica-manager';
 import type { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import type { DynamicBrokerConfig } from '../cluster/dynamic-broker-config';
+import type { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
@@ -46,6 +47,8 @@ export interface BrokerContext {
   readonly groups: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); their offsets live in `groups`. */
   readonly consumerGroups: ConsumerGroupCoordinator;
+  /** Client telemetry (KIP-714): subscriptions, client instances and the metrics they pushed. */
+  readonly clientMetrics: ClientMetricsManager;
   /** Transactional ids and their transactions (`__transaction_state`). */
   readonly transactions: TransactionCoordinator;
   /** The data directory, or null for an in-memory broker. */

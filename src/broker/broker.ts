@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { ClusterNode } from '../cluster/cluster-node';
 import { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';
+import { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
@@ -161,6 +162,8 @@ export class Broker {
       // From now on the coordinators follow the leadership of their topics' partitions.
       metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
+      const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
+      metadata.install(clientMetrics);
       // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
         enabled: config.boolean('transaction.partition.verification.enable'),
@@ -179,6 +182,7 @@ export class Broker {
         logs,
         config,
         dynamicConfig: node.dynamicConfig,
+        clientMetrics,
         producerIds: node.producerIds,
         groups,
         consumerGroups,

@@ -7,7 +7,7 @@
  * operations and messages where Kafka's differ.
  */
 import { topicNameProblem } from '../cluster/topic-name';
-import { ConfigResourceType, type ConfigResult } from '../config';
+import { ConfigResourceType, type ConfigResult, clientMetricsConfigProblem } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { BrokerContext } from './broker-context';
 
@@ -118,5 +118,24 @@ export async function setBrokerConfigs(
   const problem = b.dynamicConfig.validate(name, candidate);
   if (problem) return invalidRequest(problem.message);
   if (!validateOnly) await b.controller.setConfigs(ConfigResourceType.BROKER, name, Object.fromEntries(next));
+  return ALTERED;
+}
+
+/**
+ * Makes `next` the configs of the client-metrics subscription `name`, after
+ * Kafka's checks (ClientMetricsConfigs.validate: an empty name or an
+ * unknown key INVALID_REQUEST, an interval out of range INVALID_REQUEST, a
+ * bad match pattern INVALID_CONFIG). No configs left: the subscription is
+ * gone.
+ */
+export async function setClientMetricsConfigs(
+  b: Pick<BrokerContext, 'controller'>,
+  name: string,
+  next: ReadonlyMap<string, string>,
+  validateOnly: boolean,
+): Promise<AlterOutcome> {
+  const problem = clientMetricsConfigProblem(name, next);
+  if (problem) return { errorCode: problem.code, errorMessage: problem.message };
+  if (!validateOnly) await b.controller.setConfigs(ConfigResourceType.CLIENT_METRICS, name, Object.fromEntries(next));
   return ALTERED;
 }

@@ -46,6 +46,9 @@ import { listTransactionsHandler } from './handlers/list-transactions';
 import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
 import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
 import { describeTopicPartitionsHandler } from './handlers/describe-topic-partitions';
+import { getTelemetrySubscriptionsHandler } from './handlers/get-telemetry-subscriptions';
+import { pushTelemetryHandler } from './handlers/push-telemetry';
+import { listClientMetricsResourcesHandler } from './handlers/list-client-metrics-resources';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -83,6 +86,9 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
     describeTopicPartitionsHandler(b),
+    getTelemetrySubscriptionsHandler(b),
+    pushTelemetryHandler(b),
+    listClientMetricsResourcesHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

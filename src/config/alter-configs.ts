@@ -15,6 +15,7 @@ import { formatConfigValue } from './config-value';
 import { validateTopicOverrides } from './topic-config';
 import { TOPIC_CONFIGS } from './topic-configs';
 import { BROKER_CONFIGS } from './broker-configs';
+import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
 
 export const AlterConfigOp = {
   SET: 0,
@@ -151,6 +152,49 @@ export function applyIncrementalBrokerChanges(
         const parts = listParts(next.get(change.name) ?? formatConfigValue(key, key.default) ?? '');
         for (const item of value.split(',')) {
           if (append) {
+            if (!parts.includes(item)) parts.push(item);
+          } else {
+            const at = parts.indexOf(item);
+            if (at >= 0) parts.splice(at, 1);
+          }
+        }
+        next.set(change.name, parts.join(','));
+        break;
+      }
+    }
+  }
+  return { ok: true, value: next };
+}
+
+/**
+ * IncrementalAlterConfigs operations on a CLIENT_METRICS resource (Kafka's
+ * ConfigurationControlManager): APPEND and SUBTRACT only on the list
+ * configs (`metrics`, `match`), starting from the stored value or empty.
+ * The caller checks the result (clientMetricsConfigProblem).
+ */
+export function applyIncrementalClientMetricsChanges(
+  current: ReadonlyMap<string, string>,
+  changes: readonly IncrementalConfigChange[],
+): ConfigResult<Map<string, string>> {
+  const next = new Map(current);
+  for (const change of changes) {
+    const value = change.value ?? '';
+    switch (change.configOperation) {
+      case AlterConfigOp.SET:
+        next.set(change.name, value);
+        break;
+      case AlterConfigOp.DELETE:
+        next.delete(change.name);
+        break;
+      case AlterConfigOp.APPEND:
+      case AlterConfigOp.SUBTRACT: {
+        if (CLIENT_METRICS_CONFIGS.get(change.name)?.list !== true) {
+          const op = ALTER_CONFIG_OP_NAMES[change.configOperation] ?? String(change.configOperation);
+          return fail(invalidConfig(`Can't ${op} to key ${change.name} because its type is not LIST.`, change.name));
+        }
+        const parts = listParts(next.get(change.name) ?? '');
+        for (const item of value.split(',')) {
+          if (change.configOperation === AlterConfigOp.APPEND) {
             if (!parts.includes(item)) parts.push(item);
           } else {
             const at = parts.indexOf(item);

@@ -283,6 +283,9 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('allow.everyone.if.no.acl.found', false, ignored),
   defineString('super.users', null, ignored),
 
+  // --- client telemetry (KIP-714) ---
+  defineInt('telemetry.max.bytes', MiB, { validator: atLeast(1) }),
+
   // --- metrics (ignored) ---
   defineList('metric.reporters', [], dynamicIgnored),
   defineInt('metrics.num.samples', 2, { ...ignored, validator: atLeast(1) }),

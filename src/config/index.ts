@@ -14,3 +14,4 @@ export * from './describe-configs';
 export * from './alter-configs';
 export * from './dynamic-broker-configs';
 export * from './kafka-versions';
+export * from './client-metrics-configs';

@@ -66,6 +66,10 @@ export const Apis = {
   ConsumerGroupDescribe: api(M.ConsumerGroupDescribeRequestCodec, M.ConsumerGroupDescribeResponseCodec, 0, 0),
   // KIP-966: the Java admin client's describeTopics (it falls back to Metadata without it).
   DescribeTopicPartitions: api(M.DescribeTopicPartitionsRequestCodec, M.DescribeTopicPartitionsResponseCodec, 0, 0),
+  // KIP-714 client telemetry: librdkafka ≥ 2.5 and Java ≥ 3.7 call these on their own once advertised (G17).
+  GetTelemetrySubscriptions: api(M.GetTelemetrySubscriptionsRequestCodec, M.GetTelemetrySubscriptionsResponseCodec, 0, 0),
+  PushTelemetry: api(M.PushTelemetryRequestCodec, M.PushTelemetryResponseCodec, 0, 0),
+  ListClientMetricsResources: api(M.ListClientMetricsResourcesRequestCodec, M.ListClientMetricsResourcesResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

@@ -16,16 +16,26 @@
  *   runtime, per-broker keys at the cluster level, bad values, the
  *   configuration as a whole; every refusal INVALID_REQUEST), and applies
  *   without a restart (cluster/dynamic-broker-config.ts).
+ * - CLIENT_METRICS: the given set replaces the subscription's configs
+ *   after Kafka's ClientMetricsConfigs checks (an empty set removes it).
  * - BROKER_LOGGER and any other type: INVALID_REQUEST "Unknown resource
  *   type N", as Kafka answers (legacy AlterConfigs never supported loggers);
- *   CLIENT_METRICS and GROUP get the same answer since Weir has neither.
+ *   GROUP gets the same answer since Weir has no group configs.
  * No version differences beyond the encoding (v2 flexible).
  */
 import { Apis } from '../../protocol/apis';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages';
 import { ConfigResourceType, replaceTopicConfigs } from '../../config';
 import type { BrokerContext } from '../broker-context';
-import { type AlterOutcome, alterEachResource, brokerResourceNameError, invalidRequest, setBrokerConfigs, setTopicOverrides } from '../config-resources';
+import {
+  type AlterOutcome,
+  alterEachResource,
+  brokerResourceNameError,
+  invalidRequest,
+  setBrokerConfigs,
+  setClientMetricsConfigs,
+  setTopicOverrides,
+} from '../config-resources';
 import { defineHandler } from '../define-handler';
 
 type Resource = AlterConfigsRequest.AlterConfigsResource;
@@ -45,6 +55,8 @@ export function alterConfigsHandler(b: BrokerContext) {
           return setTopicOverrides(b, r.resourceName, replaceTopicConfigs(r.configs, b.config), req.validateOnly);
         case ConfigResourceType.BROKER:
           return alterBroker(r, req.validateOnly);
+        case ConfigResourceType.CLIENT_METRICS:
+          return setClientMetricsConfigs(b, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value ?? ''])), req.validateOnly);
         default:
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }

@@ -14,8 +14,9 @@
  *   Kafka's message.
  * - BROKER_LOGGER: Weir has no log4j loggers, so this node's id lists none;
  *   an empty or foreign id is INVALID_REQUEST as in Kafka.
- * - CLIENT_METRICS: no subscriptions exist, so any named one has no configs;
- *   an empty name is INVALID_REQUEST.
+ * - CLIENT_METRICS: the subscription's stored configs (none for one that
+ *   does not exist), source CLIENT_METRICS_CONFIG, no synonyms, no type; an
+ *   empty name is INVALID_REQUEST.
  * - GROUP (Kafka 3.9 group configs): not supported yet, INVALID_REQUEST.
  * - Any other type fails the whole request with INVALID_REQUEST, because
  *   Kafka rejects it while authorising, before describing anything.
@@ -27,7 +28,7 @@
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages';
-import { ConfigResourceType, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
+import { ConfigResourceType, ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { parseBrokerId } from '../config-resources';
@@ -112,9 +113,28 @@ export function describeConfigsHandler(b: BrokerContext) {
           }
           return ok(r, []);
         }
-        case ConfigResourceType.CLIENT_METRICS:
+        case ConfigResourceType.CLIENT_METRICS: {
           if (r.resourceName === '') return error(r, ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
-          return ok(r, []);
+          const stored = b.metadata.image.resourceConfigs(ConfigResourceType.CLIENT_METRICS, r.resourceName);
+          const wanted = (name: string) => !r.configurationKeys || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
+          return {
+            errorCode: ErrorCode.NONE,
+            errorMessage: null,
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            configs: [...stored].filter(([name]) => wanted(name)).map(([name, value]) => ({
+              name,
+              value,
+              readOnly: false,
+              isDefault: false,
+              configSource: v >= 1 ? ConfigSource.CLIENT_METRICS_CONFIG : -1,
+              isSensitive: false,
+              synonyms: [],
+              configType: 0,
+              documentation: null,
+            })),
+          };
+        }
         default:
           return error(r, ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
       }

@@ -24,8 +24,12 @@
  * - BROKER_LOGGER: this node's id only; Weir has no log4j loggers, so SET and
  *   DELETE name a logger that does not exist (INVALID_CONFIG, Kafka's
  *   message) and APPEND/SUBTRACT are INVALID_REQUEST, as for Kafka loggers.
- * - CLIENT_METRICS, GROUP (which Weir does not have) and unknown types:
- *   INVALID_REQUEST "Unknown resource type N".
+ * - CLIENT_METRICS (KIP-714 subscriptions): the operations apply to the
+ *   stored configs (APPEND/SUBTRACT only on `metrics` and `match`, else
+ *   INVALID_CONFIG), then Kafka's ClientMetricsConfigs checks; no configs
+ *   left removes the subscription.
+ * - GROUP (which Weir does not have) and unknown types: INVALID_REQUEST
+ *   "Unknown resource type N".
  * No version differences beyond the encoding (v1 flexible).
  */
 import { Apis } from '../../protocol/apis';
@@ -36,6 +40,7 @@ import {
   AlterConfigOp,
   ConfigResourceType,
   applyIncrementalBrokerChanges,
+  applyIncrementalClientMetricsChanges,
   applyIncrementalTopicChanges,
   cleanDynamicBrokerConfigs,
 } from '../../config';
@@ -48,6 +53,7 @@ import {
   invalidRequest,
   parseBrokerId,
   setBrokerConfigs,
+  setClientMetricsConfigs,
   setTopicOverrides,
 } from '../config-resources';
 import { defineHandler } from '../define-handler';
@@ -106,6 +112,11 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
           return alterBroker(r, req.validateOnly);
         case ConfigResourceType.BROKER_LOGGER:
           return alterLoggers(r);
+        case ConfigResourceType.CLIENT_METRICS: {
+          const next = applyIncrementalClientMetricsChanges(b.metadata.image.resourceConfigs(ConfigResourceType.CLIENT_METRICS, r.resourceName), r.configs);
+          if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
+          return setClientMetricsConfigs(b, r.resourceName, next.value, req.validateOnly);
+        }
         default:
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }
