@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceFileAtomically } from '../storage/atomic-file';
 
 const FILE = 'producer-id-block';
 const BLOCK_SIZE = 1000;
@@ -30,18 +31,7 @@ export class ProducerIdAllocator {
   }
 
   private reserve(end: number): void {
-    if (this.dataDir !== null) {
-      const file = path.join(this.dataDir, FILE);
-      const tmp = `${file}.tmp`;
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, `${end}\n`);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, file);
-    }
+    if (this.dataDir !== null) replaceFileAtomically(path.join(this.dataDir, FILE), `${end}\n`);
     this.blockEnd = end;
   }
 }

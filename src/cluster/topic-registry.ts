@@ -2,14 +2,15 @@
  * The metadata image of a single-node cluster: which topics exist, their
  * stable topic ids, partition counts and config overrides, and the cluster id.
  *
- * On disk it is one JSON file in the data dir, replaced atomically (write a
- * temporary file, fsync, rename) on every change; topic changes are rare
+ * On disk it is one JSON file in the data dir, replaced atomically (see
+ * storage/atomic-file) on every change; topic changes are rare
  * admin operations, so rewriting the whole image is simpler than a log and
  * just as safe. In memory mode nothing is written.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { replaceFileAtomically } from '../storage/atomic-file';
 
 export interface TopicInfo {
   readonly name: string;
@@ -111,14 +112,6 @@ export class TopicRegistry {
   private save(): void {
     if (this.file === null) return;
     const image: Image = { version: 1, clusterId: this.clusterId, topics: this.list() };
-    const tmp = `${this.file}.tmp`;
-    const fd = fs.openSync(tmp, 'w');
-    try {
-      fs.writeSync(fd, JSON.stringify(image, null, 1));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    replaceFileAtomically(this.file, JSON.stringify(image, null, 1));
   }
 }
