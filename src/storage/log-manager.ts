@@ -24,6 +24,12 @@ export interface LogManagerOptions {
   fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
+  /**
+   * The data dir was written by an earlier Weir, whose `.index` entries named
+   * a batch's first offset: every loaded log rewrites its indexes in Kafka's
+   * layout (see `LogOptions.rewriteIndexes`).
+   */
+  rewriteIndexes?: boolean;
   now?: () => number;
 }
 
@@ -46,6 +52,8 @@ export class LogManager {
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly logStartCheckpoint: OffsetCheckpointFile;
   private closed = false;
+  /** Segments whose index files were rewritten at open (`rewriteIndexes`), for the broker's start-up log line. */
+  rewrittenIndexSegments = 0;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -78,7 +86,7 @@ export class LogManager {
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
-      manager.loadLogs(topicConfigs);
+      manager.loadLogs(topicConfigs, options.rewriteIndexes ?? false);
     } catch (e) {
       release();
       throw e;
@@ -86,7 +94,7 @@ export class LogManager {
     return manager;
   }
 
-  private loadLogs(topicConfigs: (topic: string) => Partial<LogConfig>): void {
+  private loadLogs(topicConfigs: (topic: string) => Partial<LogConfig>, rewriteIndexes: boolean): void {
     const recoveryPoints = this.recoveryCheckpoint.read();
     const logStarts = this.logStartCheckpoint.read();
     for (const name of this.dir.listDirs()) {
@@ -103,7 +111,9 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(name) ?? 0,
         logStartOffset: logStarts.get(name),
         now: this.now,
+        rewriteIndexes,
       });
+      this.rewrittenIndexSegments += log.recoveryReport.rewrittenIndexes;
       this.logsByKey.set(name, log);
     }
     this.writeCheckpoints();

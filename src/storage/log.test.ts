@@ -270,7 +270,7 @@ describe.each(envs)('Log over %s storage', (_name, makeEnv) => {
     const again = open({ config: { segmentBytes: size * 2 }, recoveryPoint: 4 }, env.reopenDir());
     expect(again.logEndOffset).toBe(6);
     expect(again.segmentBaseOffsets()).toEqual([0, 4]);
-    expect(again.recoveryReport).toEqual({ truncatedBytes: size, deletedSegments: 1, completedCleanerSwaps: 0 });
+    expect(again.recoveryReport).toEqual({ truncatedBytes: size, deletedSegments: 1, completedCleanerSwaps: 0, rewrittenIndexes: 0 });
     expect(again.append(makeBatch(), { leaderEpoch: 0 }).baseOffset).toBe(6);
     again.close();
   });

@@ -7,7 +7,8 @@ import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
 import { type AppendOrigin, type CompletedTxn, ProducerStateManager } from './producer-state-manager';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
-import { type LocatedBatch, Segment, segmentFileStem } from './segment';
+import { TEMP_FILE_SUFFIX } from './atomic-file';
+import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
 import { ControlRecordType } from '../protocol/records/control-record';
@@ -22,6 +23,12 @@ export interface LogOptions {
   logStartOffset?: number;
   /** Wall clock in ms (injected by tests). */
   now?: () => number;
+  /**
+   * The `.index` files may be an earlier Weir's, whose entries named a
+   * batch's first offset where Kafka names its last: drop them and write
+   * every segment's indexes anew from its batches (once, on start).
+   */
+  rewriteIndexes?: boolean;
 }
 
 export interface AppendOptions {
@@ -100,10 +107,11 @@ export class Log {
   private flushChain: Promise<void> = Promise.resolve();
   private closed = false;
   /** What recovery found when the log was opened (for the broker's startup log line). */
-  recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number } = {
+  recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number; rewrittenIndexes: number } = {
     truncatedBytes: 0,
     deletedSegments: 0,
     completedCleanerSwaps: 0,
+    rewrittenIndexes: 0,
   };
   /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
   lastFlushError: Error | null = null;
@@ -122,7 +130,7 @@ export class Log {
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
     const log = new Log(dir, options, options.now ?? Date.now);
-    log.load(options.recoveryPoint ?? 0, options.logStartOffset);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.rewriteIndexes ?? false);
     return log;
   }
 
@@ -175,12 +183,14 @@ export class Log {
 
   // ---- loading and recovery ------------------------------------------------
 
-  private load(recoveryPoint: number, checkpointedLogStart: number | undefined): void {
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, rewriteIndexes: boolean): void {
     const now = this.time();
-    for (const f of this.dir.listFiles()) if (f.endsWith('.tmp')) this.dir.deleteFile(f);
+    // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
+    for (const f of this.dir.listFiles()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) this.dir.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
     // anything looks at the segment files.
     this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(this.dir, this.config.indexIntervalBytes, now).completedSwaps;
+    if (rewriteIndexes) for (const f of this.dir.listFiles()) if (/^\d{20}\.index$/.test(f)) this.dir.deleteFile(f);
     const files = this.dir.listFiles();
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
@@ -225,6 +235,10 @@ export class Log {
       this.segments.push(Segment.create(this.dir, start, interval, now));
     }
     this.currentRecoveryPoint = this.logEndOffset;
+    if (rewriteIndexes) {
+      for (const seg of this.segments) seg.writeIndexesNow();
+      this.recoveryReport.rewrittenIndexes = this.segments.length;
+    }
     this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, (this.segments[0] as Segment).baseOffset, this.logEndOffset);
     this.loadProducerState();
   }
