@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { Controller, logCleanerConfigOf, logConfigOf } from '../cluster/controller';
 import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
+import { completeMetaProperties, randomKafkaUuid, readMetaProperties, verifyMetaProperties } from '../cluster/meta-properties';
 import { TopicRegistry } from '../cluster/topic-registry';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
 import { silentLogger } from '../logger';
@@ -78,19 +79,39 @@ export class Broker {
     const port = options.port ?? listener.port;
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
+    // The data dir's identity is checked before any log is loaded (Kafka
+    // refuses another node's directory up front). A directory holding data
+    // but no meta.properties was written by an earlier Weir: its offset
+    // indexes are rewritten in Kafka's layout while loading.
+    const storedMeta = dataDir === null ? null : readMetaProperties(dataDir);
+    if (dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, config.nodeId, dataDir);
     // Logs load first (taking the data dir lock); their topic configs are
     // applied once the metadata image is open.
     let registryRef: TopicRegistry | null = null;
     const logs = LogManager.open(
       dataDir === null
         ? { memory: true, now, cleaner: logCleanerConfigOf(config) }
-        : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), cleaner: logCleanerConfigOf(config) },
+        : {
+            dataDir,
+            now,
+            fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'),
+            cleaner: logCleanerConfigOf(config),
+            rewriteIndexes: storedMeta === null,
+          },
       (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
     );
+    if (logs.rewrittenIndexSegments > 0) {
+      log.info({ segments: logs.rewrittenIndexSegments }, "rewrote the offset indexes of an earlier Weir in Kafka's layout (each entry names its batch's last offset)");
+    }
     let server: KafkaServer | null = null;
     const shutdownController = new AbortController();
     try {
-      const registry = TopicRegistry.open(dataDir);
+      // Under the data dir lock: write meta.properties for a new (or earlier Weir's) directory.
+      const clusterId =
+        dataDir === null
+          ? randomKafkaUuid()
+          : completeMetaProperties(dataDir, storedMeta, config.nodeId, () => TopicRegistry.storedClusterId(dataDir) ?? randomKafkaUuid()).clusterId;
+      const registry = TopicRegistry.open(dataDir, clusterId);
       registryRef = registry;
       for (const t of registry.list()) logs.updateTopicConfig(t.name, logConfigOf(resolveTopicConfig(t.configs, config), config));
       const controller = new Controller(config.nodeId, registry, logs, config);
@@ -129,7 +150,7 @@ export class Broker {
       const context: BrokerContext = {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
-        clusterId: registry.clusterId,
+        clusterId,
         leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
         autoCreateTopics: config.boolean('auto.create.topics.enable'),
         topics: registry,

@@ -1,13 +1,14 @@
 /**
  * The metadata image of a single-node cluster: which topics exist, their
- * stable topic ids, partition counts and config overrides, and the cluster id.
+ * stable topic ids, partition counts and config overrides. The cluster id
+ * belongs to the data dir's meta.properties; the image records it too.
  *
  * On disk it is one JSON file in the data dir, replaced atomically (see
  * storage/atomic-file) on every change; topic changes are rare
  * admin operations, so rewriting the whole image is simpler than a log and
  * just as safe. In memory mode nothing is written.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { replaceFileAtomically } from '../storage/atomic-file';
@@ -28,11 +29,6 @@ interface Image {
 
 const FILE = 'weir-metadata.json';
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
-}
-
 export class TopicRegistry {
   private readonly byName = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
@@ -45,17 +41,33 @@ export class TopicRegistry {
     for (const t of topics) this.index(t);
   }
 
-  /** Opens the image in `dataDir`, or an empty in-memory one when dataDir is null. */
-  static open(dataDir: string | null): TopicRegistry {
-    if (dataDir === null) return new TopicRegistry(null, newClusterId(), []);
+  /**
+   * Opens the image in `dataDir`, or an empty in-memory one when dataDir is
+   * null, for the cluster `clusterId` (from meta.properties). An image of
+   * another cluster is refused, as Kafka refuses a log dir of another cluster.
+   */
+  static open(dataDir: string | null, clusterId: string): TopicRegistry {
+    if (dataDir === null) return new TopicRegistry(null, clusterId, []);
     const file = path.join(dataDir, FILE);
     if (!fs.existsSync(file)) {
-      const reg = new TopicRegistry(file, newClusterId(), []);
+      const reg = new TopicRegistry(file, clusterId, []);
       reg.save();
       return reg;
     }
     const image = JSON.parse(fs.readFileSync(file, 'utf8')) as Image;
+    if (image.clusterId !== clusterId) throw new Error(`${file} belongs to cluster ${image.clusterId}, but meta.properties says ${clusterId}`);
     return new TopicRegistry(file, image.clusterId, image.topics);
+  }
+
+  /**
+   * The cluster id an image in `dataDir` recorded, or null (no image): data
+   * dirs from before meta.properties kept the cluster id only there.
+   */
+  static storedClusterId(dataDir: string): string | null {
+    const file = path.join(dataDir, FILE);
+    if (!fs.existsSync(file)) return null;
+    const image = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<Image>;
+    return typeof image.clusterId === 'string' && image.clusterId !== '' ? image.clusterId : null;
   }
 
   get(name: string): TopicInfo | undefined {
