@@ -6,6 +6,13 @@ import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
 import { type AppendOrigin, type CompletedTxn, ProducerStateManager } from './producer-state-manager';
+import {
+  decodeProducerSnapshot,
+  encodeKafkaProducerSnapshot,
+  encodeRetainedBatches,
+  PRODUCER_BATCHES_SUFFIX,
+  PRODUCER_SNAPSHOT_SUFFIX,
+} from './producer-snapshot';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
@@ -80,7 +87,6 @@ export interface TimestampAndOffset {
 }
 
 const INT32_MAX = 0x7fffffff;
-const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOTS_KEPT = 2;
 
 /**
@@ -251,23 +257,37 @@ export class Log {
       .sort((a, b) => a - b);
   }
 
+  /** Deletes a producer snapshot: Kafka's file and Weir's retained batches beside it. */
+  private deleteProducerSnapshot(offset: number): void {
+    const stem = segmentFileStem(offset);
+    this.dir.deleteFile(stem + PRODUCER_SNAPSHOT_SUFFIX);
+    this.dir.deleteFile(stem + PRODUCER_BATCHES_SUFFIX);
+  }
+
   /** The latest usable snapshot, then the batch headers after it. */
   private loadProducerState(): void {
     const leo = this.logEndOffset;
     let from = (this.segments[0] as Segment).baseOffset;
     this.producerState.clear();
-    for (const offset of this.snapshotOffsets().reverse()) {
-      const name = segmentFileStem(offset) + SNAPSHOT_SUFFIX;
+    // Retained-batch files whose Kafka snapshot is gone (a crash between the two writes).
+    const snapshots = new Set(this.snapshotOffsets());
+    for (const f of this.dir.listFiles()) {
+      if (f.endsWith(PRODUCER_BATCHES_SUFFIX) && !snapshots.has(Number(f.slice(0, 20)))) this.dir.deleteFile(f);
+    }
+    for (const offset of [...snapshots].reverse()) {
       if (offset > leo) {
-        this.dir.deleteFile(name); // describes data that recovery cut off
+        this.deleteProducerSnapshot(offset); // describes data that recovery cut off
         continue;
       }
-      const buf = this.dir.readFile(name);
-      if (buf && this.producerState.loadSnapshot(buf)) {
+      const stem = segmentFileStem(offset);
+      const buf = this.dir.readFile(stem + PRODUCER_SNAPSHOT_SUFFIX);
+      const entries = buf && decodeProducerSnapshot(buf, this.dir.readFile(stem + PRODUCER_BATCHES_SUFFIX));
+      if (entries) {
+        this.producerState.loadEntries(entries);
         from = offset;
         break;
       }
-      this.dir.deleteFile(name);
+      this.deleteProducerSnapshot(offset);
     }
     for (const seg of this.segments) {
       if (seg.nextOffset <= from) continue;
@@ -282,14 +302,18 @@ export class Log {
     }
   }
 
+  /** Kafka's `.snapshot` at `offset`, Weir's retained batches written before it (see producer-snapshot.ts). */
   private writeProducerSnapshot(offset: number): void {
-    this.dir.writeFile(segmentFileStem(offset) + SNAPSHOT_SUFFIX, this.producerState.toSnapshot(), { sync: false });
+    const stem = segmentFileStem(offset);
+    const entries = this.producerState.snapshotEntries();
+    const retained = encodeRetainedBatches(entries);
+    if (retained) this.dir.writeFile(stem + PRODUCER_BATCHES_SUFFIX, retained, { sync: false });
+    else this.dir.deleteFile(stem + PRODUCER_BATCHES_SUFFIX);
+    this.dir.writeFile(stem + PRODUCER_SNAPSHOT_SUFFIX, encodeKafkaProducerSnapshot(entries), { sync: false });
     const offsets = this.snapshotOffsets();
     const firstBase = (this.segments[0] as Segment).baseOffset;
     offsets.forEach((o, i) => {
-      if (i < offsets.length - SNAPSHOTS_KEPT || (o < firstBase && o !== offset)) {
-        this.dir.deleteFile(segmentFileStem(o) + SNAPSHOT_SUFFIX);
-      }
+      if (i < offsets.length - SNAPSHOTS_KEPT || (o < firstBase && o !== offset)) this.deleteProducerSnapshot(o);
     });
   }
 
