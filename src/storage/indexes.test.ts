@@ -69,7 +69,9 @@ describe('OffsetCheckpointFile', () => {
     dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('1\n0\n'));
     expect(() => f.read()).toThrow(/unsupported version/);
     dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('0\n2\na 0 5\n'));
-    expect(() => f.read()).toThrow(/bad line/);
+    expect(() => f.read()).toThrow(/expected 2 entries, found 1/);
+    dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('0\n2\na 0 5\nb x 1\n'));
+    expect(() => f.read()).toThrow(/bad line 4/);
   });
 });
 
