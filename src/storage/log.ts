@@ -245,7 +245,7 @@ export class Log {
       for (const seg of this.segments) seg.writeIndexesNow();
       this.recoveryReport.rewrittenIndexes = this.segments.length;
     }
-    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, (this.segments[0] as Segment).baseOffset, this.logEndOffset);
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset);
     this.loadProducerState();
   }
 
@@ -758,6 +758,8 @@ export class Log {
     this.flush();
     this.writeProducerSnapshot(this.logEndOffset);
     for (const seg of this.segments) seg.close();
+    // Files of segments the cleaner merged go to the segment holding their markers (Kafka would delete them as orphans).
+    this.txnIndex?.consolidate(this.segmentBaseOffsets());
     this.txnIndex?.close();
     this.closed = true;
     this.listeners.clear();
