@@ -5,7 +5,8 @@
  * - every offset-index entry names the **last** offset of the batch that
  *   starts at its position;
  * - every time-index entry names the last offset of a batch, whose largest
- *   record timestamp is the entry's timestamp, and timestamps increase.
+ *   record timestamp is the entry's timestamp, and timestamps increase;
+ * - every segment has both index files, even an empty one.
  *
  * After appends (several records per batch, several batches per append),
  * rolls, recovery (a whole segment, and from a recovery point inside one),
@@ -39,6 +40,12 @@ function verifyIndexes(dir: StorageDir): IndexCheck {
   const result: IndexCheck = { offsetEntries: 0, timeEntries: 0, multiOffsetEntries: 0, problems: [] };
   const logBytes = (stem: string): Buffer => dir.readFile(`${stem}.log`) ?? Buffer.alloc(0);
   const batchAt = (log: Buffer, position: number) => readBatchInfo(log, position);
+  const files = new Set(dir.listFiles());
+  for (const name of files) {
+    const stem = /^(\d{20})\.log$/.exec(name)?.[1];
+    // Kafka's layout: every segment, even an empty one, has both index files.
+    if (stem && !(files.has(`${stem}.index`) && files.has(`${stem}.timeindex`))) result.problems.push(`${name} has no index files`);
+  }
   for (const name of dir.listFiles().sort()) {
     const m = /^(\d{20})\.(index|timeindex)$/.exec(name);
     if (!m) continue;

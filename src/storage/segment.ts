@@ -81,6 +81,8 @@ export class Segment {
     const seg = new Segment(dir, baseOffset, file, indexIntervalBytes, now, fileSuffix);
     seg.offsetIndexLoaded = new OffsetIndex(baseOffset);
     seg.timeIndexLoaded = new TimeIndex(baseOffset);
+    // Written even while empty: in Kafka's layout every segment has both index files.
+    seg.indexesDirty = true;
     return seg;
   }
 
