@@ -82,7 +82,7 @@ export class Broker {
     // The data dir's identity is checked before any log is loaded (Kafka
     // refuses another node's directory up front). A directory holding data
     // but no meta.properties was written by an earlier Weir: its offset
-    // indexes are rewritten in Kafka's layout while loading.
+    // indexes and producer snapshots are rewritten in Kafka's layout while loading.
     const storedMeta = dataDir === null ? null : readMetaProperties(dataDir);
     if (dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, config.nodeId, dataDir);
     // Logs load first (taking the data dir lock); their topic configs are
@@ -96,7 +96,7 @@ export class Broker {
             now,
             fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'),
             cleaner: logCleanerConfigOf(config),
-            rewriteIndexes: storedMeta === null,
+            convertEarlierWeirFiles: storedMeta === null,
           },
       (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
     );

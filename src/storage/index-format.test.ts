@@ -26,6 +26,7 @@ import { MemoryStorageDir } from './memory-storage-dir';
 import type { StorageDir } from './storage-dir';
 import { batchBaseOffsets, collectRecords, makeBatch } from './test-batches';
 import { keyedBatch } from './cleaner/cleaner-test-support';
+import { encodeKafkaProducerSnapshot } from './producer-snapshot';
 
 interface IndexCheck {
   offsetEntries: number;
@@ -253,7 +254,7 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
     again.close();
   });
 
-  test("an earlier Weir's indexes (entries naming a batch's first offset) are rewritten once, through the LogManager", () => {
+  test("an earlier Weir's indexes (entries naming a batch's first offset) and producer snapshots are rewritten once, through the LogManager", () => {
     const cfg = { segmentBytes: 3000, indexIntervalBytes: 150 };
     const first = LogManager.open({ dir: env.dir, now, defaults: cfg });
     const log = first.getOrCreateLog('old', 0);
@@ -273,20 +274,25 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
       rewritten++;
     }
     expect(verifyIndexes(partition).problems.length).toBeGreaterThan(0);
+    // And a producer snapshot the batches do not support (as an earlier Weir's file may decode).
+    const ghost = { producerId: 77, producerEpoch: 5, batches: [], coordinatorEpoch: -1, currentTxnFirstOffset: null, lastTimestamp: clock };
+    partition.writeFile(`${String(end).padStart(20, '0')}.snapshot`, encodeKafkaProducerSnapshot([ghost]));
 
     // Without the flag the log trusts the files (they still serve lookups correctly).
     const plain = LogManager.open({ dir: env.reopen(), now, defaults: cfg });
     expect(plain.rewrittenIndexSegments).toBe(0);
     expectEveryOffsetFound(plain.getLog('old', 0) as Log);
+    expect(plain.getLog('old', 0)?.producerState.entry(77)).toBeDefined();
     plain.close();
     expect(verifyIndexes(env.reopen().dir('old-0')).problems.length).toBeGreaterThan(0);
 
-    const manager = LogManager.open({ dir: env.reopen(), now, defaults: cfg, rewriteIndexes: true });
+    const manager = LogManager.open({ dir: env.reopen(), now, defaults: cfg, convertEarlierWeirFiles: true });
     expect(manager.rewrittenIndexSegments).toBe(rewritten);
     // Rewritten at open, before any close.
     expect(verifyIndexes(env.reopen().dir('old-0')).problems).toEqual([]);
     const reopened = manager.getLog('old', 0) as Log;
     expect(reopened.logEndOffset).toBe(end);
+    expect(reopened.producerState.size).toBe(0); // rebuilt from the batches, which have no producer
     expectEveryOffsetFound(reopened);
     manager.close();
     expect(verifyIndexes(env.reopen().dir('old-0')).problems).toEqual([]);

@@ -31,11 +31,13 @@ export interface LogOptions {
   /** Wall clock in ms (injected by tests). */
   now?: () => number;
   /**
-   * The `.index` files may be an earlier Weir's, whose entries named a
-   * batch's first offset where Kafka names its last: drop them and write
-   * every segment's indexes anew from its batches (once, on start).
+   * The directory may hold an earlier Weir's files: `.index` files whose
+   * entries named a batch's first offset where Kafka names its last, and
+   * `.snapshot` files in Weir's old layout. Drop both; every segment's
+   * indexes are written anew from its batches, and the producer state is
+   * rebuilt by replaying them (once, on start).
    */
-  rewriteIndexes?: boolean;
+  convertEarlierWeirFiles?: boolean;
 }
 
 export interface AppendOptions {
@@ -136,7 +138,7 @@ export class Log {
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
     const log = new Log(dir, options, options.now ?? Date.now);
-    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.rewriteIndexes ?? false);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false);
     return log;
   }
 
@@ -189,14 +191,16 @@ export class Log {
 
   // ---- loading and recovery ------------------------------------------------
 
-  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, rewriteIndexes: boolean): void {
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
     const now = this.time();
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
     for (const f of this.dir.listFiles()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) this.dir.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
     // anything looks at the segment files.
     this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(this.dir, this.config.indexIntervalBytes, now).completedSwaps;
-    if (rewriteIndexes) for (const f of this.dir.listFiles()) if (/^\d{20}\.index$/.test(f)) this.dir.deleteFile(f);
+    if (convertEarlierWeirFiles) {
+      for (const f of this.dir.listFiles()) if (/^\d{20}\.(index|snapshot)$/.test(f)) this.dir.deleteFile(f);
+    }
     const files = this.dir.listFiles();
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
@@ -241,7 +245,7 @@ export class Log {
       this.segments.push(Segment.create(this.dir, start, interval, now));
     }
     this.currentRecoveryPoint = this.logEndOffset;
-    if (rewriteIndexes) {
+    if (convertEarlierWeirFiles) {
       for (const seg of this.segments) seg.writeIndexesNow();
       this.recoveryReport.rewrittenIndexes = this.segments.length;
     }
