@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Broker } from '../broker/broker';
+import { createLogger } from '../logger';
+import { makeBatch } from '../storage/test-batches';
 import {
   completeMetaProperties,
   formatMetaProperties,
@@ -89,11 +91,26 @@ describe('a broker and its data dir identity', () => {
     await third.close();
   });
 
-  test("a data dir from before meta.properties keeps its cluster id (taken from weir-metadata.json)", async () => {
+  test('a data dir from before meta.properties keeps its cluster id (from weir-metadata.json); its indexes are rewritten once, with one log line', async () => {
+    // What an earlier Weir left: a topic image with the cluster id, a partition, no meta.properties.
+    const first = await Broker.start({ dataDir: dir, port: 0 });
+    first.context.logs.getOrCreateLog('t', 0).append(makeBatch({ records: 3 }), { leaderEpoch: 0 });
+    await first.close();
+    fs.rmSync(path.join(dir, 'meta.properties'));
     fs.writeFileSync(path.join(dir, 'weir-metadata.json'), JSON.stringify({ version: 1, clusterId: 'old-cluster-id', topics: [] }));
-    const broker = await Broker.start({ dataDir: dir, port: 0 });
+
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (l: string) => lines.push(l) } as unknown as NodeJS.WritableStream });
+    const broker = await Broker.start({ dataDir: dir, port: 0, logger });
     expect(broker.context.clusterId).toBe('old-cluster-id');
     await broker.close();
     expect(readMetaProperties(dir)).toMatchObject({ version: 1, nodeId: 1, clusterId: 'old-cluster-id' });
+    expect(lines.filter((l) => l.includes('offset indexes'))).toEqual([expect.stringMatching(/"segments":1.*rewrote the offset indexes of an earlier Weir/)]);
+
+    // Once: the next start finds meta.properties and trusts the files.
+    lines.length = 0;
+    const again = await Broker.start({ dataDir: dir, port: 0, logger });
+    await again.close();
+    expect(lines.filter((l) => l.includes('offset indexes'))).toEqual([]);
   });
 });
