@@ -14,18 +14,13 @@
  * lookups built on them (Fetch at every offset, ListOffsets by timestamp)
  * still find the right batch.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
 import { readBatchInfo, readInt64 } from './batch-info';
 import { LogCleaner } from './cleaner/log-cleaner';
-import { DiskStorageDir } from './disk-storage-dir';
 import { Log, type LogOptions } from './log';
 import { LogManager } from './log-manager';
-import { MemoryStorageDir } from './memory-storage-dir';
 import type { StorageDir } from './storage-dir';
 import { batchBaseOffsets, collectRecords, makeBatch } from './test-batches';
-import { keyedBatch } from './cleaner/cleaner-test-support';
+import { type CleanerTestEnv, cleanerTestEnvs, keyedBatch } from './cleaner/cleaner-test-support';
 import { encodeKafkaProducerSnapshot } from './producer-snapshot';
 
 interface IndexCheck {
@@ -101,42 +96,12 @@ function expectEveryOffsetFound(log: Log): void {
   }
 }
 
-const envs: [string, () => { dir: StorageDir; reopen: () => StorageDir; cleanup: () => void }][] = [
-  [
-    'memory',
-    () => {
-      const dir = new MemoryStorageDir();
-      return { dir, reopen: () => dir, cleanup: () => {} };
-    },
-  ],
-  [
-    'disk',
-    () => {
-      const root = mkdtempSync(path.join(tmpdir(), 'weir-index-format-'));
-      const dirs: StorageDir[] = [];
-      const make = (): StorageDir => {
-        const d = new DiskStorageDir(root, { fileDeleteDelayMs: 0 });
-        dirs.push(d);
-        return d;
-      };
-      return {
-        dir: make(),
-        reopen: make,
-        cleanup: () => {
-          for (const d of dirs) d.closeAllNow();
-          rmSync(root, { recursive: true, force: true });
-        },
-      };
-    },
-  ],
-];
-
-describe.each(envs)("offset and time indexes in Kafka's layout over %s storage", (_name, makeEnv) => {
-  let env: ReturnType<(typeof envs)[number][1]>;
+describe.each(cleanerTestEnvs)("offset and time indexes in Kafka's layout over %s storage", (_name, makeEnv) => {
+  let env: CleanerTestEnv;
   let clock: number;
   const now = (): number => clock;
   const config = { segmentBytes: 6000, indexIntervalBytes: 200 };
-  const open = (extra: Partial<LogOptions> = {}, dir: StorageDir = env.dir): Log => Log.open(dir, { topic: 't', partition: 0, now, config, ...extra });
+  const open = (extra: Partial<LogOptions> = {}, dir: StorageDir = env.root): Log => Log.open(dir, { topic: 't', partition: 0, now, config, ...extra });
 
   /** Batches of 1..7 records, growing timestamps with a few going back; sometimes two batches in one append. */
   function fill(log: Log, appends: number, seed = 0): void {
@@ -161,13 +126,13 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
     fill(log, 300);
     expect(log.numberOfSegments).toBeGreaterThan(3);
     log.close();
-    const check = verifyIndexes(env.dir);
+    const check = verifyIndexes(env.root);
     expect(check.problems).toEqual([]);
     expect(check.offsetEntries).toBeGreaterThan(50);
     expect(check.multiOffsetEntries).toBeGreaterThan(check.offsetEntries / 2);
     expect(check.timeEntries).toBeGreaterThan(10);
 
-    const again = open({ recoveryPoint: log.logEndOffset }, env.reopen());
+    const again = open({ recoveryPoint: log.logEndOffset }, env.reopenRoot());
     expectEveryOffsetFound(again);
     // ListOffsets by timestamp: the first batch whose max timestamp reaches it, as a scan of every batch finds it.
     const all: { base: number; last: number; max: number }[] = [];
@@ -193,27 +158,27 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
     fill(log, 100);
     log.close();
     const recoveryPoint = log.logEndOffset;
-    const before = env.dir.readFile('00000000000000000000.index');
+    const before = env.root.readFile('00000000000000000000.index');
 
     // Reopened with the recovery point at the end of what was closed: more appends, then a crash (no close).
-    const second = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint }, env.reopen());
+    const second = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint }, env.reopenRoot());
     fill(second, 60, 3);
     const end = second.logEndOffset;
-    const third = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint }, env.reopen());
+    const third = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint }, env.reopenRoot());
     expect(third.logEndOffset).toBe(end);
     expectEveryOffsetFound(third);
     third.close();
-    let check = verifyIndexes(env.dir);
+    let check = verifyIndexes(env.root);
     expect(check.problems).toEqual([]);
-    const after = env.dir.readFile('00000000000000000000.index') as Buffer;
+    const after = env.root.readFile('00000000000000000000.index') as Buffer;
     expect(after.subarray(0, before?.length ?? 0)).toEqual(before);
 
     // Everything past the recovery point, from scratch (recovery point 0).
-    const fourth = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint: 0 }, env.reopen());
+    const fourth = open({ config: { segmentBytes: 1 << 20, indexIntervalBytes: 200 }, recoveryPoint: 0 }, env.reopenRoot());
     expect(fourth.logEndOffset).toBe(end);
     expectEveryOffsetFound(fourth);
     fourth.close();
-    check = verifyIndexes(env.dir);
+    check = verifyIndexes(env.root);
     expect(check.problems).toEqual([]);
     expect(check.multiOffsetEntries).toBeGreaterThan(0);
   });
@@ -226,42 +191,42 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
     const recoveryPoint = log.recoveryPoint;
     fill(log, 40, 5);
     log.close();
-    const f = env.reopen().openFile('00000000000000000000.log');
+    const f = env.reopenRoot().openFile('00000000000000000000.log');
     f.append(makeBatch({ records: 5 }).subarray(0, 50));
-    const again = open({ config: cfg, recoveryPoint }, env.reopen());
+    const again = open({ config: cfg, recoveryPoint }, env.reopenRoot());
     expect(again.recoveryReport.truncatedBytes).toBe(50);
     expectEveryOffsetFound(again);
     again.close();
-    expect(verifyIndexes(env.dir).problems).toEqual([]);
+    expect(verifyIndexes(env.root).problems).toEqual([]);
   });
 
   test('the cleaner writes cleaned segments in the same layout', () => {
     const compact = { compactPolicy: true, deletePolicy: false, segmentBytes: 2000, indexIntervalBytes: 100, minCleanableDirtyRatio: 0.01 };
-    const log = Log.open(env.dir.dir('c-0'), { topic: 'c', partition: 0, now, config: compact });
+    const log = Log.open(env.root.dir('c-0'), { topic: 'c', partition: 0, now, config: compact });
     for (let u = 0; u < 40; u++) {
       const records = [0, 1, 2].map((k) => ({ key: `k${(u + k) % 9}`, value: `value ${u}-${k}` }));
       log.append(keyedBatch(records, { timestamp: clock }), { leaderEpoch: 0 });
       clock += 1;
     }
-    const cleaner = new LogCleaner(env.dir, () => [log], { sliceBytes: 4096 }, now);
+    const cleaner = new LogCleaner(env.root, () => [log], { sliceBytes: 4096 }, now);
     expect(cleaner.cleanUntilIdle().length).toBeGreaterThan(0);
     log.close();
-    const check = verifyIndexes(env.dir.dir('c-0'));
+    const check = verifyIndexes(env.root.dir('c-0'));
     expect(check.problems).toEqual([]);
     expect(check.offsetEntries).toBeGreaterThan(0);
-    const again = Log.open(env.reopen().dir('c-0'), { topic: 'c', partition: 0, now, config: compact, recoveryPoint: log.logEndOffset });
+    const again = Log.open(env.reopenRoot().dir('c-0'), { topic: 'c', partition: 0, now, config: compact, recoveryPoint: log.logEndOffset });
     expectEveryOffsetFound(again);
     again.close();
   });
 
   test("an earlier Weir's indexes (entries naming a batch's first offset) and producer snapshots are rewritten once, through the LogManager", () => {
     const cfg = { segmentBytes: 3000, indexIntervalBytes: 150 };
-    const first = LogManager.open({ dir: env.dir, now, defaults: cfg });
+    const first = LogManager.open({ dir: env.root, now, defaults: cfg });
     const log = first.getOrCreateLog('old', 0);
     fill(log, 120);
     const end = log.logEndOffset;
     first.close(); // writes the recovery-point checkpoint: the reopened logs trust their index files
-    const partition = env.dir.dir('old-0');
+    const partition = env.root.dir('old-0');
     // Turn every index into the earlier layout: each entry's offset becomes its batch's base offset.
     let rewritten = 0;
     for (const name of partition.listFiles()) {
@@ -279,22 +244,22 @@ describe.each(envs)("offset and time indexes in Kafka's layout over %s storage",
     partition.writeFile(`${String(end).padStart(20, '0')}.snapshot`, encodeKafkaProducerSnapshot([ghost]));
 
     // Without the flag the log trusts the files (they still serve lookups correctly).
-    const plain = LogManager.open({ dir: env.reopen(), now, defaults: cfg });
+    const plain = LogManager.open({ dir: env.reopenRoot(), now, defaults: cfg });
     expect(plain.rewrittenIndexSegments).toBe(0);
     expectEveryOffsetFound(plain.getLog('old', 0) as Log);
     expect(plain.getLog('old', 0)?.producerState.entry(77)).toBeDefined();
     plain.close();
-    expect(verifyIndexes(env.reopen().dir('old-0')).problems.length).toBeGreaterThan(0);
+    expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems.length).toBeGreaterThan(0);
 
-    const manager = LogManager.open({ dir: env.reopen(), now, defaults: cfg, convertEarlierWeirFiles: true });
+    const manager = LogManager.open({ dir: env.reopenRoot(), now, defaults: cfg, convertEarlierWeirFiles: true });
     expect(manager.rewrittenIndexSegments).toBe(rewritten);
     // Rewritten at open, before any close.
-    expect(verifyIndexes(env.reopen().dir('old-0')).problems).toEqual([]);
+    expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems).toEqual([]);
     const reopened = manager.getLog('old', 0) as Log;
     expect(reopened.logEndOffset).toBe(end);
     expect(reopened.producerState.size).toBe(0); // rebuilt from the batches, which have no producer
     expectEveryOffsetFound(reopened);
     manager.close();
-    expect(verifyIndexes(env.reopen().dir('old-0')).problems).toEqual([]);
+    expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems).toEqual([]);
   });
 });
