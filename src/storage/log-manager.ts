@@ -202,18 +202,30 @@ export class LogManager {
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
-    this.writeRecoveryPointCheckpoint();
-    this.writeLogStartOffsetCheckpoint();
+    this.recoveryCheckpoint.write(this.recoveryPoints());
+    this.logStartCheckpoint.write(this.logStartOffsets());
   }
 
-  /** Every log.flush.offset.checkpoint.interval.ms: how far each log is known durable. */
-  writeRecoveryPointCheckpoint(): void {
-    this.recoveryCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]));
+  /**
+   * Every log.flush.offset.checkpoint.interval.ms: how far each log is known
+   * durable, with the fsyncs off the event loop (a periodic task must not
+   * stall requests behind the disk).
+   */
+  writeRecoveryPointCheckpointAsync(): Promise<void> {
+    return this.recoveryCheckpoint.writeAsync(this.recoveryPoints());
   }
 
-  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts. */
-  writeLogStartOffsetCheckpoint(): void {
-    this.logStartCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]));
+  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts (fsyncs off the event loop). */
+  writeLogStartOffsetCheckpointAsync(): Promise<void> {
+    return this.logStartCheckpoint.writeAsync(this.logStartOffsets());
+  }
+
+  private recoveryPoints(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]);
+  }
+
+  private logStartOffsets(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]);
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */

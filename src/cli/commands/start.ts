@@ -64,6 +64,8 @@ async function run(args: ParsedArgs): Promise<void> {
   const text = configFile ? fs.readFileSync(configFile, 'utf8') : '';
   const resolution = loadBrokerConfig(text, overrides);
   for (const w of resolution.warnings) log.warn({ key: w.key }, w.message);
+  // Real Kafka keys that were set but that Weir does not act on: one line, so nobody relies on them unknowingly.
+  if (resolution.ignoredKeys.length > 0) log.warn({ keys: resolution.ignoredKeys }, 'these Kafka configs are accepted but not supported: Weir ignores them');
   for (const e of resolution.errors) log.error({ key: e.configName }, e.message);
   if (resolution.errors.length > 0) process.exit(1);
   const properties: Record<string, string> = {};
