@@ -111,7 +111,10 @@ export class ScramSaslServer implements SaslServer {
     const match = CLIENT_FINAL.exec(message);
     if (!match) throw this.fail('invalid SCRAM client-final message');
     const [, channelBinding, nonce, , proofB64] = match as unknown as [string, string, string, string, string];
-    if (nonce !== s.nonce) throw this.fail('invalid client nonce in the SCRAM client-final message');
+    // Kafka checks endsWith, not equality: librdkafka 2.0.2 (kcat 1.7) sends
+    // its own nonce twice (client nonce + the combined nonce), and Kafka
+    // brokers accept that.
+    if (!nonce.endsWith(s.nonce)) throw this.fail('invalid client nonce in the SCRAM client-final message');
     if (!secretsEqual(Buffer.from(channelBinding, 'base64'), Buffer.from(s.gs2Header, 'utf8'))) {
       throw this.fail('SCRAM channel binding does not match the client-first message');
     }
