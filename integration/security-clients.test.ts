@@ -115,18 +115,13 @@ describe('kafkajs', () => {
     expect(read).toEqual(sent);
   });
 
-  it.each([
-    ['scram-sha-256', 'SCRAM-SHA-256'],
-    ['scram-sha-512', 'SCRAM-SHA-512'],
-  ] as const)('%s over SASL_SSL (TLS verified against the test CA)', async (mechanism) => {
+  it.each(['scram-sha-256', 'scram-sha-512'] as const)('%s over SASL_SSL (TLS verified against the test CA)', async (mechanism) => {
     const topic = await newTopic();
     const sent = values(`kafkajs-${mechanism}`);
-    const read = await kafkajsRoundTrip(
-      broker.listeners['SASL_SSL']!,
-      { ssl: { ca: [certs.ca.certPem] }, sasl: { mechanism, username: 'alice', password: 'alice-secret' } },
-      topic,
-      sent,
-    );
+    const sasl = mechanism === 'scram-sha-256'
+      ? { mechanism, username: 'alice', password: 'alice-secret' } as const
+      : { mechanism, username: 'alice', password: 'alice-secret' } as const;
+    const read = await kafkajsRoundTrip(broker.listeners['SASL_SSL']!, { ssl: { ca: [certs.ca.certPem] }, sasl }, topic, sent);
     expect(read).toEqual(sent);
   });
 

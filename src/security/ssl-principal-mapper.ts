@@ -22,7 +22,7 @@ interface Rule {
 
 const RULE_BODY = String.raw`(DEFAULT)|RULE:((?:\\.|[^\\/])*)/((?:\\.|[^\\/])*)/([LU]?).*?|(.*?)`;
 const RULE_SPLITTER = new RegExp(String.raw`\s*(` + RULE_BODY + String.raw`)\s*(?:,\s*|$)`, 'gy');
-const RULE_PARSER = new RegExp(`^(?:${RULE_BODY})$`);
+const RULE_PARSER = new RegExp(`^(?:${RULE_BODY})`);
 
 export class NoMatchingRuleError extends Error {}
 
@@ -65,8 +65,9 @@ function parseRules(texts: string[]): Rule[] {
   const rules: Rule[] = [];
   for (const text of texts) {
     if (text === '') continue; // empty rules are ignored
+    // Kafka's lookingAt(): the rule must be matched from its start and to its end.
     const m = RULE_PARSER.exec(text);
-    if (!m) throw new Error(`ssl.principal.mapping.rules: invalid rule: ${text}`);
+    if (!m || m[0].length !== text.length) throw new Error(`ssl.principal.mapping.rules: invalid rule: ${text}`);
     if (m[1] !== undefined) rules.push({ kind: 'default', text });
     else if (m[2] !== undefined) {
       let pattern: RegExp;
