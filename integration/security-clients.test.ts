@@ -252,6 +252,17 @@ describe('kcat (-X security.protocol=...)', () => {
     expect(await kcatRoundTrip(broker.listeners[listener]!, settingsFor(listener), topic, sent)).toEqual(sent);
   });
 
+  it('OAUTHBEARER with librdkafka’s unsecured JWT on SASL_PLAINTEXT', async () => {
+    const r = await kcatMetadata(broker.listeners['SASL_PLAINTEXT']!, {
+      'security.protocol': 'sasl_plaintext',
+      'sasl.mechanisms': 'OAUTHBEARER',
+      'enable.sasl.oauthbearer.unsecure.jwt': 'true',
+      'sasl.oauthbearer.config': 'principal=alice',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('a wrong password makes kcat fail with the broker’s reason', async () => {
     const r = await kcatMetadata(broker.listeners['SASL_PLAINTEXT']!, { ...settingsFor('SASL_PLAINTEXT'), 'sasl.password': 'nope' });
     expect(r.code).not.toBe(0);
