@@ -303,6 +303,7 @@ describe('weir CLI --command-config', () => {
   });
 
   it('OAUTHBEARER with Kafka’s unsecured tokens on SASL_PLAINTEXT', async () => {
+    const topic = await newTopic();
     const config = writeConfig('oauth.properties', [
       'security.protocol=SASL_PLAINTEXT',
       'sasl.mechanism=OAUTHBEARER',
@@ -310,10 +311,11 @@ describe('weir CLI --command-config', () => {
     ]);
     const r = await weir(['topic', 'list', '-b', broker.listeners['SASL_PLAINTEXT']!, '--command-config', config]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('security-1');
+    expect(r.stdout).toContain(topic);
   });
 
   it('mutual TLS with a PEM client certificate (librdkafka property names)', async () => {
+    const topic = await newTopic();
     const config = writeConfig('mtls.properties', [
       'security.protocol=SSL',
       `ssl.ca.location=${certs.ca.cert}`,
@@ -322,7 +324,7 @@ describe('weir CLI --command-config', () => {
     ]);
     const r = await weir(['topic', 'list', '-b', broker.listeners['SSL']!, '--command-config', config]);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain('security-1');
+    expect(r.stdout).toContain(topic);
   });
 
   it('a wrong password is reported with the broker’s message and a non-zero exit', async () => {
