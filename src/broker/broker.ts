@@ -17,9 +17,12 @@ import { LogManager } from '../storage/log-manager';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
 import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
-import type { BrokerContext } from './broker-context';
+import type { BrokerContext, Endpoint } from './broker-context';
 import { buildHandlerTable } from './handler-table';
-import { parseListeners } from './listener';
+import { resolveListeners, type ListenerConfig } from '../config/listeners';
+import type { SecurityProtocol } from '../security/security-protocol';
+import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
   /** Kafka broker properties (server.properties keys), already merged with overrides. */
@@ -28,15 +31,27 @@ export interface BrokerOptions {
   memory?: boolean;
   /** Data directory; overrides `log.dirs`. */
   dataDir?: string;
-  /** Listener port; overrides the one in `listeners` (0 = any free port). */
+  /** Port of the first listener in `listeners` (0 = any free port). */
   port?: number;
-  /** Listener host; overrides the one in `listeners`. */
+  /** Host of the first listener in `listeners`. */
   host?: string;
+  /** SCRAM credentials (default: a new in-memory store). */
+  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
   /** Told about connections and completed requests (metrics). */
   requestObserver?: RequestObserver;
+}
+
+/** One listener as bound: its name, protocol, and the address it listens on. */
+export interface BoundListener {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** What Metadata tells clients that came in on this listener. */
+  readonly advertised: Endpoint;
 }
 
 const DEFAULT_DATA_DIR = './weir-data';
@@ -49,17 +64,38 @@ export class Broker {
 
   private constructor(
     readonly context: BrokerContext,
-    private readonly server: KafkaServer,
-    readonly host: string,
-    readonly port: number,
+    private readonly servers: readonly KafkaServer[],
+    /** Every listener, in the order of `listeners`. */
+    readonly listeners: readonly BoundListener[],
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
   ) {
     this.shutdownController = shutdownController;
   }
 
+  /** The first listener's advertised host. */
+  get host(): string {
+    return this.listeners[0]!.advertised.host;
+  }
+
+  /** The first listener's bound port. */
+  get port(): number {
+    return this.listeners[0]!.port;
+  }
+
+  /** host:port of the first listener: its advertised host and the port it is bound to. */
   get bootstrapServers(): string {
-    return `${this.host}:${this.port}`;
+    return this.bootstrapServersFor(this.listeners[0]!.name);
+  }
+
+  /**
+   * host:port of the named listener (e.g. 'SASL_SSL'): its advertised host and
+   * its bound port (the advertised port may belong to a proxy in front).
+   */
+  bootstrapServersFor(listenerName: string): string {
+    const l = this.listeners.find((x) => x.name === listenerName.toUpperCase());
+    if (!l) throw new Error(`no listener named ${listenerName} (listeners: ${this.listeners.map((x) => x.name).join(', ')})`);
+    return `${l.advertised.host}:${l.port}`;
   }
 
   get config(): BrokerConfig {
@@ -73,10 +109,12 @@ export class Broker {
     for (const e of resolution.errors) throw new Error(e.message);
     const config = resolution.config;
 
-    const listener = parseListeners(config.listeners.join(','))[0];
-    if (!listener) throw new Error('no listener configured (listeners)');
-    const host = options.host ?? (listener.host === '' ? '0.0.0.0' : listener.host);
-    const port = options.port ?? listener.port;
+    const listenerConfigs: ListenerConfig[] = resolveListeners(config).listeners;
+    // --port / --host (and the embedding API's port/host) move the first listener.
+    const first = listenerConfigs[0]!;
+    listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
+    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
     // The data dir's identity is checked before any log is loaded (Kafka
@@ -103,7 +141,7 @@ export class Broker {
     if (logs.rewrittenIndexSegments > 0) {
       log.info({ segments: logs.rewrittenIndexSegments }, "rewrote the offset indexes of an earlier Weir in Kafka's layout (each entry names its batch's last offset)");
     }
-    let server: KafkaServer | null = null;
+    const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
     try {
       // Under the data dir lock: write meta.properties for a new (or earlier Weir's) directory.
@@ -116,11 +154,9 @@ export class Broker {
       for (const t of registry.list()) logs.updateTopicConfig(t.name, logConfigOf(resolveTopicConfig(t.configs, config), config));
       const controller = new Controller(config.nodeId, registry, logs, config);
 
-      let boundPort = port;
-      // advertised.listeners only when set explicitly: its fallback is
-      // `listeners`, whose port --port / port 0 may have replaced.
-      const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
-      const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+      // Filled in as each listener binds; Metadata answers with the entry of
+      // the listener the request came in on.
+      const bound = new Map<string, BoundListener>();
       const producerIds = new ProducerIdAllocator(dataDir);
       const groups = startGroupCoordinator({
         config,
@@ -164,32 +200,41 @@ export class Broker {
         dataDir,
         log,
         now,
-        advertisedEndpoint: () => ({
-          host: advertisedHost(),
-          port: advertised && advertised.port !== 0 ? advertised.port : boundPort,
-        }),
+        scramCredentials,
+        advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
-      server = new KafkaServer(
-        {
-          host,
-          port,
-          maxRequestBytes: config.number('socket.request.max.bytes'),
-          maxIdleMs: config.number('connections.max.idle.ms'),
-          maxInFlight: 1000,
-          observer: options.requestObserver,
-        },
-        buildHandlerTable(context),
-        log,
-      );
-      boundPort = await server.listen();
-      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution, shutdownController);
+      const handlers = buildHandlerTable(context);
+      for (const [i, l] of listenerConfigs.entries()) {
+        const host = l.host === '' ? '0.0.0.0' : l.host;
+        const server = new KafkaServer(
+          {
+            host,
+            port: l.port,
+            maxRequestBytes: config.number('socket.request.max.bytes'),
+            maxIdleMs: config.number('connections.max.idle.ms'),
+            maxInFlight: 1000,
+            observer: options.requestObserver,
+            listener: listenerSecurity[i]!,
+            now,
+          },
+          handlers,
+          log,
+        );
+        servers.push(server);
+        const port = await server.listen();
+        // advertised.listeners when it names this listener (port 0 there: the bound one), else the bound address.
+        const advertisedHost = l.advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+        const advertisedPort = l.advertised && l.advertised.port !== 0 ? l.advertised.port : port;
+        bound.set(l.name, { name: l.name, securityProtocol: l.securityProtocol, host, port, advertised: { host: advertisedHost, port: advertisedPort } });
+      }
+      const broker = new Broker(context, servers, [...bound.values()], resolution, shutdownController);
       broker.startHousekeeping();
       logs.startCleaner(log);
       return broker;
     } catch (e) {
       // Coordinators may have started timers before something failed.
       shutdownController.abort();
-      if (server) await server.close(0);
+      await Promise.all(servers.map((server) => server.close(0)));
       logs.close();
       throw e;
     }
@@ -213,7 +258,7 @@ export class Broker {
     this.closing ??= (async () => {
       if (this.tickTimer) clearInterval(this.tickTimer);
       this.shutdownController.abort();
-      await this.server.close();
+      await Promise.all(this.servers.map((server) => server.close()));
       this.context.logs.close();
     })();
     return this.closing;
