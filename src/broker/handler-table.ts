@@ -45,6 +45,10 @@ import { describeTransactionsHandler } from './handlers/describe-transactions';
 import { listTransactionsHandler } from './handlers/list-transactions';
 import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
 import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
+import { saslHandshakeHandler } from './handlers/sasl-handshake';
+import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
+import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
+import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -81,6 +85,10 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     txnOffsetCommitHandler(b),
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(b),
+    alterUserScramCredentialsHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

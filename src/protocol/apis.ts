@@ -64,6 +64,11 @@ export const Apis = {
   // KIP-848 consumer groups (G18: librdkafka ≥2.10 sends ConsumerGroupHeartbeat v1 only).
   ConsumerGroupHeartbeat: api(M.ConsumerGroupHeartbeatRequestCodec, M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
   ConsumerGroupDescribe: api(M.ConsumerGroupDescribeRequestCodec, M.ConsumerGroupDescribeResponseCodec, 0, 0),
+  // SASL (G16): the network layer's authenticator answers them before authentication; the handlers after it.
+  SaslHandshake: api(M.SaslHandshakeRequestCodec, M.SaslHandshakeResponseCodec, 0, 1),
+  SaslAuthenticate: api(M.SaslAuthenticateRequestCodec, M.SaslAuthenticateResponseCodec, 0, 2),
+  DescribeUserScramCredentials: api(M.DescribeUserScramCredentialsRequestCodec, M.DescribeUserScramCredentialsResponseCodec, 0, 0),
+  AlterUserScramCredentials: api(M.AlterUserScramCredentialsRequestCodec, M.AlterUserScramCredentialsResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;
