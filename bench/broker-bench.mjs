@@ -29,6 +29,7 @@
  *   --report FILE    print the tables of an earlier --json FILE and exit
  *   --cli FILE       the broker's compiled cli/main.js (default dist/cli/main.js;
  *                    for A/B runs against another build)
+ *   --acks N         the rdkafka suite's produce acks (default 1; -1 for acks=all)
  *
  * Every child has a time limit; brokers are stopped with SIGTERM (SIGKILL
  * after 10 s) and their data dirs removed. Loopback only.
@@ -44,6 +45,8 @@ import { createRequire } from 'node:module';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 let CLI = path.join(ROOT, 'dist/cli/main.js');
+/** rdkafka_performance's -a for the rdkafka suite's produce runs. */
+let ACKS = '1';
 const PERF = path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance');
 const CLK_TCK = 100;
 
@@ -75,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--broker-arg') o.brokerArgs.push(v());
     else if (a === '--cli') CLI = path.resolve(v());
     else if (a === '--node-arg') o.nodeArgs.push(v());
+    else if (a === '--acks') ACKS = v();
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -249,7 +253,7 @@ const PRODUCE_RE = /% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \
 const CONSUME_RE = /% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/;
 
 function perfProduceArgs(bootstrap, topic, size, count) {
-  return ['-P', '-t', topic, '-b', bootstrap, '-s', String(size), '-a', '1', '-c', String(count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
+  return ['-P', '-t', topic, '-b', bootstrap, '-s', String(size), '-a', ACKS, '-c', String(count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
 }
 
 function perfConsumeArgs(bootstrap, topic, partitions, count) {

@@ -18,6 +18,7 @@ import type { RequestContext } from '../network/request-context';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
+import type { ScramCredentialStore } from '../security/scram/credential-store';
 
 export interface Endpoint {
   host: string;
@@ -54,6 +55,8 @@ export interface BrokerContext {
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;
+  /** SCRAM credentials (DescribeUserScramCredentials / AlterUserScramCredentials; SCRAM logins read them). */
+  readonly scramCredentials: ScramCredentialStore;
   /** Aborted when the broker shuts down: long-poll waits end early. */
   readonly shutdown: AbortSignal;
   /** The host:port clients should use, as advertised for the listener they reached. */

@@ -23,10 +23,13 @@ import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-
 import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
-import type { BrokerContext } from './broker-context';
+import type { BrokerContext, Endpoint } from './broker-context';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
-import { type Listener, parseListeners } from './listener';
+import { resolveListeners, type ListenerConfig } from '../config/listeners';
+import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
+import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
   /** Kafka broker properties (server.properties keys), already merged with overrides. */
@@ -35,10 +38,12 @@ export interface BrokerOptions {
   memory?: boolean;
   /** Data directory; overrides `log.dirs`. */
   dataDir?: string;
-  /** Listener port; overrides the one in `listeners` (0 = any free port). */
+  /** Port of the first listener in `listeners` (0 = any free port). */
   port?: number;
-  /** Listener host; overrides the one in `listeners`. */
+  /** Host of the first listener in `listeners`. */
   host?: string;
+  /** SCRAM credentials (default: a new in-memory store). */
+  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
@@ -46,13 +51,29 @@ export interface BrokerOptions {
   requestObserver?: RequestObserver;
 }
 
-const DEFAULT_DATA_DIR = './weir-data';
-/** Kafka's SecurityProtocol id of PLAINTEXT, the one protocol Weir's listener speaks. */
-const PLAINTEXT = 0;
+/** One listener as bound: its name, protocol, and the address it listens on. */
+export interface BoundListener {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** What Metadata tells clients that came in on this listener. */
+  readonly advertised: Endpoint;
+}
 
-/** This broker's registered endpoint: the listener as clients should reach it. */
-function registeredEndpoint(listener: Listener, host: string, port: number): BrokerEndpoint {
-  return { name: listener.name, host, port, securityProtocol: PLAINTEXT };
+const DEFAULT_DATA_DIR = './weir-data';
+
+/** A listener as this broker registers it in the metadata (Kafka's SecurityProtocol ids: PLAINTEXT 0 ... SASL_SSL 3). */
+function registeredEndpoint(name: string, securityProtocol: SecurityProtocol, advertised: Endpoint): BrokerEndpoint {
+  return { name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOLS.indexOf(securityProtocol) };
+}
+
+/** Where a listener is advertised: advertised.listeners when it names it (port 0 there: the bound one), else the bound address. */
+function advertisedOf(l: ListenerConfig, host: string, boundPort: number): Endpoint {
+  return {
+    host: l.advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host),
+    port: l.advertised && l.advertised.port !== 0 ? l.advertised.port : boundPort,
+  };
 }
 
 /** The consumer group coordinator's view of the topics: the metadata image's. */
@@ -74,17 +95,38 @@ export class Broker {
   private constructor(
     readonly context: BrokerContext,
     private readonly node: ClusterNode,
-    private readonly server: KafkaServer,
-    readonly host: string,
-    readonly port: number,
+    private readonly servers: readonly KafkaServer[],
+    /** Every listener, in the order of `listeners`. */
+    readonly listeners: readonly BoundListener[],
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
   ) {
     this.shutdownController = shutdownController;
   }
 
+  /** The first listener's advertised host. */
+  get host(): string {
+    return this.listeners[0]!.advertised.host;
+  }
+
+  /** The first listener's bound port. */
+  get port(): number {
+    return this.listeners[0]!.port;
+  }
+
+  /** host:port of the first listener: its advertised host and the port it is bound to. */
   get bootstrapServers(): string {
-    return `${this.host}:${this.port}`;
+    return this.bootstrapServersFor(this.listeners[0]!.name);
+  }
+
+  /**
+   * host:port of the named listener (e.g. 'SASL_SSL'): its advertised host and
+   * its bound port (the advertised port may belong to a proxy in front).
+   */
+  bootstrapServersFor(listenerName: string): string {
+    const l = this.listeners.find((x) => x.name === listenerName.toUpperCase());
+    if (!l) throw new Error(`no listener named ${listenerName} (listeners: ${this.listeners.map((x) => x.name).join(', ')})`);
+    return `${l.advertised.host}:${l.port}`;
   }
 
   get config(): BrokerConfig {
@@ -98,33 +140,34 @@ export class Broker {
     for (const e of resolution.errors) throw new Error(e.message);
     const config = resolution.config;
 
-    const listener = parseListeners(config.listeners.join(','))[0];
-    if (!listener) throw new Error('no listener configured (listeners)');
-    const host = options.host ?? (listener.host === '' ? '0.0.0.0' : listener.host);
-    const port = options.port ?? listener.port;
+    const listenerConfigs: ListenerConfig[] = resolveListeners(config).listeners;
+    // --port / --host (and the embedding API's port/host) move the first listener.
+    const first = listenerConfigs[0]!;
+    listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
+    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
-    const scheduler = systemScheduler(now);
-    // advertised.listeners only when set explicitly: its fallback is
-    // `listeners`, whose port --port / port 0 may have replaced.
-    const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
-    const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-    let boundPort = port;
-    const advertisedPort = () => (advertised && advertised.port !== 0 ? advertised.port : boundPort);
+    const hostOf = (l: ListenerConfig) => (l.host === '' ? '0.0.0.0' : l.host);
+    // Registered before the listeners bind (with their configured ports),
+    // again once a port 0 has become a real one.
     const node = await ClusterNode.open({
       config,
       dataDir,
-      endpoints: [registeredEndpoint(listener, advertisedHost(), advertisedPort())],
+      endpoints: listenerConfigs.map((l) => registeredEndpoint(l.name, l.securityProtocol, advertisedOf(l, hostOf(l), l.port))),
       now,
-      scheduler,
+      scheduler: systemScheduler(now),
       log,
     });
     const { metadata, controller, replicas, logs } = node;
-    let server: KafkaServer | null = null;
+    const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
     try {
       const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
         controller.ensureInternalTopic(name, partitions, configs);
+      // Filled in as each listener binds; Metadata answers with the entry of
+      // the listener the request came in on.
+      const bound = new Map<string, BoundListener>();
       const groups = startGroupCoordinator({
         config,
         replicas,
@@ -190,26 +233,36 @@ export class Broker {
         dataDir,
         log,
         now,
-        advertisedEndpoint: () => ({ host: advertisedHost(), port: advertisedPort() }),
+        scramCredentials,
+        advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
-      server = new KafkaServer(
-        {
-          host,
-          port,
-          backlog: config.number('socket.listen.backlog.size'),
-          maxRequestBytes: config.number('socket.request.max.bytes'),
-          maxIdleMs: config.number('connections.max.idle.ms'),
-          maxInFlight: 1000,
-          observer: options.requestObserver,
-        },
-        buildHandlerTable(context),
-        log,
-      );
-      const registeredPort = advertisedPort();
-      boundPort = await server.listen();
-      // Port 0 (or --port) picked the port only now: register it.
-      if (advertisedPort() !== registeredPort) await node.register([registeredEndpoint(listener, advertisedHost(), advertisedPort())]);
-      const broker = new Broker(context, node, server, advertisedHost(), boundPort, resolution, shutdownController);
+      const handlers = buildHandlerTable(context);
+      for (const [i, l] of listenerConfigs.entries()) {
+        const host = hostOf(l);
+        const server = new KafkaServer(
+          {
+            host,
+            port: l.port,
+            backlog: config.number('socket.listen.backlog.size'),
+            maxRequestBytes: config.number('socket.request.max.bytes'),
+            maxIdleMs: config.number('connections.max.idle.ms'),
+            maxInFlight: 1000,
+            observer: options.requestObserver,
+            listener: listenerSecurity[i]!,
+            now,
+          },
+          handlers,
+          log,
+        );
+        servers.push(server);
+        const port = await server.listen();
+        bound.set(l.name, { name: l.name, securityProtocol: l.securityProtocol, host, port, advertised: advertisedOf(l, host, port) });
+      }
+      // Port 0 (or --port) picked the ports only now: register them.
+      if (listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
+        await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
+      }
+      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController);
       broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
@@ -217,7 +270,7 @@ export class Broker {
       // Coordinators may have started timers before something failed.
       shutdownController.abort();
       replicas.shutdown();
-      if (server) await server.close(0);
+      await Promise.all(servers.map((server) => server.close(0)));
       node.close();
       throw e;
     }
@@ -230,7 +283,7 @@ export class Broker {
       this.shutdownController.abort();
       // Waiting fetches and produces answer now, so in-flight requests can finish.
       this.context.replicaManager.shutdown();
-      await this.server.close();
+      await Promise.all(this.servers.map((server) => server.close()));
       this.node.close();
     })();
     return this.closing;

@@ -49,6 +49,10 @@ import { describeTopicPartitionsHandler } from './handlers/describe-topic-partit
 import { getTelemetrySubscriptionsHandler } from './handlers/get-telemetry-subscriptions';
 import { pushTelemetryHandler } from './handlers/push-telemetry';
 import { listClientMetricsResourcesHandler } from './handlers/list-client-metrics-resources';
+import { saslHandshakeHandler } from './handlers/sasl-handshake';
+import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
+import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
+import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -89,6 +93,10 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     getTelemetrySubscriptionsHandler(b),
     pushTelemetryHandler(b),
     listClientMetricsResourcesHandler(b),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(b),
+    alterUserScramCredentialsHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

@@ -28,21 +28,24 @@ export class Housekeeping {
   static start(config: BrokerConfig, logs: LogManager, replicas: ReplicaManager, now: () => number, log: Logger): Housekeeping {
     const h = new Housekeeping(config, log);
     h.every('log retention and flush', 'log.retention.check.interval.ms', () => logs.applyRetentionAndFlush(now()));
-    h.every('recovery point checkpoint', 'log.flush.offset.checkpoint.interval.ms', () => logs.writeRecoveryPointCheckpoint());
-    h.every('log start offset checkpoint', 'log.flush.start.offset.checkpoint.interval.ms', () => logs.writeLogStartOffsetCheckpoint());
-    h.every('high watermark checkpoint', 'replica.high.watermark.checkpoint.interval.ms', () => replicas.checkpointHighWatermarks());
+    // The checkpoints are fsynced off the event loop: requests never wait for them.
+    h.every('recovery point checkpoint', 'log.flush.offset.checkpoint.interval.ms', () => logs.writeRecoveryPointCheckpointAsync());
+    h.every('log start offset checkpoint', 'log.flush.start.offset.checkpoint.interval.ms', () => logs.writeLogStartOffsetCheckpointAsync());
+    h.every('high watermark checkpoint', 'replica.high.watermark.checkpoint.interval.ms', () => replicas.checkpointHighWatermarksAsync());
     h.every('producer id expiration', 'producer.id.expiration.check.interval.ms', () => logs.removeExpiredProducers(now()));
     return h;
   }
 
-  private every(task: string, intervalName: BrokerNumberName, run: () => void): void {
+  private every(task: string, intervalName: BrokerNumberName, run: () => unknown): void {
     const interval = this.config.number(intervalName);
     if (interval <= 0) return;
+    const failed = (err: unknown) => this.log.error({ err, task }, 'housekeeping task failed');
     const timer = setInterval(() => {
       try {
-        run();
+        const result = run();
+        if (result instanceof Promise) result.catch(failed);
       } catch (err) {
-        this.log.error({ err, task }, 'housekeeping task failed');
+        failed(err);
       }
     }, Math.min(interval, MAX_INTERVAL_MS));
     timer.unref();

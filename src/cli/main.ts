@@ -9,11 +9,12 @@ import { groupCommand } from './commands/group';
 import { produceCommand } from './commands/produce';
 import { startCommand } from './commands/start';
 import { topicCommand } from './commands/topic';
+import { userCommand } from './commands/user';
 import type { Command } from './command';
 import { explainError } from './explain-error';
 import { UsageError } from './args';
 
-const COMMANDS: readonly Command[] = [startCommand, topicCommand, produceCommand, consumeCommand, groupCommand];
+const COMMANDS: readonly Command[] = [startCommand, topicCommand, produceCommand, consumeCommand, groupCommand, userCommand];
 
 const USAGE = `usage: weir <command> [options]
 
@@ -23,7 +24,8 @@ commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
 
 The client commands talk to -b HOST:PORT (default $WEIR_BOOTSTRAP_SERVERS or
-localhost:9092). Run 'weir <command> --help' for a command's options.
+localhost:9092); --command-config FILE gives them Kafka client properties
+for TLS and SASL. Run 'weir <command> --help' for a command's options.
 
 examples:
   weir start --memory
@@ -31,6 +33,7 @@ examples:
   echo hello | weir produce demo
   weir consume demo --format '%p:%o %v\\n'
   weir group describe my-group
+  weir user scram set alice --password alice-secret
 `;
 
 async function main(argv: string[]): Promise<void> {

@@ -1,11 +1,12 @@
 /**
  * This broker's cluster layer, opened in dependency order and closed in
- * reverse: the data dir (claimed), the cluster id, the metadata log and the
- * image built from it (migrating a data dir written before the metadata
- * log, once), the controller, the partition logs (recovered with their
- * topics' settings from the image), the replica manager (which opens the
- * partitions the image assigns here) and the producer-id manager, and this
- * broker's registration.
+ * reverse: the data dir (its meta.properties checked before anything is
+ * loaded, then claimed), the cluster id (meta.properties), the metadata log
+ * and the image built from it (migrating a data dir written before the
+ * metadata log, once), the controller, the partition logs (recovered with
+ * their topics' settings from the image), the replica manager (which opens
+ * the partitions the image assigns here) and the producer-id manager, and
+ * this broker's registration.
  *
  * On one node the metadata log lives in the data dir (`__cluster_metadata-0`,
  * or in memory with `--memory`); the cluster work swaps the store for one
@@ -19,12 +20,12 @@ import { openDataDir } from '../storage/data-dir';
 import { LogManager } from '../storage/log-manager';
 import type { StorageDir } from '../storage/storage-dir';
 import type { Scheduler } from '../time/scheduler';
-import { readOrCreateClusterId } from './cluster-id';
 import { Controller } from './controller';
 import { METADATA_VERSION_FEATURE } from './features';
 import { DynamicBrokerConfig } from './dynamic-broker-config';
 import { LOG_CLEANER_BROKER_KEYS, LOG_DEFAULT_BROKER_KEYS, logCleanerConfigOf, logConfigOf } from './log-settings';
-import { readLegacyMetadata } from './metadata/legacy-metadata';
+import { completeMetaProperties, randomKafkaUuid, readMetaProperties, verifyMetaProperties } from './meta-properties';
+import { legacyClusterId, readLegacyMetadata } from './metadata/legacy-metadata';
 import { LogMetadataStore, METADATA_PARTITION_DIR } from './metadata/log-metadata-store';
 import type { BrokerEndpoint } from './metadata/metadata-image';
 import { MetadataLoader } from './metadata/metadata-loader';
@@ -65,17 +66,27 @@ export class ClusterNode {
   static async open(o: ClusterNodeOptions): Promise<ClusterNode> {
     const { config, log } = o;
     const nodeId = config.nodeId;
+    // The data dir's identity is checked before any log is loaded (Kafka
+    // refuses another node's directory up front). A directory holding data
+    // but no meta.properties was written by an earlier Weir: its offset
+    // indexes and producer snapshots are rewritten in Kafka's layout while loading.
+    const storedMeta = o.dataDir === null ? null : readMetaProperties(o.dataDir);
+    if (o.dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, nodeId, o.dataDir);
     const data = openDataDir({ dataDir: o.dataDir, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), now: o.now });
     let store: LogMetadataStore | null = null;
     let logs: LogManager | null = null;
     try {
-      const clusterId = readOrCreateClusterId(data.dir);
+      // Under the data dir lock: meta.properties for a new (or an earlier Weir's) directory.
+      const clusterId =
+        o.dataDir === null
+          ? randomKafkaUuid()
+          : completeMetaProperties(o.dataDir, storedMeta, nodeId, () => legacyClusterId(data.dir) ?? randomKafkaUuid()).clusterId;
       store = LogMetadataStore.open(data.dir.dir(METADATA_PARTITION_DIR), o.now);
       const metadata = new MetadataLoader(log);
       metadata.catchUp(await store.start((batch) => metadata.handleCommitted(batch)));
       const controller = new Controller(store, metadata, config);
 
-      const legacy = readLegacyMetadata(data.dir, nodeId);
+      const legacy = readLegacyMetadata(data.dir, nodeId, clusterId);
       if (!metadata.image.features.has(METADATA_VERSION_FEATURE)) {
         await controller.bootstrap(legacy?.records ?? []);
         if (legacy) log.info({ topics: legacy.topics, into: METADATA_PARTITION_DIR }, 'migrated the topic metadata of weir-metadata.json into the metadata log');
@@ -93,9 +104,12 @@ export class ClusterNode {
       metadata.install(dynamicConfig);
 
       logs = LogManager.open(
-        { dir: data.dir, release: () => data.release(), now: o.now, cleaner: { ...logCleanerConfigOf(config), ...o.cleaner } },
+        { dir: data.dir, release: () => data.release(), now: o.now, cleaner: { ...logCleanerConfigOf(config), ...o.cleaner }, convertEarlierWeirFiles: o.dataDir !== null && storedMeta === null },
         (topic) => logConfigOf(resolveTopicConfig(metadata.image.topicConfigs(topic), config), config),
       );
+      if (logs.rewrittenIndexSegments > 0) {
+        log.info({ segments: logs.rewrittenIndexSegments }, "rewrote the offset indexes of an earlier Weir in Kafka's layout (each entry names its batch's last offset)");
+      }
       const replicas = new ReplicaManager({ nodeId, logs, config, scheduler: o.scheduler, log });
       metadata.install(replicas);
       replicasRef = replicas;
@@ -112,9 +126,9 @@ export class ClusterNode {
       await node.register(o.endpoints);
       return node;
     } catch (e) {
+      store?.close();
       if (logs) logs.close();
       else data.release();
-      store?.close();
       throw e;
     }
   }

@@ -31,6 +31,8 @@ import type { MetadataLoader } from './metadata/metadata-loader';
 import type { MetadataRecord } from './metadata/metadata-record';
 import { type MetadataStore, StaleMetadataError } from './metadata/metadata-store';
 import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES } from './features';
+
+export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 

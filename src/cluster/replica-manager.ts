@@ -30,7 +30,7 @@ import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
 import { recordsLength } from '../protocol/primitives/records-value';
 import type { LogManager } from '../storage/log-manager';
-import { OffsetCheckpointFile, topicPartitionKey } from '../storage/offset-checkpoint-file';
+import { OffsetCheckpointFile, REPLICATION_OFFSET_CHECKPOINT, topicPartitionKey } from '../storage/offset-checkpoint-file';
 import type { AppendOrigin } from '../storage/producer-state-manager';
 import type { AbortedTxn } from '../storage/transaction-index';
 import type { Scheduler } from '../time/scheduler';
@@ -44,8 +44,6 @@ import type { MetadataPublisher } from './metadata/metadata-loader';
 import { type FetchIsolation, Partition, type PartitionAppendResult, type PartitionListener } from './partition';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 import type { TransactionVerifier } from './transaction-verification';
-
-export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
 
 /** A partition's leader as the metadata knows it (Produce v10+ / Fetch v12+ carry it with NOT_LEADER_OR_FOLLOWER). */
 export interface LeaderAndEpoch {
@@ -308,14 +306,11 @@ export class ReplicaManager implements MetadataPublisher {
         return status.errorCode === ErrorCode.NONE ? r : { ...r, errorCode: status.errorCode, errorMessage: null };
       });
     };
-    let respond: (r: AppendOutcome[]) => void = () => {};
-    let sync: AppendOutcome[] | null = null;
-    const op = new DelayedProduce(params.timeoutMs, statuses, (key) => this.partitions.get(key), () => {
-      const out = finish();
-      sync = out;
-      respond(out);
-    });
-    if (this.producePurgatory.tryCompleteElseWatch(op, statuses.map((s) => s.key)) && sync !== null) return sync;
+    // Completed at once (the high watermark is already there): answered now;
+    // otherwise the promise settles when the purgatory completes the operation.
+    let respond: ((r: AppendOutcome[]) => void) | null = null;
+    const op = new DelayedProduce(params.timeoutMs, statuses, (key) => this.partitions.get(key), () => respond?.(finish()));
+    if (this.producePurgatory.tryCompleteElseWatch(op, statuses.map((s) => s.key))) return finish();
     return new Promise((resolve) => {
       respond = resolve;
     });
@@ -437,9 +432,16 @@ export class ReplicaManager implements MetadataPublisher {
 
   /** Writes `replication-offset-checkpoint`: every partition's high watermark. */
   checkpointHighWatermarks(): void {
-    const entries: [{ topic: string; partition: number }, number][] = [];
-    for (const p of this.partitions.values()) entries.push([{ topic: p.topic, partition: p.index }, p.highWatermark]);
-    this.hwCheckpoint.write(entries);
+    this.hwCheckpoint.write(this.highWatermarks());
+  }
+
+  /** The same with the fsyncs off the event loop (every replica.high.watermark.checkpoint.interval.ms). */
+  checkpointHighWatermarksAsync(): Promise<void> {
+    return this.hwCheckpoint.writeAsync(this.highWatermarks());
+  }
+
+  private highWatermarks(): [{ topic: string; partition: number }, number][] {
+    return [...this.partitions.values()].map((p) => [{ topic: p.topic, partition: p.index }, p.highWatermark]);
   }
 
   /** Operations waiting in the purgatories (tests, metrics). */

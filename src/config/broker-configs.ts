@@ -58,9 +58,9 @@ export const BROKER_CONFIG_KEYS = [
   // --- listeners and sockets ---
   defineString('listeners', 'PLAINTEXT://127.0.0.1:9092', { ...dynamic, validator: listenerList }), // Weir default
   defineString('advertised.listeners', null, { ...dynamic, validator: listenerList }),
-  defineString('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', dynamicIgnored), // PLAINTEXT only
-  defineString('inter.broker.listener.name', null, ignored),
-  defineString('security.inter.broker.protocol', 'PLAINTEXT', { ...ignored, validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
+  defineString('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', dynamic),
+  defineString('inter.broker.listener.name', null),
+  defineString('security.inter.broker.protocol', 'PLAINTEXT', { validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
   defineString('control.plane.listener.name', null, ignored),
   defineString('early.start.listeners', null, ignored),
   defineInt('socket.send.buffer.bytes', 100 * 1024, ignored),
@@ -72,8 +72,8 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineLong('connections.max.idle.ms', 600_000),
-  defineLong('connections.max.reauth.ms', 0, ignored), // no SASL yet
-  defineInt('connection.failed.authentication.delay.ms', 100, { ...ignored, validator: atLeast(0) }), // no SASL yet
+  defineLong('connections.max.reauth.ms', 0, { validator: atLeast(0) }),
+  defineInt('connection.failed.authentication.delay.ms', 100, { validator: atLeast(0) }),
   defineInt('queued.max.requests', 500, { ...ignored, validator: atLeast(1) }),
   defineLong('queued.max.request.bytes', -1, ignored),
   defineInt('request.timeout.ms', 30_000, ignored),
@@ -264,24 +264,40 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('zookeeper.ssl.client.enable', false, ignored),
   defineString('zookeeper.clientCnxnSocket', null, ignored),
 
-  // --- security (not yet served: accepted, ignored; passwords stay hidden) ---
-  defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamicIgnored),
+  // --- security: TLS and SASL per listener (any of these may be set per listener as listener.name.<l>.<key>) ---
+  defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamic),
   defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI', ignored),
+  // Brokers read JAAS only per listener and mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config), as Kafka does.
   definePassword('sasl.jaas.config', dynamicIgnored),
-  defineString('ssl.client.auth', 'none', { ...dynamicIgnored, validator: oneOf('required', 'requested', 'none') }),
+  defineClass('sasl.server.callback.handler.class', null),
+  defineInt('sasl.server.max.receive.size', 524_288),
+  defineString('ssl.client.auth', 'none', { ...dynamic, validator: oneOf('required', 'requested', 'none') }),
   defineString('ssl.protocol', 'TLSv1.3', dynamicIgnored),
-  defineList('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], dynamicIgnored),
-  defineList('ssl.cipher.suites', [], dynamicIgnored),
+  defineList('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], { ...dynamic, validator: listOf('TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3') }),
+  defineList('ssl.cipher.suites', [], dynamic),
   defineString('ssl.endpoint.identification.algorithm', 'https', dynamicIgnored),
-  defineString('ssl.keystore.type', 'JKS', dynamicIgnored),
-  defineString('ssl.keystore.location', null, dynamicIgnored),
-  definePassword('ssl.keystore.password', dynamicIgnored),
-  definePassword('ssl.key.password', dynamicIgnored),
-  defineString('ssl.truststore.type', 'JKS', dynamicIgnored),
-  defineString('ssl.truststore.location', null, dynamicIgnored),
-  definePassword('ssl.truststore.password', dynamicIgnored),
+  defineString('ssl.keystore.type', 'JKS', dynamic),
+  defineString('ssl.keystore.location', null, dynamic),
+  definePassword('ssl.keystore.password', dynamic),
+  definePassword('ssl.key.password', dynamic),
+  definePassword('ssl.keystore.key', dynamic),
+  definePassword('ssl.keystore.certificate.chain', dynamic),
+  defineString('ssl.truststore.type', 'JKS', dynamic),
+  defineString('ssl.truststore.location', null, dynamic),
+  definePassword('ssl.truststore.password', dynamic),
+  definePassword('ssl.truststore.certificates', dynamic),
+  defineString('ssl.principal.mapping.rules', 'DEFAULT'),
+  defineString('ssl.keymanager.algorithm', 'SunX509', dynamicIgnored),
+  defineString('ssl.trustmanager.algorithm', 'PKIX', dynamicIgnored),
+  defineString('ssl.secure.random.implementation', null, dynamicIgnored),
+  defineString('ssl.provider', null, dynamicIgnored),
+  defineClass('ssl.engine.factory.class', null, dynamicIgnored),
+  defineClass('principal.builder.class', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder', ignored),
+  // ACLs and quotas: read by the authorizer and quota engines once they are wired (issue 14, part 2).
   defineBoolean('allow.everyone.if.no.acl.found', false, ignored),
   defineString('super.users', null, ignored),
+  defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
+  defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
 
   // --- client telemetry (KIP-714) ---
   defineInt('telemetry.max.bytes', MiB, { validator: atLeast(1) }),

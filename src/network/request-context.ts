@@ -1,4 +1,6 @@
 import type { ApiSpec } from '../protocol/apis';
+import type { KafkaPrincipal } from '../security/principal';
+import type { SecurityProtocol } from '../security/security-protocol';
 
 /** What a handler knows about the request beyond its body. */
 export interface RequestContext {
@@ -13,6 +15,11 @@ export interface RequestContext {
   /** The client software its ApiVersions v3+ named on this connection (null before, or for older clients). */
   readonly clientSoftwareName: string | null;
   readonly clientSoftwareVersion: string | null;
+  /** The listener the client came in on (its name in `listeners`, uppercased). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Who the client authenticated as (SASL or TLS client certificate); User:ANONYMOUS otherwise. */
+  readonly principal: KafkaPrincipal;
 }
 
 /**

@@ -70,6 +70,11 @@ export const Apis = {
   GetTelemetrySubscriptions: api(M.GetTelemetrySubscriptionsRequestCodec, M.GetTelemetrySubscriptionsResponseCodec, 0, 0),
   PushTelemetry: api(M.PushTelemetryRequestCodec, M.PushTelemetryResponseCodec, 0, 0),
   ListClientMetricsResources: api(M.ListClientMetricsResourcesRequestCodec, M.ListClientMetricsResourcesResponseCodec, 0, 0),
+  // SASL (G16): the network layer's authenticator answers them before authentication; the handlers after it.
+  SaslHandshake: api(M.SaslHandshakeRequestCodec, M.SaslHandshakeResponseCodec, 0, 1),
+  SaslAuthenticate: api(M.SaslAuthenticateRequestCodec, M.SaslAuthenticateResponseCodec, 0, 2),
+  DescribeUserScramCredentials: api(M.DescribeUserScramCredentialsRequestCodec, M.DescribeUserScramCredentialsResponseCodec, 0, 0),
+  AlterUserScramCredentials: api(M.AlterUserScramCredentialsRequestCodec, M.AlterUserScramCredentialsResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

@@ -4,6 +4,7 @@ import type { FileRegion } from '../protocol/primitives/records-value';
 import { DeferredCloser } from './deferred-closer';
 import type { SegmentFile, StorageDir } from './storage-dir';
 import { ensureDir } from './ensure-dir';
+import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncDirectoryAsync } from './atomic-file';
 
 /** Real files under `root`, through synchronous fs calls (fast on the page cache). */
 export class DiskStorageDir implements StorageDir {
@@ -50,38 +51,11 @@ export class DiskStorageDir implements StorageDir {
   }
 
   writeFile(name: string, data: Buffer, options: { sync?: boolean } = {}): void {
-    const full = path.join(this.path, name);
-    const tmp = `${full}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-      if (options.sync) fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, full);
-    // The rename itself is durable only once the directory entry is synced.
-    if (options.sync) syncDirectory(this.path);
+    replaceFileAtomically(path.join(this.path, name), data, { sync: options.sync ?? false });
   }
 
-  async writeFileAsync(name: string, data: Buffer): Promise<void> {
-    // Open, write, close and rename stay synchronous (page cache, microseconds)
-    // so that a synchronous writeFile of the same name (a shutdown's final
-    // checkpoint) can only land in the fsync gap: it then renames the .tmp
-    // away first and this rename fails rather than replacing newer content.
-    const full = path.join(this.path, name);
-    const tmp = `${full}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o644);
-    try {
-      let off = 0;
-      while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, off);
-      await fsyncAsync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, full);
-    await syncDirectoryAsync(this.path);
+  writeFileAsync(name: string, data: Buffer): Promise<void> {
+    return replaceFileAtomicallyAsync(path.join(this.path, name), data);
   }
 
   deleteFile(name: string): void {
@@ -119,35 +93,6 @@ export class DiskStorageDir implements StorageDir {
   /** @internal full path of a file in this directory */
   fullPath(name: string): string {
     return path.join(this.path, name);
-  }
-}
-
-function syncDirectory(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms cannot fsync a directory; the rename is still atomic.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function fsyncAsync(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
-}
-
-/** `syncDirectory` in the thread pool; the same tolerance of platforms that cannot fsync a directory. */
-async function syncDirectoryAsync(dir: string): Promise<void> {
-  let handle: fs.promises.FileHandle | undefined;
-  try {
-    handle = await fs.promises.open(dir, 'r');
-    await handle.sync();
-  } catch {
-    // As syncDirectory: the rename is still atomic.
-  } finally {
-    await handle?.close();
   }
 }
 

@@ -4,6 +4,8 @@ import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { OffsetIndex } from './offset-index';
 import { ProducerStateManager } from './producer-state-manager';
+import { decodeProducerSnapshot, encodeKafkaProducerSnapshot, encodeRetainedBatches } from './producer-snapshot';
+import { crc32c } from '@node-rs/crc32';
 import { readBatchHeader } from './batch-info';
 import { TimeIndex } from './time-index';
 import { makeBatch } from './test-batches';
@@ -67,23 +69,67 @@ describe('OffsetCheckpointFile', () => {
     dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('1\n0\n'));
     expect(() => f.read()).toThrow(/unsupported version/);
     dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('0\n2\na 0 5\n'));
-    expect(() => f.read()).toThrow(/bad line/);
+    expect(() => f.read()).toThrow(/expected 2 entries, found 1/);
+    dir.writeFile('recovery-point-offset-checkpoint', Buffer.from('0\n2\na 0 5\nb x 1\n'));
+    expect(() => f.read()).toThrow(/bad line 4/);
   });
 });
 
-describe('ProducerStateManager snapshot', () => {
-  test('round trip keeps all retained batches and the transaction field; damage is detected', () => {
+describe('producer snapshots', () => {
+  const idempotentState = (): ProducerStateManager => {
     const psm = new ProducerStateManager();
     for (let s = 0; s < 7; s++) psm.replay({ ...readBatchHeader(makeBatch({ producerId: 9, producerEpoch: 2, baseSequence: s }), 0), baseOffset: s, lastOffset: s });
-    const snap = psm.toSnapshot();
+    return psm;
+  };
+
+  test('round trip keeps all retained batches and the transaction field; damage is detected', () => {
+    const psm = idempotentState();
+    const entries = psm.snapshotEntries();
+    const snap = encodeKafkaProducerSnapshot(entries);
+    const retained = encodeRetainedBatches(entries) as Buffer;
+    const decoded = decodeProducerSnapshot(snap, retained);
+    expect(decoded).not.toBeNull();
     const back = new ProducerStateManager();
-    expect(back.loadSnapshot(snap)).toBe(true);
+    back.loadEntries(decoded ?? []);
     expect(back.entry(9)).toEqual(psm.entry(9));
     expect(back.entry(9)?.batches.map((b) => b.firstSeq)).toEqual([2, 3, 4, 5, 6]);
     expect(back.entry(9)?.currentTxnFirstOffset).toBeNull();
     snap.writeUInt8((snap[snap.length - 1] ?? 0) ^ 1, snap.length - 1);
-    expect(back.loadSnapshot(snap)).toBe(false);
-    expect(back.size).toBe(0);
+    expect(decodeProducerSnapshot(snap, retained)).toBeNull();
+  });
+
+  test("the .snapshot is Kafka's file: version 1, CRC32C, one 46-byte entry per producer with its last batch", () => {
+    const psm = new ProducerStateManager();
+    psm.replay({ ...readBatchHeader(makeBatch({ producerId: 7, producerEpoch: 3, baseSequence: 10, records: 4, timestamp: 5000 }), 0), baseOffset: 20, lastOffset: 23 });
+    const snap = encodeKafkaProducerSnapshot(psm.snapshotEntries());
+    const expected = Buffer.alloc(56);
+    expected.writeInt16BE(1, 0);
+    expected.writeInt32BE(1, 6);
+    expected.writeBigInt64BE(7n, 10); // producer id
+    expected.writeInt16BE(3, 18); // epoch
+    expected.writeInt32BE(13, 20); // last sequence
+    expected.writeBigInt64BE(23n, 24); // last offset
+    expected.writeInt32BE(3, 32); // offset delta
+    expected.writeBigInt64BE(5000n, 36); // timestamp
+    expected.writeInt32BE(-1, 44); // coordinator epoch
+    expected.writeBigInt64BE(-1n, 48); // no open transaction
+    expected.writeUInt32BE(crc32c(expected.subarray(6)), 2);
+    expect(snap).toEqual(expected);
+    // Without Weir's retained-batch file (or with a damaged one) the last batch is known, as in Kafka.
+    const alone = decodeProducerSnapshot(snap, Buffer.from('junk'));
+    expect(alone).toEqual([
+      {
+        producerId: 7,
+        producerEpoch: 3,
+        batches: [{ firstSeq: 10, lastSeq: 13, firstOffset: 20, lastOffset: 23, timestamp: 5000 }],
+        coordinatorEpoch: -1,
+        currentTxnFirstOffset: null,
+        lastTimestamp: 5000,
+      },
+    ]);
+    // A retained-batch file of another snapshot (its newest batch differs) is ignored.
+    const other = encodeRetainedBatches(idempotentState().snapshotEntries().map((e) => ({ ...e, producerId: 7 }))) as Buffer;
+    expect(decodeProducerSnapshot(snap, other)?.[0]?.batches).toHaveLength(1);
   });
 });
 

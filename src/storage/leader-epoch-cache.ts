@@ -1,7 +1,8 @@
 /**
  * Which leader epoch each range of a partition's offsets was written in:
  * a list of (epoch, start offset) entries, both strictly increasing, kept in
- * the partition directory as Kafka's `leader-epoch-checkpoint` file:
+ * the partition directory as Kafka's `leader-epoch-checkpoint` file
+ * (leader-epoch-checkpoint-file.ts):
  *
  *   0            <- format version
  *   2            <- number of entries
@@ -21,17 +22,13 @@
  * rebuilt by recovery from the batches' own epochs. A new partition thus
  * costs no file write of its own.
  */
+import type { CheckpointFile } from './checkpoint-file';
+import { type EpochEntry, LEADER_EPOCH_CHECKPOINT, leaderEpochCheckpointFile } from './leader-epoch-checkpoint-file';
 import type { StorageDir } from './storage-dir';
 
-export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 /** Kafka's UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET. */
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
-
-export interface EpochEntry {
-  readonly epoch: number;
-  readonly startOffset: number;
-}
 
 export class LeaderEpochCache {
   private entries: EpochEntry[];
@@ -39,7 +36,7 @@ export class LeaderEpochCache {
   private unsynced = false;
 
   private constructor(
-    private readonly dir: StorageDir | null,
+    private readonly file: CheckpointFile<EpochEntry> | null,
     entries: EpochEntry[],
   ) {
     this.entries = entries;
@@ -47,8 +44,8 @@ export class LeaderEpochCache {
 
   /** Loads the checkpoint in `dir` (empty when missing). Throws on a malformed file. */
   static load(dir: StorageDir): LeaderEpochCache {
-    const buf = dir.readFile(LEADER_EPOCH_CHECKPOINT);
-    return new LeaderEpochCache(dir, buf === null ? [] : parseCheckpoint(buf, `${dir.path}/${LEADER_EPOCH_CHECKPOINT}`));
+    const file = leaderEpochCheckpointFile(dir);
+    return new LeaderEpochCache(file, file.read());
   }
 
   /** A cache that writes nothing (tests, logs that keep no epochs). */
@@ -61,7 +58,7 @@ export class LeaderEpochCache {
     return dir.exists(LEADER_EPOCH_CHECKPOINT);
   }
 
-  list(): readonly EpochEntry[] {
+  list(): readonly Readonly<EpochEntry>[] {
     return this.entries;
   }
 
@@ -131,44 +128,20 @@ export class LeaderEpochCache {
 
   /** Makes the checkpoint durable if it changed since it last was (the log's flush). */
   sync(): void {
-    if (this.dir === null || !this.unsynced) return;
-    this.dir.writeFile(LEADER_EPOCH_CHECKPOINT, this.text(), { sync: true });
+    if (this.file === null || !this.unsynced) return;
+    this.file.write(this.entries);
     this.unsynced = false;
   }
 
   /** `sync` off the event loop (after a roll's background segment fsync). */
   async syncAsync(): Promise<void> {
-    if (this.dir === null || !this.unsynced) return;
+    if (this.file === null || !this.unsynced) return;
     this.unsynced = false;
-    await this.dir.writeFileAsync(LEADER_EPOCH_CHECKPOINT, this.text());
+    await this.file.writeAsync([...this.entries]);
   }
 
   /** Marks the entries changed; the file follows at the next `sync`. */
   private write(): void {
     this.unsynced = true;
   }
-
-  private text(): Buffer {
-    const lines = this.entries.map((e) => `${e.epoch} ${e.startOffset}\n`).join('');
-    return Buffer.from(`0\n${this.entries.length}\n${lines}`, 'utf8');
-  }
-}
-
-function parseCheckpoint(buf: Buffer, where: string): EpochEntry[] {
-  const lines = buf.toString('utf8').split('\n');
-  const fail = (why: string): never => {
-    throw new Error(`${where}: malformed leader epoch checkpoint (${why})`);
-  };
-  if (lines[0]?.trim() !== '0') fail(`unsupported version ${JSON.stringify(lines[0])}`);
-  const count = Number(lines[1]);
-  if (!Number.isInteger(count) || count < 0) fail('bad entry count');
-  const out: EpochEntry[] = [];
-  for (let i = 0; i < count; i++) {
-    const parts = (lines[2 + i] ?? '').trim().split(/\s+/);
-    const epoch = Number(parts[0]);
-    const startOffset = Number(parts[1]);
-    if (parts.length !== 2 || !Number.isInteger(epoch) || !Number.isInteger(startOffset)) fail(`bad line ${i + 3}`);
-    out.push({ epoch, startOffset });
-  }
-  return out;
 }

@@ -28,6 +28,12 @@ export interface LogManagerOptions {
   fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
+  /**
+   * The data dir was written by an earlier Weir: every loaded log rewrites
+   * its indexes and producer snapshots in Kafka's layout (see
+   * `LogOptions.convertEarlierWeirFiles`).
+   */
+  convertEarlierWeirFiles?: boolean;
   now?: () => number;
 }
 
@@ -52,6 +58,8 @@ export class LogManager {
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly logStartCheckpoint: OffsetCheckpointFile;
   private closed = false;
+  /** Segments whose index files were rewritten at open (`convertEarlierWeirFiles`), for the broker's start-up log line. */
+  rewrittenIndexSegments = 0;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -84,7 +92,7 @@ export class LogManager {
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
-      manager.loadLogs(topicConfigs);
+      manager.loadLogs(topicConfigs, options.convertEarlierWeirFiles ?? false);
     } catch (e) {
       release();
       throw e;
@@ -92,7 +100,7 @@ export class LogManager {
     return manager;
   }
 
-  private loadLogs(topicConfigs: (topic: string) => Partial<LogConfig>): void {
+  private loadLogs(topicConfigs: (topic: string) => Partial<LogConfig>, convertEarlierWeirFiles: boolean): void {
     const recoveryPoints = this.recoveryCheckpoint.read();
     const logStarts = this.logStartCheckpoint.read();
     for (const name of this.dir.listDirs()) {
@@ -109,7 +117,9 @@ export class LogManager {
         recoveryPoint: recoveryPoints.get(name) ?? 0,
         logStartOffset: logStarts.get(name),
         now: this.now,
+        convertEarlierWeirFiles,
       });
+      this.rewrittenIndexSegments += log.recoveryReport.rewrittenIndexes;
       this.logsByKey.set(name, log);
     }
     this.writeCheckpoints();
@@ -192,18 +202,30 @@ export class LogManager {
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
-    this.writeRecoveryPointCheckpoint();
-    this.writeLogStartOffsetCheckpoint();
+    this.recoveryCheckpoint.write(this.recoveryPoints());
+    this.logStartCheckpoint.write(this.logStartOffsets());
   }
 
-  /** Every log.flush.offset.checkpoint.interval.ms: how far each log is known durable. */
-  writeRecoveryPointCheckpoint(): void {
-    this.recoveryCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]));
+  /**
+   * Every log.flush.offset.checkpoint.interval.ms: how far each log is known
+   * durable, with the fsyncs off the event loop (a periodic task must not
+   * stall requests behind the disk).
+   */
+  writeRecoveryPointCheckpointAsync(): Promise<void> {
+    return this.recoveryCheckpoint.writeAsync(this.recoveryPoints());
   }
 
-  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts. */
-  writeLogStartOffsetCheckpoint(): void {
-    this.logStartCheckpoint.write([...this.logsByKey.values()].map((log): [TopicPartition, number] => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]));
+  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts (fsyncs off the event loop). */
+  writeLogStartOffsetCheckpointAsync(): Promise<void> {
+    return this.logStartCheckpoint.writeAsync(this.logStartOffsets());
+  }
+
+  private recoveryPoints(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]);
+  }
+
+  private logStartOffsets(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]);
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */

@@ -9,7 +9,7 @@ import { Log } from './log';
 import { MemoryStorageDir } from './memory-storage-dir';
 import type { StorageDir } from './storage-dir';
 import { makeBatch } from './test-batches';
-import { ABORTED_TXN_SIZE, decodeAbortedTxns, encodeAbortedTxn, TXN_INDEX_SUFFIX } from './transaction-index';
+import { ABORTED_TXN_SIZE, decodeAbortedTxns, encodeAbortedTxn, TransactionIndex, TXN_INDEX_SUFFIX } from './transaction-index';
 
 const txnBatch = (producerId: number, baseSequence: number, records = 2, producerEpoch = 0): Buffer =>
   makeBatch({ producerId, producerEpoch, baseSequence, records, attributes: TRANSACTIONAL_FLAG });
@@ -172,5 +172,24 @@ describe('aborted transaction entries', () => {
   it('marker batches carry the control and transactional flags', () => {
     const b = marker(ControlRecordType.Commit, 1);
     expect(b.readInt16BE(21) & (CONTROL_FLAG | TRANSACTIONAL_FLAG)).toBe(CONTROL_FLAG | TRANSACTIONAL_FLAG);
+  });
+});
+
+describe('transaction index files and segments', () => {
+  it('a file whose segment is gone merges into the segment holding its markers, each transaction once (a crash mid-merge)', () => {
+    const dir = new MemoryStorageDir();
+    const t = (producerId: number, lastOffset: number) => ({ producerId, firstOffset: lastOffset - 1, lastOffset, lastStableOffset: lastOffset + 1 });
+    dir.writeFile(`00000000000000000000${TXN_INDEX_SUFFIX}`, Buffer.concat([t(1, 3), t(2, 12)].map(encodeAbortedTxn)));
+    // Segment 10 was merged into segment 0 by the cleaner; t(2, 12) was already copied when the process died.
+    dir.writeFile(`00000000000000000010${TXN_INDEX_SUFFIX}`, Buffer.concat([t(2, 12), t(3, 15)].map(encodeAbortedTxn)));
+    dir.writeFile(`00000000000000000020${TXN_INDEX_SUFFIX}`, encodeAbortedTxn(t(4, 25)));
+    const index = TransactionIndex.load(dir, 0, [0, 20], 30);
+    expect(dir.listFiles().sort()).toEqual([`00000000000000000000${TXN_INDEX_SUFFIX}`, `00000000000000000020${TXN_INDEX_SUFFIX}`]);
+    expect(decodeAbortedTxns(dir.readFile(`00000000000000000000${TXN_INDEX_SUFFIX}`) as Buffer)).toEqual([t(1, 3), t(2, 12), t(3, 15)]);
+    expect(index.all()).toEqual([t(1, 3), t(2, 12), t(3, 15), t(4, 25)]);
+    // Appends after the merge go to the rewritten file.
+    index.append(0, t(5, 18));
+    expect(decodeAbortedTxns(dir.readFile(`00000000000000000000${TXN_INDEX_SUFFIX}`) as Buffer)).toHaveLength(4);
+    index.close();
   });
 });

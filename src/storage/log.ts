@@ -8,8 +8,16 @@ import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
 import { LeaderEpochCache } from './leader-epoch-cache';
 import { type AppendOrigin, type CompletedTxn, type ProducerStateEntry, ProducerStateManager } from './producer-state-manager';
+import {
+  decodeProducerSnapshot,
+  encodeKafkaProducerSnapshot,
+  encodeRetainedBatches,
+  PRODUCER_BATCHES_SUFFIX,
+  PRODUCER_SNAPSHOT_SUFFIX,
+} from './producer-snapshot';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
-import { type LocatedBatch, Segment, segmentFileStem } from './segment';
+import { TEMP_FILE_SUFFIX } from './atomic-file';
+import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
 import { ControlRecordType } from '../protocol/records/control-record';
@@ -24,6 +32,14 @@ export interface LogOptions {
   logStartOffset?: number;
   /** Wall clock in ms (injected by tests). */
   now?: () => number;
+  /**
+   * The directory may hold an earlier Weir's files: `.index` files whose
+   * entries named a batch's first offset where Kafka names its last, and
+   * `.snapshot` files in Weir's old layout. Drop both; every segment's
+   * indexes are written anew from its batches, and the producer state is
+   * rebuilt by replaying them (once, on start).
+   */
+  convertEarlierWeirFiles?: boolean;
 }
 
 export interface AppendOptions {
@@ -93,7 +109,6 @@ export interface TimestampAndOffset {
 }
 
 const INT32_MAX = 0x7fffffff;
-const SNAPSHOT_SUFFIX = '.snapshot';
 const SNAPSHOTS_KEPT = 2;
 
 /**
@@ -127,10 +142,11 @@ export class Log {
   private flushChain: Promise<void> = Promise.resolve();
   private closed = false;
   /** What recovery found when the log was opened (for the broker's startup log line). */
-  recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number } = {
+  recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number; rewrittenIndexes: number } = {
     truncatedBytes: 0,
     deletedSegments: 0,
     completedCleanerSwaps: 0,
+    rewrittenIndexes: 0,
   };
   /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
   lastFlushError: Error | null = null;
@@ -149,7 +165,7 @@ export class Log {
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
     const log = new Log(dir, options, options.now ?? Date.now);
-    log.load(options.recoveryPoint ?? 0, options.logStartOffset);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false);
     return log;
   }
 
@@ -197,12 +213,16 @@ export class Log {
 
   // ---- loading and recovery ------------------------------------------------
 
-  private load(recoveryPoint: number, checkpointedLogStart: number | undefined): void {
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
     const now = this.time();
-    for (const f of this.dir.listFiles()) if (f.endsWith('.tmp')) this.dir.deleteFile(f);
+    // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
+    for (const f of this.dir.listFiles()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) this.dir.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
     // anything looks at the segment files.
     this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(this.dir, this.config.indexIntervalBytes, now).completedSwaps;
+    if (convertEarlierWeirFiles) {
+      for (const f of this.dir.listFiles()) if (/^\d{20}\.(index|snapshot)$/.test(f)) this.dir.deleteFile(f);
+    }
     const files = this.dir.listFiles();
     const bases = files
       .filter((f) => /^\d{20}\.log$/.test(f))
@@ -247,7 +267,11 @@ export class Log {
       this.segments.push(Segment.create(this.dir, start, interval, now));
     }
     this.currentRecoveryPoint = this.logEndOffset;
-    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, (this.segments[0] as Segment).baseOffset, this.logEndOffset);
+    if (convertEarlierWeirFiles) {
+      for (const seg of this.segments) seg.writeIndexesNow();
+      this.recoveryReport.rewrittenIndexes = this.segments.length;
+    }
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset);
     this.loadProducerState();
     this.loadLeaderEpochs(recoveryPoint);
   }
@@ -289,23 +313,37 @@ export class Log {
       .sort((a, b) => a - b);
   }
 
+  /** Deletes a producer snapshot: Kafka's file and Weir's retained batches beside it. */
+  private deleteProducerSnapshot(offset: number): void {
+    const stem = segmentFileStem(offset);
+    this.dir.deleteFile(stem + PRODUCER_SNAPSHOT_SUFFIX);
+    this.dir.deleteFile(stem + PRODUCER_BATCHES_SUFFIX);
+  }
+
   /** The latest usable snapshot, then the batch headers after it. */
   private loadProducerState(): void {
     const leo = this.logEndOffset;
     let from = (this.segments[0] as Segment).baseOffset;
     this.producerState.clear();
-    for (const offset of this.snapshotOffsets().reverse()) {
-      const name = segmentFileStem(offset) + SNAPSHOT_SUFFIX;
+    // Retained-batch files whose Kafka snapshot is gone (a crash between the two writes).
+    const snapshots = new Set(this.snapshotOffsets());
+    for (const f of this.dir.listFiles()) {
+      if (f.endsWith(PRODUCER_BATCHES_SUFFIX) && !snapshots.has(Number(f.slice(0, 20)))) this.dir.deleteFile(f);
+    }
+    for (const offset of [...snapshots].reverse()) {
       if (offset > leo) {
-        this.dir.deleteFile(name); // describes data that recovery cut off
+        this.deleteProducerSnapshot(offset); // describes data that recovery cut off
         continue;
       }
-      const buf = this.dir.readFile(name);
-      if (buf && this.producerState.loadSnapshot(buf)) {
+      const stem = segmentFileStem(offset);
+      const buf = this.dir.readFile(stem + PRODUCER_SNAPSHOT_SUFFIX);
+      const entries = buf && decodeProducerSnapshot(buf, this.dir.readFile(stem + PRODUCER_BATCHES_SUFFIX));
+      if (entries) {
+        this.producerState.loadEntries(entries);
         from = offset;
         break;
       }
-      this.dir.deleteFile(name);
+      this.deleteProducerSnapshot(offset);
     }
     for (const seg of this.segments) {
       if (seg.nextOffset <= from) continue;
@@ -320,14 +358,18 @@ export class Log {
     }
   }
 
+  /** Kafka's `.snapshot` at `offset`, Weir's retained batches written before it (see producer-snapshot.ts). */
   private writeProducerSnapshot(offset: number): void {
-    this.dir.writeFile(segmentFileStem(offset) + SNAPSHOT_SUFFIX, this.producerState.toSnapshot(), { sync: false });
+    const stem = segmentFileStem(offset);
+    const entries = this.producerState.snapshotEntries();
+    const retained = encodeRetainedBatches(entries);
+    if (retained) this.dir.writeFile(stem + PRODUCER_BATCHES_SUFFIX, retained, { sync: false });
+    else this.dir.deleteFile(stem + PRODUCER_BATCHES_SUFFIX);
+    this.dir.writeFile(stem + PRODUCER_SNAPSHOT_SUFFIX, encodeKafkaProducerSnapshot(entries), { sync: false });
     const offsets = this.snapshotOffsets();
     const firstBase = (this.segments[0] as Segment).baseOffset;
     offsets.forEach((o, i) => {
-      if (i < offsets.length - SNAPSHOTS_KEPT || (o < firstBase && o !== offset)) {
-        this.dir.deleteFile(segmentFileStem(o) + SNAPSHOT_SUFFIX);
-      }
+      if (i < offsets.length - SNAPSHOTS_KEPT || (o < firstBase && o !== offset)) this.deleteProducerSnapshot(o);
     });
   }
 
@@ -501,7 +543,7 @@ export class Log {
     const leo = this.logEndOffset;
     this.currentRecoveryPoint = Math.min(this.currentRecoveryPoint, leo);
     this.txnIndex?.close();
-    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, (this.segments[0] as Segment).baseOffset, leo);
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), leo);
     this.loadProducerState();
     this.epochs.truncateFromEnd(leo);
     return true;
@@ -903,6 +945,8 @@ export class Log {
     this.flush();
     this.writeProducerSnapshot(this.logEndOffset);
     for (const seg of this.segments) seg.close();
+    // Files of segments the cleaner merged go to the segment holding their markers (Kafka would delete them as orphans).
+    this.txnIndex?.consolidate(this.segmentBaseOffsets());
     this.txnIndex?.close();
     this.closed = true;
   }

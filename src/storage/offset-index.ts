@@ -2,9 +2,16 @@
  * Sparse map from offset to file position within one segment, Kafka's
  * `.index` layout: 8-byte entries, big-endian int32 relative offset (offset -
  * segment base) then int32 position. An entry is added every
- * `index.interval.bytes` of appended data; each entry names the first offset
- * of a batch and that batch's position, so both offsets and positions are
- * strictly increasing.
+ * `index.interval.bytes` of appended data and, as Kafka writes it, names the
+ * **last** offset of a batch with the position where that batch starts
+ * (Kafka's DumpLogSegments checks exactly this). Both offsets and positions
+ * are strictly increasing.
+ *
+ * What a lookup guarantees: the entry found for an offset O ends at or
+ * before O, so the batch holding O starts at or after the entry's position,
+ * and a scan from there finds it. (Indexes of earlier Weir versions, whose
+ * entries named a batch's base offset, keep that guarantee too; they are
+ * rewritten once on start anyway, see log-format.ts.)
  *
  * Kept in memory (typed arrays that grow) and written out whole when the
  * segment stops being active or the log closes; rebuilt by scanning the
@@ -46,7 +53,7 @@ export class OffsetIndex {
     this.count++;
   }
 
-  /** The last entry with offset <= `offset`, or the segment start. */
+  /** The last entry with offset <= `offset` (its batch ends at or before `offset`), or the segment start. */
   lookup(offset: number): { offset: number; position: number } {
     const rel = offset - this.baseOffset;
     let lo = 0;

@@ -1,6 +1,5 @@
-import { crc32c } from '@node-rs/crc32';
 import { ErrorCode } from '../protocol/errors';
-import { type BatchInfo, isControl, isTransactional, lastSequenceOf, readInt64, writeInt64 } from './batch-info';
+import { type BatchInfo, isControl, isTransactional, lastSequenceOf } from './batch-info';
 
 /** Kafka keeps the last five batches per producer: the client's max.in.flight limit for idempotence. */
 export const BATCHES_RETAINED_PER_PRODUCER = 5;
@@ -239,84 +238,15 @@ export class ProducerStateManager {
     this.ongoing.clear();
   }
 
-  /**
-   * Snapshot file content (Weir's own format, big-endian):
-   *
-   *   int16 version (1) | uint32 crc32c of everything after it | int32 count
-   *   count × { int64 producerId | int16 epoch | int32 coordinatorEpoch
-   *             | int64 currentTxnFirstOffset (-1 none) | int64 lastTimestamp
-   *             | int8 batchCount | batchCount × { int32 firstSeq | int32 lastSeq
-   *               | int64 firstOffset | int64 lastOffset | int64 timestamp } }
-   *
-   * Unlike Kafka's snapshot, which keeps only each producer's last batch, all
-   * retained batches are kept, so retries of older in-flight batches are still
-   * recognised as duplicates after a restart.
-   */
-  toSnapshot(): Buffer {
-    let size = 10;
-    for (const e of this.producers.values()) size += 31 + e.batches.length * 32;
-    const buf = Buffer.alloc(size);
-    buf.writeInt16BE(1, 0);
-    buf.writeInt32BE(this.producers.size, 6);
-    let p = 10;
-    for (const e of this.producers.values()) {
-      writeInt64(buf, e.producerId, p);
-      buf.writeInt16BE(e.producerEpoch, p + 8);
-      buf.writeInt32BE(e.coordinatorEpoch, p + 10);
-      writeInt64(buf, e.currentTxnFirstOffset ?? -1, p + 14);
-      writeInt64(buf, e.lastTimestamp, p + 22);
-      buf.writeInt8(e.batches.length, p + 30);
-      p += 31;
-      for (const b of e.batches) {
-        buf.writeInt32BE(b.firstSeq, p);
-        buf.writeInt32BE(b.lastSeq, p + 4);
-        writeInt64(buf, b.firstOffset, p + 8);
-        writeInt64(buf, b.lastOffset, p + 16);
-        writeInt64(buf, b.timestamp, p + 24);
-        p += 32;
-      }
-    }
-    buf.writeUInt32BE(crc32c(buf.subarray(6)), 2);
-    return buf;
+  /** A copy of every producer's state, for a snapshot (see producer-snapshot.ts). */
+  snapshotEntries(): ProducerStateEntry[] {
+    return [...this.producers.values()].map(cloneEntry);
   }
 
-  /** Replaces the state with a snapshot's; false (state cleared) if it is damaged. */
-  loadSnapshot(buf: Buffer): boolean {
+  /** Replaces the state with a snapshot's producers. */
+  loadEntries(entries: readonly ProducerStateEntry[]): void {
     this.clear();
-    try {
-      if (buf.length < 10 || buf.readInt16BE(0) !== 1) return false;
-      if (crc32c(buf.subarray(6)) !== buf.readUInt32BE(2)) return false;
-      const count = buf.readInt32BE(6);
-      let p = 10;
-      for (let i = 0; i < count; i++) {
-        const txn = readInt64(buf, p + 14);
-        const e: ProducerStateEntry = {
-          producerId: readInt64(buf, p),
-          producerEpoch: buf.readInt16BE(p + 8),
-          coordinatorEpoch: buf.readInt32BE(p + 10),
-          currentTxnFirstOffset: txn < 0 ? null : txn,
-          lastTimestamp: readInt64(buf, p + 22),
-          batches: [],
-        };
-        const n = buf.readInt8(p + 30);
-        p += 31;
-        for (let j = 0; j < n; j++) {
-          e.batches.push({
-            firstSeq: buf.readInt32BE(p),
-            lastSeq: buf.readInt32BE(p + 4),
-            firstOffset: readInt64(buf, p + 8),
-            lastOffset: readInt64(buf, p + 16),
-            timestamp: readInt64(buf, p + 24),
-          });
-          p += 32;
-        }
-        this.put(e.producerId, e);
-      }
-      return true;
-    } catch {
-      this.clear();
-      return false;
-    }
+    for (const e of entries) this.put(e.producerId, cloneEntry(e));
   }
 }
 

@@ -1,4 +1,5 @@
 import type { RecordsValue } from '../protocol/primitives/records-value';
+import { BATCH_HEADER_SIZE } from '../protocol/records/batch-header';
 import { type BatchInfo, type BatchProblem, checkBatch, readBatchHeader } from './batch-info';
 import { WindowedReader } from './batch-reader';
 import { OffsetIndex } from './offset-index';
@@ -13,6 +14,8 @@ export function segmentFileStem(baseOffset: number): string {
 export const LOG_SUFFIX = '.log';
 export const INDEX_SUFFIX = '.index';
 export const TIME_INDEX_SUFFIX = '.timeindex';
+/** Kafka renames a segment's files with this suffix before deleting them later; Weir deletes at once, and removes such files on load. */
+export const DELETED_SUFFIX = '.deleted';
 
 /** A batch located in a segment file. */
 export interface LocatedBatch {
@@ -78,6 +81,8 @@ export class Segment {
     const seg = new Segment(dir, baseOffset, file, indexIntervalBytes, now, fileSuffix);
     seg.offsetIndexLoaded = new OffsetIndex(baseOffset);
     seg.timeIndexLoaded = new TimeIndex(baseOffset);
+    // Written even while empty: in Kafka's layout every segment has both index files.
+    seg.indexesDirty = true;
     return seg;
   }
 
@@ -138,7 +143,8 @@ export class Segment {
       this.offsetOfMaxTimestampSoFar = info.lastOffset;
     }
     if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-      offsetIndex.append(info.baseOffset, position);
+      // Kafka's entry: the batch's last offset with the batch's position.
+      offsetIndex.append(info.lastOffset, position);
       timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
       this.bytesSinceLastIndexEntry = 0;
     }
@@ -155,10 +161,10 @@ export class Segment {
    * written when that data was flushed (roll or clean close).
    */
   recover(fromOffset: number | null): SegmentRecovery {
-    let start = { offset: this.baseOffset, position: 0 };
-    if (fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles()) {
-      start = (this.offsetIndexLoaded as OffsetIndex).lookup(fromOffset);
-    } else {
+    let start: { position: number; nextOffset: number } | null = null;
+    if (fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles()) start = this.trustedPrefix(fromOffset);
+    if (start === null) {
+      start = { position: 0, nextOffset: this.baseOffset };
       this.offsetIndexLoaded = new OffsetIndex(this.baseOffset);
       this.timeIndexLoaded = new TimeIndex(this.baseOffset);
       this.maxTimestampSoFar = -1;
@@ -169,9 +175,9 @@ export class Segment {
     this.bytesSinceLastIndexEntry = 0;
     const reader = new WindowedReader(this.file, 1024 * 1024);
     let pos = start.position;
-    let expectedMin = start.offset;
+    let expectedMin = start.nextOffset;
     let problem: SegmentRecovery['problem'] = null;
-    let next = start.offset;
+    let next = start.nextOffset;
     const size = this.file.size;
     while (pos < size) {
       const header = reader.header(pos);
@@ -203,6 +209,24 @@ export class Segment {
     this.nextOffset = Math.max(next, this.baseOffset);
     this.indexesDirty = true;
     return { truncatedBytes, problem };
+  }
+
+  /**
+   * Where the batches below `fromOffset` (the recovery point: flushed, so
+   * trusted) end, found through the loaded index: the last entry below
+   * `fromOffset` names a batch that ends there, and the scan may start right
+   * after it. Null when the index has no such entry or its batch header does
+   * not read back: the caller scans the whole segment.
+   */
+  private trustedPrefix(fromOffset: number): { position: number; nextOffset: number } | null {
+    const entry = (this.offsetIndexLoaded as OffsetIndex).lookup(fromOffset - 1);
+    if (entry.position === 0) return null; // no entry below it (the first batch is never indexed)
+    const header = this.file.read(entry.position, BATCH_HEADER_SIZE);
+    const size = checkBatch(header, 0, this.file.size - entry.position, false);
+    if (typeof size !== 'number') return null;
+    const info = readBatchHeader(header, 0);
+    if (info.lastOffset >= fromOffset) return null;
+    return { position: entry.position + size, nextOffset: info.lastOffset + 1 };
   }
 
   /** Loads the index files; false (and nothing loaded) when missing or implausible. */
@@ -254,7 +278,7 @@ export class Segment {
     }
   }
 
-  /** Position of the last indexed batch at or before `offset` (a batch start; 0 when none). */
+  /** A batch start at or before the batch holding `offset`: the indexed batch ending closest below or at it (0 when none). */
   positionOf(offset: number): number {
     return this.offsetIndex.lookup(offset).position;
   }
@@ -287,7 +311,8 @@ export class Segment {
     const limit = start + Math.max(maxBytes, first.info.size);
     let end = start + first.info.size;
     // Jump over whole batches with the index: an entry is a batch start, so
-    // everything before it is complete, and its offsets are below the entry's.
+    // everything before it is complete, and its offsets are below the entry's
+    // (which is the last offset of the entry's own batch).
     const jump = this.offsetIndex.lookupByPosition(limit);
     if (jump.position > end && jump.offset < upperBound) end = jump.position;
     const reader = new WindowedReader(this.file, 16 * 1024);
@@ -326,6 +351,13 @@ export class Segment {
   onBecomeInactive(sync: boolean): void {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     this.writeIndexes(sync);
+  }
+
+  /** Loads the indexes (rebuilding them from the batches when the files are missing) and writes both files durably. */
+  writeIndexesNow(): void {
+    this.ensureIndexes();
+    this.indexesDirty = true;
+    this.writeIndexes(true);
   }
 
   /** Writes the index files if they changed since last written. */

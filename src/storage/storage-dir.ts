@@ -24,8 +24,9 @@ export interface StorageDir {
   /** The whole content of a small file, or null when it does not exist. */
   readFile(name: string): Buffer | null;
   /**
-   * Replaces a small file atomically: write `<name>.tmp`, optionally fsync,
-   * rename over `name`. A crash leaves either the old or the new content.
+   * Replaces a small file atomically (see atomic-file.ts): write `<name>.tmp`,
+   * rename over `name`; with `sync`, fsync the file before the rename and the
+   * directory after it. A crash leaves either the old or the new content.
    */
   writeFile(name: string, data: Buffer, options?: { sync?: boolean }): void;
   /**

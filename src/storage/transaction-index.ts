@@ -13,10 +13,16 @@
  *   | int64 lastOffset | int64 lastStableOffset
  *
  * appended as markers are written. In memory all live entries are kept in
- * marker order, which is lastOffset order. Files are not tied to the
- * segment objects: a cleaned segment that swallowed several segments leaves
- * their index files in place (their entries are still valid), and a file is
- * deleted once every segment at or after its base is gone.
+ * marker order, which is lastOffset order.
+ *
+ * As in Kafka, each file belongs to the segment of its base offset and holds
+ * the transactions whose marker lies in that segment. While the broker runs,
+ * a cleaned segment that swallowed several segments leaves their files in
+ * place (their entries are still valid); `consolidate`, at load and at clean
+ * close, merges such files into the file of the segment that now holds their
+ * markers — a Kafka broker deletes a `.txnindex` without a `.log` of the same
+ * base as an orphan, and with it the knowledge of what was aborted. A file
+ * is deleted once every segment at or after its base is gone.
  */
 import { readInt64, writeInt64 } from './batch-info';
 import { segmentFileStem } from './segment';
@@ -61,6 +67,12 @@ export function decodeAbortedTxns(buf: Buffer): AbortedTxn[] {
   return out;
 }
 
+/** Both lists' entries in marker order, each transaction once (a crash during `consolidate` may leave one in two files). */
+function mergeEntries(a: readonly AbortedTxn[], b: readonly AbortedTxn[]): AbortedTxn[] {
+  const sorted = [...a, ...b].sort((x, y) => x.lastOffset - y.lastOffset || x.producerId - y.producerId);
+  return sorted.filter((e, i) => i === 0 || e.lastOffset !== (sorted[i - 1] as AbortedTxn).lastOffset || e.producerId !== (sorted[i - 1] as AbortedTxn).producerId);
+}
+
 interface IndexFile {
   base: number;
   file: SegmentFile | null;
@@ -81,7 +93,7 @@ export class TransactionIndex {
    * survived recovery (lastOffset < logEndOffset) and is not below the log
    * start; files that lost entries are rewritten.
    */
-  static load(dir: StorageDir, logStartOffset: number, firstSegmentBase: number, logEndOffset: number): TransactionIndex {
+  static load(dir: StorageDir, logStartOffset: number, segmentBases: readonly number[], logEndOffset: number): TransactionIndex {
     const index = new TransactionIndex(dir);
     for (const name of dir.listFiles()) {
       const m = TXN_INDEX_FILE.exec(name);
@@ -95,7 +107,8 @@ export class TransactionIndex {
       index.files.set(base, f);
     }
     index.rebuildEntries();
-    index.removeBefore(logStartOffset, firstSegmentBase);
+    index.removeBefore(logStartOffset, segmentBases[0] ?? 0);
+    index.consolidate(segmentBases);
     return index;
   }
 
@@ -162,6 +175,33 @@ export class TransactionIndex {
     this.rebuildEntries();
   }
 
+  /**
+   * Merges each file whose base is not one of `segmentBases` (the log's
+   * segments, oldest first) into the file of the segment holding its base:
+   * the merged file is written durably before the old one is deleted, and a
+   * crash in between only leaves entries twice, merged again next time.
+   */
+  consolidate(segmentBases: readonly number[]): void {
+    const live = new Set(segmentBases);
+    const orphans = [...this.files.values()].filter((f) => !live.has(f.base)).sort((a, b) => a.base - b.base);
+    for (const orphan of orphans) {
+      let owner: number | undefined;
+      for (const base of segmentBases) if (base <= orphan.base) owner = base;
+      if (owner === undefined) continue; // below every segment: removeBefore's
+      let target = this.files.get(owner);
+      if (!target) {
+        target = { base: owner, file: null, entries: [] };
+        this.files.set(owner, target);
+      }
+      target.entries = mergeEntries(target.entries, orphan.entries);
+      this.rewrite(target);
+      orphan.file?.close();
+      this.dir.deleteFile(segmentFileStem(orphan.base) + TXN_INDEX_SUFFIX);
+      this.files.delete(orphan.base);
+    }
+    if (orphans.length > 0) this.rebuildEntries();
+  }
+
   close(): void {
     for (const f of this.files.values()) {
       f.file?.close();
@@ -174,17 +214,18 @@ export class TransactionIndex {
     return f.file;
   }
 
+  /** Replaces a file's content with its entries, atomically and durably; appends then go to the new file. */
   private rewrite(f: IndexFile): void {
-    const file = this.openFile(f);
-    file.truncate(0);
-    if (f.entries.length > 0) file.append(Buffer.concat(f.entries.map(encodeAbortedTxn)));
+    f.file?.close();
+    f.file = null;
+    this.dir.writeFile(segmentFileStem(f.base) + TXN_INDEX_SUFFIX, Buffer.concat(f.entries.map(encodeAbortedTxn)), { sync: true });
   }
 
   private rebuildEntries(): void {
-    this.entries = [...this.files.values()]
-      .flatMap((f) => f.entries)
-      .filter((e) => e.lastOffset >= this.floor)
-      .sort((a, b) => a.lastOffset - b.lastOffset || a.producerId - b.producerId);
+    this.entries = mergeEntries(
+      [...this.files.values()].flatMap((f) => f.entries),
+      [],
+    ).filter((e) => e.lastOffset >= this.floor);
   }
 
   /** Index of the first entry with lastOffset >= offset. */

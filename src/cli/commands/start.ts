@@ -21,8 +21,8 @@ const spec = {
   options: [
     { name: 'config', value: 'FILE', help: 'a Kafka server.properties to read' },
     { name: 'override', value: 'KEY=VALUE', repeatable: true, help: 'a broker property (wins over --config)' },
-    { name: 'port', value: 'N', help: 'listener port (default 9092; 0 = any free port)' },
-    { name: 'host', value: 'HOST', help: 'listener host (default 127.0.0.1)' },
+    { name: 'port', value: 'N', help: 'port of the first listener (default 9092; 0 = any free port)' },
+    { name: 'host', value: 'HOST', help: 'host of the first listener (default 127.0.0.1)' },
     { name: 'data-dir', value: 'DIR', help: 'data directory (default ./weir-data)' },
     { name: 'memory', help: 'keep everything in memory (nothing on disk)' },
     { name: 'log-level', value: 'LEVEL', help: 'fatal|error|warn|info|debug|trace (default info)' },
@@ -64,6 +64,8 @@ async function run(args: ParsedArgs): Promise<void> {
   const text = configFile ? fs.readFileSync(configFile, 'utf8') : '';
   const resolution = loadBrokerConfig(text, overrides);
   for (const w of resolution.warnings) log.warn({ key: w.key }, w.message);
+  // Real Kafka keys that were set but that Weir does not act on: one line, so nobody relies on them unknowingly.
+  if (resolution.ignoredKeys.length > 0) log.warn({ keys: resolution.ignoredKeys }, 'these Kafka configs are accepted but not supported: Weir ignores them');
   for (const e of resolution.errors) log.error({ key: e.configName }, e.message);
   if (resolution.errors.length > 0) process.exit(1);
   const properties: Record<string, string> = {};
@@ -96,6 +98,7 @@ async function run(args: ParsedArgs): Promise<void> {
   log.info(
     {
       bootstrapServers: broker.bootstrapServers,
+      listeners: Object.fromEntries(broker.listeners.map((l) => [l.name, broker.bootstrapServersFor(l.name)])),
       dataDir: broker.context.dataDir ?? '(memory)',
       startupMs: Date.now() - started,
       ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),

@@ -4,18 +4,18 @@
  * counts, config overrides) and the producer ids a reserved block end
  * (`producer-id-block`). On the first start of this version they become
  * metadata records, committed once as the metadata log's first batch; then
- * the JSON file keeps only the cluster id and the block file goes.
+ * both files go (the cluster id lives in meta.properties).
  *
  * Every partition of that single-node era was led by this node at leader
  * epoch 0 (the epoch clients cached, and every stored batch carries), so
  * that is what the records say.
  */
 import type { StorageDir } from '../../storage/storage-dir';
-import { CLUSTER_ID_FILE, writeClusterId } from '../cluster-id';
 import { ConfigResourceType } from '../../config';
 import { partitionRecordOf } from './metadata-delta';
 import type { MetadataRecord } from './metadata-record';
 
+export const LEGACY_TOPICS_FILE = 'weir-metadata.json';
 export const LEGACY_PRODUCER_ID_FILE = 'producer-id-block';
 
 interface LegacyImageV1 {
@@ -27,17 +27,34 @@ interface LegacyImageV1 {
 export interface LegacyMetadata {
   readonly records: MetadataRecord[];
   readonly topics: number;
-  /** Rewrites the legacy files once the records are committed. */
+  /** Removes the legacy files once their records are committed. */
   finish(): void;
 }
 
-/** The records a pre-metadata-log data dir amounts to, or null when it has nothing to migrate. */
-export function readLegacyMetadata(dir: StorageDir, nodeId: number): LegacyMetadata | null {
-  const raw = dir.readFile(CLUSTER_ID_FILE);
-  const image = raw === null ? null : (JSON.parse(raw.toString('utf8')) as Partial<LegacyImageV1>);
-  const legacyTopics = image?.version === 1 && Array.isArray(image.topics) ? image.topics : null;
+function readImage(dir: StorageDir): Partial<LegacyImageV1> | null {
+  const raw = dir.readFile(LEGACY_TOPICS_FILE);
+  return raw === null ? null : (JSON.parse(raw.toString('utf8')) as Partial<LegacyImageV1>);
+}
+
+/** The cluster id a data dir from before meta.properties recorded in its topic image, or null. */
+export function legacyClusterId(dir: StorageDir): string | null {
+  const id = readImage(dir)?.clusterId;
+  return typeof id === 'string' && id !== '' ? id : null;
+}
+
+/**
+ * The records a pre-metadata-log data dir amounts to, or null when it has
+ * nothing to migrate. An image of another cluster than meta.properties
+ * names is refused, as Kafka refuses a log dir of another cluster.
+ */
+export function readLegacyMetadata(dir: StorageDir, nodeId: number, clusterId: string): LegacyMetadata | null {
+  const image = readImage(dir);
+  if (image !== null && typeof image.clusterId === 'string' && image.clusterId !== clusterId) {
+    throw new Error(`${dir.path}/${LEGACY_TOPICS_FILE} belongs to cluster ${image.clusterId}, but meta.properties says ${clusterId}`);
+  }
+  const legacyTopics = image !== null && Array.isArray(image.topics) ? image.topics : null;
   const idBlock = dir.readFile(LEGACY_PRODUCER_ID_FILE);
-  if (legacyTopics === null && idBlock === null) return null;
+  if (image === null && idBlock === null) return null;
 
   const records: MetadataRecord[] = [];
   for (const t of legacyTopics ?? []) {
@@ -70,7 +87,7 @@ export function readLegacyMetadata(dir: StorageDir, nodeId: number): LegacyMetad
     records,
     topics: legacyTopics?.length ?? 0,
     finish: () => {
-      if (legacyTopics !== null && typeof image?.clusterId === 'string') writeClusterId(dir, image.clusterId);
+      if (image !== null) dir.deleteFile(LEGACY_TOPICS_FILE);
       if (idBlock !== null) dir.deleteFile(LEGACY_PRODUCER_ID_FILE);
     },
   };

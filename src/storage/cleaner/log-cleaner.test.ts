@@ -9,6 +9,7 @@ import type { StorageDir } from '../storage-dir';
 import { collectRecords } from '../test-batches';
 import { type CleanerTestEnv, cleanerTestEnvs, keyedBatch, type KeyedRecord, latestPerKey, readBatches, readRecords } from './cleaner-test-support';
 import { CLEANER_OFFSET_CHECKPOINT, LogCleaner } from './log-cleaner';
+import { decodeAbortedTxns } from '../transaction-index';
 import type { LogCleanerConfig } from './log-cleaner-config';
 
 describe.each(cleanerTestEnvs)('LogCleaner over %s storage', (_name, makeEnv) => {
@@ -332,6 +333,52 @@ describe.each(cleanerTestEnvs)('LogCleaner over %s storage', (_name, makeEnv) =>
     expect(data.find((b) => b.baseOffset === 2)).toMatchObject({ lastOffset: 3, records: [] });
     expect(batches.filter((b) => (b.attributes & CONTROL_FLAG) !== 0).map((b) => b.baseOffset)).toEqual([1, 4]);
     log.close();
+  });
+
+  test('aborted-transaction index files of merged segments move to the cleaned segment (Kafka drops a .txnindex without its .log)', () => {
+    const log = openLog({ segmentBytes: 600 });
+    for (let p = 1; p <= 6; p++) {
+      const batch = encodeRecordBatch([{ key: Buffer.from(`k${p}`), value: Buffer.from('aborted'.repeat(8)), timestamp: BigInt(clock) }], {
+        transactional: true,
+        producerId: BigInt(p),
+        producerEpoch: 0,
+        baseSequence: 0,
+      });
+      expect(log.append(batch, { leaderEpoch: 0 }).errorCode).toBe(ErrorCode.NONE);
+      const abort = encodeEndTxnMarkerBatch(ControlRecordType.Abort, { producerId: BigInt(p), producerEpoch: 0, coordinatorEpoch: 0, timestamp: BigInt(clock) });
+      expect(log.append(abort, { leaderEpoch: 0, origin: 'coordinator' }).errorCode).toBe(ErrorCode.NONE);
+      for (let i = 0; i < 3; i++) append(log, [{ key: `k${p}`, value: `committed ${i} `.repeat(6) }]);
+    }
+    log.roll();
+    const txnFiles = (): string[] => log.dir.listFiles().filter((f) => f.endsWith('.txnindex'));
+    expect(txnFiles().length).toBeGreaterThan(2);
+    const aborted = log.abortedTransactions(0, log.logEndOffset);
+    expect(aborted.map((a) => a.producerId)).toEqual([1, 2, 3, 4, 5, 6]);
+    log.updateConfig({ ...compactConfig, segmentBytes: 1 << 20 }); // lets the cleaner merge the small segments
+    cleanerFor([log]).cleanUntilIdle();
+    expect(log.numberOfSegments).toBeLessThan(4);
+    const end = log.logEndOffset;
+    log.close();
+    // Every .txnindex belongs to a segment; each entry lies in the segment holding its marker.
+    const dir = env.reopenRoot().dir('t-0');
+    const bases = dir
+      .listFiles()
+      .filter((f) => /^\d{20}\.log$/.test(f))
+      .map((f) => Number(f.slice(0, 20)))
+      .sort((a, b) => a - b);
+    for (const f of dir.listFiles().filter((n) => n.endsWith('.txnindex'))) {
+      const base = Number(f.slice(0, 20));
+      expect(bases).toContain(base);
+      const next = bases.find((b) => b > base) ?? Infinity;
+      for (const e of decodeAbortedTxns(dir.readFile(f) as Buffer)) {
+        expect(e.lastOffset).toBeGreaterThanOrEqual(base);
+        expect(e.lastOffset).toBeLessThan(next);
+      }
+    }
+    const reopened = openLog({}, env.reopenRoot());
+    expect(reopened.logEndOffset).toBe(end);
+    expect(reopened.abortedTransactions(0, end)).toEqual(aborted);
+    reopened.close();
   });
 
   test('records without a key are removed', () => {
