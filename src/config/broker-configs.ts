@@ -13,6 +13,10 @@
  *   single-node sample configs; with one broker nothing else can work.
  * - group.coordinator.rebalance.protocols: classic,consumer (Kafka 3.9:
  *   classic; Kafka 4.0: classic,consumer), since Weir serves KIP-848.
+ * - socket.listen.backlog.size: 511 (Kafka: 50), Node's own default: Node
+ *   accepts on its event loop, not on a thread of its own as Kafka does, and
+ *   a queue of 50 drops bursts of connections (a dropped SYN costs the
+ *   client a one-second retry).
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
  * a Kafka server.properties loads cleanly, but does not act on.
@@ -66,7 +70,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('socket.send.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.receive.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.request.max.bytes', 100 * MiB, { validator: atLeast(1) }),
-  defineInt('socket.listen.backlog.size', 50, { validator: atLeast(1) }),
+  defineInt('socket.listen.backlog.size', 511, { validator: atLeast(1) }), // Weir default (Kafka: 50)
   defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }), // no connection limits yet
   defineString('max.connections.per.ip.overrides', '', dynamicIgnored),
   defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
