@@ -24,37 +24,6 @@ import { BROKER_CONFIGS } from './broker-configs';
 import { invalidRequest, type ConfigError } from './config-error';
 import { parseAndValidate } from './config-value';
 
-/** Listener and security settings, which only a broker's own resource may hold (Kafka's PerBrokerConfigs). */
-const PER_BROKER_CONFIGS: ReadonlySet<string> = new Set([
-  'listeners',
-  'advertised.listeners',
-  'listener.security.protocol.map',
-  'principal.builder.class',
-  'sasl.enabled.mechanisms',
-  'sasl.jaas.config',
-  'sasl.mechanism.inter.broker.protocol',
-  'ssl.protocol',
-  'ssl.provider',
-  'ssl.cipher.suites',
-  'ssl.enabled.protocols',
-  'ssl.keystore.type',
-  'ssl.keystore.location',
-  'ssl.keystore.password',
-  'ssl.key.password',
-  'ssl.keystore.key',
-  'ssl.keystore.certificate.chain',
-  'ssl.truststore.type',
-  'ssl.truststore.location',
-  'ssl.truststore.password',
-  'ssl.truststore.certificates',
-  'ssl.keymanager.algorithm',
-  'ssl.trustmanager.algorithm',
-  'ssl.endpoint.identification.algorithm',
-  'ssl.secure.random.implementation',
-  'ssl.client.auth',
-  'ssl.engine.factory.class',
-]);
-
 /** TLS settings that may change only per listener (Kafka's SslConfigs.RECONFIGURABLE_CONFIGS). */
 const LISTENER_ONLY_SECURITY_CONFIGS: ReadonlySet<string> = new Set([
   'ssl.keystore.type',
@@ -67,6 +36,28 @@ const LISTENER_ONLY_SECURITY_CONFIGS: ReadonlySet<string> = new Set([
   'ssl.truststore.location',
   'ssl.truststore.password',
   'ssl.truststore.certificates',
+]);
+
+/** Listener and security settings, which only a broker's own resource may hold (Kafka's PerBrokerConfigs). */
+const PER_BROKER_CONFIGS: ReadonlySet<string> = new Set([
+  ...LISTENER_ONLY_SECURITY_CONFIGS,
+  'listeners',
+  'advertised.listeners',
+  'listener.security.protocol.map',
+  'principal.builder.class',
+  'sasl.enabled.mechanisms',
+  'sasl.jaas.config',
+  'sasl.mechanism.inter.broker.protocol',
+  'ssl.protocol',
+  'ssl.provider',
+  'ssl.cipher.suites',
+  'ssl.enabled.protocols',
+  'ssl.keymanager.algorithm',
+  'ssl.trustmanager.algorithm',
+  'ssl.endpoint.identification.algorithm',
+  'ssl.secure.random.implementation',
+  'ssl.client.auth',
+  'ssl.engine.factory.class',
 ]);
 
 const LISTENER_PREFIX = /^listener\.name\.[^.]*\.(.*)$/;
