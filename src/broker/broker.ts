@@ -84,7 +84,7 @@ export class Broker {
     const logs = LogManager.open(
       dataDir === null
         ? { memory: true, now, cleaner: logCleanerConfigOf(config) }
-        : { dataDir, now, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), cleaner: logCleanerConfigOf(config) },
+        : { dataDir, now, cleaner: logCleanerConfigOf(config) },
       (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
     );
     let server: KafkaServer | null = null;

@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { DeferredCloser } from './deferred-closer';
 import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { OffsetIndex } from './offset-index';
@@ -84,20 +83,5 @@ describe('ProducerStateManager snapshot', () => {
     snap.writeUInt8((snap[snap.length - 1] ?? 0) ^ 1, snap.length - 1);
     expect(back.loadSnapshot(snap)).toBe(false);
     expect(back.size).toBe(0);
-  });
-});
-
-describe('DeferredCloser', () => {
-  test('closes only after the grace period', () => {
-    let t = 0;
-    const c = new DeferredCloser(100, () => t);
-    const fd = fs.openSync(__filename, 'r');
-    c.closeLater(fd);
-    c.reap(99);
-    expect(() => fs.fstatSync(fd)).not.toThrow();
-    t = 100;
-    c.reap(100);
-    expect(c.pendingCount).toBe(0);
-    expect(() => fs.fstatSync(fd)).toThrow();
   });
 });

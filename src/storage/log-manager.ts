@@ -20,8 +20,6 @@ export interface LogManagerOptions {
   dir?: StorageDir;
   /** Broker-wide log config defaults (topic configs override per log). */
   defaults?: Partial<LogConfig>;
-  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
-  fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
   now?: () => number;
@@ -74,7 +72,7 @@ export class LogManager {
     else if (options.memory) dir = new MemoryStorageDir();
     else if (options.dataDir) {
       release = lockDataDir(options.dataDir);
-      dir = new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now });
+      dir = new DiskStorageDir(options.dataDir);
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
@@ -152,8 +150,7 @@ export class LogManager {
 
   /**
    * Periodic housekeeping; the broker owns the timer. Applies retention,
-   * flush.ms, producer id expiration, writes the checkpoints and closes the
-   * descriptors of deleted segments whose grace period is over.
+   * flush.ms, producer id expiration and writes the checkpoints.
    */
   tick(now: number = this.now()): LogManagerTickResult {
     this.assertOpen();
@@ -165,7 +162,6 @@ export class LogManager {
       log.removeExpiredProducers(now);
     }
     this.writeCheckpoints();
-    this.dir.reapClosedFiles(now);
     return { deletedSegments, flushedLogs };
   }
 
@@ -188,7 +184,12 @@ export class LogManager {
     this.cleaner.start(logger);
   }
 
-  /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
+  /**
+   * Clean shutdown: flush and close every log, write the checkpoints, release
+   * the lock. A segment's descriptor closes with its log unless a response
+   * still holds a region of it (the server closes first, so that is only a
+   * read finishing in the thread pool).
+   */
   close(): void {
     if (this.closed) return;
     this.cleaner.stop();
@@ -197,7 +198,6 @@ export class LogManager {
     this.writeCheckpoints();
     this.closed = true;
     this.logsByKey.clear();
-    this.dir.closeAllNow();
     this.releaseLock();
   }
 

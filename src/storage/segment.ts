@@ -417,7 +417,7 @@ export class Segment {
     this.file.close();
   }
 
-  /** Deletes the segment's files. The .log fd stays open for in-flight regions (see DeferredCloser). */
+  /** Deletes the segment's files. The .log descriptor stays open while a response holds a region of it (RefCountedDescriptor). */
   delete(): void {
     const stem = segmentFileStem(this.baseOffset);
     this.file.delete();
