@@ -16,10 +16,11 @@ const CLI = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist/
 /**
  * @param {string} name  temp dir prefix, e.g. 'groups'
  * @param {Record<string, string | number>} overrides  broker properties
+ * @param {{ cli?: string, nodeArgs?: string[] }} [o]  another build's cli/main.js (A/B runs); extra Node flags
  */
-export async function startBenchBroker(name, overrides = {}) {
+export async function startBenchBroker(name, overrides = {}, o = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `weir-bench-${name}-`));
-  const args = [CLI, 'start', '--port', '0', '--data-dir', dataDir];
+  const args = [...(o.nodeArgs ?? []), o.cli ?? CLI, 'start', '--port', '0', '--data-dir', dataDir];
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -39,6 +40,7 @@ export async function startBenchBroker(name, overrides = {}) {
   const exited = new Promise((r) => child.once('exit', r));
   return {
     /** @type {string} */ bootstrap,
+    /** @type {number} */ pid: /** @type {number} */ (child.pid),
     dataDir,
     output: () => out,
     async stop() {
