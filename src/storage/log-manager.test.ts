@@ -90,6 +90,21 @@ describe('LogManager on disk', () => {
     m.close();
   });
 
+  test("the broker's tick writes the checkpoints with their fsyncs in the background", async () => {
+    let clock = 1_000_000;
+    const m = LogManager.open({ dataDir: root, now: () => clock, defaults: { retentionMs: 1000 } });
+    const log = m.getOrCreateLog('t', 0);
+    log.append(makeBatch({ records: 2, timestamp: clock }), { leaderEpoch: 0 });
+    log.roll();
+    log.append(makeBatch({ records: 2, timestamp: clock + 2000 }), { leaderEpoch: 0 });
+    clock += 1500;
+    expect(m.tick(clock, { checkpointsInBackground: true }).deletedSegments).toBe(1);
+    await m.whenCheckpointsWritten();
+    expect(m.lastCheckpointError).toBeNull();
+    expect(new OffsetCheckpointFile(m.dir, 'log-start-offset-checkpoint').read().get('t-0')).toBe(2);
+    m.close();
+  });
+
   test('crash without close: recovery from the checkpoints truncates the torn tail', () => {
     const m = LogManager.open({ dataDir: root });
     const log = m.getOrCreateLog('t', 0);

@@ -44,6 +44,9 @@ export class LogManager {
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
   private readonly logStartCheckpoint: OffsetCheckpointFile;
   private closed = false;
+  private checkpointWrites: Promise<void> = Promise.resolve();
+  /** Set when a background checkpoint write failed (the next tick tries again). */
+  lastCheckpointError: Error | null = null;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -150,9 +153,13 @@ export class LogManager {
 
   /**
    * Periodic housekeeping; the broker owns the timer. Applies retention,
-   * flush.ms, producer id expiration and writes the checkpoints.
+   * flush.ms, producer id expiration and writes the checkpoints — with their
+   * fsyncs in the thread pool when `checkpointsInBackground` (the broker's
+   * timer: the event loop serving requests must not wait for the disk; a
+   * crash before they are durable recovers from the previous checkpoints,
+   * which only costs re-checking more of the log).
    */
-  tick(now: number = this.now()): LogManagerTickResult {
+  tick(now: number = this.now(), options: { checkpointsInBackground?: boolean } = {}): LogManagerTickResult {
     this.assertOpen();
     let deletedSegments = 0;
     let flushedLogs = 0;
@@ -161,12 +168,38 @@ export class LogManager {
       if (log.maybeFlush(now)) flushedLogs++;
       log.removeExpiredProducers(now);
     }
-    this.writeCheckpoints();
+    if (options.checkpointsInBackground) this.writeCheckpointsInBackground();
+    else this.writeCheckpoints();
     return { deletedSegments, flushedLogs };
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
+    const { recovery, starts } = this.checkpointEntries();
+    this.recoveryCheckpoint.write(recovery);
+    this.logStartCheckpoint.write(starts);
+  }
+
+  /**
+   * `writeCheckpoints` with the fsyncs off the event loop, one write at a
+   * time. The contents are taken now; a shutdown's synchronous write (always
+   * newer) wins over one still in flight.
+   */
+  private writeCheckpointsInBackground(): void {
+    const { recovery, starts } = this.checkpointEntries();
+    this.checkpointWrites = this.checkpointWrites
+      .then(async () => {
+        if (this.closed) return;
+        await this.recoveryCheckpoint.writeAsync(recovery);
+        if (this.closed) return;
+        await this.logStartCheckpoint.writeAsync(starts);
+      })
+      .catch((err: unknown) => {
+        if (!this.closed) this.lastCheckpointError = err instanceof Error ? err : new Error(String(err));
+      });
+  }
+
+  private checkpointEntries(): { recovery: [TopicPartition, number][]; starts: [TopicPartition, number][] } {
     const recovery: [TopicPartition, number][] = [];
     const starts: [TopicPartition, number][] = [];
     for (const log of this.logsByKey.values()) {
@@ -174,8 +207,12 @@ export class LogManager {
       recovery.push([tp, log.recoveryPoint]);
       starts.push([tp, log.logStartOffset]);
     }
-    this.recoveryCheckpoint.write(recovery);
-    this.logStartCheckpoint.write(starts);
+    return { recovery, starts };
+  }
+
+  /** Resolves when the checkpoint writes started by `tick` so far have finished. */
+  whenCheckpointsWritten(): Promise<void> {
+    return this.checkpointWrites;
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */

@@ -83,7 +83,7 @@ export class MemoryStorageDir implements StorageDir {
     this.dirs.delete(name);
   }
 
-  async syncFileAsync(): Promise<void> {
+  async syncFileAsync(_name: string): Promise<void> {
     // Nothing to make durable in memory.
   }
 

@@ -338,6 +338,18 @@ export class Segment {
   }
 
   /**
+   * fsyncs the index files in the thread pool (after `onBecomeInactive(false)`
+   * on a roll). Files gone meanwhile (the segment deleted, or replaced by the
+   * log cleaner, which makes its own files durable) are skipped.
+   */
+  async syncIndexFilesAsync(): Promise<void> {
+    const stem = segmentFileStem(this.baseOffset);
+    const suffix = this.suffix;
+    await this.dir.syncFileAsync(stem + INDEX_SUFFIX + suffix);
+    await this.dir.syncFileAsync(stem + TIME_INDEX_SUFFIX + suffix);
+  }
+
+  /**
    * `onBecomeInactive(true)` with the fsyncs in the thread pool (the log
    * cleaner's swap, which must not stall the event loop on the disk).
    */
