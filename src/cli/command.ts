@@ -2,7 +2,7 @@
  * What a `weir` command is, and the shared plumbing: sub-command dispatch
  * with generated help, and a client that is always closed.
  */
-import { KafkaClient } from '../client';
+import type { KafkaClient } from '../client';
 import { CommandSpec, ParsedArgs, UsageError, bootstrapOf, helpText, parse } from './args';
 
 export interface Command {
@@ -49,7 +49,9 @@ export function commandGroup(name: string, summary: string, subs: SubCommand[]):
 }
 
 export async function withClient<T>(args: ParsedArgs, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
-  const client = await KafkaClient.connect(bootstrapOf(args), { clientId: 'weir-cli' });
+  // Loaded here, not at the top: `weir start` shares this module and never needs the client.
+  const { KafkaClient: Client } = require('../client') as typeof import('../client');
+  const client = await Client.connect(bootstrapOf(args), { clientId: 'weir-cli' });
   try {
     return await fn(client);
   } finally {
