@@ -164,8 +164,8 @@ async function syncDirectoryAsync(dir: string): Promise<void> {
  */
 class DiskSegmentFile implements SegmentFile {
   private closed = false;
-  /** True at open: what an earlier process wrote may still be only in the page cache. */
-  private dirty = true;
+  /** True at open when not empty: what an earlier process wrote may still be only in the page cache. */
+  private dirty: boolean;
   private readonly fd: number;
 
   constructor(
@@ -175,6 +175,7 @@ class DiskSegmentFile implements SegmentFile {
     private currentSize: number,
   ) {
     this.fd = descriptor.fd;
+    this.dirty = currentSize > 0;
   }
 
   get name(): string {

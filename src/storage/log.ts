@@ -206,7 +206,10 @@ export class Log {
       }
       const result = seg.recover(i === first ? recoveryPoint : null);
       this.recoveryReport.truncatedBytes += result.truncatedBytes;
-      seg.flush();
+      // What recovery found past the recovery point becomes trusted: make it
+      // durable. Nothing there (a clean shutdown, a new log): nothing to fsync,
+      // sparing the start-up (and CreateTopics) of N partitions N fsyncs.
+      if (result.bytesPastRecoveryPoint > 0) seg.flush();
       if (result.problem !== null && i < this.segments.length - 1) {
         for (const later of this.segments.splice(i + 1)) {
           later.delete();

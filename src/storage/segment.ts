@@ -24,6 +24,8 @@ export interface LocatedBatch {
 export interface SegmentRecovery {
   /** Bytes cut off the end (0 when the segment was intact). */
   truncatedBytes: number;
+  /** Bytes of batches at or past the recovery point that were checked (and kept or cut); 0: everything was durable already. */
+  bytesPastRecoveryPoint: number;
   problem: BatchProblem | 'offset-order' | null;
 }
 
@@ -173,6 +175,9 @@ export class Segment {
     let problem: SegmentRecovery['problem'] = null;
     let next = start.offset;
     const size = this.file.size;
+    // Below `fromOffset` the data was flushed before the recovery point was written.
+    const durableBelow = fromOffset ?? this.baseOffset;
+    let firstPastRecoveryPoint = size;
     while (pos < size) {
       const header = reader.header(pos);
       let checked = checkBatch(header, 0, size - pos, false);
@@ -189,12 +194,14 @@ export class Segment {
         problem = 'offset-order';
         break;
       }
+      if (info.lastOffset >= durableBelow && firstPastRecoveryPoint === size) firstPastRecoveryPoint = pos;
       this.indexBatch(offsetIndex, timeIndex, pos, info);
       expectedMin = info.lastOffset + 1;
       next = info.lastOffset + 1;
       pos += checked;
     }
     const truncatedBytes = size - pos;
+    const bytesPastRecoveryPoint = size - Math.min(pos, firstPastRecoveryPoint);
     if (truncatedBytes > 0) {
       this.file.truncate(pos);
       offsetIndex.truncateToPosition(pos);
@@ -202,7 +209,7 @@ export class Segment {
     }
     this.nextOffset = Math.max(next, this.baseOffset);
     this.indexesDirty = true;
-    return { truncatedBytes, problem };
+    return { truncatedBytes, bytesPastRecoveryPoint, problem };
   }
 
   /** Loads the index files; false (and nothing loaded) when missing or implausible. */
