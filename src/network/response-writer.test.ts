@@ -181,6 +181,43 @@ describe('ResponseWriter', () => {
     expect(isOpen(region.fd)).toBe(false);
   });
 
+  it('a small region cut short drops the connection and is released', async () => {
+    const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r+'));
+    const region = trackedRegion(descriptor, 1000, 4000);
+    fs.ftruncateSync(descriptor.fd, 3000);
+    const failed = new Promise<Error>((resolve) => {
+      const writer = new ResponseWriter(pair.server, resolve, new ReadBufferPool());
+      writer.write([Buffer.from('header'), region]);
+    });
+    expect((await failed).message).toBe('file region ended after 2000 of 4000 bytes');
+    expect(region.releases).toBe(1);
+    descriptor.release();
+    expect(isOpen(region.fd)).toBe(false);
+  });
+
+  it('many small regions (a fetch of thousands of partitions) arrive in order, read only as fast as the client takes them', async () => {
+    const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
+    const size = 60 * 1024;
+    const regions = Array.from({ length: 50 }, (_, i) => trackedRegion(descriptor, i * size, size));
+    const chunks: RecordsChunk[] = regions.flatMap((r, i) => [Buffer.from(`partition ${i}`), r]);
+    const expected = Buffer.concat(regions.flatMap((r, i) => [Buffer.from(`partition ${i}`), content.subarray(r.position, r.position + size)]));
+    pair.client.pause();
+    const writer = new ResponseWriter(pair.server, (e) => {
+      throw e;
+    }, new ReadBufferPool());
+    writer.write(chunks);
+    // A client that reads nothing holds back the reads: ~1 MiB queued, not all 3 MB.
+    const readBeforeResume = regions.filter((r) => r.releases > 0).length;
+    expect(readBeforeResume).toBeLessThan(regions.length);
+    expect(readBeforeResume * size).toBeLessThanOrEqual(1024 * 1024 + size);
+    const received = receive(pair.client, expected.length);
+    pair.client.resume();
+    expect((await received).equals(expected)).toBe(true);
+    expect(regions.every((r) => r.releases === 1)).toBe(true);
+    expect(writer.busy).toBe(false);
+    descriptor.release();
+  });
+
   it('regions given to a closed writer are released at once', () => {
     const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
     const region = trackedRegion(descriptor, 0, 10);

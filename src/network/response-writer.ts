@@ -1,15 +1,23 @@
 /**
  * Writes response chunks to a socket strictly in order.
  *
- * Buffers go to the socket as they are. A file region is read from its
- * segment file into a reused buffer (ReadBufferPool) in steps of up to 1 MiB
- * and written from there: the record bytes are copied by the kernel, never
- * parsed or held as JavaScript objects. Two buffers per connection overlap
- * the work: the next step is read while the previous one is written, and a
- * client that stops reading stops the reads once both are out.
+ * Buffers go to the socket as they are. A large file region is read from
+ * its segment file into a reused buffer (ReadBufferPool) in steps of up to
+ * 1 MiB, in libuv's thread pool, and written from there: the record bytes are
+ * copied by the kernel, never parsed or held as JavaScript objects. Two
+ * buffers per connection overlap the work: the next step is read while the
+ * previous one is written, and a client that stops reading stops the reads
+ * once both are out.
  *
- * The small buffers in front of a region (the response header, a partition
- * header) are corked and leave in one writev with the region's first bytes.
+ * Small regions (up to 64 KiB: a consumer at the tail, or one of thousands
+ * of partitions in one response) are read at once, synchronously: a thread
+ * pool round trip per region made a 10,000-partition fetch take seconds, and
+ * what was just written is in the page cache. At most 1 MiB is read that way
+ * before the writer lets the socket drain, which bounds both the memory a
+ * slow client can pin and the time the event loop spends reading.
+ *
+ * The buffers in front of a region (the response header, partition headers,
+ * small regions) are corked and leave in one writev.
  *
  * Ownership: the writer owns every region it is given. A region is released
  * as soon as its last byte has been read out (the pool buffer carries it
@@ -25,6 +33,10 @@ import { LARGE_READ_BUFFER, type ReadBufferPool, readBufferPool } from './read-b
 
 /** Pool buffers a connection has out at once: one being read into, one being written. */
 const BUFFERS_IN_FLIGHT = 2;
+/** Regions up to this size are read synchronously (see above). */
+const SMALL_REGION = 64 * 1024;
+/** Bytes queued in the socket after which small regions wait for it to drain. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
 
 export class ResponseWriter {
   private queue: (RecordsChunk | null)[] = [];
@@ -36,6 +48,8 @@ export class ResponseWriter {
   private buffersOut = 0;
   private corked = false;
   private closed = false;
+  /** Waiting for the socket to drain before reading more small regions. */
+  private waitingForDrain = false;
 
   constructor(
     private readonly socket: Socket,
@@ -54,7 +68,7 @@ export class ResponseWriter {
       return;
     }
     for (const c of chunks) this.queue.push(c);
-    if (this.region === null) this.pump();
+    if (this.region === null && !this.waitingForDrain) this.pump();
   }
 
   close(): void {
@@ -86,14 +100,59 @@ export class ResponseWriter {
         this.socket.write(c);
         continue;
       }
+      if (c.length <= SMALL_REGION) {
+        if (this.socket.writableLength >= MAX_QUEUED_BYTES) {
+          this.queue[--this.head] = c;
+          this.waitForDrain();
+          break;
+        }
+        if (!this.sendSmallRegion(c)) return;
+        continue;
+      }
       this.region = c;
       this.regionRead = 0;
       this.readMore();
       return;
     }
-    this.queue = [];
-    this.head = 0;
+    if (!this.waitingForDrain) {
+      this.queue = [];
+      this.head = 0;
+    }
     this.uncork();
+  }
+
+  private waitForDrain(): void {
+    this.waitingForDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false;
+      if (!this.closed && this.region === null) this.pump();
+    });
+  }
+
+  /** Reads a small region now and queues its bytes; false when it failed (the connection is being dropped). */
+  private sendSmallRegion(region: FileRegion): boolean {
+    const buf = Buffer.allocUnsafe(region.length);
+    let n = 0;
+    try {
+      while (n < region.length) {
+        const got = fs.readSync(region.fd, buf, n, region.length - n, region.position + n);
+        if (got === 0) break;
+        n += got;
+      }
+    } catch (err) {
+      region.release();
+      this.uncork();
+      this.onError(err as Error);
+      return false;
+    }
+    region.release();
+    if (n !== region.length) {
+      this.uncork();
+      this.onError(new Error(`file region ended after ${n} of ${region.length} bytes`));
+      return false;
+    }
+    this.socket.write(buf);
+    return true;
   }
 
   private uncork(): void {
