@@ -39,15 +39,14 @@
  * which move with whatever else runs. The load average is printed with every
  * measurement.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchBroker } from './bench-broker.mjs';
+import { cpuSeconds, runCommand as run } from './bench-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLK_TCK = 100;
 
 function usage(msg) {
   process.stderr.write(`compare-brokers: ${msg}\n(see the header of bench/compare-brokers.mjs)\n`);
@@ -94,37 +93,6 @@ function log(msg) {
 }
 
 const load1 = () => os.loadavg()[0].toFixed(1);
-
-/** user+system CPU seconds of a process, or NaN when it cannot be read. */
-function cpuSeconds(pid) {
-  if (!pid) return NaN;
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-  } catch {
-    return NaN;
-  }
-}
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const t0 = performance.now();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out, timedOut, ms: performance.now() - t0 });
-    });
-  });
-}
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;

@@ -26,18 +26,18 @@
  *   --cli FILE                    another build's dist/cli/main.js
  *   --json FILE
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { startBenchBroker } from './bench-broker.mjs';
+import { cpuSeconds, rssMB, runCommand as run } from './bench-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 const PERF = path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance');
-const CLK_TCK = 100;
 
 function parseArgs(argv) {
   const o = { suites: ['partitions', 'connections'], partitions: [100, 1000, 10000], messages: 1_000_000, idle: 1000, active: 100, seconds: 10, cli: path.join(ROOT, 'dist/cli/main.js'), json: null };
@@ -61,63 +61,8 @@ const log = (msg) => process.stderr.write(`[scale ${new Date().toISOString().sli
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const load1 = () => os.loadavg()[0].toFixed(1);
 
-function cpuSeconds(pid) {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK;
-}
-
-function rssMB(pid) {
-  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 102.4) / 10 : NaN;
-}
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
-/** `weir start` on `dataDir`; resolves at the banner with the pid and the time it took. */
-async function startBroker(cli, dataDir) {
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [cli, 'start', '--port', '0', '--data-dir', dataDir, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stderr.on('data', (d) => (out += d));
-  const exited = new Promise((r) => child.once('exit', r));
-  const bootstrap = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner in 300 s:\n${out.slice(-2000)}`)), 300_000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      if (out.length > 1e6) out = out.slice(-1e5);
-      const m = /"bootstrapServers":"([^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`broker exited (${code}):\n${out.slice(-2000)}`)));
-  });
-  return {
-    bootstrap,
-    pid: /** @type {number} */ (child.pid),
-    startMs: Math.round(performance.now() - t0),
-    async stop() {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 60_000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
-}
+/** `weir start` on `dataDir` (kept when the broker stops, for the restart). */
+const startBroker = (cli, dataDir) => startBenchBroker('scale', {}, { cli, dataDir });
 
 const { KafkaClient, ClientApis, createTopics } = require('./dist/client/index.js');
 
