@@ -132,7 +132,6 @@ export class Broker {
         : {
             dataDir,
             now,
-            fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'),
             cleaner: logCleanerConfigOf(config),
             convertEarlierWeirFiles: storedMeta === null,
           },
@@ -245,7 +244,12 @@ export class Broker {
     const interval = Math.min(this.config.number('log.retention.check.interval.ms'), 2 ** 31 - 1);
     this.tickTimer = setInterval(() => {
       try {
-        this.context.logs.tick(this.context.now());
+        const logs = this.context.logs;
+        logs.tick(this.context.now(), { checkpointsInBackground: true });
+        if (logs.lastCheckpointError) {
+          this.context.log.error({ err: logs.lastCheckpointError }, 'writing the offset checkpoints failed');
+          logs.lastCheckpointError = null;
+        }
       } catch (err) {
         this.context.log.error({ err }, 'log housekeeping failed');
       }

@@ -13,6 +13,7 @@
  */
 import { ErrorCode } from '../protocol/errors';
 import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../protocol/records';
+import { releaseRecords } from '../protocol/primitives/records-value';
 import type { LogManager } from '../storage/log-manager';
 import { readRecordsBytes } from '../storage/records-bytes';
 import { partitionForKey } from './partition-for-key';
@@ -104,7 +105,13 @@ export class InternalTopicLog {
       while (offset < log.logEndOffset) {
         const read = log.read(offset, REPLAY_READ_BYTES);
         if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
-        const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
+        let bytes: Buffer;
+        try {
+          bytes = readRecordsBytes(read.records);
+        } finally {
+          releaseRecords(read.records);
+        }
+        const batches = decodeRecordBatches(bytes, { allowPartialTail: true });
         if (batches.length === 0) break;
         for (const batch of batches) {
           const from = BigInt(offset);

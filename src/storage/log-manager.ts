@@ -20,8 +20,6 @@ export interface LogManagerOptions {
   dir?: StorageDir;
   /** Broker-wide log config defaults (topic configs override per log). */
   defaults?: Partial<LogConfig>;
-  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
-  fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
   /**
@@ -54,6 +52,9 @@ export class LogManager {
   private closed = false;
   /** Segments whose index files were rewritten at open (`convertEarlierWeirFiles`), for the broker's start-up log line. */
   rewrittenIndexSegments = 0;
+  private checkpointWrites: Promise<void> = Promise.resolve();
+  /** Set when a background checkpoint write failed (the next tick tries again). */
+  lastCheckpointError: Error | null = null;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -82,7 +83,7 @@ export class LogManager {
     else if (options.memory) dir = new MemoryStorageDir();
     else if (options.dataDir) {
       release = lockDataDir(options.dataDir);
-      dir = new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now });
+      dir = new DiskStorageDir(options.dataDir);
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
@@ -162,10 +163,13 @@ export class LogManager {
 
   /**
    * Periodic housekeeping; the broker owns the timer. Applies retention,
-   * flush.ms, producer id expiration, writes the checkpoints and closes the
-   * descriptors of deleted segments whose grace period is over.
+   * flush.ms, producer id expiration and writes the checkpoints — with their
+   * fsyncs in the thread pool when `checkpointsInBackground` (the broker's
+   * timer: the event loop serving requests must not wait for the disk; a
+   * crash before they are durable recovers from the previous checkpoints,
+   * which only costs re-checking more of the log).
    */
-  tick(now: number = this.now()): LogManagerTickResult {
+  tick(now: number = this.now(), options: { checkpointsInBackground?: boolean } = {}): LogManagerTickResult {
     this.assertOpen();
     let deletedSegments = 0;
     let flushedLogs = 0;
@@ -174,13 +178,38 @@ export class LogManager {
       if (log.maybeFlush(now)) flushedLogs++;
       log.removeExpiredProducers(now);
     }
-    this.writeCheckpoints();
-    this.dir.reapClosedFiles(now);
+    if (options.checkpointsInBackground) this.writeCheckpointsInBackground();
+    else this.writeCheckpoints();
     return { deletedSegments, flushedLogs };
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
+    const { recovery, starts } = this.checkpointEntries();
+    this.recoveryCheckpoint.write(recovery);
+    this.logStartCheckpoint.write(starts);
+  }
+
+  /**
+   * `writeCheckpoints` with the fsyncs off the event loop, one write at a
+   * time. The contents are taken now; a shutdown's synchronous write (always
+   * newer) wins over one still in flight.
+   */
+  private writeCheckpointsInBackground(): void {
+    const { recovery, starts } = this.checkpointEntries();
+    this.checkpointWrites = this.checkpointWrites
+      .then(async () => {
+        if (this.closed) return;
+        await this.recoveryCheckpoint.writeAsync(recovery);
+        if (this.closed) return;
+        await this.logStartCheckpoint.writeAsync(starts);
+      })
+      .catch((err: unknown) => {
+        if (!this.closed) this.lastCheckpointError = err instanceof Error ? err : new Error(String(err));
+      });
+  }
+
+  private checkpointEntries(): { recovery: [TopicPartition, number][]; starts: [TopicPartition, number][] } {
     const recovery: [TopicPartition, number][] = [];
     const starts: [TopicPartition, number][] = [];
     for (const log of this.logsByKey.values()) {
@@ -188,8 +217,12 @@ export class LogManager {
       recovery.push([tp, log.recoveryPoint]);
       starts.push([tp, log.logStartOffset]);
     }
-    this.recoveryCheckpoint.write(recovery);
-    this.logStartCheckpoint.write(starts);
+    return { recovery, starts };
+  }
+
+  /** Resolves when the checkpoint writes started by `tick` so far have finished. */
+  whenCheckpointsWritten(): Promise<void> {
+    return this.checkpointWrites;
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */
@@ -198,7 +231,12 @@ export class LogManager {
     this.cleaner.start(logger);
   }
 
-  /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
+  /**
+   * Clean shutdown: flush and close every log, write the checkpoints, release
+   * the lock. A segment's descriptor closes with its log unless a response
+   * still holds a region of it (the server closes first, so that is only a
+   * read finishing in the thread pool).
+   */
   close(): void {
     if (this.closed) return;
     this.cleaner.stop();
@@ -207,7 +245,6 @@ export class LogManager {
     this.writeCheckpoints();
     this.closed = true;
     this.logsByKey.clear();
-    this.dir.closeAllNow();
     this.releaseLock();
   }
 

@@ -23,7 +23,7 @@ import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { FetchRequest, FetchResponse } from '../../protocol/messages';
 import { EMPTY_BYTES, ZERO_UUID } from '../../protocol/primitives/codec-support';
-import { RecordsValue, recordsLength } from '../../protocol/primitives/records-value';
+import { RecordsValue, recordsLength, releaseRecords } from '../../protocol/primitives/records-value';
 import { containsZstdBatch, downConvertBatches } from '../../protocol/records';
 import type { Log } from '../../storage/log';
 import { readRecordsBytes } from '../../storage/records-bytes';
@@ -55,6 +55,8 @@ export function fetchHandler(b: BrokerContext) {
       const remaining = deadline - Date.now();
       if (remaining <= 0) break;
       await waitForAppend(response.logs, remaining, b.shutdown);
+      // What was read so far is dropped unsent: let go of its file regions.
+      for (const r of response.held) releaseRecords(r);
       response = readOnce(b, req, v);
     }
     return response.body;
@@ -66,9 +68,21 @@ interface FetchRead {
   bytes: number;
   hasError: boolean;
   logs: Log[];
+  /** The records read: file regions hold their segment files open until sent or released. */
+  held: RecordsValue[];
 }
 
 function readOnce(b: BrokerContext, req: FetchRequest, v: number): FetchRead {
+  const held: RecordsValue[] = [];
+  try {
+    return readPartitions(b, req, v, held);
+  } catch (err) {
+    for (const r of held) releaseRecords(r);
+    throw err;
+  }
+}
+
+function readPartitions(b: BrokerContext, req: FetchRequest, v: number, held: RecordsValue[]): FetchRead {
   const readCommitted = v >= 4 && req.isolationLevel === READ_COMMITTED;
   // v3+: a response-wide byte limit; before that only per-partition limits,
   // and Kafka then treats those as hard limits (no oversized first batch).
@@ -104,12 +118,19 @@ function readOnce(b: BrokerContext, req: FetchRequest, v: number): FetchRead {
       }
       let records: RecordsValue = read.records ?? EMPTY_BYTES;
       if (v <= 3 && read.records !== null) {
-        const converted = downConvert(read.records, v <= 1 ? 0 : 1, fetchOffset);
+        let converted: Buffer | number;
+        try {
+          converted = downConvert(read.records, v <= 1 ? 0 : 1, fetchOffset);
+        } finally {
+          releaseRecords(read.records);
+        }
         if (typeof converted === 'number') {
           hasError = true;
           return emptyPartition(p.partition, converted, read.highWatermark, read.logStartOffset);
         }
         records = converted;
+      } else if (read.records !== null) {
+        held.push(read.records);
       }
       const n = recordsLength(records);
       if (n > 0) {
@@ -141,6 +162,7 @@ function readOnce(b: BrokerContext, req: FetchRequest, v: number): FetchRead {
     bytes,
     hasError,
     logs,
+    held,
   };
 }
 

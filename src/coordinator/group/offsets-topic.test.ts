@@ -87,7 +87,7 @@ describe('OffsetsTopic over a disk LogManager', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   function open(partitions = 5) {
-    const logs = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    const logs = LogManager.open({ dataDir: root });
     const topic = new OffsetsTopic({
       logs,
       partitions,

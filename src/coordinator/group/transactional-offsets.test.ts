@@ -79,7 +79,7 @@ describe('transactional offset commits', () => {
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
     const open = () => {
-      const logs = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+      const logs = LogManager.open({ dataDir: root });
       const topic = new OffsetsTopic({
         logs,
         partitions: 3,

@@ -1,5 +1,5 @@
-import { compress as zstdCompressNative } from 'zstd-napi';
-import { DCtx, DParameter, ResetDirective, dStreamOutSize, findFrameCompressedSize, getFrameContentSize } from 'zstd-napi/binding';
+import type * as ZstdModule from 'zstd-napi';
+import type * as ZstdBinding from 'zstd-napi/binding';
 import { ProtocolError } from '../primitives/protocol-error';
 import { BoundedOutput } from './output-buffer';
 
@@ -14,7 +14,13 @@ import { BoundedOutput } from './output-buffer';
 const MIN_WINDOW_LOG = 24; // 16 MiB: enough for every level's default window
 const MAX_WINDOW_LOG = 27; // zstd's own default limit
 
-let dctx: DCtx | null = null;
+/** The native codec, loaded on first use: a broker that never sees zstd never loads it (start-up time, memory). */
+let zstdModule: typeof ZstdModule | undefined;
+let bindingModule: typeof ZstdBinding | undefined;
+const zstd = (): typeof ZstdModule => (zstdModule ??= require('zstd-napi') as typeof ZstdModule);
+const binding = (): typeof ZstdBinding => (bindingModule ??= require('zstd-napi/binding') as typeof ZstdBinding);
+
+let dctx: ZstdBinding.DCtx | null = null;
 let chunk: Buffer | null = null;
 
 function corrupt(message: string): ProtocolError {
@@ -22,18 +28,19 @@ function corrupt(message: string): ProtocolError {
 }
 
 export function zstdCompress(data: Buffer): Buffer {
-  return zstdCompressNative(data);
+  return zstd().compress(data);
 }
 
 export function zstdDecompress(src: Buffer, maxBytes: number): Buffer {
-  const ctx = (dctx ??= new DCtx());
+  const b = binding();
+  const ctx = (dctx ??= new b.DCtx());
   const windowLog = Math.min(MAX_WINDOW_LOG, Math.max(MIN_WINDOW_LOG, Math.ceil(Math.log2(Math.max(1, maxBytes)))));
   try {
-    ctx.reset(ResetDirective.sessionAndParameters);
-    ctx.setParameter(DParameter.windowLogMax, windowLog);
+    ctx.reset(b.ResetDirective.sessionAndParameters);
+    ctx.setParameter(b.DParameter.windowLogMax, windowLog);
     // Fast path: a single frame that declares its size, within the limit.
-    const declared = getFrameContentSize(src);
-    if (declared !== null && declared <= maxBytes && findFrameCompressedSize(src) === src.length) {
+    const declared = b.getFrameContentSize(src);
+    if (declared !== null && declared <= maxBytes && b.findFrameCompressedSize(src) === src.length) {
       const out = Buffer.allocUnsafe(declared);
       const n = ctx.decompress(out, src);
       if (n !== declared) throw corrupt('frame content size mismatch');
@@ -42,7 +49,7 @@ export function zstdDecompress(src: Buffer, maxBytes: number): Buffer {
     if (declared !== null && declared > maxBytes) {
       throw new ProtocolError('invalid-length', `decompressed data exceeds the limit of ${maxBytes} bytes`);
     }
-    ctx.reset(ResetDirective.sessionOnly);
+    ctx.reset(b.ResetDirective.sessionOnly);
     return streamDecompress(ctx, src, maxBytes);
   } catch (e) {
     if (e instanceof ProtocolError) throw e;
@@ -50,8 +57,8 @@ export function zstdDecompress(src: Buffer, maxBytes: number): Buffer {
   }
 }
 
-function streamDecompress(ctx: DCtx, src: Buffer, maxBytes: number): Buffer {
-  const tmp = (chunk ??= Buffer.allocUnsafe(dStreamOutSize()));
+function streamDecompress(ctx: ZstdBinding.DCtx, src: Buffer, maxBytes: number): Buffer {
+  const tmp = (chunk ??= Buffer.allocUnsafe(binding().dStreamOutSize()));
   const out = new BoundedOutput(maxBytes, src.length * 4);
   let pos = 0;
   let frameDone = false;
