@@ -54,6 +54,10 @@ export function runKcat(args: readonly string[], stdin?: string, timeoutMs = 30_
       clearTimeout(timer);
       resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
+    // kcat may exit before reading its stdin (-L, -C): the write then fails
+    // with EPIPE, depending only on timing. Its exit code and output are
+    // what callers check.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
   });
 }
