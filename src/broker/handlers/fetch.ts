@@ -23,12 +23,12 @@
  * and FENCED_LEADER_EPOCH; v13+ name topics by id; v16 the leaders'
  * endpoints.
  */
-import type { FetchPartitionRequest, FetchPartitionResult, FetchResult } from '../../cluster/replica-manager';
+import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { FetchRequest, FetchResponse } from '../../protocol/messages';
 import { EMPTY_BYTES, ZERO_UUID } from '../../protocol/primitives/codec-support';
-import type { RecordsValue } from '../../protocol/primitives/records-value';
+import { type RecordsValue, releaseRecords } from '../../protocol/primitives/records-value';
 import { containsZstdBatch, downConvertBatches } from '../../protocol/records';
 import { readRecordsBytes } from '../../storage/records-bytes';
 import type { BrokerContext } from '../broker-context';
@@ -106,14 +106,29 @@ export function fetchHandler(b: BrokerContext) {
       }));
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: leaderEndpoints(b, leaders) };
     };
-    return fetched instanceof Promise ? fetched.then(respond) : respond(fetched);
+    const answer = (result: FetchResult): FetchResponse => {
+      try {
+        return respond(result);
+      } catch (err) {
+        // The response will not be sent: none of its file regions will be either.
+        releaseFetchResult(result);
+        throw err;
+      }
+    };
+    return fetched instanceof Promise ? fetched.then(answer) : answer(fetched);
   });
 }
 
 function partitionData(partition: number, fetchOffset: number, r: FetchPartitionResult, v: number): PartitionData {
   let records: RecordsValue = r.records ?? EMPTY_BYTES;
   if (v <= 3 && r.records !== null) {
-    const converted = downConvert(r.records, v <= 1 ? 0 : 1, fetchOffset);
+    let converted: Buffer | number;
+    try {
+      converted = downConvert(r.records, v <= 1 ? 0 : 1, fetchOffset);
+    } finally {
+      // The stored bytes were copied out: their file regions are not sent.
+      releaseRecords(r.records);
+    }
     if (typeof converted === 'number') return emptyPartition(partition, converted, r.highWatermark, r.logStartOffset);
     records = converted;
   }
