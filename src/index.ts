@@ -12,7 +12,7 @@
  */
 import { Broker } from './broker/broker';
 import { createLogger, type LogLevel } from './logger';
-import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from './metrics';
+import type * as MetricsModule from './metrics';
 
 export interface StartBrokerOptions {
   /** Port of the first listener; 0 (the default here) picks a free one. */
@@ -48,7 +48,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   for (const [k, v] of Object.entries(options.config ?? {})) properties[k] = String(v);
   const storage = options.storage ?? 'memory';
   const host = options.host ?? '127.0.0.1';
-  const metrics = options.metricsPort === undefined ? null : new BrokerMetrics();
+  // prom-client loads only when metrics are asked for (start-up time, memory).
+  const metricsModule = options.metricsPort === undefined ? null : (require('./metrics') as typeof MetricsModule);
+  const metrics = metricsModule ? new metricsModule.BrokerMetrics() : null;
   const broker = await Broker.start({
     properties,
     memory: storage === 'memory',
@@ -58,11 +60,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     logger: createLogger({ level: options.logLevel ?? 'silent' }),
     requestObserver: metrics?.observer,
   });
-  let metricsServer: MetricsServer | null = null;
-  if (metrics && options.metricsPort !== undefined) {
-    metrics.attach(brokerMetricsSource(broker));
+  let metricsServer: MetricsModule.MetricsServer | null = null;
+  if (metricsModule && metrics && options.metricsPort !== undefined) {
+    metrics.attach(metricsModule.brokerMetricsSource(broker));
     try {
-      metricsServer = await startMetricsServer(metrics, options.metricsPort, host);
+      metricsServer = await metricsModule.startMetricsServer(metrics, options.metricsPort, host);
     } catch (err) {
       await broker.close();
       throw err;

@@ -29,8 +29,22 @@ export class Housekeeping {
     const h = new Housekeeping(config, log);
     h.every('log retention and flush', 'log.retention.check.interval.ms', () => logs.applyRetentionAndFlush(now()));
     // The checkpoints are fsynced off the event loop: requests never wait for them.
-    h.every('recovery point checkpoint', 'log.flush.offset.checkpoint.interval.ms', () => logs.writeRecoveryPointCheckpointAsync());
-    h.every('log start offset checkpoint', 'log.flush.start.offset.checkpoint.interval.ms', () => logs.writeLogStartOffsetCheckpointAsync());
+    // A failed background write is reported by the next run of either task.
+    const reportCheckpointError = () => {
+      const err = logs.lastCheckpointError;
+      if (err) {
+        logs.lastCheckpointError = null;
+        throw err;
+      }
+    };
+    h.every('recovery point checkpoint', 'log.flush.offset.checkpoint.interval.ms', () => {
+      reportCheckpointError();
+      logs.writeRecoveryPointCheckpointInBackground();
+    });
+    h.every('log start offset checkpoint', 'log.flush.start.offset.checkpoint.interval.ms', () => {
+      reportCheckpointError();
+      logs.writeLogStartOffsetCheckpointInBackground();
+    });
     h.every('high watermark checkpoint', 'replica.high.watermark.checkpoint.interval.ms', () => replicas.checkpointHighWatermarksAsync());
     h.every('producer id expiration', 'producer.id.expiration.check.interval.ms', () => logs.removeExpiredProducers(now()));
     return h;

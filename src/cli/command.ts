@@ -3,7 +3,7 @@
  * with generated help, and a client that is always closed.
  */
 import * as fs from 'node:fs';
-import { KafkaClient, type KafkaClientOptions } from '../client';
+import type { KafkaClient, KafkaClientOptions } from '../client';
 import { clientSecurityFromProperties } from '../client/client-security';
 import { parseProperties } from '../config/properties-file';
 import { CommandSpec, ParsedArgs, UsageError, bootstrapOf, helpText, parse } from './args';
@@ -68,7 +68,9 @@ export function clientOptionsOf(args: ParsedArgs): KafkaClientOptions {
 }
 
 export async function withClient<T>(args: ParsedArgs, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
-  const client = await KafkaClient.connect(bootstrapOf(args), clientOptionsOf(args));
+  // Loaded here, not at the top: `weir start` shares this module and never needs the client.
+  const { KafkaClient: Client } = require('../client') as typeof import('../client');
+  const client = await Client.connect(bootstrapOf(args), clientOptionsOf(args));
   try {
     return await fn(client);
   } finally {

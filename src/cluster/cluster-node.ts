@@ -72,7 +72,7 @@ export class ClusterNode {
     // indexes and producer snapshots are rewritten in Kafka's layout while loading.
     const storedMeta = o.dataDir === null ? null : readMetaProperties(o.dataDir);
     if (o.dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, nodeId, o.dataDir);
-    const data = openDataDir({ dataDir: o.dataDir, fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'), now: o.now });
+    const data = openDataDir({ dataDir: o.dataDir });
     let store: LogMetadataStore | null = null;
     let logs: LogManager | null = null;
     try {

@@ -24,7 +24,7 @@ describe('feature levels', () => {
 
   test('a log written before group.version gets it once on start', async () => {
     // A metadata log as an earlier Weir bootstrapped it: metadata.version only.
-    const data = openDataDir({ dataDir, fileDeleteDelayMs: 0 });
+    const data = openDataDir({ dataDir });
     const store = LogMetadataStore.open(data.dir.dir(METADATA_PARTITION_DIR));
     await store.start(() => {});
     await store.commit([{ type: 'FeatureLevelRecord', data: { name: METADATA_VERSION_FEATURE, featureLevel: 21 } }], -1);

@@ -4,12 +4,16 @@
  * per partition, on a fake clock.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { ErrorCode } from '../protocol/errors';
+import { type FileRegion, isFileRegion } from '../protocol/primitives/records-value';
 import { encodeRecordBatch } from '../protocol/records';
 import { ManualScheduler } from '../time/manual-scheduler';
 import type { ClusterNode } from './cluster-node';
 import { Partition } from './partition';
-import type { AppendOutcome, FetchParams, FetchResult } from './replica-manager';
+import { releaseFetchResult, type AppendOutcome, type FetchParams, type FetchResult } from './replica-manager';
 import { createTopic, openSingleNode } from './test-support/single-node';
 
 const batch = (...values: string[]) => encodeRecordBatch(values.map((v) => ({ value: Buffer.from(v), timestamp: 1_700_000_000_000n })));
@@ -145,6 +149,43 @@ describe('delayed fetch', () => {
     node.replicas.shutdown();
     expect((await atShutdown).bytes).toBe(0);
     expect(node.replicas.fetchMessages(CONSUMER, [{ ...req, topic: 's' }])).not.toBeInstanceOf(Promise);
+  });
+
+  test('on disk: the short reads a waiting fetch drops let go of their file regions; the answer keeps its own', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'weir-rm-regions-'));
+    const disk = await openSingleNode({ dataDir: root, scheduler: clock });
+    try {
+      await createTopic(disk, 'r');
+      const p = disk.replicas.getPartition('r', 0)!;
+      p.appendAsLeader(batch('a'), { origin: 'client', now: 0 });
+      const read = p.read.bind(p);
+      const regions: { region: FileRegion; released: jest.Mock }[] = [];
+      jest.spyOn(p, 'read').mockImplementation((o) => {
+        const r = read(o);
+        if (isFileRegion(r.records)) {
+          const region = r.records;
+          const release = region.release.bind(region);
+          const released = jest.fn(release);
+          region.release = released;
+          regions.push({ region, released });
+        }
+        return r;
+      });
+      const waiting = disk.replicas.fetchMessages({ ...CONSUMER, minBytes: 1 << 20 }, [{ topic: 'r', partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 }]) as Promise<FetchResult>;
+      p.appendAsLeader(batch('b'), { origin: 'client', now: 0 });
+      p.appendAsLeader(batch('c'), { origin: 'client', now: 0 });
+      clock.advance(CONSUMER.maxWaitMs);
+      const answer = await waiting;
+      // The first read, one per append (each short of min bytes), the read at the deadline.
+      expect(regions.length).toBe(5);
+      const sent = answer.partitions[0]!.records;
+      for (const { region, released } of regions) expect(released).toHaveBeenCalledTimes(region === sent ? 0 : 1);
+      releaseFetchResult(answer);
+      expect(regions.at(-1)!.released).toHaveBeenCalledTimes(1);
+    } finally {
+      disk.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('the byte budget: only the first partition with data may exceed it', async () => {

@@ -28,7 +28,7 @@ import type { Logger } from 'pino';
 import { type BrokerConfig, resolveTopicConfig, type TopicConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import { recordsLength } from '../protocol/primitives/records-value';
+import { recordsLength, releaseRecords } from '../protocol/primitives/records-value';
 import type { LogManager } from '../storage/log-manager';
 import { OffsetCheckpointFile, REPLICATION_OFFSET_CHECKPOINT, topicPartitionKey } from '../storage/offset-checkpoint-file';
 import type { AppendOrigin } from '../storage/producer-state-manager';
@@ -373,8 +373,10 @@ export class ReplicaManager implements MetadataPublisher {
   fetchMessages(params: FetchParams, requests: readonly FetchPartitionRequest[]): FetchResult | Promise<FetchResult> {
     const first = this.readFromLocalLog(params, requests);
     if (first.bytes >= params.minBytes || first.hasError || params.maxWaitMs <= 0 || this.shuttingDown) return first;
+    // The short read is dropped unsent: its file regions are let go.
+    releaseFetchResult(first);
     return new Promise((resolve) => {
-      const op = new DelayedFetch(params.maxWaitMs, params.minBytes, () => this.readFromLocalLog(params, requests), resolve);
+      const op = new DelayedFetch(params.maxWaitMs, params.minBytes, () => this.readFromLocalLog(params, requests), releaseFetchResult, resolve);
       const keys = [...new Set(requests.map((r) => topicPartitionKey(r.topic, r.partition)))];
       this.fetchPurgatory.tryCompleteElseWatch(op, keys);
     });
@@ -389,7 +391,8 @@ export class ReplicaManager implements MetadataPublisher {
     let minOneBatch = params.minOneBatch;
     let bytes = 0;
     let hasError = false;
-    const partitions = requests.map((req): FetchPartitionResult => {
+    const partitions: FetchPartitionResult[] = [];
+    const readOne = (req: FetchPartitionRequest): FetchPartitionResult => {
       const failed = (errorCode: ErrorCode, hw = -1, logStart = -1, currentLeader = NO_LEADER): FetchPartitionResult => {
         hasError = true;
         return { errorCode, records: null, highWatermark: hw, lastStableOffset: hw, logStartOffset: logStart, abortedTransactions: null, currentLeader };
@@ -424,7 +427,14 @@ export class ReplicaManager implements MetadataPublisher {
         abortedTransactions: read.abortedTransactions,
         currentLeader: NO_LEADER,
       };
-    });
+    };
+    try {
+      for (const req of requests) partitions.push(readOne(req));
+    } catch (err) {
+      // Nothing read so far will be sent.
+      for (const p of partitions) releaseRecords(p.records);
+      throw err;
+    }
     return { partitions, bytes, hasError };
   }
 
@@ -469,4 +479,9 @@ export class ReplicaManager implements MetadataPublisher {
       this.log?.error({ err }, 'could not write the high-watermark checkpoint');
     }
   }
+}
+
+/** Lets go of the file regions of a fetch result that will not be sent. */
+export function releaseFetchResult(result: FetchResult): void {
+  for (const p of result.partitions) releaseRecords(p.records);
 }

@@ -134,7 +134,10 @@ export const BROKER_CONFIG_KEYS = [
   defineLong('log.flush.scheduler.interval.ms', JAVA_LONG_MAX),
   defineInt('log.flush.offset.checkpoint.interval.ms', 60_000, { validator: atLeast(0) }),
   defineInt('log.flush.start.offset.checkpoint.interval.ms', 60_000, { validator: atLeast(0) }),
-  defineLong('log.segment.delete.delay.ms', 60_000, { ...dynamic, validator: atLeast(0) }),
+  // Kafka keeps a deleted segment's files this long for reads still in
+  // flight; Weir unlinks at once and each response holds the descriptor of
+  // what it sends until sent (storage/ref-counted-descriptor.ts).
+  defineLong('log.segment.delete.delay.ms', 60_000, { ...dynamicIgnored, validator: atLeast(0) }),
   defineBoolean('log.preallocate', false, dynamic),
   defineString('log.message.format.version', '3.0-IV1', { ...ignored, validator: metadataVersionString }),
   defineString('log.message.timestamp.type', 'CreateTime', { ...dynamic, validator: oneOf(...TIMESTAMP_TYPES) }),

@@ -14,6 +14,7 @@
 import type { PartitionReadOptions, PartitionReadResult } from '../cluster/partition';
 import { ErrorCode } from '../protocol/errors';
 import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../protocol/records';
+import { releaseRecords } from '../protocol/primitives/records-value';
 import { readRecordsBytes } from '../storage/records-bytes';
 import { partitionForKey } from './partition-for-key';
 
@@ -117,7 +118,13 @@ export class InternalTopicLog {
           fetchOnlyFromLeader: false,
         });
         if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
-        const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
+        let bytes: Buffer;
+        try {
+          bytes = readRecordsBytes(read.records);
+        } finally {
+          releaseRecords(read.records);
+        }
+        const batches = decodeRecordBatches(bytes, { allowPartialTail: true });
         if (batches.length === 0) break;
         for (const batch of batches) {
           const from = BigInt(offset);

@@ -26,7 +26,7 @@ import { type ApiVersionsRequest, ApiVersionsRequestCodec } from '../protocol/me
 import { isFlexible } from '../protocol/primitives/codec-support';
 import { ProtocolError } from '../protocol/primitives/protocol-error';
 import { Reader } from '../protocol/primitives/reader';
-import { RecordsChunk } from '../protocol/primitives/records-value';
+import { RecordsChunk, releaseRecords, releaseRecordsIn } from '../protocol/primitives/records-value';
 import { Size, Writer } from '../protocol/primitives/writer';
 import { FrameSplitter } from './frame-splitter';
 import { readPreamble, readRequestHeader, requestHeaderVersion } from './request-header';
@@ -158,6 +158,8 @@ export class Connection {
     if (reason !== null) this.log[level]({ reason }, 'closing connection');
     if (this.authFailTimer !== null) clearTimeout(this.authFailTimer);
     this.writer.close();
+    // Responses answered but waiting behind an earlier one hold file regions.
+    for (const slot of this.slots) if (slot.chunks) releaseRecords(slot.chunks);
     this.slots.length = 0;
     this.socket.destroy();
     this.onClose(this);
@@ -369,11 +371,16 @@ export class Connection {
     version: number,
     correlationId: number,
   ): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // Nobody to send it to: let go of the files it would have streamed.
+      releaseRecordsIn(response);
+      return;
+    }
     if (response !== null && response !== undefined) {
       try {
         slot.chunks = encodeResponse(spec, response, version, correlationId);
       } catch (err) {
+        releaseRecordsIn(response);
         this.handlerFailed(`${spec.name} response encoding`, err);
         return;
       }

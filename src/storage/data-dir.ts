@@ -18,9 +18,6 @@ export interface DataDir {
 export interface DataDirOptions {
   /** The directory (Kafka's `log.dirs`, one dir); null: in memory. */
   dataDir: string | null;
-  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
-  fileDeleteDelayMs?: number;
-  now?: () => number;
 }
 
 /** Claims the directory; throws DataDirLockedError when another live broker holds it. */
@@ -29,7 +26,7 @@ export function openDataDir(options: DataDirOptions): DataDir {
   const unlock = lockDataDir(options.dataDir);
   let released = false;
   return {
-    dir: new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now: options.now }),
+    dir: new DiskStorageDir(options.dataDir),
     release: () => {
       if (released) return;
       released = true;

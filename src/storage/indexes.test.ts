@@ -1,5 +1,4 @@
 import * as fs from 'node:fs';
-import { DeferredCloser } from './deferred-closer';
 import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { OffsetIndex } from './offset-index';
@@ -130,20 +129,5 @@ describe('producer snapshots', () => {
     // A retained-batch file of another snapshot (its newest batch differs) is ignored.
     const other = encodeRetainedBatches(idempotentState().snapshotEntries().map((e) => ({ ...e, producerId: 7 }))) as Buffer;
     expect(decodeProducerSnapshot(snap, other)?.[0]?.batches).toHaveLength(1);
-  });
-});
-
-describe('DeferredCloser', () => {
-  test('closes only after the grace period', () => {
-    let t = 0;
-    const c = new DeferredCloser(100, () => t);
-    const fd = fs.openSync(__filename, 'r');
-    c.closeLater(fd);
-    c.reap(99);
-    expect(() => fs.fstatSync(fd)).not.toThrow();
-    t = 100;
-    c.reap(100);
-    expect(c.pendingCount).toBe(0);
-    expect(() => fs.fstatSync(fd)).toThrow();
   });
 });

@@ -24,8 +24,6 @@ export interface LogManagerOptions {
   release?: () => void;
   /** Broker-wide log config defaults (topic configs override per log). */
   defaults?: Partial<LogConfig>;
-  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
-  fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
   /**
@@ -60,6 +58,9 @@ export class LogManager {
   private closed = false;
   /** Segments whose index files were rewritten at open (`convertEarlierWeirFiles`), for the broker's start-up log line. */
   rewrittenIndexSegments = 0;
+  private checkpointWrites: Promise<void> = Promise.resolve();
+  /** Set when a background checkpoint write failed (the next tick tries again). */
+  lastCheckpointError: Error | null = null;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -88,7 +89,7 @@ export class LogManager {
     else if (options.memory) dir = new MemoryStorageDir();
     else if (options.dataDir) {
       release = lockDataDir(options.dataDir);
-      dir = new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now });
+      dir = new DiskStorageDir(options.dataDir);
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
@@ -168,20 +169,24 @@ export class LogManager {
 
   /**
    * Every housekeeping task at once: retention and flush.ms, producer id
-   * expiration, both checkpoints. The broker runs each on its own interval
-   * (as Kafka's LogManager schedules them); tools and tests call this.
+   * expiration, both checkpoints — with their fsyncs in the thread pool when
+   * `checkpointsInBackground` (the event loop serving requests must not wait
+   * for the disk; a crash before they are durable recovers from the previous
+   * checkpoints, which only costs re-checking more of the log). The broker
+   * runs each task on its own interval, as Kafka's LogManager schedules them
+   * (broker/housekeeping.ts); tools and tests call this.
    */
-  tick(now: number = this.now()): LogManagerTickResult {
+  tick(now: number = this.now(), options: { checkpointsInBackground?: boolean } = {}): LogManagerTickResult {
     const result = this.applyRetentionAndFlush(now);
     this.removeExpiredProducers(now);
-    this.writeCheckpoints();
+    if (options.checkpointsInBackground) {
+      this.writeRecoveryPointCheckpointInBackground();
+      this.writeLogStartOffsetCheckpointInBackground();
+    } else this.writeCheckpoints();
     return result;
   }
 
-  /**
-   * Every log.retention.check.interval.ms: retention, flush.ms, and the
-   * descriptors of deleted segments whose grace period is over.
-   */
+  /** Every log.retention.check.interval.ms: retention and flush.ms. */
   applyRetentionAndFlush(now: number = this.now()): LogManagerTickResult {
     this.assertOpen();
     let deletedSegments = 0;
@@ -190,7 +195,6 @@ export class LogManager {
       deletedSegments += log.deleteRetentionExpired(now);
       if (log.maybeFlush(now)) flushedLogs++;
     }
-    this.dir.reapClosedFiles(now);
     return { deletedSegments, flushedLogs };
   }
 
@@ -206,18 +210,31 @@ export class LogManager {
     this.logStartCheckpoint.write(this.logStartOffsets());
   }
 
-  /**
-   * Every log.flush.offset.checkpoint.interval.ms: how far each log is known
-   * durable, with the fsyncs off the event loop (a periodic task must not
-   * stall requests behind the disk).
-   */
-  writeRecoveryPointCheckpointAsync(): Promise<void> {
-    return this.recoveryCheckpoint.writeAsync(this.recoveryPoints());
+  /** Every log.flush.offset.checkpoint.interval.ms: how far each log is known durable (fsyncs off the event loop). */
+  writeRecoveryPointCheckpointInBackground(): void {
+    const entries = this.recoveryPoints();
+    this.inBackground(() => this.recoveryCheckpoint.writeAsync(entries));
   }
 
   /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts (fsyncs off the event loop). */
-  writeLogStartOffsetCheckpointAsync(): Promise<void> {
-    return this.logStartCheckpoint.writeAsync(this.logStartOffsets());
+  writeLogStartOffsetCheckpointInBackground(): void {
+    const entries = this.logStartOffsets();
+    this.inBackground(() => this.logStartCheckpoint.writeAsync(entries));
+  }
+
+  /**
+   * One background checkpoint write at a time. The contents are taken when
+   * the write is asked for; a shutdown's synchronous write (always newer)
+   * wins over one still in flight.
+   */
+  private inBackground(write: () => Promise<void>): void {
+    this.checkpointWrites = this.checkpointWrites
+      .then(async () => {
+        if (!this.closed) await write();
+      })
+      .catch((err: unknown) => {
+        if (!this.closed) this.lastCheckpointError = err instanceof Error ? err : new Error(String(err));
+      });
   }
 
   private recoveryPoints(): [TopicPartition, number][] {
@@ -228,13 +245,23 @@ export class LogManager {
     return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]);
   }
 
+  /** Resolves when the background checkpoint writes asked for so far have finished. */
+  whenCheckpointsWritten(): Promise<void> {
+    return this.checkpointWrites;
+  }
+
   /** Starts the background log cleaner (log.cleaner.enable permitting). */
   startCleaner(logger?: CleanerLogger): void {
     this.assertOpen();
     this.cleaner.start(logger);
   }
 
-  /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
+  /**
+   * Clean shutdown: flush and close every log, write the checkpoints, release
+   * the lock. A segment's descriptor closes with its log unless a response
+   * still holds a region of it (the server closes first, so that is only a
+   * read finishing in the thread pool).
+   */
   close(): void {
     if (this.closed) return;
     this.cleaner.stop();
@@ -243,7 +270,6 @@ export class LogManager {
     this.writeCheckpoints();
     this.closed = true;
     this.logsByKey.clear();
-    this.dir.closeAllNow();
     this.releaseLock();
   }
 

@@ -24,8 +24,8 @@ describe.each([
     () => {
       const root = mkdtempSync(path.join(tmpdir(), 'weir-txn-'));
       return {
-        dir: new DiskStorageDir(root, { fileDeleteDelayMs: 0 }) as StorageDir,
-        reopen: () => new DiskStorageDir(root, { fileDeleteDelayMs: 0 }) as StorageDir,
+        dir: new DiskStorageDir(root) as StorageDir,
+        reopen: () => new DiskStorageDir(root) as StorageDir,
         cleanup: () => rmSync(root, { recursive: true, force: true }),
       };
     },

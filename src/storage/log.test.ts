@@ -30,7 +30,7 @@ const envs: [string, () => Env][] = [
       const root = mkdtempSync(path.join(tmpdir(), 'weir-log-'));
       const dirs: StorageDir[] = [];
       const make = (): StorageDir => {
-        const d = new DiskStorageDir(root, { fileDeleteDelayMs: 0 });
+        const d = new DiskStorageDir(root);
         dirs.push(d);
         return d;
       };

@@ -248,7 +248,10 @@ export class Log {
       }
       const result = seg.recover(i === first ? recoveryPoint : null);
       this.recoveryReport.truncatedBytes += result.truncatedBytes;
-      seg.flush();
+      // What recovery found past the recovery point becomes trusted: make it
+      // durable. Nothing there (a clean shutdown, a new log): nothing to fsync,
+      // sparing the start-up (and CreateTopics) of N partitions N fsyncs.
+      if (result.bytesPastRecoveryPoint > 0) seg.flush();
       if (result.problem !== null && i < this.segments.length - 1) {
         for (const later of this.segments.splice(i + 1)) {
           later.delete();
@@ -572,18 +575,26 @@ export class Log {
 
   /**
    * Starts a new active segment at the log end offset. The old one's indexes
-   * are written and its data fsynced in the background; the recovery point
-   * moves to the new base once that fsync completes.
+   * are written now (to the page cache); its data, then its index files and
+   * the directory, are fsynced in the background, and the recovery point
+   * moves to the new base once those fsyncs complete. Nothing here waits for
+   * the disk: a roll happens inside a produce request, and an fsync on the
+   * event loop stalled every connection for as long as the disk took
+   * (hundreds of ms behind a busy log cleaner). Recovery trusts a segment's
+   * index files only below the recovery point, so a crash before the fsyncs
+   * finish rebuilds them from the data.
    */
   roll(now: number = this.time()): void {
     const old = this.activeSegment;
     if (old.size === 0) return;
     const base = this.logEndOffset;
-    old.onBecomeInactive(true);
+    old.onBecomeInactive(false);
     this.segments.push(Segment.create(this.dir, base, this.config.indexIntervalBytes, now));
     this.writeProducerSnapshot(base);
     this.flushChain = this.flushChain
       .then(() => old.flushAsync())
+      .then(() => old.syncIndexFilesAsync())
+      .then(() => this.dir.syncDirectoryAsync())
       .then(() => this.epochs.syncAsync())
       .then(
         () => {

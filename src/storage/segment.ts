@@ -27,6 +27,8 @@ export interface LocatedBatch {
 export interface SegmentRecovery {
   /** Bytes cut off the end (0 when the segment was intact). */
   truncatedBytes: number;
+  /** Bytes of batches at or past the recovery point that were checked (and kept or cut); 0: everything was durable already. */
+  bytesPastRecoveryPoint: number;
   problem: BatchProblem | 'offset-order' | null;
 }
 
@@ -179,6 +181,9 @@ export class Segment {
     let problem: SegmentRecovery['problem'] = null;
     let next = start.nextOffset;
     const size = this.file.size;
+    // Below `fromOffset` the data was flushed before the recovery point was written.
+    const durableBelow = fromOffset ?? this.baseOffset;
+    let firstPastRecoveryPoint = size;
     while (pos < size) {
       const header = reader.header(pos);
       let checked = checkBatch(header, 0, size - pos, false);
@@ -195,12 +200,14 @@ export class Segment {
         problem = 'offset-order';
         break;
       }
+      if (info.lastOffset >= durableBelow && firstPastRecoveryPoint === size) firstPastRecoveryPoint = pos;
       this.indexBatch(offsetIndex, timeIndex, pos, info);
       expectedMin = info.lastOffset + 1;
       next = info.lastOffset + 1;
       pos += checked;
     }
     const truncatedBytes = size - pos;
+    const bytesPastRecoveryPoint = size - Math.min(pos, firstPastRecoveryPoint);
     if (truncatedBytes > 0) {
       this.file.truncate(pos);
       offsetIndex.truncateToPosition(pos);
@@ -208,7 +215,7 @@ export class Segment {
     }
     this.nextOffset = Math.max(next, this.baseOffset);
     this.indexesDirty = true;
-    return { truncatedBytes, problem };
+    return { truncatedBytes, bytesPastRecoveryPoint, problem };
   }
 
   /**
@@ -370,6 +377,18 @@ export class Segment {
   }
 
   /**
+   * fsyncs the index files in the thread pool (after `onBecomeInactive(false)`
+   * on a roll). Files gone meanwhile (the segment deleted, or replaced by the
+   * log cleaner, which makes its own files durable) are skipped.
+   */
+  async syncIndexFilesAsync(): Promise<void> {
+    const stem = segmentFileStem(this.baseOffset);
+    const suffix = this.suffix;
+    await this.dir.syncFileAsync(stem + INDEX_SUFFIX + suffix);
+    await this.dir.syncFileAsync(stem + TIME_INDEX_SUFFIX + suffix);
+  }
+
+  /**
    * `onBecomeInactive(true)` with the fsyncs in the thread pool (the log
    * cleaner's swap, which must not stall the event loop on the disk).
    */
@@ -459,7 +478,7 @@ export class Segment {
     this.file.close();
   }
 
-  /** Deletes the segment's files. The .log fd stays open for in-flight regions (see DeferredCloser). */
+  /** Deletes the segment's files. The .log descriptor stays open while a response holds a region of it (RefCountedDescriptor). */
   delete(): void {
     const stem = segmentFileStem(this.baseOffset);
     this.file.delete();

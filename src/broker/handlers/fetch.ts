@@ -33,15 +33,14 @@
  * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
  */
-import type { FetchPartitionRequest, FetchPartitionResult, FetchResult } from '../../cluster/replica-manager';
+import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
 import type { FetchContextPartition, FetchedPartition } from '../../cluster/fetch-session/fetch-manager';
 import { type SessionPartitionRef, sessionPartitionKey } from '../../cluster/fetch-session/fetch-session';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { FetchRequest, FetchResponse } from '../../protocol/messages';
 import { EMPTY_BYTES, ZERO_UUID } from '../../protocol/primitives/codec-support';
-import type { RecordsValue } from '../../protocol/primitives/records-value';
-import { recordsLength } from '../../protocol/primitives/records-value';
+import { type RecordsValue, recordsLength, releaseRecords } from '../../protocol/primitives/records-value';
 import { containsZstdBatch, downConvertBatches } from '../../protocol/records';
 import { readRecordsBytes } from '../../storage/records-bytes';
 import type { BrokerContext } from '../broker-context';
@@ -170,7 +169,18 @@ export function fetchHandler(b: BrokerContext) {
         }
         return answer(i.ref, partitionData(i.ref.partition, i.request.fetchOffset, r, v));
       });
-    return fetched instanceof Promise ? fetched.then((result) => respond(answers(result))) : respond(answers(fetched));
+    const complete = (result: FetchResult): FetchResponse => {
+      let read: Answer[];
+      try {
+        read = answers(result);
+      } catch (err) {
+        // The response will not be sent: none of its file regions will be either.
+        releaseFetchResult(result);
+        throw err;
+      }
+      return respond(read);
+    };
+    return fetched instanceof Promise ? fetched.then(complete) : complete(fetched);
   });
 }
 
@@ -190,7 +200,13 @@ function groupByTopic(partitions: readonly Answer[], v: number): FetchResponse.F
 function partitionData(partition: number, fetchOffset: number, r: FetchPartitionResult, v: number): PartitionData {
   let records: RecordsValue = r.records ?? EMPTY_BYTES;
   if (v <= 3 && r.records !== null) {
-    const converted = downConvert(r.records, v <= 1 ? 0 : 1, fetchOffset);
+    let converted: Buffer | number;
+    try {
+      converted = downConvert(r.records, v <= 1 ? 0 : 1, fetchOffset);
+    } finally {
+      // The stored bytes were copied out: their file regions are not sent.
+      releaseRecords(r.records);
+    }
     if (typeof converted === 'number') return emptyPartition(partition, converted, r.highWatermark, r.logStartOffset);
     records = converted;
   }

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { Broker } from '../../broker/broker';
 import { loadBrokerConfig } from '../../config';
 import { createLogger, type LogLevel } from '../../logger';
-import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from '../../metrics';
+import type * as MetricsModule from '../../metrics';
 import { DataDirLockedError } from '../../storage/dir-lock';
 import { ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, parseOrHelp } from '../command';
@@ -73,7 +73,9 @@ async function run(args: ParsedArgs): Promise<void> {
 
   const metricsPort = args.integer('metrics-port');
   if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('--metrics-port must be an integer between 0 and 65535', 'start');
-  const metrics = metricsPort === undefined ? null : new BrokerMetrics({ processMetrics: true });
+  // prom-client and its dependencies load only when metrics are asked for (start-up time, memory).
+  const metricsModule = metricsPort === undefined ? null : (require('../../metrics') as typeof MetricsModule);
+  const metrics = metricsModule ? new metricsModule.BrokerMetrics({ processMetrics: true }) : null;
 
   const started = Date.now();
   let broker: Broker;
@@ -83,11 +85,11 @@ async function run(args: ParsedArgs): Promise<void> {
     log.fatal(explainStartError(err, port, dataDir) ?? (err as Error).message);
     process.exit(1);
   }
-  let metricsServer: MetricsServer | null = null;
-  if (metrics && metricsPort !== undefined) {
-    metrics.attach(brokerMetricsSource(broker));
+  let metricsServer: MetricsModule.MetricsServer | null = null;
+  if (metricsModule && metrics && metricsPort !== undefined) {
+    metrics.attach(metricsModule.brokerMetricsSource(broker));
     try {
-      metricsServer = await startMetricsServer(metrics, metricsPort, args.string('host') ?? '127.0.0.1');
+      metricsServer = await metricsModule.startMetricsServer(metrics, metricsPort, args.string('host') ?? '127.0.0.1');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       log.fatal(e.code === 'EADDRINUSE' ? `metrics port ${metricsPort} is already in use: pick another --metrics-port` : `metrics endpoint failed: ${e.message}`);

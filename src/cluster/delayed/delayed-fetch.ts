@@ -23,6 +23,8 @@ export class DelayedFetch<R extends FetchReadOutcome> extends DelayedOperation {
     maxWaitMs: number,
     private readonly minBytes: number,
     private readonly read: () => R,
+    /** Drops a read that is not answered (a short one): its file regions are released. */
+    private readonly discard: (result: R) => void,
     private readonly respond: (result: R) => void,
   ) {
     super(maxWaitMs);
@@ -30,7 +32,10 @@ export class DelayedFetch<R extends FetchReadOutcome> extends DelayedOperation {
 
   tryComplete(): boolean {
     const r = this.read();
-    if (r.bytes < this.minBytes && !r.hasError) return false;
+    if (r.bytes < this.minBytes && !r.hasError) {
+      this.discard(r);
+      return false;
+    }
     this.ready = r;
     return this.forceComplete();
   }

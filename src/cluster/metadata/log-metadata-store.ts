@@ -16,6 +16,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/records';
 import { Log } from '../../storage/log';
 import { METADATA_TOPIC_NAME } from '../../storage/log-manager';
+import { releaseRecords } from '../../protocol/primitives/records-value';
 import { readRecordsBytes } from '../../storage/records-bytes';
 import type { StorageDir } from '../../storage/storage-dir';
 import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from './metadata-record';
@@ -57,7 +58,13 @@ export class LogMetadataStore implements MetadataStore {
     while (offset < this.log.logEndOffset) {
       const read = this.log.read(offset, READ_BYTES);
       if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
-      const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
+      let bytes: Buffer;
+      try {
+        bytes = readRecordsBytes(read.records);
+      } finally {
+        releaseRecords(read.records);
+      }
+      const batches = decodeRecordBatches(bytes, { allowPartialTail: true });
       if (batches.length === 0) break;
       for (const batch of batches) {
         const records: MetadataRecord[] = [];

@@ -149,7 +149,7 @@ describe('LogMetadataStore and MetadataLoader', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  async function open(dir: StorageDir = new DiskStorageDir(root, { fileDeleteDelayMs: 0 })) {
+  async function open(dir: StorageDir = new DiskStorageDir(root)) {
     const store = LogMetadataStore.open(dir.dir('__cluster_metadata-0'));
     const loader = new MetadataLoader();
     loader.catchUp(await store.start((b) => loader.handleCommitted(b)));

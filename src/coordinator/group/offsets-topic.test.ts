@@ -87,7 +87,7 @@ describe('OffsetsTopic over a disk LogManager', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   async function open(partitions = 5) {
-    const node = await openSingleNode({ dataDir: root, properties: { 'log.segment.delete.delay.ms': '0' } });
+    const node = await openSingleNode({ dataDir: root });
     const topic = new OffsetsTopic({
       replicas: node.replicas,
       partitions: () => partitions,

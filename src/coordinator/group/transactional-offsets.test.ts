@@ -80,7 +80,7 @@ describe('transactional offset commits', () => {
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
     const open = async () => {
-      const node = await openSingleNode({ dataDir: root, properties: { 'log.segment.delete.delay.ms': '0' } });
+      const node = await openSingleNode({ dataDir: root });
       const topic = new OffsetsTopic({
         replicas: node.replicas,
         partitions: () => 3,

@@ -15,7 +15,7 @@
  */
 import * as fs from 'node:fs';
 import type { SecureContextOptions } from 'node:tls';
-import forge from 'node-forge';
+import type forgeModule from 'node-forge';
 
 export interface KeystoreSettings {
   type: string;
@@ -116,7 +116,9 @@ export function truststoreCertificates(s: TruststoreSettings): string[] | null {
 }
 
 function pkcs12Certificates(bytes: Buffer, password: string | null, where: string): string[] {
-  let p12: forge.pkcs12.Pkcs12Pfx;
+  // Loaded here, not at the top: only a PKCS12 truststore needs it (start-up time and memory).
+  const forge = require('node-forge') as typeof forgeModule;
+  let p12: forgeModule.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(bytes.toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, password ?? '');

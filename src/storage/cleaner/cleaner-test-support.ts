@@ -33,19 +33,11 @@ export const cleanerTestEnvs: [string, () => CleanerTestEnv][] = [
     'disk',
     () => {
       const dirPath = mkdtempSync(path.join(tmpdir(), 'weir-cleaner-'));
-      const roots: StorageDir[] = [];
-      const make = (): StorageDir => {
-        const d = new DiskStorageDir(dirPath, { fileDeleteDelayMs: 0 });
-        roots.push(d);
-        return d;
-      };
+      const make = (): StorageDir => new DiskStorageDir(dirPath);
       return {
         root: make(),
         reopenRoot: make,
-        cleanup: () => {
-          for (const r of roots) r.closeAllNow();
-          rmSync(dirPath, { recursive: true, force: true });
-        },
+        cleanup: () => rmSync(dirPath, { recursive: true, force: true }),
       };
     },
   ],
