@@ -50,7 +50,7 @@ export function findEtcdBinary(): string {
     return candidate;
   } catch {
     // Not where Debian puts it: any etcd on PATH will do.
-    const which = spawnSync('sh', ['-c', 'command -v etcd'], { encoding: 'utf8' });
+    const which = spawnSync('/bin/sh', ['-c', 'command -v etcd'], { encoding: 'utf8', env: process.env });
     const found = which.status === 0 ? which.stdout.trim() : '';
     if (found.length > 0) return found;
     throw new EtcdNotInstalledError(candidate);
@@ -149,6 +149,10 @@ function tail(file: string, bytes = 4000): string {
   }
 }
 
+function unrefStream(stream: unknown): void {
+  (stream as { unref?: () => void } | null)?.unref?.();
+}
+
 interface Member {
   guardian: ChildProcess;
   pid: number;
@@ -194,11 +198,6 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<Runnin
       const guardian = spawn('sh', ['-c', GUARDIAN, 'etcd-guardian', logFile, binary, ...args], {
         stdio: ['pipe', 'pipe', 'ignore'],
       });
-      // The guardian must not keep this process alive; its stdin pipe stays
-      // open (that is the point) until this process exits or close() ends it.
-      guardian.unref();
-      (guardian.stdin as unknown as { unref?: () => void }).unref?.();
-      (guardian.stdout as unknown as { unref?: () => void }).unref?.();
       const exited = new Promise<number | null>((resolve) => guardian.once('exit', (code) => resolve(code)));
       const pid = await new Promise<number>((resolve, reject) => {
         let out = '';
@@ -210,6 +209,13 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<Runnin
         guardian.once('exit', (code) => reject(new Error(`etcd guardian exited with ${code}`)));
         guardian.once('error', reject);
       });
+      // Once started, a running etcd must not keep this process alive on its
+      // own: its stdin pipe stays open (that is the point) until this
+      // process exits or stop() ends it. stop() holds a reference while it
+      // waits for the exit.
+      guardian.unref();
+      unrefStream(guardian.stdin);
+      unrefStream(guardian.stdout);
       const deadline = Date.now() + startTimeoutMs;
       let exitCode: number | null | undefined;
       void exited.then((code) => (exitCode = code));
@@ -247,6 +253,7 @@ export async function startEtcd(options: EtcdServerOptions = {}): Promise<Runnin
         // already gone
       }
       const escalate = setTimeout(() => m.guardian.stdin!.end(), graceMs);
+      m.guardian.ref();
       await m.exited;
       clearTimeout(escalate);
       m.guardian.stdin!.destroy();
