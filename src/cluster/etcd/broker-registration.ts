@@ -182,6 +182,7 @@ export class OwnBrokerRegistration {
  */
 async function waitForChange(client: Etcd3, key: Buffer, revision: number, maxWaitMs: number): Promise<void> {
   const watcher = client.watch().key(key).startRevision(String(revision + 1)).watcher();
+  let cancelledByEtcd = false;
   try {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.max(0, maxWaitMs));
@@ -193,9 +194,12 @@ async function waitForChange(client: Etcd3, key: Buffer, revision: number, maxWa
       watcher.on('data', (res) => {
         if (res.events.length > 0) done();
       });
-      watcher.on('error', done);
+      watcher.on('error', () => {
+        cancelledByEtcd = true; // etcd3 has dropped it already
+        done();
+      });
     });
   } finally {
-    void watcher.cancel().catch(() => undefined);
+    if (!cancelledByEtcd) void watcher.cancel().catch(() => undefined);
   }
 }

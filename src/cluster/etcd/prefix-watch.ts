@@ -111,7 +111,9 @@ export class PrefixWatch {
       // A cancelled watch: its history was compacted away (or etcd gave up
       // on it for another reason). Read everything again.
       this.log?.info({ watch: this.options.name, err: describeEtcdError(err) }, 'etcd watch cancelled; reloading');
-      void this.dropWatcher();
+      // etcd3 has already forgotten a cancelled watcher: cancelling it again
+      // would ask etcd about a watch id it no longer knows.
+      this.watcher = null;
       this.retry(() => void this.reload());
     });
   }
