@@ -65,7 +65,7 @@ describe('ControllerElection', () => {
     const watcher = await observer(keys);
     const c1 = await candidate(keys, 1);
     const c2 = await candidate(keys, 2);
-    await eventually('node 1 to lead', () => c1.election.isController());
+    await eventually('node 1 to lead, as everyone sees', () => c1.election.isController() && watcher.election.controllerId === 1);
     const oldEpoch = c1.election.fence!.epoch;
     await c1.election.resign();
     expect(c1.election.isController()).toBe(false);

@@ -189,6 +189,18 @@ describe('EtcdMetadataStore', () => {
     await eventually('the later follower to see offset 60', () => later.store.lastOffset === 60);
   }, 30_000);
 
+  it('fails to start while etcd is unreachable, and starts when tried again after', async () => {
+    const keys = fx.keys();
+    const cut = await startTcpCut(fx.etcd.clientPort);
+    fx.defer(() => cut.close());
+    cut.cut();
+    const store = new EtcdMetadataStore({ client: fx.client([cut.endpoint]), keys, codec: TEXT, fence: () => null });
+    fx.defer(() => store.close());
+    await expect(store.start(() => undefined)).rejects.toThrow();
+    cut.heal();
+    await expect(store.start(() => undefined)).resolves.toEqual([]);
+  });
+
   it('catches up after its watch history was compacted away, from the snapshot when its next entry was trimmed', async () => {
     const keys = fx.keys();
     const wc = fx.client();

@@ -126,7 +126,7 @@ export class EtcdMetadataStore<R> implements MetadataStore<R> {
     if (this.listener || this.watch) throw new Error('metadata store already started');
     this.listener = onCommitted;
     let initial: CommittedBatch<R>[] | null = null;
-    this.watch = await PrefixWatch.start(this.client, {
+    const watch = PrefixWatch.start(this.client, {
       name: 'metadata log',
       prefix: this.keys.metadataLog,
       putsOnly: true, // deletes are trims below a snapshot
@@ -145,6 +145,12 @@ export class EtcdMetadataStore<R> implements MetadataStore<R> {
       },
       onEvents: (events) => this.onLogEvents(events),
     });
+    try {
+      this.watch = await watch;
+    } catch (err) {
+      this.listener = null; // etcd unreachable or the log unreadable: start may be tried again
+      throw err;
+    }
     return initial ?? [];
   }
 
