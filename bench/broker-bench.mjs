@@ -29,6 +29,7 @@
  *   --report FILE    print the tables of an earlier --json FILE and exit
  *   --cli FILE       the broker's compiled cli/main.js (default dist/cli/main.js;
  *                    for A/B runs against another build)
+ *   --acks N         the rdkafka suite's produce acks (default 1; -1 for acks=all)
  *
  * Every child has a time limit; brokers are stopped with SIGTERM (SIGKILL
  * after 10 s) and their data dirs removed. Loopback only.
@@ -44,6 +45,8 @@ import { createRequire } from 'node:module';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 let CLI = path.join(ROOT, 'dist/cli/main.js');
+/** rdkafka_performance's -a for the rdkafka suite's produce runs. */
+let ACKS = '1';
 const PERF = path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance');
 const CLK_TCK = 100;
 
@@ -75,6 +78,7 @@ function parseArgs(argv) {
     else if (a === '--broker-arg') o.brokerArgs.push(v());
     else if (a === '--cli') CLI = path.resolve(v());
     else if (a === '--node-arg') o.nodeArgs.push(v());
+    else if (a === '--acks') ACKS = v();
     else throw new Error(`unknown option ${a}`);
   }
   return o;
@@ -249,7 +253,7 @@ const PRODUCE_RE = /% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \
 const CONSUME_RE = /% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/;
 
 function perfProduceArgs(bootstrap, topic, size, count) {
-  return ['-P', '-t', topic, '-b', bootstrap, '-s', String(size), '-a', '1', '-c', String(count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
+  return ['-P', '-t', topic, '-b', bootstrap, '-s', String(size), '-a', ACKS, '-c', String(count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
 }
 
 function perfConsumeArgs(bootstrap, topic, partitions, count) {
@@ -497,51 +501,65 @@ async function suiteLatency(o, results) {
 
 // ---------------------------------------------------------------- startup
 
+/**
+ * Spawn -> first accepted TCP connection, polled every millisecond, for
+ * `argsFor(port, dataDir)`; the child is stopped with SIGTERM afterwards.
+ */
+async function timeToFirstConnection(argsFor, waitForBanner) {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-start-'));
+  const t0 = performance.now();
+  const child = spawn(process.execPath, argsFor(port, dataDir), { stdio: ['ignore', 'pipe', 'inherit'] });
+  let banner = '';
+  let tBanner = NaN;
+  child.stdout.on('data', (d) => {
+    banner += d;
+    if (Number.isNaN(tBanner) && banner.includes('bootstrapServers')) tBanner = performance.now() - t0;
+  });
+  let tConnect = NaN;
+  let cpuMs = NaN;
+  const deadline = t0 + 15_000;
+  while (performance.now() < deadline) {
+    if (await tryConnect(port)) {
+      tConnect = performance.now() - t0;
+      // CPU the process spent to get there: far steadier than wall-clock on a busy machine.
+      cpuMs = cpuSeconds(/** @type {number} */ (child.pid)) * 1000;
+      break;
+    }
+    await sleep(1);
+  }
+  while (waitForBanner && Number.isNaN(tBanner) && performance.now() < deadline) await sleep(5);
+  const m = /"startupMs":(\d+)/.exec(banner);
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await exited;
+  fs.rmSync(dataDir, { recursive: true, force: true });
+  return { connectMs: tConnect, cpuMs, bannerMs: tBanner, internalMs: m ? Number(m[1]) : NaN };
+}
+
+/** A bare Node process that listens and does nothing else: the floor a broker start-up is compared with. */
+const BARE_LISTEN = "require('net').createServer().listen(Number(process.argv[1]), '127.0.0.1'); process.on('SIGTERM', () => process.exit(0));";
+
 async function suiteStartup(o, results) {
   const n = 11;
-  const connectMs = [];
-  const bannerMs = [];
-  const internalMs = [];
+  const broker = [];
+  const bareListen = [];
+  // Alternating, so both see the same machine.
   for (let i = 0; i < n; i++) {
-    const port = await freePort();
-    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-start-'));
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, 'start', '--port', String(port), '--data-dir', dataDir], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let banner = '';
-    let tBanner = NaN;
-    child.stdout.on('data', (d) => {
-      banner += d;
-      if (Number.isNaN(tBanner) && banner.includes('bootstrapServers')) tBanner = performance.now() - t0;
-    });
-    let tConnect = NaN;
-    const deadline = t0 + 15_000;
-    while (performance.now() < deadline) {
-      if (await tryConnect(port)) {
-        tConnect = performance.now() - t0;
-        break;
-      }
-      await sleep(1);
-    }
-    while (Number.isNaN(tBanner) && performance.now() < deadline) await sleep(5);
-    const m = /"startupMs":(\d+)/.exec(banner);
-    connectMs.push(tConnect);
-    bannerMs.push(tBanner);
-    internalMs.push(m ? Number(m[1]) : NaN);
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    broker.push(await timeToFirstConnection((port, dataDir) => [...o.nodeArgs, CLI, 'start', '--port', String(port), '--data-dir', dataDir], true));
+    bareListen.push(await timeToFirstConnection((port) => ['-e', BARE_LISTEN, String(port)], false));
   }
-  // What Node alone costs, for reference.
-  const bare = [];
-  for (let i = 0; i < 5; i++) bare.push((await run(process.execPath, ['-e', '0'])).ms);
+  const connectMs = broker.map((r) => r.connectMs);
   const row = {
     suite: 'startup', runs: n,
     connectMsMedian: Math.round(median(connectMs)), connectMsMin: Math.round(Math.min(...connectMs)), connectMsMax: Math.round(Math.max(...connectMs)),
-    bannerMsMedian: Math.round(median(bannerMs)), internalStartupMsMedian: median(internalMs), bareNodeMsMedian: Math.round(median(bare)),
+    bannerMsMedian: Math.round(median(broker.map((r) => r.bannerMs))), internalStartupMsMedian: median(broker.map((r) => r.internalMs)),
+    bareListenMsMedian: Math.round(median(bareListen.map((r) => r.connectMs))), loadAverage: os.loadavg()[0],
+    cpuMsMedian: median(broker.map((r) => r.cpuMs)), bareListenCpuMsMedian: median(bareListen.map((r) => r.cpuMs)),
   };
+  row.ratioToBareListen = Math.round((row.connectMsMedian / row.bareListenMsMedian) * 100) / 100;
   results.push(row);
-  log(`startup: spawn -> first connect median ${row.connectMsMedian} ms (min ${row.connectMsMin}, max ${row.connectMsMax}); banner ${row.bannerMsMedian} ms; broker's own startupMs ${row.internalStartupMsMedian}; bare node -e 0 ${row.bareNodeMsMedian} ms`);
+  log(`startup: spawn -> first connect median ${row.connectMsMedian} ms (min ${row.connectMsMin}, max ${row.connectMsMax}); banner ${row.bannerMsMedian} ms; broker's own startupMs ${row.internalStartupMsMedian}; bare node listen ${row.bareListenMsMedian} ms (x${row.ratioToBareListen}); CPU to first connection ${row.cpuMsMedian} ms vs bare listen ${row.bareListenCpuMsMedian} ms; load ${row.loadAverage.toFixed(1)}`);
 }
 
 // ---------------------------------------------------------------- rss
@@ -586,7 +604,7 @@ function report(results, o) {
   }
   for (const r of results) {
     if (r.suite === 'latency') lines.push('', `latency (${r.rate} msg/s x ${r.seconds} s, 100 B, acks=1, linger.ms=0, ${r.samples} samples): p50 ${r.p50Ms} ms, p90 ${r.p90Ms} ms, p99 ${r.p99Ms} ms, p99.9 ${r.p999Ms} ms, max ${r.maxMs} ms`);
-    if (r.suite === 'startup') lines.push('', `startup (median of ${r.runs}): spawn -> first accepted connection ${r.connectMsMedian} ms (min ${r.connectMsMin}, max ${r.connectMsMax}); banner line ${r.bannerMsMedian} ms; broker's own startupMs ${r.internalStartupMsMedian}; bare \`node -e 0\` ${r.bareNodeMsMedian} ms`);
+    if (r.suite === 'startup') lines.push('', `startup (median of ${r.runs}, alternating with a bare node listen): spawn -> first accepted connection ${r.connectMsMedian} ms (min ${r.connectMsMin}, max ${r.connectMsMax}); banner line ${r.bannerMsMedian} ms; broker's own startupMs ${r.internalStartupMsMedian}; bare node listen ${r.bareListenMsMedian} ms (broker x${r.ratioToBareListen}); CPU to first connection ${r.cpuMsMedian} ms (bare listen ${r.bareListenCpuMsMedian} ms); load average ${r.loadAverage?.toFixed(1)}`);
     if (r.suite === 'rss') lines.push('', `RSS: idle ${r.idleMB} MB; after producing ${r.messages.toLocaleString('en')} x ${r.size} B ${r.afterProduceMB} MB; after consuming them ${r.afterConsumeMB} MB; 5 s later ${r.settledMB} MB; peak (VmHWM) ${r.peakMB} MB`);
   }
   const cmds = results.filter((r) => r.suite === 'rdkafka' && r.rep === 0);

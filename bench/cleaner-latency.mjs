@@ -17,11 +17,11 @@
  *
  *   node bench/cleaner-latency.mjs [--seconds 10] [--rate 5000] [--background-rate 20000] [--repeat 2]
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startBenchBroker } from './bench-broker.mjs';
+import { runCommand as run } from './bench-process.mjs';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,19 +36,6 @@ const RATE = opt('rate', 5000);
 const BACKGROUND_RATE = opt('background-rate', 20000);
 const REPEAT = opt('repeat', 2);
 
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
 
 function startBroker() {
   return startBenchBroker('cleaner-lat', { 'log.cleaner.backoff.ms': 50, 'auto.create.topics.enable': 'true' });

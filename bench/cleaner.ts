@@ -89,7 +89,7 @@ function buildLog(dir: StorageDir, c: BenchCase): Log {
 
 function run(c: BenchCase): Result {
   const tmp = c.storage === 'disk' ? mkdtempSync(path.join(tmpdir(), 'weir-cleaner-bench-')) : null;
-  const root: StorageDir = tmp ? new DiskStorageDir(tmp, { fileDeleteDelayMs: 0 }) : new MemoryStorageDir();
+  const root: StorageDir = tmp ? new DiskStorageDir(tmp) : new MemoryStorageDir();
   try {
     const log = buildLog(root.dir('bench-0'), c);
     const before = log.size;
@@ -101,7 +101,6 @@ function run(c: BenchCase): Result {
     log.close();
     return result;
   } finally {
-    root.closeAllNow();
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
 }

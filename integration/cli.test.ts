@@ -139,3 +139,16 @@ test('a data dir held by another broker is refused with the reason', async () =>
     await onDisk.stop();
   }
 });
+
+test('weir start names the Kafka configs it accepts but ignores, in one line', async () => {
+  const other = await startBrokerProcess({ memory: true, config: { 'max.connections': 10, 'log.cleaner.threads': 2, 'num.partitions': 2 } });
+  try {
+    const lines = other.output().split('\n').filter((l) => l.includes('accepted but not supported'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('max.connections');
+    expect(lines[0]).toContain('log.cleaner.threads');
+    expect(lines[0]).not.toContain('num.partitions');
+  } finally {
+    await other.stop();
+  }
+});

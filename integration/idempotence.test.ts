@@ -55,7 +55,7 @@ function parseProduce(frame: Buffer): { version: number; correlationId: number; 
   const body = ProduceRequestCodec.read(r, version);
   const topic = body.topicData[0]?.name ?? '';
   const records = body.topicData[0]?.partitionData[0]?.records;
-  const idempotent = Buffer.isBuffer(records) && records.length >= 61 && readBatchHeader(records, 0).producerId >= 0n;
+  const idempotent = Buffer.isBuffer(records) && records.length >= 61 && readBatchHeader(records, 0).producerId >= 0;
   return { version, correlationId: header.correlationId, topic, idempotent };
 }
 

@@ -54,12 +54,17 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Bytes on disk of every partition directory of an internal topic (all its segment and index files). */
+/**
+ * Bytes on disk of every partition directory of an internal topic (all its
+ * segment and index files). The broker's cleaner may rename or remove a
+ * file (a swap's temporary) between the listing and the stat: it no longer
+ * takes space.
+ */
 function topicBytes(topic: string): number {
   let total = 0;
   for (const dir of fs.readdirSync(dataDir)) {
     if (!dir.startsWith(`${topic}-`)) continue;
-    for (const f of fs.readdirSync(path.join(dataDir, dir))) total += fs.statSync(path.join(dataDir, dir, f)).size;
+    for (const f of fs.readdirSync(path.join(dataDir, dir))) total += fs.statSync(path.join(dataDir, dir, f), { throwIfNoEntry: false })?.size ?? 0;
   }
   return total;
 }

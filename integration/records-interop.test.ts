@@ -16,6 +16,7 @@
 import { spawn } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import * as Rdkafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { KafkaProxy, startKafkaProxy } from './support/kafka-proxy';
@@ -314,12 +315,23 @@ it('Weir assigns consecutive offsets to the batches it encoded', () => {
 });
 
 describe('node-rdkafka reads Weir-encoded batches (assign, no group)', () => {
-  // node-rdkafka's bundled librdkafka is built without zstd.
+  // librdkafka links zstd only when libzstd's headers were there when
+  // node-rdkafka was built (.ci/run installs libzstd-dev); gzip, snappy and
+  // lz4 it always has. A build without zstd says so below.
   const codecs = CODECS.filter((c) => c === Codec.None || Rdkafka.features.includes(CODEC_NAMES[c]));
   it.each(codecs.map((c) => [CODEC_NAMES[c], c] as const))('%s', async (_name, codec) => {
     const seen = await rdkafkaRead(bootstrap, [topicOf(codec)]);
     expect(seen.get(topicOf(codec))).toEqual(expectedFor(codec, { headers: true, timestamps: true }));
   });
+  const missing = CODECS.filter((c) => !codecs.includes(c)).map((c) => CODEC_NAMES[c]);
+  if (missing.length > 0 && process.env['CI']) {
+    it('has every codec: CI installs libzstd-dev before node-rdkafka is built', () => {
+      expect(missing).toEqual([]);
+    });
+  } else if (missing.length > 0) {
+    // Visible in the summary as a skipped test, with the reason as its name.
+    it.skip(`${missing.join(', ')}: not covered here, this node-rdkafka build lacks it (install libzstd-dev, then \`rm -rf test-deps/node_modules && npm test\`)`, () => undefined);
+  }
 });
 
 describe('kcat reads Weir-encoded batches', () => {
@@ -333,12 +345,19 @@ describe('kcat reads Weir-encoded batches', () => {
 });
 
 describe('@platformatic/kafka reads Weir-encoded batches (group-less fetch)', () => {
-  // zstd needs Node 22's zlib.zstdDecompressSync; xerial snappy is below.
-  const codecs = CODECS.filter((c) => c !== Codec.Zstd && c !== Codec.Snappy);
+  // @platformatic/kafka decodes zstd with Node's zlib.zstdDecompressSync,
+  // which Node has from 22.15 (this suite covers it there, and says so
+  // where Node lacks it); xerial snappy is below.
+  const nodeHasZstd = typeof (zlib as { zstdDecompressSync?: unknown }).zstdDecompressSync === 'function';
+  const codecs = CODECS.filter((c) => c !== Codec.Snappy && (c !== Codec.Zstd || nodeHasZstd));
   it.each(codecs.map((c) => [CODEC_NAMES[c], c] as const))('%s', async (_name, codec) => {
     const seen = await platformaticRead(bootstrap, [topicOf(codec)]);
     expect(seen[topicOf(codec)]).toEqual(expectedFor(codec, { headers: true, timestamps: true }));
   });
+  if (!nodeHasZstd) {
+    // Visible in the summary as a skipped test, with the reason as its name.
+    it.skip(`zstd: not covered on Node ${process.version}, whose zlib has no zstd (@platformatic/kafka needs Node 22.15 or newer for it)`, () => undefined);
+  }
 
   it('snappy without xerial framing (as librdkafka writes it)', async () => {
     const seen = await platformaticRead(bootstrap, [RAW_SNAPPY_TOPIC]);

@@ -4,8 +4,12 @@
  * with no group; kcat (librdkafka 2.0.2, Fetch ≤ 11) reads the same data.
  * Seeks into the middle of compressed batches and by timestamp.
  *
- * This node-rdkafka build has no libzstd (its `features` lack zstd): it can
- * neither produce nor read zstd, so zstd is covered by kcat and kafkajs.
+ * zstd is one of the codecs when node-rdkafka was built with it: librdkafka
+ * links zstd only when libzstd's headers were present at `npm test`'s install
+ * (Debian: libzstd-dev, which .ci/run installs). A build without it can
+ * neither produce nor read zstd: the suite then says so in a skipped test
+ * (a failing one under CI, whose build must have it), and zstd stays covered
+ * by kcat and kafkajs.
  * The disk broker is needed to check the codec of every stored batch.
  */
 import * as Kafka from 'node-rdkafka';
@@ -29,8 +33,11 @@ import {
 
 const TOPIC = 'roundtrip-rdkafka';
 const PARTITIONS = 8;
-const CODECS: CodecName[] = ['none', 'gzip', 'snappy', 'lz4'];
-const PER_CODEC = 25_000;
+/** Whether this node-rdkafka build can compress and decompress zstd. */
+const RDKAFKA_HAS_ZSTD = Kafka.features.includes('zstd');
+const CODECS: CodecName[] = ['none', 'gzip', 'snappy', 'lz4', ...(RDKAFKA_HAS_ZSTD ? (['zstd'] as const) : [])];
+const TOTAL_MESSAGES = 100_000;
+const PER_CODEC = TOTAL_MESSAGES / CODECS.length;
 // 2024-01-01: far from the broker's clock, so a broker stamping its own time fails.
 const BASE_TS = Date.UTC(2024, 0, 1);
 
@@ -104,11 +111,18 @@ beforeAll(async () => {
 afterAll(() => stopRoundTripBroker(broker));
 
 describe('node-rdkafka round trip', () => {
-  it('was built without zstd (this suite would otherwise cover it too)', () => {
-    // If this fails, the node-rdkafka build gained zstd: add 'zstd' to CODECS.
-    expect(Kafka.features).not.toContain('zstd');
-    expect(() => new Kafka.Producer({ 'bootstrap.servers': broker.bootstrap, 'compression.codec': 'zstd' })).toThrow(/zstd/);
-  });
+  // With zstd in the build, zstd is one of CODECS and every test below covers it.
+  if (!RDKAFKA_HAS_ZSTD && process.env['CI']) {
+    it('covers zstd: CI installs libzstd-dev before node-rdkafka is built, so its build must have zstd', () => {
+      expect(Kafka.features).toContain('zstd');
+    });
+  } else if (!RDKAFKA_HAS_ZSTD) {
+    // Visible in the summary as a skipped test, with the reason as its name.
+    it.skip('zstd: not covered here, this node-rdkafka build lacks it (install libzstd-dev, then `rm -rf test-deps/node_modules && npm test`)', () => undefined);
+    it('refuses zstd, as a build without it should (so the zstd skip is down to the build, not Weir)', () => {
+      expect(() => new Kafka.Producer({ 'bootstrap.servers': broker.bootstrap, 'compression.codec': 'zstd' })).toThrow(/zstd/);
+    });
+  }
 
   it('reads every message back exactly once by assign(), intact and in order, at the delivered offsets', async () => {
     const w = await watermarks(broker.bootstrap, TOPIC, PARTITIONS);

@@ -78,7 +78,11 @@ function propName(name) {
 
 /** Strip whole-line // comments (the schemas' only comment form), then parse. */
 function readSchemaFile(file) {
-  const text = fs.readFileSync(file, 'utf8');
+  return parseSchemaText(fs.readFileSync(file, 'utf8'));
+}
+
+/** A schema file's text (with its // comment lines) as JSON. */
+function parseSchemaText(text) {
   const stripped = text
     .split('\n')
     .filter((line) => !/^\s*\/\//.test(line))
@@ -188,4 +192,4 @@ function loadSchemas(dir = DEFAULT_SCHEMA_DIR) {
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
-module.exports = { loadSchemas, parseVersions, inRange, propName, DEFAULT_SCHEMA_DIR, PRIMITIVES };
+module.exports = { loadSchemas, normalise, parseSchemaText, parseVersions, inRange, propName, DEFAULT_SCHEMA_DIR, PRIMITIVES };

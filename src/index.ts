@@ -4,17 +4,20 @@
  *
  *   const broker = await startBroker({ port: 0 });          // in memory
  *   const broker = await startBroker({ storage: { dataDir } });
+ *   const broker = await startBroker({ config: {             // several listeners
+ *     listeners: 'PLAINTEXT://127.0.0.1:0,SASL_SSL://127.0.0.1:0', ... } });
+ *   broker.bootstrapServersFor('SASL_SSL');
  *   ... clients connect to broker.bootstrapServers ...
  *   await broker.close();
  */
 import { Broker } from './broker/broker';
 import { createLogger, type LogLevel } from './logger';
-import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from './metrics';
+import type * as MetricsModule from './metrics';
 
 export interface StartBrokerOptions {
-  /** Listener port; 0 (the default here) picks a free one. */
+  /** Port of the first listener; 0 (the default here) picks a free one. */
   port?: number;
-  /** Listener host (default 127.0.0.1). */
+  /** Host of the first listener (default 127.0.0.1). */
   host?: string;
   /** 'memory' (the default) or an on-disk data directory. */
   storage?: 'memory' | { dataDir: string };
@@ -27,9 +30,13 @@ export interface StartBrokerOptions {
 }
 
 export interface RunningBroker {
-  /** host:port for the clients' bootstrap servers. */
+  /** host:port of the first listener, for the clients' bootstrap servers. */
   readonly bootstrapServers: string;
   readonly port: number;
+  /** Every listener (name, security protocol, host:port), in the order of `listeners`. */
+  readonly listeners: readonly { name: string; securityProtocol: string; bootstrapServers: string }[];
+  /** host:port of one listener by name (e.g. 'SASL_SSL'). */
+  bootstrapServersFor(listenerName: string): string;
   /** The Prometheus endpoint, when metricsPort was given. */
   readonly metricsUrl?: string;
   /** Graceful shutdown; releases every handle. */
@@ -41,7 +48,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   for (const [k, v] of Object.entries(options.config ?? {})) properties[k] = String(v);
   const storage = options.storage ?? 'memory';
   const host = options.host ?? '127.0.0.1';
-  const metrics = options.metricsPort === undefined ? null : new BrokerMetrics();
+  // prom-client loads only when metrics are asked for (start-up time, memory).
+  const metricsModule = options.metricsPort === undefined ? null : (require('./metrics') as typeof MetricsModule);
+  const metrics = metricsModule ? new metricsModule.BrokerMetrics() : null;
   const broker = await Broker.start({
     properties,
     memory: storage === 'memory',
@@ -51,11 +60,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
     logger: createLogger({ level: options.logLevel ?? 'silent' }),
     requestObserver: metrics?.observer,
   });
-  let metricsServer: MetricsServer | null = null;
-  if (metrics && options.metricsPort !== undefined) {
-    metrics.attach(brokerMetricsSource(broker));
+  let metricsServer: MetricsModule.MetricsServer | null = null;
+  if (metricsModule && metrics && options.metricsPort !== undefined) {
+    metrics.attach(metricsModule.brokerMetricsSource(broker));
     try {
-      metricsServer = await startMetricsServer(metrics, options.metricsPort, host);
+      metricsServer = await metricsModule.startMetricsServer(metrics, options.metricsPort, host);
     } catch (err) {
       await broker.close();
       throw err;
@@ -65,6 +74,8 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Run
   return {
     bootstrapServers: broker.bootstrapServers,
     port: broker.port,
+    listeners: broker.listeners.map((l) => ({ name: l.name, securityProtocol: l.securityProtocol, bootstrapServers: broker.bootstrapServersFor(l.name) })),
+    bootstrapServersFor: (name) => broker.bootstrapServersFor(name),
     metricsUrl: metricsServer?.url,
     close: () => (closing ??= Promise.all([broker.close(), metricsServer?.close()]).then(() => undefined)),
   };

@@ -5,6 +5,7 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 export interface ReadmeCommands {
   /** The fenced block that starts a broker (`npm ci && npm start` today). */
@@ -87,12 +88,24 @@ export interface ShellRun {
 }
 
 /**
+ * bash, found on this process's PATH: the command's own environment may have
+ * a PATH without it (the published-package test gives it only node and npm).
+ */
+function bashPath(): string {
+  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, 'bash');
+    if (dir !== '' && fs.existsSync(candidate)) return candidate;
+  }
+  return 'bash';
+}
+
+/**
  * `bash -c <script>` as the leader of a new process group, with its output
  * kept and echoed (line-prefixed) to our stderr: these steps take minutes,
  * and whoever runs the test should see where it is.
  */
 export function runShell(script: string, cwd: string, env: NodeJS.ProcessEnv, label: string): ShellRun {
-  const child = spawn('bash', ['-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(bashPath(), ['-c', script], { cwd, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start bash for ${label}`);
   const pgid = child.pid;
   let out = '';

@@ -14,6 +14,8 @@ export interface BrokerProcess {
   readonly host: string;
   readonly port: number;
   readonly dataDir: string;
+  /** host:port of every listener by name (PLAINTEXT, SASL_SSL, ...), from the start-up log line. */
+  readonly listeners: Readonly<Record<string, string>>;
   readonly child: ChildProcess;
   /** Everything the broker printed so far. */
   output(): string;
@@ -45,10 +47,13 @@ export async function startBrokerProcess(opts: StartOptions = {}): Promise<Broke
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let listeners: Record<string, string> = {};
   const port = await new Promise<number>((resolve, reject) => {
     const onData = (d: Buffer) => {
       out += d.toString();
       const m = /"bootstrapServers":"([^"]+):(\d+)"/.exec(out) ?? /listening on ([\d.a-z]+):(\d+)/.exec(out);
+      const l = /"listeners":(\{[^}]*\})/.exec(out);
+      if (l) listeners = JSON.parse(l[1]!) as Record<string, string>;
       if (m) resolve(Number(m[2]));
     };
     child.stdout!.on('data', onData);
@@ -62,6 +67,7 @@ export async function startBrokerProcess(opts: StartOptions = {}): Promise<Broke
     host,
     port,
     dataDir,
+    listeners,
     child,
     output: () => out,
     async stop() {

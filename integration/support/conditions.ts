@@ -5,6 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 
 /** Polls `check` until it returns a non-undefined value; throws with `what` at the deadline. */
 export async function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, intervalMs = 50): Promise<T> {
@@ -24,6 +25,13 @@ export async function waitFor<T>(what: string, check: () => T | undefined | Prom
   }
 }
 
+/** A missing tool the tests drive, said as a sentence instead of a bare spawn ENOENT. */
+export function notInstalled(cmd: string, e: Error): Error {
+  if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return e;
+  const hint = path.basename(cmd) === 'kcat' ? ' (Debian/Ubuntu: apt-get install kcat; .ci/run installs it)' : '';
+  return new Error(`${cmd} is not installed or not on PATH: the integration tests drive it as a real client${hint}`);
+}
+
 export interface CommandResult {
   code: number | null;
   stdout: string;
@@ -41,11 +49,15 @@ export function runKcat(args: readonly string[], stdin?: string, timeoutMs = 30_
     child.stdout.on('data', (d: Buffer) => stdout.push(d));
     child.stderr.on('data', (d: Buffer) => stderr.push(d));
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
+    child.on('error', (e) => reject(notInstalled('kcat', e)));
     child.on('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') });
     });
+    // kcat may exit before reading its stdin (-L, -C): the write then fails
+    // with EPIPE, depending only on timing. Its exit code and output are
+    // what callers check.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(stdin ?? '');
   });
 }

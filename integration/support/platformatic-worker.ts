@@ -55,9 +55,15 @@ interface PlatConsumer {
   listOffsets(o: { topics: string[]; timestamp?: bigint }): Promise<Map<string, bigint[]>>;
   close(): Promise<void>;
 }
+/** SASL settings as platformatic takes them (`sasl` client option). */
+export interface PlatSasl {
+  mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512';
+  username: string;
+  password: string;
+}
 interface PlatModule {
-  Producer: new (o: { clientId: string; bootstrapBrokers: string[]; autocreateTopics: boolean }) => PlatProducer;
-  Consumer: new (o: { clientId: string; bootstrapBrokers: string[]; groupId: string }) => PlatConsumer;
+  Producer: new (o: { clientId: string; bootstrapBrokers: string[]; autocreateTopics: boolean; sasl?: PlatSasl; retries?: number }) => PlatProducer;
+  Consumer: new (o: { clientId: string; bootstrapBrokers: string[]; groupId: string; sasl?: PlatSasl; retries?: number }) => PlatConsumer;
 }
 
 export interface WireMessage {
@@ -69,8 +75,8 @@ export interface WireMessage {
 }
 
 export type Command =
-  | { op: 'produce'; bootstrap: string; topic: string; codec: string; messages: WireMessage[] }
-  | { op: 'read'; bootstrap: string; topic: string; starts: { partition: number; offset: number }[]; limitPerPartition?: number }
+  | { op: 'produce'; bootstrap: string; topic: string; codec: string; messages: WireMessage[]; sasl?: PlatSasl }
+  | { op: 'read'; bootstrap: string; topic: string; starts: { partition: number; offset: number }[]; limitPerPartition?: number; sasl?: PlatSasl }
   | { op: 'offsetsForTime'; bootstrap: string; topic: string; timestamp: number };
 
 export interface WireRecord {
@@ -87,7 +93,7 @@ export interface WireRecord {
 export type Answer = { ok: true; records?: WireRecord[]; offsets?: number[] } | { ok: false; error: string };
 
 async function produce(k: PlatModule, c: Extract<Command, { op: 'produce' }>): Promise<Answer> {
-  const producer = new k.Producer({ clientId: 'roundtrip-platformatic', bootstrapBrokers: [c.bootstrap], autocreateTopics: false });
+  const producer = new k.Producer({ clientId: 'roundtrip-platformatic', bootstrapBrokers: [c.bootstrap], autocreateTopics: false, ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
   try {
     // 500 messages per send: one Produce request, one batch of ~60 per partition.
     for (let i = 0; i < c.messages.length; i += 500) {
@@ -114,7 +120,7 @@ async function produce(k: PlatModule, c: Extract<Command, { op: 'produce' }>): P
 }
 
 async function read(k: PlatModule, c: Extract<Command, { op: 'read' }>): Promise<Answer> {
-  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-reader', bootstrapBrokers: [c.bootstrap], groupId: 'unused-no-join' });
+  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-reader', bootstrapBrokers: [c.bootstrap], groupId: 'unused-no-join', ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
   try {
     const md = await consumer.metadata({ topics: [c.topic] });
     const topic = md.topics.get(c.topic);

@@ -335,11 +335,11 @@ export async function readPartitionLog(client: RawKafkaClient, topic: string, pa
       const size = LOG_OVERHEAD + buf.readInt32BE(pos + 8);
       if (pos + size > buf.length) break;
       const batch = decodeRecordBatch(buf, pos, { verifyCrc: true });
-      if (batch.header.baseOffset !== next) {
+      if (BigInt(batch.header.baseOffset) !== next) {
         throw new Error(`${topic}-${partition}: batch at offset ${batch.header.baseOffset}, expected ${next}`);
       }
       batches.push(batch);
-      next = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta) + 1n;
+      next = BigInt(batch.header.lastOffset) + 1n;
       pos += size;
     }
     if (pos === 0) throw new Error(`${topic}-${partition}: no complete batch at ${next} below the high watermark ${p.highWatermark}`);

@@ -13,6 +13,7 @@ import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import type { BrokerProcess } from './broker-process';
 import { RawKafkaClient, requestBody } from './raw-kafka-client';
 import { Apis } from '../../src/protocol/apis';
+import { notInstalled } from './conditions';
 
 export type CodecName = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 /** The codec id in a record batch's attributes (low 3 bits). */
@@ -280,7 +281,7 @@ export function run(cmd: string, args: string[], input?: string | Buffer, timeou
     }, timeoutMs);
     child.once('error', (e) => {
       clearTimeout(timer);
-      reject(e);
+      reject(notInstalled(cmd, e));
     });
     child.once('close', (code) => {
       clearTimeout(timer);
@@ -291,7 +292,9 @@ export function run(cmd: string, args: string[], input?: string | Buffer, timeou
   });
 }
 
-export const KCAT = '/usr/bin/kcat';
+/** kcat, found on PATH (Debian's package installs /usr/bin/kcat; .ci/run installs it). */
+export const KCAT = 'kcat';
+
 
 /** kcat -J envelope, the fields we use. */
 interface KcatJson {

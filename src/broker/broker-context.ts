@@ -1,18 +1,21 @@
 /**
- * What the API handlers share: the broker's identity, the metadata image,
- * the controller that changes it, the partition logs and the settings.
- * Built once by broker.ts; handlers receive it and nothing else.
+ * What the API handlers share: the broker's identity, the metadata image
+ * (read) and the controller (the only writer of metadata), the replica
+ * manager (every partition this broker holds), the coordinators and the
+ * settings. Built once by broker.ts; handlers receive it and nothing else.
  */
 import type { Logger } from 'pino';
-import type { ProducerIdAllocator } from '../cluster/producer-id-allocator';
 import type { Controller } from '../cluster/controller';
+import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
+import type { ProducerIdManager } from '../cluster/producer-id-manager';
+import type { ReplicaManager } from '../cluster/replica-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
-import type { TopicRegistry } from '../cluster/topic-registry';
 import type { RequestContext } from '../network/request-context';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
+import type { ScramCredentialStore } from '../security/scram/credential-store';
 
 export interface Endpoint {
   host: string;
@@ -22,14 +25,17 @@ export interface Endpoint {
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
-  /** Single node: every partition's leader epoch, stamped into stored batches (G8). */
-  readonly leaderEpoch: number;
   readonly autoCreateTopics: boolean;
-  readonly topics: TopicRegistry;
+  /** The metadata image (`metadata.image`): topics, partitions, configs, brokers. */
+  readonly metadata: MetadataLoader;
+  /** Validates admin operations and commits them as metadata records. */
   readonly controller: Controller;
+  /** Every partition this broker holds; produce, fetch and offsets go through it. */
+  readonly replicaManager: ReplicaManager;
+  /** The partition logs of the data dir (DescribeLogDirs). */
   readonly logs: LogManager;
   readonly config: BrokerConfig;
-  readonly producerIds: ProducerIdAllocator;
+  readonly producerIds: ProducerIdManager;
   /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); their offsets live in `groups`. */
@@ -39,6 +45,8 @@ export interface BrokerContext {
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;
+  /** SCRAM credentials (DescribeUserScramCredentials / AlterUserScramCredentials; SCRAM logins read them). */
+  readonly scramCredentials: ScramCredentialStore;
   /** Aborted when the broker shuts down: long-poll waits end early. */
   readonly shutdown: AbortSignal;
   /** The host:port clients should use, as advertised for the listener they reached. */

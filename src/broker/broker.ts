@@ -5,21 +5,29 @@
  * in-flight requests, flush and close the logs).
  */
 import type { Logger } from 'pino';
-import { Controller, logCleanerConfigOf, logConfigOf } from '../cluster/controller';
-import { ProducerIdAllocator } from '../cluster/producer-id-allocator';
-import { completeMetaProperties, randomKafkaUuid, readMetaProperties, verifyMetaProperties } from '../cluster/meta-properties';
-import { TopicRegistry } from '../cluster/topic-registry';
-import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig, resolveTopicConfig } from '../config';
+import { ClusterNode } from '../cluster/cluster-node';
+import { logCleanerConfigOf } from '../cluster/log-settings';
+import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
+import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
+import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
 import { silentLogger } from '../logger';
 import type { RequestObserver } from '../network/request-observer';
 import { KafkaServer } from '../network/server';
-import { LogManager } from '../storage/log-manager';
+import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
 import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
-import type { BrokerContext } from './broker-context';
+import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-coordinator';
+import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
+import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
+import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
+import type { BrokerContext, Endpoint } from './broker-context';
 import { buildHandlerTable } from './handler-table';
-import { parseListeners } from './listener';
+import { Housekeeping } from './housekeeping';
+import { resolveListeners, type ListenerConfig } from '../config/listeners';
+import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
+import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
   /** Kafka broker properties (server.properties keys), already merged with overrides. */
@@ -28,10 +36,12 @@ export interface BrokerOptions {
   memory?: boolean;
   /** Data directory; overrides `log.dirs`. */
   dataDir?: string;
-  /** Listener port; overrides the one in `listeners` (0 = any free port). */
+  /** Port of the first listener in `listeners` (0 = any free port). */
   port?: number;
-  /** Listener host; overrides the one in `listeners`. */
+  /** Host of the first listener in `listeners`. */
   host?: string;
+  /** SCRAM credentials (default: a new in-memory store). */
+  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
@@ -39,27 +49,82 @@ export interface BrokerOptions {
   requestObserver?: RequestObserver;
 }
 
+/** One listener as bound: its name, protocol, and the address it listens on. */
+export interface BoundListener {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly host: string;
+  readonly port: number;
+  /** What Metadata tells clients that came in on this listener. */
+  readonly advertised: Endpoint;
+}
+
 const DEFAULT_DATA_DIR = './weir-data';
-const SINGLE_NODE_LEADER_EPOCH = 0;
+
+/** A listener as this broker registers it in the metadata (Kafka's SecurityProtocol ids: PLAINTEXT 0 ... SASL_SSL 3). */
+function registeredEndpoint(name: string, securityProtocol: SecurityProtocol, advertised: Endpoint): BrokerEndpoint {
+  return { name, host: advertised.host, port: advertised.port, securityProtocol: SECURITY_PROTOCOLS.indexOf(securityProtocol) };
+}
+
+/** Where a listener is advertised: advertised.listeners when it names it (port 0 there: the bound one), else the bound address. */
+function advertisedOf(l: ListenerConfig, host: string, boundPort: number): Endpoint {
+  return {
+    host: l.advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host),
+    port: l.advertised && l.advertised.port !== 0 ? l.advertised.port : boundPort,
+  };
+}
+
+/** The consumer group coordinator's view of the topics: the metadata image's. */
+function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
+  const entry = (t: { name: string; id: string; partitions: ReadonlyMap<number, unknown> } | undefined) =>
+    t && { name: t.name, topicId: t.id, partitions: t.partitions.size };
+  return {
+    get: (name) => entry(metadata.image.topics.get(name)),
+    getById: (id) => entry(metadata.image.topics.getById(id)),
+    list: () => metadata.image.topics.list().map((t) => ({ name: t.name, topicId: t.id, partitions: t.partitions.size })),
+  };
+}
 
 export class Broker {
-  private tickTimer: NodeJS.Timeout | null = null;
+  private housekeeping: Housekeeping | null = null;
   private readonly shutdownController: AbortController;
   private closing: Promise<void> | null = null;
 
   private constructor(
     readonly context: BrokerContext,
-    private readonly server: KafkaServer,
-    readonly host: string,
-    readonly port: number,
+    private readonly node: ClusterNode,
+    private readonly servers: readonly KafkaServer[],
+    /** Every listener, in the order of `listeners`. */
+    readonly listeners: readonly BoundListener[],
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
   ) {
     this.shutdownController = shutdownController;
   }
 
+  /** The first listener's advertised host. */
+  get host(): string {
+    return this.listeners[0]!.advertised.host;
+  }
+
+  /** The first listener's bound port. */
+  get port(): number {
+    return this.listeners[0]!.port;
+  }
+
+  /** host:port of the first listener: its advertised host and the port it is bound to. */
   get bootstrapServers(): string {
-    return `${this.host}:${this.port}`;
+    return this.bootstrapServersFor(this.listeners[0]!.name);
+  }
+
+  /**
+   * host:port of the named listener (e.g. 'SASL_SSL'): its advertised host and
+   * its bound port (the advertised port may belong to a proxy in front).
+   */
+  bootstrapServersFor(listenerName: string): string {
+    const l = this.listeners.find((x) => x.name === listenerName.toUpperCase());
+    if (!l) throw new Error(`no listener named ${listenerName} (listeners: ${this.listeners.map((x) => x.name).join(', ')})`);
+    return `${l.advertised.host}:${l.port}`;
   }
 
   get config(): BrokerConfig {
@@ -73,148 +138,147 @@ export class Broker {
     for (const e of resolution.errors) throw new Error(e.message);
     const config = resolution.config;
 
-    const listener = parseListeners(config.listeners.join(','))[0];
-    if (!listener) throw new Error('no listener configured (listeners)');
-    const host = options.host ?? (listener.host === '' ? '0.0.0.0' : listener.host);
-    const port = options.port ?? listener.port;
+    const listenerConfigs: ListenerConfig[] = resolveListeners(config).listeners;
+    // --port / --host (and the embedding API's port/host) move the first listener.
+    const first = listenerConfigs[0]!;
+    listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
+    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
-    // The data dir's identity is checked before any log is loaded (Kafka
-    // refuses another node's directory up front). A directory holding data
-    // but no meta.properties was written by an earlier Weir: its offset
-    // indexes and producer snapshots are rewritten in Kafka's layout while loading.
-    const storedMeta = dataDir === null ? null : readMetaProperties(dataDir);
-    if (dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, config.nodeId, dataDir);
-    // Logs load first (taking the data dir lock); their topic configs are
-    // applied once the metadata image is open.
-    let registryRef: TopicRegistry | null = null;
-    const logs = LogManager.open(
-      dataDir === null
-        ? { memory: true, now, cleaner: logCleanerConfigOf(config) }
-        : {
-            dataDir,
-            now,
-            fileDeleteDelayMs: config.number('log.segment.delete.delay.ms'),
-            cleaner: logCleanerConfigOf(config),
-            convertEarlierWeirFiles: storedMeta === null,
-          },
-      (topic) => (registryRef ? logConfigOf(resolveTopicConfig(registryRef.get(topic)?.configs ?? {}, config), config) : {}),
-    );
-    if (logs.rewrittenIndexSegments > 0) {
-      log.info({ segments: logs.rewrittenIndexSegments }, "rewrote the offset indexes of an earlier Weir in Kafka's layout (each entry names its batch's last offset)");
-    }
-    let server: KafkaServer | null = null;
+    const hostOf = (l: ListenerConfig) => (l.host === '' ? '0.0.0.0' : l.host);
+    // Registered before the listeners bind (with their configured ports),
+    // again once a port 0 has become a real one.
+    const node = await ClusterNode.open({
+      config,
+      dataDir,
+      endpoints: listenerConfigs.map((l) => registeredEndpoint(l.name, l.securityProtocol, advertisedOf(l, hostOf(l), l.port))),
+      now,
+      scheduler: systemScheduler(now),
+      log,
+      cleaner: logCleanerConfigOf(config),
+    });
+    const { metadata, controller, replicas, logs } = node;
+    const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
     try {
-      // Under the data dir lock: write meta.properties for a new (or earlier Weir's) directory.
-      const clusterId =
-        dataDir === null
-          ? randomKafkaUuid()
-          : completeMetaProperties(dataDir, storedMeta, config.nodeId, () => TopicRegistry.storedClusterId(dataDir) ?? randomKafkaUuid()).clusterId;
-      const registry = TopicRegistry.open(dataDir, clusterId);
-      registryRef = registry;
-      for (const t of registry.list()) logs.updateTopicConfig(t.name, logConfigOf(resolveTopicConfig(t.configs, config), config));
-      const controller = new Controller(config.nodeId, registry, logs, config);
-
-      let boundPort = port;
-      // advertised.listeners only when set explicitly: its fallback is
-      // `listeners`, whose port --port / port 0 may have replaced.
-      const advertised = config.isSet('advertised.listeners') ? parseListeners(config.advertisedListeners.join(','))[0] : undefined;
-      const advertisedHost = () => advertised?.host || (host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
-      const producerIds = new ProducerIdAllocator(dataDir);
+      const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
+        controller.ensureInternalTopic(name, partitions, configs);
+      // Filled in as each listener binds; Metadata answers with the entry of
+      // the listener the request came in on.
+      const bound = new Map<string, BoundListener>();
       const groups = startGroupCoordinator({
         config,
-        logs,
-        existingPartitions: registry.get('__consumer_offsets')?.partitions,
-        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        replicas,
+        metadata,
+        ensureInternalTopic,
         now,
         log,
         shutdown: shutdownController.signal,
       });
-      const consumerGroups = startConsumerGroupCoordinator({ config, topics: registry, classicGroups: groups, now, log, shutdown: shutdownController.signal });
+      const consumerGroups = startConsumerGroupCoordinator({
+        config,
+        topics: imageTopicCatalog(metadata),
+        classicGroups: groups,
+        now,
+        log,
+        shutdown: shutdownController.signal,
+      });
       // After the group coordinator: markers it finishes on start may complete transactional offsets.
       const transactions = startTransactionCoordinator({
         config,
-        logs,
+        replicas,
+        metadata,
         groups,
-        existingPartitions: registry.get('__transaction_state')?.partitions,
-        ensureInternalTopic: (name, partitions, configs) => controller.ensureInternalTopic(name, partitions, configs),
-        topicExists: (topic) => registry.get(topic) !== undefined,
-        allocateProducerId: () => producerIds.allocate(),
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        ensureInternalTopic,
+        topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
+        allocateProducerId: () => {
+          const id = node.producerIds.allocate();
+          if (id === null) throw new Error('no producer id block available yet');
+          return id;
+        },
         now,
         log,
         shutdown: shutdownController.signal,
       });
+      // From now on the coordinators follow the leadership of their topics' partitions.
+      metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
+      metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
+      const verificationEnabled = config.boolean('transaction.partition.verification.enable');
+      replicas.setTransactionVerifier(() => ({
+        enabled: verificationEnabled,
+        verifyPartition: (transactionalId, producerId, producerEpoch, topic, partition) =>
+          transactions.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition),
+      }));
       const context: BrokerContext = {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
-        clusterId,
-        leaderEpoch: SINGLE_NODE_LEADER_EPOCH,
+        clusterId: node.clusterId,
         autoCreateTopics: config.boolean('auto.create.topics.enable'),
-        topics: registry,
+        metadata,
         controller,
+        replicaManager: replicas,
         logs,
         config,
-        producerIds,
+        producerIds: node.producerIds,
         groups,
         consumerGroups,
         transactions,
         dataDir,
         log,
         now,
-        advertisedEndpoint: () => ({
-          host: advertisedHost(),
-          port: advertised && advertised.port !== 0 ? advertised.port : boundPort,
-        }),
+        scramCredentials,
+        advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
-      server = new KafkaServer(
-        {
-          host,
-          port,
-          maxRequestBytes: config.number('socket.request.max.bytes'),
-          maxIdleMs: config.number('connections.max.idle.ms'),
-          maxInFlight: 1000,
-          observer: options.requestObserver,
-        },
-        buildHandlerTable(context),
-        log,
-      );
-      boundPort = await server.listen();
-      const broker = new Broker(context, server, advertisedHost(), boundPort, resolution, shutdownController);
-      broker.startHousekeeping();
+      const handlers = buildHandlerTable(context);
+      for (const [i, l] of listenerConfigs.entries()) {
+        const host = hostOf(l);
+        const server = new KafkaServer(
+          {
+            host,
+            port: l.port,
+            backlog: config.number('socket.listen.backlog.size'),
+            maxRequestBytes: config.number('socket.request.max.bytes'),
+            maxIdleMs: config.number('connections.max.idle.ms'),
+            maxInFlight: 1000,
+            observer: options.requestObserver,
+            listener: listenerSecurity[i]!,
+            now,
+          },
+          handlers,
+          log,
+        );
+        servers.push(server);
+        const port = await server.listen();
+        bound.set(l.name, { name: l.name, securityProtocol: l.securityProtocol, host, port, advertised: advertisedOf(l, host, port) });
+      }
+      // Port 0 (or --port) picked the ports only now: register them.
+      if (listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
+        await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
+      }
+      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController);
+      broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
     } catch (e) {
       // Coordinators may have started timers before something failed.
       shutdownController.abort();
-      if (server) await server.close(0);
-      logs.close();
+      replicas.shutdown();
+      await Promise.all(servers.map((server) => server.close(0)));
+      node.close();
       throw e;
     }
-  }
-
-  /** Retention, flush.ms and checkpoints, every log.retention.check.interval.ms. */
-  private startHousekeeping(): void {
-    const interval = Math.min(this.config.number('log.retention.check.interval.ms'), 2 ** 31 - 1);
-    this.tickTimer = setInterval(() => {
-      try {
-        this.context.logs.tick(this.context.now());
-      } catch (err) {
-        this.context.log.error({ err }, 'log housekeeping failed');
-      }
-    }, interval);
-    this.tickTimer.unref();
   }
 
   /** Graceful shutdown: stop accepting, finish in-flight requests, flush and close the logs. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      if (this.tickTimer) clearInterval(this.tickTimer);
+      this.housekeeping?.stop();
       this.shutdownController.abort();
-      await this.server.close();
-      this.context.logs.close();
+      // Waiting fetches and produces answer now, so in-flight requests can finish.
+      this.context.replicaManager.shutdown();
+      await Promise.all(this.servers.map((server) => server.close()));
+      this.node.close();
     })();
     return this.closing;
   }

@@ -43,23 +43,26 @@ interface AlterResource {
  * INVALID_REQUEST for every copy, then duplicate config keys, then null
  * values (except where `nullValueAllowed`) are INVALID_REQUEST.
  */
-export function alterEachResource<R extends AlterResource>(
+export async function alterEachResource<R extends AlterResource>(
   resources: readonly R[],
-  alter: (resource: R) => AlterOutcome,
+  alter: (resource: R) => AlterOutcome | Promise<AlterOutcome>,
   nullValueAllowed: (config: R['configs'][number]) => boolean = () => false,
-): (AlterOutcome & { resourceType: number; resourceName: string })[] {
+): Promise<(AlterOutcome & { resourceType: number; resourceName: string })[]> {
   const seen = new Map<string, number>();
   const key = (r: R) => `${r.resourceType}:${r.resourceName}`;
   for (const r of resources) seen.set(key(r), (seen.get(key(r)) ?? 0) + 1);
 
-  const checkThenAlter = (r: R): AlterOutcome => {
+  const checkThenAlter = (r: R): AlterOutcome | Promise<AlterOutcome> => {
     if ((seen.get(key(r)) ?? 0) > 1) return invalidRequest('Each resource must appear at most once.');
     if (new Set(r.configs.map((c) => c.name)).size !== r.configs.length) return invalidRequest('Error due to duplicate config keys');
     const nulls = r.configs.filter((c) => !nullValueAllowed(c) && c.value === null).map((c) => c.name);
     if (nulls.length > 0) return invalidRequest(`Null value not supported for : ${nulls.join(', ')}`);
     return alter(r);
   };
-  return resources.map((r) => ({ ...checkThenAlter(r), resourceType: r.resourceType, resourceName: r.resourceName }));
+  // One resource after the other, in request order: each commit sees the last.
+  const out: (AlterOutcome & { resourceType: number; resourceName: string })[] = [];
+  for (const r of resources) out.push({ ...(await checkThenAlter(r)), resourceType: r.resourceType, resourceName: r.resourceName });
+  return out;
 }
 
 /**
@@ -82,17 +85,17 @@ export function brokerResourceNameError(name: string, nodeId: number): AlterOutc
  * then a missing topic UNKNOWN_TOPIC_OR_PARTITION. Nothing is stored when
  * `validateOnly`.
  */
-export function setTopicOverrides(
-  b: Pick<BrokerContext, 'topics' | 'controller'>,
+export async function setTopicOverrides(
+  b: Pick<BrokerContext, 'metadata' | 'controller'>,
   name: string,
   next: ConfigResult<ReadonlyMap<string, string>>,
   validateOnly: boolean,
-): AlterOutcome {
+): Promise<AlterOutcome> {
   if (name === '') return invalidRequest('Default topic resources are not allowed.');
   const problem = topicNameProblem(name);
   if (problem !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
   if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
-  if (!b.topics.get(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-  if (!validateOnly) b.controller.setTopicConfigs(name, Object.fromEntries(next.value));
+  if (!b.metadata.image.topics.get(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+  if (!validateOnly) await b.controller.setTopicConfigs(name, Object.fromEntries(next.value));
   return ALTERED;
 }

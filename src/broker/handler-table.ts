@@ -2,7 +2,9 @@
  * The broker's handler table: one handler per served API. The network layer
  * routes by api key through it, and ApiVersions advertises exactly the APIs
  * in it, with the ranges from protocol/apis.ts (a test checks that every
- * API listed there has its handler).
+ * API listed there has its handler). The KIP-848 APIs (ConsumerGroupHeartbeat,
+ * ConsumerGroupDescribe) are served, and advertised, only while
+ * `group.coordinator.rebalance.protocols` includes `consumer`, as in Kafka.
  */
 import { Apis } from '../protocol/apis';
 import type { BoundHandler, HandlerTable } from '../network/request-context';
@@ -43,6 +45,10 @@ import { describeTransactionsHandler } from './handlers/describe-transactions';
 import { listTransactionsHandler } from './handlers/list-transactions';
 import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
 import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
+import { saslHandshakeHandler } from './handlers/sasl-handshake';
+import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
+import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
+import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -79,10 +85,15 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     txnOffsetCommitHandler(b),
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
-    consumerGroupHeartbeatHandler(b),
-    consumerGroupDescribeHandler(b),
+    saslHandshakeHandler(),
+    saslAuthenticateHandler(),
+    describeUserScramCredentialsHandler(b),
+    alterUserScramCredentialsHandler(b),
     // handlers: add new ones above this line
   ];
+  if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {
+    handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
+  }
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));
   return new Map(handlers.map((h) => [h.spec.apiKey, h]));
 }

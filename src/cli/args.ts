@@ -52,6 +52,12 @@ export const BOOTSTRAP_OPTION: OptionSpec = {
   help: 'broker to talk to (default $WEIR_BOOTSTRAP_SERVERS or localhost:9092)',
 };
 
+export const COMMAND_CONFIG_OPTION: OptionSpec = {
+  name: 'command-config',
+  value: 'FILE',
+  help: 'Kafka client properties: security.protocol, sasl.mechanism, sasl.jaas.config, ssl.* (as kafka-*.sh --command-config)',
+};
+
 export function bootstrapOf(args: ParsedArgs): string {
   return args.string('bootstrap-server') ?? process.env['WEIR_BOOTSTRAP_SERVERS'] ?? 'localhost:9092';
 }

@@ -2,7 +2,10 @@
  * What a `weir` command is, and the shared plumbing: sub-command dispatch
  * with generated help, and a client that is always closed.
  */
-import { KafkaClient } from '../client';
+import * as fs from 'node:fs';
+import type { KafkaClient, KafkaClientOptions } from '../client';
+import { clientSecurityFromProperties } from '../client/client-security';
+import { parseProperties } from '../config/properties-file';
 import { CommandSpec, ParsedArgs, UsageError, bootstrapOf, helpText, parse } from './args';
 
 export interface Command {
@@ -48,8 +51,26 @@ export function commandGroup(name: string, summary: string, subs: SubCommand[]):
   };
 }
 
+/** Client options from the common flags: the client id and --command-config's security settings. */
+export function clientOptionsOf(args: ParsedArgs): KafkaClientOptions {
+  const file = args.string('command-config');
+  if (file === undefined) return { clientId: 'weir-cli' };
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`--command-config ${file} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, '');
+  }
+  const parsed = parseProperties(text);
+  if (parsed.errors.length > 0) throw new UsageError(`--command-config ${file}: ${parsed.errors[0]}`, '');
+  const props = new Map(parsed.properties);
+  return { clientId: props.get('client.id') ?? 'weir-cli', security: clientSecurityFromProperties(props) };
+}
+
 export async function withClient<T>(args: ParsedArgs, fn: (client: KafkaClient) => Promise<T>): Promise<T> {
-  const client = await KafkaClient.connect(bootstrapOf(args), { clientId: 'weir-cli' });
+  // Loaded here, not at the top: `weir start` shares this module and never needs the client.
+  const { KafkaClient: Client } = require('../client') as typeof import('../client');
+  const client = await Client.connect(bootstrapOf(args), clientOptionsOf(args));
   try {
     return await fn(client);
   } finally {

@@ -4,7 +4,7 @@
  * hint for the common mistakes (exit 1); anything else is a bug and keeps
  * its stack under WEIR_DEBUG=1.
  */
-import { BrokerConnectionError, KafkaResponseError } from '../client';
+import { BrokerConnectionError, KafkaResponseError } from '../client/errors';
 import { UsageError } from './args';
 
 const HINTS: Record<string, string> = {

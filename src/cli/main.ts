@@ -4,26 +4,35 @@
  * Kafka client (built on Weir's own protocol codecs) that works against any
  * Kafka-protocol broker, Weir or Kafka.
  */
-import { consumeCommand } from './commands/consume';
-import { groupCommand } from './commands/group';
-import { produceCommand } from './commands/produce';
-import { startCommand } from './commands/start';
-import { topicCommand } from './commands/topic';
 import type { Command } from './command';
 import { explainError } from './explain-error';
 import { UsageError } from './args';
 
-const COMMANDS: readonly Command[] = [startCommand, topicCommand, produceCommand, consumeCommand, groupCommand];
+/**
+ * Each command's module loads only when that command runs: `weir start`
+ * never loads the client, the client commands never load the broker (start-up
+ * time and memory).
+ */
+const COMMANDS: Readonly<Record<string, () => Command>> = {
+  start: () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
+  topic: () => (require('./commands/topic') as typeof import('./commands/topic')).topicCommand,
+  produce: () => (require('./commands/produce') as typeof import('./commands/produce')).produceCommand,
+  consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,
+  group: () => (require('./commands/group') as typeof import('./commands/group')).groupCommand,
+  user: () => (require('./commands/user') as typeof import('./commands/user')).userCommand,
+};
+const COMMAND_NAMES = Object.keys(COMMANDS);
 
-const USAGE = `usage: weir <command> [options]
+const usage = (): string => `usage: weir <command> [options]
 
 A Kafka-compatible broker, and a client for any Kafka broker.
 
 commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+${COMMAND_NAMES.map((name) => `  ${name.padEnd(10)}${(COMMANDS[name] as () => Command)().summary}`).join('\n')}
 
 The client commands talk to -b HOST:PORT (default $WEIR_BOOTSTRAP_SERVERS or
-localhost:9092). Run 'weir <command> --help' for a command's options.
+localhost:9092); --command-config FILE gives them Kafka client properties
+for TLS and SASL. Run 'weir <command> --help' for a command's options.
 
 examples:
   weir start --memory
@@ -31,17 +40,18 @@ examples:
   echo hello | weir produce demo
   weir consume demo --format '%p:%o %v\\n'
   weir group describe my-group
+  weir user scram set alice --password alice-secret
 `;
 
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '-h' || name === '--help' || name === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return;
   }
-  const command = COMMANDS.find((c) => c.name === name);
-  if (!command) throw new UsageError(`unknown command '${name}' (one of: ${COMMANDS.map((c) => c.name).join(', ')})`, '');
-  await command.run(rest);
+  const load = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!load) throw new UsageError(`unknown command '${name}' (one of: ${COMMAND_NAMES.join(', ')})`, '');
+  await load().run(rest);
 }
 
 // `weir consume | head` closes stdout early: that is a normal end, not an error.

@@ -38,6 +38,10 @@ export const ClientApis = {
   OffsetFetch: api(M.OffsetFetchRequestCodec, M.OffsetFetchResponseCodec, 1, 9),
   OffsetCommit: api(M.OffsetCommitRequestCodec, M.OffsetCommitResponseCodec, 2, 9),
   DeleteGroups: api(M.DeleteGroupsRequestCodec, M.DeleteGroupsResponseCodec, 0, 2),
+  SaslHandshake: api(M.SaslHandshakeRequestCodec, M.SaslHandshakeResponseCodec, 1, 1),
+  SaslAuthenticate: api(M.SaslAuthenticateRequestCodec, M.SaslAuthenticateResponseCodec, 0, 2),
+  DescribeUserScramCredentials: api(M.DescribeUserScramCredentialsRequestCodec, M.DescribeUserScramCredentialsResponseCodec, 0, 0),
+  AlterUserScramCredentials: api(M.AlterUserScramCredentialsRequestCodec, M.AlterUserScramCredentialsResponseCodec, 0, 0),
 } as const;
 
 export type ClientApiName = keyof typeof ClientApis;

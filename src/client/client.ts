@@ -13,6 +13,7 @@ import { ClientApi, ClientApis } from './client-apis';
 import { BrokerConnection, ConnectOptions } from './connection';
 import { BrokerConnectionError, KafkaResponseError } from './errors';
 import { ClusterMetadata, toClusterMetadata } from './metadata';
+import { saslLogin } from './sasl-login';
 
 interface NodeConnection {
   conn: BrokerConnection;
@@ -140,6 +141,7 @@ export class KafkaClient {
 async function openNode(address: string, options: ConnectOptions): Promise<NodeConnection> {
   const conn = await BrokerConnection.connect(address, options);
   try {
+    if (options.security?.sasl) await saslLogin(conn, options.security.sasl);
     return { conn, versions: await negotiateVersions(conn) };
   } catch (err) {
     await conn.close();

@@ -10,6 +10,7 @@
  * other flexible response.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { ApiSpec } from '../protocol/apis';
 import { decodeMessage, encodeMessageToBuffer } from '../protocol/message-io';
 import { RequestHeaderCodec } from '../protocol/messages';
@@ -17,6 +18,7 @@ import { isFlexible, readTaggedFields } from '../protocol/primitives/codec-suppo
 import { Reader } from '../protocol/primitives/reader';
 import { requestHeaderVersion } from '../network/request-header';
 import { BrokerConnectionError, describeSocketError } from './errors';
+import type { ClientSecurity } from './client-security';
 
 const API_VERSIONS_KEY = 18;
 
@@ -29,6 +31,8 @@ export interface ConnectOptions {
   connectTimeoutMs?: number;
   /** Give up on a response after this long (default 30 s); long-poll fetches add their wait. */
   requestTimeoutMs?: number;
+  /** TLS and SASL (security.protocol and friends); plaintext when absent. */
+  security?: ClientSecurity;
 }
 
 interface Pending {
@@ -69,13 +73,16 @@ export class BrokerConnection {
   static connect(address: string, options: ConnectOptions = {}): Promise<BrokerConnection> {
     const { host, port } = parseAddress(address);
     const timeoutMs = options.connectTimeoutMs ?? 10_000;
+    const tlsOptions = options.security?.tls ?? null;
     return new Promise((resolve, reject) => {
-      const socket = net.connect({ host, port });
+      const socket = tlsOptions
+        ? tls.connect({ ...tlsOptions, host, port, ...(net.isIP(host) === 0 ? { servername: host } : {}) })
+        : net.connect({ host, port });
       const timer = setTimeout(() => {
         socket.destroy();
         reject(new BrokerConnectionError(address, `connecting to ${address} timed out after ${timeoutMs} ms`, 'ETIMEDOUT'));
       }, timeoutMs);
-      socket.once('connect', () => {
+      socket.once(tlsOptions ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         socket.off('error', onError);
         socket.setNoDelay(true);
@@ -83,7 +90,7 @@ export class BrokerConnection {
       });
       const onError = (err: NodeJS.ErrnoException) => {
         clearTimeout(timer);
-        reject(describeSocketError(address, err));
+        reject(tlsOptions && !err.code?.startsWith('E') ? new BrokerConnectionError(address, `TLS handshake with ${address} failed: ${err.message}`, err.code) : describeSocketError(address, err));
       };
       socket.once('error', onError);
     });

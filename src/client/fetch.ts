@@ -99,7 +99,7 @@ export async function fetch(client: KafkaClient, topic: string, positions: reado
           if (pd.errorCode === ErrorCode.NONE && pd.records !== null && recordsLength(pd.records) > 0) {
             const buf = toBuffer(pd.records);
             for (const batch of decodeRecordBatches(buf, { allowPartialTail: true })) {
-              const lastOffset = batch.header.baseOffset + BigInt(batch.header.lastOffsetDelta);
+              const lastOffset = BigInt(batch.header.lastOffset);
               if (lastOffset + 1n > nextOffset) nextOffset = lastOffset + 1n;
               if (batch.control) continue;
               for (const r of batch.records) if (r.offset >= from) records.push(r);

@@ -16,3 +16,4 @@ export * from './topics';
 export * from './configs';
 export * from './groups';
 export { murmur2, partitionForKey } from './partitioner';
+export * from './scram-users';

@@ -64,6 +64,25 @@ function entriesOf(raw: RawConfigs | undefined): [string, string][] {
   return raw instanceof Map ? [...(raw as ReadonlyMap<string, string>).entries()] : Object.entries(raw);
 }
 
+const SASL_MECHANISM_PREFIXES = ['plain.', 'scram-sha-256.', 'scram-sha-512.', 'oauthbearer.', 'gssapi.'];
+
+/**
+ * Splits `listener.name.<listener>.[<mechanism>.]<config>`; null for any
+ * other key. The mechanism part is recognised only for SASL mechanisms
+ * Kafka knows, so `listener.name.x.ssl.keystore.location` keeps its base.
+ */
+export function listenerScopedKey(key: string): { listener: string; mechanism: string | null; base: string } | null {
+  const m = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/.exec(key);
+  if (!m) return null;
+  const rest = m[2]!;
+  const mech = SASL_MECHANISM_PREFIXES.find((p) => rest.toLowerCase().startsWith(p));
+  return {
+    listener: m[1]!.toLowerCase(),
+    mechanism: mech === undefined ? null : mech.slice(0, -1).toUpperCase(),
+    base: mech === undefined ? rest : rest.slice(mech.length),
+  };
+}
+
 function isAcceptedUnlisted(key: string): boolean {
   return ACCEPTED_BROKER_CONFIG_PREFIXES.some((prefix) => key.startsWith(prefix));
 }
@@ -87,6 +106,21 @@ export function unknownBrokerKeyWarning(key: string): ConfigWarning {
 function parseLayer(raw: RawConfigs | undefined, errors: ConfigError[], warnings: ConfigWarning[], ignored: Set<string>): ParsedLayer {
   const layer = new Map<string, { raw: string; value: ConfigValue }>();
   for (const [key, value] of entriesOf(raw)) {
+    const scoped = listenerScopedKey(key);
+    if (scoped !== null) {
+      // listener.name.<l>.[<mechanism>.]<config>: validated as <config> is,
+      // kept in the layer under its full name (BrokerConfig.listenerSetting).
+      const baseDef = BROKER_CONFIGS.get(scoped.base);
+      if (baseDef === undefined) {
+        ignored.add(key);
+        layer.set(key, { raw: value, value });
+        continue;
+      }
+      const parsed = parseAndValidate({ ...baseDef, name: key }, value);
+      if (!parsed.ok) errors.push(parsed.error);
+      else layer.set(key, { raw: value, value: parsed.value });
+      continue;
+    }
     const def = BROKER_CONFIGS.get(key);
     if (def === undefined) {
       if (!isAcceptedUnlisted(key)) warnings.push(unknownBrokerKeyWarning(key));
@@ -174,6 +208,26 @@ export class BrokerConfig {
   list(name: BrokerListName): readonly string[] {
     const value = this.get(name);
     return Array.isArray(value) ? value : [];
+  }
+
+  /**
+   * A setting as one listener sees it, Kafka's precedence:
+   * `listener.name.<listener>.<mechanism>.<name>` (when a mechanism is given),
+   * then `listener.name.<listener>.<name>`, then the broker-wide `<name>`.
+   */
+  listenerSetting(listener: string, name: BrokerConfigName, mechanism?: string): ConfigValue {
+    const prefix = `listener.name.${listener.toLowerCase()}.`;
+    if (mechanism !== undefined) {
+      const own = this.merged.get(`${prefix}${mechanism.toLowerCase()}.${name}`);
+      if (own !== undefined) return own.value;
+    }
+    const scoped = this.merged.get(prefix + name);
+    return scoped !== undefined ? scoped.value : this.get(name);
+  }
+
+  /** True when `listener.name.<listener>.<name>` is set (some settings apply only then, e.g. ssl.client.auth on SASL_SSL). */
+  isSetForListener(listener: string, name: BrokerConfigName): boolean {
+    return this.merged.has(`listener.name.${listener.toLowerCase()}.${name}`);
   }
 
   // ---- derived settings, named as Kafka's KafkaConfig names them ----
@@ -301,7 +355,29 @@ export function resolveBrokerConfig(layers: BrokerConfigLayers = {}): BrokerConf
       ),
     );
   }
+  errors.push(...consumerGroupBoundProblems(config));
   return { config, errors, warnings, ignoredKeys: [...ignored] };
+}
+
+/**
+ * The KIP-848 session timeout and heartbeat interval must sit within their
+ * min/max bounds (Kafka's GroupCoordinatorConfig checks, same messages).
+ */
+function consumerGroupBoundProblems(config: BrokerConfig): ConfigError[] {
+  const problems: ConfigError[] = [];
+  const check = (ok: boolean, message: string, key: string) => {
+    if (!ok) problems.push(invalidConfig(message, key));
+  };
+  const n = (name: BrokerNumberName) => config.number(name);
+  const [hb, minHb, maxHb] = [n('group.consumer.heartbeat.interval.ms'), n('group.consumer.min.heartbeat.interval.ms'), n('group.consumer.max.heartbeat.interval.ms')];
+  const [st, minSt, maxSt] = [n('group.consumer.session.timeout.ms'), n('group.consumer.min.session.timeout.ms'), n('group.consumer.max.session.timeout.ms')];
+  check(maxHb >= minHb, 'group.consumer.max.heartbeat.interval.ms must be greater than or equals to group.consumer.min.heartbeat.interval.ms', 'group.consumer.max.heartbeat.interval.ms');
+  check(hb >= minHb, 'group.consumer.heartbeat.interval.ms must be greater than or equals to group.consumer.min.heartbeat.interval.ms', 'group.consumer.heartbeat.interval.ms');
+  check(hb <= maxHb, 'group.consumer.heartbeat.interval.ms must be less than or equals to group.consumer.max.heartbeat.interval.ms', 'group.consumer.heartbeat.interval.ms');
+  check(maxSt >= minSt, 'group.consumer.max.session.timeout.ms must be greater than or equals to group.consumer.min.session.timeout.ms', 'group.consumer.max.session.timeout.ms');
+  check(st >= minSt, 'group.consumer.session.timeout.ms must be greater than or equals to group.consumer.min.session.timeout.ms', 'group.consumer.session.timeout.ms');
+  check(st <= maxSt, 'group.consumer.session.timeout.ms must be less than or equals to group.consumer.max.session.timeout.ms', 'group.consumer.session.timeout.ms');
+  return problems;
 }
 
 /**

@@ -13,6 +13,10 @@
  *   single-node sample configs; with one broker nothing else can work.
  * - group.coordinator.rebalance.protocols: classic,consumer (Kafka 3.9:
  *   classic; Kafka 4.0: classic,consumer), since Weir serves KIP-848.
+ * - socket.listen.backlog.size: 511 (Kafka: 50), Node's own default: Node
+ *   accepts on its event loop, not on a thread of its own as Kafka does, and
+ *   a queue of 50 drops bursts of connections (a dropped SYN costs the
+ *   client a one-second retry).
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
  * a Kafka server.properties loads cleanly, but does not act on. Two keys are
@@ -61,20 +65,20 @@ export const BROKER_CONFIG_KEYS = [
   defineString('listeners', 'PLAINTEXT://127.0.0.1:9092', { ...dynamic, validator: listenerList }), // Weir default
   defineString('advertised.listeners', null, { ...dynamic, validator: listenerList }),
   defineString('listener.security.protocol.map', 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL', dynamic),
-  defineString('inter.broker.listener.name', null, ignored),
-  defineString('security.inter.broker.protocol', 'PLAINTEXT', { ...ignored, validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
+  defineString('inter.broker.listener.name', null),
+  defineString('security.inter.broker.protocol', 'PLAINTEXT', { validator: oneOf('PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL') }),
   defineString('control.plane.listener.name', null, ignored),
   defineString('early.start.listeners', null, ignored),
   defineInt('socket.send.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.receive.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.request.max.bytes', 100 * MiB, { validator: atLeast(1) }),
-  defineInt('socket.listen.backlog.size', 50, { validator: atLeast(1) }),
-  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
-  defineString('max.connections.per.ip.overrides', '', dynamic),
-  defineInt('max.connections', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
-  defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
+  defineInt('socket.listen.backlog.size', 511, { validator: atLeast(1) }), // Weir default (Kafka: 50)
+  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }), // no connection limits yet
+  defineString('max.connections.per.ip.overrides', '', dynamicIgnored),
+  defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
+  defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineLong('connections.max.idle.ms', 600_000),
-  defineLong('connections.max.reauth.ms', 0),
+  defineLong('connections.max.reauth.ms', 0, { validator: atLeast(0) }),
   defineInt('connection.failed.authentication.delay.ms', 100, { validator: atLeast(0) }),
   defineInt('queued.max.requests', 500, { ...ignored, validator: atLeast(1) }),
   defineLong('queued.max.request.bytes', -1, ignored),
@@ -98,7 +102,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('message.max.bytes', DEFAULT_MAX_MESSAGE_BYTES, { ...dynamic, validator: atLeast(0) }),
   defineInt('min.insync.replicas', 1, { ...dynamic, validator: atLeast(1) }),
   defineBoolean('unclean.leader.election.enable', false, dynamicIgnored),
-  defineInt('max.incremental.fetch.session.cache.slots', 1000, { validator: atLeast(0) }),
+  defineInt('max.incremental.fetch.session.cache.slots', 1000, { ...ignored, validator: atLeast(0) }), // fetch sessions are always declined (G10)
   defineInt('fetch.max.bytes', 55 * MiB, { validator: atLeast(1024) }),
   defineInt('max.request.partition.size.limit', 2000, { ...ignored, validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
@@ -132,7 +136,10 @@ export const BROKER_CONFIG_KEYS = [
   defineLong('log.flush.scheduler.interval.ms', JAVA_LONG_MAX),
   defineInt('log.flush.offset.checkpoint.interval.ms', 60_000, { validator: atLeast(0) }),
   defineInt('log.flush.start.offset.checkpoint.interval.ms', 60_000, { validator: atLeast(0) }),
-  defineLong('log.segment.delete.delay.ms', 60_000, { ...dynamic, validator: atLeast(0) }),
+  // Kafka keeps a deleted segment's files this long for reads still in
+  // flight; Weir unlinks at once and each response holds the descriptor of
+  // what it sends until sent (storage/ref-counted-descriptor.ts).
+  defineLong('log.segment.delete.delay.ms', 60_000, { ...dynamicIgnored, validator: atLeast(0) }),
   defineBoolean('log.preallocate', false, dynamic),
   defineString('log.message.format.version', '3.0-IV1', { ...ignored, validator: metadataVersionString }),
   defineString('log.message.timestamp.type', 'CreateTime', { ...dynamic, validator: oneOf(...TIMESTAMP_TYPES) }),
@@ -148,7 +155,7 @@ export const BROKER_CONFIG_KEYS = [
 
   // --- log cleaner (compaction) ---
   defineBoolean('log.cleaner.enable', true),
-  defineInt('log.cleaner.threads', 1, { ...dynamic, validator: atLeast(0) }),
+  defineInt('log.cleaner.threads', 1, { ...dynamicIgnored, validator: atLeast(0) }), // one cleaner task
   defineLong('log.cleaner.dedupe.buffer.size', 128 * MiB, dynamic),
   defineInt('log.cleaner.io.buffer.size', 512 * 1024, { ...dynamic, validator: atLeast(0) }),
   defineDouble('log.cleaner.io.buffer.load.factor', 0.9, dynamic),
@@ -186,6 +193,7 @@ export const BROKER_CONFIG_KEYS = [
     'org.apache.kafka.coordinator.group.assignor.RangeAssignor',
   ]),
   defineString('group.consumer.migration.policy', 'disabled', {
+    ...ignored, // classic and consumer members do not share a group yet
     validator: oneOf('disabled', 'downgrade', 'upgrade', 'bidirectional'),
   }),
 
@@ -197,7 +205,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('offsets.load.buffer.size', 5 * MiB, { ...ignored, validator: atLeast(1) }),
   defineInt('offsets.retention.minutes', 7 * 24 * 60, { validator: atLeast(1) }),
   defineLong('offsets.retention.check.interval.ms', 600_000, { validator: atLeast(1) }),
-  defineInt('offsets.commit.timeout.ms', 5000, { validator: atLeast(1) }),
+  defineInt('offsets.commit.timeout.ms', 5000, { ...ignored, validator: atLeast(1) }), // a commit is answered once appended (no replication to wait for)
   defineShort('offsets.commit.required.acks', -1, ignored),
   defineInt('offset.metadata.max.bytes', 4096),
 
@@ -224,7 +232,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('replica.fetch.min.bytes', 1, ignored),
   defineInt('replica.fetch.backoff.ms', 1000, { ...ignored, validator: atLeast(0) }),
   defineInt('replica.fetch.response.max.bytes', 10 * MiB, { ...ignored, validator: atLeast(0) }),
-  defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, ignored),
+  defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, { validator: atLeast(1) }),
   defineString('replica.selector.class', null, ignored),
   defineInt('fetch.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('producer.purgatory.purge.interval.requests', 1000, ignored),
@@ -271,24 +279,40 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('zookeeper.ssl.client.enable', false, ignored),
   defineString('zookeeper.clientCnxnSocket', null, ignored),
 
-  // --- security (not yet served: accepted, ignored; passwords stay hidden) ---
-  defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamicIgnored),
+  // --- security: TLS and SASL per listener (any of these may be set per listener as listener.name.<l>.<key>) ---
+  defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamic),
   defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI', ignored),
+  // Brokers read JAAS only per listener and mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config), as Kafka does.
   definePassword('sasl.jaas.config', dynamicIgnored),
-  defineString('ssl.client.auth', 'none', { ...dynamicIgnored, validator: oneOf('required', 'requested', 'none') }),
+  defineClass('sasl.server.callback.handler.class', null),
+  defineInt('sasl.server.max.receive.size', 524_288),
+  defineString('ssl.client.auth', 'none', { ...dynamic, validator: oneOf('required', 'requested', 'none') }),
   defineString('ssl.protocol', 'TLSv1.3', dynamicIgnored),
-  defineList('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], dynamicIgnored),
-  defineList('ssl.cipher.suites', [], dynamicIgnored),
+  defineList('ssl.enabled.protocols', ['TLSv1.2', 'TLSv1.3'], { ...dynamic, validator: listOf('TLSv1', 'TLSv1.1', 'TLSv1.2', 'TLSv1.3') }),
+  defineList('ssl.cipher.suites', [], dynamic),
   defineString('ssl.endpoint.identification.algorithm', 'https', dynamicIgnored),
-  defineString('ssl.keystore.type', 'JKS', dynamicIgnored),
-  defineString('ssl.keystore.location', null, dynamicIgnored),
-  definePassword('ssl.keystore.password', dynamicIgnored),
-  definePassword('ssl.key.password', dynamicIgnored),
-  defineString('ssl.truststore.type', 'JKS', dynamicIgnored),
-  defineString('ssl.truststore.location', null, dynamicIgnored),
-  definePassword('ssl.truststore.password', dynamicIgnored),
+  defineString('ssl.keystore.type', 'JKS', dynamic),
+  defineString('ssl.keystore.location', null, dynamic),
+  definePassword('ssl.keystore.password', dynamic),
+  definePassword('ssl.key.password', dynamic),
+  definePassword('ssl.keystore.key', dynamic),
+  definePassword('ssl.keystore.certificate.chain', dynamic),
+  defineString('ssl.truststore.type', 'JKS', dynamic),
+  defineString('ssl.truststore.location', null, dynamic),
+  definePassword('ssl.truststore.password', dynamic),
+  definePassword('ssl.truststore.certificates', dynamic),
+  defineString('ssl.principal.mapping.rules', 'DEFAULT'),
+  defineString('ssl.keymanager.algorithm', 'SunX509', dynamicIgnored),
+  defineString('ssl.trustmanager.algorithm', 'PKIX', dynamicIgnored),
+  defineString('ssl.secure.random.implementation', null, dynamicIgnored),
+  defineString('ssl.provider', null, dynamicIgnored),
+  defineClass('ssl.engine.factory.class', null, dynamicIgnored),
+  defineClass('principal.builder.class', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder', ignored),
+  // ACLs and quotas: read by the authorizer and quota engines once they are wired (issue 14, part 2).
   defineBoolean('allow.everyone.if.no.acl.found', false, ignored),
   defineString('super.users', null, ignored),
+  defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
+  defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
 
   // --- metrics (ignored) ---
   defineList('metric.reporters', [], dynamicIgnored),

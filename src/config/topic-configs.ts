@@ -67,7 +67,7 @@ export const TOPIC_CONFIG_KEYS = [
   defineInt('compression.lz4.level', 9, { ...topic, validator: between(1, 17) }),
   defineInt('compression.zstd.level', 3, { ...topic, validator: between(-131072, 22) }),
   defineLong('delete.retention.ms', DAY_MS, { ...topic, validator: atLeast(0) }),
-  defineLong('file.delete.delay.ms', 60_000, { ...topic, validator: atLeast(0) }),
+  defineLong('file.delete.delay.ms', 60_000, { ...topic, validator: atLeast(0), support: 'ignored' }), // see log.segment.delete.delay.ms
   defineLong('flush.messages', JAVA_LONG_MAX, { ...topic, validator: atLeast(1) }),
   defineLong('flush.ms', JAVA_LONG_MAX, { ...topic, validator: atLeast(0) }),
   defineList('follower.replication.throttled.replicas', [], { ...topic, validator: throttledReplicaList, support: 'ignored' }),

@@ -11,9 +11,10 @@
  * each coordinator's own record format (offsets-topic-records.ts,
  * transaction-log-records.ts).
  */
+import type { PartitionReadOptions, PartitionReadResult } from '../cluster/partition';
 import { ErrorCode } from '../protocol/errors';
 import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../protocol/records';
-import type { LogManager } from '../storage/log-manager';
+import { releaseRecords } from '../protocol/primitives/records-value';
 import { readRecordsBytes } from '../storage/records-bytes';
 import { partitionForKey } from './partition-for-key';
 
@@ -29,13 +30,20 @@ export interface TransactionalWriter {
   producerEpoch: number;
 }
 
+/** How a coordinator reaches its topic's partitions: the replica manager. */
+export interface InternalTopicReplicas {
+  /** Appends one batch as the partition's leader; the append's error code. */
+  appendAsCoordinator(topic: string, partition: number, batch: Buffer, now: number): ErrorCode;
+  /** This broker's replica of the partition (undefined when it holds none). */
+  getPartition(topic: string, partition: number): { readonly logStartOffset: number; readonly logEndOffset: number; read(o: PartitionReadOptions): PartitionReadResult } | undefined;
+}
+
 export interface InternalTopicLogOptions {
-  logs: LogManager;
+  replicas: InternalTopicReplicas;
   /** Partitions of the topic: the existing topic's count, else the broker's configured count. */
-  partitions: number;
-  /** Creates the topic (and its partition logs) when it does not exist yet; idempotent. */
-  ensureTopic: () => void;
-  leaderEpoch: number;
+  partitions: () => number;
+  /** Starts creating the topic when it does not exist yet; true once it exists. */
+  ensureTopic: () => boolean;
   now: () => number;
 }
 
@@ -49,19 +57,18 @@ export class InternalTopicLog {
   ) {}
 
   get partitions(): number {
-    return this.options.partitions;
+    return this.options.partitions();
   }
 
   /** Kafka's partitionFor: abs(key.hashCode) % partitions. */
   partitionFor(key: string): number {
-    return partitionForKey(key, this.options.partitions);
+    return partitionForKey(key, this.options.partitions());
   }
 
-  /** Makes sure the topic exists; false if it cannot be created. */
+  /** Makes sure the topic exists; false while it does not (yet). */
   ensureReady(): boolean {
     try {
-      this.options.ensureTopic();
-      return true;
+      return this.options.ensureTopic();
     } catch {
       return false;
     }
@@ -76,15 +83,14 @@ export class InternalTopicLog {
   append(key: string, records: readonly InternalTopicRecord[], txn?: TransactionalWriter): ErrorCode {
     if (records.length === 0) return ErrorCode.NONE;
     try {
-      this.options.ensureTopic();
-      const log = this.options.logs.getLog(this.topic, this.partitionFor(key));
-      if (!log || log.isClosed) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      const timestamp = BigInt(this.options.now());
+      if (!this.options.ensureTopic()) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      const now = this.options.now();
+      const timestamp = BigInt(now);
       const timestamped = records.map((r) => ({ key: r.key, value: r.value, timestamp }));
       const batch = txn
         ? encodeRecordBatch(timestamped, { transactional: true, producerId: BigInt(txn.producerId), producerEpoch: txn.producerEpoch, baseSequence: -1 })
         : encodeRecordBatch(timestamped);
-      return log.append(batch, { leaderEpoch: this.options.leaderEpoch, origin: txn ? 'coordinator' : 'client' }).errorCode;
+      return this.options.replicas.appendAsCoordinator(this.topic, this.partitionFor(key), batch, now);
     } catch {
       // A log closed under us (shutdown) or a full disk: the caller answers with an error code.
       return ErrorCode.UNKNOWN_SERVER_ERROR;
@@ -92,24 +98,38 @@ export class InternalTopicLog {
   }
 
   /**
-   * Every batch of every partition, oldest first per partition. A batch's
+   * Every batch of the given partitions (all when omitted), oldest first per partition. A batch's
    * records before the replay's position (the log start can fall inside a
    * batch) are left out.
    */
-  *replay(): Generator<RecordBatch> {
-    for (let p = 0; p < this.options.partitions; p++) {
-      const log = this.options.logs.getLog(this.topic, p);
-      if (!log) continue;
-      let offset = log.logStartOffset;
-      while (offset < log.logEndOffset) {
-        const read = log.read(offset, REPLAY_READ_BYTES);
+  *replay(only?: readonly number[]): Generator<RecordBatch> {
+    const count = this.options.partitions();
+    for (const p of only ?? Array.from({ length: count }, (_, i) => i)) {
+      const partition = this.options.replicas.getPartition(this.topic, p);
+      if (!partition) continue;
+      let offset = partition.logStartOffset;
+      while (offset < partition.logEndOffset) {
+        const read = partition.read({
+          fetchOffset: offset,
+          maxBytes: REPLAY_READ_BYTES,
+          isolation: 'log-end',
+          minOneBatch: true,
+          currentLeaderEpoch: -1,
+          fetchOnlyFromLeader: false,
+        });
         if (read.errorCode !== ErrorCode.NONE || read.records === null) break;
-        const batches = decodeRecordBatches(readRecordsBytes(read.records), { allowPartialTail: true });
+        let bytes: Buffer;
+        try {
+          bytes = readRecordsBytes(read.records);
+        } finally {
+          releaseRecords(read.records);
+        }
+        const batches = decodeRecordBatches(bytes, { allowPartialTail: true });
         if (batches.length === 0) break;
         for (const batch of batches) {
           const from = BigInt(offset);
           yield { ...batch, records: batch.records.filter((r) => r.offset >= from) };
-          offset = Number(batch.header.baseOffset) + batch.header.lastOffsetDelta + 1;
+          offset = batch.header.lastOffset + 1;
         }
       }
     }

@@ -5,20 +5,20 @@
  * already), replay it, and close the coordinator when the broker shuts down.
  */
 import type { Logger } from 'pino';
+import type { MetadataImage } from '../cluster/metadata/metadata-image';
 import type { BrokerConfig, BrokerNumberName } from '../config';
-import type { LogManager } from '../storage/log-manager';
-import type { InternalTopicLogOptions } from './internal-topic-log';
-import type { Scheduler } from './group/scheduler';
+import type { InternalTopicLogOptions, InternalTopicReplicas } from './internal-topic-log';
+import type { Scheduler } from '../time/scheduler';
 
 /** What the broker hands a coordinator over an internal topic. */
 export interface CoordinatorWiring {
   config: BrokerConfig;
-  logs: LogManager;
-  /** The partition count of the coordinator's internal topic, if it exists already. */
-  existingPartitions: number | undefined;
-  /** Creates an internal topic (the controller's ensureInternalTopic). */
-  ensureInternalTopic: (name: string, partitions: number, configs: Record<string, string>) => void;
-  leaderEpoch: number;
+  /** The replica manager: the coordinator's writes and replays go through its partitions. */
+  replicas: InternalTopicReplicas;
+  /** The metadata image: whether the internal topic exists, and its partition count. */
+  metadata: { readonly image: MetadataImage };
+  /** Creates an internal topic (the controller's ensureInternalTopic); resolves once it exists. */
+  ensureInternalTopic: (name: string, partitions: number, configs: Record<string, string>) => Promise<void>;
   now: () => number;
   log: Logger;
   shutdown: AbortSignal;
@@ -29,19 +29,36 @@ export interface CoordinatorWiring {
 export interface InternalTopicConfigNames {
   numPartitions: BrokerNumberName;
   segmentBytes: BrokerNumberName;
+  /** The topic's min.insync.replicas, where Kafka sets one (`transaction.state.log.min.isr`). */
+  minInsyncReplicas?: BrokerNumberName;
 }
 
+/**
+ * The options of an internal topic's log. Its partition count is the
+ * existing topic's (the metadata image is its one owner), else the
+ * configured count it will be created with. Creation is started on first
+ * use; on one node it completes at once, with a cluster store the caller
+ * answers retriably until the topic exists.
+ */
 export function internalTopicLogOptions(w: CoordinatorWiring, topic: string, names: InternalTopicConfigNames): InternalTopicLogOptions {
-  const partitions = w.existingPartitions ?? w.config.number(names.numPartitions);
-  const topicConfigs = {
+  const configured = w.config.number(names.numPartitions);
+  const partitions = () => w.metadata.image.topics.get(topic)?.partitions.size ?? configured;
+  const topicConfigs: Record<string, string> = {
     'cleanup.policy': 'compact',
     'segment.bytes': String(w.config.number(names.segmentBytes)),
   };
+  if (names.minInsyncReplicas) topicConfigs['min.insync.replicas'] = String(w.config.number(names.minInsyncReplicas));
+  const exists = () => w.metadata.image.topics.get(topic) !== undefined;
   return {
-    logs: w.logs,
+    replicas: w.replicas,
     partitions,
-    ensureTopic: () => w.ensureInternalTopic(topic, partitions, topicConfigs),
-    leaderEpoch: w.leaderEpoch,
+    ensureTopic: () => {
+      if (exists()) return true;
+      w.ensureInternalTopic(topic, configured, topicConfigs).catch((err: unknown) => {
+        w.log.error({ err, topic }, 'could not create an internal topic');
+      });
+      return exists();
+    },
     now: w.now,
   };
 }

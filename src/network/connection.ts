@@ -10,6 +10,14 @@
  * frame, an unknown API, a version we do not serve, a body that does not
  * decode — closes this connection with one log line, as Kafka does; other
  * connections are untouched.
+ *
+ * On a SASL listener, frames go to the connection's SaslAuthenticator until
+ * the client has authenticated (only ApiVersions is served before that, as in
+ * Kafka); a failed login is answered after connection.failed.authentication.delay.ms
+ * and the connection closed, so each connection gets at most one try. Once
+ * authenticated, a session with an expiry (connections.max.reauth.ms or an
+ * OAUTHBEARER token's exp) must re-authenticate with a new SaslHandshake
+ * (KIP-368) before it expires, or it is closed at its next request.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -18,7 +26,7 @@ import { ApiVersionsRequestCodec } from '../protocol/messages';
 import { isFlexible } from '../protocol/primitives/codec-support';
 import { ProtocolError } from '../protocol/primitives/protocol-error';
 import { Reader } from '../protocol/primitives/reader';
-import { RecordsChunk } from '../protocol/primitives/records-value';
+import { RecordsChunk, releaseRecords, releaseRecordsIn } from '../protocol/primitives/records-value';
 import { Size, Writer } from '../protocol/primitives/writer';
 import { FrameSplitter } from './frame-splitter';
 import { readPreamble, readRequestHeader, requestHeaderVersion } from './request-header';
@@ -26,8 +34,25 @@ import { HandlerTable, RequestContext } from './request-context';
 import type { ObservedRequest, RequestObserver } from './request-observer';
 import { recordsLength } from '../protocol/primitives/records-value';
 import { ResponseWriter } from './response-writer';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/principal';
+import { type ListenerSecurity, PLAINTEXT_LISTENER } from './listener-security';
+import { SaslAuthenticator, type SaslReply, type SaslStep } from './sasl-authenticator';
 
 const API_VERSIONS_KEY = 18;
+const SASL_HANDSHAKE_KEY = 17;
+/** Kafka refuses to start a re-authentication less than a second after the last one. */
+const MIN_REAUTH_INTERVAL_MS = 1000;
+
+/** Who is on the other end, as far as the transport (TLS) knows, and the listener's rules. */
+export interface ConnectionSecurity {
+  readonly listener: ListenerSecurity;
+  /** From a TLS client certificate; ANONYMOUS otherwise. SASL replaces it. */
+  readonly principal: KafkaPrincipal;
+  /** Clock for SASL session expiry (tests inject one). */
+  readonly now: () => number;
+}
+
+const PLAINTEXT_SECURITY: ConnectionSecurity = { listener: PLAINTEXT_LISTENER, principal: ANONYMOUS, now: Date.now };
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes */
@@ -56,6 +81,14 @@ export class Connection {
   private readonly log: Logger;
   private closedResolve: (() => void) | null = null;
   private drainResolve: (() => void) | null = null;
+  private principal: KafkaPrincipal;
+  /** Set while a SASL exchange runs (before authentication, or a re-authentication). */
+  private authenticator: SaslAuthenticator | null = null;
+  private saslMechanism: string | null = null;
+  private sessionExpiresAtMs: number | null = null;
+  private lastReauthStartMs = -Infinity;
+  /** A failed login waits out its delay; nothing more is read. */
+  private authFailTimer: NodeJS.Timeout | null = null;
 
   constructor(
     readonly id: number,
@@ -65,16 +98,27 @@ export class Connection {
     log: Logger,
     private readonly onClose: (c: Connection) => void,
     private readonly observer: RequestObserver | null = null,
+    private readonly security: ConnectionSecurity = PLAINTEXT_SECURITY,
   ) {
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.localPort = socket.localPort ?? 0;
-    this.log = log.child({ connection: id, remote: this.remoteAddress });
-    this.frames = new FrameSplitter(limits.maxRequestBytes);
+    this.principal = security.principal;
+    const listener = security.listener;
+    this.log = listener === PLAINTEXT_LISTENER
+      ? log.child({ connection: id, remote: this.remoteAddress })
+      : log.child({ connection: id, remote: this.remoteAddress, listener: listener.name });
+    if (listener.sasl) this.authenticator = new SaslAuthenticator(listener.sasl, security.now);
+    this.frames = new FrameSplitter(this.authenticator ? listener.saslMaxReceiveBytes : limits.maxRequestBytes);
     this.writer = new ResponseWriter(socket, (err) => this.close(`response stream failed: ${err.message}`));
     socket.setNoDelay(true);
     socket.setTimeout(limits.maxIdleMs);
     socket.on('timeout', () => {
-      if (this.slots.length === 0 && !this.writer.busy) this.close(`idle for ${limits.maxIdleMs} ms (connections.max.idle.ms)`, 'debug');
+      if (this.authFailTimer !== null) return;
+      if (this.authenticator !== null) {
+        this.close(`${this.authenticator.describe()} not completed within ${limits.maxIdleMs} ms (connections.max.idle.ms)`, 'info');
+      } else if (this.slots.length === 0 && !this.writer.busy) {
+        this.close(`idle for ${limits.maxIdleMs} ms (connections.max.idle.ms)`, 'debug');
+      }
     });
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -110,7 +154,10 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     if (reason !== null) this.log[level]({ reason }, 'closing connection');
+    if (this.authFailTimer !== null) clearTimeout(this.authFailTimer);
     this.writer.close();
+    // Responses answered but waiting behind an earlier one hold file regions.
+    for (const slot of this.slots) if (slot.chunks) releaseRecords(slot.chunks);
     this.slots.length = 0;
     this.socket.destroy();
     this.onClose(this);
@@ -120,18 +167,20 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.closed) return;
+    if (this.closed || this.authFailTimer !== null) return;
     for (const f of this.frames.push(chunk)) {
       if (f.kind === 'too-large') {
         this.close(
           f.size < 0
             ? `invalid request size ${f.size}`
-            : `request size ${f.size} exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
+            : this.authenticator
+              ? `Failing SASL authentication due to invalid receive size: ${f.size} exceeds sasl.server.max.receive.size (${this.security.listener.saslMaxReceiveBytes})`
+              : `request size ${f.size} exceeds socket.request.max.bytes (${this.limits.maxRequestBytes})`,
         );
         return;
       }
       this.onFrame(f.frame);
-      if (this.closed) return;
+      if (this.closed || this.authFailTimer !== null) return;
     }
     if (this.slots.length >= this.limits.maxInFlight && !this.paused) {
       this.socket.pause();
@@ -140,6 +189,84 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
+    const sasl = this.security.listener.sasl;
+    if (this.authenticator !== null) {
+      if (this.onSaslFrame(this.authenticator, frame)) return;
+    } else if (sasl !== null && this.saslMechanism !== null) {
+      const now = this.security.now();
+      const apiKey = frame.length >= 2 ? frame.readInt16BE(0) : -1;
+      if (apiKey === SASL_HANDSHAKE_KEY && this.sessionExpiresAtMs !== null && now - this.lastReauthStartMs >= MIN_REAUTH_INTERVAL_MS) {
+        // KIP-368: a new handshake on an authenticated connection whose session expires.
+        this.lastReauthStartMs = now;
+        this.authenticator = new SaslAuthenticator(sasl, this.security.now, { mechanism: this.saslMechanism, principal: this.principal });
+        this.frames.setMaxFrameBytes(this.security.listener.saslMaxReceiveBytes);
+        this.onSaslFrame(this.authenticator, frame);
+        return;
+      }
+      if (this.sessionExpiresAtMs !== null && now > this.sessionExpiresAtMs) {
+        this.close(`SASL session of ${this.principal.type}:${this.principal.name} expired without re-authentication (connections.max.reauth.ms)`, 'info');
+        return;
+      }
+    }
+    this.onRequestFrame(frame);
+  }
+
+  /** One frame of a SASL exchange; false when it is a request to serve as usual (ApiVersions). */
+  private onSaslFrame(authenticator: SaslAuthenticator, frame: Buffer): boolean {
+    const step: SaslStep = authenticator.onFrame(frame);
+    switch (step.kind) {
+      case 'api-versions':
+        return false;
+      case 'continue':
+        if (step.reply) this.sendReply(step.reply);
+        return true;
+      case 'authenticated':
+        if (step.reply) this.sendReply(step.reply);
+        this.authenticator = null;
+        this.principal = step.principal;
+        this.saslMechanism = step.mechanism;
+        this.sessionExpiresAtMs = step.sessionExpiresAtMs;
+        this.frames.setMaxFrameBytes(this.limits.maxRequestBytes);
+        this.log.debug({ principal: `${step.principal.type}:${step.principal.name}`, mechanism: step.mechanism }, 'authenticated');
+        return true;
+      case 'failed':
+        this.failAuthentication(step.reason, step.reply);
+        return true;
+      case 'close':
+        this.close(step.reason);
+        return true;
+    }
+  }
+
+  /** Queues a SASL reply in order behind every earlier response. */
+  private sendReply(reply: SaslReply): void {
+    const slot: Slot = { ready: true, chunks: saslReplyChunks(reply), observed: null };
+    this.slots.push(slot);
+    this.flush();
+  }
+
+  /**
+   * Kafka's answer to a failed login: one log line now, then, after
+   * connection.failed.authentication.delay.ms (nothing more is read
+   * meanwhile), the failure response if there is one, then the close.
+   */
+  private failAuthentication(reason: string, reply: SaslReply | null): void {
+    this.log.info({ reason }, 'authentication failed');
+    this.socket.pause();
+    this.paused = true;
+    this.authFailTimer = setTimeout(() => {
+      void this.drain().then(() => {
+        if (this.closed) return;
+        if (reply === null || this.writer.busy) {
+          this.close(null);
+          return;
+        }
+        this.socket.end(Buffer.concat(saslReplyChunks(reply) as Buffer[]), () => this.close(null));
+      });
+    }, this.security.listener.failedAuthenticationDelayMs);
+  }
+
+  private onRequestFrame(frame: Buffer): void {
     const started = this.observer?.requestCompleted ? process.hrtime.bigint() : 0n;
     let preamble;
     try {
@@ -193,6 +320,9 @@ export class Connection {
       connectionId: this.id,
       remoteAddress: this.remoteAddress,
       localPort: this.localPort,
+      listenerName: this.security.listener.name,
+      securityProtocol: this.security.listener.securityProtocol,
+      principal: this.principal,
     };
     const slot: Slot = {
       ready: false,
@@ -233,11 +363,16 @@ export class Connection {
     version: number,
     correlationId: number,
   ): void {
-    if (this.closed) return;
+    if (this.closed) {
+      // Nobody to send it to: let go of the files it would have streamed.
+      releaseRecordsIn(response);
+      return;
+    }
     if (response !== null && response !== undefined) {
       try {
         slot.chunks = encodeResponse(spec, response, version, correlationId);
       } catch (err) {
+        releaseRecordsIn(response);
         this.handlerFailed(`${spec.name} response encoding`, err);
         return;
       }
@@ -273,6 +408,13 @@ export class Connection {
       this.socket.resume();
     }
   }
+}
+
+function saslReplyChunks(reply: SaslReply): RecordsChunk[] {
+  if (reply.kind === 'kafka') return encodeResponse(reply.spec, reply.body, reply.version, reply.correlationId);
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(reply.token.length);
+  return [size, reply.token];
 }
 
 /**

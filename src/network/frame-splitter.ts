@@ -18,7 +18,12 @@ export class FrameSplitter {
   /** Bytes the pending frame needs in all (size prefix included); 0 while its size prefix is incomplete. */
   private pendingFrameBytes = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  constructor(private maxFrameBytes: number) {}
+
+  /** Changes the size limit for frames not yet announced (SASL allows less before authentication). */
+  setMaxFrameBytes(max: number): void {
+    this.maxFrameBytes = max;
+  }
 
   /** Bytes received but not yet part of a complete frame (for leak checks). */
   get bufferedBytes(): number {

@@ -1,4 +1,6 @@
 import type { ApiSpec } from '../protocol/apis';
+import type { KafkaPrincipal } from '../security/principal';
+import type { SecurityProtocol } from '../security/security-protocol';
 
 /** What a handler knows about the request beyond its body. */
 export interface RequestContext {
@@ -10,6 +12,11 @@ export interface RequestContext {
   readonly remoteAddress: string;
   /** The connection's local address as the client dialled it (host, port). */
   readonly localPort: number;
+  /** The listener the client came in on (its name in `listeners`, uppercased). */
+  readonly listenerName: string;
+  readonly securityProtocol: SecurityProtocol;
+  /** Who the client authenticated as (SASL or TLS client certificate); User:ANONYMOUS otherwise. */
+  readonly principal: KafkaPrincipal;
 }
 
 /**

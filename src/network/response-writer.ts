@@ -1,102 +1,202 @@
 /**
- * Writes response chunks to a socket strictly in order. Buffers go straight
- * to the socket; a file region is streamed from its segment file with an fs
- * read stream piped into the socket, so record bytes never become JavaScript
- * objects on the way out.
+ * Writes response chunks to a socket strictly in order.
+ *
+ * Buffers go to the socket as they are. A large file region is read from
+ * its segment file into a reused buffer (ReadBufferPool) in steps of up to
+ * 1 MiB, in libuv's thread pool, and written from there: the record bytes are
+ * copied by the kernel, never parsed or held as JavaScript objects. Two
+ * buffers per connection overlap the work: the next step is read while the
+ * previous one is written, and a client that stops reading stops the reads
+ * once both are out.
+ *
+ * Small regions (up to 64 KiB: a consumer at the tail, or one of thousands
+ * of partitions in one response) are read at once, synchronously: a thread
+ * pool round trip per region made a 10,000-partition fetch take seconds, and
+ * what was just written is in the page cache. At most 1 MiB is read that way
+ * before the writer lets the socket drain, which bounds both the memory a
+ * slow client can pin and the time the event loop spends reading.
+ *
+ * The buffers in front of a region (the response header, partition headers,
+ * small regions) are corked and leave in one writev.
+ *
+ * Ownership: the writer owns every region it is given. A region is released
+ * as soon as its last byte has been read out (the pool buffer carries it
+ * from there), when the region turns out shorter than announced (its file
+ * was truncated: the connection is dropped, since the client's framing
+ * would be lost), or when the connection closes: regions still queued are
+ * released at once, the one being read when that read returns.
  */
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
-import { RecordsChunk } from '../protocol/primitives/records-value';
+import { type FileRegion, RecordsChunk, isFileRegion } from '../protocol/primitives/records-value';
+import { LARGE_READ_BUFFER, type ReadBufferPool, readBufferPool } from './read-buffer-pool';
 
-/** Largest single read when streaming a file region. */
-const READ_CHUNK_MAX = 1024 * 1024;
-
-/**
- * The fs functions a region stream uses: the real read and a close that does
- * nothing. The fd belongs to the segment (closed late by DeferredCloser), but
- * `ReadStream.destroy()` closes its fd even with `autoClose: false`. Without
- * this, a client disconnecting mid-response closed the segment's fd under the
- * log; the number was then reused by the next socket, so later fetches of that
- * segment failed with ESPIPE (or could have read another file's bytes).
- */
-const REGION_FS = {
-  read: fs.read,
-  close: (_fd: number, cb: (err: NodeJS.ErrnoException | null) => void): void => cb(null),
-};
+/** Pool buffers a connection has out at once: one being read into, one being written. */
+const BUFFERS_IN_FLIGHT = 2;
+/** Regions up to this size are read synchronously (see above). */
+const SMALL_REGION = 64 * 1024;
+/** Bytes queued in the socket after which small regions wait for it to drain. */
+const MAX_QUEUED_BYTES = 1024 * 1024;
 
 export class ResponseWriter {
-  private queue: RecordsChunk[] = [];
+  private queue: (RecordsChunk | null)[] = [];
   private head = 0;
-  private streaming: fs.ReadStream | null = null;
+  /** The region being sent, and how many of its bytes have been read out so far. */
+  private region: FileRegion | null = null;
+  private regionRead = 0;
+  private reading = false;
+  private buffersOut = 0;
+  private corked = false;
   private closed = false;
+  /** Waiting for the socket to drain before reading more small regions. */
+  private waitingForDrain = false;
 
   constructor(
     private readonly socket: Socket,
     private readonly onError: (err: Error) => void,
+    private readonly pool: ReadBufferPool = readBufferPool,
   ) {}
 
-  /** True while a file region is being streamed or chunks wait behind it. */
+  /** True while a file region is being sent or chunks wait behind it. */
   get busy(): boolean {
-    return this.streaming !== null || this.head < this.queue.length;
+    return this.region !== null || this.head < this.queue.length;
   }
 
   write(chunks: readonly RecordsChunk[]): void {
-    if (this.closed) return;
+    if (this.closed) {
+      for (const c of chunks) if (isFileRegion(c)) c.release();
+      return;
+    }
     for (const c of chunks) this.queue.push(c);
-    if (this.streaming === null) this.pump();
+    if (this.region === null && !this.waitingForDrain) this.pump();
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
-    this.streaming?.destroy();
-    this.streaming = null;
+    for (let i = this.head; i < this.queue.length; i++) {
+      const c = this.queue[i];
+      if (isFileRegion(c)) c.release();
+    }
     this.queue = [];
     this.head = 0;
+    // A read in flight still uses the region's descriptor: onRead releases it.
+    if (this.region !== null && !this.reading) {
+      this.region.release();
+      this.region = null;
+    }
   }
 
+  /** Writes queued buffers up to the next region, then starts reading that region. */
   private pump(): void {
-    const socket = this.socket;
-    socket.cork();
-    try {
-      while (this.head < this.queue.length && !this.closed) {
-        const c = this.queue[this.head++]!;
-        if (Buffer.isBuffer(c)) {
-          socket.write(c);
-          continue;
-        }
-        // One read per region up to 1 MiB (a fetch's usual per-partition
-        // limit) instead of 64 KiB steps: each step is a thread-pool round
-        // trip, a Buffer and a socket write.
-        const stream = fs.createReadStream('', {
-          fd: c.fd,
-          start: c.position,
-          end: c.position + c.length - 1,
-          autoClose: false,
-          fs: REGION_FS,
-          highWaterMark: Math.max(1, Math.min(c.length, READ_CHUNK_MAX)),
-        });
-        this.streaming = stream;
-        stream.on('error', (err) => {
-          this.streaming = null;
-          this.onError(err);
-        });
-        let sent = 0;
-        stream.on('data', (d) => (sent += d.length));
-        stream.on('end', () => {
-          if (this.streaming !== stream) return;
-          this.streaming = null;
-          // A region cut short (its file shrank under us) would desynchronise
-          // the client's framing: drop the connection instead.
-          if (sent !== c.length) this.onError(new Error(`file region ended after ${sent} of ${c.length} bytes`));
-          else this.pump();
-        });
-        stream.pipe(socket, { end: false });
-        return;
+    if (!this.corked) {
+      this.socket.cork();
+      this.corked = true;
+    }
+    while (this.head < this.queue.length) {
+      const c = this.queue[this.head] as RecordsChunk;
+      this.queue[this.head++] = null;
+      if (Buffer.isBuffer(c)) {
+        this.socket.write(c);
+        continue;
       }
+      if (c.length <= SMALL_REGION) {
+        if (this.socket.writableLength >= MAX_QUEUED_BYTES) {
+          this.queue[--this.head] = c;
+          this.waitForDrain();
+          break;
+        }
+        if (!this.sendSmallRegion(c)) return;
+        continue;
+      }
+      this.region = c;
+      this.regionRead = 0;
+      this.readMore();
+      return;
+    }
+    if (!this.waitingForDrain) {
       this.queue = [];
       this.head = 0;
-    } finally {
-      socket.uncork();
     }
+    this.uncork();
+  }
+
+  private waitForDrain(): void {
+    this.waitingForDrain = true;
+    this.socket.once('drain', () => {
+      this.waitingForDrain = false;
+      if (!this.closed && this.region === null) this.pump();
+    });
+  }
+
+  /** Reads a small region now and queues its bytes; false when it failed (the connection is being dropped). */
+  private sendSmallRegion(region: FileRegion): boolean {
+    const buf = Buffer.allocUnsafe(region.length);
+    let n = 0;
+    try {
+      while (n < region.length) {
+        const got = fs.readSync(region.fd, buf, n, region.length - n, region.position + n);
+        if (got === 0) break;
+        n += got;
+      }
+    } catch (err) {
+      region.release();
+      this.uncork();
+      this.onError(err as Error);
+      return false;
+    }
+    region.release();
+    if (n !== region.length) {
+      this.uncork();
+      this.onError(new Error(`file region ended after ${n} of ${region.length} bytes`));
+      return false;
+    }
+    this.socket.write(buf);
+    return true;
+  }
+
+  private uncork(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.socket.uncork();
+  }
+
+  /** Reads the current region's next step, if no read is running and a buffer may go out. */
+  private readMore(): void {
+    const region = this.region;
+    if (region === null || this.reading || this.closed || this.buffersOut >= BUFFERS_IN_FLIGHT) return;
+    const want = Math.min(region.length - this.regionRead, LARGE_READ_BUFFER);
+    const buf = this.pool.take(want);
+    this.reading = true;
+    this.buffersOut++;
+    fs.read(region.fd, buf, 0, want, region.position + this.regionRead, (err, n) => this.onRead(region, buf, err, n));
+  }
+
+  private onRead(region: FileRegion, buf: Buffer, err: NodeJS.ErrnoException | null, n: number): void {
+    this.reading = false;
+    if (this.closed || err || n === 0) {
+      this.buffersOut--;
+      this.pool.give(buf);
+      region.release();
+      this.region = null;
+      if (this.closed) return;
+      this.onError(err ?? new Error(`file region ended after ${this.regionRead} of ${region.length} bytes`));
+      return;
+    }
+    this.regionRead += n;
+    const finished = this.regionRead === region.length;
+    if (finished) {
+      region.release();
+      this.region = null;
+    }
+    this.socket.write(buf.subarray(0, n), () => {
+      // Written (or the socket died): the kernel no longer needs the bytes.
+      this.buffersOut--;
+      this.pool.give(buf);
+      this.readMore();
+    });
+    this.uncork();
+    if (finished) this.pump();
+    else this.readMore();
   }
 }

@@ -1,19 +1,31 @@
 /**
- * The TCP server: accepts connections on one listener and gives each a
- * Connection wired to the handler table. Shutdown stops accepting, lets
- * in-flight requests finish (bounded by a grace period), then closes sockets.
+ * The server of one listener: accepts connections (TCP, or TLS for SSL and
+ * SASL_SSL listeners) and gives each a Connection wired to the handler table
+ * and the listener's security. A TLS handshake that fails, or a client
+ * certificate that `ssl.client.auth=requested` cannot accept, costs one log
+ * line and that connection only. Shutdown stops accepting, lets in-flight
+ * requests finish (bounded by a grace period), then closes sockets.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { Logger } from 'pino';
+import { ANONYMOUS, type KafkaPrincipal } from '../security/principal';
 import { Connection, ConnectionLimits } from './connection';
+import { type ListenerSecurity, PLAINTEXT_LISTENER } from './listener-security';
 import { HandlerTable } from './request-context';
 import type { RequestObserver } from './request-observer';
 
 export interface ServerOptions extends ConnectionLimits {
   host: string;
   port: number;
+  /** socket.listen.backlog.size: pending connections the OS queues before accepting. */
+  backlog?: number;
   /** Told about connections and completed requests (metrics); optional. */
   observer?: RequestObserver;
+  /** The listener's name and security; a PLAINTEXT listener when absent. */
+  listener?: ListenerSecurity;
+  /** Clock for SASL session expiry (default Date.now). */
+  now?: () => number;
 }
 
 export class KafkaServer {
@@ -26,10 +38,44 @@ export class KafkaServer {
     handlers: HandlerTable,
     private readonly log: Logger,
   ) {
-    this.server = net.createServer((socket) => {
-      const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed), options.observer ?? null);
+    const listener = options.listener ?? PLAINTEXT_LISTENER;
+    const now = options.now ?? Date.now;
+    const accept = (socket: net.Socket, principal: KafkaPrincipal) => {
+      const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed), options.observer ?? null, {
+        listener,
+        principal,
+        now,
+      });
       this.connections.add(c);
+    };
+    const tlsListener = listener.tls;
+    if (tlsListener === null) {
+      this.server = net.createServer((socket) => accept(socket, ANONYMOUS));
+      return;
+    }
+    const server = tls.createServer(tlsListener.serverOptions, (socket) => {
+      const remote = `${socket.remoteAddress}:${socket.remotePort}`;
+      const cert = socket.getPeerX509Certificate();
+      if (cert !== undefined && !socket.authorized) {
+        // ssl.client.auth=requested: no certificate is fine, a bad one is not.
+        this.log.info({ listener: listener.name, remote, reason: String(socket.authorizationError) }, 'TLS client certificate refused');
+        socket.destroy();
+        return;
+      }
+      let principal: KafkaPrincipal;
+      try {
+        principal = tlsListener.principalFor(cert);
+      } catch (err) {
+        this.log.info({ listener: listener.name, remote, reason: (err as Error).message }, 'TLS client certificate refused');
+        socket.destroy();
+        return;
+      }
+      accept(socket, principal);
     });
+    server.on('tlsClientError', (err, socket) => {
+      this.log.info({ listener: listener.name, remote: `${socket.remoteAddress}:${socket.remotePort}`, reason: err.message }, 'TLS handshake failed');
+    });
+    this.server = server;
   }
 
   get connectionCount(): number {
@@ -41,7 +87,7 @@ export class KafkaServer {
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen({ host: this.options.host, port: this.options.port }, () => {
+      this.server.listen({ host: this.options.host, port: this.options.port, backlog: this.options.backlog }, () => {
         this.server.off('error', onError);
         // Errors while listening (EADDRINUSE...) reject above, for the caller
         // to explain; only later listener errors are logged here.

@@ -14,56 +14,79 @@ export interface ApiSpec<Req, Res> {
   readonly name: string;
   readonly minVersion: number;
   readonly maxVersion: number;
+  /** The codecs load on first use (the first request of this API): start-up time and memory. */
   readonly request: MessageCodec<Req>;
   readonly response: MessageCodec<Res>;
 }
 
-function api<Req, Res>(request: MessageCodec<Req>, response: MessageCodec<Res>, minVersion: number, maxVersion: number): ApiSpec<Req, Res> {
-  if (minVersion < request.minVersion || maxVersion > request.maxVersion) {
-    throw new Error(`${request.name}: served range ${minVersion}-${maxVersion} is outside the schema's`);
-  }
-  return { apiKey: request.apiKey, name: request.name.replace(/Request$/, ''), minVersion, maxVersion, request, response };
+/**
+ * One served API. Its key comes from the schema table without loading the
+ * codecs; that the served range lies within the schema's is checked by
+ * apis.test.ts.
+ */
+function api<Req, Res>(name: string, request: () => MessageCodec<Req>, response: () => MessageCodec<Res>, minVersion: number, maxVersion: number): ApiSpec<Req, Res> {
+  const schema = M.API_MESSAGES.find((m) => m.name === name);
+  if (!schema) throw new Error(`${name}: no such API in the schemas`);
+  let requestCodec: MessageCodec<Req> | undefined;
+  let responseCodec: MessageCodec<Res> | undefined;
+  return {
+    apiKey: schema.apiKey,
+    name,
+    minVersion,
+    maxVersion,
+    get request() {
+      return (requestCodec ??= request());
+    },
+    get response() {
+      return (responseCodec ??= response());
+    },
+  };
 }
 
 export const Apis = {
-  Produce: api(M.ProduceRequestCodec, M.ProduceResponseCodec, 0, 11),
-  Fetch: api(M.FetchRequestCodec, M.FetchResponseCodec, 0, 17),
-  ListOffsets: api(M.ListOffsetsRequestCodec, M.ListOffsetsResponseCodec, 0, 9),
-  Metadata: api(M.MetadataRequestCodec, M.MetadataResponseCodec, 0, 12),
-  ApiVersions: api(M.ApiVersionsRequestCodec, M.ApiVersionsResponseCodec, 0, 4),
-  CreateTopics: api(M.CreateTopicsRequestCodec, M.CreateTopicsResponseCodec, 0, 7),
-  DeleteTopics: api(M.DeleteTopicsRequestCodec, M.DeleteTopicsResponseCodec, 0, 6),
-  DeleteRecords: api(M.DeleteRecordsRequestCodec, M.DeleteRecordsResponseCodec, 0, 2),
-  InitProducerId: api(M.InitProducerIdRequestCodec, M.InitProducerIdResponseCodec, 0, 5),
-  OffsetForLeaderEpoch: api(M.OffsetForLeaderEpochRequestCodec, M.OffsetForLeaderEpochResponseCodec, 0, 4),
-  DescribeConfigs: api(M.DescribeConfigsRequestCodec, M.DescribeConfigsResponseCodec, 0, 4),
-  AlterConfigs: api(M.AlterConfigsRequestCodec, M.AlterConfigsResponseCodec, 0, 2),
-  DescribeLogDirs: api(M.DescribeLogDirsRequestCodec, M.DescribeLogDirsResponseCodec, 0, 4),
-  CreatePartitions: api(M.CreatePartitionsRequestCodec, M.CreatePartitionsResponseCodec, 0, 3),
-  IncrementalAlterConfigs: api(M.IncrementalAlterConfigsRequestCodec, M.IncrementalAlterConfigsResponseCodec, 0, 1),
-  DescribeProducers: api(M.DescribeProducersRequestCodec, M.DescribeProducersResponseCodec, 0, 0),
-  DescribeCluster: api(M.DescribeClusterRequestCodec, M.DescribeClusterResponseCodec, 0, 1),
-  FindCoordinator: api(M.FindCoordinatorRequestCodec, M.FindCoordinatorResponseCodec, 0, 6),
-  JoinGroup: api(M.JoinGroupRequestCodec, M.JoinGroupResponseCodec, 0, 9),
-  SyncGroup: api(M.SyncGroupRequestCodec, M.SyncGroupResponseCodec, 0, 5),
-  Heartbeat: api(M.HeartbeatRequestCodec, M.HeartbeatResponseCodec, 0, 4),
-  LeaveGroup: api(M.LeaveGroupRequestCodec, M.LeaveGroupResponseCodec, 0, 5),
-  OffsetCommit: api(M.OffsetCommitRequestCodec, M.OffsetCommitResponseCodec, 0, 9),
-  OffsetFetch: api(M.OffsetFetchRequestCodec, M.OffsetFetchResponseCodec, 0, 9),
-  DescribeGroups: api(M.DescribeGroupsRequestCodec, M.DescribeGroupsResponseCodec, 0, 5),
-  ListGroups: api(M.ListGroupsRequestCodec, M.ListGroupsResponseCodec, 0, 5),
-  DeleteGroups: api(M.DeleteGroupsRequestCodec, M.DeleteGroupsResponseCodec, 0, 2),
-  OffsetDelete: api(M.OffsetDeleteRequestCodec, M.OffsetDeleteResponseCodec, 0, 0),
+  Produce: api('Produce', () => M.ProduceRequestCodec, () => M.ProduceResponseCodec, 0, 11),
+  Fetch: api('Fetch', () => M.FetchRequestCodec, () => M.FetchResponseCodec, 0, 17),
+  ListOffsets: api('ListOffsets', () => M.ListOffsetsRequestCodec, () => M.ListOffsetsResponseCodec, 0, 9),
+  Metadata: api('Metadata', () => M.MetadataRequestCodec, () => M.MetadataResponseCodec, 0, 12),
+  ApiVersions: api('ApiVersions', () => M.ApiVersionsRequestCodec, () => M.ApiVersionsResponseCodec, 0, 4),
+  CreateTopics: api('CreateTopics', () => M.CreateTopicsRequestCodec, () => M.CreateTopicsResponseCodec, 0, 7),
+  DeleteTopics: api('DeleteTopics', () => M.DeleteTopicsRequestCodec, () => M.DeleteTopicsResponseCodec, 0, 6),
+  DeleteRecords: api('DeleteRecords', () => M.DeleteRecordsRequestCodec, () => M.DeleteRecordsResponseCodec, 0, 2),
+  InitProducerId: api('InitProducerId', () => M.InitProducerIdRequestCodec, () => M.InitProducerIdResponseCodec, 0, 5),
+  OffsetForLeaderEpoch: api('OffsetForLeaderEpoch', () => M.OffsetForLeaderEpochRequestCodec, () => M.OffsetForLeaderEpochResponseCodec, 0, 4),
+  DescribeConfigs: api('DescribeConfigs', () => M.DescribeConfigsRequestCodec, () => M.DescribeConfigsResponseCodec, 0, 4),
+  AlterConfigs: api('AlterConfigs', () => M.AlterConfigsRequestCodec, () => M.AlterConfigsResponseCodec, 0, 2),
+  DescribeLogDirs: api('DescribeLogDirs', () => M.DescribeLogDirsRequestCodec, () => M.DescribeLogDirsResponseCodec, 0, 4),
+  CreatePartitions: api('CreatePartitions', () => M.CreatePartitionsRequestCodec, () => M.CreatePartitionsResponseCodec, 0, 3),
+  IncrementalAlterConfigs: api('IncrementalAlterConfigs', () => M.IncrementalAlterConfigsRequestCodec, () => M.IncrementalAlterConfigsResponseCodec, 0, 1),
+  DescribeProducers: api('DescribeProducers', () => M.DescribeProducersRequestCodec, () => M.DescribeProducersResponseCodec, 0, 0),
+  DescribeCluster: api('DescribeCluster', () => M.DescribeClusterRequestCodec, () => M.DescribeClusterResponseCodec, 0, 1),
+  FindCoordinator: api('FindCoordinator', () => M.FindCoordinatorRequestCodec, () => M.FindCoordinatorResponseCodec, 0, 6),
+  JoinGroup: api('JoinGroup', () => M.JoinGroupRequestCodec, () => M.JoinGroupResponseCodec, 0, 9),
+  SyncGroup: api('SyncGroup', () => M.SyncGroupRequestCodec, () => M.SyncGroupResponseCodec, 0, 5),
+  Heartbeat: api('Heartbeat', () => M.HeartbeatRequestCodec, () => M.HeartbeatResponseCodec, 0, 4),
+  LeaveGroup: api('LeaveGroup', () => M.LeaveGroupRequestCodec, () => M.LeaveGroupResponseCodec, 0, 5),
+  OffsetCommit: api('OffsetCommit', () => M.OffsetCommitRequestCodec, () => M.OffsetCommitResponseCodec, 0, 9),
+  OffsetFetch: api('OffsetFetch', () => M.OffsetFetchRequestCodec, () => M.OffsetFetchResponseCodec, 0, 9),
+  DescribeGroups: api('DescribeGroups', () => M.DescribeGroupsRequestCodec, () => M.DescribeGroupsResponseCodec, 0, 5),
+  ListGroups: api('ListGroups', () => M.ListGroupsRequestCodec, () => M.ListGroupsResponseCodec, 0, 5),
+  DeleteGroups: api('DeleteGroups', () => M.DeleteGroupsRequestCodec, () => M.DeleteGroupsResponseCodec, 0, 2),
+  OffsetDelete: api('OffsetDelete', () => M.OffsetDeleteRequestCodec, () => M.OffsetDeleteResponseCodec, 0, 0),
   // Transactions (G19): AddPartitionsToTxn only in the client's form (v0-3).
-  AddPartitionsToTxn: api(M.AddPartitionsToTxnRequestCodec, M.AddPartitionsToTxnResponseCodec, 0, 3),
-  AddOffsetsToTxn: api(M.AddOffsetsToTxnRequestCodec, M.AddOffsetsToTxnResponseCodec, 0, 4),
-  EndTxn: api(M.EndTxnRequestCodec, M.EndTxnResponseCodec, 0, 4),
-  TxnOffsetCommit: api(M.TxnOffsetCommitRequestCodec, M.TxnOffsetCommitResponseCodec, 0, 4),
-  DescribeTransactions: api(M.DescribeTransactionsRequestCodec, M.DescribeTransactionsResponseCodec, 0, 0),
-  ListTransactions: api(M.ListTransactionsRequestCodec, M.ListTransactionsResponseCodec, 0, 1),
+  AddPartitionsToTxn: api('AddPartitionsToTxn', () => M.AddPartitionsToTxnRequestCodec, () => M.AddPartitionsToTxnResponseCodec, 0, 3),
+  AddOffsetsToTxn: api('AddOffsetsToTxn', () => M.AddOffsetsToTxnRequestCodec, () => M.AddOffsetsToTxnResponseCodec, 0, 4),
+  EndTxn: api('EndTxn', () => M.EndTxnRequestCodec, () => M.EndTxnResponseCodec, 0, 4),
+  TxnOffsetCommit: api('TxnOffsetCommit', () => M.TxnOffsetCommitRequestCodec, () => M.TxnOffsetCommitResponseCodec, 0, 4),
+  DescribeTransactions: api('DescribeTransactions', () => M.DescribeTransactionsRequestCodec, () => M.DescribeTransactionsResponseCodec, 0, 0),
+  ListTransactions: api('ListTransactions', () => M.ListTransactionsRequestCodec, () => M.ListTransactionsResponseCodec, 0, 1),
   // KIP-848 consumer groups (G18: librdkafka ≥2.10 sends ConsumerGroupHeartbeat v1 only).
-  ConsumerGroupHeartbeat: api(M.ConsumerGroupHeartbeatRequestCodec, M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
-  ConsumerGroupDescribe: api(M.ConsumerGroupDescribeRequestCodec, M.ConsumerGroupDescribeResponseCodec, 0, 0),
+  ConsumerGroupHeartbeat: api('ConsumerGroupHeartbeat', () => M.ConsumerGroupHeartbeatRequestCodec, () => M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
+  ConsumerGroupDescribe: api('ConsumerGroupDescribe', () => M.ConsumerGroupDescribeRequestCodec, () => M.ConsumerGroupDescribeResponseCodec, 0, 0),
+  // SASL (G16): the network layer's authenticator answers them before authentication; the handlers after it.
+  SaslHandshake: api('SaslHandshake', () => M.SaslHandshakeRequestCodec, () => M.SaslHandshakeResponseCodec, 0, 1),
+  SaslAuthenticate: api('SaslAuthenticate', () => M.SaslAuthenticateRequestCodec, () => M.SaslAuthenticateResponseCodec, 0, 2),
+  DescribeUserScramCredentials: api('DescribeUserScramCredentials', () => M.DescribeUserScramCredentialsRequestCodec, () => M.DescribeUserScramCredentialsResponseCodec, 0, 0),
+  AlterUserScramCredentials: api('AlterUserScramCredentials', () => M.AlterUserScramCredentialsRequestCodec, () => M.AlterUserScramCredentialsResponseCodec, 0, 0),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;

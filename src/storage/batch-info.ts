@@ -1,7 +1,6 @@
 import {
   ATTRIBUTES,
-  BASE_OFFSET,
-  BASE_SEQUENCE,
+  type BatchHeader,
   BATCH_HEADER_SIZE,
   BATCH_LENGTH,
   CONTROL_FLAG,
@@ -9,65 +8,17 @@ import {
   LAST_OFFSET_DELTA,
   LOG_OVERHEAD,
   MAGIC,
-  MAX_TIMESTAMP,
-  PARTITION_LEADER_EPOCH,
-  PRODUCER_EPOCH,
-  PRODUCER_ID,
-  RECORD_COUNT,
   TIMESTAMP_TYPE_LOG_APPEND,
   TRANSACTIONAL_FLAG,
 } from '../protocol/records/batch-header';
 import { crc32c } from '@node-rs/crc32';
 
 /**
- * The header fields storage needs, as plain numbers (offsets, producer ids and
- * timestamps are below 2^53 in practice; storage works in `number`s and the
- * broker converts at the protocol edge).
+ * What storage reads of a batch: the protocol's one numeric header view.
+ * (The int64 helpers are the protocol's too, shared by the index files.)
  */
-export interface BatchInfo {
-  baseOffset: number;
-  lastOffset: number;
-  /** Total bytes: LOG_OVERHEAD + batchLength. */
-  size: number;
-  partitionLeaderEpoch: number;
-  attributes: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-  lastOffsetDelta: number;
-  recordCount: number;
-}
-
-/** Reads an int64 as a JS number without a BigInt allocation. */
-export function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 0x1_0000_0000 + buf.readUInt32BE(pos + 4);
-}
-
-/** Writes a (safe-integer) number as an int64. */
-export function writeInt64(buf: Buffer, value: number, pos: number): void {
-  const hi = Math.floor(value / 0x1_0000_0000);
-  buf.writeInt32BE(hi, pos);
-  buf.writeUInt32BE(value - hi * 0x1_0000_0000, pos + 4);
-}
-
-export function readBatchInfo(buf: Buffer, pos: number): BatchInfo {
-  const baseOffset = readInt64(buf, pos + BASE_OFFSET);
-  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
-  return {
-    baseOffset,
-    lastOffset: baseOffset + lastOffsetDelta,
-    size: LOG_OVERHEAD + buf.readInt32BE(pos + BATCH_LENGTH),
-    partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH),
-    attributes: buf.readInt16BE(pos + ATTRIBUTES),
-    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP),
-    producerId: readInt64(buf, pos + PRODUCER_ID),
-    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
-    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
-    lastOffsetDelta,
-    recordCount: buf.readInt32BE(pos + RECORD_COUNT),
-  };
-}
+export type BatchInfo = BatchHeader;
+export { readBatchHeader, readInt64, writeInt64 } from '../protocol/records/batch-header';
 
 export const isTransactional = (b: BatchInfo): boolean => (b.attributes & TRANSACTIONAL_FLAG) !== 0;
 export const isControl = (b: BatchInfo): boolean => (b.attributes & CONTROL_FLAG) !== 0;

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { FileRegion } from '../protocol/primitives/records-value';
-import { DeferredCloser } from './deferred-closer';
+import { EMPTY_BYTES } from '../protocol/primitives/codec-support';
+import type { RecordsValue } from '../protocol/primitives/records-value';
+import { RefCountedDescriptor } from './ref-counted-descriptor';
 import type { SegmentFile, StorageDir } from './storage-dir';
 import { ensureDir } from './ensure-dir';
 import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncDirectoryAsync } from './atomic-file';
@@ -9,12 +10,10 @@ import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncD
 /** Real files under `root`, through synchronous fs calls (fast on the page cache). */
 export class DiskStorageDir implements StorageDir {
   readonly path: string;
-  private readonly closer: DeferredCloser;
 
-  constructor(root: string, options: { fileDeleteDelayMs?: number; now?: () => number; closer?: DeferredCloser } = {}) {
+  constructor(root: string) {
     this.path = root;
     ensureDir(root);
-    this.closer = options.closer ?? new DeferredCloser(options.fileDeleteDelayMs ?? 60_000, options.now ?? Date.now);
   }
 
   listFiles(): string[] {
@@ -38,7 +37,7 @@ export class DiskStorageDir implements StorageDir {
   openFile(name: string): SegmentFile {
     const full = path.join(this.path, name);
     const fd = fs.openSync(full, fs.constants.O_RDWR | fs.constants.O_CREAT, 0o644);
-    return new DiskSegmentFile(this, name, fd, fs.fstatSync(fd).size, this.closer);
+    return new DiskSegmentFile(this, name, new RefCountedDescriptor(fd), fs.fstatSync(fd).size);
   }
 
   readFile(name: string): Buffer | null {
@@ -75,19 +74,25 @@ export class DiskStorageDir implements StorageDir {
   }
 
   dir(name: string): StorageDir {
-    return new DiskStorageDir(path.join(this.path, name), { closer: this.closer });
+    return new DiskStorageDir(path.join(this.path, name));
   }
 
   removeDir(name: string): void {
     fs.rmSync(path.join(this.path, name), { recursive: true, force: true });
   }
 
-  reapClosedFiles(now: number): void {
-    this.closer.reap(now);
-  }
-
-  closeAllNow(): void {
-    this.closer.closeAll();
+  async syncFileAsync(name: string): Promise<void> {
+    let handle: fs.promises.FileHandle | undefined;
+    try {
+      handle = await fs.promises.open(path.join(this.path, name), 'r');
+      await handle.sync();
+    } catch (e) {
+      // Gone meanwhile (the segment was deleted or handed to the log cleaner,
+      // which makes its own files durable): nothing left to sync.
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    } finally {
+      await handle?.close();
+    }
   }
 
   /** @internal full path of a file in this directory */
@@ -96,18 +101,27 @@ export class DiskStorageDir implements StorageDir {
   }
 }
 
+/**
+ * A segment `.log` file. Its descriptor is shared with the regions handed to
+ * Fetch responses (see RefCountedDescriptor): `close` and `delete` give up
+ * this file's reference, and the descriptor closes when the last region
+ * being sent lets go of it.
+ */
 class DiskSegmentFile implements SegmentFile {
   private closed = false;
-  /** True at open: what an earlier process wrote may still be only in the page cache. */
-  private dirty = true;
+  /** True at open when not empty: what an earlier process wrote may still be only in the page cache. */
+  private dirty: boolean;
+  private readonly fd: number;
 
   constructor(
     private readonly dir: DiskStorageDir,
     private currentName: string,
-    private readonly fd: number,
+    private readonly descriptor: RefCountedDescriptor,
     private currentSize: number,
-    private readonly closer: DeferredCloser,
-  ) {}
+  ) {
+    this.fd = descriptor.fd;
+    this.dirty = currentSize > 0;
+  }
 
   get name(): string {
     return this.currentName;
@@ -138,8 +152,11 @@ class DiskSegmentFile implements SegmentFile {
     return off === n ? buf : buf.subarray(0, off);
   }
 
-  region(position: number, length: number): FileRegion {
-    return { kind: 'file', fd: this.fd, position, length };
+  region(position: number, length: number): RecordsValue {
+    if (this.closed) throw new Error(`${this.currentName}: region of a closed segment file`);
+    // Never an empty region: encoders drop empty records values, and a
+    // dropped region would never be released.
+    return length > 0 ? this.descriptor.region(position, length) : EMPTY_BYTES;
   }
 
   truncate(size: number): void {
@@ -158,15 +175,23 @@ class DiskSegmentFile implements SegmentFile {
   flushAsync(): Promise<void> {
     if (!this.dirty || this.closed) return Promise.resolve();
     this.dirty = false;
+    // Held for the fsync: a close or delete meanwhile must not close the
+    // descriptor under it (its number could be reused by another file).
+    const descriptor = this.descriptor;
+    descriptor.retain();
     return new Promise((resolve, reject) => {
-      fs.fsync(this.fd, (err) => (err ? reject(err) : resolve()));
+      fs.fsync(this.fd, (err) => {
+        descriptor.release();
+        if (err) reject(err);
+        else resolve();
+      });
     });
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.closer.closeLater(this.fd);
+    this.descriptor.release();
   }
 
   delete(): void {

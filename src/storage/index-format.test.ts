@@ -14,7 +14,7 @@
  * lookups built on them (Fetch at every offset, ListOffsets by timestamp)
  * still find the right batch.
  */
-import { readBatchInfo, readInt64 } from './batch-info';
+import { readBatchHeader, readInt64 } from './batch-info';
 import { LogCleaner } from './cleaner/log-cleaner';
 import { Log, type LogOptions } from './log';
 import { LogManager } from './log-manager';
@@ -35,7 +35,7 @@ interface IndexCheck {
 function verifyIndexes(dir: StorageDir): IndexCheck {
   const result: IndexCheck = { offsetEntries: 0, timeEntries: 0, multiOffsetEntries: 0, problems: [] };
   const logBytes = (stem: string): Buffer => dir.readFile(`${stem}.log`) ?? Buffer.alloc(0);
-  const batchAt = (log: Buffer, position: number) => readBatchInfo(log, position);
+  const batchAt = (log: Buffer, position: number) => readBatchHeader(log, position);
   const files = new Set(dir.listFiles());
   for (const name of files) {
     const stem = /^(\d{20})\.log$/.exec(name)?.[1];
@@ -87,7 +87,7 @@ function expectEveryOffsetFound(log: Log): void {
   for (let o = log.logStartOffset; o < log.logEndOffset; o++) {
     const bytes = collectRecords(log.read(o, 1).records);
     if (bytes.length === 0) continue; // compacted away; the next batch is checked by its own offsets
-    const info = readBatchInfo(bytes, 0);
+    const info = readBatchHeader(bytes, 0);
     expect(info.lastOffset).toBeGreaterThanOrEqual(o);
     if (info.baseOffset > o) {
       // A gap (compaction): nothing between o and the batch start may exist.
@@ -137,7 +137,7 @@ describe.each(cleanerTestEnvs)("offset and time indexes in Kafka's layout over %
     // ListOffsets by timestamp: the first batch whose max timestamp reaches it, as a scan of every batch finds it.
     const all: { base: number; last: number; max: number }[] = [];
     for (let o = 0; o < again.logEndOffset; ) {
-      const info = readBatchInfo(collectRecords(again.read(o, 1).records), 0);
+      const info = readBatchHeader(collectRecords(again.read(o, 1).records), 0);
       all.push({ base: info.baseOffset, last: info.lastOffset, max: info.maxTimestamp });
       o = info.lastOffset + 1;
     }
@@ -234,7 +234,7 @@ describe.each(cleanerTestEnvs)("offset and time indexes in Kafka's layout over %
       const idx = Buffer.from(partition.readFile(name) as Buffer);
       const logBytes = partition.readFile(name.replace('.index', '.log')) as Buffer;
       const base = Number(name.slice(0, 20));
-      for (let p = 0; p < idx.length; p += 8) idx.writeInt32BE(readBatchInfo(logBytes, idx.readInt32BE(p + 4)).baseOffset - base, p);
+      for (let p = 0; p < idx.length; p += 8) idx.writeInt32BE(readBatchHeader(logBytes, idx.readInt32BE(p + 4)).baseOffset - base, p);
       partition.writeFile(name, idx);
       rewritten++;
     }
@@ -247,7 +247,7 @@ describe.each(cleanerTestEnvs)("offset and time indexes in Kafka's layout over %
     const plain = LogManager.open({ dir: env.reopenRoot(), now, defaults: cfg });
     expect(plain.rewrittenIndexSegments).toBe(0);
     expectEveryOffsetFound(plain.getLog('old', 0) as Log);
-    expect(plain.getLog('old', 0)?.producerState.entry(77)).toBeDefined();
+    expect(plain.getLog('old', 0)?.producerEntry(77)).toBeDefined();
     plain.close();
     expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems.length).toBeGreaterThan(0);
 
@@ -257,7 +257,7 @@ describe.each(cleanerTestEnvs)("offset and time indexes in Kafka's layout over %
     expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems).toEqual([]);
     const reopened = manager.getLog('old', 0) as Log;
     expect(reopened.logEndOffset).toBe(end);
-    expect(reopened.producerState.size).toBe(0); // rebuilt from the batches, which have no producer
+    expect(reopened.producerEntries().length).toBe(0); // rebuilt from the batches, which have no producer
     expectEveryOffsetFound(reopened);
     manager.close();
     expect(verifyIndexes(env.reopenRoot().dir('old-0')).problems).toEqual([]);

@@ -1,12 +1,11 @@
 import * as fs from 'node:fs';
-import { DeferredCloser } from './deferred-closer';
 import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { OffsetIndex } from './offset-index';
 import { ProducerStateManager } from './producer-state-manager';
 import { decodeProducerSnapshot, encodeKafkaProducerSnapshot, encodeRetainedBatches } from './producer-snapshot';
 import { crc32c } from '@node-rs/crc32';
-import { readBatchInfo } from './batch-info';
+import { readBatchHeader } from './batch-info';
 import { TimeIndex } from './time-index';
 import { makeBatch } from './test-batches';
 
@@ -78,7 +77,7 @@ describe('OffsetCheckpointFile', () => {
 describe('producer snapshots', () => {
   const idempotentState = (): ProducerStateManager => {
     const psm = new ProducerStateManager();
-    for (let s = 0; s < 7; s++) psm.replay({ ...readBatchInfo(makeBatch({ producerId: 9, producerEpoch: 2, baseSequence: s }), 0), baseOffset: s, lastOffset: s });
+    for (let s = 0; s < 7; s++) psm.replay({ ...readBatchHeader(makeBatch({ producerId: 9, producerEpoch: 2, baseSequence: s }), 0), baseOffset: s, lastOffset: s });
     return psm;
   };
 
@@ -100,7 +99,7 @@ describe('producer snapshots', () => {
 
   test("the .snapshot is Kafka's file: version 1, CRC32C, one 46-byte entry per producer with its last batch", () => {
     const psm = new ProducerStateManager();
-    psm.replay({ ...readBatchInfo(makeBatch({ producerId: 7, producerEpoch: 3, baseSequence: 10, records: 4, timestamp: 5000 }), 0), baseOffset: 20, lastOffset: 23 });
+    psm.replay({ ...readBatchHeader(makeBatch({ producerId: 7, producerEpoch: 3, baseSequence: 10, records: 4, timestamp: 5000 }), 0), baseOffset: 20, lastOffset: 23 });
     const snap = encodeKafkaProducerSnapshot(psm.snapshotEntries());
     const expected = Buffer.alloc(56);
     expected.writeInt16BE(1, 0);
@@ -130,20 +129,5 @@ describe('producer snapshots', () => {
     // A retained-batch file of another snapshot (its newest batch differs) is ignored.
     const other = encodeRetainedBatches(idempotentState().snapshotEntries().map((e) => ({ ...e, producerId: 7 }))) as Buffer;
     expect(decodeProducerSnapshot(snap, other)?.[0]?.batches).toHaveLength(1);
-  });
-});
-
-describe('DeferredCloser', () => {
-  test('closes only after the grace period', () => {
-    let t = 0;
-    const c = new DeferredCloser(100, () => t);
-    const fd = fs.openSync(__filename, 'r');
-    c.closeLater(fd);
-    c.reap(99);
-    expect(() => fs.fstatSync(fd)).not.toThrow();
-    t = 100;
-    c.reap(100);
-    expect(c.pendingCount).toBe(0);
-    expect(() => fs.fstatSync(fd)).toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataDirLockedError } from './dir-lock';
@@ -6,6 +6,7 @@ import { LogManager, parsePartitionDirName } from './log-manager';
 import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { batchBaseOffsets, collectRecords, makeBatch } from './test-batches';
+import { isFileRegion } from '../protocol/primitives/records-value';
 
 describe('LogManager on disk', () => {
   let root: string;
@@ -15,7 +16,7 @@ describe('LogManager on disk', () => {
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
   test('creates partition dirs, writes Kafka checkpoint files, reloads everything', () => {
-    const m = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    const m = LogManager.open({ dataDir: root });
     const a = m.getOrCreateLog('orders', 0);
     const b = m.getOrCreateLog('my-topic.v2', 11);
     expect(m.getOrCreateLog('orders', 0)).toBe(a);
@@ -34,7 +35,7 @@ describe('LogManager on disk', () => {
     expect(readFileSync(path.join(root, 'log-start-offset-checkpoint'), 'utf8')).toContain('my-topic.v2 11 1\n');
     expect(existsSync(path.join(root, '.lock'))).toBe(false);
 
-    const again = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    const again = LogManager.open({ dataDir: root });
     expect(again.getLog('orders', 0)?.logEndOffset).toBe(3);
     expect(again.getLog('my-topic.v2', 11)?.logStartOffset).toBe(1);
     expect(batchBaseOffsets(collectRecords(again.getLog('orders', 0)?.read(0, 1000).records ?? null))).toEqual([0]);
@@ -52,19 +53,22 @@ describe('LogManager on disk', () => {
     n.close();
   });
 
-  test('deleteLog removes the partition directory; the fd of a deleted segment outlives it for the grace period', () => {
-    let clock = 0;
-    const m = LogManager.open({ dataDir: root, fileDeleteDelayMs: 1000, now: () => clock });
+  test('deleteLog removes the partition directory; a region being sent keeps its file readable until released, then the fd closes', () => {
+    const m = LogManager.open({ dataDir: root });
     const log = m.getOrCreateLog('t', 0);
     log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
     const region = log.read(0, 1000).records;
+    if (!isFileRegion(region)) throw new Error('a disk log reads file regions');
+    const fd = region.fd;
     expect(m.deleteLog('t', 0)).toBe(true);
     expect(existsSync(path.join(root, 't-0'))).toBe(false);
-    // The in-flight response can still be streamed from the unlinked file.
-    expect(batchBaseOffsets(collectRecords(region))).toEqual([0]);
-    clock = 1000;
-    m.tick(clock);
-    expect(() => collectRecords(region)).toThrow();
+    // The in-flight response can still be read from the unlinked file...
+    const bytes = Buffer.alloc(region.length);
+    expect(readSync(fd, bytes, 0, region.length, region.position)).toBe(region.length);
+    expect(batchBaseOffsets(bytes)).toEqual([0]);
+    // ...and once it lets go, nothing holds the descriptor any more: no timer, no grace period.
+    region.release();
+    expect(() => fstatSync(fd)).toThrow(expect.objectContaining({ code: 'EBADF' }));
     expect(m.getLog('t', 0)).toBeUndefined();
     m.close();
   });
@@ -83,6 +87,21 @@ describe('LogManager on disk', () => {
     expect(log.logStartOffset).toBe(3);
     const starts = new OffsetCheckpointFile(m.dir, 'log-start-offset-checkpoint').read();
     expect(starts.get('t-0')).toBe(3);
+    m.close();
+  });
+
+  test("the broker's tick writes the checkpoints with their fsyncs in the background", async () => {
+    let clock = 1_000_000;
+    const m = LogManager.open({ dataDir: root, now: () => clock, defaults: { retentionMs: 1000 } });
+    const log = m.getOrCreateLog('t', 0);
+    log.append(makeBatch({ records: 2, timestamp: clock }), { leaderEpoch: 0 });
+    log.roll();
+    log.append(makeBatch({ records: 2, timestamp: clock + 2000 }), { leaderEpoch: 0 });
+    clock += 1500;
+    expect(m.tick(clock, { checkpointsInBackground: true }).deletedSegments).toBe(1);
+    await m.whenCheckpointsWritten();
+    expect(m.lastCheckpointError).toBeNull();
+    expect(new OffsetCheckpointFile(m.dir, 'log-start-offset-checkpoint').read().get('t-0')).toBe(2);
     m.close();
   });
 

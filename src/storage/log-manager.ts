@@ -10,18 +10,20 @@ import type { StorageDir } from './storage-dir';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Kafka's metadata topic; its directory in a data dir belongs to the metadata store. */
+export const METADATA_TOPIC_NAME = '__cluster_metadata';
 
 export interface LogManagerOptions {
   /** Disk mode: the data directory (Kafka's `log.dirs`, one dir). Ignored when `dir` is given. */
   dataDir?: string;
   /** Memory mode (`--memory`): nothing touches the disk. */
   memory?: boolean;
-  /** Any StorageDir (tests reopen a MemoryStorageDir to exercise recovery). */
+  /** Any StorageDir (a data dir the broker claimed; tests reopen a MemoryStorageDir to exercise recovery). */
   dir?: StorageDir;
+  /** With `dir`: called when the manager closes (the caller's data dir lock). */
+  release?: () => void;
   /** Broker-wide log config defaults (topic configs override per log). */
   defaults?: Partial<LogConfig>;
-  /** file.delete.delay.ms: how long a deleted segment's fd stays open for in-flight responses. */
-  fileDeleteDelayMs?: number;
   /** Broker-wide log cleaner settings (log.cleaner.*). */
   cleaner?: Partial<LogCleanerConfig>;
   /**
@@ -43,7 +45,9 @@ export interface LogManagerTickResult {
  * All partition logs of a data directory: `<dir>/<topic>-<partition>/`.
  * Loads (and recovers) every log at open, holds the directory lock, writes
  * Kafka's recovery-point and log-start-offset checkpoints, and runs the
- * periodic housekeeping when the broker calls `tick`.
+ * periodic housekeeping when the broker calls `tick`. The metadata log's
+ * directory (`__cluster_metadata-0`) is not a partition log: it is left to
+ * the metadata store, as Kafka's LogManager leaves KRaft's.
  */
 export class LogManager {
   private readonly logsByKey = new Map<string, Log>();
@@ -54,6 +58,9 @@ export class LogManager {
   private closed = false;
   /** Segments whose index files were rewritten at open (`convertEarlierWeirFiles`), for the broker's start-up log line. */
   rewrittenIndexSegments = 0;
+  private checkpointWrites: Promise<void> = Promise.resolve();
+  /** Set when a background checkpoint write failed (the next tick tries again). */
+  lastCheckpointError: Error | null = null;
   /** Compacts the logs whose cleanup.policy includes `compact`; its timer runs once `startCleaner` is called. */
   readonly cleaner: LogCleaner;
 
@@ -77,12 +84,12 @@ export class LogManager {
   static open(options: LogManagerOptions, topicConfigs: (topic: string) => Partial<LogConfig> = () => ({})): LogManager {
     const now = options.now ?? Date.now;
     let dir: StorageDir;
-    let release = (): void => {};
+    let release = options.release ?? ((): void => {});
     if (options.dir) dir = options.dir;
     else if (options.memory) dir = new MemoryStorageDir();
     else if (options.dataDir) {
       release = lockDataDir(options.dataDir);
-      dir = new DiskStorageDir(options.dataDir, { fileDeleteDelayMs: options.fileDeleteDelayMs, now });
+      dir = new DiskStorageDir(options.dataDir);
     } else throw new Error('LogManager needs dataDir, memory or dir');
     const manager = new LogManager(dir, options, release);
     try {
@@ -103,7 +110,7 @@ export class LogManager {
         continue;
       }
       const tp = parsePartitionDirName(name);
-      if (!tp) continue;
+      if (!tp || tp.topic === METADATA_TOPIC_NAME) continue;
       const log = Log.open(this.dir.dir(name), {
         topic: tp.topic,
         partition: tp.partition,
@@ -161,35 +168,86 @@ export class LogManager {
   }
 
   /**
-   * Periodic housekeeping; the broker owns the timer. Applies retention,
-   * flush.ms, producer id expiration, writes the checkpoints and closes the
-   * descriptors of deleted segments whose grace period is over.
+   * Every housekeeping task at once: retention and flush.ms, producer id
+   * expiration, both checkpoints — with their fsyncs in the thread pool when
+   * `checkpointsInBackground` (the event loop serving requests must not wait
+   * for the disk; a crash before they are durable recovers from the previous
+   * checkpoints, which only costs re-checking more of the log). The broker
+   * runs each task on its own interval, as Kafka's LogManager schedules them
+   * (broker/housekeeping.ts); tools and tests call this.
    */
-  tick(now: number = this.now()): LogManagerTickResult {
+  tick(now: number = this.now(), options: { checkpointsInBackground?: boolean } = {}): LogManagerTickResult {
+    const result = this.applyRetentionAndFlush(now);
+    this.removeExpiredProducers(now);
+    if (options.checkpointsInBackground) {
+      this.writeRecoveryPointCheckpointInBackground();
+      this.writeLogStartOffsetCheckpointInBackground();
+    } else this.writeCheckpoints();
+    return result;
+  }
+
+  /** Every log.retention.check.interval.ms: retention and flush.ms. */
+  applyRetentionAndFlush(now: number = this.now()): LogManagerTickResult {
     this.assertOpen();
     let deletedSegments = 0;
     let flushedLogs = 0;
     for (const log of this.logsByKey.values()) {
       deletedSegments += log.deleteRetentionExpired(now);
       if (log.maybeFlush(now)) flushedLogs++;
-      log.removeExpiredProducers(now);
     }
-    this.writeCheckpoints();
-    this.dir.reapClosedFiles(now);
     return { deletedSegments, flushedLogs };
+  }
+
+  /** Every producer.id.expiration.check.interval.ms: producers idle past producer.id.expiration.ms are forgotten. */
+  removeExpiredProducers(now: number = this.now()): void {
+    this.assertOpen();
+    for (const log of this.logsByKey.values()) log.removeExpiredProducers(now);
   }
 
   /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint. */
   writeCheckpoints(): void {
-    const recovery: [TopicPartition, number][] = [];
-    const starts: [TopicPartition, number][] = [];
-    for (const log of this.logsByKey.values()) {
-      const tp = { topic: log.topic, partition: log.partition };
-      recovery.push([tp, log.recoveryPoint]);
-      starts.push([tp, log.logStartOffset]);
-    }
-    this.recoveryCheckpoint.write(recovery);
-    this.logStartCheckpoint.write(starts);
+    this.recoveryCheckpoint.write(this.recoveryPoints());
+    this.logStartCheckpoint.write(this.logStartOffsets());
+  }
+
+  /** Every log.flush.offset.checkpoint.interval.ms: how far each log is known durable (fsyncs off the event loop). */
+  writeRecoveryPointCheckpointInBackground(): void {
+    const entries = this.recoveryPoints();
+    this.inBackground(() => this.recoveryCheckpoint.writeAsync(entries));
+  }
+
+  /** Every log.flush.start.offset.checkpoint.interval.ms: where each log starts (fsyncs off the event loop). */
+  writeLogStartOffsetCheckpointInBackground(): void {
+    const entries = this.logStartOffsets();
+    this.inBackground(() => this.logStartCheckpoint.writeAsync(entries));
+  }
+
+  /**
+   * One background checkpoint write at a time. The contents are taken when
+   * the write is asked for; a shutdown's synchronous write (always newer)
+   * wins over one still in flight.
+   */
+  private inBackground(write: () => Promise<void>): void {
+    this.checkpointWrites = this.checkpointWrites
+      .then(async () => {
+        if (!this.closed) await write();
+      })
+      .catch((err: unknown) => {
+        if (!this.closed) this.lastCheckpointError = err instanceof Error ? err : new Error(String(err));
+      });
+  }
+
+  private recoveryPoints(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.recoveryPoint]);
+  }
+
+  private logStartOffsets(): [TopicPartition, number][] {
+    return [...this.logsByKey.values()].map((log) => [{ topic: log.topic, partition: log.partition }, log.logStartOffset]);
+  }
+
+  /** Resolves when the background checkpoint writes asked for so far have finished. */
+  whenCheckpointsWritten(): Promise<void> {
+    return this.checkpointWrites;
   }
 
   /** Starts the background log cleaner (log.cleaner.enable permitting). */
@@ -198,7 +256,12 @@ export class LogManager {
     this.cleaner.start(logger);
   }
 
-  /** Clean shutdown: flush and close every log, write the checkpoints, release the fds and the lock. */
+  /**
+   * Clean shutdown: flush and close every log, write the checkpoints, release
+   * the lock. A segment's descriptor closes with its log unless a response
+   * still holds a region of it (the server closes first, so that is only a
+   * read finishing in the thread pool).
+   */
   close(): void {
     if (this.closed) return;
     this.cleaner.stop();
@@ -207,7 +270,6 @@ export class LogManager {
     this.writeCheckpoints();
     this.closed = true;
     this.logsByKey.clear();
-    this.dir.closeAllNow();
     this.releaseLock();
   }
 

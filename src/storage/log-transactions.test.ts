@@ -24,8 +24,8 @@ describe.each([
     () => {
       const root = mkdtempSync(path.join(tmpdir(), 'weir-txn-'));
       return {
-        dir: new DiskStorageDir(root, { fileDeleteDelayMs: 0 }) as StorageDir,
-        reopen: () => new DiskStorageDir(root, { fileDeleteDelayMs: 0 }) as StorageDir,
+        dir: new DiskStorageDir(root) as StorageDir,
+        reopen: () => new DiskStorageDir(root) as StorageDir,
         cleanup: () => rmSync(root, { recursive: true, force: true }),
       };
     },
@@ -46,7 +46,7 @@ describe.each([
     append(log, txnBatch(1, 0)); // 3..4
     append(log, txnBatch(2, 0)); // 5..6
     append(log, makeBatch({ records: 1 })); // 7
-    expect(log.highWatermark).toBe(8);
+    expect(log.logEndOffset).toBe(8);
     expect(log.lastStableOffset).toBe(3);
     expect(log.firstUnstableOffset).toBe(3);
     append(log, marker(ControlRecordType.Commit, 1), 'coordinator'); // 8
@@ -54,7 +54,7 @@ describe.each([
     append(log, marker(ControlRecordType.Abort, 2), 'coordinator'); // 9
     expect(log.lastStableOffset).toBe(10);
     expect(log.firstUnstableOffset).toBeNull();
-    expect(log.producerState.entry(1)?.coordinatorEpoch).toBe(7);
+    expect(log.producerEntry(1)?.coordinatorEpoch).toBe(7);
     log.close();
   });
 
@@ -92,7 +92,7 @@ describe.each([
     log = open(env.reopen(env.dir), log.logEndOffset);
     expect(log.lastStableOffset).toBe(3);
     expect(log.abortedTransactions(0, 5)).toEqual([{ producerId: 1, firstOffset: 0, lastOffset: 2, lastStableOffset: 3 }]);
-    expect(log.producerState.entry(2)?.currentTxnFirstOffset).toBe(3);
+    expect(log.producerEntry(2)?.currentTxnFirstOffset).toBe(3);
     log.close();
   });
 

@@ -1,11 +1,13 @@
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import { BASE_OFFSET, PARTITION_LEADER_EPOCH } from '../protocol/records/batch-header';
-import { type BatchInfo, checkBatch, isLogAppendTime, readBatchInfo, writeInt64 } from './batch-info';
+import { ATTRIBUTES, BASE_OFFSET, type BatchHeader, MAX_TIMESTAMP, PARTITION_LEADER_EPOCH, TIMESTAMP_TYPE_LOG_APPEND } from '../protocol/records/batch-header';
+import { writeBatchCrc } from '../protocol/records/crc';
+import { type BatchInfo, checkBatch, isLogAppendTime, readBatchHeader, writeInt64 } from './batch-info';
 import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment-swap';
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
-import { type AppendOrigin, type CompletedTxn, ProducerStateManager } from './producer-state-manager';
+import { LeaderEpochCache } from './leader-epoch-cache';
+import { type AppendOrigin, type CompletedTxn, type ProducerStateEntry, ProducerStateManager } from './producer-state-manager';
 import {
   decodeProducerSnapshot,
   encodeKafkaProducerSnapshot,
@@ -47,6 +49,16 @@ export interface AppendOptions {
   now?: number;
   /** 'coordinator' for the coordinators' own writes (no sequence numbers to check); default 'client'. */
   origin?: AppendOrigin;
+  /**
+   * The batches of `data`, already parsed and checked by the caller (produce
+   * validation reads each header once); parsed here when absent.
+   */
+  batches?: readonly { position: number; header: BatchHeader }[];
+  /**
+   * LogAppendTime: the append time, written into each batch's max timestamp
+   * and attributes (CRC recomputed) once every check has passed.
+   */
+  logAppendTime?: number;
 }
 
 /**
@@ -66,8 +78,17 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
+/** The outcome of `Log.appendAsFollower`: the batches' own offsets, or the error (nothing written). */
+export interface FollowerAppendResult {
+  errorCode: ErrorCode;
+  errorMessage: string | null;
+  baseOffset: number;
+  lastOffset: number;
+  logStartOffset: number;
+}
+
 export interface ReadOptions {
-  /** Exclusive bound: no batch with a base offset at or above it (high watermark or LSO). Default: log end. */
+  /** Exclusive bound: no batch with a base offset at or above it (the partition's high watermark or LSO). Default: log end. */
   upperBoundOffset?: number;
   /** Return the first batch whole even when it exceeds maxBytes (Kafka's minOneMessage). Default true. */
   minOneBatch?: boolean;
@@ -78,7 +99,6 @@ export interface ReadResult {
   errorCode: ErrorCode;
   /** Whole batches starting with the one containing the offset; null when there is nothing to send. */
   records: RecordsValue | null;
-  highWatermark: number;
   logStartOffset: number;
   logEndOffset: number;
 }
@@ -98,18 +118,25 @@ const SNAPSHOTS_KEPT = 2;
  * before `append` returns, so a read never sees half a batch. fsync happens on
  * roll (off the event loop), on `flush` (flush.messages / flush.ms / close) and
  * never otherwise; the recovery point records how far the log is known durable.
+ *
+ * The log knows nothing of replication: its high watermark belongs to the
+ * Partition that owns it (cluster/partition.ts), which passes it as the read
+ * bound. What the log keeps for the partition is the state that must match
+ * its bytes: the producers' idempotence and transaction state (private: the
+ * log checks and updates it on append) and the leader-epoch cache.
  */
 export class Log {
   readonly topic: string;
   readonly partition: number;
-  readonly producerState = new ProducerStateManager();
+  private readonly producerState = new ProducerStateManager();
+  /** Which leader epoch wrote which offsets (`leader-epoch-checkpoint`). */
+  private epochs: LeaderEpochCache = LeaderEpochCache.inMemory();
   private config: LogConfig;
   private segments: Segment[] = [];
   private currentLogStartOffset = 0;
   private currentRecoveryPoint = 0;
   private unflushedMessages = 0;
   private lastFlushTime: number;
-  private readonly listeners = new Set<(log: Log) => void>();
   /** Aborted transactions (`.txnindex`), loaded with the log. */
   private txnIndex: TransactionIndex | null = null;
   private flushChain: Promise<void> = Promise.resolve();
@@ -148,11 +175,6 @@ export class Log {
 
   get logEndOffset(): number {
     return this.activeSegment.nextOffset;
-  }
-
-  /** Single node: every appended batch is committed, so the high watermark is the log end offset. */
-  get highWatermark(): number {
-    return this.logEndOffset;
   }
 
   get recoveryPoint(): number {
@@ -226,7 +248,10 @@ export class Log {
       }
       const result = seg.recover(i === first ? recoveryPoint : null);
       this.recoveryReport.truncatedBytes += result.truncatedBytes;
-      seg.flush();
+      // What recovery found past the recovery point becomes trusted: make it
+      // durable. Nothing there (a clean shutdown, a new log): nothing to fsync,
+      // sparing the start-up (and CreateTopics) of N partitions N fsyncs.
+      if (result.bytesPastRecoveryPoint > 0) seg.flush();
       if (result.problem !== null && i < this.segments.length - 1) {
         for (const later of this.segments.splice(i + 1)) {
           later.delete();
@@ -251,6 +276,36 @@ export class Log {
     }
     this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset);
     this.loadProducerState();
+    this.loadLeaderEpochs(recoveryPoint);
+  }
+
+  /**
+   * The leader-epoch checkpoint, trimmed to what recovery left of the log. A
+   * log written before Weir kept one (every batch then carried epoch 0) gets
+   * one entry: the first batch's epoch from the log start.
+   */
+  private loadLeaderEpochs(recoveryPoint: number): void {
+    const hadCheckpoint = LeaderEpochCache.exists(this.dir);
+    this.epochs = LeaderEpochCache.load(this.dir);
+    this.epochs.truncateFromEnd(this.logEndOffset);
+    this.epochs.truncateFromStart(this.currentLogStartOffset);
+    if (!hadCheckpoint && this.logEndOffset > this.currentLogStartOffset) {
+      const seg = this.segments[this.segmentIndexFor(this.currentLogStartOffset)] as Segment;
+      const first = seg.findBatch(this.currentLogStartOffset);
+      if (first && first.info.partitionLeaderEpoch >= 0) this.epochs.assign(first.info.partitionLeaderEpoch, this.currentLogStartOffset);
+    }
+    // Past the recovery point the checkpoint may lag the batches (it is
+    // fsynced with the data): the batches' own epochs say where each began.
+    const from = Math.max(recoveryPoint, this.currentLogStartOffset);
+    if (from >= this.logEndOffset) return;
+    for (let i = this.segmentIndexFor(from); i < this.segments.length; i++) {
+      for (const b of (this.segments[i] as Segment).batchesFromOffset(from)) {
+        if (b.info.lastOffset < from || b.info.partitionLeaderEpoch < 0) continue;
+        const latest = this.epochs.latestEpoch;
+        if (latest === null || b.info.partitionLeaderEpoch > latest) this.epochs.assign(b.info.partitionLeaderEpoch, Math.max(b.info.baseOffset, from));
+      }
+    }
+    this.epochs.sync();
   }
 
   private snapshotOffsets(): number[] {
@@ -324,22 +379,35 @@ export class Log {
   // ---- append --------------------------------------------------------------
 
   /**
-   * Appends one or more v2 batches (already validated by the caller: CRC,
-   * magic, LogAppendTime patched). Assigns offsets by writing each batch's
-   * baseOffset and partitionLeaderEpoch in place — both outside the CRC —
-   * then writes the buffer as is. Idempotent-producer rules apply.
+   * Appends one or more v2 batches (their CRC and magic checked by the
+   * caller). The producer-state checks run on the headers first; only when
+   * they pass is the buffer touched: LogAppendTime (when asked) written in,
+   * then each batch's baseOffset and partitionLeaderEpoch — both outside the
+   * CRC — and the buffer written as is. Idempotent-producer rules apply.
    */
   append(data: Buffer, options: AppendOptions): AppendResult {
     if (this.closed) throw new Error(`${this.dir.path}: append to a closed log`);
     const now = options.now ?? this.time();
     const batches: LocatedBatch[] = [];
-    for (let pos = 0; pos < data.length; ) {
-      const size = checkBatch(data, pos, data.length - pos, false);
-      if (typeof size !== 'number') return this.failed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
-      batches.push({ position: pos, info: readBatchInfo(data, pos) });
-      pos += size;
+    if (options.batches) {
+      for (const b of options.batches) batches.push({ position: b.position, info: b.header });
+    } else {
+      for (let pos = 0; pos < data.length; ) {
+        const size = checkBatch(data, pos, data.length - pos, false);
+        if (typeof size !== 'number') return this.failed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
+        batches.push({ position: pos, info: readBatchHeader(data, pos) });
+        pos += size;
+      }
     }
     if (batches.length === 0) return this.failed(ErrorCode.CORRUPT_MESSAGE, 'no record batch to append');
+    const appendTime = options.logAppendTime;
+    if (appendTime !== undefined) {
+      // The producer state records the time the batch will carry.
+      for (const b of batches) {
+        b.info.maxTimestamp = appendTime;
+        b.info.attributes |= TIMESTAMP_TYPE_LOG_APPEND;
+      }
+    }
     const leo = this.logEndOffset;
     const check = this.producerState.checkAppend(
       batches.map((b) => b.info),
@@ -362,6 +430,12 @@ export class Log {
     let next = leo;
     let records = 0;
     for (const b of batches) {
+      if (appendTime !== undefined) {
+        // Both fields are under the CRC, so it is recomputed.
+        writeInt64(data, appendTime, b.position + MAX_TIMESTAMP);
+        data.writeInt16BE(b.info.attributes, b.position + ATTRIBUTES);
+        writeBatchCrc(data, b.position);
+      }
       writeInt64(data, next, b.position + BASE_OFFSET);
       data.writeInt32BE(options.leaderEpoch, b.position + PARTITION_LEADER_EPOCH);
       const info: BatchInfo = b.info;
@@ -374,12 +448,12 @@ export class Log {
     const lastOffset = next - 1;
     if (this.shouldRoll(data.length, lastOffset, now)) this.roll(now);
     this.activeSegment.append(data, batches, now);
+    this.epochs.assign(options.leaderEpoch, leo);
     check.commit();
     for (const completed of check.completedTxns) {
       const marker = batches.find((b) => b.info.baseOffset === completed.lastOffset);
       const read = marker ? endTxnMarkerAt(data, marker.position) : null;
-      const entry = this.producerState.entry(completed.producerId);
-      if (entry && read) entry.coordinatorEpoch = read.coordinatorEpoch;
+      if (read) this.producerState.recordCoordinatorEpoch(completed.producerId, read.coordinatorEpoch);
       this.indexCompletedTxn(this.activeSegment, completed, read?.type);
     }
 
@@ -395,14 +469,87 @@ export class Log {
       logStartOffset: this.currentLogStartOffset,
       duplicate: false,
     };
-    for (const listener of this.listeners) {
-      try {
-        listener(this);
-      } catch {
-        // A failing waiter must not turn a stored append into an error.
-      }
-    }
     return result;
+  }
+
+  /**
+   * Appends batches that already carry their offsets and leader epochs (a
+   * follower copying its leader): nothing is assigned or checked beyond the
+   * framing, the CRC and increasing offsets from the log end; producer
+   * state and the leader-epoch cache follow the batches, as Kafka's
+   * appendAsFollower does.
+   */
+  appendAsFollower(data: Buffer, now: number = this.time()): FollowerAppendResult {
+    if (this.closed) throw new Error(`${this.dir.path}: append to a closed log`);
+    const batches: LocatedBatch[] = [];
+    let expected = this.logEndOffset;
+    for (let pos = 0; pos < data.length; ) {
+      const size = checkBatch(data, pos, data.length - pos, true);
+      if (typeof size !== 'number') return this.followerFailed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
+      const info = readBatchHeader(data, pos);
+      if (info.baseOffset < expected) {
+        return this.followerFailed(ErrorCode.UNKNOWN_SERVER_ERROR, `batch at offset ${info.baseOffset} is below the expected offset ${expected}`);
+      }
+      batches.push({ position: pos, info });
+      expected = info.lastOffset + 1;
+      pos += size;
+    }
+    const first = batches[0];
+    if (!first) return this.followerFailed(ErrorCode.CORRUPT_MESSAGE, 'no record batch to append');
+    const lastOffset = expected - 1;
+    if (this.shouldRoll(data.length, lastOffset, now)) this.roll(now);
+    this.activeSegment.append(data, batches, now);
+    let records = 0;
+    for (const b of batches) {
+      if (b.info.partitionLeaderEpoch >= 0) this.epochs.assign(b.info.partitionLeaderEpoch, b.info.baseOffset);
+      const completed = this.producerState.replay(b.info);
+      if (completed) {
+        const read = endTxnMarkerAt(data, b.position);
+        if (read) this.producerState.recordCoordinatorEpoch(completed.producerId, read.coordinatorEpoch);
+        this.indexCompletedTxn(this.activeSegment, completed, read?.type);
+      }
+      records += b.info.recordCount;
+    }
+    this.unflushedMessages += records;
+    if (this.unflushedMessages >= this.config.flushMessages) this.flush(now);
+    return { errorCode: ErrorCode.NONE, errorMessage: null, baseOffset: first.info.baseOffset, lastOffset, logStartOffset: this.currentLogStartOffset };
+  }
+
+  private followerFailed(errorCode: ErrorCode, errorMessage: string): FollowerAppendResult {
+    return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logStartOffset: this.currentLogStartOffset };
+  }
+
+  /**
+   * Removes every batch from the one holding `offset` on (Kafka's
+   * truncateTo: a follower whose tail diverged from its new leader's). The
+   * segments past it are deleted, the one holding it is cut at that batch
+   * and re-indexed, and the producer state, the aborted-transaction index
+   * and the leader-epoch cache are rebuilt for the shorter log. Returns
+   * whether anything was removed.
+   */
+  truncateTo(offset: number): boolean {
+    if (this.closed) throw new Error(`${this.dir.path}: truncation of a closed log`);
+    if (offset >= this.logEndOffset) return false;
+    const now = this.time();
+    if (offset <= (this.segments[0] as Segment).baseOffset) {
+      // Nothing below `offset` survives: start over, empty, at it.
+      for (const s of this.segments.splice(0)) s.delete();
+      this.segments.push(Segment.create(this.dir, Math.max(offset, 0), this.config.indexIntervalBytes, now));
+      this.currentLogStartOffset = Math.max(offset, 0);
+    } else {
+      const i = this.segmentIndexFor(offset);
+      for (const later of this.segments.splice(i + 1)) later.delete();
+      const seg = this.segments[i] as Segment;
+      const cut = seg.findBatch(offset);
+      if (cut) seg.truncateAt(cut.position);
+    }
+    const leo = this.logEndOffset;
+    this.currentRecoveryPoint = Math.min(this.currentRecoveryPoint, leo);
+    this.txnIndex?.close();
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), leo);
+    this.loadProducerState();
+    this.epochs.truncateFromEnd(leo);
+    return true;
   }
 
   private failed(errorCode: ErrorCode, message: string): AppendResult {
@@ -428,18 +575,27 @@ export class Log {
 
   /**
    * Starts a new active segment at the log end offset. The old one's indexes
-   * are written and its data fsynced in the background; the recovery point
-   * moves to the new base once that fsync completes.
+   * are written now (to the page cache); its data, then its index files and
+   * the directory, are fsynced in the background, and the recovery point
+   * moves to the new base once those fsyncs complete. Nothing here waits for
+   * the disk: a roll happens inside a produce request, and an fsync on the
+   * event loop stalled every connection for as long as the disk took
+   * (hundreds of ms behind a busy log cleaner). Recovery trusts a segment's
+   * index files only below the recovery point, so a crash before the fsyncs
+   * finish rebuilds them from the data.
    */
   roll(now: number = this.time()): void {
     const old = this.activeSegment;
     if (old.size === 0) return;
     const base = this.logEndOffset;
-    old.onBecomeInactive(true);
+    old.onBecomeInactive(false);
     this.segments.push(Segment.create(this.dir, base, this.config.indexIntervalBytes, now));
     this.writeProducerSnapshot(base);
     this.flushChain = this.flushChain
       .then(() => old.flushAsync())
+      .then(() => old.syncIndexFilesAsync())
+      .then(() => this.dir.syncDirectoryAsync())
+      .then(() => this.epochs.syncAsync())
       .then(
         () => {
           if (this.currentRecoveryPoint < base) this.currentRecoveryPoint = base;
@@ -466,7 +622,6 @@ export class Log {
     const result: ReadResult = {
       errorCode: ErrorCode.NONE,
       records: null,
-      highWatermark: leo,
       logStartOffset: this.currentLogStartOffset,
       logEndOffset: leo,
     };
@@ -502,12 +657,6 @@ export class Log {
       } else hi = mid - 1;
     }
     return found;
-  }
-
-  /** Registers a callback run after every successful append (wakes long-poll fetches). Returns the unsubscribe function. */
-  onAppend(listener: (log: Log) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   // ---- timestamps ----------------------------------------------------------
@@ -558,15 +707,17 @@ export class Log {
 
   /**
    * DeleteRecords: moves the log start offset to `offset` and deletes the
-   * segments wholly below it. OFFSET_OUT_OF_RANGE past the high watermark.
+   * segments wholly below it. OFFSET_OUT_OF_RANGE past the log end (the
+   * partition refuses offsets past its high watermark before this).
    */
   deleteRecordsBefore(offset: number): { errorCode: ErrorCode; lowWatermark: number } {
-    if (offset > this.highWatermark || offset < 0) {
+    if (offset > this.logEndOffset || offset < 0) {
       return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: this.currentLogStartOffset };
     }
     if (offset > this.currentLogStartOffset) {
       this.currentLogStartOffset = offset;
       this.producerState.onLogStartOffsetIncremented(offset);
+      this.epochs.truncateFromStart(offset);
       this.txnIndex?.removeBefore(offset, (this.segments[0] as Segment).baseOffset);
       this.deleteOldestWhile((seg, next) => next !== undefined && next.baseOffset <= this.currentLogStartOffset);
     }
@@ -628,6 +779,7 @@ export class Log {
     if (firstBase > this.currentLogStartOffset) {
       this.currentLogStartOffset = firstBase;
       this.producerState.onLogStartOffsetIncremented(firstBase);
+      this.epochs.truncateFromStart(firstBase);
     }
     this.txnIndex?.removeBefore(this.currentLogStartOffset, firstBase);
     return n;
@@ -654,13 +806,54 @@ export class Log {
   }
 
   /**
-   * The last stable offset: below it every transaction is decided, so a
-   * read_committed consumer may read up to it (the first offset of the
-   * oldest open transaction, else the high watermark).
+   * The last stable offset of what the log holds: below it every
+   * transaction is decided (the first offset of the oldest open transaction,
+   * else the log end). The partition bounds it by its high watermark.
    */
   get lastStableOffset(): number {
     const unstable = this.producerState.firstUnstableOffset();
-    return unstable === null ? this.highWatermark : Math.min(unstable, this.highWatermark);
+    return unstable === null ? this.logEndOffset : Math.min(unstable, this.logEndOffset);
+  }
+
+  // ---- producers (idempotence and transactions) ----------------------------
+
+  /** What the partition remembers about a producer (a copy; DescribeProducers, tests). */
+  producerEntry(producerId: number): Readonly<ProducerStateEntry> | undefined {
+    const e = this.producerState.entry(producerId);
+    return e ? { ...e, batches: e.batches.slice() } : undefined;
+  }
+
+  /** Every producer the partition remembers (copies). */
+  producerEntries(): Readonly<ProducerStateEntry>[] {
+    return [...this.producerState.entries()].map((e) => ({ ...e, batches: e.batches.slice() }));
+  }
+
+  /** True when the producer, at this epoch, has a transaction open in this partition. */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const e = this.producerState.entry(producerId);
+    return e !== undefined && e.currentTxnFirstOffset !== null && e.producerEpoch === producerEpoch;
+  }
+
+  // ---- leader epochs -------------------------------------------------------
+
+  /** The newest leader epoch that wrote (or will write, once assigned) to this log; null when none. */
+  get latestLeaderEpoch(): number | null {
+    return this.epochs.latestEpoch;
+  }
+
+  /** A leader's epoch starts at `offset` (Kafka's maybeAssignEpochStartOffset, on becoming leader). */
+  assignEpochStartOffset(epoch: number, offset: number): void {
+    this.epochs.assign(epoch, offset);
+  }
+
+  /** OffsetForLeaderEpoch: the largest epoch <= `epoch` and where it ends; (-1, -1) when unknown. */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.epochs.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  /** The leader-epoch entries (epoch, start offset), oldest first. */
+  leaderEpochEntries(): readonly { epoch: number; startOffset: number }[] {
+    return this.epochs.list();
   }
 
   /** The aborted transactions a read_committed read of [fetchOffset, upperBoundOffset) must report. */
@@ -739,6 +932,7 @@ export class Log {
   flush(now: number = this.time()): void {
     const leo = this.logEndOffset;
     for (let i = this.segmentIndexFor(this.currentRecoveryPoint); i < this.segments.length; i++) (this.segments[i] as Segment).flush();
+    this.epochs.sync();
     this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
     this.unflushedMessages = 0;
     this.lastFlushTime = now;
@@ -766,7 +960,6 @@ export class Log {
     this.txnIndex?.consolidate(this.segmentBaseOffsets());
     this.txnIndex?.close();
     this.closed = true;
-    this.listeners.clear();
   }
 
   /** Deletes every file of this log (the directory itself is the manager's). */
@@ -774,7 +967,6 @@ export class Log {
     for (const seg of this.segments.splice(0)) seg.delete();
     for (const f of this.dir.listFiles()) this.dir.deleteFile(f);
     this.closed = true;
-    this.listeners.clear();
   }
 
   get isClosed(): boolean {

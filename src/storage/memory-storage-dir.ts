@@ -83,11 +83,9 @@ export class MemoryStorageDir implements StorageDir {
     this.dirs.delete(name);
   }
 
-  reapClosedFiles(): void {
-    // Nothing to release: buffers are garbage collected once unreferenced.
+  async syncFileAsync(_name: string): Promise<void> {
+    // Nothing to make durable in memory.
   }
-
-  closeAllNow(): void {}
 
   /** @internal used by MemorySegmentFile */
   fileData(name: string): MemoryFileData | undefined {

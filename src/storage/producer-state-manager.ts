@@ -102,6 +102,12 @@ export class ProducerStateManager {
     return this.producers.values();
   }
 
+  /** A transaction marker written by coordinator epoch `coordinatorEpoch` ended the producer's transaction. */
+  recordCoordinatorEpoch(producerId: number, coordinatorEpoch: number): void {
+    const e = this.producers.get(producerId);
+    if (e) e.coordinatorEpoch = coordinatorEpoch;
+  }
+
   /**
    * Validates the idempotent batches of an append whose first batch will get
    * offset `firstOffset`, with offsets assigned consecutively. Nothing changes

@@ -1,6 +1,6 @@
 import type { RecordsValue } from '../protocol/primitives/records-value';
 import { BATCH_HEADER_SIZE } from '../protocol/records/batch-header';
-import { type BatchInfo, type BatchProblem, checkBatch, readBatchInfo } from './batch-info';
+import { type BatchInfo, type BatchProblem, checkBatch, readBatchHeader } from './batch-info';
 import { WindowedReader } from './batch-reader';
 import { OffsetIndex } from './offset-index';
 import type { SegmentFile, StorageDir } from './storage-dir';
@@ -27,6 +27,8 @@ export interface LocatedBatch {
 export interface SegmentRecovery {
   /** Bytes cut off the end (0 when the segment was intact). */
   truncatedBytes: number;
+  /** Bytes of batches at or past the recovery point that were checked (and kept or cut); 0: everything was durable already. */
+  bytesPastRecoveryPoint: number;
   problem: BatchProblem | 'offset-order' | null;
 }
 
@@ -179,6 +181,9 @@ export class Segment {
     let problem: SegmentRecovery['problem'] = null;
     let next = start.nextOffset;
     const size = this.file.size;
+    // Below `fromOffset` the data was flushed before the recovery point was written.
+    const durableBelow = fromOffset ?? this.baseOffset;
+    let firstPastRecoveryPoint = size;
     while (pos < size) {
       const header = reader.header(pos);
       let checked = checkBatch(header, 0, size - pos, false);
@@ -190,17 +195,19 @@ export class Segment {
         problem = checked;
         break;
       }
-      const info = readBatchInfo(reader.header(pos), 0);
+      const info = readBatchHeader(reader.header(pos), 0);
       if (info.baseOffset < expectedMin) {
         problem = 'offset-order';
         break;
       }
+      if (info.lastOffset >= durableBelow && firstPastRecoveryPoint === size) firstPastRecoveryPoint = pos;
       this.indexBatch(offsetIndex, timeIndex, pos, info);
       expectedMin = info.lastOffset + 1;
       next = info.lastOffset + 1;
       pos += checked;
     }
     const truncatedBytes = size - pos;
+    const bytesPastRecoveryPoint = size - Math.min(pos, firstPastRecoveryPoint);
     if (truncatedBytes > 0) {
       this.file.truncate(pos);
       offsetIndex.truncateToPosition(pos);
@@ -208,7 +215,7 @@ export class Segment {
     }
     this.nextOffset = Math.max(next, this.baseOffset);
     this.indexesDirty = true;
-    return { truncatedBytes, problem };
+    return { truncatedBytes, bytesPastRecoveryPoint, problem };
   }
 
   /**
@@ -224,7 +231,7 @@ export class Segment {
     const header = this.file.read(entry.position, BATCH_HEADER_SIZE);
     const size = checkBatch(header, 0, this.file.size - entry.position, false);
     if (typeof size !== 'number') return null;
-    const info = readBatchInfo(header, 0);
+    const info = readBatchHeader(header, 0);
     if (info.lastOffset >= fromOffset) return null;
     return { position: entry.position + size, nextOffset: info.lastOffset + 1 };
   }
@@ -273,7 +280,7 @@ export class Segment {
       const header = reader.header(pos);
       const checked = checkBatch(header, 0, size - pos, false);
       if (typeof checked !== 'number') return;
-      yield { position: pos, info: readBatchInfo(header, 0) };
+      yield { position: pos, info: readBatchHeader(header, 0) };
       pos += checked;
     }
   }
@@ -322,7 +329,7 @@ export class Segment {
       const checked = checkBatch(header, 0, size - end, false);
       if (typeof checked !== 'number') break;
       if (end + checked > limit) break;
-      if (readBatchInfo(header, 0).baseOffset >= upperBound) break;
+      if (readBatchHeader(header, 0).baseOffset >= upperBound) break;
       end += checked;
     }
     return { records: this.file.region(start, end - start), firstOffset };
@@ -367,6 +374,18 @@ export class Segment {
     this.dir.writeFile(stem + INDEX_SUFFIX + this.suffix, this.offsetIndexLoaded.toBuffer(), { sync });
     this.dir.writeFile(stem + TIME_INDEX_SUFFIX + this.suffix, this.timeIndexLoaded.toBuffer(), { sync });
     this.indexesDirty = false;
+  }
+
+  /**
+   * fsyncs the index files in the thread pool (after `onBecomeInactive(false)`
+   * on a roll). Files gone meanwhile (the segment deleted, or replaced by the
+   * log cleaner, which makes its own files durable) are skipped.
+   */
+  async syncIndexFilesAsync(): Promise<void> {
+    const stem = segmentFileStem(this.baseOffset);
+    const suffix = this.suffix;
+    await this.dir.syncFileAsync(stem + INDEX_SUFFIX + suffix);
+    await this.dir.syncFileAsync(stem + TIME_INDEX_SUFFIX + suffix);
   }
 
   /**
@@ -427,7 +446,7 @@ export class Segment {
       const checked = checkBatch(reader.header(pos), 0, size - pos, false);
       if (typeof checked !== 'number') return;
       const bytes = reader.bytes(pos, checked);
-      yield { position: pos, info: readBatchInfo(bytes, 0), bytes };
+      yield { position: pos, info: readBatchHeader(bytes, 0), bytes };
       pos += checked;
     }
   }
@@ -440,6 +459,16 @@ export class Segment {
     return this.file.flushAsync();
   }
 
+  /**
+   * Cuts the segment at `position` (the start of a batch) and rebuilds its
+   * indexes from what is left: a follower dropping a divergent tail.
+   */
+  truncateAt(position: number): void {
+    this.file.truncate(position);
+    this.firstBatchTimestampCache = null;
+    this.recover(null);
+  }
+
   /** Closes cleanly: seals and writes the indexes, releases the file. */
   close(): void {
     if (this.offsetIndexLoaded) {
@@ -449,7 +478,7 @@ export class Segment {
     this.file.close();
   }
 
-  /** Deletes the segment's files. The .log fd stays open for in-flight regions (see DeferredCloser). */
+  /** Deletes the segment's files. The .log descriptor stays open while a response holds a region of it (RefCountedDescriptor). */
   delete(): void {
     const stem = segmentFileStem(this.baseOffset);
     this.file.delete();

@@ -41,17 +41,15 @@ export interface StorageDir {
   syncDirectory(): void;
   /** `syncDirectory` off the event loop. */
   syncDirectoryAsync(): Promise<void>;
+  /**
+   * fsyncs an existing file by name in the thread pool (a file written
+   * earlier without `sync`); a file that is gone meanwhile is skipped.
+   */
+  syncFileAsync(name: string): Promise<void>;
   /** A sub-directory, created if missing. */
   dir(name: string): StorageDir;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
-  /**
-   * Releases descriptors whose deferred close is due (see `SegmentFile.close`).
-   * `now` is the caller's clock in ms.
-   */
-  reapClosedFiles(now: number): void;
-  /** Closes every descriptor still waiting for a deferred close (shutdown). */
-  closeAllNow(): void;
 }
 
 /**
@@ -68,7 +66,8 @@ export interface SegmentFile {
   /**
    * The bytes at [position, position+length) in the form a Fetch response
    * carries them: a `FileRegion` on disk (streamed from the fd, never copied
-   * through JavaScript), a `Buffer` in memory.
+   * through JavaScript), a `Buffer` in memory. A region holds the file open
+   * until released (see FileRegion.release): the caller owns it.
    */
   region(position: number, length: number): RecordsValue;
   truncate(size: number): void;
@@ -77,12 +76,11 @@ export interface SegmentFile {
   /** fsync off the event loop (libuv thread pool); resolves when durable. */
   flushAsync(): Promise<void>;
   /**
-   * Gives the file up. The descriptor is not closed at once: a Fetch response
-   * may still be streaming a region of it. It is closed after the directory's
-   * grace period (`file.delete.delay.ms`), by `reapClosedFiles`.
+   * Gives the file up. The descriptor closes once no region of it is held
+   * any more (a Fetch response may still be sending one).
    */
   close(): void;
-  /** Removes the file's name now; its descriptor is closed like `close`. */
+  /** Removes the file's name now, then gives the file up like `close`. */
   delete(): void;
   rename(newName: string): void;
 }

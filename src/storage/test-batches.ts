@@ -5,7 +5,7 @@
  */
 import { readSync } from 'node:fs';
 import { crc32c } from '@node-rs/crc32';
-import { isFileRegion, type RecordsChunk, type RecordsValue } from '../protocol/primitives/records-value';
+import { isFileRegion, type RecordsChunk, type RecordsValue, releaseRecords } from '../protocol/primitives/records-value';
 import { ATTRIBUTES, BATCH_HEADER_SIZE, CRC } from '../protocol/records/batch-header';
 import { writeInt64 } from './batch-info';
 
@@ -71,18 +71,26 @@ export function makeBatch(o: TestBatchOptions = {}): Buffer {
   return buf;
 }
 
-/** Reads a RecordsValue back into one Buffer (file regions through their fd). */
+/**
+ * Reads a RecordsValue back into one Buffer (file regions through their fd)
+ * and releases its file regions: a test that reads records owns them, as a
+ * Fetch response does.
+ */
 export function collectRecords(v: RecordsValue | null): Buffer {
   if (v === null) return Buffer.alloc(0);
   const chunks: readonly RecordsChunk[] = Buffer.isBuffer(v) || isFileRegion(v) ? [v] : v;
-  return Buffer.concat(
-    chunks.map((c) => {
-      if (Buffer.isBuffer(c)) return c;
-      const b = Buffer.alloc(c.length);
-      readSync(c.fd, b, 0, c.length, c.position);
-      return b;
-    }),
-  );
+  try {
+    return Buffer.concat(
+      chunks.map((c) => {
+        if (Buffer.isBuffer(c)) return c;
+        const b = Buffer.alloc(c.length);
+        readSync(c.fd, b, 0, c.length, c.position);
+        return b;
+      }),
+    );
+  } finally {
+    releaseRecords(v);
+  }
 }
 
 /** Base offsets of the batches in a buffer of concatenated batches. */

@@ -21,9 +21,9 @@ export function addOffsetsToTxnHandler(b: BrokerContext) {
     if (req.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
     // The group's partition must exist before the marker can be written to it.
     const ready = b.groups.prepareCoordinator(req.groupId);
-    const offsets = b.topics.get(OFFSETS_TOPIC);
+    const offsets = b.metadata.image.topics.get(OFFSETS_TOPIC);
     if (ready !== ErrorCode.NONE || !offsets) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const partition = offsetsPartitionFor(req.groupId, offsets.partitions);
+    const partition = offsetsPartitionFor(req.groupId, offsets.partitions.size);
     const code = b.transactions.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
     return answer(fencedErrorForVersion(code, ctx.apiVersion, 2));
   });

@@ -20,10 +20,7 @@ import { fencedErrorForVersion } from './producer-fenced';
 export function addPartitionsToTxnHandler(b: BrokerContext) {
   return defineHandler(Apis.AddPartitionsToTxn, (req: AddPartitionsToTxnRequest, ctx): AddPartitionsToTxnResponse => {
     const topics = req.v3AndBelowTopics;
-    const exists = (topic: string, partition: number): boolean => {
-      const info = b.topics.get(topic);
-      return info !== undefined && partition >= 0 && partition < info.partitions;
-    };
+    const exists = (topic: string, partition: number): boolean => b.metadata.image.topics.partition(topic, partition) !== undefined;
     const anyUnknown = topics.some((t) => t.partitions.some((p) => !exists(t.name, p)));
     let code: ErrorCode = ErrorCode.NONE;
     if (!anyUnknown) {

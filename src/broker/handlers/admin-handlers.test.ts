@@ -40,17 +40,24 @@ async function createTopic(name: string, numPartitions = 1, configs: Record<stri
   expect(res.topics[0]?.errorCode).toBe(ErrorCode.NONE);
 }
 
-/** Appends `batches` batches of `perBatch` records; idempotent when a producer id is given. */
+/** The topic as the metadata image has it: id, partition count, config overrides. */
+function topicInfo(name: string): { topicId: string; partitions: number; configs: Record<string, string> } | undefined {
+  const image = broker.context.metadata.image;
+  const t = image.topics.get(name);
+  return t && { topicId: t.id, partitions: t.partitions.size, configs: image.topicConfigObject(name) };
+}
+
+/** Appends `batches` batches of `perBatch` records to the partition leader (not through Produce); idempotent when a producer id is given. */
 function appendRecords(topic: string, partition: number, batches: number, perBatch: number, producer?: { id: bigint; epoch: number }): void {
-  const log = broker.context.logs.getLog(topic, partition);
-  if (!log) throw new Error(`no log ${topic}-${partition}`);
+  const p = broker.context.replicaManager.getPartition(topic, partition);
+  if (!p) throw new Error(`no partition ${topic}-${partition}`);
   for (let i = 0; i < batches; i++) {
     const records = Array.from({ length: perBatch }, (_, k) => ({ value: Buffer.from(`v${i}-${k}`), timestamp: 1_700_000_000_000n + BigInt(k) }));
     const batch = encodeRecordBatch(
       records,
       producer ? { producerId: producer.id, producerEpoch: producer.epoch, baseSequence: i * perBatch } : {},
     );
-    const r = log.append(batch, { leaderEpoch: broker.context.leaderEpoch });
+    const r = p.appendAsLeader(batch, { origin: 'client', now: Date.now() });
     expect(r.errorCode).toBe(ErrorCode.NONE);
   }
 }
@@ -76,7 +83,7 @@ describe('CreateTopics', () => {
     expect(created).toBe(true);
     const meta = await admin.fetchTopicMetadata({ topics: [topic] });
     expect(meta.topics[0]?.partitions).toHaveLength(3);
-    expect(broker.context.topics.get(topic)?.configs).toEqual({ 'retention.ms': '60000' });
+    expect(topicInfo(topic)?.configs).toEqual({ 'retention.ms': '60000' });
     expect(await admin.createTopics({ topics: [{ topic }] })).toBe(false);
   });
 
@@ -92,7 +99,7 @@ describe('CreateTopics', () => {
       );
       const r = res.topics[0]!;
       expect(r.errorCode).toBe(ErrorCode.NONE);
-      expect(broker.context.topics.get(name)?.partitions).toBe(2);
+      expect(topicInfo(name)?.partitions).toBe(2);
       if (v >= 5) {
         expect(r.numPartitions).toBe(2);
         expect(r.replicationFactor).toBe(1);
@@ -100,7 +107,7 @@ describe('CreateTopics', () => {
         expect(policy).toMatchObject({ value: 'compact', configSource: ConfigSource.DYNAMIC_TOPIC_CONFIG, readOnly: false });
         expect(r.configs?.find((c) => c.name === 'retention.ms')?.configSource).toBe(ConfigSource.DEFAULT_CONFIG);
       }
-      if (v >= 7) expect(r.topicId).toBe(broker.context.topics.get(name)?.topicId);
+      if (v >= 7) expect(r.topicId).toBe(topicInfo(name)?.topicId);
     }
   });
 
@@ -112,7 +119,7 @@ describe('CreateTopics', () => {
       requestBody(Apis.CreateTopics, { validateOnly: true, topics: [{ name, numPartitions: 4, replicationFactor: -1, assignments: [], configs: [] }] }),
     );
     expect(res.topics[0]).toMatchObject({ errorCode: ErrorCode.NONE, numPartitions: 4, replicationFactor: 1, topicId: ZERO_UUID });
-    expect(broker.context.topics.get(name)).toBeUndefined();
+    expect(topicInfo(name)).toBeUndefined();
   });
 
   test('request-level errors: duplicates, collisions, null configs, bad settings', async () => {
@@ -140,7 +147,7 @@ describe('CreateTopics', () => {
     const byName = new Map(res.topics.map((t) => [t.name, t]));
     expect(res.topics.filter((t) => t.name === dup)).toHaveLength(1);
     expect(byName.get(dup)).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.', numPartitions: -1 });
-    expect(broker.context.topics.get(dup)).toBeUndefined();
+    expect(topicInfo(dup)).toBeUndefined();
     expect(byName.get(colliding)?.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect(byName.get(colliding)?.errorMessage).toContain('collides with existing topic');
     expect(byName.get(nullConfig)?.errorCode).toBe(ErrorCode.INVALID_CONFIG);
@@ -157,7 +164,7 @@ describe('DeleteTopics', () => {
     const topic = topicName('dt-kafkajs');
     await createTopic(topic, 2);
     await admin.deleteTopics({ topics: [topic] });
-    expect(broker.context.topics.get(topic)).toBeUndefined();
+    expect(topicInfo(topic)).toBeUndefined();
     expect(broker.context.logs.getLog(topic, 0)).toBeUndefined();
   });
 
@@ -166,7 +173,7 @@ describe('DeleteTopics', () => {
     const byName = topicName('dt-name');
     const both = topicName('dt-both');
     for (const t of [byId, byName, both]) await createTopic(t);
-    const idOf = (t: string) => broker.context.topics.get(t)!.topicId;
+    const idOf = (t: string) => topicInfo(t)!.topicId;
     const unknownId = '11111111-2222-3333-4444-555555555555';
     const bothId = idOf(both);
     const res = await raw.request(
@@ -196,9 +203,9 @@ describe('DeleteTopics', () => {
     ]);
     expect(find(null, ZERO_UUID)?.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(find(both, bothId)?.errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    expect(broker.context.topics.get(byId)).toBeUndefined();
-    expect(broker.context.topics.get(byName)).toBeUndefined();
-    expect(broker.context.topics.get(both)).toBeDefined();
+    expect(topicInfo(byId)).toBeUndefined();
+    expect(topicInfo(byName)).toBeUndefined();
+    expect(topicInfo(both)).toBeDefined();
   });
 
   test('every version deletes by name', async () => {
@@ -211,7 +218,31 @@ describe('DeleteTopics', () => {
           : requestBody(Apis.DeleteTopics, { topicNames: [name] });
       const res = await raw.request(Apis.DeleteTopics, v, body);
       expect(res.responses).toEqual([expect.objectContaining({ name, errorCode: ErrorCode.NONE })]);
-      expect(broker.context.topics.get(name)).toBeUndefined();
+      expect(topicInfo(name)).toBeUndefined();
+    }
+  });
+});
+
+describe('internal topics', () => {
+  test('neither grown nor deleted: groups and transactional ids must keep their partitions', async () => {
+    // FindCoordinator creates the internal topics on first use.
+    for (const keyType of [0, 1]) {
+      const found = await raw.request(Apis.FindCoordinator, 3, requestBody(Apis.FindCoordinator, { key: 'internal-topics', keyType }));
+      expect(found.errorCode).toBe(ErrorCode.NONE);
+    }
+    for (const name of ['__consumer_offsets', '__transaction_state']) {
+      const before = topicInfo(name)?.partitions;
+      expect(before).toBeGreaterThan(0);
+      for (const validateOnly of [true, false]) {
+        const grown = await raw.request(Apis.CreatePartitions, 3, requestBody(Apis.CreatePartitions, { validateOnly, topics: [{ name, count: before! + 1, assignments: null }] }));
+        expect(grown.results[0]).toMatchObject({
+          errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
+          errorMessage: 'The number of partitions for the offsets topic or the transaction topic cannot be changed.',
+        });
+      }
+      const deleted = await raw.request(Apis.DeleteTopics, 6, requestBody(Apis.DeleteTopics, { topics: [{ name, topicId: ZERO_UUID }], timeoutMs: 1000 }));
+      expect(deleted.responses[0]).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: `Cannot delete internal topic ${name}` });
+      expect(topicInfo(name)?.partitions).toBe(before);
     }
   });
 });
@@ -236,7 +267,7 @@ describe('CreatePartitions', () => {
       requestBody(Apis.CreatePartitions, { validateOnly: true, topics: [{ name: topic, count: 5, assignments: null }] }),
     );
     expect(res.results).toEqual([expect.objectContaining({ name: topic, errorCode: ErrorCode.NONE })]);
-    expect(broker.context.topics.get(topic)?.partitions).toBe(1);
+    expect(topicInfo(topic)?.partitions).toBe(1);
 
     res = await raw.request(
       Apis.CreatePartitions,
@@ -255,7 +286,7 @@ describe('CreatePartitions', () => {
     expect(byName.get('cp-missing')?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect(byName.get('cp-dup')).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Duplicate topic name.' });
     expect(res.results).toHaveLength(3);
-    expect(broker.context.topics.get(topic)?.partitions).toBe(2);
+    expect(topicInfo(topic)?.partitions).toBe(2);
 
     for (let v = 0; v <= 3; v++) {
       res = await raw.request(
@@ -265,7 +296,7 @@ describe('CreatePartitions', () => {
       );
       expect(res.results[0]?.errorCode).toBe(ErrorCode.NONE);
     }
-    expect(broker.context.topics.get(topic)?.partitions).toBe(6);
+    expect(topicInfo(topic)?.partitions).toBe(6);
   });
 });
 
@@ -385,14 +416,14 @@ describe('AlterConfigs', () => {
       validateOnly: true,
       resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '1000' }] }],
     });
-    expect(broker.context.topics.get(topic)?.configs).toEqual({ 'retention.ms': '60000', 'segment.ms': '3600000' });
+    expect(topicInfo(topic)?.configs).toEqual({ 'retention.ms': '60000', 'segment.ms': '3600000' });
     await admin.alterConfigs({
       validateOnly: false,
       resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'retention.ms', value: '1000' }] }],
     });
     // Legacy AlterConfigs replaces the whole set: segment.ms is gone.
-    expect(broker.context.topics.get(topic)?.configs).toEqual({ 'retention.ms': '1000' });
-    expect(broker.context.controller.topicConfig(topic).retentionMs).toBe(1000);
+    expect(topicInfo(topic)?.configs).toEqual({ 'retention.ms': '1000' });
+    expect(broker.context.replicaManager.getPartition(topic, 0)?.topicConfig.retentionMs).toBe(1000);
     expect(broker.context.logs.getLog(topic, 0)?.logConfig.retentionMs).toBe(1000);
   });
 
@@ -447,19 +478,19 @@ describe('IncrementalAlterConfigs', () => {
       );
     let res = await alter(0, [{ name: 'retention.ms', configOperation: 0, value: '5000' }]);
     expect(res.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE, resourceName: topic, resourceType: ConfigResourceType.TOPIC });
-    expect(broker.context.topics.get(topic)?.configs).toEqual({ 'segment.ms': '3600000', 'retention.ms': '5000' });
+    expect(topicInfo(topic)?.configs).toEqual({ 'segment.ms': '3600000', 'retention.ms': '5000' });
 
     res = await alter(1, [{ name: 'cleanup.policy', configOperation: 2, value: 'compact' }]);
     expect(res.responses[0]?.errorCode).toBe(ErrorCode.NONE);
-    expect(broker.context.topics.get(topic)?.configs['cleanup.policy']).toBe('delete,compact');
+    expect(topicInfo(topic)?.configs['cleanup.policy']).toBe('delete,compact');
     res = await alter(1, [{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }]);
-    expect(broker.context.topics.get(topic)?.configs['cleanup.policy']).toBe('compact');
+    expect(topicInfo(topic)?.configs['cleanup.policy']).toBe('compact');
 
     res = await alter(1, [{ name: 'segment.ms', configOperation: 1, value: null }], true);
     expect(res.responses[0]?.errorCode).toBe(ErrorCode.NONE);
-    expect(broker.context.topics.get(topic)?.configs['segment.ms']).toBe('3600000');
+    expect(topicInfo(topic)?.configs['segment.ms']).toBe('3600000');
     res = await alter(1, [{ name: 'segment.ms', configOperation: 1, value: null }]);
-    expect(broker.context.topics.get(topic)?.configs['segment.ms']).toBeUndefined();
+    expect(topicInfo(topic)?.configs['segment.ms']).toBeUndefined();
 
     res = await alter(1, [{ name: 'retention.ms', configOperation: 2, value: '1' }]);
     expect(res.responses[0]?.errorCode).toBe(ErrorCode.INVALID_CONFIG);
@@ -672,7 +703,7 @@ describe('OffsetForLeaderEpoch', () => {
     appendRecords(topic, 0, 4, 2); // offsets 0..7
     const log = broker.context.logs.getLog(topic, 0)!;
     log.deleteRecordsBefore(3);
-    const epoch = broker.context.leaderEpoch;
+    const epoch = broker.context.replicaManager.getPartition(topic, 0)!.leaderEpoch;
     const ask = (v: number, partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[], name = topic) =>
       raw.request(Apis.OffsetForLeaderEpoch, v, requestBody(Apis.OffsetForLeaderEpoch, { topics: [{ topic: name, partitions }] }));
 

@@ -37,8 +37,8 @@ export function alterConfigsHandler(b: BrokerContext) {
     return invalidRequest(`Cannot update these configs dynamically: Set(${r.configs.map((c) => c.name).join(', ')})`);
   }
 
-  return defineHandler(Apis.AlterConfigs, (req: AlterConfigsRequest): AlterConfigsResponse => {
-    const alter = (r: Resource): AlterOutcome => {
+  return defineHandler(Apis.AlterConfigs, async (req: AlterConfigsRequest): Promise<AlterConfigsResponse> => {
+    const alter = (r: Resource): AlterOutcome | Promise<AlterOutcome> => {
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC:
           return setTopicOverrides(b, r.resourceName, replaceTopicConfigs(r.configs, b.config), req.validateOnly);
@@ -48,6 +48,6 @@ export function alterConfigsHandler(b: BrokerContext) {
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }
     };
-    return { throttleTimeMs: 0, responses: alterEachResource(req.resources, alter) };
+    return { throttleTimeMs: 0, responses: await alterEachResource(req.resources, alter) };
   });
 }

@@ -16,7 +16,7 @@ const NOT_REQUESTED = -2147483648;
 
 export function consumerGroupDescribeHandler(b: BrokerContext) {
   const assignment = (a: TopicPartitionSet): ConsumerGroupDescribeResponse.Assignment => ({
-    topicPartitions: toWire(a).map((t) => ({ topicId: t.topicId, topicName: b.topics.getById(t.topicId)?.name ?? '', partitions: t.partitions })),
+    topicPartitions: toWire(a).map((t) => ({ topicId: t.topicId, topicName: b.metadata.image.topics.getById(t.topicId)?.name ?? '', partitions: t.partitions })),
   });
   return defineHandler(Apis.ConsumerGroupDescribe, (req: ConsumerGroupDescribeRequest): ConsumerGroupDescribeResponse => {
     const operations = req.includeAuthorizedOperations ? GROUP_OPERATIONS_ALL : NOT_REQUESTED;

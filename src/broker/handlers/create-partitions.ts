@@ -2,11 +2,12 @@
  * CreatePartitions (key 37), v0–3.
  *
  * Grows topics through the controller (validateCreatePartitions when the
- * request is validateOnly). A topic listed more than once gets one
+ * request is validateOnly); the answer waits until the image has the new
+ * partitions. A topic listed more than once gets one
  * INVALID_REQUEST "Duplicate topic name." entry and is not grown, as in
  * Kafka's ControllerApis. Manual assignments (one broker list per new
  * partition) are checked by the controller: on a single node only this
- * broker's id is valid. Growth is synchronous, so `timeoutMs` never expires.
+ * broker's id is valid. `timeoutMs` never expires on one node.
  * No version differences beyond the encoding (v2+ flexible).
  */
 import { Apis } from '../../protocol/apis';
@@ -16,7 +17,7 @@ import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
 export function createPartitionsHandler(b: BrokerContext) {
-  return defineHandler(Apis.CreatePartitions, (req: CreatePartitionsRequest): CreatePartitionsResponse => {
+  return defineHandler(Apis.CreatePartitions, async (req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> => {
     const count = new Map<string, number>();
     for (const t of req.topics) count.set(t.name, (count.get(t.name) ?? 0) + 1);
     const results: CreatePartitionsResponse.CreatePartitionsTopicResult[] = [];
@@ -25,7 +26,7 @@ export function createPartitionsHandler(b: BrokerContext) {
       const assignments = t.assignments === null ? null : t.assignments.map((a) => ({ brokerIds: a.brokerIds }));
       const outcome = req.validateOnly
         ? b.controller.validateCreatePartitions(t.name, t.count, assignments)
-        : b.controller.createPartitions(t.name, t.count, assignments);
+        : await b.controller.createPartitions(t.name, t.count, assignments);
       results.push(
         'errorCode' in outcome
           ? { name: t.name, errorCode: outcome.errorCode, errorMessage: outcome.errorMessage }

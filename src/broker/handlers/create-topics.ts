@@ -1,16 +1,20 @@
 /**
  * CreateTopics (key 19), v0–7.
  *
- * Each topic goes through the controller (validateCreate when the request is
- * validateOnly, createTopic otherwise); creation is synchronous, so
- * `timeoutMs` never expires. Kafka's request-level checks come first, as in
- * its ControllerApis / ReplicationControlManager:
+ * Translation only: the entries go to the controller (validateCreate for
+ * validateOnly, else createTopics, which creates every valid entry in one
+ * metadata commit); the answer waits until the image has them, so
+ * `timeoutMs` never expires on one node. The request-level checks Kafka's
+ * ControllerApis makes come first, here:
  * - a name listed more than once: one INVALID_REQUEST "Duplicate topic name."
  *   entry for it, and none of its copies is created;
- * - `__cluster_metadata` may not be created (INVALID_REQUEST);
- * - a name that differs from an existing topic's only by '.' vs '_' collides
- *   with it (INVALID_TOPIC_EXCEPTION), since both map to the same metric names;
- * - a config with a null value: INVALID_CONFIG.
+ * - `__cluster_metadata` may not be created (INVALID_REQUEST).
+ * The controller checks the rest in Kafka's order (ReplicationControlManager):
+ * an illegal name, an existing topic, a name that differs from an existing
+ * (or earlier in the request) topic's only by '.' vs '_' (they map to the
+ * same metric names: INVALID_TOPIC_EXCEPTION), a config with a null value
+ * (INVALID_CONFIG), the partition count, the replication factor against the
+ * registered brokers, manual assignments, the configs themselves.
  *
  * Version notes: errorMessage from v1. From v5 a successful entry carries the
  * partition count, the replication factor and every resulting topic config
@@ -24,7 +28,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
 import { describeTopicConfigs } from '../../config';
-import { topicNameProblem } from '../../cluster/topic-name';
+import type { CreatedTopic, CreateTopicRequest } from '../../cluster/controller';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
@@ -45,69 +49,17 @@ function failed(name: string, errorCode: number, errorMessage: string | null): R
   };
 }
 
-/** Kafka's Topic.unifyCollisionChars: '.' and '_' are the same in metric names. */
-function unified(name: string): string {
-  return name.replace(/\./g, '_');
-}
-
 export function createTopicsHandler(b: BrokerContext) {
-  /** The existing topic `name` would collide with, if any. */
-  function collidingTopic(name: string): string | undefined {
-    if (!/[._]/.test(name)) return undefined;
-    const key = unified(name);
-    return b.topics.list().find((t) => t.name !== name && unified(t.name) === key)?.name;
-  }
-
-  function createOne(t: CreateTopicsRequest.CreatableTopic, validateOnly: boolean): Result {
-    if (t.name === CLUSTER_METADATA_TOPIC) {
-      return failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`);
-    }
-    if (topicNameProblem(t.name) === null && !b.topics.get(t.name)) {
-      const other = collidingTopic(t.name);
-      if (other !== undefined) {
-        return failed(t.name, ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${other}`);
-      }
-    }
-    const nullConfigs = t.configs.filter((c) => c.value === null).map((c) => c.name);
-    if (nullConfigs.length > 0 && topicNameProblem(t.name) === null && !b.topics.get(t.name)) {
-      return failed(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfigs.join(',')}`);
-    }
-    const configs: Record<string, string> = {};
-    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-    const request = {
-      name: t.name,
-      numPartitions: t.numPartitions,
-      replicationFactor: t.replicationFactor,
-      assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
-      configs,
-    };
-
-    let topicId = ZERO_UUID;
-    let partitions: number;
-    let overrides: Readonly<Record<string, string>>;
-    if (validateOnly) {
-      const checked = b.controller.validateCreate(request);
-      if ('errorCode' in checked) return failed(t.name, checked.errorCode, checked.errorMessage);
-      partitions = checked.partitions;
-      overrides = checked.configs;
-    } else {
-      const created = b.controller.createTopic(request);
-      if ('errorCode' in created) return failed(t.name, created.errorCode, created.errorMessage);
-      topicId = created.topicId;
-      partitions = created.partitions;
-      overrides = created.configs;
-    }
-    const replicationFactor =
-      t.assignments[0]?.brokerIds.length ?? (t.replicationFactor === -1 ? b.config.number('default.replication.factor') : t.replicationFactor);
+  function succeeded(t: CreateTopicsRequest.CreatableTopic, created: CreatedTopic, validateOnly: boolean): Result {
     return {
       name: t.name,
-      topicId,
+      topicId: validateOnly ? ZERO_UUID : created.topicId,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       topicConfigErrorCode: ErrorCode.NONE,
-      numPartitions: partitions,
-      replicationFactor,
-      configs: describeTopicConfigs(overrides, b.config).map((c) => ({
+      numPartitions: created.partitions,
+      replicationFactor: created.replicationFactor,
+      configs: describeTopicConfigs(created.configs, b.config).map((c) => ({
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,
@@ -117,16 +69,33 @@ export function createTopicsHandler(b: BrokerContext) {
     };
   }
 
-  return defineHandler(Apis.CreateTopics, (req: CreateTopicsRequest): CreateTopicsResponse => {
+  return defineHandler(Apis.CreateTopics, async (req: CreateTopicsRequest): Promise<CreateTopicsResponse> => {
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const t of req.topics) {
       if (seen.has(t.name)) duplicates.add(t.name);
       seen.add(t.name);
     }
+    const toCreate = req.topics.filter((t) => !duplicates.has(t.name) && t.name !== CLUSTER_METADATA_TOPIC);
+    const requests: CreateTopicRequest[] = toCreate.map((t) => ({
+      name: t.name,
+      numPartitions: t.numPartitions,
+      replicationFactor: t.replicationFactor,
+      assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+      configs: Object.fromEntries(t.configs.map((c) => [c.name, c.value])),
+    }));
+    const outcomes = req.validateOnly ? requests.map((r) => b.controller.validateCreate(r)) : await b.controller.createTopics(requests);
+    const byName = new Map(toCreate.map((t, i) => [t.name, outcomes[i]]));
     const topics: Result[] = [];
     for (const t of req.topics) {
-      if (!duplicates.has(t.name)) topics.push(createOne(t, req.validateOnly));
+      if (duplicates.has(t.name)) continue;
+      if (t.name === CLUSTER_METADATA_TOPIC) {
+        topics.push(failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
+        continue;
+      }
+      const outcome = byName.get(t.name);
+      if (!outcome) continue;
+      topics.push('errorCode' in outcome ? failed(t.name, outcome.errorCode, outcome.errorMessage) : succeeded(t, outcome, req.validateOnly));
     }
     for (const name of duplicates) topics.push(failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
     return { throttleTimeMs: 0, topics };

@@ -1,8 +1,8 @@
 /**
  * DeleteRecords (key 21), v0–2.
  *
- * Moves each partition's log start offset forward (Log.deleteRecordsBefore),
- * deleting the segments wholly below it. Offset -1 means "up to the high
+ * Moves each partition's log start offset forward
+ * (Partition.deleteRecordsBefore), deleting the segments wholly below it. Offset -1 means "up to the high
  * watermark". Per partition, in Kafka's order (KafkaApis, then
  * ReplicaManager.deleteRecordsOnLocalLog and Partition.deleteRecordsOnLeader):
  * unknown topic or partition: UNKNOWN_TOPIC_OR_PARTITION; internal topic:
@@ -10,12 +10,14 @@
  * POLICY_VIOLATION; a negative offset other than -1, or one past the high
  * watermark: OFFSET_OUT_OF_RANGE. Failed partitions report low watermark -1.
  * Kafka waits until every replica has moved its start offset; a single node
- * has, once the call returns, so `timeoutMs` never expires.
+ * has, once the call returns, so `timeoutMs` never expires (the replication
+ * work adds that wait to the replica manager).
  * No version differences beyond the encoding (v2 flexible).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { DeleteRecordsRequest, DeleteRecordsResponse } from '../../protocol/messages';
+import { Partition } from '../../cluster/partition';
 import { isInternalTopic } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
@@ -25,17 +27,18 @@ const HIGH_WATERMARK = -1n;
 export function deleteRecordsHandler(b: BrokerContext) {
   function deleteOne(topic: string, partition: number, offset: bigint): { errorCode: number; lowWatermark: bigint } {
     const failed = (errorCode: number) => ({ errorCode, lowWatermark: -1n });
-    const t = b.topics.get(topic);
-    if (!t || partition < 0 || partition >= t.partitions) return failed(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const p = b.replicaManager.getPartitionOrError(topic, partition);
+    if (!(p instanceof Partition) && p.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION) return failed(p.errorCode);
     if (isInternalTopic(topic)) return failed(ErrorCode.INVALID_TOPIC_EXCEPTION);
-    const log = b.logs.getLog(topic, partition);
-    if (!log) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    if (!b.controller.topicConfig(topic).cleanupPolicy.includes('delete')) return failed(ErrorCode.POLICY_VIOLATION);
-    const highWatermark = BigInt(log.highWatermark);
+    if (!(p instanceof Partition)) return failed(p.errorCode);
+    const access = p.checkLeaderAccess(-1);
+    if (access !== ErrorCode.NONE) return failed(access);
+    if (!p.topicConfig.delete) return failed(ErrorCode.POLICY_VIOLATION);
+    const highWatermark = BigInt(p.highWatermark);
     const target = offset === HIGH_WATERMARK ? highWatermark : offset;
     // Checked as bigint, before the conversion to number could lose precision.
     if (target < 0n || target > highWatermark) return failed(ErrorCode.OFFSET_OUT_OF_RANGE);
-    const r = log.deleteRecordsBefore(Number(target));
+    const r = p.deleteRecordsBefore(Number(target));
     if (r.errorCode !== ErrorCode.NONE) return failed(r.errorCode);
     return { errorCode: ErrorCode.NONE, lowWatermark: BigInt(r.lowWatermark) };
   }

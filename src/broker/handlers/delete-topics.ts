@@ -10,7 +10,9 @@
  * - neither name nor id, or both: INVALID_REQUEST;
  * - an unknown id: UNKNOWN_TOPIC_ID; an unknown name: UNKNOWN_TOPIC_OR_PARTITION;
  * - a name that resolves to an id also given by id: INVALID_REQUEST.
- * Deletion is synchronous, so `timeoutMs` never expires. Successful entries
+ * The controller deletes every topic in one metadata commit (the replica
+ * manager deletes the logs when the image has it); the answer waits for
+ * that, so `timeoutMs` never expires on one node. Successful entries
  * carry both the name and the id (the id only reaches v6 clients).
  * Kafka shuffles the entries to hide which topics exist from unauthorised
  * callers; with no ACLs there is nothing to hide, so errors come first and
@@ -28,7 +30,7 @@ type Result = DeleteTopicsResponse.DeletableTopicResult;
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
 
 export function deleteTopicsHandler(b: BrokerContext) {
-  return defineHandler(Apis.DeleteTopics, (req: DeleteTopicsRequest, ctx): DeleteTopicsResponse => {
+  return defineHandler(Apis.DeleteTopics, async (req: DeleteTopicsRequest, ctx): Promise<DeleteTopicsResponse> => {
     const v = ctx.apiVersion;
     // v0–5 carry plain names; v6 name-or-id entries. One shape for both.
     const entries: { name: string | null; topicId: string }[] =
@@ -73,29 +75,30 @@ export function deleteTopicsHandler(b: BrokerContext) {
     const toDelete = new Map<string, string>();
     for (const [id, n] of ids) {
       if (n > 1) continue;
-      const t = b.topics.getById(id);
+      const t = b.metadata.image.topics.getById(id);
       if (t) toDelete.set(id, t.name);
       else responses.push(result(null, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE));
     }
     for (const [name, n] of names) {
       if (n > 1) continue;
-      const t = b.topics.get(name);
+      const t = b.metadata.image.topics.get(name);
       if (!t) {
         responses.push(result(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
-      } else if (duplicateIds.has(t.topicId) || toDelete.has(t.topicId)) {
+      } else if (duplicateIds.has(t.id) || toDelete.has(t.id)) {
         // Named and given by id in the same request: neither entry is deleted.
-        duplicateIds.add(t.topicId);
-        toDelete.delete(t.topicId);
-        responses.push(result(name, t.topicId, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
+        duplicateIds.add(t.id);
+        toDelete.delete(t.id);
+        responses.push(result(name, t.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
       } else {
-        toDelete.set(t.topicId, name);
+        toDelete.set(t.id, name);
       }
     }
 
+    // One metadata commit for every topic to delete; the answer waits until the image has it.
+    const outcomes = await b.controller.deleteTopics([...toDelete.values()]);
     for (const [topicId, name] of toDelete) {
-      const deleted = b.controller.deleteTopic(name);
-      if ('errorCode' in deleted) responses.push(result(name, topicId, deleted.errorCode, deleted.errorMessage));
-      else responses.push(result(name, topicId, ErrorCode.NONE, null));
+      const problem = outcomes.get(name) ?? null;
+      responses.push(problem ? result(name, topicId, problem.errorCode, problem.errorMessage) : result(name, topicId, ErrorCode.NONE, null));
     }
     return { throttleTimeMs: 0, responses };
   });

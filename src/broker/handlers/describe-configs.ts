@@ -88,9 +88,9 @@ export function describeConfigsHandler(b: BrokerContext) {
         case ConfigResourceType.TOPIC: {
           const problem = topicNameProblem(r.resourceName);
           if (problem !== null) return error(r, ErrorCode.INVALID_TOPIC_EXCEPTION, problem);
-          const topic = b.topics.get(r.resourceName);
-          if (!topic) return error(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
-          return ok(r, describeTopicConfigs(topic.configs, b.config, options));
+          const image = b.metadata.image;
+          if (!image.topics.get(r.resourceName)) return error(r, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+          return ok(r, describeTopicConfigs(image.topicConfigs(r.resourceName), b.config, options));
         }
         case ConfigResourceType.BROKER: {
           if (r.resourceName === '') return ok(r, describeBrokerConfigs(b.config, false, options));

@@ -33,7 +33,7 @@ export function describeGroupsHandler(b: BrokerContext) {
       groups: req.groups.map((groupId) => {
         const cg = b.consumerGroups.describe(groupId);
         if (cg !== null) {
-          const topicName = (topicId: string) => b.topics.getById(topicId)?.name;
+          const topicName = (topicId: string) => b.metadata.image.topics.getById(topicId)?.name;
           return {
             errorCode: ErrorCode.NONE,
             groupId,

@@ -1,8 +1,8 @@
 /**
  * DescribeProducers (key 61), v0.
  *
- * The idempotent / transactional producers a partition remembers (its
- * ProducerStateManager): id, epoch, last sequence (-1 if none), timestamp
+ * The idempotent / transactional producers a partition remembers (the
+ * producer state its log keeps): id, epoch, last sequence (-1 if none), timestamp
  * of the last batch, coordinator epoch and the first offset of an open
  * transaction (-1 if none). Kafka's checks: an illegal topic name is
  * INVALID_TOPIC_EXCEPTION and an unknown topic UNKNOWN_TOPIC_OR_PARTITION,
@@ -12,6 +12,7 @@
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { DescribeProducersRequest, DescribeProducersResponse } from '../../protocol/messages';
+import { Partition } from '../../cluster/partition';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
@@ -20,9 +21,9 @@ type PartitionResponse = DescribeProducersResponse.PartitionResponse;
 
 export function describeProducersHandler(b: BrokerContext) {
   function describePartition(topic: string, partitionIndex: number): PartitionResponse {
-    const log = b.logs.getLog(topic, partitionIndex);
-    if (!log) return { partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null, activeProducers: [] };
-    const activeProducers = [...log.producerState.entries()].map((e) => ({
+    const p = b.replicaManager.getPartitionOrError(topic, partitionIndex);
+    if (!(p instanceof Partition)) return { partitionIndex, errorCode: p.errorCode, errorMessage: null, activeProducers: [] };
+    const activeProducers = p.activeProducers().map((e) => ({
       producerId: BigInt(e.producerId),
       producerEpoch: e.producerEpoch,
       lastSequence: e.batches[e.batches.length - 1]?.lastSeq ?? -1,
@@ -40,7 +41,7 @@ export function describeProducersHandler(b: BrokerContext) {
       const topicError: [number, string] | null =
         problem !== null
           ? [ErrorCode.INVALID_TOPIC_EXCEPTION, problem]
-          : !b.topics.get(t.name)
+          : !b.metadata.image.topics.get(t.name)
             ? [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.']
             : null;
       return {

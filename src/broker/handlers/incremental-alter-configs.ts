@@ -42,8 +42,8 @@ import { defineHandler } from '../define-handler';
 type Resource = IncrementalAlterConfigsRequest.AlterConfigsResource;
 
 export function incrementalAlterConfigsHandler(b: BrokerContext) {
-  function alterTopic(r: Resource, validateOnly: boolean): AlterOutcome {
-    const current = b.topics.get(r.resourceName)?.configs ?? {};
+  function alterTopic(r: Resource, validateOnly: boolean): AlterOutcome | Promise<AlterOutcome> {
+    const current = b.metadata.image.topicConfigObject(r.resourceName);
     const next = applyIncrementalTopicChanges(current, r.configs, b.config);
     // Malformed operations are rejected before the resource is looked at.
     if (!next.ok && next.error.code === ErrorCode.INVALID_REQUEST) return { errorCode: next.error.code, errorMessage: next.error.message };
@@ -79,8 +79,8 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
     return ALTERED;
   }
 
-  return defineHandler(Apis.IncrementalAlterConfigs, (req: IncrementalAlterConfigsRequest): IncrementalAlterConfigsResponse => {
-    const alter = (r: Resource): AlterOutcome => {
+  return defineHandler(Apis.IncrementalAlterConfigs, async (req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> => {
+    const alter = (r: Resource): AlterOutcome | Promise<AlterOutcome> => {
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC:
           return alterTopic(r, req.validateOnly);
@@ -94,6 +94,6 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
     };
     // DELETE takes no value.
     const isDelete = (c: IncrementalAlterConfigsRequest.AlterableConfig) => c.configOperation === AlterConfigOp.DELETE;
-    return { throttleTimeMs: 0, responses: alterEachResource(req.resources, alter, isDelete) };
+    return { throttleTimeMs: 0, responses: await alterEachResource(req.resources, alter, isDelete) };
   });
 }

@@ -44,7 +44,10 @@ export function initProducerIdHandler(b: BrokerContext) {
     if (noId !== noEpoch) return error(ErrorCode.INVALID_REQUEST);
 
     if (req.transactionalId === null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(b.producerIds.allocate()), producerEpoch: 0 };
+      const producerId = b.producerIds.allocate();
+      // No block of ids yet (a cluster store still answering): Kafka's retriable answer.
+      if (producerId === null) return error(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(producerId), producerEpoch: 0 };
     }
     if (req.transactionalId === '') return error(ErrorCode.INVALID_REQUEST);
     const timeout = req.transactionTimeoutMs;

@@ -10,10 +10,17 @@
  * offset and timestamp; librdkafka forced onto the 0.9 protocol (kcat with
  * `broker.version.fallback=0.9.0`) still sends it. We answer that list with
  * the one offset the newer versions would give.
+ *
+ * Translation only: the partition (ReplicaManager.getPartitionOrError, then
+ * its epoch and leadership check) answers; a timestamp lookup counts only
+ * records below the isolation level's bound, as Kafka's
+ * fetchOffsetForTimestamp. The leader epoch in the answer (v4+) is the
+ * partition's.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { ListOffsetsRequest, ListOffsetsResponse } from '../../protocol/messages';
+import { Partition } from '../../cluster/partition';
 import { decodeRecordBatch } from '../../protocol/records';
 import type { RecordTimestampLocator } from '../../storage/record-timestamps';
 import type { BrokerContext } from '../broker-context';
@@ -40,42 +47,43 @@ export function listOffsetsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListOffsets, (req: ListOffsetsRequest, ctx): ListOffsetsResponse => {
     const v = ctx.apiVersion;
     const readCommitted = v >= 2 && req.isolationLevel === READ_COMMITTED;
-    const answer = (partitionIndex: number, errorCode: number, offset = -1, timestamp = -1): PartitionResponse => ({
+    const isolation = readCommitted ? 'committed' : 'high-watermark';
+    const answer = (partitionIndex: number, errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): PartitionResponse => ({
       partitionIndex,
       errorCode,
       oldStyleOffsets: v === 0 && offset >= 0 ? [BigInt(offset)] : [],
       timestamp: v === 0 ? -1n : BigInt(timestamp),
       offset: v === 0 ? -1n : BigInt(offset),
-      leaderEpoch: v >= 4 && errorCode === ErrorCode.NONE && offset >= 0 ? b.leaderEpoch : -1,
+      leaderEpoch: v >= 4 && errorCode === ErrorCode.NONE && offset >= 0 ? leaderEpoch : -1,
     });
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p): PartitionResponse => {
-          const log = b.topics.get(t.name) ? b.logs.getLog(t.name, p.partitionIndex) : undefined;
-          if (!log) return answer(p.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-          if (v >= 4 && p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch !== b.leaderEpoch) {
-            return answer(p.partitionIndex, p.currentLeaderEpoch > b.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
-          }
+          const partition = b.replicaManager.getPartitionOrError(t.name, p.partitionIndex);
+          if (!(partition instanceof Partition)) return answer(p.partitionIndex, partition.errorCode);
+          const access = partition.checkLeaderAccess(v >= 4 ? p.currentLeaderEpoch : -1);
+          if (access !== ErrorCode.NONE) return answer(p.partitionIndex, access);
+          const epoch = partition.leaderEpoch;
           switch (p.timestamp) {
             case LATEST:
               // Under read_committed (v2+) the last stable offset: nothing of
               // an open transaction is readable yet (G11, G12).
-              return answer(p.partitionIndex, ErrorCode.NONE, readCommitted ? log.lastStableOffset : log.highWatermark);
+              return answer(p.partitionIndex, ErrorCode.NONE, partition.upperBound(isolation), -1, epoch);
             case EARLIEST:
             case EARLIEST_LOCAL:
-              return answer(p.partitionIndex, ErrorCode.NONE, log.logStartOffset);
+              return answer(p.partitionIndex, ErrorCode.NONE, partition.logStartOffset, -1, epoch);
             case EARLIEST_PENDING_UPLOAD:
               return answer(p.partitionIndex, ErrorCode.NONE);
             case MAX_TIMESTAMP: {
-              const found = log.maxTimestampAndOffset(locateInCompressedBatch);
-              return found ? answer(p.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp) : answer(p.partitionIndex, ErrorCode.NONE);
+              const found = partition.maxTimestampAndOffset(locateInCompressedBatch);
+              return found ? answer(p.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp, epoch) : answer(p.partitionIndex, ErrorCode.NONE);
             }
           }
           if (p.timestamp < 0n) return answer(p.partitionIndex, ErrorCode.INVALID_REQUEST);
-          const found = log.offsetForTimestamp(Number(p.timestamp), locateInCompressedBatch);
-          return found ? answer(p.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp) : answer(p.partitionIndex, ErrorCode.NONE);
+          const found = partition.offsetForTimestamp(Number(p.timestamp), isolation, locateInCompressedBatch);
+          return found ? answer(p.partitionIndex, ErrorCode.NONE, found.offset, found.timestamp, epoch) : answer(p.partitionIndex, ErrorCode.NONE);
         }),
       })),
     };

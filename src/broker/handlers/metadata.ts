@@ -1,20 +1,24 @@
 /**
  * Metadata (key 3), v0–12.
  *
- * One broker is the leader (epoch 0, G8), only replica, ISR and controller
- * of every partition. Which topics: v0 treats an empty list as "all"; from
- * v1, null means all and empty means none (G13). Unknown topics are created
- * when the request allows it (implicitly before v4, the flag from v4) and
- * `auto.create.topics.enable` is on; they are returned ready to use in the
- * same response, since creation here is synchronous. From v10 topics carry
- * their stable topic ids, and v12 may name topics by id only.
+ * Translation of the metadata image: every topic with its id, and per
+ * partition its leader, leader epoch, replicas and ISR as the image holds
+ * them (on one node: this broker, epoch 0, G8). The brokers listed are this
+ * one, at the endpoint advertised for the listener the client reached; it
+ * is also the controller id clients see. Which topics: v0 treats an empty
+ * list as "all"; from v1, null means all and empty means none (G13).
+ * Unknown topics are created through the controller when the request allows
+ * it (implicitly before v4, the flag from v4) and `auto.create.topics.enable`
+ * is on; the answer waits until the image has them, so they are returned
+ * ready to use in the same response. From v10 topics carry their stable
+ * topic ids, and v12 may name topics by id only.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { MetadataRequest, MetadataResponse } from '../../protocol/messages';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
 import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
-import type { TopicInfo } from '../../cluster/topic-registry';
+import type { TopicImage } from '../../cluster/metadata/metadata-image';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { CLUSTER_OPERATIONS_ALL, TOPIC_OPERATIONS_ALL } from '../acl-operations';
@@ -22,22 +26,22 @@ import { CLUSTER_OPERATIONS_ALL, TOPIC_OPERATIONS_ALL } from '../acl-operations'
 const NOT_REQUESTED = -2147483648;
 
 export function metadataHandler(b: BrokerContext) {
-  return defineHandler(Apis.Metadata, (req: MetadataRequest, ctx): MetadataResponse => {
+  return defineHandler(Apis.Metadata, async (req: MetadataRequest, ctx): Promise<MetadataResponse> => {
     const v = ctx.apiVersion;
     const endpoint = b.advertisedEndpoint(ctx);
     const wantOps = v >= 8 && req.includeTopicAuthorizedOperations;
-    const topicEntry = (t: TopicInfo): MetadataResponse.MetadataResponseTopic => ({
+    const topicEntry = (t: TopicImage): MetadataResponse.MetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: t.name,
-      topicId: t.topicId,
+      topicId: t.id,
       isInternal: isInternalTopic(t.name),
-      partitions: Array.from({ length: t.partitions }, (_, p) => ({
+      partitions: [...t.partitions].map(([partitionIndex, p]) => ({
         errorCode: ErrorCode.NONE,
-        partitionIndex: p,
-        leaderId: b.nodeId,
-        leaderEpoch: b.leaderEpoch,
-        replicaNodes: [b.nodeId],
-        isrNodes: [b.nodeId],
+        partitionIndex,
+        leaderId: p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: [...p.replicas],
+        isrNodes: [...p.isr],
         offlineReplicas: [],
       })),
       topicAuthorizedOperations: wantOps ? TOPIC_OPERATIONS_ALL : NOT_REQUESTED,
@@ -54,21 +58,25 @@ export function metadataHandler(b: BrokerContext) {
     let topics: MetadataResponse.MetadataResponseTopic[];
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     if (allTopics) {
-      topics = b.topics.list().map(topicEntry);
+      topics = b.metadata.image.topics.list().map(topicEntry);
     } else {
       const mayCreate = (v < 4 || req.allowAutoTopicCreation) && b.autoCreateTopics;
-      topics = req.topics!.map((rt) => {
-        if (rt.name === null || rt.name === '') {
-          if (rt.topicId === ZERO_UUID) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_REQUEST);
-          const byId = b.topics.getById(rt.topicId);
-          return byId ? topicEntry(byId) : errorEntry(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
-        }
-        const existing = b.topics.get(rt.name);
-        if (existing) return topicEntry(existing);
-        if (topicNameProblem(rt.name) !== null) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
-        if (!mayCreate || isInternalTopic(rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        return topicEntry(b.controller.autoCreateTopic(rt.name));
-      });
+      topics = await Promise.all(
+        req.topics!.map(async (rt) => {
+          const image = b.metadata.image;
+          if (rt.name === null || rt.name === '') {
+            if (rt.topicId === ZERO_UUID) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_REQUEST);
+            const byId = image.topics.getById(rt.topicId);
+            return byId ? topicEntry(byId) : errorEntry(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+          }
+          const existing = image.topics.get(rt.name);
+          if (existing) return topicEntry(existing);
+          if (topicNameProblem(rt.name) !== null) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
+          if (!mayCreate || isInternalTopic(rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          const created = await b.controller.autoCreateTopic(rt.name);
+          return 'errorCode' in created ? errorEntry(rt.name, ZERO_UUID, created.errorCode) : topicEntry(created);
+        }),
+      );
     }
 
     return {
@@ -81,4 +89,3 @@ export function metadataHandler(b: BrokerContext) {
     };
   });
 }
-

@@ -33,10 +33,10 @@ export function offsetCommitHandler(b: BrokerContext) {
     // Results in request order: known partitions are filled in from the coordinator's answer.
     const errors: (ErrorCode | null)[] = [];
     const valid: OffsetCommitPartition[] = [];
+    const topics = b.metadata.image.topics;
     for (const t of req.topics) {
-      const info = b.topics.get(t.name);
       for (const p of t.partitions) {
-        if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+        if (!topics.partition(t.name, p.partitionIndex)) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           continue;
         }

@@ -19,10 +19,10 @@ export function offsetDeleteHandler(b: BrokerContext) {
     const errors: (ErrorCode | null)[] = [];
     const valid: { topic: string; partition: number }[] = [];
     const consumerGroupTopics = b.consumerGroups.subscribedTopics(req.groupId);
+    const topics = b.metadata.image.topics;
     for (const t of req.topics) {
-      const info = b.topics.get(t.name);
       for (const p of t.partitions) {
-        if (!info || p.partitionIndex < 0 || p.partitionIndex >= info.partitions) {
+        if (!topics.partition(t.name, p.partitionIndex)) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         } else if (consumerGroupTopics.has(t.name)) {
           errors.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);

@@ -2,55 +2,43 @@
  * OffsetForLeaderEpoch (key 23), v0–4.
  *
  * Consumers use it (KIP-320) to detect log truncation after a leader change;
- * followers to find where to truncate. On a single node every partition has
- * had one leader epoch, `b.leaderEpoch`, since its first offset, so the
- * answer follows Kafka's LeaderEpochFileCache.endOffsetFor with that one
- * entry (starting at the log start offset):
+ * followers to find where to truncate (KIP-101/279). Translation only: the
+ * partition answers from its leader-epoch cache (the log's
+ * `leader-epoch-checkpoint`), as Kafka's LeaderEpochFileCache.endOffsetFor:
  * - requested epoch -1 (undefined): epoch -1, end offset -1;
- * - requested epoch = the current one: the log end offset;
- * - a higher epoch than any known: epoch -1, end offset -1 (no error);
- * - a lower one: the requested epoch, and the start offset of the first
- *   epoch after it (the log start offset).
+ * - the partition's latest epoch: the log end offset;
+ * - an epoch newer than any known: epoch -1, end offset -1 (no error);
+ * - an older one: the largest known epoch at or below it, and the start
+ *   offset of the first epoch after it (for an epoch older than every
+ *   entry: the requested epoch and where the first entry starts, which
+ *   follows the log start offset).
  * `currentLeaderEpoch` (v2+, -1 = not given) is fenced first as Kafka's
- * Partition does: newer than ours UNKNOWN_LEADER_EPOCH (the client knows
- * more than we do), older FENCED_LEADER_EPOCH. Unknown topics or partitions:
+ * Partition does: newer than the partition's UNKNOWN_LEADER_EPOCH, older
+ * FENCED_LEADER_EPOCH; then a replica that does not lead answers
+ * NOT_LEADER_OR_FOLLOWER. Unknown topics or partitions:
  * UNKNOWN_TOPIC_OR_PARTITION. `replicaId` (v3+) changes nothing: Kafka
  * answers consumers and followers alike from the leader.
  * Version notes: v1 adds the leader epoch to the answer, v2 the current
  * leader epoch to the request, v3 the replica id, v4 is flexible.
  */
+import { Partition } from '../../cluster/partition';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
-const UNDEFINED_EPOCH = -1;
-const NO_PARTITION_LEADER_EPOCH = -1;
-
 type EpochEndOffset = OffsetForLeaderEpochResponse.EpochEndOffset;
 
 export function offsetForLeaderEpochHandler(b: BrokerContext) {
   function endOffsetFor(topic: string, p: OffsetForLeaderEpochRequest.OffsetForLeaderPartition): EpochEndOffset {
-    const answer = (errorCode: number, leaderEpoch = UNDEFINED_EPOCH, endOffset = -1n): EpochEndOffset => ({
-      errorCode,
-      partition: p.partition,
-      leaderEpoch,
-      endOffset,
-    });
-    const t = b.topics.get(topic);
-    if (!t || p.partition < 0 || p.partition >= t.partitions) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const current = b.leaderEpoch;
-    if (p.currentLeaderEpoch !== NO_PARTITION_LEADER_EPOCH) {
-      if (p.currentLeaderEpoch > current) return answer(ErrorCode.UNKNOWN_LEADER_EPOCH);
-      if (p.currentLeaderEpoch < current) return answer(ErrorCode.FENCED_LEADER_EPOCH);
-    }
-    const log = b.logs.getLog(topic, p.partition);
-    if (!log) return answer(ErrorCode.NOT_LEADER_OR_FOLLOWER);
-    const requested = p.leaderEpoch;
-    if (requested === UNDEFINED_EPOCH || requested > current) return answer(ErrorCode.NONE);
-    if (requested === current) return answer(ErrorCode.NONE, current, BigInt(log.logEndOffset));
-    return answer(ErrorCode.NONE, requested, BigInt(log.logStartOffset));
+    const answer = (errorCode: number, leaderEpoch = -1, endOffset = -1n): EpochEndOffset => ({ errorCode, partition: p.partition, leaderEpoch, endOffset });
+    const partition = b.replicaManager.getPartitionOrError(topic, p.partition);
+    if (!(partition instanceof Partition)) return answer(partition.errorCode);
+    const access = partition.checkLeaderAccess(p.currentLeaderEpoch);
+    if (access !== ErrorCode.NONE) return answer(access);
+    const found = partition.endOffsetForEpoch(p.leaderEpoch);
+    return answer(ErrorCode.NONE, found.epoch, BigInt(found.endOffset));
   }
 
   return defineHandler(Apis.OffsetForLeaderEpoch, (req: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse => ({

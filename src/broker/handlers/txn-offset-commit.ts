@@ -27,10 +27,10 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
       topics: req.topics.map((t, ti) => ({ name: t.name, partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: codes(ti, pi) })) })),
     });
     const producerId = Number(req.producerId);
-    const offsets = b.topics.get(OFFSETS_TOPIC);
+    const offsets = b.metadata.image.topics.get(OFFSETS_TOPIC);
     let check: ErrorCode = offsets ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (offsets) {
-      const partition = offsetsPartitionFor(req.groupId, offsets.partitions);
+      const partition = offsetsPartitionFor(req.groupId, offsets.partitions.size);
       check = b.transactions.verifyPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, partition);
       if (check === ErrorCode.PRODUCER_FENCED) check = ErrorCode.INVALID_PRODUCER_EPOCH;
     }

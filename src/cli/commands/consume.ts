@@ -22,8 +22,8 @@ import {
   listOffsets,
   requireTopic,
 } from '../../client';
-import { BOOTSTRAP_OPTION, ParsedArgs, UsageError, bootstrapOf } from '../args';
-import { Command, parseOrHelp, requirePositionals } from '../command';
+import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError, bootstrapOf } from '../args';
+import { Command, clientOptionsOf, parseOrHelp, requirePositionals } from '../command';
 import { DEFAULT_FORMAT, compileFormat } from '../record-format';
 
 const spec = {
@@ -31,6 +31,7 @@ const spec = {
   summary: 'print messages (from the beginning to the current end, unless --follow)',
   options: [
     BOOTSTRAP_OPTION,
+    COMMAND_CONFIG_OPTION,
     { name: 'from-beginning', help: 'start at the earliest offset (the default without --group)' },
     { name: 'offset', short: 'o', value: 'N', help: 'start at offset N; also beginning, end, or -N (N before the end)' },
     { name: 'timestamp', value: 'T', help: 'start at the first message at or after T (ms since epoch, or an ISO date)' },
@@ -86,7 +87,7 @@ async function run(args: ParsedArgs): Promise<void> {
     return n;
   });
 
-  const client = await KafkaClient.connect(bootstrapOf(args), { clientId: 'weir-cli' });
+  const client = await KafkaClient.connect(bootstrapOf(args), clientOptionsOf(args));
   let stopping = false;
   const onSignal = () => {
     stopping = true;

@@ -15,13 +15,13 @@ import {
   listGroups,
   listOffsets,
 } from '../../client';
-import { BOOTSTRAP_OPTION, ParsedArgs, UsageError } from '../args';
+import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError } from '../args';
 import { Command, commandGroup, requirePositionals, withClient } from '../command';
 import { formatTable } from '../table';
 
 const list = {
   name: 'list',
-  spec: { usage: 'weir group list [options]', summary: 'list consumer groups and their states', options: [BOOTSTRAP_OPTION] },
+  spec: { usage: 'weir group list [options]', summary: 'list consumer groups and their states', options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION] },
   async run(args: ParsedArgs) {
     requirePositionals(args, [], 'group list');
     const groups = await withClient(args, listGroups);
@@ -34,7 +34,7 @@ const describe = {
   spec: {
     usage: 'weir group describe GROUP [options]',
     summary: 'members, and per partition the committed offset, log end offset and lag',
-    options: [BOOTSTRAP_OPTION],
+    options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION],
   },
   async run(args: ParsedArgs) {
     const [group] = requirePositionals(args, ['GROUP'], 'group describe');
@@ -107,6 +107,7 @@ const resetOffsets = {
     summary: "move a group's committed offsets (the group must have no active members)",
     options: [
       BOOTSTRAP_OPTION,
+      COMMAND_CONFIG_OPTION,
       { name: 'topic', short: 't', value: 'TOPIC', help: 'the topic whose offsets to move' },
       { name: 'partition', short: 'p', value: 'N', repeatable: true, help: 'only these partitions (default: all)' },
       { name: 'to-earliest', help: 'to the first offset still in the log' },
@@ -141,7 +142,7 @@ const resetOffsets = {
 
 const del = {
   name: 'delete',
-  spec: { usage: 'weir group delete GROUP... [options]', summary: 'delete groups and their committed offsets (they must have no active members)', options: [BOOTSTRAP_OPTION] },
+  spec: { usage: 'weir group delete GROUP... [options]', summary: 'delete groups and their committed offsets (they must have no active members)', options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION] },
   async run(args: ParsedArgs) {
     const groups = requirePositionals(args, ['GROUP'], 'group delete', true);
     await withClient(args, (client) => deleteGroups(client, groups));

@@ -7,8 +7,8 @@
 import * as readline from 'node:readline';
 import { KafkaClient, ProduceMessage, produce } from '../../client';
 import { Codec } from '../../protocol/records/compression';
-import { BOOTSTRAP_OPTION, ParsedArgs, UsageError, bootstrapOf, keyValue } from '../args';
-import { Command, parseOrHelp, requirePositionals } from '../command';
+import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError, bootstrapOf, keyValue } from '../args';
+import { Command, clientOptionsOf, parseOrHelp, requirePositionals } from '../command';
 
 const MAX_BATCH_LINES = 1000;
 
@@ -19,6 +19,7 @@ const spec = {
   summary: 'send each line of stdin as one message',
   options: [
     BOOTSTRAP_OPTION,
+    COMMAND_CONFIG_OPTION,
     { name: 'key-separator', short: 'K', value: 'SEP', help: 'split each line at the first SEP into key and value' },
     { name: 'header', short: 'H', value: 'KEY=VALUE', repeatable: true, help: 'a header on every message' },
     { name: 'partition', short: 'p', value: 'N', help: 'send everything to partition N (default: by key, or spread)' },
@@ -58,7 +59,7 @@ async function run(args: ParsedArgs): Promise<void> {
     return { key, value: Buffer.from(value), headers, partition };
   };
 
-  const client = await KafkaClient.connect(bootstrapOf(args), { clientId: 'weir-cli' });
+  const client = await KafkaClient.connect(bootstrapOf(args), clientOptionsOf(args));
   let sent = 0;
   try {
     const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });

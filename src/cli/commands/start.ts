@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { Broker } from '../../broker/broker';
 import { loadBrokerConfig } from '../../config';
 import { createLogger, type LogLevel } from '../../logger';
-import { BrokerMetrics, MetricsServer, brokerMetricsSource, startMetricsServer } from '../../metrics';
+import type * as MetricsModule from '../../metrics';
 import { DataDirLockedError } from '../../storage/dir-lock';
 import { ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, parseOrHelp } from '../command';
@@ -21,8 +21,8 @@ const spec = {
   options: [
     { name: 'config', value: 'FILE', help: 'a Kafka server.properties to read' },
     { name: 'override', value: 'KEY=VALUE', repeatable: true, help: 'a broker property (wins over --config)' },
-    { name: 'port', value: 'N', help: 'listener port (default 9092; 0 = any free port)' },
-    { name: 'host', value: 'HOST', help: 'listener host (default 127.0.0.1)' },
+    { name: 'port', value: 'N', help: 'port of the first listener (default 9092; 0 = any free port)' },
+    { name: 'host', value: 'HOST', help: 'host of the first listener (default 127.0.0.1)' },
     { name: 'data-dir', value: 'DIR', help: 'data directory (default ./weir-data)' },
     { name: 'memory', help: 'keep everything in memory (nothing on disk)' },
     { name: 'log-level', value: 'LEVEL', help: 'fatal|error|warn|info|debug|trace (default info)' },
@@ -64,6 +64,8 @@ async function run(args: ParsedArgs): Promise<void> {
   const text = configFile ? fs.readFileSync(configFile, 'utf8') : '';
   const resolution = loadBrokerConfig(text, overrides);
   for (const w of resolution.warnings) log.warn({ key: w.key }, w.message);
+  // Real Kafka keys that were set but that Weir does not act on: one line, so nobody relies on them unknowingly.
+  if (resolution.ignoredKeys.length > 0) log.warn({ keys: resolution.ignoredKeys }, 'these Kafka configs are accepted but not supported: Weir ignores them');
   for (const e of resolution.errors) log.error({ key: e.configName }, e.message);
   if (resolution.errors.length > 0) process.exit(1);
   const properties: Record<string, string> = {};
@@ -71,7 +73,9 @@ async function run(args: ParsedArgs): Promise<void> {
 
   const metricsPort = args.integer('metrics-port');
   if (metricsPort !== undefined && metricsPort > 65535) throw new UsageError('--metrics-port must be an integer between 0 and 65535', 'start');
-  const metrics = metricsPort === undefined ? null : new BrokerMetrics({ processMetrics: true });
+  // prom-client and its dependencies load only when metrics are asked for (start-up time, memory).
+  const metricsModule = metricsPort === undefined ? null : (require('../../metrics') as typeof MetricsModule);
+  const metrics = metricsModule ? new metricsModule.BrokerMetrics({ processMetrics: true }) : null;
 
   const started = Date.now();
   let broker: Broker;
@@ -81,11 +85,11 @@ async function run(args: ParsedArgs): Promise<void> {
     log.fatal(explainStartError(err, port, dataDir) ?? (err as Error).message);
     process.exit(1);
   }
-  let metricsServer: MetricsServer | null = null;
-  if (metrics && metricsPort !== undefined) {
-    metrics.attach(brokerMetricsSource(broker));
+  let metricsServer: MetricsModule.MetricsServer | null = null;
+  if (metricsModule && metrics && metricsPort !== undefined) {
+    metrics.attach(metricsModule.brokerMetricsSource(broker));
     try {
-      metricsServer = await startMetricsServer(metrics, metricsPort, args.string('host') ?? '127.0.0.1');
+      metricsServer = await metricsModule.startMetricsServer(metrics, metricsPort, args.string('host') ?? '127.0.0.1');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       log.fatal(e.code === 'EADDRINUSE' ? `metrics port ${metricsPort} is already in use: pick another --metrics-port` : `metrics endpoint failed: ${e.message}`);
@@ -96,6 +100,7 @@ async function run(args: ParsedArgs): Promise<void> {
   log.info(
     {
       bootstrapServers: broker.bootstrapServers,
+      listeners: Object.fromEntries(broker.listeners.map((l) => [l.name, broker.bootstrapServersFor(l.name)])),
       dataDir: broker.context.dataDir ?? '(memory)',
       startupMs: Date.now() - started,
       ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),

@@ -3,7 +3,7 @@
  * the spirit of kafka-topics.sh and `rpk topic`.
  */
 import { ResourceType, alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, describeTopic, listOffsets, listTopics } from '../../client';
-import { BOOTSTRAP_OPTION, ParsedArgs, UsageError, keyValue } from '../args';
+import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, commandGroup, requirePositionals, withClient } from '../command';
 import { formatTable } from '../table';
 
@@ -14,6 +14,7 @@ const create = {
     summary: 'create topics',
     options: [
       BOOTSTRAP_OPTION,
+      COMMAND_CONFIG_OPTION,
       { name: 'partitions', short: 'p', value: 'N', help: "partition count (default: the broker's num.partitions)" },
       { name: 'replication-factor', short: 'r', value: 'N', help: 'replicas per partition (default: the broker default)' },
       { name: 'config', short: 'c', value: 'KEY=VALUE', repeatable: true, help: 'topic config, e.g. retention.ms=3600000' },
@@ -38,7 +39,7 @@ const list = {
   spec: {
     usage: 'weir topic list [options]',
     summary: 'list topics with their partition counts',
-    options: [BOOTSTRAP_OPTION, { name: 'internal', short: 'i', help: 'include internal topics (__consumer_offsets, ...)' }],
+    options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, { name: 'internal', short: 'i', help: 'include internal topics (__consumer_offsets, ...)' }],
   },
   async run(args: ParsedArgs) {
     requirePositionals(args, [], 'topic list');
@@ -52,7 +53,7 @@ const describe = {
   spec: {
     usage: 'weir topic describe NAME [options]',
     summary: 'partitions (leader, replicas, offsets) and the configs that differ from the defaults',
-    options: [BOOTSTRAP_OPTION, { name: 'all-configs', short: 'a', help: 'show every config, defaults included' }],
+    options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, { name: 'all-configs', short: 'a', help: 'show every config, defaults included' }],
   },
   async run(args: ParsedArgs) {
     const [name] = requirePositionals(args, ['NAME'], 'topic describe');
@@ -85,7 +86,7 @@ const del = {
   spec: {
     usage: 'weir topic delete NAME... [options]',
     summary: 'delete topics and their data',
-    options: [BOOTSTRAP_OPTION, { name: 'if-exists', help: 'succeed when the topic does not exist' }],
+    options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, { name: 'if-exists', help: 'succeed when the topic does not exist' }],
   },
   async run(args: ParsedArgs) {
     const names = requirePositionals(args, ['NAME'], 'topic delete', true);
@@ -101,6 +102,7 @@ const alterConfig = {
     summary: "change a topic's configs (others are left as they are)",
     options: [
       BOOTSTRAP_OPTION,
+      COMMAND_CONFIG_OPTION,
       { name: 'set', short: 's', value: 'KEY=VALUE', repeatable: true, help: 'set a config' },
       { name: 'delete', short: 'd', value: 'KEY', repeatable: true, help: 'remove a config (back to the default)' },
       { name: 'dry-run', help: 'only validate' },
@@ -127,7 +129,7 @@ const addPartitions = {
   spec: {
     usage: 'weir topic add-partitions NAME --count N',
     summary: 'raise the partition count to N (Kafka cannot lower it)',
-    options: [BOOTSTRAP_OPTION, { name: 'count', short: 'n', value: 'N', help: 'the new total partition count' }],
+    options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, { name: 'count', short: 'n', value: 'N', help: 'the new total partition count' }],
   },
   async run(args: ParsedArgs) {
     const [name] = requirePositionals(args, ['NAME'], 'topic add-partitions');

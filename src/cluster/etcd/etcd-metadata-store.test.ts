@@ -3,12 +3,15 @@ import type { ControllerFence } from './controller-fence';
 import { NotControllerError } from './controller-fence';
 import type { EtcdKeys } from './etcd-keys';
 import { prefixRangeEnd } from './etcd-keys';
-import { EtcdMetadataStore, MetadataCommitTooLargeError } from './etcd-metadata-store';
-import { type CommittedBatch, type MetadataRecordCodec, StaleMetadataError } from './metadata-store-contract';
+import { type MetadataRecordCodec, EtcdMetadataStore, METADATA_RECORD_CODEC, MetadataCommitTooLargeError } from './etcd-metadata-store';
+import { imageRecords, partitionRecordOf } from '../metadata/metadata-delta';
+import { MetadataLoader } from '../metadata/metadata-loader';
+import type { MetadataRecord } from '../metadata/metadata-record';
+import { type CommittedBatch, StaleMetadataError } from '../metadata/metadata-store';
 import { eventually, useEtcd } from './test-support/etcd-fixture';
 import { startTcpCut } from './test-support/tcp-cut';
 
-/** Records are strings here; the store only sees their bytes (floor's Kafka framing in the broker). */
+/** Records are strings here; the store only sees their bytes (METADATA_RECORD_CODEC, Kafka's framing, in the broker). */
 const TEXT: MetadataRecordCodec<string> = { encode: (s) => Buffer.from(s), decode: (b) => b.toString() };
 
 const fx = useEtcd();
@@ -187,6 +190,36 @@ describe('EtcdMetadataStore', () => {
     // And commits go on after it.
     expect(await w.store.commit(['after'], 59)).toBe(60);
     await eventually('the later follower to see offset 60', () => later.store.lastOffset === 60);
+  }, 30_000);
+
+  it("carries the broker's own metadata records: a loader on another client builds the same image, from a snapshot too", async () => {
+    const keys = fx.keys();
+    const client = fx.client();
+    const fence = await standingFence(client, keys, 1);
+    const open = async (c: Etcd3, f: ControllerFence | null) => {
+      const store = new EtcdMetadataStore({ client: c, keys, codec: METADATA_RECORD_CODEC, fence: () => f });
+      fx.defer(() => store.close());
+      const loader = new MetadataLoader();
+      loader.catchUp(await store.start((b) => loader.handleCommitted(b)));
+      return { store, loader };
+    };
+    const topicId = '00000000-0000-0000-0000-0000000000aa';
+    const records: MetadataRecord[] = [
+      { type: 'TopicRecord', data: { name: 'orders', topicId } },
+      { type: 'PartitionRecord', data: partitionRecordOf(topicId, 0, { replicas: [1, 2], isr: [1, 2], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: 0, partitionEpoch: 0 }) },
+      { type: 'ConfigRecord', data: { resourceType: 2, resourceName: 'orders', name: 'retention.ms', value: '1000' } },
+    ];
+    const writer = await open(client, fence);
+    const reader = await open(fx.client(), null);
+    expect(await writer.store.commit(records, -1)).toBe(2);
+    await eventually('the reader to apply offset 2', () => reader.loader.image.offset === 2);
+    expect(reader.loader.image.topics.partition('orders', 0)).toMatchObject({ leader: 1, replicas: [1, 2] });
+    expect(reader.loader.image.topicConfigObject('orders')).toEqual({ 'retention.ms': '1000' });
+
+    await writer.store.writeSnapshot(imageRecords(writer.loader.image), 2);
+    const late = await open(fx.client(), null);
+    expect(imageRecords(late.loader.image)).toEqual(imageRecords(writer.loader.image));
+    expect(late.loader.image.offset).toBe(2);
   }, 30_000);
 
   it('fails to start while etcd is unreachable, and starts when tried again after', async () => {

@@ -39,7 +39,7 @@
  * snapshot and the entries after S. A running broker never needs the
  * snapshot, unless it was cut off while the entries it had not read were
  * trimmed: then its reload hands it the snapshot as one batch flagged
- * `snapshot` (see metadata-store-contract.ts). etcd keeps deleted values in
+ * `snapshot` (see CommittedBatch in ../metadata/metadata-store.ts). etcd keeps deleted values in
  * its history until etcd itself is compacted (`--auto-compaction-*`, an
  * operator's setting: compaction is etcd-wide and other tenants share it);
  * this store never compacts, and copes when etcd does.
@@ -51,7 +51,8 @@ import type { EtcdKeys } from './etcd-keys';
 import { prefixRangeEnd } from './etcd-keys';
 import { readKey, readRange } from './etcd-range';
 import { decodeLogEntry, encodeLogEntry, entrySize, splitIntoEntries } from './metadata-log-entry';
-import { type CommittedBatch, type MetadataRecordCodec, type MetadataStore, StaleMetadataError } from './metadata-store-contract';
+import { decodeMetadataRecord, encodeMetadataRecord, type MetadataRecord } from '../metadata/metadata-record';
+import { type CommittedBatch, type MetadataStore, StaleMetadataError } from '../metadata/metadata-store';
 import { PrefixWatch } from './prefix-watch';
 
 /** etcd's default --max-request-bytes. */
@@ -68,6 +69,20 @@ export class MetadataCommitTooLargeError extends Error {
     this.name = 'MetadataCommitTooLargeError';
   }
 }
+
+/**
+ * How records become the bytes stored in etcd: for the broker,
+ * METADATA_RECORD_CODEC (Kafka's own framing of metadata records).
+ */
+export interface MetadataRecordCodec<R> {
+  encode(record: R): Buffer;
+  decode(bytes: Buffer): R;
+}
+
+export const METADATA_RECORD_CODEC: MetadataRecordCodec<MetadataRecord> = {
+  encode: encodeMetadataRecord,
+  decode: decodeMetadataRecord,
+};
 
 export interface EtcdMetadataStoreOptions<R> {
   readonly client: Etcd3;

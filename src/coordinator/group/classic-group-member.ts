@@ -3,7 +3,7 @@
  * protocols it offers in preference order, its assignment, and the
  * JoinGroup / SyncGroup answer it is waiting for, if any.
  */
-import type { ScheduledTimer } from './scheduler';
+import type { ScheduledTimer } from '../../time/scheduler';
 import { EMPTY_BYTES, type JoinGroupResult, type SyncGroupResult } from './group-results';
 
 export interface MemberProtocol {

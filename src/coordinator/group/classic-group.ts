@@ -8,7 +8,7 @@
 import { ConsumerProtocolSubscriptionCodec } from '../../protocol/messages';
 import { Reader } from '../../protocol/primitives/reader';
 import type { ClassicGroupMember, MemberProtocol } from './classic-group-member';
-import type { ScheduledTimer } from './scheduler';
+import type { ScheduledTimer } from '../../time/scheduler';
 
 export type ClassicGroupState = 'Empty' | 'PreparingRebalance' | 'CompletingRebalance' | 'Stable' | 'Dead';
 

@@ -1,7 +1,7 @@
 import { ErrorCode } from '../../protocol/errors';
 import { GroupCoordinator, type GroupCoordinatorConfig, type JoinGroupParams } from './group-coordinator';
 import type { JoinGroupResult } from './group-results';
-import { ManualScheduler } from './manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryGroupStore } from './memory-group-store';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 

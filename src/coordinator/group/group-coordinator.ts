@@ -31,7 +31,7 @@ import {
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
-import type { Scheduler, ScheduledTimer } from './scheduler';
+import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -52,7 +52,10 @@ export interface GroupStore {
   ensureReady(): boolean;
   /** `txn`: a transactional offset commit, written as that producer's transactional batch. */
   append(groupId: string, records: readonly OffsetsTopicRecord[], txn?: TransactionalWriter): ErrorCode;
-  replay(): Iterable<OffsetsTopicReplayItem>;
+  /** The records of these partitions (every partition when omitted), oldest first per partition. */
+  replay(partitions?: readonly number[]): Iterable<OffsetsTopicReplayItem>;
+  /** The partition a group's records go to. */
+  partitionFor(groupId: string): number;
 }
 
 /** TxnOffsetCommit: offsets that count only once the producer's transaction commits. */
@@ -231,7 +234,16 @@ export class GroupCoordinator {
 
   /** Rebuilds every group from the store, then starts the offsets retention check. */
   start(): void {
-    const replay = new TransactionalReplay(this.store.replay());
+    this.loadPartitions();
+    this.scheduleRetentionCheck();
+  }
+
+  /**
+   * This broker now leads these `__consumer_offsets` partitions (every
+   * partition when omitted): their groups are rebuilt from the records.
+   */
+  loadPartitions(partitions?: readonly number[]): void {
+    const replay = new TransactionalReplay(this.store.replay(partitions));
     for (const group of loadGroups(replay.committed(), this.scheduler.now())) {
       this.groups.set(group.groupId, group);
       // Members of a loaded group must heartbeat again within their session timeout.
@@ -243,7 +255,20 @@ export class GroupCoordinator {
       if (key?.kind !== 'offset' || r.value === null) continue;
       this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
     }
-    this.scheduleRetentionCheck();
+  }
+
+  /**
+   * This broker no longer leads these partitions: their groups are dropped,
+   * and members still waiting are answered NOT_COORDINATOR (they find the
+   * new coordinator). Not reached on one node.
+   */
+  unloadPartitions(partitions: readonly number[]): void {
+    const gone = new Set(partitions);
+    for (const group of [...this.groups.values()]) {
+      if (!gone.has(this.store.partitionFor(group.groupId))) continue;
+      this.unloadGroup(group);
+      this.groups.delete(group.groupId);
+    }
   }
 
   /** Stops the timers and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's unload). */
@@ -251,15 +276,18 @@ export class GroupCoordinator {
     if (this.closed) return;
     this.closed = true;
     this.retentionTimer?.cancel();
-    for (const group of this.groups.values()) {
-      group.joinTimer?.cancel();
-      group.syncTimer?.cancel();
-      for (const timer of group.pendingMembers.values()) timer.cancel();
-      for (const member of group.members.values()) {
-        member.cancelSessionTimer();
-        member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
-        member.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
-      }
+    for (const group of this.groups.values()) this.unloadGroup(group);
+  }
+
+  /** Stops a group's timers and answers its waiting members NOT_COORDINATOR (Kafka's unload). */
+  private unloadGroup(group: ClassicGroup): void {
+    group.joinTimer?.cancel();
+    group.syncTimer?.cancel();
+    for (const timer of group.pendingMembers.values()) timer.cancel();
+    for (const member of group.members.values()) {
+      member.cancelSessionTimer();
+      member.completeJoin(joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
+      member.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
     }
   }
 

@@ -20,4 +20,9 @@ export class MemoryGroupStore implements GroupStore {
   replay(): Iterable<OffsetsTopicRecord> {
     return this.records;
   }
+
+  /** One partition holds every group. */
+  partitionFor(): number {
+    return 0;
+  }
 }

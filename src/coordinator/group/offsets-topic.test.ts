@@ -2,10 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode } from '../../protocol/errors';
-import { LogManager } from '../../storage/log-manager';
+import { openSingleNode } from '../../cluster/test-support/single-node';
 import { GroupCoordinator } from './group-coordinator';
 import { javaStringHashCode, offsetsPartitionFor } from './group-partition';
-import { ManualScheduler } from './manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 import {
   decodeGroupMetadataValue,
@@ -86,22 +86,22 @@ describe('OffsetsTopic over a disk LogManager', () => {
   });
   afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-  function open(partitions = 5) {
-    const logs = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+  async function open(partitions = 5) {
+    const node = await openSingleNode({ dataDir: root });
     const topic = new OffsetsTopic({
-      logs,
-      partitions,
+      replicas: node.replicas,
+      partitions: () => partitions,
       ensureTopic: () => {
-        for (let p = 0; p < partitions; p++) logs.getOrCreateLog(OFFSETS_TOPIC, p);
+        void node.controller.ensureInternalTopic(OFFSETS_TOPIC, partitions, { 'cleanup.policy': 'compact' });
+        return node.metadata.image.topics.get(OFFSETS_TOPIC) !== undefined;
       },
-      leaderEpoch: 0,
       now: () => 1_700_000_000_000,
     });
-    return { logs, topic };
+    return { node, logs: node.logs, topic };
   }
 
   test('commits and group metadata are rebuilt after reopening the logs; deletions stay deleted', async () => {
-    const first = open();
+    const first = await open();
     const clock = new ManualScheduler();
     const gc = new GroupCoordinator(CONFIG, clock, first.topic);
     gc.start();
@@ -148,9 +148,9 @@ describe('OffsetsTopic over a disk LogManager', () => {
     // The records landed in the group's partition, in Kafka's formats.
     const alphaLog = first.logs.getLog(OFFSETS_TOPIC, offsetsPartitionFor('alpha', 5));
     expect(alphaLog?.logEndOffset).toBeGreaterThanOrEqual(2);
-    first.logs.close();
+    first.node.close();
 
-    const second = open();
+    const second = await open();
     const restarted = new GroupCoordinator(CONFIG, new ManualScheduler(), second.topic);
     restarted.start();
     expect(restarted.fetchOffsets('alpha', [{ name: 'orders', partitions: [1] }]).topics[0]?.partitions[0]).toEqual({
@@ -186,6 +186,6 @@ describe('OffsetsTopic over a disk LogManager', () => {
     const again = await restarted.syncGroup({ groupId: 'members', generationId: 1, memberId: rejoin.memberId, groupInstanceId: 'static-1', protocolType: null, protocolName: null, assignments: new Map() });
     expect(again.assignment.toString()).toBe('asg');
     restarted.close();
-    second.logs.close();
+    second.node.close();
   });
 });

@@ -53,10 +53,10 @@ export class OffsetsTopic {
     return this.log.append(groupId, records, txn);
   }
 
-  /** Every record and transaction marker of every partition, oldest first per partition. */
-  *replay(): Generator<OffsetsTopicReplayItem> {
-    for (const batch of this.log.replay()) {
-      const producerId = Number(batch.header.producerId);
+  /** Every record and transaction marker of the partitions (all when omitted), oldest first per partition. */
+  *replay(partitions?: readonly number[]): Generator<OffsetsTopicReplayItem> {
+    for (const batch of this.log.replay(partitions)) {
+      const producerId = batch.header.producerId;
       if (batch.control) {
         // Transaction markers decide the transactional commits before them.
         const first = batch.records[0];

@@ -7,9 +7,8 @@
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { GroupCoordinator } from './group-coordinator';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
-import { systemScheduler } from './scheduler';
+import { systemScheduler } from '../../time/scheduler';
 
-/** `existingPartitions`: of `__consumer_offsets`. */
 export type GroupCoordinatorWiring = CoordinatorWiring;
 
 export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinator {
@@ -31,6 +30,6 @@ export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinat
     new OffsetsTopic(logOptions),
     w.log.child({ component: 'group-coordinator' }),
   );
-  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions, message: 'group coordinator loaded __consumer_offsets' });
+  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'group coordinator loaded __consumer_offsets' });
   return coordinator;
 }

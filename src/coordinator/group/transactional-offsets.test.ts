@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode } from '../../protocol/errors';
 import { ControlRecordType, encodeEndTxnMarkerBatch } from '../../protocol/records';
-import { LogManager } from '../../storage/log-manager';
+import type { LogManager } from '../../storage/log-manager';
+import { openSingleNode } from '../../cluster/test-support/single-node';
 import { GroupCoordinator } from './group-coordinator';
 import { offsetsPartitionFor } from './group-partition';
-import { ManualScheduler } from './manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryGroupStore } from './memory-group-store';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 
@@ -78,18 +79,18 @@ describe('transactional offset commits', () => {
     });
     afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-    const open = () => {
-      const logs = LogManager.open({ dataDir: root, fileDeleteDelayMs: 0 });
+    const open = async () => {
+      const node = await openSingleNode({ dataDir: root });
       const topic = new OffsetsTopic({
-        logs,
-        partitions: 3,
+        replicas: node.replicas,
+        partitions: () => 3,
         ensureTopic: () => {
-          for (let p = 0; p < 3; p++) logs.getOrCreateLog(OFFSETS_TOPIC, p);
+          void node.controller.ensureInternalTopic(OFFSETS_TOPIC, 3, { 'cleanup.policy': 'compact' });
+          return node.metadata.image.topics.get(OFFSETS_TOPIC) !== undefined;
         },
-        leaderEpoch: 0,
         now: () => 1_700_000_000_000,
       });
-      return { logs, topic };
+      return { node, logs: node.logs, topic };
     };
     const writeMarker = (logs: LogManager, groupId: string, producerId: number, commit: boolean) =>
       logs.getLog(OFFSETS_TOPIC, offsetsPartitionFor(groupId, 3))?.append(
@@ -102,8 +103,8 @@ describe('transactional offset commits', () => {
         { leaderEpoch: 0, origin: 'coordinator' },
       );
 
-    test('replay applies committed transactions, drops aborted ones and keeps open ones pending', () => {
-      const first = open();
+    test('replay applies committed transactions, drops aborted ones and keeps open ones pending', async () => {
+      const first = await open();
       const gc = new GroupCoordinator(CONFIG, new ManualScheduler(), first.topic);
       gc.start();
       expect(txnCommit(gc, 1, 10n, 'committed')).toEqual([ErrorCode.NONE]);
@@ -116,9 +117,9 @@ describe('transactional offset commits', () => {
       // The transactional batch is the producer's; the partition's LSO waits for the open one.
       const openLog = first.logs.getLog(OFFSETS_TOPIC, offsetsPartitionFor('open', 3));
       expect(openLog?.firstUnstableOffset).not.toBeNull();
-      first.logs.close();
+      first.node.close();
 
-      const second = open();
+      const second = await open();
       const restarted = new GroupCoordinator(CONFIG, new ManualScheduler(), second.topic);
       restarted.start();
       expect(fetched(restarted, true, 'committed')).toMatchObject({ offset: 11n, errorCode: ErrorCode.NONE });
@@ -127,7 +128,7 @@ describe('transactional offset commits', () => {
       restarted.completeTransaction(3, true);
       expect(fetched(restarted, true, 'open')).toMatchObject({ offset: 30n, errorCode: ErrorCode.NONE });
       restarted.close();
-      second.logs.close();
+      second.node.close();
     });
   });
 });

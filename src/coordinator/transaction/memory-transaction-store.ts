@@ -19,4 +19,9 @@ export class MemoryTransactionStore implements TransactionStore {
   replay(): Iterable<TransactionLogRecord> {
     return this.records;
   }
+
+  /** One partition holds every transactional id. */
+  partitionFor(): number {
+    return 0;
+  }
 }

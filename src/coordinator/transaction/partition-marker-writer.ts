@@ -6,38 +6,37 @@
  */
 import { ErrorCode } from '../../protocol/errors';
 import { ControlRecordType, encodeEndTxnMarkerBatch } from '../../protocol/records';
-import type { LogManager } from '../../storage/log-manager';
+import type { InternalTopicReplicas } from '../internal-topic-log';
 import type { GroupCoordinator } from '../group/group-coordinator';
 import { OFFSETS_TOPIC } from '../group/offsets-topic';
 import type { TransactionMarker, TransactionMarkerWriter } from './transaction-coordinator';
 
 export interface PartitionMarkerWriterOptions {
-  logs: LogManager;
+  /** The replica manager: markers are written as the partitions' leader. */
+  replicas: Pick<InternalTopicReplicas, 'appendAsCoordinator'>;
   groups: Pick<GroupCoordinator, 'completeTransaction'>;
   /** Whether the topic still exists (a deleted partition needs no marker, as in Kafka). */
   topicExists: (topic: string) => boolean;
-  leaderEpoch: number;
   now: () => number;
 }
 
 export function partitionMarkerWriter(o: PartitionMarkerWriterOptions): TransactionMarkerWriter {
   return {
     write(topic: string, partition: number, marker: TransactionMarker): ErrorCode {
-      const log = o.logs.getLog(topic, partition);
-      if (!log) return o.topicExists(topic) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.NONE;
-      if (log.isClosed) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      const now = o.now();
       const batch = encodeEndTxnMarkerBatch(marker.commit ? ControlRecordType.Commit : ControlRecordType.Abort, {
         producerId: BigInt(marker.producerId),
         producerEpoch: marker.producerEpoch,
         coordinatorEpoch: marker.coordinatorEpoch,
-        timestamp: BigInt(o.now()),
+        timestamp: BigInt(now),
       });
       let code: ErrorCode;
       try {
-        code = log.append(batch, { leaderEpoch: o.leaderEpoch, origin: 'coordinator' }).errorCode;
+        code = o.replicas.appendAsCoordinator(topic, partition, batch, now);
       } catch {
         return ErrorCode.UNKNOWN_SERVER_ERROR;
       }
+      if (code === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION && !o.topicExists(topic)) return ErrorCode.NONE;
       // Kafka drops a marker the partition refuses for an epoch: a newer
       // epoch has already been written there, so the transaction is over.
       if (code === ErrorCode.INVALID_PRODUCER_EPOCH || code === ErrorCode.TRANSACTION_COORDINATOR_FENCED) code = ErrorCode.NONE;

@@ -6,13 +6,12 @@
  * `__consumer_offsets` complete its transactional offsets.
  */
 import type { GroupCoordinator } from '../group/group-coordinator';
-import { systemScheduler } from '../group/scheduler';
+import { systemScheduler } from '../../time/scheduler';
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { partitionMarkerWriter } from './partition-marker-writer';
 import { TransactionCoordinator } from './transaction-coordinator';
 import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-state-topic';
 
-/** `existingPartitions`: of `__transaction_state`. */
 export interface TransactionCoordinatorWiring extends CoordinatorWiring {
   groups: GroupCoordinator;
   topicExists: (topic: string) => boolean;
@@ -23,6 +22,7 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
   const logOptions = internalTopicLogOptions(w, TRANSACTION_STATE_TOPIC, {
     numPartitions: 'transaction.state.log.num.partitions',
     segmentBytes: 'transaction.state.log.segment.bytes',
+    minInsyncReplicas: 'transaction.state.log.min.isr',
   });
   const coordinator = new TransactionCoordinator(
     {
@@ -33,10 +33,10 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
     },
     w.scheduler ?? systemScheduler(w.now),
     new TransactionStateTopic(logOptions),
-    partitionMarkerWriter({ logs: w.logs, groups: w.groups, topicExists: w.topicExists, leaderEpoch: w.leaderEpoch, now: w.now }),
+    partitionMarkerWriter({ replicas: w.replicas, groups: w.groups, topicExists: w.topicExists, now: w.now }),
     w.allocateProducerId,
     w.log.child({ component: 'transaction-coordinator' }),
   );
-  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions, message: 'transaction coordinator loaded __transaction_state' });
+  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'transaction coordinator loaded __transaction_state' });
   return coordinator;
 }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../protocol/errors';
-import { ManualScheduler } from '../group/manual-scheduler';
+import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryTransactionStore } from './memory-transaction-store';
 import {
   TransactionCoordinator,

@@ -22,7 +22,7 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors';
-import type { ScheduledTimer, Scheduler } from '../group/scheduler';
+import type { ScheduledTimer, Scheduler } from '../../time/scheduler';
 import type { InternalTopicRecord } from '../internal-topic-log';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './transaction-log-records';
 import {
@@ -56,7 +56,10 @@ export type TransactionLogRecord = InternalTopicRecord;
 export interface TransactionStore {
   ensureReady(): boolean;
   append(transactionalId: string, record: TransactionLogRecord): ErrorCode;
-  replay(): Iterable<TransactionLogRecord>;
+  /** The records of these partitions (every partition when omitted). */
+  replay(partitions?: readonly number[]): Iterable<TransactionLogRecord>;
+  /** The partition a transactional id's records go to. */
+  partitionFor(transactionalId: string): number;
 }
 
 export interface TransactionMarker {
@@ -136,21 +139,44 @@ export class TransactionCoordinator {
 
   /** Rebuilds every transactional id from the store, finishes prepared transactions, starts the timers. */
   start(): void {
-    for (const record of this.store.replay()) {
+    this.loadPartitions();
+    this.scheduleAbortCheck();
+    this.scheduleExpirationCheck();
+  }
+
+  /**
+   * This broker now leads these `__transaction_state` partitions (every
+   * partition when omitted): their transactional ids are rebuilt, and
+   * transactions they left prepared are completed.
+   */
+  loadPartitions(partitions?: readonly number[]): void {
+    const loaded = new Set<string>();
+    for (const record of this.store.replay(partitions)) {
       const id = decodeTransactionLogKey(record.key);
       if (id === null) continue;
+      loaded.add(id);
       if (record.value === null) this.transactions.delete(id);
       else this.transactions.set(id, fromLogValue(id, decodeTransactionLogValue(record.value)));
     }
-    for (const meta of this.transactions.values()) {
-      if (isPreparing(meta.state)) {
+    for (const id of loaded) {
+      const meta = this.transactions.get(id);
+      if (meta && isPreparing(meta.state)) {
         this.log?.info({ transactionalId: meta.transactionalId, state: meta.state }, 'completing a transaction prepared before the restart');
         meta.pendingMarkers = new Set(meta.partitions);
         this.writeMarkers(meta);
       }
     }
-    this.scheduleAbortCheck();
-    this.scheduleExpirationCheck();
+  }
+
+  /** This broker no longer leads these partitions: their transactional ids are dropped. Not reached on one node. */
+  unloadPartitions(partitions: readonly number[]): void {
+    const gone = new Set(partitions);
+    for (const id of [...this.transactions.keys()]) {
+      if (!gone.has(this.store.partitionFor(id))) continue;
+      this.markerRetries.get(id)?.cancel();
+      this.markerRetries.delete(id);
+      this.transactions.delete(id);
+    }
   }
 
   close(): void {

@@ -32,8 +32,8 @@ export class TransactionStateTopic implements TransactionStore {
     return this.log.append(transactionalId, [record]);
   }
 
-  *replay(): Generator<TransactionLogRecord> {
-    for (const batch of this.log.replay()) {
+  *replay(partitions?: readonly number[]): Generator<TransactionLogRecord> {
+    for (const batch of this.log.replay(partitions)) {
       if (batch.control) continue;
       for (const r of batch.records) if (r.key !== null) yield { key: r.key, value: r.value };
     }

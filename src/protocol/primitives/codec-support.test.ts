@@ -59,7 +59,7 @@ describe('strings, bytes and arrays: null vs empty', () => {
 
   it('sizes records as inline length plus external payload', () => {
     const s = new Size();
-    recordsSize([Buffer.alloc(3), { kind: 'file', fd: 1, position: 0, length: 200 }], true, s);
+    recordsSize([Buffer.alloc(3), { kind: 'file', fd: 1, position: 0, length: 200, release: () => {} }], true, s);
     expect(s.inline).toBe(2); // uvarint(204)
     expect(s.external).toBe(203);
     const n = new Size();

@@ -70,7 +70,7 @@ describe('Writer fixed-size values', () => {
 });
 
 describe('Writer.finish', () => {
-  const region: FileRegion = { kind: 'file', fd: 7, position: 4096, length: 100 };
+  const region: FileRegion = { kind: 'file', fd: 7, position: 4096, length: 100, release: () => {} };
 
   it('returns the one buffer when there are no records', () => {
     const w = new Writer(4);

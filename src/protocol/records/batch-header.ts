@@ -42,35 +42,62 @@ export const enum CompressionType {
   Zstd = 4,
 }
 
-/** A typed view of the header of the batch starting at `pos` in `buf`. */
+/**
+ * The header of the batch starting at `pos` in `buf`, as plain numbers: the
+ * one parsed view every layer uses (produce validation, the log, the
+ * cleaner, decoding). Offsets, producer ids and timestamps are int64 on the
+ * wire but stay below 2^53 in practice; storage works in `number`s and the
+ * wire codecs convert at the edge. `size` and `lastOffset` are derived.
+ * Mutable: the log patches the offsets it assigns into its copy.
+ */
 export interface BatchHeader {
-  baseOffset: bigint;
-  batchLength: number;
+  baseOffset: number;
+  /** baseOffset + lastOffsetDelta. */
+  lastOffset: number;
+  /** Total bytes: LOG_OVERHEAD + batchLength. */
+  size: number;
   partitionLeaderEpoch: number;
   magic: number;
   crc: number;
   attributes: number;
   lastOffsetDelta: number;
-  baseTimestamp: bigint;
-  maxTimestamp: bigint;
-  producerId: bigint;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
   producerEpoch: number;
   baseSequence: number;
   recordCount: number;
 }
 
+/** Reads an int64 as a JS number without a BigInt allocation. */
+export function readInt64(buf: Buffer, pos: number): number {
+  return buf.readInt32BE(pos) * 0x1_0000_0000 + buf.readUInt32BE(pos + 4);
+}
+
+/** Writes a (safe-integer) number as an int64. */
+export function writeInt64(buf: Buffer, value: number, pos: number): void {
+  const hi = Math.floor(value / 0x1_0000_0000);
+  buf.writeInt32BE(hi, pos);
+  buf.writeUInt32BE(value - hi * 0x1_0000_0000, pos + 4);
+}
+
+/** The header of the batch at `pos` (the caller has checked that BATCH_HEADER_SIZE bytes are there). */
 export function readBatchHeader(buf: Buffer, pos = 0): BatchHeader {
+  const baseOffset = readInt64(buf, pos + BASE_OFFSET);
+  const batchLength = buf.readInt32BE(pos + BATCH_LENGTH);
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA);
   return {
-    baseOffset: buf.readBigInt64BE(pos + BASE_OFFSET),
-    batchLength: buf.readInt32BE(pos + BATCH_LENGTH),
+    baseOffset,
+    lastOffset: baseOffset + lastOffsetDelta,
+    size: LOG_OVERHEAD + batchLength,
     partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH),
     magic: buf.readInt8(pos + MAGIC),
     crc: buf.readUInt32BE(pos + CRC),
     attributes: buf.readInt16BE(pos + ATTRIBUTES),
-    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA),
-    baseTimestamp: buf.readBigInt64BE(pos + BASE_TIMESTAMP),
-    maxTimestamp: buf.readBigInt64BE(pos + MAX_TIMESTAMP),
-    producerId: buf.readBigInt64BE(pos + PRODUCER_ID),
+    lastOffsetDelta,
+    baseTimestamp: readInt64(buf, pos + BASE_TIMESTAMP),
+    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP),
+    producerId: readInt64(buf, pos + PRODUCER_ID),
     producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
     baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
     recordCount: buf.readInt32BE(pos + RECORD_COUNT),

@@ -1,4 +1,4 @@
-import { gunzipSync, gzipSync } from 'zlib';
+import type * as Zlib from 'zlib';
 import { ProtocolError } from '../primitives/protocol-error';
 import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame';
 import { snappyDecompress, snappyXerialCompress } from './snappy-xerial';
@@ -8,6 +8,10 @@ import { zstdCompress, zstdDecompress } from './zstd';
  * The record compression codecs, by the id Kafka stores in the low three
  * bits of batch (and legacy message) attributes.
  */
+/** zlib, loaded on first use (gzip is rare; start-up time). */
+let zlibModule: typeof Zlib | undefined;
+const zlib = (): typeof Zlib => (zlibModule ??= require('zlib') as typeof Zlib);
+
 export const Codec = {
   None: 0,
   Gzip: 1,
@@ -44,7 +48,7 @@ export function compress(codec: number, data: Buffer, options: CompressOptions =
     case Codec.None:
       return data;
     case Codec.Gzip:
-      return gzipSync(data);
+      return zlib().gzipSync(data);
     case Codec.Snappy:
       return snappyXerialCompress(data);
     case Codec.Lz4:
@@ -76,7 +80,7 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
 
 function gunzipBounded(data: Buffer, maxBytes: number): Buffer {
   try {
-    const out = gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
+    const out = zlib().gunzipSync(data, { maxOutputLength: Math.max(1, maxBytes) });
     if (out.length > maxBytes) throw new ProtocolError('invalid-length', `decompressed data exceeds the limit of ${maxBytes} bytes`);
     return out;
   } catch (e) {

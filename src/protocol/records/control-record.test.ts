@@ -14,7 +14,7 @@ describe('control records', () => {
     expect(buf.readInt16BE(ATTRIBUTES)).toBe(TRANSACTIONAL_FLAG | CONTROL_FLAG);
     const batch = decodeRecordBatch(buf);
     expect(batch.control && batch.transactional).toBe(true);
-    expect(batch.header).toMatchObject({ producerId: 42n, producerEpoch: 3, baseSequence: -1, recordCount: 1, baseOffset: 77n, maxTimestamp: 1234n });
+    expect(batch.header).toMatchObject({ producerId: 42, producerEpoch: 3, baseSequence: -1, recordCount: 1, baseOffset: 77, maxTimestamp: 1234 });
     const [record] = batch.records;
     expect(record!.value!.toString('hex')).toBe('000000000009');
     expect(readEndTxnMarker(record!)).toEqual({ type: ControlRecordType.Abort, coordinatorEpoch: 9 });

@@ -104,7 +104,7 @@ export function downConvertBatches(batches: Buffer, magic: LegacyMagic, options:
         magic,
         compression: batch.compression,
         timestampType: batch.timestampType,
-        logAppendTime: logAppend ? batch.header.maxTimestamp : undefined,
+        logAppendTime: logAppend ? BigInt(batch.header.maxTimestamp) : undefined,
       }),
     );
   }

@@ -1,4 +1,4 @@
-import { compressFrameSync } from 'lz4-napi';
+import type * as Lz4Module from 'lz4-napi';
 import { ProtocolError } from '../primitives/protocol-error';
 import { BoundedOutput } from './output-buffer';
 import { xxhash32 } from './xxhash32';
@@ -18,6 +18,10 @@ import { xxhash32 } from './xxhash32';
  * well), and the batch CRC already covers every compressed byte. Block and
  * content checksums are skipped for the same reason.
  */
+
+/** The native encoder, loaded on first use: a broker that never writes lz4 never loads it (start-up time, memory). */
+let lz4Module: typeof Lz4Module | undefined;
+const lz4 = (): typeof Lz4Module => (lz4Module ??= require('lz4-napi') as typeof Lz4Module);
 const FRAME_MAGIC = 0x184d2204;
 const SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 const SKIPPABLE_MAGIC = 0x184d2a50;
@@ -37,7 +41,7 @@ function corrupt(message: string): ProtocolError {
 
 /** Compresses `data` into one standard LZ4 frame. */
 export function lz4FrameCompress(data: Buffer, brokenMagic0Checksum = false): Buffer {
-  const frame = compressFrameSync(data);
+  const frame = lz4().compressFrameSync(data);
   if (brokenMagic0Checksum) rewriteDescriptorChecksum(frame, true);
   return frame;
 }

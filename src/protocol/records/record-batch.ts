@@ -93,9 +93,12 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, options: DecodeBatchOpti
   }
   const r = new Reader(data);
   const records: Record[] = [];
-  const appendTime = logAppend ? header.maxTimestamp : null;
+  // Records carry int64 offsets and timestamps (bigint), relative to these.
+  const appendTime = logAppend ? BigInt(header.maxTimestamp) : null;
+  const baseOffset = BigInt(header.baseOffset);
+  const baseTimestamp = BigInt(header.baseTimestamp);
   for (let i = 0; i < header.recordCount; i++) {
-    records.push(readRecord(r, header.baseOffset, header.baseTimestamp, appendTime));
+    records.push(readRecord(r, baseOffset, baseTimestamp, appendTime));
   }
   if (r.remaining !== 0) {
     throw new ProtocolError('invalid-length', `${r.remaining} bytes left after the ${header.recordCount} records of the batch at ${pos}`);

@@ -1,4 +1,4 @@
-import { compressSync, uncompressSync } from 'snappy';
+import type * as SnappyModule from 'snappy';
 import { ProtocolError } from '../primitives/protocol-error';
 import { BoundedOutput } from './output-buffer';
 
@@ -12,6 +12,10 @@ import { BoundedOutput } from './output-buffer';
  * single raw snappy block. We decode both and encode xerial, which every
  * client reads.
  */
+/** The native codec, loaded on first use: a broker that never sees snappy never loads it (start-up time, memory). */
+let snappyModule: typeof SnappyModule | undefined;
+const snappy = (): typeof SnappyModule => (snappyModule ??= require('snappy') as typeof SnappyModule);
+
 const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 const XERIAL_HEADER_SIZE = 16;
 const XERIAL_VERSION = 1;
@@ -35,7 +39,7 @@ export function snappyXerialCompress(data: Buffer): Buffer {
   header.writeInt32BE(XERIAL_COMPATIBLE_VERSION, 12);
   parts.push(header);
   for (let p = 0; p < data.length; p += XERIAL_BLOCK_SIZE) {
-    const block = compressSync(data.subarray(p, Math.min(data.length, p + XERIAL_BLOCK_SIZE)));
+    const block = snappy().compressSync(data.subarray(p, Math.min(data.length, p + XERIAL_BLOCK_SIZE)));
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(block.length, 0);
     parts.push(len, block);
@@ -64,7 +68,7 @@ function decodeRawBlock(src: Buffer, start: number, end: number, out: BoundedOut
   out.reserve(announced);
   let block: string | Buffer;
   try {
-    block = uncompressSync(src.subarray(start, end), { asBuffer: true });
+    block = snappy().uncompressSync(src.subarray(start, end), { asBuffer: true });
   } catch (e) {
     throw corrupt(e instanceof Error ? e.message : 'invalid block');
   }

@@ -22,11 +22,11 @@ describe('validateProduceRecords', () => {
     const v = validateProduceRecords(buf);
     expect(v.errorCode).toBe(ErrorCode.NONE);
     expect(v.recordCount).toBe(2);
-    expect(v.maxTimestamp).toBe(30n);
+    expect(v.maxTimestamp).toBe(30);
     expect(v.transactional).toBe(true);
     expect(v.batches).toHaveLength(1);
     expect(v.batches[0]).toMatchObject({ position: 0, size: buf.length, compression: Codec.None });
-    expect(v.batches[0]!.header).toMatchObject({ producerId: 5n, producerEpoch: 1, baseSequence: 0 });
+    expect(v.batches[0]!.header).toMatchObject({ producerId: 5, producerEpoch: 1, baseSequence: 0 });
   });
 
   it('accepts compressed batches without decompressing them', () => {
@@ -113,7 +113,7 @@ describe('validateLegacyProduce', () => {
     const v = validateLegacyProduce(set);
     expect(v.errorCode).toBe(ErrorCode.NONE);
     expect(v.recordCount).toBe(2);
-    expect(v.maxTimestamp).toBe(4n);
+    expect(v.maxTimestamp).toBe(4);
     expect(decodeRecordBatch(v.converted).compression).toBe(Codec.Snappy);
   });
 

@@ -17,7 +17,10 @@ import { Codec, decompress, isCodec } from './compression';
 import { upConvertMessageSet } from './convert';
 import { crc32cOf } from './crc';
 import { MIN_RECORD_SIZE, skipRecordNoteNullKey } from './record';
-import { DEFAULT_MAX_UNCOMPRESSED_BYTES, NO_PRODUCER_ID, NO_TIMESTAMP } from './record-batch';
+import { DEFAULT_MAX_UNCOMPRESSED_BYTES } from './record-batch';
+
+/** A batch without a producer (not idempotent). */
+const NO_PRODUCER_ID = -1;
 
 /**
  * Validation of the `records` of one partition in a Produce request.
@@ -51,7 +54,7 @@ export interface ProduceValidation {
   batches: ValidatedBatch[];
   recordCount: number;
   /** Largest batch maxTimestamp, or -1. */
-  maxTimestamp: bigint;
+  maxTimestamp: number;
   /** True if any batch is transactional. */
   transactional: boolean;
 }
@@ -68,14 +71,14 @@ const FIRST_ZSTD_PRODUCE_VERSION = 7;
 const LATEST = Number.MAX_SAFE_INTEGER;
 
 function failure(errorCode: ErrorCode, errorMessage: string, batches: ValidatedBatch[] = []): ProduceValidation {
-  return { errorCode, errorMessage, batches, recordCount: 0, maxTimestamp: NO_TIMESTAMP, transactional: false };
+  return { errorCode, errorMessage, batches, recordCount: 0, maxTimestamp: -1, transactional: false };
 }
 
 export function validateProduceRecords(records: Buffer, options: ValidateProduceOptions = {}): ProduceValidation {
   const apiVersion = options.apiVersion ?? LATEST;
   const batches: ValidatedBatch[] = [];
   let recordCount = 0;
-  let maxTimestamp = NO_TIMESTAMP;
+  let maxTimestamp = -1;
   let transactional = false;
   let pos = 0;
   while (pos < records.length) {
@@ -103,7 +106,7 @@ export function validateProduceRecords(records: Buffer, options: ValidateProduce
     if (codecId === Codec.Zstd && apiVersion < FIRST_ZSTD_PRODUCE_VERSION) {
       return failure(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `zstd needs Produce v${FIRST_ZSTD_PRODUCE_VERSION} or later`);
     }
-    if (header.baseOffset !== 0n) {
+    if (header.baseOffset !== 0) {
       return failure(ErrorCode.INVALID_RECORD, `batch at position ${pos} has base offset ${header.baseOffset}; clients must send 0`);
     }
     if (header.lastOffsetDelta < 0 || header.recordCount !== header.lastOffsetDelta + 1) {

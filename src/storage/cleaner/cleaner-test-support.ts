@@ -33,19 +33,11 @@ export const cleanerTestEnvs: [string, () => CleanerTestEnv][] = [
     'disk',
     () => {
       const dirPath = mkdtempSync(path.join(tmpdir(), 'weir-cleaner-'));
-      const roots: StorageDir[] = [];
-      const make = (): StorageDir => {
-        const d = new DiskStorageDir(dirPath, { fileDeleteDelayMs: 0 });
-        roots.push(d);
-        return d;
-      };
+      const make = (): StorageDir => new DiskStorageDir(dirPath);
       return {
         root: make(),
         reopenRoot: make,
-        cleanup: () => {
-          for (const r of roots) r.closeAllNow();
-          rmSync(dirPath, { recursive: true, force: true });
-        },
+        cleanup: () => rmSync(dirPath, { recursive: true, force: true }),
       };
     },
   ],
@@ -105,14 +97,14 @@ export function readBatches(log: Log): StoredBatch[] {
     const bytes = collectRecords(log.read(offset, 1 << 20).records);
     if (bytes.length === 0) break;
     for (const b of decodeRecordBatches(bytes)) {
-      const baseOffset = Number(b.header.baseOffset);
+      const baseOffset = b.header.baseOffset;
       const lastOffset = baseOffset + b.header.lastOffsetDelta;
       out.push({
         baseOffset,
         lastOffset,
         attributes: b.header.attributes,
         baseSequence: b.header.baseSequence,
-        producerId: Number(b.header.producerId),
+        producerId: b.header.producerId,
         records: b.records.map((r) => ({
           offset: Number(r.offset),
           key: r.key === null ? null : r.key.toString(),

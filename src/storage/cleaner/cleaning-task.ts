@@ -20,7 +20,7 @@
  * slice ever waits on the disk. Without it (tests, tools) the swap is done
  * synchronously inside the slice, as before.
  */
-import { type BatchInfo, readBatchInfo } from '../batch-info';
+import { type BatchInfo, readBatchHeader } from '../batch-info';
 import type { Log } from '../log';
 import { type LocatedBatch, Segment } from '../segment';
 import { groupSegmentsBySize } from './group-segments';
@@ -295,7 +295,7 @@ export class CleaningTask {
     if (result.output) {
       // An unchanged batch is a view into the read window: copy it before the window moves.
       const out = result.unchanged ? Buffer.from(result.output) : result.output;
-      this.pending.push({ position: 0, info: result.unchanged ? info : readBatchInfo(out, 0), bytes: out });
+      this.pending.push({ position: 0, info: result.unchanged ? info : readBatchHeader(out, 0), bytes: out });
       this.pendingBytes += out.length;
       if (this.pendingBytes >= this.options.ioBufferSize) this.writePending();
     }

@@ -1,5 +1,5 @@
 import { ErrorCode } from '../../../protocol/errors';
-import { ManualScheduler } from '../manual-scheduler';
+import { ManualScheduler } from '../../../time/manual-scheduler';
 import { ConsumerGroupCoordinator, type ConsumerGroupHeartbeatParams, type TopicCatalogEntry } from './consumer-group-coordinator';
 import { rangeAssignor } from './range-assignor';
 import { uniformAssignor } from './uniform-assignor';

@@ -24,7 +24,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../../protocol/errors';
-import type { Scheduler, ScheduledTimer } from '../scheduler';
+import type { Scheduler, ScheduledTimer } from '../../../time/scheduler';
 import { ConsumerGroup, type ConsumerGroupState, type SubscribedTopic } from './consumer-group';
 import { ConsumerGroupMember, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from './consumer-group-member';
 import { reconcileAssignment } from './reconcile-assignment';

@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../../../config';
 import type { GroupCoordinator } from '../group-coordinator';
-import { type Scheduler, systemScheduler } from '../scheduler';
+import { type Scheduler, systemScheduler } from '../../../time/scheduler';
 import { ConsumerGroupCoordinator, type TopicCatalog } from './consumer-group-coordinator';
 import { rangeAssignor } from './range-assignor';
 import type { ServerAssignor } from './server-assignor';

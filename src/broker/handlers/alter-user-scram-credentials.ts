@@ -1,0 +1,26 @@
+/**
+ * AlterUserScramCredentials (key 51), v0 (flexible).
+ *
+ * Upserts carry the salt and the salted password the client derived (the
+ * password itself never travels); the broker keeps StoredKey and ServerKey
+ * (RFC 5802) and the iteration count. Validation and per-user errors as
+ * Kafka's ScramControlManager: DUPLICATE_RESOURCE, UNACCEPTABLE_CREDENTIAL
+ * (empty name, iterations outside 4096..16384), UNSUPPORTED_SASL_MECHANISM,
+ * RESOURCE_NOT_FOUND (deleting what does not exist). New credentials apply to
+ * the next SCRAM login; connections already authenticated are not touched.
+ * The store is in memory until the metadata image (issue 10) holds
+ * UserScramCredentialRecords. Authorization (ALTER on the cluster) arrives
+ * with the authorizer.
+ */
+import { Apis } from '../../protocol/apis';
+import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../protocol/messages';
+import { alterScramCredentials } from '../../security/scram/credential-admin';
+import type { BrokerContext } from '../broker-context';
+import { defineHandler } from '../define-handler';
+
+export function alterUserScramCredentialsHandler(b: BrokerContext) {
+  return defineHandler(Apis.AlterUserScramCredentials, (req: AlterUserScramCredentialsRequest): AlterUserScramCredentialsResponse => ({
+    throttleTimeMs: 0,
+    results: alterScramCredentials(b.scramCredentials, req.deletions, req.upsertions),
+  }));
+}

@@ -1,0 +1,47 @@
+/**
+ * A fetch waiting for data (Kafka's DelayedFetch): it answers as soon as a
+ * read of its partitions finds at least `minBytes` below their bounds, or
+ * hits an error (a partition gone, moved, fenced or out of range), and at
+ * the latest when `maxWaitMs` runs out, with whatever is readable then.
+ * The replica manager tries it again whenever one of its partitions gets
+ * an append or a higher high watermark; nothing polls.
+ */
+import { DelayedOperation } from './delayed-operation';
+
+/** What one read of a fetch's partitions found. */
+export interface FetchReadOutcome {
+  /** Record bytes the read returned. */
+  readonly bytes: number;
+  /** A partition answered an error: no point waiting. */
+  readonly hasError: boolean;
+}
+
+export class DelayedFetch<R extends FetchReadOutcome> extends DelayedOperation {
+  private ready: R | null = null;
+
+  constructor(
+    maxWaitMs: number,
+    private readonly minBytes: number,
+    private readonly read: () => R,
+    /** Drops a read that is not answered (a short one): its file regions are released. */
+    private readonly discard: (result: R) => void,
+    private readonly respond: (result: R) => void,
+  ) {
+    super(maxWaitMs);
+  }
+
+  tryComplete(): boolean {
+    const r = this.read();
+    if (r.bytes < this.minBytes && !r.hasError) {
+      this.discard(r);
+      return false;
+    }
+    this.ready = r;
+    return this.forceComplete();
+  }
+
+  protected onComplete(): void {
+    // At the timeout (or shutdown) nothing was read yet: read what there is now.
+    this.respond(this.ready ?? this.read());
+  }
+}

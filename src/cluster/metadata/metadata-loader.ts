@@ -1,0 +1,89 @@
+/**
+ * Turns committed metadata records into images and hands the changes to the
+ * broker's publishers (Kafka's MetadataLoader): each committed batch becomes
+ * one MetadataDelta over the current image, the delta gives the next image,
+ * and every publisher is told (delta, new image) in the order they were
+ * installed. The records read at start are applied as one delta before any
+ * publisher is installed; a publisher installed later is given the whole
+ * image as one delta from nothing, so it sees every topic as created.
+ *
+ * A publisher that throws is logged and the others still run: one broken
+ * subsystem must not stop the image from moving on.
+ */
+import type { Logger } from 'pino';
+import { MetadataDelta } from './metadata-delta';
+import { MetadataImage } from './metadata-image';
+import type { CommittedBatch } from './metadata-store';
+
+export interface MetadataPublisher {
+  /** For log lines. */
+  readonly name: string;
+  onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): void;
+}
+
+export class MetadataLoader {
+  private current: MetadataImage = MetadataImage.EMPTY;
+  private readonly publishers: MetadataPublisher[] = [];
+  private waiters: { offset: number; resolve: () => void }[] = [];
+
+  constructor(private readonly log: Logger | null = null) {}
+
+  /** The latest image. */
+  get image(): MetadataImage {
+    return this.current;
+  }
+
+  /** Applies what the store held at start, as one delta; publishers are installed afterwards. */
+  catchUp(batches: readonly CommittedBatch[]): void {
+    if (batches.length === 0) return;
+    const delta = new MetadataDelta(this.current);
+    for (const b of batches) replayBatch(delta, b);
+    this.current = delta.apply();
+    this.resolveWaiters();
+  }
+
+  /** A newly committed batch (the store's `onCommitted`). */
+  handleCommitted(batch: CommittedBatch): void {
+    if (batch.lastOffset <= this.current.offset) return; // already applied
+    const delta = new MetadataDelta(this.current);
+    replayBatch(delta, batch);
+    const image = delta.apply();
+    this.current = image;
+    for (const p of this.publishers) this.publish(p, delta, image);
+    this.resolveWaiters();
+  }
+
+  /** Adds a publisher and gives it the current image (as a delta from nothing). */
+  install(publisher: MetadataPublisher): void {
+    this.publishers.push(publisher);
+    this.publish(publisher, MetadataDelta.fromEmpty(this.current), this.current);
+  }
+
+  /** Resolves once the image includes the record at `offset`. */
+  whenApplied(offset: number): Promise<void> {
+    if (offset <= this.current.offset) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push({ offset, resolve }));
+  }
+
+  private publish(p: MetadataPublisher, delta: MetadataDelta, image: MetadataImage): void {
+    try {
+      p.onMetadataUpdate(delta, image);
+    } catch (err) {
+      this.log?.error({ err, publisher: p.name, offset: image.offset }, 'metadata publisher failed');
+    }
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const offset = this.current.offset;
+    const due = this.waiters.filter((w) => w.offset <= offset);
+    this.waiters = this.waiters.filter((w) => w.offset > offset);
+    for (const w of due) w.resolve();
+  }
+}
+
+function replayBatch(delta: MetadataDelta, batch: CommittedBatch): void {
+  const first = batch.lastOffset - batch.records.length + 1;
+  if (batch.snapshot) delta.replaySnapshot(batch.records, first);
+  else batch.records.forEach((r, i) => delta.replay(r, first + i));
+}

@@ -1,0 +1,524 @@
+/**
+ * One replica of one partition on this broker (Kafka's cluster.Partition):
+ * its Log, the registration the metadata gave it (leader, leader epoch,
+ * replicas, ISR), the high watermark, and the followers' progress when this
+ * broker leads.
+ *
+ * It is the one owner of a partition's leader state. Handlers and
+ * coordinators reach it through the ReplicaManager and never touch the log:
+ * - `appendAsLeader` validates the batches once, applies the topic's limits
+ *   and the transaction check, and appends (offsets, LogAppendTime and
+ *   idempotence are the log's, after every check that can refuse);
+ * - `read` chooses the upper bound from the isolation asked for (log end
+ *   for followers, high watermark for consumers, last stable offset for
+ *   read_committed);
+ * - the high watermark is stored state: the leader moves it to the smallest
+ *   log end offset in the ISR (on one node, its own, after each append);
+ * - `appendAsFollower`, `truncateTo` and the follower states are what
+ *   replication drives.
+ *
+ * Leader epochs: each epoch's start offset is recorded in the log's
+ * `leader-epoch-checkpoint` when this broker becomes its leader, so
+ * OffsetForLeaderEpoch answers where any epoch ends.
+ */
+import type { TopicConfig } from '../config';
+import { ErrorCode } from '../protocol/errors';
+import type { RecordsValue } from '../protocol/primitives/records-value';
+import { TRANSACTIONAL_FLAG, findRecordWithoutKey, validateLegacyProduce, validateProduceRecords, type ProduceValidation } from '../protocol/records';
+import type { AppendOrigin, ProducerStateEntry } from '../storage/producer-state-manager';
+import type { AppendResult, Log, TimestampAndOffset } from '../storage/log';
+import type { RecordTimestampLocator } from '../storage/record-timestamps';
+import type { AbortedTxn } from '../storage/transaction-index';
+import type { PartitionRegistration } from './metadata/metadata-image';
+import { type TransactionVerifier, transactionalProduceProblem } from './transaction-verification';
+
+/** Where a read stops (Kafka's FetchIsolation). */
+export type FetchIsolation = 'log-end' | 'high-watermark' | 'committed';
+
+/** No current leader epoch given by the client (Kafka's RecordBatch.NO_PARTITION_LEADER_EPOCH). */
+export const NO_LEADER_EPOCH = -1;
+
+export interface LeaderAppendOptions {
+  /** 'client': a producer's batches, validated as Kafka's LogValidator does; 'coordinator': the broker's own. */
+  origin: AppendOrigin;
+  /** Produce request version (client appends): v0–2 carry legacy message sets, up-converted first. */
+  apiVersion?: number;
+  transactionalId?: string | null;
+  /** The produce's acks; -1 needs at least min.insync.replicas in the ISR before anything is written. */
+  requiredAcks?: number;
+  /** The broker's clock, for LogAppendTime and timestamp bounds. */
+  now: number;
+}
+
+/**
+ * The outcome of an append (the log's): on error nothing was written and
+ * the offsets are -1; `duplicate` marks a producer retry answered with the
+ * original offsets; `logAppendTime` is -1 unless the topic uses
+ * LogAppendTime.
+ */
+export type PartitionAppendResult = AppendResult;
+
+export interface PartitionReadOptions {
+  fetchOffset: number;
+  maxBytes: number;
+  isolation: FetchIsolation;
+  /** Return the first batch whole even past maxBytes (Kafka's minOneMessage). */
+  minOneBatch: boolean;
+  /** The leader epoch the client believes current (-1: not given). */
+  currentLeaderEpoch: number;
+  /** Consumers must read from the leader; a follower answers NOT_LEADER_OR_FOLLOWER. */
+  fetchOnlyFromLeader: boolean;
+}
+
+export interface PartitionReadResult {
+  errorCode: ErrorCode;
+  /** Whole batches from the one holding fetchOffset, below the isolation bound; null when none. */
+  records: RecordsValue | null;
+  /** The offsets as they were when the read began (what a Fetch response reports). */
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  /** read_committed: the aborted transactions the records overlap; else null. */
+  abortedTransactions: AbortedTxn[] | null;
+}
+
+/** What the leader knows of a follower (replication fills this in from its fetches). */
+export interface FollowerState {
+  readonly brokerId: number;
+  logEndOffset: number;
+  /** When the follower last fetched up to the leader's log end (for replica.lag.time.max.ms). */
+  lastCaughtUpTimeMs: number;
+}
+
+/** Told about changes the replica manager's waiting operations care about. */
+export interface PartitionListener {
+  /** Records were appended; `highWatermarkMoved` when the high watermark moved with them. */
+  onLogChanged(partition: Partition, highWatermarkMoved: boolean): void;
+}
+
+export interface PartitionOptions {
+  log: Log;
+  topicId: string;
+  localBrokerId: number;
+  topicConfig: TopicConfig;
+  /** From `replication-offset-checkpoint`, when known. */
+  highWatermark?: number;
+  listener?: PartitionListener;
+  transactionVerifier?: () => TransactionVerifier | null;
+}
+
+const JAVA_LONG_MAX = 2 ** 63;
+
+/** Before the metadata has said anything: no leader, no epoch. */
+const UNREGISTERED: PartitionRegistration = {
+  replicas: [],
+  isr: [],
+  removingReplicas: [],
+  addingReplicas: [],
+  leader: -1,
+  leaderRecoveryState: 0,
+  leaderEpoch: -1,
+  partitionEpoch: -1,
+};
+
+export class Partition {
+  readonly topic: string;
+  readonly index: number;
+  readonly log: Log;
+  readonly topicId: string;
+  private readonly localBrokerId: number;
+  private state: PartitionRegistration;
+  private config: TopicConfig;
+  private hw: number;
+  private readonly followers = new Map<number, FollowerState>();
+  private readonly listener: PartitionListener | null;
+  private readonly verifier: () => TransactionVerifier | null;
+
+  constructor(options: PartitionOptions) {
+    this.log = options.log;
+    this.topic = options.log.topic;
+    this.index = options.log.partition;
+    this.topicId = options.topicId;
+    this.localBrokerId = options.localBrokerId;
+    this.state = UNREGISTERED;
+    this.config = options.topicConfig;
+    this.hw = clamp(options.highWatermark ?? this.log.logStartOffset, this.log.logStartOffset, this.log.logEndOffset);
+    this.listener = options.listener ?? null;
+    this.verifier = options.transactionVerifier ?? (() => null);
+  }
+
+  // ---- state -----------------------------------------------------------------
+
+  get leaderId(): number {
+    return this.state.leader;
+  }
+
+  get leaderEpoch(): number {
+    return this.state.leaderEpoch;
+  }
+
+  get partitionEpoch(): number {
+    return this.state.partitionEpoch;
+  }
+
+  get replicas(): readonly number[] {
+    return this.state.replicas;
+  }
+
+  get isr(): readonly number[] {
+    return this.state.isr;
+  }
+
+  get isLeader(): boolean {
+    return this.state.leader === this.localBrokerId;
+  }
+
+  get topicConfig(): TopicConfig {
+    return this.config;
+  }
+
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  /** Below it every transaction is decided: the first open transaction's offset, bounded by the high watermark. */
+  get lastStableOffset(): number {
+    return Math.min(this.log.lastStableOffset, this.hw);
+  }
+
+  followerStates(): readonly FollowerState[] {
+    return [...this.followers.values()];
+  }
+
+  updateTopicConfig(config: TopicConfig): void {
+    this.config = config;
+  }
+
+  // ---- leadership (from the metadata) -----------------------------------------
+
+  /**
+   * This broker leads the partition under `registration` (Kafka's
+   * makeLeader): a new epoch starts at the log end; followers are tracked
+   * afresh; the high watermark moves if the ISR allows. False when the
+   * registration is not newer than the one applied.
+   */
+  makeLeader(registration: PartitionRegistration): boolean {
+    if (registration.leader !== this.localBrokerId) throw new Error(`${this.topic}-${this.index}: broker ${this.localBrokerId} is not the leader in this registration`);
+    if (this.isStale(registration)) return false;
+    const isNewEpoch = registration.leaderEpoch > this.state.leaderEpoch;
+    this.state = registration;
+    // Kafka's maybeAssignEpochStartOffset: the epoch starts at the log end
+    // (a no-op when the log already records this epoch from earlier).
+    if (isNewEpoch) this.log.assignEpochStartOffset(registration.leaderEpoch, this.log.logEndOffset);
+    for (const id of [...this.followers.keys()]) if (!registration.replicas.includes(id)) this.followers.delete(id);
+    for (const id of registration.replicas) {
+      if (id !== this.localBrokerId && !this.followers.has(id)) this.followers.set(id, { brokerId: id, logEndOffset: -1, lastCaughtUpTimeMs: 0 });
+    }
+    if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
+    return true;
+  }
+
+  /** This broker follows `registration.leader` (Kafka's makeFollower). */
+  makeFollower(registration: PartitionRegistration): boolean {
+    if (this.isStale(registration)) return false;
+    this.state = registration;
+    this.followers.clear();
+    return true;
+  }
+
+  /** An older registration than the one applied (the metadata only moves forward). */
+  private isStale(registration: PartitionRegistration): boolean {
+    if (registration.leaderEpoch !== this.state.leaderEpoch) return registration.leaderEpoch < this.state.leaderEpoch;
+    return registration.partitionEpoch < this.state.partitionEpoch;
+  }
+
+  /**
+   * Kafka's checkCurrentLeaderEpoch: a client's epoch older than ours is
+   * FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (it knows metadata we do
+   * not have yet); -1 is not checked.
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number): ErrorCode {
+    if (currentLeaderEpoch === NO_LEADER_EPOCH) return ErrorCode.NONE;
+    if (currentLeaderEpoch < this.state.leaderEpoch) return ErrorCode.FENCED_LEADER_EPOCH;
+    if (currentLeaderEpoch > this.state.leaderEpoch) return ErrorCode.UNKNOWN_LEADER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /** The epoch check, then (when asked) that this broker leads: Kafka's localLogWithEpochOrThrow. */
+  private checkAccess(currentLeaderEpoch: number, requireLeader: boolean): ErrorCode {
+    const epoch = this.checkLeaderEpoch(currentLeaderEpoch);
+    if (epoch !== ErrorCode.NONE) return epoch;
+    if (requireLeader && !this.isLeader) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return ErrorCode.NONE;
+  }
+
+  // ---- high watermark ---------------------------------------------------------
+
+  /**
+   * The leader's high watermark: the smallest log end offset in the ISR
+   * (only ever forward). True when it moved.
+   */
+  maybeIncrementHighWatermark(): boolean {
+    if (!this.isLeader) return false;
+    let candidate = this.log.logEndOffset;
+    for (const id of this.state.isr) {
+      if (id === this.localBrokerId) continue;
+      const f = this.followers.get(id);
+      candidate = Math.min(candidate, f ? f.logEndOffset : this.hw);
+    }
+    if (candidate <= this.hw) return false;
+    this.hw = candidate;
+    return true;
+  }
+
+  /**
+   * acks=all: whether the high watermark has reached `requiredOffset`
+   * (Kafka's checkEnoughReplicasReachOffset). Done with NONE, or with
+   * NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR is below
+   * min.insync.replicas by then; NOT_LEADER_OR_FOLLOWER when this broker no
+   * longer leads.
+   */
+  checkEnoughReplicasReachOffset(requiredOffset: number): { done: boolean; errorCode: ErrorCode } {
+    if (!this.isLeader) return { done: true, errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    if (this.hw < requiredOffset) return { done: false, errorCode: ErrorCode.NONE };
+    const enough = this.state.isr.length >= this.config.minInsyncReplicas;
+    return { done: true, errorCode: enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND };
+  }
+
+  /** A follower learns the high watermark from its leader's fetch responses. */
+  updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
+    this.hw = clamp(leaderHighWatermark, this.log.logStartOffset, this.log.logEndOffset);
+  }
+
+  /** The leader records a follower's fetch position; the high watermark may move. */
+  updateFollowerFetchState(brokerId: number, logEndOffset: number, now: number): void {
+    const f = this.followers.get(brokerId);
+    if (!f) return;
+    f.logEndOffset = logEndOffset;
+    if (logEndOffset >= this.log.logEndOffset) f.lastCaughtUpTimeMs = now;
+    if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
+  }
+
+  // ---- append -------------------------------------------------------------------
+
+  /**
+   * Appends as the leader: validate once (framing, CRC, the produce
+   * version's rules), the topic's limits (max.message.bytes, timestamp
+   * bounds, keys on compacted topics), the transaction check, then the log
+   * assigns offsets and applies idempotence; LogAppendTime is written into
+   * the batch only after every check that can refuse it.
+   */
+  appendAsLeader(records: Buffer | null, options: LeaderAppendOptions): PartitionAppendResult {
+    if (!this.isLeader) return this.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, null);
+    if (records === null || records.length === 0) return this.failed(ErrorCode.INVALID_RECORD, 'no records');
+    const minIsr = this.config.minInsyncReplicas;
+    if (options.requiredAcks === -1 && this.state.isr.length < minIsr) {
+      return this.failed(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `The size of the current ISR [${this.state.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.topic}-${this.index}`,
+      );
+    }
+    if (options.origin === 'coordinator') return this.appendToLog(records, options.now, 'coordinator', -1);
+
+    const config = this.config;
+    const version = options.apiVersion ?? Number.MAX_SAFE_INTEGER;
+    let batches: Buffer;
+    let validation: ProduceValidation;
+    if (version <= 2) {
+      const legacy = validateLegacyProduce(records, config.maxMessageBytes * 4 + 1024);
+      batches = legacy.converted;
+      validation = legacy;
+    } else {
+      batches = records;
+      validation = validateProduceRecords(records, { apiVersion: version });
+    }
+    if (validation.errorCode !== ErrorCode.NONE) return this.failed(validation.errorCode, validation.errorMessage);
+
+    for (const batch of validation.batches) {
+      if (batch.size > config.maxMessageBytes) {
+        return this.failed(
+          ErrorCode.MESSAGE_TOO_LARGE,
+          `The record batch size is ${batch.size} bytes, which is larger than the maximum of ${config.maxMessageBytes} (max.message.bytes)`,
+        );
+      }
+    }
+    const now = options.now;
+    const logAppendTime = config.messageTimestampType === 'LogAppendTime';
+    if (!logAppendTime) {
+      const problem = timestampProblem(validation, now, config.messageTimestampBeforeMaxMs, config.messageTimestampAfterMaxMs);
+      if (problem) return this.failed(ErrorCode.INVALID_TIMESTAMP, problem);
+    }
+    if (config.compact) {
+      const keys = findRecordWithoutKey(batches, validation.batches, config.maxMessageBytes * 4 + 1024);
+      if (keys.errorCode !== ErrorCode.NONE) return this.failed(keys.errorCode, keys.errorMessage);
+      if (keys.missingKey) {
+        return this.failed(ErrorCode.INVALID_RECORD, `Compacted topic cannot accept message without key in topic partition ${this.topic}-${this.index}.`);
+      }
+    }
+    const txn = validation.batches.find((x) => (x.header.attributes & TRANSACTIONAL_FLAG) !== 0);
+    if (txn) {
+      const producer = { producerId: txn.header.producerId, producerEpoch: txn.header.producerEpoch };
+      const ongoing = this.log.hasOngoingTransaction(producer.producerId, producer.producerEpoch);
+      const problem = transactionalProduceProblem(this.verifier(), options.transactionalId ?? null, this.topic, this.index, producer, ongoing);
+      if (problem) return this.failed(problem.errorCode, problem.message);
+    }
+    // The log writes the offsets (and, for LogAppendTime, the broker's clock)
+    // into the batches read here, after its own idempotence checks.
+    return this.appendToLog(batches, now, 'client', logAppendTime ? now : -1, validation.batches);
+  }
+
+  private appendToLog(batches: Buffer, now: number, origin: AppendOrigin, logAppendTime: number, parsed?: ProduceValidation['batches']): PartitionAppendResult {
+    const r = this.log.append(batches, {
+      leaderEpoch: this.state.leaderEpoch,
+      now,
+      origin,
+      batches: parsed,
+      logAppendTime: logAppendTime === -1 ? undefined : logAppendTime,
+    });
+    if (r.errorCode !== ErrorCode.NONE) return this.failed(r.errorCode, r.errorMessage);
+    if (!r.duplicate) this.listener?.onLogChanged(this, this.maybeIncrementHighWatermark());
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      baseOffset: r.baseOffset,
+      lastOffset: r.lastOffset,
+      logAppendTime: logAppendTime === -1 ? -1 : r.logAppendTime === -1 ? logAppendTime : r.logAppendTime,
+      logStartOffset: r.logStartOffset,
+      duplicate: r.duplicate,
+    };
+  }
+
+  private failed(errorCode: ErrorCode, errorMessage: string | null): PartitionAppendResult {
+    return { errorCode, errorMessage, baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.log.logStartOffset, duplicate: false };
+  }
+
+  /**
+   * Appends batches as a follower: the leader's offsets and epochs are kept
+   * (replication; not used on one node).
+   */
+  appendAsFollower(batches: Buffer): PartitionAppendResult {
+    if (this.isLeader) return this.failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'the leader does not append as a follower');
+    const r = this.log.appendAsFollower(batches);
+    if (r.errorCode !== ErrorCode.NONE) return this.failed(r.errorCode, r.errorMessage);
+    this.listener?.onLogChanged(this, false);
+    return { ...r, logAppendTime: -1, duplicate: false };
+  }
+
+  /** Drops everything from `offset` on (a follower's divergent tail, after OffsetForLeaderEpoch). */
+  truncateTo(offset: number): void {
+    this.log.truncateTo(offset);
+    if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+  }
+
+  // ---- read ---------------------------------------------------------------------
+
+  /** The isolation's bound: log end, high watermark, or last stable offset. */
+  upperBound(isolation: FetchIsolation): number {
+    switch (isolation) {
+      case 'log-end':
+        return this.log.logEndOffset;
+      case 'high-watermark':
+        return this.hw;
+      case 'committed':
+        return this.lastStableOffset;
+    }
+  }
+
+  /** Reads whole batches at `fetchOffset`, below the isolation's bound. */
+  read(o: PartitionReadOptions): PartitionReadResult {
+    const highWatermark = this.hw;
+    const lastStableOffset = this.lastStableOffset;
+    const logStartOffset = this.log.logStartOffset;
+    const logEndOffset = this.log.logEndOffset;
+    const result: PartitionReadResult = {
+      errorCode: ErrorCode.NONE,
+      records: null,
+      highWatermark,
+      lastStableOffset,
+      logStartOffset,
+      logEndOffset,
+      abortedTransactions: null,
+    };
+    const access = this.checkAccess(o.currentLeaderEpoch, o.fetchOnlyFromLeader);
+    if (access !== ErrorCode.NONE) return { ...result, errorCode: access };
+    const upperBoundOffset = this.upperBound(o.isolation);
+    const read = this.log.read(o.fetchOffset, o.maxBytes, { minOneBatch: o.minOneBatch, upperBoundOffset });
+    if (read.errorCode !== ErrorCode.NONE) return { ...result, errorCode: read.errorCode, logStartOffset: read.logStartOffset };
+    result.records = read.records;
+    if (o.isolation === 'committed') result.abortedTransactions = this.log.abortedTransactions(o.fetchOffset, upperBoundOffset);
+    return result;
+  }
+
+  /**
+   * ListOffsets by timestamp (Kafka's fetchOffsetForTimestamp): only offsets
+   * below the isolation's bound count. Null: no such record.
+   */
+  offsetForTimestamp(timestamp: number, isolation: FetchIsolation, locate?: RecordTimestampLocator): TimestampAndOffset | null {
+    const found = this.log.offsetForTimestamp(timestamp, locate);
+    return found !== null && found.offset < this.upperBound(isolation) ? found : null;
+  }
+
+  /** The record with the largest timestamp (ListOffsets -3). */
+  maxTimestampAndOffset(locate?: RecordTimestampLocator): TimestampAndOffset | null {
+    return this.log.maxTimestampAndOffset(locate);
+  }
+
+  /** Access check for ListOffsets / OffsetForLeaderEpoch / DeleteRecords, which also name an epoch. */
+  checkLeaderAccess(currentLeaderEpoch: number, requireLeader = true): ErrorCode {
+    return this.checkAccess(currentLeaderEpoch, requireLeader);
+  }
+
+  /** OffsetForLeaderEpoch: the largest epoch <= `epoch` and the offset it ends at ((-1, -1) when unknown). */
+  endOffsetForEpoch(epoch: number): { epoch: number; endOffset: number } {
+    return this.log.endOffsetForEpoch(epoch);
+  }
+
+  /**
+   * DeleteRecords on the leader: moves the log start to `offset` (never past
+   * the high watermark; OFFSET_OUT_OF_RANGE otherwise).
+   */
+  deleteRecordsBefore(offset: number): { errorCode: ErrorCode; lowWatermark: number } {
+    if (offset < 0 || offset > this.hw) return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, lowWatermark: this.log.logStartOffset };
+    return this.log.deleteRecordsBefore(offset);
+  }
+
+  /** The producers this partition remembers (DescribeProducers). */
+  activeProducers(): Readonly<ProducerStateEntry>[] {
+    return this.log.producerEntries();
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(v, hi));
+}
+
+/**
+ * message.timestamp.before.max.ms / after.max.ms (CreateTime topics). Kafka
+ * checks every record; the batch header's max timestamp bounds the newest
+ * record, which is what the "after" (future) check needs. The "before" check
+ * against the oldest record would need the records, so with a finite
+ * before-limit we check the batch's base timestamp, the first record's.
+ */
+function timestampProblem(v: ProduceValidation, now: number, beforeMaxMs: number, afterMaxMs: number): string | null {
+  if (beforeMaxMs >= JAVA_LONG_MAX && afterMaxMs >= JAVA_LONG_MAX) return null;
+  for (const batch of v.batches) {
+    const max = batch.header.maxTimestamp;
+    const base = batch.header.baseTimestamp;
+    if (max >= 0 && max - now > afterMaxMs) {
+      return `Timestamp ${max} of message is out of range. The timestamp should be within [${now - beforeMaxMs}, ${now + afterMaxMs}]`;
+    }
+    if (base >= 0 && now - base > beforeMaxMs) {
+      return `Timestamp ${base} of message is out of range. The timestamp should be within [${now - beforeMaxMs}, ${now + afterMaxMs}]`;
+    }
+  }
+  return null;
+}

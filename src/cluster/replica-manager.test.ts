@@ -1,0 +1,199 @@
+/**
+ * ReplicaManager: partitions follow the metadata; Kafka's lookup errors;
+ * delayed produce (acks=all) and delayed fetch (min bytes / max wait) keyed
+ * per partition, on a fake clock.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { ErrorCode } from '../protocol/errors';
+import { type FileRegion, isFileRegion } from '../protocol/primitives/records-value';
+import { encodeRecordBatch } from '../protocol/records';
+import { ManualScheduler } from '../time/manual-scheduler';
+import type { ClusterNode } from './cluster-node';
+import { Partition } from './partition';
+import { releaseFetchResult, type AppendOutcome, type FetchParams, type FetchResult } from './replica-manager';
+import { createTopic, openSingleNode } from './test-support/single-node';
+
+const batch = (...values: string[]) => encodeRecordBatch(values.map((v) => ({ value: Buffer.from(v), timestamp: 1_700_000_000_000n })));
+const CONSUMER: FetchParams = { maxWaitMs: 500, minBytes: 1, maxBytes: 1 << 20, isolation: 'high-watermark', minOneBatch: true };
+
+let clock: ManualScheduler;
+let node: ClusterNode;
+
+beforeEach(async () => {
+  clock = new ManualScheduler();
+  node = await openSingleNode({ scheduler: clock });
+});
+afterEach(() => node.close());
+
+/** Lets promise callbacks run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+async function registerBroker(brokerId: number): Promise<void> {
+  await node.controller.registerBroker({ brokerId, incarnationId: randomUUID(), endpoints: [{ name: 'PLAINTEXT', host: 'other', port: 9000 + brokerId, securityProtocol: 0 }], rack: null });
+}
+
+describe('partitions follow the metadata', () => {
+  test('created with the topic, deleted with it (log and all)', async () => {
+    await createTopic(node, 'a', 2);
+    expect([...node.replicas.allPartitions()].map((p) => `${p.topic}-${p.index}`).sort()).toEqual(['a-0', 'a-1']);
+    expect(node.logs.getLog('a', 1)).toBeDefined();
+    await node.controller.createPartitions('a', 3, null);
+    expect(node.replicas.getPartition('a', 2)?.isLeader).toBe(true);
+    await node.controller.deleteTopics(['a']);
+    expect(node.replicas.getPartition('a', 0)).toBeUndefined();
+    expect(node.logs.getLog('a', 0)).toBeUndefined();
+  });
+
+  test('config changes reach the partitions and their logs', async () => {
+    await createTopic(node, 'c', 1, { 'retention.ms': '60000' });
+    const p = node.replicas.getPartition('c', 0)!;
+    expect(p.log.logConfig.retentionMs).toBe(60000);
+    await node.controller.setTopicConfigs('c', { 'retention.ms': '1000', 'max.message.bytes': '100' });
+    expect(p.topicConfig.maxMessageBytes).toBe(100);
+    expect(p.log.logConfig.retentionMs).toBe(1000);
+  });
+
+  test('getPartitionOrError: unknown, or placed on another broker (with its leader)', async () => {
+    await registerBroker(2);
+    expect(node.replicas.getPartitionOrError('nope', 0)).toEqual({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: { leaderId: -1, leaderEpoch: -1 } });
+    await node.controller.createTopics([{ name: 'elsewhere', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2] }], configs: {} }]);
+    expect(node.replicas.getPartitionOrError('elsewhere', 0)).toEqual({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: 0 } });
+    expect(node.replicas.getPartitionOrError('elsewhere', 1)).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    const [produced] = node.replicas.appendRecords({ requiredAcks: 1, timeoutMs: 100, origin: 'client' }, [{ topic: 'elsewhere', partition: 0, records: batch('x') }], 0) as AppendOutcome[];
+    expect(produced).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: 0 } });
+  });
+});
+
+describe('delayed produce (acks=all)', () => {
+  test('one replica: answered at once, through the purgatory', async () => {
+    await createTopic(node, 'p');
+    const out = node.replicas.appendRecords({ requiredAcks: -1, timeoutMs: 1000, origin: 'client' }, [{ topic: 'p', partition: 0, records: batch('a') }], 0);
+    expect(Array.isArray(out)).toBe(true);
+    expect((out as AppendOutcome[])[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
+    expect(node.replicas.delayedOperations.produce).toBe(0);
+  });
+
+  test('waits for the follower in the ISR, then answers; times out with REQUEST_TIMED_OUT', async () => {
+    await registerBroker(2);
+    await node.controller.createTopics([{ name: 'rf2', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: {} }]);
+    const p = node.replicas.getPartition('rf2', 0)!;
+    let answered: AppendOutcome[] | null = null;
+    const pending = node.replicas.appendRecords({ requiredAcks: -1, timeoutMs: 1000, origin: 'client' }, [{ topic: 'rf2', partition: 0, records: batch('a', 'b') }], 0);
+    expect(pending).toBeInstanceOf(Promise);
+    void (pending as Promise<AppendOutcome[]>).then((r) => (answered = r));
+    expect(node.replicas.delayedOperations.produce).toBe(1);
+    p.updateFollowerFetchState(2, 1, 0);
+    await settle();
+    expect(answered).toBeNull();
+    p.updateFollowerFetchState(2, 2, 0);
+    await settle();
+    expect(answered).toEqual([expect.objectContaining({ errorCode: ErrorCode.NONE, baseOffset: 0, lastOffset: 1 })]);
+    expect(node.replicas.delayedOperations.produce).toBe(0);
+
+    const late = node.replicas.appendRecords({ requiredAcks: -1, timeoutMs: 1000, origin: 'client' }, [{ topic: 'rf2', partition: 0, records: batch('c') }], 0) as Promise<AppendOutcome[]>;
+    clock.advance(999);
+    await settle();
+    expect(node.replicas.delayedOperations.produce).toBe(1);
+    clock.advance(1);
+    expect((await late)[0]?.errorCode).toBe(ErrorCode.REQUEST_TIMED_OUT);
+  });
+});
+
+describe('delayed fetch', () => {
+  test('answers at once when there are bytes; otherwise waits for an append to the partition', async () => {
+    await createTopic(node, 'f');
+    await createTopic(node, 'other');
+    const p = node.replicas.getPartition('f', 0)!;
+    p.appendAsLeader(batch('a'), { origin: 'client', now: 0 });
+    const now = node.replicas.fetchMessages(CONSUMER, [{ topic: 'f', partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 }]);
+    expect(now).not.toBeInstanceOf(Promise);
+    expect((now as FetchResult).bytes).toBeGreaterThan(0);
+
+    let done: FetchResult | null = null;
+    const waiting = node.replicas.fetchMessages(CONSUMER, [{ topic: 'f', partition: 0, fetchOffset: 1, maxBytes: 1 << 20, currentLeaderEpoch: -1 }]) as Promise<FetchResult>;
+    void waiting.then((r) => (done = r));
+    expect(node.replicas.delayedOperations.fetch).toBe(1);
+    // An append elsewhere does not answer it.
+    node.replicas.getPartition('other', 0)!.appendAsLeader(batch('z'), { origin: 'client', now: 0 });
+    await settle();
+    expect(done).toBeNull();
+    p.appendAsLeader(batch('b'), { origin: 'client', now: 0 });
+    await settle();
+    expect(done!.bytes).toBeGreaterThan(0);
+    expect(done!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 2 });
+    expect(node.replicas.delayedOperations.fetch).toBe(0);
+  });
+
+  test('max wait on the fake clock; min bytes counts; deletion and shutdown answer early', async () => {
+    await createTopic(node, 'w');
+    const req = { topic: 'w', partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 };
+    const big = node.replicas.fetchMessages({ ...CONSUMER, minBytes: 1 << 20 }, [req]) as Promise<FetchResult>;
+    node.replicas.getPartition('w', 0)!.appendAsLeader(batch('small'), { origin: 'client', now: 0 });
+    clock.advance(499);
+    await settle();
+    expect(node.replicas.delayedOperations.fetch).toBe(1);
+    clock.advance(1);
+    const timedOut = await big;
+    expect(timedOut.bytes).toBeGreaterThan(0); // what was there at the deadline
+    expect(timedOut.partitions[0]?.errorCode).toBe(ErrorCode.NONE);
+
+    const beforeDelete = node.replicas.fetchMessages(CONSUMER, [{ ...req, fetchOffset: 1 }]) as Promise<FetchResult>;
+    await node.controller.deleteTopics(['w']);
+    expect((await beforeDelete).partitions[0]?.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+
+    await createTopic(node, 's');
+    const atShutdown = node.replicas.fetchMessages(CONSUMER, [{ ...req, topic: 's' }]) as Promise<FetchResult>;
+    node.replicas.shutdown();
+    expect((await atShutdown).bytes).toBe(0);
+    expect(node.replicas.fetchMessages(CONSUMER, [{ ...req, topic: 's' }])).not.toBeInstanceOf(Promise);
+  });
+
+  test('on disk: the short reads a waiting fetch drops let go of their file regions; the answer keeps its own', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'weir-rm-regions-'));
+    const disk = await openSingleNode({ dataDir: root, scheduler: clock });
+    try {
+      await createTopic(disk, 'r');
+      const p = disk.replicas.getPartition('r', 0)!;
+      p.appendAsLeader(batch('a'), { origin: 'client', now: 0 });
+      const read = p.read.bind(p);
+      const regions: { region: FileRegion; released: jest.Mock }[] = [];
+      jest.spyOn(p, 'read').mockImplementation((o) => {
+        const r = read(o);
+        if (isFileRegion(r.records)) {
+          const region = r.records;
+          const release = region.release.bind(region);
+          const released = jest.fn(release);
+          region.release = released;
+          regions.push({ region, released });
+        }
+        return r;
+      });
+      const waiting = disk.replicas.fetchMessages({ ...CONSUMER, minBytes: 1 << 20 }, [{ topic: 'r', partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 }]) as Promise<FetchResult>;
+      p.appendAsLeader(batch('b'), { origin: 'client', now: 0 });
+      p.appendAsLeader(batch('c'), { origin: 'client', now: 0 });
+      clock.advance(CONSUMER.maxWaitMs);
+      const answer = await waiting;
+      // The first read, one per append (each short of min bytes), the read at the deadline.
+      expect(regions.length).toBe(5);
+      const sent = answer.partitions[0]!.records;
+      for (const { region, released } of regions) expect(released).toHaveBeenCalledTimes(region === sent ? 0 : 1);
+      releaseFetchResult(answer);
+      expect(regions.at(-1)!.released).toHaveBeenCalledTimes(1);
+    } finally {
+      disk.close();
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  test('the byte budget: only the first partition with data may exceed it', async () => {
+    await createTopic(node, 'b', 2);
+    for (const i of [0, 1]) node.replicas.getPartition('b', i)!.appendAsLeader(batch('x'.repeat(100)), { origin: 'client', now: 0 });
+    const r = node.replicas.readFromLocalLog({ ...CONSUMER, maxBytes: 10 }, [0, 1].map((partition) => ({ topic: 'b', partition, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 })));
+    expect(r.partitions[0]?.records).not.toBeNull();
+    expect(r.partitions[1]?.records).toBeNull();
+    expect(node.replicas.getPartitionOrError('b', 0)).toBeInstanceOf(Partition);
+  });
+});

@@ -1,0 +1,474 @@
+/**
+ * Every partition replica this broker holds (Kafka's ReplicaManager).
+ *
+ * It is a metadata publisher: the metadata deltas say which partitions this
+ * broker leads or follows, which are gone, and which topic configs changed,
+ * and it opens, creates and deletes the Partitions and their logs to match
+ * (nothing else creates or deletes a partition log).
+ *
+ * Requests reach partitions only through it:
+ * - `getPartitionOrError` with Kafka's errors: UNKNOWN_TOPIC_OR_PARTITION
+ *   for what the metadata does not know, NOT_LEADER_OR_FOLLOWER (with the
+ *   current leader) for a partition another broker holds; the epoch checks
+ *   (FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH) are the Partition's;
+ * - `appendRecords`: acks=all waits as a DelayedProduce until the high
+ *   watermark passes what was written (at once on one node, through the same
+ *   purgatory replication will make wait);
+ * - `fetchMessages`: a fetch short of `minBytes` waits as a DelayedFetch,
+ *   woken by appends and high-watermark moves on its partitions (no timer
+ *   polls), answered at `maxWaitMs` at the latest.
+ * Delayed operations are keyed per partition; their timers run on the
+ * injected Scheduler, so tests drive them with a fake clock.
+ *
+ * The high watermarks are checkpointed in the data dir as Kafka's
+ * `replication-offset-checkpoint` (on every housekeeping tick and at close)
+ * and read back when the partitions open.
+ */
+import type { Logger } from 'pino';
+import { type BrokerConfig, resolveTopicConfig, type TopicConfig } from '../config';
+import { ErrorCode } from '../protocol/errors';
+import type { RecordsValue } from '../protocol/primitives/records-value';
+import { recordsLength, releaseRecords } from '../protocol/primitives/records-value';
+import type { LogManager } from '../storage/log-manager';
+import { OffsetCheckpointFile, REPLICATION_OFFSET_CHECKPOINT, topicPartitionKey } from '../storage/offset-checkpoint-file';
+import type { AppendOrigin } from '../storage/producer-state-manager';
+import type { AbortedTxn } from '../storage/transaction-index';
+import type { Scheduler } from '../time/scheduler';
+import { DelayedFetch } from './delayed/delayed-fetch';
+import { DelayedOperationPurgatory } from './delayed/delayed-operation-purgatory';
+import { DelayedProduce, type ProducePartitionStatus } from './delayed/delayed-produce';
+import { logConfigOf } from './log-settings';
+import type { MetadataDelta, TopicPartitionRef } from './metadata/metadata-delta';
+import type { MetadataImage, PartitionRegistration } from './metadata/metadata-image';
+import type { MetadataPublisher } from './metadata/metadata-loader';
+import { type FetchIsolation, Partition, type PartitionAppendResult, type PartitionListener } from './partition';
+import { isInternalTopic, topicNameProblem } from './topic-name';
+import type { TransactionVerifier } from './transaction-verification';
+
+/** A partition's leader as the metadata knows it (Produce v10+ / Fetch v12+ carry it with NOT_LEADER_OR_FOLLOWER). */
+export interface LeaderAndEpoch {
+  leaderId: number;
+  leaderEpoch: number;
+}
+
+const NO_LEADER: LeaderAndEpoch = { leaderId: -1, leaderEpoch: -1 };
+
+export interface PartitionLookupError {
+  errorCode: ErrorCode;
+  currentLeader: LeaderAndEpoch;
+}
+
+export interface AppendEntry {
+  topic: string;
+  partition: number;
+  records: Buffer | null;
+}
+
+export interface AppendParams {
+  /** 0, 1 or -1 (all). */
+  requiredAcks: number;
+  /** How long acks=all may wait for the high watermark. */
+  timeoutMs: number;
+  origin: AppendOrigin;
+  /** Produce request version (client appends). */
+  apiVersion?: number;
+  transactionalId?: string | null;
+}
+
+export interface AppendOutcome extends PartitionAppendResult {
+  currentLeader: LeaderAndEpoch;
+}
+
+export interface FetchPartitionRequest {
+  topic: string;
+  partition: number;
+  /** When the request named the topic by id: a different topic under that name is UNKNOWN_TOPIC_ID. */
+  topicId?: string;
+  fetchOffset: number;
+  maxBytes: number;
+  /** -1: not given. */
+  currentLeaderEpoch: number;
+}
+
+export interface FetchParams {
+  maxWaitMs: number;
+  minBytes: number;
+  /** Response-wide byte budget (Fetch v3+); Infinity before. */
+  maxBytes: number;
+  isolation: FetchIsolation;
+  /** Fetch v3+: the first batch is returned whole even past the limits (Kafka's minOneMessage). */
+  minOneBatch: boolean;
+}
+
+export interface FetchPartitionResult {
+  errorCode: ErrorCode;
+  records: RecordsValue | null;
+  highWatermark: number;
+  lastStableOffset: number;
+  logStartOffset: number;
+  abortedTransactions: AbortedTxn[] | null;
+  currentLeader: LeaderAndEpoch;
+}
+
+export interface FetchResult {
+  partitions: FetchPartitionResult[];
+  bytes: number;
+  hasError: boolean;
+}
+
+export interface ReplicaManagerOptions {
+  nodeId: number;
+  logs: LogManager;
+  config: BrokerConfig;
+  scheduler: Scheduler;
+  log?: Logger | null;
+  /** The transaction coordinator's partition check (set once it exists). */
+  transactionVerifier?: () => TransactionVerifier | null;
+}
+
+export class ReplicaManager implements MetadataPublisher {
+  readonly name = 'ReplicaManager';
+  private readonly partitions = new Map<string, Partition>();
+  private image: MetadataImage | null = null;
+  private readonly nodeId: number;
+  private readonly logs: LogManager;
+  private readonly config: BrokerConfig;
+  private readonly log: Logger | null;
+  private readonly hwCheckpoint: OffsetCheckpointFile;
+  /** Checkpointed high watermarks, used once as the partitions open. */
+  private checkpointedHighWatermarks: Map<string, number> | null;
+  private readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
+  private readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch<FetchResult>>;
+  private readonly listener: PartitionListener;
+  private transactionVerifier: () => TransactionVerifier | null;
+  private shuttingDown = false;
+
+  constructor(options: ReplicaManagerOptions) {
+    this.nodeId = options.nodeId;
+    this.logs = options.logs;
+    this.config = options.config;
+    this.log = options.log ?? null;
+    this.hwCheckpoint = new OffsetCheckpointFile(options.logs.dir, REPLICATION_OFFSET_CHECKPOINT);
+    this.checkpointedHighWatermarks = this.hwCheckpoint.read();
+    this.producePurgatory = new DelayedOperationPurgatory('Produce', options.scheduler);
+    this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', options.scheduler);
+    this.transactionVerifier = options.transactionVerifier ?? (() => null);
+    this.listener = {
+      onLogChanged: (partition, highWatermarkMoved) => {
+        const key = topicPartitionKey(partition.topic, partition.index);
+        if (highWatermarkMoved) this.producePurgatory.checkAndComplete(key);
+        this.fetchPurgatory.checkAndComplete(key);
+      },
+    };
+  }
+
+  /** Wires the transaction coordinator's partition check (it is built after the replica manager). */
+  setTransactionVerifier(verifier: () => TransactionVerifier | null): void {
+    this.transactionVerifier = verifier;
+  }
+
+  // ---- metadata -------------------------------------------------------------------
+
+  onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): void {
+    const first = this.image === null;
+    this.image = image;
+    const changes = delta.localChanges(this.nodeId);
+    for (const d of changes.deletes) this.removePartition(d);
+    for (const l of changes.leaders) this.partitionFor(l, image, first).makeLeader(l.registration);
+    for (const f of changes.followers) this.partitionFor(f, image, first).makeFollower(f.registration);
+    for (const topic of delta.changedTopicConfigs()) {
+      const config = this.topicConfigOf(image, topic);
+      for (const p of this.partitions.values()) {
+        if (p.topic !== topic) continue;
+        p.updateTopicConfig(config);
+        p.log.updateConfig({ ...logConfigOf(config, this.config) });
+      }
+    }
+    if (first) {
+      this.checkpointedHighWatermarks = null;
+      this.warnAboutStrayLogs();
+    }
+  }
+
+  private topicConfigOf(image: MetadataImage, topic: string): TopicConfig {
+    return resolveTopicConfig(image.topicConfigs(topic), this.config);
+  }
+
+  /** The Partition for a replica the metadata assigns here, opening or creating its log. */
+  private partitionFor(ref: TopicPartitionRef & { registration: PartitionRegistration }, image: MetadataImage, starting: boolean): Partition {
+    const key = topicPartitionKey(ref.topic, ref.partition);
+    const existing = this.partitions.get(key);
+    if (existing && existing.topicId === ref.topicId) return existing;
+    if (existing) this.removePartition({ topic: existing.topic, topicId: existing.topicId, partition: existing.index });
+    const topicConfig = this.topicConfigOf(image, ref.topic);
+    if (!starting && this.logs.getLog(ref.topic, ref.partition)) {
+      // A log the metadata does not know (a deletion cut short by a crash):
+      // the new topic must not inherit its records.
+      this.log?.warn({ topic: ref.topic, partition: ref.partition }, 'deleting a stale log left under the name of a new topic');
+      this.logs.deleteLog(ref.topic, ref.partition);
+    }
+    const log = this.logs.getOrCreateLog(ref.topic, ref.partition, logConfigOf(topicConfig, this.config));
+    const partition = new Partition({
+      log,
+      topicId: ref.topicId,
+      localBrokerId: this.nodeId,
+      topicConfig,
+      highWatermark: this.checkpointedHighWatermarks?.get(key),
+      listener: this.listener,
+      transactionVerifier: () => this.transactionVerifier(),
+    });
+    this.partitions.set(key, partition);
+    return partition;
+  }
+
+  private removePartition(ref: TopicPartitionRef): void {
+    const key = topicPartitionKey(ref.topic, ref.partition);
+    this.partitions.delete(key);
+    this.logs.deleteLog(ref.topic, ref.partition);
+    // Operations waiting on it answer now: the partition is gone.
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  }
+
+  private warnAboutStrayLogs(): void {
+    for (const log of this.logs.logs()) {
+      if (this.partitions.has(topicPartitionKey(log.topic, log.partition))) continue;
+      this.log?.warn({ topic: log.topic, partition: log.partition }, 'a partition log the metadata does not know is left in place, unserved');
+    }
+  }
+
+  // ---- lookup -------------------------------------------------------------------------
+
+  /** The partition if this broker holds a replica of it. */
+  getPartition(topic: string, partition: number): Partition | undefined {
+    return this.partitions.get(topicPartitionKey(topic, partition));
+  }
+
+  /** Every partition replica this broker holds. */
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values();
+  }
+
+  /**
+   * The partition, or Kafka's error: NOT_LEADER_OR_FOLLOWER (with the
+   * current leader) when the metadata places it on other brokers,
+   * UNKNOWN_TOPIC_OR_PARTITION when the metadata does not know it.
+   */
+  getPartitionOrError(topic: string, partition: number): Partition | PartitionLookupError {
+    const p = this.partitions.get(topicPartitionKey(topic, partition));
+    if (p) return p;
+    if (this.image?.topics.partition(topic, partition)) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: this.currentLeader(topic, partition) };
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, currentLeader: NO_LEADER };
+  }
+
+  /** The leader and epoch the metadata has for a partition ((-1, -1) when unknown). */
+  currentLeader(topic: string, partition: number): LeaderAndEpoch {
+    const reg = this.image?.topics.partition(topic, partition);
+    return reg ? { leaderId: reg.leader, leaderEpoch: reg.leaderEpoch } : NO_LEADER;
+  }
+
+  // ---- produce ----------------------------------------------------------------------
+
+  /**
+   * Appends each entry to its partition as the leader. Synchronous unless
+   * acks=all has to wait for the high watermark: then a promise that
+   * resolves when every partition's wait is over (REQUEST_TIMED_OUT for
+   * those still short at `timeoutMs`). Results are in entry order.
+   */
+  appendRecords(params: AppendParams, entries: readonly AppendEntry[], now: number): AppendOutcome[] | Promise<AppendOutcome[]> {
+    const results = entries.map((e) => this.appendToLocalLog(params, e, now));
+    if (params.requiredAcks !== -1) return results;
+    const statuses: ProducePartitionStatus[] = [];
+    results.forEach((r, i) => {
+      if (r.errorCode !== ErrorCode.NONE) return;
+      const e = entries[i] as AppendEntry;
+      statuses.push({ key: topicPartitionKey(e.topic, e.partition), requiredOffset: r.lastOffset + 1, acksPending: true, errorCode: ErrorCode.NONE });
+    });
+    if (statuses.length === 0) return results;
+    const finish = (): AppendOutcome[] => {
+      let s = 0;
+      return results.map((r) => {
+        if (r.errorCode !== ErrorCode.NONE) return r;
+        const status = statuses[s++] as ProducePartitionStatus;
+        return status.errorCode === ErrorCode.NONE ? r : { ...r, errorCode: status.errorCode, errorMessage: null };
+      });
+    };
+    // Completed at once (the high watermark is already there): answered now;
+    // otherwise the promise settles when the purgatory completes the operation.
+    let respond: ((r: AppendOutcome[]) => void) | null = null;
+    const op = new DelayedProduce(params.timeoutMs, statuses, (key) => this.partitions.get(key), () => respond?.(finish()));
+    if (this.producePurgatory.tryCompleteElseWatch(op, statuses.map((s) => s.key))) return finish();
+    return new Promise((resolve) => {
+      respond = resolve;
+    });
+  }
+
+  private appendToLocalLog(params: AppendParams, e: AppendEntry, now: number): AppendOutcome {
+    const fail = (errorCode: ErrorCode, errorMessage: string | null = null, currentLeader = NO_LEADER): AppendOutcome => ({
+      errorCode,
+      errorMessage,
+      baseOffset: -1,
+      lastOffset: -1,
+      logAppendTime: -1,
+      logStartOffset: -1,
+      duplicate: false,
+      currentLeader,
+    });
+    const known = this.image?.topics.get(e.topic) !== undefined;
+    if (params.origin === 'client') {
+      // A name no topic can have is a permanent error, not the retriable
+      // UNKNOWN_TOPIC_OR_PARTITION Kafka 3.9 answers (a client would retry it
+      // until its delivery timeout); Metadata already answers it this way.
+      const nameProblem = known ? null : topicNameProblem(e.topic);
+      if (nameProblem !== null) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameProblem);
+    }
+    const p = this.getPartitionOrError(e.topic, e.partition);
+    if (!(p instanceof Partition)) return fail(p.errorCode, null, p.currentLeader);
+    if (params.origin === 'client' && isInternalTopic(e.topic)) {
+      return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${e.topic}`);
+    }
+    const r = p.appendAsLeader(e.records, {
+      origin: params.origin,
+      apiVersion: params.apiVersion,
+      transactionalId: params.transactionalId ?? null,
+      requiredAcks: params.requiredAcks,
+      now,
+    });
+    const currentLeader = r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.currentLeader(e.topic, e.partition) : NO_LEADER;
+    return { ...r, currentLeader };
+  }
+
+  /**
+   * A coordinator's own write to its internal topic's partition (group
+   * metadata, offsets, transaction state, markers): written as the leader,
+   * answered with the append's error code.
+   */
+  appendAsCoordinator(topic: string, partition: number, batch: Buffer, now: number): ErrorCode {
+    const p = this.getPartitionOrError(topic, partition);
+    if (!(p instanceof Partition)) return p.errorCode;
+    if (p.log.isClosed) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p.appendAsLeader(batch, { origin: 'coordinator', now }).errorCode;
+  }
+
+  // ---- fetch --------------------------------------------------------------------------
+
+  /**
+   * Reads the partitions; when fewer than `minBytes` are readable (and no
+   * partition errs) the fetch waits as a DelayedFetch for appends or
+   * `maxWaitMs`. Synchronous when it can answer at once.
+   */
+  fetchMessages(params: FetchParams, requests: readonly FetchPartitionRequest[]): FetchResult | Promise<FetchResult> {
+    const first = this.readFromLocalLog(params, requests);
+    if (first.bytes >= params.minBytes || first.hasError || params.maxWaitMs <= 0 || this.shuttingDown) return first;
+    // The short read is dropped unsent: its file regions are let go.
+    releaseFetchResult(first);
+    return new Promise((resolve) => {
+      const op = new DelayedFetch(params.maxWaitMs, params.minBytes, () => this.readFromLocalLog(params, requests), releaseFetchResult, resolve);
+      const keys = [...new Set(requests.map((r) => topicPartitionKey(r.topic, r.partition)))];
+      this.fetchPurgatory.tryCompleteElseWatch(op, keys);
+    });
+  }
+
+  /**
+   * One read of every requested partition, within the request's byte
+   * budget; only the first partition with data may exceed it (v3+).
+   */
+  readFromLocalLog(params: FetchParams, requests: readonly FetchPartitionRequest[]): FetchResult {
+    let budget = params.maxBytes;
+    let minOneBatch = params.minOneBatch;
+    let bytes = 0;
+    let hasError = false;
+    const partitions: FetchPartitionResult[] = [];
+    const readOne = (req: FetchPartitionRequest): FetchPartitionResult => {
+      const failed = (errorCode: ErrorCode, hw = -1, logStart = -1, currentLeader = NO_LEADER): FetchPartitionResult => {
+        hasError = true;
+        return { errorCode, records: null, highWatermark: hw, lastStableOffset: hw, logStartOffset: logStart, abortedTransactions: null, currentLeader };
+      };
+      const p = this.getPartitionOrError(req.topic, req.partition);
+      if (!(p instanceof Partition)) return failed(p.errorCode, -1, -1, p.currentLeader);
+      if (req.topicId !== undefined && req.topicId !== p.topicId) return failed(ErrorCode.UNKNOWN_TOPIC_ID);
+      const read = p.read({
+        fetchOffset: req.fetchOffset,
+        maxBytes: Math.max(0, Math.min(req.maxBytes, budget)),
+        isolation: params.isolation,
+        minOneBatch,
+        currentLeaderEpoch: req.currentLeaderEpoch,
+        fetchOnlyFromLeader: true,
+      });
+      if (read.errorCode !== ErrorCode.NONE) {
+        const leaderMoved = read.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || read.errorCode === ErrorCode.FENCED_LEADER_EPOCH;
+        return failed(read.errorCode, read.highWatermark, read.logStartOffset, leaderMoved ? this.currentLeader(req.topic, req.partition) : NO_LEADER);
+      }
+      const n = read.records === null ? 0 : recordsLength(read.records);
+      if (n > 0) {
+        bytes += n;
+        budget -= n;
+        minOneBatch = false;
+      }
+      return {
+        errorCode: ErrorCode.NONE,
+        records: read.records,
+        highWatermark: read.highWatermark,
+        lastStableOffset: read.lastStableOffset,
+        logStartOffset: read.logStartOffset,
+        abortedTransactions: read.abortedTransactions,
+        currentLeader: NO_LEADER,
+      };
+    };
+    try {
+      for (const req of requests) partitions.push(readOne(req));
+    } catch (err) {
+      // Nothing read so far will be sent.
+      for (const p of partitions) releaseRecords(p.records);
+      throw err;
+    }
+    return { partitions, bytes, hasError };
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------
+
+  /** Writes `replication-offset-checkpoint`: every partition's high watermark. */
+  checkpointHighWatermarks(): void {
+    this.hwCheckpoint.write(this.highWatermarks());
+  }
+
+  /** The same with the fsyncs off the event loop (every replica.high.watermark.checkpoint.interval.ms). */
+  checkpointHighWatermarksAsync(): Promise<void> {
+    return this.hwCheckpoint.writeAsync(this.highWatermarks());
+  }
+
+  private highWatermarks(): [{ topic: string; partition: number }, number][] {
+    return [...this.partitions.values()].map((p) => [{ topic: p.topic, partition: p.index }, p.highWatermark]);
+  }
+
+  /** Operations waiting in the purgatories (tests, metrics). */
+  get delayedOperations(): { produce: number; fetch: number } {
+    return { produce: this.producePurgatory.waiting, fetch: this.fetchPurgatory.waiting };
+  }
+
+  /**
+   * Shutdown: waiting fetches and produces answer now with what they have,
+   * new fetches no longer wait; the high watermarks are checkpointed.
+   */
+  shutdown(): void {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.fetchPurgatory.completeAll();
+    this.producePurgatory.completeAll();
+  }
+
+  /** After the last request: the final high-watermark checkpoint (before the logs close). */
+  close(): void {
+    this.shutdown();
+    try {
+      this.checkpointHighWatermarks();
+    } catch (err) {
+      this.log?.error({ err }, 'could not write the high-watermark checkpoint');
+    }
+  }
+}
+
+/** Lets go of the file regions of a fetch result that will not be sent. */
+export function releaseFetchResult(result: FetchResult): void {
+  for (const p of result.partitions) releaseRecords(p.records);
+}
