@@ -19,7 +19,9 @@
  *   client a one-second retry).
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
- * a Kafka server.properties loads cleanly, but does not act on.
+ * a Kafka server.properties loads cleanly, but does not act on. Two keys are
+ * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd),
+ * ignored until the broker is wired to etcd.
  * `dynamic: true` follows Kafka's DynamicBrokerConfig.AllDynamicConfigs.
  */
 import {
@@ -39,7 +41,7 @@ import {
   type ConfigKey,
 } from './config-def';
 import { CLEANUP_POLICIES, COMPRESSION_TYPES, DEFAULT_MAX_MESSAGE_BYTES, TIMESTAMP_TYPES } from './topic-configs';
-import { atLeast, between, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
+import { atLeast, between, etcdEndpointList, etcdKeyPrefix, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 const DAY_MS = 24 * 3_600_000;
@@ -260,6 +262,12 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('broker.heartbeat.interval.ms', 2000, ignored),
   defineInt('broker.session.timeout.ms', 9000, ignored),
   defineBoolean('eligible.leader.replicas.enable', false, ignored),
+
+  // --- a cluster on etcd (Weir's own keys; src/cluster/etcd reads them, see
+  // etcd-settings.ts). Until the broker is wired to etcd (issue 12) a broker
+  // does not act on them: it stays the single node it is without them.
+  defineList('etcd.endpoints', [], { ...ignored, validator: etcdEndpointList }),
+  defineString('etcd.key.prefix', '/weir', { ...ignored, validator: etcdKeyPrefix }),
 
   // --- ZooKeeper (Weir has none: ignored) ---
   defineString('zookeeper.connect', null, ignored),

@@ -107,3 +107,31 @@ export const listenerList: ConfigValidator = {
     return undefined;
   },
 };
+
+/**
+ * etcd client URLs, as etcdctl's --endpoints takes them: "http://host:port"
+ * or "host:port" (http meant). TLS to etcd needs client certificates Weir
+ * has no keys for yet, so https is refused rather than half-supported.
+ */
+export const etcdEndpointList: ConfigValidator = {
+  describe: 'http://host:port,...',
+  check(value: ConfigValue): string | undefined {
+    if (!Array.isArray(value)) return undefined;
+    const bad = etcdEndpointList.offending!(value);
+    if (bad === undefined) return undefined;
+    return /^https:/i.test(bad) ? 'https endpoints are not supported yet (no TLS client settings for etcd)' : 'not an etcd endpoint (http://host:port)';
+  },
+  offending(value: ConfigValue): string | undefined {
+    if (!Array.isArray(value)) return undefined;
+    return value.find((entry) => !/^(http:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(entry));
+  },
+};
+
+/** An etcd key prefix: "/" then at least one character (several clusters can share one etcd under different prefixes). */
+export const etcdKeyPrefix: ConfigValidator = {
+  describe: '/name',
+  check(value: ConfigValue): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    return /^\/[^\s]*[^\s/][^\s]*$/.test(value) ? undefined : 'must start with / and name something (e.g. /weir or /weir/prod)';
+  },
+};

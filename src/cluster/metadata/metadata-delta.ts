@@ -60,7 +60,7 @@ export interface LocalReplicaChanges {
 }
 
 interface ConfigChange {
-  /** All of the resource's configs were removed first (its topic was deleted). */
+  /** All of the resource's configs were removed first (its topic was deleted, or a snapshot replaced them). */
   cleared: boolean;
   /** name -> new value, null: removed. */
   readonly values: Map<string, string | null>;
@@ -124,6 +124,26 @@ export class MetadataDelta {
         break;
     }
     if (offset !== undefined) this.lastOffset = offset;
+  }
+
+  /**
+   * Replays a snapshot: records that are the whole image, not changes to it
+   * (see CommittedBatch.snapshot). What the snapshot does not hold is gone:
+   * topics it does not name are removed and every config is cleared before
+   * its records set them again (Kafka's MetadataDelta.finishSnapshot).
+   * Brokers are never unregistered by metadata records, so they need nothing.
+   */
+  replaySnapshot(records: readonly MetadataRecord[], firstOffset: number): void {
+    const named = new Set<string>();
+    for (const r of records) if (r.type === 'TopicRecord') named.add(r.data.topicId);
+    // The image's and those this delta added (a catch-up replays several batches into one delta).
+    for (const id of new Set([...this.image.topics.byId.keys(), ...this.topics.keys()])) {
+      if (!named.has(id) && this.currentTopic(id)) this.replayRemoveTopic(id);
+    }
+    for (const key of new Set([...this.image.configs.keys(), ...this.configChanges.keys()])) {
+      this.configChanges.set(key, { cleared: true, values: new Map() });
+    }
+    records.forEach((r, i) => this.replay(r, firstOffset + i));
   }
 
   /** The image after every record replayed so far. */
