@@ -32,6 +32,8 @@ export interface StartOptions {
   config?: Record<string, string | number | boolean>;
   port?: number;
   memory?: boolean;
+  /** More `weir start` arguments (e.g. --metrics-port 0). */
+  args?: string[];
 }
 
 export function tempDir(prefix = 'weir-test-'): string {
@@ -44,6 +46,7 @@ export async function startBrokerProcess(opts: StartOptions = {}): Promise<Broke
   if (opts.memory) args.push('--memory');
   else args.push('--data-dir', dataDir);
   for (const [k, v] of Object.entries(opts.config ?? {})) args.push('--override', `${k}=${v}`);
+  args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -9,6 +9,9 @@ import type { Controller } from '../cluster/controller';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import type { ProducerIdManager } from '../cluster/producer-id-manager';
 import type { ReplicaManager } from '../cluster/replica-manager';
+import type { FetchManager } from '../cluster/fetch-session/fetch-manager';
+import type { DynamicBrokerConfig } from '../cluster/dynamic-broker-config';
+import type { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
@@ -32,14 +35,21 @@ export interface BrokerContext {
   readonly controller: Controller;
   /** Every partition this broker holds; produce, fetch and offsets go through it. */
   readonly replicaManager: ReplicaManager;
+  /** Incremental fetch sessions (KIP-227). */
+  readonly fetchSessions: FetchManager;
   /** The partition logs of the data dir (DescribeLogDirs). */
   readonly logs: LogManager;
+  /** The broker's configuration; its dynamic layers follow the metadata (`dynamicConfig`). */
   readonly config: BrokerConfig;
+  /** Dynamic broker configs: what may change at runtime, and the checks before a change is stored. */
+  readonly dynamicConfig: DynamicBrokerConfig;
   readonly producerIds: ProducerIdManager;
   /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;
   /** KIP-848 consumer groups (ConsumerGroupHeartbeat); their offsets live in `groups`. */
   readonly consumerGroups: ConsumerGroupCoordinator;
+  /** Client telemetry (KIP-714): subscriptions, client instances and the metrics they pushed. */
+  readonly clientMetrics: ClientMetricsManager;
   /** Transactional ids and their transactions (`__transaction_state`). */
   readonly transactions: TransactionCoordinator;
   /** The data directory, or null for an in-memory broker. */

@@ -6,7 +6,9 @@
  */
 import type { Logger } from 'pino';
 import { ClusterNode } from '../cluster/cluster-node';
-import { logCleanerConfigOf } from '../cluster/log-settings';
+import { FetchManager } from '../cluster/fetch-session/fetch-manager';
+import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';
+import { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerEndpoint } from '../cluster/metadata/metadata-image';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
@@ -156,7 +158,6 @@ export class Broker {
       now,
       scheduler: systemScheduler(now),
       log,
-      cleaner: logCleanerConfigOf(config),
     });
     const { metadata, controller, replicas, logs } = node;
     const servers: KafkaServer[] = [];
@@ -204,9 +205,11 @@ export class Broker {
       // From now on the coordinators follow the leadership of their topics' partitions.
       metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
-      const verificationEnabled = config.boolean('transaction.partition.verification.enable');
+      const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
+      metadata.install(clientMetrics);
+      // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
-        enabled: verificationEnabled,
+        enabled: config.boolean('transaction.partition.verification.enable'),
         verifyPartition: (transactionalId, producerId, producerEpoch, topic, partition) =>
           transactions.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition),
       }));
@@ -218,8 +221,11 @@ export class Broker {
         metadata,
         controller,
         replicaManager: replicas,
+        fetchSessions: new FetchManager(new FetchSessionCache({ maxEntries: config.number('max.incremental.fetch.session.cache.slots') })),
         logs,
         config,
+        dynamicConfig: node.dynamicConfig,
+        clientMetrics,
         producerIds: node.producerIds,
         groups,
         consumerGroups,

@@ -7,7 +7,7 @@
  * operations and messages where Kafka's differ.
  */
 import { topicNameProblem } from '../cluster/topic-name';
-import type { ConfigResult } from '../config';
+import { ConfigResourceType, type ConfigResult, clientMetricsConfigProblem } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { BrokerContext } from './broker-context';
 
@@ -97,5 +97,45 @@ export async function setTopicOverrides(
   if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
   if (!b.metadata.image.topics.get(name)) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
   if (!validateOnly) await b.controller.setTopicConfigs(name, Object.fromEntries(next.value));
+  return ALTERED;
+}
+
+/**
+ * Makes `next` the dynamic configs of a BROKER resource ("" or this
+ * broker's id), after DynamicBrokerConfig checked `candidate` (the set the
+ * broker would apply) as Kafka's ConfigAdminManager does; a refusal is
+ * INVALID_REQUEST. A broker's own configs are stored under its id as the
+ * broker writes it, however the request spelled it ("01", "+1").
+ */
+export async function setBrokerConfigs(
+  b: Pick<BrokerContext, 'controller' | 'dynamicConfig' | 'nodeId'>,
+  resourceName: string,
+  candidate: ReadonlyMap<string, string>,
+  next: ReadonlyMap<string, string>,
+  validateOnly: boolean,
+): Promise<AlterOutcome> {
+  const name = resourceName === '' ? '' : String(b.nodeId);
+  const problem = b.dynamicConfig.validate(name, candidate);
+  if (problem) return invalidRequest(problem.message);
+  if (!validateOnly) await b.controller.setConfigs(ConfigResourceType.BROKER, name, Object.fromEntries(next));
+  return ALTERED;
+}
+
+/**
+ * Makes `next` the configs of the client-metrics subscription `name`, after
+ * Kafka's checks (ClientMetricsConfigs.validate: an empty name or an
+ * unknown key INVALID_REQUEST, an interval out of range INVALID_REQUEST, a
+ * bad match pattern INVALID_CONFIG). No configs left: the subscription is
+ * gone.
+ */
+export async function setClientMetricsConfigs(
+  b: Pick<BrokerContext, 'controller'>,
+  name: string,
+  next: ReadonlyMap<string, string>,
+  validateOnly: boolean,
+): Promise<AlterOutcome> {
+  const problem = clientMetricsConfigProblem(name, next);
+  if (problem) return { errorCode: problem.code, errorMessage: problem.message };
+  if (!validateOnly) await b.controller.setConfigs(ConfigResourceType.CLIENT_METRICS, name, Object.fromEntries(next));
   return ALTERED;
 }

@@ -45,6 +45,10 @@ import { describeTransactionsHandler } from './handlers/describe-transactions';
 import { listTransactionsHandler } from './handlers/list-transactions';
 import { consumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat';
 import { consumerGroupDescribeHandler } from './handlers/consumer-group-describe';
+import { describeTopicPartitionsHandler } from './handlers/describe-topic-partitions';
+import { getTelemetrySubscriptionsHandler } from './handlers/get-telemetry-subscriptions';
+import { pushTelemetryHandler } from './handlers/push-telemetry';
+import { listClientMetricsResourcesHandler } from './handlers/list-client-metrics-resources';
 import { saslHandshakeHandler } from './handlers/sasl-handshake';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
 import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
@@ -85,6 +89,10 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     txnOffsetCommitHandler(b),
     describeTransactionsHandler(b),
     listTransactionsHandler(b),
+    describeTopicPartitionsHandler(b),
+    getTelemetrySubscriptionsHandler(b),
+    pushTelemetryHandler(b),
+    listClientMetricsResourcesHandler(b),
     saslHandshakeHandler(),
     saslAuthenticateHandler(),
     describeUserScramCredentialsHandler(b),
@@ -94,6 +102,6 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {
     handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
   }
-  handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions]));
+  handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions], () => b.metadata.image));
   return new Map(handlers.map((h) => [h.spec.apiKey, h]));
 }

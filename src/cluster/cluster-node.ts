@@ -20,8 +20,10 @@ import { openDataDir } from '../storage/data-dir';
 import { LogManager } from '../storage/log-manager';
 import type { StorageDir } from '../storage/storage-dir';
 import type { Scheduler } from '../time/scheduler';
-import { Controller, METADATA_VERSION_FEATURE } from './controller';
-import { logConfigOf } from './log-settings';
+import { Controller } from './controller';
+import { METADATA_VERSION_FEATURE } from './features';
+import { DynamicBrokerConfig } from './dynamic-broker-config';
+import { LOG_CLEANER_BROKER_KEYS, LOG_DEFAULT_BROKER_KEYS, logCleanerConfigOf, logConfigOf } from './log-settings';
 import { completeMetaProperties, randomKafkaUuid, readMetaProperties, verifyMetaProperties } from './meta-properties';
 import { legacyClusterId, readLegacyMetadata } from './metadata/legacy-metadata';
 import { LogMetadataStore, METADATA_PARTITION_DIR } from './metadata/log-metadata-store';
@@ -39,6 +41,7 @@ export interface ClusterNodeOptions {
   now: () => number;
   scheduler: Scheduler;
   log: Logger;
+  /** Cleaner settings over those of the broker config (log.cleaner.*): Weir's slice sizes, in tests. */
   cleaner?: Partial<LogCleanerConfig>;
 }
 
@@ -55,6 +58,8 @@ export class ClusterNode {
     readonly logs: LogManager,
     readonly replicas: ReplicaManager,
     readonly producerIds: ProducerIdManager,
+    /** Dynamic broker configs: the metadata's BROKER config resources, applied to `config`. */
+    readonly dynamicConfig: DynamicBrokerConfig,
     private readonly config: BrokerConfig,
   ) {}
 
@@ -87,9 +92,19 @@ export class ClusterNode {
         if (legacy) log.info({ topics: legacy.topics, into: METADATA_PARTITION_DIR }, 'migrated the topic metadata of weir-metadata.json into the metadata log');
       }
       legacy?.finish();
+      const finalized = await controller.finalizeMissingFeatures();
+      if (finalized.length > 0) log.info({ features: finalized }, 'finalized the features this metadata log did not have yet');
+      // Dynamic broker configs apply before the logs open, so they open with them;
+      // the parts that take later changes exist only below, hence the late binding.
+      let replicasRef: ReplicaManager | null = null;
+      let logsRef: LogManager | null = null;
+      const dynamicConfig = new DynamicBrokerConfig(config, nodeId, log);
+      dynamicConfig.addReconfigurable({ name: 'log defaults', keys: LOG_DEFAULT_BROKER_KEYS, reconfigure: () => replicasRef?.brokerDefaultsChanged() });
+      dynamicConfig.addReconfigurable({ name: 'log cleaner', keys: LOG_CLEANER_BROKER_KEYS, reconfigure: (c) => logsRef?.cleaner.reconfigure(logCleanerConfigOf(c)) });
+      metadata.install(dynamicConfig);
 
       logs = LogManager.open(
-        { dir: data.dir, release: () => data.release(), now: o.now, cleaner: o.cleaner, convertEarlierWeirFiles: o.dataDir !== null && storedMeta === null },
+        { dir: data.dir, release: () => data.release(), now: o.now, cleaner: { ...logCleanerConfigOf(config), ...o.cleaner }, convertEarlierWeirFiles: o.dataDir !== null && storedMeta === null },
         (topic) => logConfigOf(resolveTopicConfig(metadata.image.topicConfigs(topic), config), config),
       );
       if (logs.rewrittenIndexSegments > 0) {
@@ -97,6 +112,8 @@ export class ClusterNode {
       }
       const replicas = new ReplicaManager({ nodeId, logs, config, scheduler: o.scheduler, log });
       metadata.install(replicas);
+      replicasRef = replicas;
+      logsRef = logs;
       let node: ClusterNode | null = null;
       const producerIds = new ProducerIdManager({
         nodeId,
@@ -105,7 +122,7 @@ export class ClusterNode {
         log,
       });
       metadata.install(producerIds);
-      node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, logs, replicas, producerIds, config);
+      node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, logs, replicas, producerIds, dynamicConfig, config);
       await node.register(o.endpoints);
       return node;
     } catch (e) {

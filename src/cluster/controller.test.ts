@@ -37,7 +37,9 @@ test('bootstrap writes metadata.version once; the broker registers with its offs
   const { metadata, controller } = await open();
   expect(metadata.image.features.get(METADATA_VERSION_FEATURE)).toBe(21);
   expect(await controller.bootstrap()).toBe(false);
-  expect(metadata.image.brokers.get(1)).toMatchObject({ id: 1, epoch: 1, fenced: false });
+  // The bootstrap's feature levels (metadata.version, group.version) come first; the registration is the last record.
+  expect(metadata.image.brokers.get(1)).toMatchObject({ id: 1, epoch: metadata.image.offset, fenced: false });
+  expect(metadata.image.offset).toBe(2);
 });
 
 test('a write that lost the race is validated again on the newer image', async () => {

@@ -30,6 +30,9 @@ import { type BrokerEndpoint, type MetadataImage, NO_LEADER, type TopicImage } f
 import type { MetadataLoader } from './metadata/metadata-loader';
 import type { MetadataRecord } from './metadata/metadata-record';
 import { type MetadataStore, StaleMetadataError } from './metadata/metadata-store';
+import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES } from './features';
+
+export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 
@@ -69,9 +72,6 @@ export interface BrokerRegistrationRequest {
 
 /** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
-/** The metadata.version feature level Weir writes: Kafka 3.9-IV0. */
-export const METADATA_VERSION_LEVEL = 21;
-export const METADATA_VERSION_FEATURE = 'metadata.version';
 /** How often a conditional write is validated again after losing a race. */
 const MAX_ATTEMPTS = 10;
 
@@ -115,16 +115,31 @@ export class Controller {
   // ---- start --------------------------------------------------------------
 
   /**
-   * A new metadata log begins with the metadata.version feature level (as
-   * Kafka's bootstrap does), followed by `initialRecords` (a data dir from
-   * before the metadata log, migrated). Nothing is written when the log
-   * has its feature level already.
+   * A new metadata log begins with the finalized feature levels (as Kafka's
+   * bootstrap does: metadata.version first), followed by `initialRecords` (a
+   * data dir from before the metadata log, migrated). Nothing is written
+   * when the log has its metadata.version already.
    */
   bootstrap(initialRecords: readonly MetadataRecord[] = []): Promise<boolean> {
     return this.write((image) => {
       if (image.features.has(METADATA_VERSION_FEATURE)) return { records: [], result: false };
-      const feature: MetadataRecord = { type: 'FeatureLevelRecord', data: { name: METADATA_VERSION_FEATURE, featureLevel: METADATA_VERSION_LEVEL } };
-      return { records: [feature, ...initialRecords], result: true };
+      const features = [...BOOTSTRAP_FEATURE_LEVELS].map(([name, featureLevel]): MetadataRecord => ({ type: 'FeatureLevelRecord', data: { name, featureLevel } }));
+      return { records: [...features, ...initialRecords], result: true };
+    });
+  }
+
+  /**
+   * Finalizes the bootstrap level of every feature a log written by an
+   * earlier Weir lacks (group.version came after metadata.version); the
+   * names of those written.
+   */
+  finalizeMissingFeatures(): Promise<string[]> {
+    return this.write((image) => {
+      const missing = [...BOOTSTRAP_FEATURE_LEVELS].filter(([name]) => !image.features.has(name));
+      return {
+        records: missing.map(([name, featureLevel]): MetadataRecord => ({ type: 'FeatureLevelRecord', data: { name, featureLevel } })),
+        result: missing.map(([name]) => name),
+      };
     });
   }
 
@@ -140,7 +155,7 @@ export class Controller {
           incarnationId: req.incarnationId,
           brokerEpoch: BigInt(epoch),
           endPoints: req.endpoints.map((e) => ({ ...e })),
-          features: [{ name: METADATA_VERSION_FEATURE, minSupportedVersion: METADATA_VERSION_LEVEL, maxSupportedVersion: METADATA_VERSION_LEVEL }],
+          features: SUPPORTED_FEATURES.map((f) => ({ name: f.name, minSupportedVersion: f.minVersion, maxSupportedVersion: f.maxVersion })),
           rack: req.rack,
           fenced: false,
           inControlledShutdown: false,
@@ -240,13 +255,20 @@ export class Controller {
 
   /** Replaces a topic's config overrides (already validated): a ConfigRecord per key set, changed or removed. */
   setTopicConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<void> {
+    return this.setConfigs(ConfigResourceType.TOPIC, name, configs);
+  }
+
+  /**
+   * Replaces the configs of any config resource (a topic, a broker or the
+   * cluster default, a client-metrics subscription), already validated by
+   * the caller: a ConfigRecord per key set, changed or removed, as Kafka's
+   * ConfigurationControlManager writes them.
+   */
+  setConfigs(resourceType: number, resourceName: string, configs: Readonly<Record<string, string>>): Promise<void> {
     return this.write((image) => {
-      const current = image.topicConfigs(name);
+      const current = image.resourceConfigs(resourceType, resourceName);
       const records: MetadataRecord[] = [];
-      const config = (key: string, value: string | null): MetadataRecord => ({
-        type: 'ConfigRecord',
-        data: { resourceType: ConfigResourceType.TOPIC, resourceName: name, name: key, value },
-      });
+      const config = (key: string, value: string | null): MetadataRecord => ({ type: 'ConfigRecord', data: { resourceType, resourceName, name: key, value } });
       for (const [key, value] of Object.entries(configs)) if (current.get(key) !== value) records.push(config(key, value));
       for (const key of current.keys()) if (!(key in configs)) records.push(config(key, null));
       return { records, result: undefined };

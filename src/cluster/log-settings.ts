@@ -4,7 +4,7 @@
  * log.cleaner.* settings into the cleaner's. Storage knows nothing of
  * Kafka's config names; this is where they meet.
  */
-import type { BrokerConfig, TopicConfig } from '../config';
+import { type BrokerConfig, TOPIC_BROKER_SYNONYMS, type TopicConfig } from '../config';
 import type { LogCleanerConfig } from '../storage/cleaner/log-cleaner-config';
 import type { LogConfig } from '../storage/log-config';
 
@@ -42,3 +42,27 @@ export function logCleanerConfigOf(broker: BrokerConfig): Partial<LogCleanerConf
     backoffMs: broker.number('log.cleaner.backoff.ms'),
   };
 }
+
+/**
+ * The broker configs that reach the logs through their topics' resolved
+ * configuration (the first broker synonym of each topic config, Kafka's
+ * DynamicLogConfig.ReconfigurableConfigs) plus producer.id.expiration.ms:
+ * a dynamic change to any of them is applied by resolving every topic again.
+ * Left out: log.message.format.version (not dynamic in Kafka either) and
+ * log.segment.delete.delay.ms (Weir's storage reads it once, at start).
+ */
+export const LOG_DEFAULT_BROKER_KEYS: ReadonlySet<string> = new Set([
+  ...[...TOPIC_BROKER_SYNONYMS.values()]
+    .map((synonyms) => synonyms[0]?.name ?? '')
+    .filter((name) => name !== '' && name !== 'log.message.format.version' && name !== 'log.segment.delete.delay.ms'),
+  'producer.id.expiration.ms',
+]);
+
+/** The log.cleaner.* configs the running cleaner takes (log.cleaner.enable and .threads are not among them). */
+export const LOG_CLEANER_BROKER_KEYS: ReadonlySet<string> = new Set([
+  'log.cleaner.dedupe.buffer.size',
+  'log.cleaner.io.buffer.size',
+  'log.cleaner.io.buffer.load.factor',
+  'log.cleaner.io.max.bytes.per.second',
+  'log.cleaner.backoff.ms',
+]);

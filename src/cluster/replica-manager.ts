@@ -176,17 +176,30 @@ export class ReplicaManager implements MetadataPublisher {
     for (const d of changes.deletes) this.removePartition(d);
     for (const l of changes.leaders) this.partitionFor(l, image, first).makeLeader(l.registration);
     for (const f of changes.followers) this.partitionFor(f, image, first).makeFollower(f.registration);
-    for (const topic of delta.changedTopicConfigs()) {
-      const config = this.topicConfigOf(image, topic);
-      for (const p of this.partitions.values()) {
-        if (p.topic !== topic) continue;
-        p.updateTopicConfig(config);
-        p.log.updateConfig({ ...logConfigOf(config, this.config) });
-      }
-    }
+    const changedTopics = delta.changedTopicConfigs();
+    if (changedTopics.size > 0) this.applyTopicConfigs(image, (topic) => changedTopics.has(topic));
     if (first) {
       this.checkpointedHighWatermarks = null;
       this.warnAboutStrayLogs();
+    }
+  }
+
+  /**
+   * The broker's defaults for topic configs changed (dynamic log.* and
+   * friends): every partition resolves its topic's configuration again.
+   */
+  brokerDefaultsChanged(): void {
+    if (this.image) this.applyTopicConfigs(this.image, () => true);
+  }
+
+  private applyTopicConfigs(image: MetadataImage, affected: (topic: string) => boolean): void {
+    const resolved = new Map<string, TopicConfig>();
+    for (const p of this.partitions.values()) {
+      if (!affected(p.topic)) continue;
+      let config = resolved.get(p.topic);
+      if (!config) resolved.set(p.topic, (config = this.topicConfigOf(image, p.topic)));
+      p.updateTopicConfig(config);
+      p.log.updateConfig({ ...logConfigOf(config, this.config) });
     }
   }
 

@@ -14,6 +14,8 @@ import { fail, invalidConfig, invalidRequest, type ConfigResult } from './config
 import { formatConfigValue } from './config-value';
 import { validateTopicOverrides } from './topic-config';
 import { TOPIC_CONFIGS } from './topic-configs';
+import { BROKER_CONFIGS } from './broker-configs';
+import { CLIENT_METRICS_CONFIGS } from './client-metrics-configs';
 
 export const AlterConfigOp = {
   SET: 0,
@@ -52,6 +54,20 @@ function listParts(value: string): string[] {
   return value.split(',').filter((part) => part !== '');
 }
 
+/** APPEND (items not there yet, in order) or SUBTRACT (one occurrence each) on a stored list value. */
+function changeList(stored: string, items: string, append: boolean): string {
+  const parts = listParts(stored);
+  for (const item of items.split(',')) {
+    if (append) {
+      if (!parts.includes(item)) parts.push(item);
+    } else {
+      const at = parts.indexOf(item);
+      if (at >= 0) parts.splice(at, 1);
+    }
+  }
+  return parts.join(',');
+}
+
 /**
  * Apply IncrementalAlterConfigs operations to a topic's current overrides.
  * APPEND/SUBTRACT start from the current override, or else from the topic
@@ -88,16 +104,7 @@ export function applyIncrementalTopicChanges(
           const op = ALTER_CONFIG_OP_NAMES[change.configOperation] ?? String(change.configOperation);
           return fail(invalidConfig(`Can't ${op} to key ${change.name} because its type is not LIST.`, change.name));
         }
-        const parts = listParts(next.get(change.name) ?? formatConfigValue(key, key.default) ?? '');
-        for (const item of value.split(',')) {
-          if (change.configOperation === AlterConfigOp.APPEND) {
-            if (!parts.includes(item)) parts.push(item);
-          } else {
-            const at = parts.indexOf(item);
-            if (at >= 0) parts.splice(at, 1);
-          }
-        }
-        next.set(change.name, parts.join(','));
+        next.set(change.name, changeList(next.get(change.name) ?? formatConfigValue(key, key.default) ?? '', value, change.configOperation === AlterConfigOp.APPEND));
         break;
       }
     }
@@ -116,4 +123,75 @@ export function replaceTopicConfigs(
   const next = new Map<string, string>();
   for (const config of configs) next.set(config.name, config.value ?? '');
   return validateTopicOverrides(next, broker);
+}
+
+/**
+ * SET and DELETE as given; APPEND and SUBTRACT through `listChange`, which
+ * says what the new value is (from the stored one) or why the key takes no
+ * list operation.
+ */
+function applyOperations(
+  current: ReadonlyMap<string, string>,
+  changes: readonly IncrementalConfigChange[],
+  listChange: (change: IncrementalConfigChange, stored: string | undefined, append: boolean) => ConfigResult<string>,
+): ConfigResult<Map<string, string>> {
+  const next = new Map(current);
+  for (const change of changes) {
+    switch (change.configOperation) {
+      case AlterConfigOp.SET:
+        next.set(change.name, change.value ?? '');
+        break;
+      case AlterConfigOp.DELETE:
+        next.delete(change.name);
+        break;
+      case AlterConfigOp.APPEND:
+      case AlterConfigOp.SUBTRACT: {
+        const changed = listChange(change, next.get(change.name), change.configOperation === AlterConfigOp.APPEND);
+        if (!changed.ok) return fail(changed.error);
+        next.set(change.name, changed.value);
+        break;
+      }
+    }
+  }
+  return { ok: true, value: next };
+}
+
+/**
+ * IncrementalAlterConfigs operations on a BROKER resource's dynamic configs
+ * (Kafka's ConfigAdminManager.prepareIncrementalConfigs): APPEND and
+ * SUBTRACT start from the stored value, else the key's default, and are
+ * refused on keys that are not lists. Unknown keys may be SET (Kafka keeps
+ * custom configs). The caller validates the result as a whole.
+ */
+export function applyIncrementalBrokerChanges(
+  current: ReadonlyMap<string, string>,
+  changes: readonly IncrementalConfigChange[],
+): ConfigResult<Map<string, string>> {
+  return applyOperations(current, changes, (change, stored, append) => {
+    const key = BROKER_CONFIGS.get(change.name);
+    if (key === undefined) return fail(invalidConfig(`Unknown config name: ${change.name}`, change.name));
+    if (key.type !== 'list') {
+      return fail(invalidConfig(`Config value ${append ? 'append' : 'subtract'} is not allowed for config key: ${change.name}`, change.name));
+    }
+    return { ok: true, value: changeList(stored ?? formatConfigValue(key, key.default) ?? '', change.value ?? '', append) };
+  });
+}
+
+/**
+ * IncrementalAlterConfigs operations on a CLIENT_METRICS resource (Kafka's
+ * ConfigurationControlManager): APPEND and SUBTRACT only on the list
+ * configs (`metrics`, `match`), starting from the stored value or empty.
+ * The caller checks the result (clientMetricsConfigProblem).
+ */
+export function applyIncrementalClientMetricsChanges(
+  current: ReadonlyMap<string, string>,
+  changes: readonly IncrementalConfigChange[],
+): ConfigResult<Map<string, string>> {
+  return applyOperations(current, changes, (change, stored, append) => {
+    if (CLIENT_METRICS_CONFIGS.get(change.name)?.list !== true) {
+      const op = ALTER_CONFIG_OP_NAMES[change.configOperation] ?? String(change.configOperation);
+      return fail(invalidConfig(`Can't ${op} to key ${change.name} because its type is not LIST.`, change.name));
+    }
+    return { ok: true, value: changeList(stored ?? '', change.value ?? '', append) };
+  });
 }

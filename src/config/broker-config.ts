@@ -139,27 +139,55 @@ function parseLayer(raw: RawConfigs | undefined, errors: ConfigError[], warnings
 }
 
 export class BrokerConfig {
-  private readonly merged = new Map<string, BrokerSetting>();
+  private merged = new Map<string, BrokerSetting>();
+  private dynamicBroker: ParsedLayer;
+  private dynamicDefault: ParsedLayer;
 
   /** Use `resolveBrokerConfig`; this constructor trusts its (already validated) layers. */
-  constructor(
-    readonly dynamicBrokerLayer: ParsedLayer,
-    readonly dynamicDefaultLayer: ParsedLayer,
-    readonly staticLayer: ParsedLayer,
-  ) {
+  constructor(dynamicBrokerLayer: ParsedLayer, dynamicDefaultLayer: ParsedLayer, readonly staticLayer: ParsedLayer) {
+    this.dynamicBroker = dynamicBrokerLayer;
+    this.dynamicDefault = dynamicDefaultLayer;
+    this.merge();
+  }
+
+  /** This broker's dynamic configs (DYNAMIC_BROKER_CONFIG). */
+  get dynamicBrokerLayer(): ParsedLayer {
+    return this.dynamicBroker;
+  }
+
+  /** The cluster-wide dynamic defaults (DYNAMIC_DEFAULT_BROKER_CONFIG). */
+  get dynamicDefaultLayer(): ParsedLayer {
+    return this.dynamicDefault;
+  }
+
+  /**
+   * Takes the dynamic layers of `next` (resolved over the same static
+   * layer), so everything holding this config reads the new values from
+   * now on, as Kafka's KafkaConfig.updateCurrentConfig does. Its one caller
+   * is the DynamicBrokerConfig publisher, after validating `next` whole.
+   */
+  updateDynamicLayers(next: BrokerConfig): void {
+    this.dynamicBroker = next.dynamicBrokerLayer;
+    this.dynamicDefault = next.dynamicDefaultLayer;
+    this.merge();
+  }
+
+  private merge(): void {
+    const merged = new Map<string, BrokerSetting>();
     const layers: readonly [ParsedLayer, ConfigSourceId][] = [
-      [staticLayer, ConfigSource.STATIC_BROKER_CONFIG],
-      [dynamicDefaultLayer, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
-      [dynamicBrokerLayer, ConfigSource.DYNAMIC_BROKER_CONFIG],
+      [this.staticLayer, ConfigSource.STATIC_BROKER_CONFIG],
+      [this.dynamicDefault, ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG],
+      [this.dynamicBroker, ConfigSource.DYNAMIC_BROKER_CONFIG],
     ];
     for (const [layer, source] of layers) {
-      for (const [key, entry] of layer) this.merged.set(key, { value: entry.value, source });
+      for (const [key, entry] of layer) merged.set(key, { value: entry.value, source });
     }
     // node.id and broker.id name one thing: setting either sets both (Kafka's populateSynonyms).
-    const nodeId = this.merged.get('node.id');
-    const brokerId = this.merged.get('broker.id');
-    if (nodeId !== undefined && brokerId === undefined) this.merged.set('broker.id', nodeId);
-    if (brokerId !== undefined && nodeId === undefined) this.merged.set('node.id', brokerId);
+    const nodeId = merged.get('node.id');
+    const brokerId = merged.get('broker.id');
+    if (nodeId !== undefined && brokerId === undefined) merged.set('broker.id', nodeId);
+    if (brokerId !== undefined && nodeId === undefined) merged.set('node.id', brokerId);
+    this.merged = merged;
   }
 
   /** The effective value and where it came from (DEFAULT_CONFIG when unset). */
@@ -322,6 +350,11 @@ function splitCsv(text: string): readonly string[] {
 
 function mapNullable<T, U>(value: T | null, f: (v: T) => U): U | null {
   return value === null ? null : f(value);
+}
+
+/** A parsed layer's raw values, as they were given. */
+export function rawLayer(layer: ParsedLayer): Map<string, string> {
+  return new Map([...layer].map(([key, entry]) => [key, entry.raw]));
 }
 
 /** Parse and validate every layer, collecting all problems rather than stopping at the first. */

@@ -19,7 +19,9 @@
  *   client a one-second retry).
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
- * a Kafka server.properties loads cleanly, but does not act on.
+ * a Kafka server.properties loads cleanly, but does not act on. Two keys are
+ * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd),
+ * ignored until the broker is wired to etcd.
  * `dynamic: true` follows Kafka's DynamicBrokerConfig.AllDynamicConfigs.
  */
 import {
@@ -39,7 +41,7 @@ import {
   type ConfigKey,
 } from './config-def';
 import { CLEANUP_POLICIES, COMPRESSION_TYPES, DEFAULT_MAX_MESSAGE_BYTES, TIMESTAMP_TYPES } from './topic-configs';
-import { atLeast, between, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
+import { atLeast, between, etcdEndpointList, etcdKeyPrefix, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
 
 const WEEK_MS = 7 * 24 * 3_600_000;
 const DAY_MS = 24 * 3_600_000;
@@ -100,9 +102,9 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('message.max.bytes', DEFAULT_MAX_MESSAGE_BYTES, { ...dynamic, validator: atLeast(0) }),
   defineInt('min.insync.replicas', 1, { ...dynamic, validator: atLeast(1) }),
   defineBoolean('unclean.leader.election.enable', false, dynamicIgnored),
-  defineInt('max.incremental.fetch.session.cache.slots', 1000, { ...ignored, validator: atLeast(0) }), // fetch sessions are always declined (G10)
+  defineInt('max.incremental.fetch.session.cache.slots', 1000, { validator: atLeast(0) }),
   defineInt('fetch.max.bytes', 55 * MiB, { validator: atLeast(1024) }),
-  defineInt('max.request.partition.size.limit', 2000, { ...ignored, validator: atLeast(1) }),
+  defineInt('max.request.partition.size.limit', 2000, { validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
   defineClass('alter.config.policy.class.name', null, ignored),
   defineString('authorizer.class.name', '', ignored),
@@ -261,6 +263,12 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('broker.session.timeout.ms', 9000, ignored),
   defineBoolean('eligible.leader.replicas.enable', false, ignored),
 
+  // --- a cluster on etcd (Weir's own keys; src/cluster/etcd reads them, see
+  // etcd-settings.ts). Until the broker is wired to etcd (issue 12) a broker
+  // does not act on them: it stays the single node it is without them.
+  defineList('etcd.endpoints', [], { ...ignored, validator: etcdEndpointList }),
+  defineString('etcd.key.prefix', '/weir', { ...ignored, validator: etcdKeyPrefix }),
+
   // --- ZooKeeper (Weir has none: ignored) ---
   defineString('zookeeper.connect', null, ignored),
   defineInt('zookeeper.session.timeout.ms', 18_000, ignored),
@@ -305,6 +313,9 @@ export const BROKER_CONFIG_KEYS = [
   defineString('super.users', null, ignored),
   defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
   defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
+
+  // --- client telemetry (KIP-714) ---
+  defineInt('telemetry.max.bytes', MiB, { validator: atLeast(1) }),
 
   // --- metrics (ignored) ---
   defineList('metric.reporters', [], dynamicIgnored),

@@ -45,6 +45,11 @@ export interface DescribeOptions {
   /** Only these keys (null/undefined/empty: all). Unknown names are left out, as Kafka does. */
   readonly names?: readonly string[] | null;
   readonly includeSynonyms?: boolean;
+  /**
+   * Broker resources: whether a key can change at runtime (readOnly is its
+   * negation). Default: Kafka's dynamic flag.
+   */
+  readonly isUpdatable?: (name: string) => boolean;
 }
 
 function wanted(options: DescribeOptions, name: string): boolean {
@@ -145,7 +150,8 @@ export function describeBrokerConfigs(broker: BrokerConfig, perBroker: boolean, 
     const value = perBroker
       ? formatConfigValue(key, broker.setting(name)?.value ?? null)
       : shown(key, broker.dynamicDefaultLayer.get(name)?.raw ?? '');
-    result.push(entry(key, value, !key.dynamic, synonyms, includeSynonyms));
+    const updatable = options.isUpdatable ? options.isUpdatable(name) : key.dynamic;
+    result.push(entry(key, value, !updatable, synonyms, includeSynonyms));
   }
   return result;
 }

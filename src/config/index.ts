@@ -12,3 +12,6 @@ export * from './broker-config';
 export * from './topic-config';
 export * from './describe-configs';
 export * from './alter-configs';
+export * from './dynamic-broker-configs';
+export * from './kafka-versions';
+export * from './client-metrics-configs';

@@ -4,6 +4,7 @@
  * they read naturally after "Invalid value X for configuration Y: ".
  */
 import type { ConfigValidator, ConfigValue } from './config-def';
+import { KAFKA_VERSIONS, parseKafkaVersion } from './kafka-versions';
 
 function describeBound(n: number): string {
   return Number.isInteger(n) && Math.abs(n) >= 2 ** 63 ? (n > 0 ? '9223372036854775807' : '-9223372036854775808') : String(n);
@@ -83,12 +84,12 @@ export const throttledReplicaList: ConfigValidator = {
   },
 };
 
-/** Loose check for a Kafka metadata/IBP version string such as "3.0-IV1" or "2.8". */
+/** A Kafka version string as Kafka's MetadataVersionValidator accepts it (see kafka-versions.ts). */
 export const metadataVersionString: ConfigValidator = {
-  describe: '[0.8.0, ..., 3.9-IV0]',
+  describe: `[${KAFKA_VERSIONS.join(', ')}]`,
   check(value: ConfigValue): string | undefined {
     if (typeof value !== 'string') return undefined;
-    return /^\d+\.\d+(\.\d+)?(-IV\d+)?$/.test(value) ? undefined : 'not a known Kafka version';
+    return parseKafkaVersion(value) === null ? `Version ${value} is not a valid version` : undefined;
   },
 };
 
@@ -104,5 +105,33 @@ export const listenerList: ConfigValidator = {
       }
     }
     return undefined;
+  },
+};
+
+/**
+ * etcd client URLs, as etcdctl's --endpoints takes them: "http://host:port"
+ * or "host:port" (http meant). TLS to etcd needs client certificates Weir
+ * has no keys for yet, so https is refused rather than half-supported.
+ */
+export const etcdEndpointList: ConfigValidator = {
+  describe: 'http://host:port,...',
+  check(value: ConfigValue): string | undefined {
+    if (!Array.isArray(value)) return undefined;
+    const bad = etcdEndpointList.offending!(value);
+    if (bad === undefined) return undefined;
+    return /^https:/i.test(bad) ? 'https endpoints are not supported yet (no TLS client settings for etcd)' : 'not an etcd endpoint (http://host:port)';
+  },
+  offending(value: ConfigValue): string | undefined {
+    if (!Array.isArray(value)) return undefined;
+    return value.find((entry) => !/^(http:\/\/)?(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/.test(entry));
+  },
+};
+
+/** An etcd key prefix: "/" then at least one character (several clusters can share one etcd under different prefixes). */
+export const etcdKeyPrefix: ConfigValidator = {
+  describe: '/name',
+  check(value: ConfigValue): string | undefined {
+    if (typeof value !== 'string') return undefined;
+    return /^\/[^\s]*[^\s/][^\s]*$/.test(value) ? undefined : 'must start with / and name something (e.g. /weir or /weir/prod)';
   },
 };

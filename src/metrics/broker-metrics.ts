@@ -9,6 +9,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ObservedRequest, RequestObserver } from '../network/request-observer';
+import { type ClientTelemetryView, clientTelemetryText } from './client-telemetry-text';
 import { countProducedRecords } from './produced-records';
 
 export interface PartitionStats {
@@ -26,10 +27,11 @@ export interface GroupOffset {
   committed: bigint;
 }
 
-/** What the scrape-time gauges read: the broker's partitions and committed group offsets. */
+/** What the scrape-time gauges read: the broker's partitions, committed group offsets and the metrics clients pushed. */
 export interface MetricsSource {
   partitions(): Iterable<PartitionStats>;
   groupOffsets?(): Iterable<GroupOffset>;
+  clientTelemetry?(): Iterable<ClientTelemetryView>;
 }
 
 export interface BrokerMetricsOptions {
@@ -136,9 +138,11 @@ export class BrokerMetrics {
     this.source = source;
   }
 
-  /** The Prometheus text exposition of every metric. */
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** The Prometheus text exposition of every metric, the clients' pushed metrics last. */
+  async text(): Promise<string> {
+    const own = await this.registry.metrics();
+    const clients = this.source?.clientTelemetry?.();
+    return clients ? own + clientTelemetryText(clients) : own;
   }
 
   get contentType(): string {

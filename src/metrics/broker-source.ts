@@ -1,9 +1,11 @@
 /**
  * Reads a running Broker for the scrape-time gauges: every partition log,
- * and the committed offsets of every consumer group.
+ * the committed offsets of every consumer group, and the metrics clients
+ * pushed (KIP-714).
  */
 import type { Broker } from '../broker/broker';
 import type { GroupOffset, MetricsSource, PartitionStats } from './broker-metrics';
+import type { ClientTelemetryView } from './client-telemetry-text';
 
 export function brokerMetricsSource(broker: Broker): MetricsSource {
   const ctx = broker.context;
@@ -11,6 +13,23 @@ export function brokerMetricsSource(broker: Broker): MetricsSource {
     *partitions(): Iterable<PartitionStats> {
       for (const log of ctx.logs.logs()) {
         yield { topic: log.topic, partition: log.partition, sizeBytes: log.size, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset };
+      }
+    },
+    *clientTelemetry(): Iterable<ClientTelemetryView> {
+      for (const c of ctx.clientMetrics.clients()) {
+        if (c.series.size === 0) continue;
+        const s = c.selectors;
+        yield {
+          labels: {
+            client_instance_id: c.clientInstanceId,
+            client_id: s.clientId,
+            client_software_name: s.softwareName,
+            client_software_version: s.softwareVersion,
+            client_source_address: s.sourceAddress,
+            client_source_port: s.sourcePort,
+          },
+          series: c.series.values(),
+        };
       }
     },
     *groupOffsets(): Iterable<GroupOffset> {

@@ -22,7 +22,7 @@
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import type { ApiSpec } from '../protocol/apis';
-import { ApiVersionsRequestCodec } from '../protocol/messages';
+import { type ApiVersionsRequest, ApiVersionsRequestCodec } from '../protocol/messages';
 import { isFlexible } from '../protocol/primitives/codec-support';
 import { ProtocolError } from '../protocol/primitives/protocol-error';
 import { Reader } from '../protocol/primitives/reader';
@@ -78,6 +78,8 @@ export class Connection {
   private paused = false;
   private readonly remoteAddress: string;
   private readonly localPort: number;
+  /** What the client's ApiVersions v3+ said it is (Kafka's ClientInformation); null until then. */
+  private clientSoftware: { name: string; version: string } | null = null;
   private readonly log: Logger;
   private closedResolve: (() => void) | null = null;
   private drainResolve: (() => void) | null = null;
@@ -305,6 +307,10 @@ export class Connection {
         // Metadata v12 with 3 extra zero bytes after the body, and real
         // brokers accept it (integration/roundtrip-rdkafka.test.ts).
         request = spec.request.read(r, apiVersion);
+        if (apiKey === API_VERSIONS_KEY && apiVersion >= 3) {
+          const { clientSoftwareName, clientSoftwareVersion } = request as ApiVersionsRequest;
+          this.clientSoftware = { name: clientSoftwareName, version: clientSoftwareVersion };
+        }
       }
     } catch (err) {
       const detail = err instanceof ProtocolError ? err.message : String(err);
@@ -320,6 +326,8 @@ export class Connection {
       connectionId: this.id,
       remoteAddress: this.remoteAddress,
       localPort: this.localPort,
+      clientSoftwareName: this.clientSoftware?.name ?? null,
+      clientSoftwareVersion: this.clientSoftware?.version ?? null,
       listenerName: this.security.listener.name,
       securityProtocol: this.security.listener.securityProtocol,
       principal: this.principal,

@@ -12,6 +12,9 @@ export interface RequestContext {
   readonly remoteAddress: string;
   /** The connection's local address as the client dialled it (host, port). */
   readonly localPort: number;
+  /** The client software its ApiVersions v3+ named on this connection (null before, or for older clients). */
+  readonly clientSoftwareName: string | null;
+  readonly clientSoftwareVersion: string | null;
   /** The listener the client came in on (its name in `listeners`, uppercased). */
   readonly listenerName: string;
   readonly securityProtocol: SecurityProtocol;

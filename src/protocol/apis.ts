@@ -82,6 +82,12 @@ export const Apis = {
   // KIP-848 consumer groups (G18: librdkafka ≥2.10 sends ConsumerGroupHeartbeat v1 only).
   ConsumerGroupHeartbeat: api('ConsumerGroupHeartbeat', () => M.ConsumerGroupHeartbeatRequestCodec, () => M.ConsumerGroupHeartbeatResponseCodec, 0, 1),
   ConsumerGroupDescribe: api('ConsumerGroupDescribe', () => M.ConsumerGroupDescribeRequestCodec, () => M.ConsumerGroupDescribeResponseCodec, 0, 0),
+  // KIP-966: the Java admin client's describeTopics (it falls back to Metadata without it).
+  DescribeTopicPartitions: api('DescribeTopicPartitions', () => M.DescribeTopicPartitionsRequestCodec, () => M.DescribeTopicPartitionsResponseCodec, 0, 0),
+  // KIP-714 client telemetry: librdkafka ≥ 2.5 and Java ≥ 3.7 call these on their own once advertised (G17).
+  GetTelemetrySubscriptions: api('GetTelemetrySubscriptions', () => M.GetTelemetrySubscriptionsRequestCodec, () => M.GetTelemetrySubscriptionsResponseCodec, 0, 0),
+  PushTelemetry: api('PushTelemetry', () => M.PushTelemetryRequestCodec, () => M.PushTelemetryResponseCodec, 0, 0),
+  ListClientMetricsResources: api('ListClientMetricsResources', () => M.ListClientMetricsResourcesRequestCodec, () => M.ListClientMetricsResourcesResponseCodec, 0, 0),
   // SASL (G16): the network layer's authenticator answers them before authentication; the handlers after it.
   SaslHandshake: api('SaslHandshake', () => M.SaslHandshakeRequestCodec, () => M.SaslHandshakeResponseCodec, 0, 1),
   SaslAuthenticate: api('SaslAuthenticate', () => M.SaslAuthenticateRequestCodec, () => M.SaslAuthenticateResponseCodec, 0, 2),

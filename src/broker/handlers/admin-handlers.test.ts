@@ -440,7 +440,8 @@ describe('AlterConfigs', () => {
             { resourceType: ConfigResourceType.TOPIC, resourceName: 'ac-missing', configs: [{ name: 'retention.ms', value: '1' }] },
             { resourceType: ConfigResourceType.TOPIC, resourceName: topic, configs: [{ name: 'retention.ms', value: 'never' }] },
             { resourceType: ConfigResourceType.TOPIC, resourceName: '', configs: [] },
-            { resourceType: ConfigResourceType.BROKER, resourceName: nodeId, configs: [{ name: 'log.cleaner.threads', value: '2' }] },
+            // num.partitions is not dynamic in Kafka (log.cleaner.threads, once used here, is).
+            { resourceType: ConfigResourceType.BROKER, resourceName: nodeId, configs: [{ name: 'num.partitions', value: '2' }] },
             { resourceType: ConfigResourceType.BROKER, resourceName: '', configs: [] },
             { resourceType: ConfigResourceType.BROKER, resourceName: '7', configs: [] },
             { resourceType: ConfigResourceType.BROKER_LOGGER, resourceName: nodeId, configs: [] },
@@ -460,7 +461,7 @@ describe('AlterConfigs', () => {
         ErrorCode.INVALID_REQUEST,
         ErrorCode.INVALID_REQUEST,
       ]);
-      expect(res.responses[3]?.errorMessage).toBe('Cannot update these configs dynamically: Set(log.cleaner.threads)');
+      expect(res.responses[3]?.errorMessage).toBe('Cannot update these configs dynamically: Set(num.partitions)');
       expect(res.responses[7]?.errorMessage).toBe('Each resource must appear at most once.');
     }
   });
@@ -510,11 +511,12 @@ describe('IncrementalAlterConfigs', () => {
       requestBody(Apis.IncrementalAlterConfigs, {
         resources: [
           { resourceType: ConfigResourceType.TOPIC, resourceName: 'iac-missing', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }] },
-          { resourceType: ConfigResourceType.BROKER, resourceName: nodeId, configs: [{ name: 'log.cleaner.threads', configOperation: 0, value: '2' }] },
+          { resourceType: ConfigResourceType.BROKER, resourceName: nodeId, configs: [{ name: 'num.partitions', configOperation: 0, value: '2' }] },
           { resourceType: ConfigResourceType.BROKER, resourceName: '', configs: [{ name: 'log.cleaner.threads', configOperation: 1, value: null }] },
           { resourceType: ConfigResourceType.BROKER_LOGGER, resourceName: nodeId, configs: [{ name: 'kafka.server', configOperation: 0, value: 'DEBUG' }] },
           { resourceType: ConfigResourceType.BROKER_LOGGER, resourceName: '5', configs: [] },
-          { resourceType: ConfigResourceType.CLIENT_METRICS, resourceName: 'm', configs: [] },
+          // GROUP configs (Kafka 3.9) Weir does not have; CLIENT_METRICS, once listed here, it now has.
+          { resourceType: 32, resourceName: 'g', configs: [] },
         ],
       }),
     );

@@ -10,31 +10,42 @@
  *   name INVALID_TOPIC_EXCEPTION, bad or unknown configs INVALID_CONFIG, a
  *   missing topic UNKNOWN_TOPIC_OR_PARTITION; then, unless validateOnly, the
  *   new overrides replace the old ones and apply to the topic's logs.
- * - BROKER: the name must be "" or this node's id (INVALID_REQUEST
- *   otherwise). Weir cannot change broker configs at runtime yet, so a
- *   non-empty set is refused the way Kafka refuses configs that are not
- *   dynamic: INVALID_REQUEST "Cannot update these configs dynamically: Set(…)".
- *   An empty set succeeds: there are no dynamic broker configs to remove.
+ * - BROKER: the name must be "" (the cluster-wide default) or this node's
+ *   id (INVALID_REQUEST otherwise). The given set replaces the resource's
+ *   dynamic configs after Kafka's checks (keys that cannot change at
+ *   runtime, per-broker keys at the cluster level, bad values, the
+ *   configuration as a whole; every refusal INVALID_REQUEST), and applies
+ *   without a restart (cluster/dynamic-broker-config.ts).
+ * - CLIENT_METRICS: the given set replaces the subscription's configs
+ *   after Kafka's ClientMetricsConfigs checks (an empty set removes it).
  * - BROKER_LOGGER and any other type: INVALID_REQUEST "Unknown resource
  *   type N", as Kafka answers (legacy AlterConfigs never supported loggers);
- *   CLIENT_METRICS and GROUP get the same answer since Weir has neither.
+ *   GROUP gets the same answer since Weir has no group configs.
  * No version differences beyond the encoding (v2 flexible).
  */
 import { Apis } from '../../protocol/apis';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages';
 import { ConfigResourceType, replaceTopicConfigs } from '../../config';
 import type { BrokerContext } from '../broker-context';
-import { ALTERED, type AlterOutcome, alterEachResource, brokerResourceNameError, invalidRequest, setTopicOverrides } from '../config-resources';
+import {
+  type AlterOutcome,
+  alterEachResource,
+  brokerResourceNameError,
+  invalidRequest,
+  setBrokerConfigs,
+  setClientMetricsConfigs,
+  setTopicOverrides,
+} from '../config-resources';
 import { defineHandler } from '../define-handler';
 
 type Resource = AlterConfigsRequest.AlterConfigsResource;
 
 export function alterConfigsHandler(b: BrokerContext) {
-  function alterBroker(r: Resource): AlterOutcome {
+  function alterBroker(r: Resource, validateOnly: boolean): AlterOutcome | Promise<AlterOutcome> {
     const badName = brokerResourceNameError(r.resourceName, b.nodeId);
     if (badName) return badName;
-    if (r.configs.length === 0) return ALTERED;
-    return invalidRequest(`Cannot update these configs dynamically: Set(${r.configs.map((c) => c.name).join(', ')})`);
+    const next = new Map(r.configs.map((c) => [c.name, c.value ?? '']));
+    return setBrokerConfigs(b, r.resourceName, next, next, validateOnly);
   }
 
   return defineHandler(Apis.AlterConfigs, async (req: AlterConfigsRequest): Promise<AlterConfigsResponse> => {
@@ -43,7 +54,9 @@ export function alterConfigsHandler(b: BrokerContext) {
         case ConfigResourceType.TOPIC:
           return setTopicOverrides(b, r.resourceName, replaceTopicConfigs(r.configs, b.config), req.validateOnly);
         case ConfigResourceType.BROKER:
-          return alterBroker(r);
+          return alterBroker(r, req.validateOnly);
+        case ConfigResourceType.CLIENT_METRICS:
+          return setClientMetricsConfigs(b, r.resourceName, new Map(r.configs.map((c) => [c.name, c.value ?? ''])), req.validateOnly);
         default:
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }

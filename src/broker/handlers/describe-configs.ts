@@ -7,13 +7,16 @@
  *   is INVALID_TOPIC_EXCEPTION, a missing topic UNKNOWN_TOPIC_OR_PARTITION
  *   (with no message, as Kafka sends it).
  * - BROKER: the resource name is this node's id (every broker config, from
- *   all layers) or "" (the cluster-wide dynamic defaults only, which is empty
- *   until Weir supports dynamic broker configs). Another id, or a name that
- *   is not an integer: INVALID_REQUEST with Kafka's message.
+ *   all layers: per-broker dynamic, cluster-wide dynamic, static, default,
+ *   with that source) or "" (the cluster-wide dynamic defaults only).
+ *   readOnly is false exactly for the keys that can change at runtime.
+ *   Another id, or a name that is not an integer: INVALID_REQUEST with
+ *   Kafka's message.
  * - BROKER_LOGGER: Weir has no log4j loggers, so this node's id lists none;
  *   an empty or foreign id is INVALID_REQUEST as in Kafka.
- * - CLIENT_METRICS: no subscriptions exist, so any named one has no configs;
- *   an empty name is INVALID_REQUEST.
+ * - CLIENT_METRICS: the subscription's stored configs (none for one that
+ *   does not exist), source CLIENT_METRICS_CONFIG, no synonyms, no type; an
+ *   empty name is INVALID_REQUEST.
  * - GROUP (Kafka 3.9 group configs): not supported yet, INVALID_REQUEST.
  * - Any other type fails the whole request with INVALID_REQUEST, because
  *   Kafka rejects it while authorising, before describing anything.
@@ -25,7 +28,7 @@
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/messages';
-import { ConfigResourceType, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
+import { ConfigResourceType, ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { parseBrokerId } from '../config-resources';
@@ -83,7 +86,7 @@ export function describeConfigsHandler(b: BrokerContext) {
     }
 
     const describe = (r: DescribeConfigsRequest.DescribeConfigsResource): Result => {
-      const options = { names: r.configurationKeys, includeSynonyms };
+      const options = { names: r.configurationKeys, includeSynonyms, isUpdatable: (name: string) => b.dynamicConfig.isUpdatable(name) };
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC: {
           const problem = topicNameProblem(r.resourceName);
@@ -110,9 +113,28 @@ export function describeConfigsHandler(b: BrokerContext) {
           }
           return ok(r, []);
         }
-        case ConfigResourceType.CLIENT_METRICS:
+        case ConfigResourceType.CLIENT_METRICS: {
           if (r.resourceName === '') return error(r, ErrorCode.INVALID_REQUEST, 'Client metrics subscription name must not be empty');
-          return ok(r, []);
+          const stored = b.metadata.image.resourceConfigs(ConfigResourceType.CLIENT_METRICS, r.resourceName);
+          const wanted = (name: string) => !r.configurationKeys || r.configurationKeys.length === 0 || r.configurationKeys.includes(name);
+          return {
+            errorCode: ErrorCode.NONE,
+            errorMessage: null,
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            configs: [...stored].filter(([name]) => wanted(name)).map(([name, value]) => ({
+              name,
+              value,
+              readOnly: false,
+              isDefault: false,
+              configSource: v >= 1 ? ConfigSource.CLIENT_METRICS_CONFIG : -1,
+              isSensitive: false,
+              synonyms: [],
+              configType: 0,
+              documentation: null,
+            })),
+          };
+        }
         default:
           return error(r, ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
       }

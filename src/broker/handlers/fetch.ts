@@ -1,34 +1,46 @@
 /**
  * Fetch (key 1), v0–17.
  *
- * Translation only: the partitions go to the replica manager
- * (ReplicaManager.fetchMessages), which reads each below the bound its
- * isolation level sets (the high watermark, or the last stable offset
- * under read_committed) and, when fewer than `min_bytes` are readable,
- * parks the fetch as a delayed operation woken by appends to its
- * partitions (never by a polling timer) until `max_wait_ms` has passed or
- * the broker shuts down. Record bytes are never parsed: each partition's
- * answer is a region of a segment file (or a buffer in memory mode) that
- * the network layer streams. A fetch at an offset inside a batch returns
- * that whole batch, as Kafka does; the client skips the records before its
- * offset.
+ * Translation only. The session fields go to the fetch manager
+ * (cluster/fetch-session), which says which partitions this fetch reads:
+ * the ones named (full and sessionless fetches) or every partition of the
+ * client's incremental session (KIP-227). Partitions of topics the metadata
+ * does not know are answered at once with UNKNOWN_TOPIC_ID (v13+, unknown
+ * id) or UNKNOWN_TOPIC_OR_PARTITION and are not read; a fetch left with
+ * nothing to read (a consumer closing its session sends one) is answered at
+ * once. The rest go to the replica manager (ReplicaManager.fetchMessages),
+ * which reads each below the bound its isolation level sets (the high
+ * watermark, or the last stable offset under read_committed) and, when
+ * fewer than `min_bytes` are readable, parks the fetch as a delayed
+ * operation woken by appends to its partitions (never by a polling timer)
+ * until `max_wait_ms` has passed or the broker shuts down. Then the fetch
+ * context shapes the response: a full fetch that asked for a session gets
+ * one (if the cache has room), an incremental response leaves out the
+ * partitions with nothing new. Record bytes are never parsed: each
+ * partition's answer is a region of a segment file (or a buffer in memory
+ * mode) that the network layer streams. A fetch at an offset inside a batch
+ * returns that whole batch, as Kafka does; the client skips the records
+ * before its offset.
  *
  * Version notes: v0–3 carry legacy message sets, so stored batches are
  * down-converted here (magic 0 for v0–1, magic 1 for v2–3) as Kafka 3.9
  * does; v3 adds a response size limit; v4 the isolation level, last stable
- * offset and aborted transactions (G11); v7 fetch sessions, which we always
- * decline (session id 0, every response full: G10); v9 the current leader
- * epoch check; v3+ responses are capped by the broker's `fetch.max.bytes`
- * as well as the request's limit; v12 the current leader (tagged) with NOT_LEADER_OR_FOLLOWER
- * and FENCED_LEADER_EPOCH; v13+ name topics by id; v16 the leaders'
+ * offset and aborted transactions (G11); v7 fetch sessions
+ * (max.incremental.fetch.session.cache.slots of them; G10); v9 the current
+ * leader epoch check; v3+ responses are capped by the broker's
+ * `fetch.max.bytes` as well as the request's limit; v12 the current leader
+ * (tagged) with NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH; v13+ name
+ * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
  */
 import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
+import type { FetchContextPartition, FetchedPartition } from '../../cluster/fetch-session/fetch-manager';
+import { type SessionPartitionRef, sessionPartitionKey } from '../../cluster/fetch-session/fetch-session';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { FetchRequest, FetchResponse } from '../../protocol/messages';
 import { EMPTY_BYTES, ZERO_UUID } from '../../protocol/primitives/codec-support';
-import { type RecordsValue, releaseRecords } from '../../protocol/primitives/records-value';
+import { type RecordsValue, recordsLength, releaseRecords } from '../../protocol/primitives/records-value';
 import { containsZstdBatch, downConvertBatches } from '../../protocol/records';
 import { readRecordsBytes } from '../../storage/records-bytes';
 import type { BrokerContext } from '../broker-context';
@@ -40,83 +52,149 @@ type PartitionData = FetchResponse.PartitionData;
 const READ_COMMITTED = 1;
 const NO_LEADER = { leaderId: -1, leaderEpoch: -1 };
 
-/** One requested partition: resolved to a name, or answered with an error before any read. */
-type Slot = { request: FetchPartitionRequest; index: number } | { error: ErrorCode; index: number };
+/** One partition's answer: the wire data, with what the fetch context judges it by. */
+interface Answer extends FetchedPartition {
+  readonly data: PartitionData;
+}
+
+function answer(ref: SessionPartitionRef, data: PartitionData): Answer {
+  return {
+    ref,
+    data,
+    facts: {
+      errorCode: data.errorCode,
+      highWatermark: Number(data.highWatermark),
+      logStartOffset: Number(data.logStartOffset),
+      recordsBytes: recordsLength(data.records ?? EMPTY_BYTES),
+      preferredReadReplica: data.preferredReadReplica,
+      divergingEpoch: data.divergingEpoch.epoch,
+    },
+  };
+}
 
 export function fetchHandler(b: BrokerContext) {
   const fetchMaxBytes = b.config.number('fetch.max.bytes');
   return defineHandler(Apis.Fetch, (req: FetchRequest, ctx): FetchResponse | Promise<FetchResponse> => {
     const v = ctx.apiVersion;
-    if (v >= 7 && req.sessionId !== 0) {
-      // We never hand out sessions, so any session id is unknown (G10).
-      return { throttleTimeMs: 0, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [], nodeEndpoints: [] };
-    }
     const image = b.metadata.image;
-    const requests: FetchPartitionRequest[] = [];
-    const topics = req.topics.map((t) => {
-      const topic = v >= 13 ? image.topics.getById(t.topicId) : image.topics.get(t.topic);
-      const name = v >= 13 ? (topic?.name ?? null) : t.topic;
-      const slots = t.partitions.map((p): Slot => {
-        if (name === null) return { error: ErrorCode.UNKNOWN_TOPIC_ID, index: p.partition };
-        requests.push({
-          topic: name,
-          partition: p.partition,
-          topicId: v >= 13 ? t.topicId : undefined,
-          fetchOffset: Number(p.fetchOffset),
-          maxBytes: p.partitionMaxBytes,
-          currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
+    // v13+ names topics by id (the name is what the metadata says, or null); before, by name with a zero id.
+    const refOf = (topic: string, topicId: string, partition: number): SessionPartitionRef =>
+      v >= 13 ? { topicId, topic: image.topics.getById(topicId)?.name ?? null, partition } : { topicId: ZERO_UUID, topic, partition };
+    const fetchData = new Map<string, FetchContextPartition>();
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        const ref = refOf(t.topic, t.topicId, p.partition);
+        fetchData.set(sessionPartitionKey(ref), {
+          ref,
+          params: {
+            fetchOffset: Number(p.fetchOffset),
+            maxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: v >= 9 ? p.currentLeaderEpoch : -1,
+            logStartOffset: v >= 5 ? Number(p.logStartOffset) : -1,
+            lastFetchedEpoch: v >= 12 ? p.lastFetchedEpoch : -1,
+          },
         });
-        return { request: requests[requests.length - 1] as FetchPartitionRequest, index: p.partition };
-      });
-      return { topic: v >= 13 ? (topic?.name ?? '') : t.topic, topicId: v >= 13 ? t.topicId : (topic?.id ?? ZERO_UUID), slots };
+      }
+    }
+    const toForget = v >= 7 ? req.forgottenTopicsData.flatMap((t) => t.partitions.map((p) => refOf(t.topic, t.topicId, p))) : [];
+    const replicaId = v >= 15 ? req.replicaState.replicaId : req.replicaId;
+    const context = b.fetchSessions.newContext({
+      version: v,
+      sessionId: req.sessionId,
+      epoch: req.sessionEpoch,
+      isFollower: replicaId >= 0,
+      fetchData,
+      toForget,
+      topicName: (id) => image.topics.getById(id)?.name,
+      now: b.now(),
     });
-    const anyUnknownId = topics.some((t) => t.slots.some((s) => 'error' in s));
+
+    // Partitions the metadata does not know are answered without a read (Kafka's "erroneous").
+    const erroneous: Answer[] = [];
+    const interesting: { ref: SessionPartitionRef; request: FetchPartitionRequest }[] = [];
+    for (const { ref, params } of context.partitions()) {
+      if (ref.topic === null) erroneous.push(answer(ref, emptyPartition(ref.partition, ErrorCode.UNKNOWN_TOPIC_ID, -1, -1)));
+      else if (!image.topics.partition(ref.topic, ref.partition)) erroneous.push(answer(ref, emptyPartition(ref.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1)));
+      else {
+        interesting.push({
+          ref,
+          request: {
+            topic: ref.topic,
+            partition: ref.partition,
+            topicId: v >= 13 ? ref.topicId : undefined,
+            fetchOffset: params.fetchOffset,
+            maxBytes: params.maxBytes,
+            currentLeaderEpoch: params.currentLeaderEpoch,
+          },
+        });
+      }
+    }
+
+    const respond = (read: Answer[]): FetchResponse => {
+      const r = context.respond([...read, ...erroneous]);
+      const leaders = new Set<number>();
+      for (const a of r.partitions) if (a.data.currentLeader.leaderId >= 0) leaders.add(a.data.currentLeader.leaderId);
+      return {
+        throttleTimeMs: 0,
+        errorCode: r.errorCode,
+        sessionId: r.sessionId,
+        responses: groupByTopic(r.partitions, v),
+        nodeEndpoints: v >= 16 ? leaderEndpoints(b, leaders) : [],
+      };
+    };
+    // Nothing to read (no partitions, or only unknown ones): answer now, never wait.
+    if (interesting.length === 0) return respond([]);
 
     const readCommitted = v >= 4 && req.isolationLevel === READ_COMMITTED;
+    // v3+: a response-wide byte limit, capped by the broker's fetch.max.bytes;
+    // before that only per-partition limits, and Kafka then treats those as
+    // hard limits (no oversized first batch).
+    const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes) : Number.MAX_SAFE_INTEGER;
     const fetched = b.replicaManager.fetchMessages(
       {
-        // An unknown topic id answers at once, as any partition error does.
-        maxWaitMs: anyUnknownId ? 0 : req.maxWaitMs,
-        minBytes: req.minBytes,
-        // v3+: a response-wide byte limit, capped by the broker's
-        // fetch.max.bytes; before that only per-partition limits, and Kafka
-        // then treats those as hard limits (no oversized first batch).
-        maxBytes: v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes) : Number.MAX_SAFE_INTEGER,
+        maxWaitMs: req.maxWaitMs,
+        minBytes: Math.min(req.minBytes, maxBytes),
+        maxBytes,
         minOneBatch: v >= 3,
         isolation: readCommitted ? 'committed' : 'high-watermark',
       },
-      requests,
+      interesting.map((i) => i.request),
     );
-    const respond = (result: FetchResult): FetchResponse => {
-      let next = 0;
-      const leaders = new Set<number>();
-      const responses = topics.map((t) => ({
-        topic: t.topic,
-        topicId: t.topicId,
-        partitions: t.slots.map((slot): PartitionData => {
-          if ('error' in slot) return emptyPartition(slot.index, slot.error, -1, -1);
-          const r = result.partitions[next++] as FetchPartitionResult;
-          if (r.errorCode !== ErrorCode.NONE) {
-            const leader = v >= 12 ? r.currentLeader : NO_LEADER;
-            if (v >= 16 && leader.leaderId >= 0) leaders.add(leader.leaderId);
-            return emptyPartition(slot.index, r.errorCode, r.highWatermark, r.logStartOffset, leader);
-          }
-          return partitionData(slot.request.partition, slot.request.fetchOffset, r, v);
-        }),
-      }));
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses, nodeEndpoints: leaderEndpoints(b, leaders) };
-    };
-    const answer = (result: FetchResult): FetchResponse => {
+    const answers = (result: FetchResult): Answer[] =>
+      interesting.map((i, n) => {
+        const r = result.partitions[n] as FetchPartitionResult;
+        if (r.errorCode !== ErrorCode.NONE) {
+          const leader = v >= 12 ? r.currentLeader : NO_LEADER;
+          return answer(i.ref, emptyPartition(i.ref.partition, r.errorCode, r.highWatermark, r.logStartOffset, leader));
+        }
+        return answer(i.ref, partitionData(i.ref.partition, i.request.fetchOffset, r, v));
+      });
+    const complete = (result: FetchResult): FetchResponse => {
+      let read: Answer[];
       try {
-        return respond(result);
+        read = answers(result);
       } catch (err) {
         // The response will not be sent: none of its file regions will be either.
         releaseFetchResult(result);
         throw err;
       }
+      return respond(read);
     };
-    return fetched instanceof Promise ? fetched.then(answer) : answer(fetched);
+    return fetched instanceof Promise ? fetched.then(complete) : complete(fetched);
   });
+}
+
+/** Consecutive partitions of one topic share a topic entry, as Kafka builds the response. */
+function groupByTopic(partitions: readonly Answer[], v: number): FetchResponse.FetchableTopicResponse[] {
+  const out: FetchResponse.FetchableTopicResponse[] = [];
+  let last: SessionPartitionRef | null = null;
+  for (const a of partitions) {
+    const same = last !== null && (v >= 13 ? last.topicId === a.ref.topicId : last.topic === a.ref.topic);
+    if (!same) out.push({ topic: a.ref.topic ?? '', topicId: a.ref.topicId, partitions: [] });
+    (out[out.length - 1] as FetchResponse.FetchableTopicResponse).partitions.push(a.data);
+    last = a.ref;
+  }
+  return out;
 }
 
 function partitionData(partition: number, fetchOffset: number, r: FetchPartitionResult, v: number): PartitionData {

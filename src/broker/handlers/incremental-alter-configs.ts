@@ -12,21 +12,38 @@
  *   INVALID_CONFIG); "" is INVALID_REQUEST, an illegal name
  *   INVALID_TOPIC_EXCEPTION, a missing topic UNKNOWN_TOPIC_OR_PARTITION;
  *   unless validateOnly the result becomes the topic's overrides.
- * - BROKER: "" or this node's id. Weir cannot change broker configs at
- *   runtime yet: DELETE succeeds (nothing dynamic is set), any other
- *   operation is refused as Kafka refuses non-dynamic configs, with
- *   INVALID_REQUEST "Cannot update these configs dynamically: Set(…)".
+ * - BROKER: "" (the cluster-wide default) or this node's id; an unknown
+ *   operation is INVALID_REQUEST. The operations apply to the stored
+ *   dynamic configs (APPEND/SUBTRACT on a non-list key INVALID_CONFIG); the
+ *   set the broker would then use is checked as Kafka's ConfigAdminManager
+ *   checks it (keys that cannot change at runtime, per-broker keys at the
+ *   cluster level, bad values, the configuration as a whole), every refusal
+ *   INVALID_REQUEST; unless validateOnly the result is stored as
+ *   ConfigRecords and applied by every broker without a restart
+ *   (cluster/dynamic-broker-config.ts).
  * - BROKER_LOGGER: this node's id only; Weir has no log4j loggers, so SET and
  *   DELETE name a logger that does not exist (INVALID_CONFIG, Kafka's
  *   message) and APPEND/SUBTRACT are INVALID_REQUEST, as for Kafka loggers.
- * - CLIENT_METRICS, GROUP (which Weir does not have) and unknown types:
- *   INVALID_REQUEST "Unknown resource type N".
+ * - CLIENT_METRICS (KIP-714 subscriptions): the operations apply to the
+ *   stored configs (APPEND/SUBTRACT only on `metrics` and `match`, else
+ *   INVALID_CONFIG), then Kafka's ClientMetricsConfigs checks; no configs
+ *   left removes the subscription.
+ * - GROUP (which Weir does not have) and unknown types: INVALID_REQUEST
+ *   "Unknown resource type N".
  * No version differences beyond the encoding (v1 flexible).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages';
-import { ALTER_CONFIG_OP_NAMES, AlterConfigOp, ConfigResourceType, applyIncrementalTopicChanges } from '../../config';
+import {
+  ALTER_CONFIG_OP_NAMES,
+  AlterConfigOp,
+  ConfigResourceType,
+  applyIncrementalBrokerChanges,
+  applyIncrementalClientMetricsChanges,
+  applyIncrementalTopicChanges,
+  cleanDynamicBrokerConfigs,
+} from '../../config';
 import type { BrokerContext } from '../broker-context';
 import {
   ALTERED,
@@ -35,6 +52,8 @@ import {
   brokerResourceNameError,
   invalidRequest,
   parseBrokerId,
+  setBrokerConfigs,
+  setClientMetricsConfigs,
   setTopicOverrides,
 } from '../config-resources';
 import { defineHandler } from '../define-handler';
@@ -50,14 +69,19 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
     return setTopicOverrides(b, r.resourceName, next, validateOnly);
   }
 
-  function alterBroker(r: Resource): AlterOutcome {
+  function alterBroker(r: Resource, validateOnly: boolean): AlterOutcome | Promise<AlterOutcome> {
     const badName = brokerResourceNameError(r.resourceName, b.nodeId);
     if (badName) return badName;
     const unknownOp = r.configs.find((c) => ALTER_CONFIG_OP_NAMES[c.configOperation] === undefined);
     if (unknownOp) return invalidRequest(`Unknown operations type ${unknownOp.configOperation}`);
-    const changed = r.configs.filter((c) => c.configOperation !== AlterConfigOp.DELETE).map((c) => c.name);
-    if (changed.length === 0) return ALTERED;
-    return invalidRequest(`Cannot update these configs dynamically: Set(${changed.join(', ')})`);
+    const perBroker = r.resourceName !== '';
+    const stored = b.metadata.image.brokerConfigs(perBroker ? b.nodeId : '');
+    // Checked: what the broker uses of the stored set, changed; stored: the stored set, changed (Kafka keeps what it ignores).
+    const candidate = applyIncrementalBrokerChanges(cleanDynamicBrokerConfigs(stored, perBroker, b.dynamicConfig).configs, r.configs);
+    if (!candidate.ok) return { errorCode: candidate.error.code, errorMessage: candidate.error.message };
+    const next = applyIncrementalBrokerChanges(stored, r.configs);
+    if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
+    return setBrokerConfigs(b, r.resourceName, candidate.value, next.value, validateOnly);
   }
 
   function alterLoggers(r: Resource): AlterOutcome {
@@ -85,9 +109,14 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
         case ConfigResourceType.TOPIC:
           return alterTopic(r, req.validateOnly);
         case ConfigResourceType.BROKER:
-          return alterBroker(r);
+          return alterBroker(r, req.validateOnly);
         case ConfigResourceType.BROKER_LOGGER:
           return alterLoggers(r);
+        case ConfigResourceType.CLIENT_METRICS: {
+          const next = applyIncrementalClientMetricsChanges(b.metadata.image.resourceConfigs(ConfigResourceType.CLIENT_METRICS, r.resourceName), r.configs);
+          if (!next.ok) return { errorCode: next.error.code, errorMessage: next.error.message };
+          return setClientMetricsConfigs(b, r.resourceName, next.value, req.validateOnly);
+        }
         default:
           return invalidRequest(`Unknown resource type ${r.resourceType}`);
       }

@@ -60,7 +60,7 @@ export interface LocalReplicaChanges {
 }
 
 interface ConfigChange {
-  /** All of the resource's configs were removed first (its topic was deleted). */
+  /** All of the resource's configs were removed first (its topic was deleted, or a snapshot replaced them). */
   cleared: boolean;
   /** name -> new value, null: removed. */
   readonly values: Map<string, string | null>;
@@ -126,6 +126,26 @@ export class MetadataDelta {
     if (offset !== undefined) this.lastOffset = offset;
   }
 
+  /**
+   * Replays a snapshot: records that are the whole image, not changes to it
+   * (see CommittedBatch.snapshot). What the snapshot does not hold is gone:
+   * topics it does not name are removed and every config is cleared before
+   * its records set them again (Kafka's MetadataDelta.finishSnapshot).
+   * Brokers are never unregistered by metadata records, so they need nothing.
+   */
+  replaySnapshot(records: readonly MetadataRecord[], firstOffset: number): void {
+    const named = new Set<string>();
+    for (const r of records) if (r.type === 'TopicRecord') named.add(r.data.topicId);
+    // The image's and those this delta added (a catch-up replays several batches into one delta).
+    for (const id of new Set([...this.image.topics.byId.keys(), ...this.topics.keys()])) {
+      if (!named.has(id) && this.currentTopic(id)) this.replayRemoveTopic(id);
+    }
+    for (const key of new Set([...this.image.configs.keys(), ...this.configChanges.keys()])) {
+      this.configChanges.set(key, { cleared: true, values: new Map() });
+    }
+    records.forEach((r, i) => this.replay(r, firstOffset + i));
+  }
+
   /** The image after every record replayed so far. */
   apply(): MetadataImage {
     const base = this.image;
@@ -159,7 +179,8 @@ export class MetadataDelta {
       configs = next;
     }
     const brokers = this.brokers.size === 0 ? base.brokers : new Map([...base.brokers, ...this.brokers]);
-    const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features]);
+    // A level of 0 removes the feature (Kafka's FeaturesDelta).
+    const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features].filter(([, level]) => level !== 0));
     return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId);
   }
 
@@ -194,10 +215,16 @@ export class MetadataDelta {
 
   /** Names of topics whose config overrides changed (deleted topics excluded). */
   changedTopicConfigs(): Set<string> {
-    const prefix = configResourceKey(ConfigResourceType.TOPIC, '');
+    const names = this.changedConfigResources(ConfigResourceType.TOPIC);
+    for (const t of this.deletedTopics()) names.delete(t.name);
+    return names;
+  }
+
+  /** Names of the config resources of one type (BROKER, CLIENT_METRICS, ...) whose configs changed. */
+  changedConfigResources(resourceType: number): Set<string> {
+    const prefix = configResourceKey(resourceType, '');
     const names = new Set<string>();
     for (const key of this.configChanges.keys()) if (key.startsWith(prefix)) names.add(key.slice(prefix.length));
-    for (const t of this.deletedTopics()) names.delete(t.name);
     return names;
   }
 

@@ -200,4 +200,41 @@ describe('LogMetadataStore and MetadataLoader', () => {
     expect(loader.image.topics.get('a')).toBeDefined();
     store.close();
   });
+  test('a snapshot batch replaces the image: what it lacks is deleted, its configs replace the old ones', () => {
+    const loader = new MetadataLoader();
+    loader.catchUp([{ lastOffset: 4, records: [...topic('a', A, [partition([1])]), config('a', 'retention.ms', '5'), config('a', 'segment.ms', '9')] }]);
+    const deleted: string[] = [];
+    const created: string[] = [];
+    loader.install({
+      name: 'test',
+      onMetadataUpdate: (delta) => {
+        deleted.push(...delta.deletedTopics().map((t) => t.name));
+        created.push(...delta.createdTopics().map((t) => t.name));
+      },
+    });
+    created.length = 0;
+    // Meanwhile (unseen by this broker): b created, a's segment.ms removed; then a deleted and the log trimmed.
+    const snapshot = [...topic('b', B, [partition([1]), partition([1])]), config('b', 'retention.ms', '7')];
+    loader.handleCommitted({ lastOffset: 20, records: snapshot, snapshot: true });
+    const image = loader.image;
+    expect(image.offset).toBe(20);
+    expect(image.topics.get('a')).toBeUndefined();
+    expect(image.topics.get('b')?.partitions.size).toBe(2);
+    expect(image.topicConfigObject('a')).toEqual({});
+    expect(image.topicConfigObject('b')).toEqual({ 'retention.ms': '7' });
+    expect(deleted).toEqual(['a']);
+    expect(created).toEqual(['b']);
+    // The same as replaying the snapshot over nothing.
+    const fresh = new MetadataLoader();
+    fresh.catchUp([{ lastOffset: 20, records: snapshot, snapshot: true }]);
+    expect(imageRecords(image)).toEqual(imageRecords(fresh.image));
+  });
+
+  test('a snapshot that keeps a topic keeps it, and drops config keys it no longer has', () => {
+    const loader = new MetadataLoader();
+    loader.catchUp([{ lastOffset: 3, records: [...topic('a', A, [partition([1])]), config('a', 'retention.ms', '5'), config('a', 'segment.ms', '9')] }]);
+    loader.handleCommitted({ lastOffset: 9, records: [...topic('a', A, [partition([1])]), config('a', 'retention.ms', '6')], snapshot: true });
+    expect(loader.image.topics.get('a')?.id).toBe(A);
+    expect(loader.image.topicConfigObject('a')).toEqual({ 'retention.ms': '6' });
+  });
 });

@@ -122,7 +122,20 @@ export class MetadataImage {
 
   /** A broker's dynamic configs ('' is the cluster-wide default resource). */
   brokerConfigs(brokerId: number | ''): ReadonlyMap<string, string> {
-    return this.configs.get(configResourceKey(ConfigResourceType.BROKER, String(brokerId))) ?? NO_CONFIGS;
+    return this.resourceConfigs(ConfigResourceType.BROKER, String(brokerId));
+  }
+
+  /** Any config resource's configs (empty when it has none). */
+  resourceConfigs(resourceType: number, resourceName: string): ReadonlyMap<string, string> {
+    return this.configs.get(configResourceKey(resourceType, resourceName)) ?? NO_CONFIGS;
+  }
+
+  /** The names of the config resources of one type that have configs. */
+  configResourceNames(resourceType: number): string[] {
+    const prefix = configResourceKey(resourceType, '');
+    const names: string[] = [];
+    for (const key of this.configs.keys()) if (key.startsWith(prefix)) names.push(key.slice(prefix.length));
+    return names;
   }
 
   /** Brokers that are registered and not fenced: the ones partitions may be placed on. */

@@ -84,5 +84,6 @@ export class MetadataLoader {
 
 function replayBatch(delta: MetadataDelta, batch: CommittedBatch): void {
   const first = batch.lastOffset - batch.records.length + 1;
-  batch.records.forEach((r, i) => delta.replay(r, first + i));
+  if (batch.snapshot) delta.replaySnapshot(batch.records, first);
+  else batch.records.forEach((r, i) => delta.replay(r, first + i));
 }

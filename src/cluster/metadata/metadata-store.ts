@@ -16,25 +16,37 @@
  */
 import type { MetadataRecord } from './metadata-record';
 
-/** One committed write: its records, the last of which sits at `lastOffset`. */
-export interface CommittedBatch {
+/**
+ * One committed write: its records, the last of which sits at `lastOffset`.
+ * (`R` is the record type; generic only so that a store's own tests can
+ * commit plain values.)
+ */
+export interface CommittedBatch<R = MetadataRecord> {
   readonly lastOffset: number;
-  readonly records: readonly MetadataRecord[];
+  readonly records: readonly R[];
+  /**
+   * The records are the whole image at `lastOffset`, to replace what was
+   * applied rather than be applied on top (Kafka's loader does the same with
+   * a snapshot). A store that trims its log (the one on etcd) hands one to a
+   * broker that was cut off while the part it had not read was trimmed, and
+   * may start with one.
+   */
+  readonly snapshot?: boolean;
 }
 
-export interface MetadataStore {
+export interface MetadataStore<R = MetadataRecord> {
   /**
    * Everything committed so far, oldest first; from then on every new
    * commit is handed to `onCommitted`, in order. Called once.
    */
-  start(onCommitted: (batch: CommittedBatch) => void): Promise<CommittedBatch[]>;
+  start(onCommitted: (batch: CommittedBatch<R>) => void): Promise<CommittedBatch<R>[]>;
   /**
    * Appends `records` as one atomic batch if the log's last offset is still
    * `expectedLastOffset` (-1: the log is empty). Resolves with the offset of
    * the batch's last record once it is durable and has been handed to
    * `onCommitted`; rejects with StaleMetadataError when the log has moved.
    */
-  commit(records: readonly MetadataRecord[], expectedLastOffset: number): Promise<number>;
+  commit(records: readonly R[], expectedLastOffset: number): Promise<number>;
   close(): void;
 }
 

@@ -53,7 +53,7 @@ export interface CleaningRound {
 export type SliceOutcome = 'cleaning' | 'idle';
 
 export class LogCleaner {
-  private readonly config: LogCleanerConfig;
+  private config: LogCleanerConfig;
   private readonly checkpointFile: OffsetCheckpointFile;
   private readonly checkpoint: Map<string, number>;
   /** The latest delete horizon each log's last round left behind (Kafka keeps it in memory too). */
@@ -86,6 +86,15 @@ export class LogCleaner {
 
   get settings(): Readonly<LogCleanerConfig> {
     return this.config;
+  }
+
+  /**
+   * New settings while running (dynamic log.cleaner.* configs): a round
+   * already under way keeps its offset map; the next one uses them.
+   * Turning the cleaner on or off takes a restart, as in Kafka.
+   */
+  reconfigure(settings: Partial<LogCleanerConfig>): void {
+    this.config = logCleanerConfig({ ...this.config, ...settings, enabled: this.config.enabled });
   }
 
   /** The cleaner checkpoint: how far each log has been cleaned (its next first dirty offset). */

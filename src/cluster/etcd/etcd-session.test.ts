@@ -1,0 +1,89 @@
+import { performance } from 'node:perf_hooks';
+import { EtcdSession, type SessionState } from './etcd-session';
+import { eventually, useEtcd } from './test-support/etcd-fixture';
+import { startTcpCut } from './test-support/tcp-cut';
+
+const fx = useEtcd();
+
+async function remainingTtl(leaseId: string): Promise<number> {
+  const res = await fx.client().leaseClient.leaseTimeToLive({ ID: leaseId });
+  return Number(res.TTL);
+}
+
+describe('EtcdSession', () => {
+  it('grants a lease of broker.session.timeout.ms rounded up to seconds and keeps it alive past its TTL', async () => {
+    const session = await EtcdSession.open(fx.client(), { sessionTimeoutMs: 1500, heartbeatIntervalMs: 2000 });
+    fx.defer(() => session.close());
+    expect(session.ttlMs).toBe(2000);
+    expect(session.isAlive()).toBe(true);
+    const firstDeadline = session.deadline;
+    // Renewed (every third of the TTL, since the heartbeat asked for is longer) well past the first deadline.
+    await eventually('the lease to outlive its first deadline', () => performance.now() > firstDeadline + 1000);
+    expect(session.state).toBe('alive');
+    expect(session.deadline).toBeGreaterThan(firstDeadline + 1000);
+    expect(await remainingTtl(session.leaseId)).toBeGreaterThan(0);
+  });
+
+  it('revokes the lease on close, so its keys go at once', async () => {
+    const client = fx.client();
+    const session = await EtcdSession.open(client, { sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1000 });
+    const keys = fx.keys();
+    await client.kv.put({ key: keys.broker(1), value: Buffer.from('x'), lease: session.leaseId });
+    const states: SessionState[] = [];
+    session.onStateChange((s) => states.push(s));
+    await session.close();
+    expect(session.state).toBe('closed');
+    expect(states).toEqual(['closed']);
+    expect((await client.kv.range({ key: keys.broker(1) })).kvs).toEqual([]);
+    expect(await remainingTtl(session.leaseId)).toBe(-1);
+  });
+
+  it('is no longer alive the moment its monotonic clock passes the deadline, before any answer from etcd', async () => {
+    let skew = 0;
+    const session = await EtcdSession.open(fx.client(), {
+      sessionTimeoutMs: 5000,
+      heartbeatIntervalMs: 1000,
+      now: () => performance.now() + skew,
+    });
+    fx.defer(() => session.close());
+    expect(session.isAlive()).toBe(true);
+    // What a process resumed after a long SIGSTOP sees: the clock has run on.
+    skew = session.deadline - performance.now() + 1;
+    expect(session.isAlive()).toBe(false);
+    expect(session.state).toBe('unknown');
+  });
+
+  it('goes unknown while etcd is down, and alive again once a restarted etcd answers (the lease survived)', async () => {
+    const session = await EtcdSession.open(fx.client(), { sessionTimeoutMs: 1000, heartbeatIntervalMs: 250 });
+    fx.defer(() => session.close());
+    const states: SessionState[] = [];
+    session.onStateChange((s) => states.push(s));
+    await fx.etcd.stop();
+    await eventually('the session to go unknown', () => session.state === 'unknown');
+    expect(session.isAlive()).toBe(false);
+    const outageEnd = session.deadline + 2 * session.ttlMs;
+    await eventually('two more TTLs of outage', () => performance.now() > outageEnd);
+    // etcd is down for everyone: it expires nothing meanwhile, and extends
+    // every lease when it comes back.
+    await fx.etcd.restart();
+    await eventually('the session to be alive again', () => session.state === 'alive', 15_000);
+    expect(states).toEqual(['unknown', 'alive']);
+    expect(await remainingTtl(session.leaseId)).not.toBe(-1); // whole seconds left: 0 while under one; -1 once gone
+  }, 30_000);
+
+  it('is lost when it comes back from a cut longer than its TTL: etcd expired the lease meanwhile', async () => {
+    const cut = await startTcpCut(fx.etcd.clientPort);
+    fx.defer(() => cut.close());
+    const session = await EtcdSession.open(fx.client([cut.endpoint]), { sessionTimeoutMs: 1000, heartbeatIntervalMs: 250 });
+    fx.defer(() => session.close());
+    const states: SessionState[] = [];
+    session.onStateChange((s) => states.push(s));
+    cut.cut();
+    await eventually('the session to go unknown', () => session.state === 'unknown');
+    // etcd, still serving everyone else, expires the lease.
+    await eventually('etcd to expire the lease', async () => (await remainingTtl(session.leaseId)) === -1);
+    cut.heal();
+    await eventually('the session to learn it is lost', () => session.state === 'lost', 15_000);
+    expect(states).toEqual(['unknown', 'lost']);
+  }, 30_000);
+});
