@@ -29,9 +29,9 @@ const DEFAULT_REF = '3.9.0-rc3';
 const SCHEMA_PATH = 'metadata/src/main/resources/common/metadata';
 
 /**
- * The records Weir writes and applies. ACL, SCRAM and quota records
- * (AccessControlEntryRecord, UserScramCredentialRecord, ClientQuotaRecord)
- * join this list when the broker grows those features.
+ * The records Weir writes and applies. SCRAM and quota records
+ * (UserScramCredentialRecord, ClientQuotaRecord) join this list when the
+ * broker grows those features.
  */
 const RECORDS = [
   'RegisterBrokerRecord',
@@ -42,6 +42,8 @@ const RECORDS = [
   'RemoveTopicRecord',
   'FeatureLevelRecord',
   'ProducerIdsRecord',
+  'AccessControlEntryRecord',
+  'RemoveAccessControlEntryRecord',
 ];
 
 function schemaText(repo, ref, name) {

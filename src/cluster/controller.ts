@@ -1,7 +1,7 @@
 /**
  * The controller: the only writer of cluster metadata. It validates admin
  * operations (CreateTopics, CreatePartitions, DeleteTopics, config changes,
- * producer-id blocks, broker registration) against the current metadata
+ * ACLs, producer-id blocks, broker registration) against the current metadata
  * image, turns each into metadata records and commits them to the metadata
  * store. It never touches a log: brokers, this one included, act on the
  * committed records through their publishers (ReplicaManager opens and
@@ -35,6 +35,9 @@ import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
 import { isInternalTopic, topicNameProblem } from './topic-name';
+import { type AclDeleteResult, type AclError, createAclsOutcome, deleteAclsOutcome } from './acl-control';
+import type { AclBinding } from '../security/authorizer/acl';
+import type { AclBindingFilter } from '../security/authorizer/acl-filter';
 
 export interface TopicError {
   errorCode: ErrorCode;
@@ -273,6 +276,18 @@ export class Controller {
       for (const key of current.keys()) if (!(key in configs)) records.push(config(key, null));
       return { records, result: undefined };
     });
+  }
+
+  // ---- ACLs -------------------------------------------------------------------
+
+  /** CreateAcls: one result per binding, null when it exists now (acl-control.ts). */
+  createAcls(bindings: readonly AclBinding[]): Promise<(AclError | null)[]> {
+    return this.write((image) => createAclsOutcome(image, bindings));
+  }
+
+  /** DeleteAcls: every ACL any filter matches is removed, in one write (acl-control.ts). */
+  deleteAcls(filters: readonly AclBindingFilter[]): Promise<AclDeleteResult[]> {
+    return this.write((image) => deleteAclsOutcome(image, filters));
   }
 
   // ---- producer ids -----------------------------------------------------------

@@ -3,7 +3,7 @@
  * records in log order, then `apply` gives the next image, and the delta
  * itself says what changed (topics created and deleted, partitions added or
  * changed, configs changed, producer-id blocks handed out, brokers
- * registered) so each publisher acts only on what concerns it. Kafka's
+ * registered, ACLs added and removed) so each publisher acts only on what concerns it. Kafka's
  * MetadataDelta / TopicsDelta are the model, including their rules:
  * a PartitionChangeRecord that names a leader bumps the leader epoch, every
  * partition change bumps the partition epoch, and removing a topic removes
@@ -23,6 +23,8 @@ import {
   configResourceKey,
 } from './metadata-image';
 import type { MetadataRecord } from './metadata-record';
+import type { AclBinding } from '../../security/authorizer/acl';
+import { AclsImage, aclBindingOfRecord, aclRecordOf } from './acls-image';
 import type {
   ConfigRecord,
   PartitionChangeRecord,
@@ -78,6 +80,8 @@ export class MetadataDelta {
   /** Producer-id blocks handed out by this delta, in log order. */
   readonly producerIdBlocks: ProducerIdBlock[] = [];
   private lastOffset: number;
+  /** ACLs added (the binding) or removed (null) by this delta, by id. */
+  private readonly aclChanges = new Map<string, AclBinding | null>();
 
   constructor(readonly image: MetadataImage) {
     this.nextProducerId = image.nextProducerId;
@@ -122,6 +126,12 @@ export class MetadataDelta {
       case 'ProducerIdsRecord':
         this.replayProducerIds(record.data);
         break;
+      case 'AccessControlEntryRecord':
+        this.aclChanges.set(record.data.id, aclBindingOfRecord(record.data));
+        break;
+      case 'RemoveAccessControlEntryRecord':
+        this.replayRemoveAcl(record.data.id);
+        break;
     }
     if (offset !== undefined) this.lastOffset = offset;
   }
@@ -142,6 +152,11 @@ export class MetadataDelta {
     }
     for (const key of new Set([...this.image.configs.keys(), ...this.configChanges.keys()])) {
       this.configChanges.set(key, { cleared: true, values: new Map() });
+    }
+    const namedAcls = new Set<string>();
+    for (const r of records) if (r.type === 'AccessControlEntryRecord') namedAcls.add(r.data.id);
+    for (const id of new Set([...this.image.acls.byId.keys(), ...this.aclChanges.keys()])) {
+      if (!namedAcls.has(id)) this.aclChanges.set(id, null);
     }
     records.forEach((r, i) => this.replay(r, firstOffset + i));
   }
@@ -181,7 +196,16 @@ export class MetadataDelta {
     const brokers = this.brokers.size === 0 ? base.brokers : new Map([...base.brokers, ...this.brokers]);
     // A level of 0 removes the feature (Kafka's FeaturesDelta).
     const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features].filter(([, level]) => level !== 0));
-    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId);
+    let acls = base.acls;
+    if (this.aclChanges.size > 0) {
+      const byId = new Map(base.acls.byId);
+      for (const [id, b] of this.aclChanges) {
+        if (b === null) byId.delete(id);
+        else byId.set(id, b);
+      }
+      acls = new AclsImage(byId);
+    }
+    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId, acls);
   }
 
   // ---- what changed ---------------------------------------------------------
@@ -231,6 +255,18 @@ export class MetadataDelta {
   /** Brokers registered (or re-registered) by this delta. */
   registeredBrokers(): BrokerRegistration[] {
     return [...this.brokers.values()];
+  }
+
+  /** ACLs this delta added and removed (a binding added and removed within it is in neither). */
+  changedAcls(): { added: AclBinding[]; removed: AclBinding[] } {
+    const added: AclBinding[] = [];
+    const removed: AclBinding[] = [];
+    for (const [id, b] of this.aclChanges) {
+      const before = this.image.acls.byId.get(id);
+      if (before) removed.push(before);
+      if (b !== null) added.push(b);
+    }
+    return { added, removed };
   }
 
   get hasFeatureChanges(): boolean {
@@ -340,6 +376,12 @@ export class MetadataDelta {
     });
   }
 
+  private replayRemoveAcl(id: string): void {
+    const current = this.aclChanges.has(id) ? this.aclChanges.get(id) : this.image.acls.byId.get(id);
+    if (!current) throw new Error(`metadata: removal of unknown ACL id ${id}`);
+    this.aclChanges.set(id, null);
+  }
+
   private replayProducerIds(r: ProducerIdsRecord): void {
     const endId = Number(r.nextProducerId);
     this.producerIdBlocks.push({ brokerId: r.brokerId, brokerEpoch: Number(r.brokerEpoch), firstId: this.nextProducerId, endId });
@@ -366,6 +408,7 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     const resourceName = key.slice(sep + 1);
     for (const [name, value] of values) out.push({ type: 'ConfigRecord', data: { resourceType, resourceName, name, value } });
   }
+  for (const [id, b] of image.acls.byId) out.push({ type: 'AccessControlEntryRecord', data: aclRecordOf(id, b) });
   if (image.nextProducerId > 0) {
     out.push({ type: 'ProducerIdsRecord', data: { brokerId: -1, brokerEpoch: -1n, nextProducerId: BigInt(image.nextProducerId) } });
   }

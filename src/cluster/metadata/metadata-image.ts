@@ -1,8 +1,8 @@
 /**
  * The broker's view of the cluster's metadata at one point of the metadata
  * log: brokers, topics (ids, names, partitions with leader, leader epoch,
- * replicas and ISR), configs, feature levels and the producer-id high-water
- * mark. Kafka's MetadataImage is the model.
+ * replicas and ISR), configs, feature levels, the producer-id high-water
+ * mark and the ACLs. Kafka's MetadataImage is the model.
  *
  * An image is immutable and is only ever made by applying metadata records
  * in log order (MetadataDelta.apply): nothing else writes topic facts, so
@@ -10,6 +10,7 @@
  * are shared between an image and the next.
  */
 import { ConfigResourceType } from '../../config';
+import { AclsImage } from './acls-image';
 
 /** PartitionRecord's leader when there is none. */
 export const NO_LEADER = -1;
@@ -108,6 +109,8 @@ export class MetadataImage {
     readonly configs: ReadonlyMap<string, ReadonlyMap<string, string>>,
     /** The first producer id no broker has been given yet. */
     readonly nextProducerId: number,
+    /** The ACLs (AccessControlEntryRecords), by id. */
+    readonly acls: AclsImage = AclsImage.EMPTY,
   ) {}
 
   /** A topic's config overrides (Kafka names; empty when it has none). */
