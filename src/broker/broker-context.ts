@@ -19,6 +19,7 @@ import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
 import type { ScramCredentialStore } from '../security/scram/credential-store';
+import type { BrokerAuthorizer } from './authorization';
 
 export interface Endpoint {
   host: string;
@@ -57,6 +58,8 @@ export interface BrokerContext {
   readonly log: Logger;
   /** SCRAM credentials (DescribeUserScramCredentials / AlterUserScramCredentials; SCRAM logins read them). */
   readonly scramCredentials: ScramCredentialStore;
+  /** ACL decisions for every API (everything allowed when `authorizer.class.name` is unset). */
+  readonly authorizer: BrokerAuthorizer;
   /** Aborted when the broker shuts down: long-poll waits end early. */
   readonly shutdown: AbortSignal;
   /** The host:port clients should use, as advertised for the listener they reached. */

@@ -21,6 +21,7 @@ import { startTransactionCoordinator } from '../coordinator/transaction/start-tr
 import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
 import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-coordinator';
 import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
+import { BrokerAuthorizer } from './authorization';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
 import type { BrokerContext, Endpoint } from './broker-context';
@@ -207,6 +208,8 @@ export class Broker {
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
       const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
       metadata.install(clientMetrics);
+      const authorizer = new BrokerAuthorizer(config, log);
+      metadata.install(authorizer);
       // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
         enabled: config.boolean('transaction.partition.verification.enable'),
@@ -234,6 +237,7 @@ export class Broker {
         log,
         now,
         scramCredentials,
+        authorizer,
         advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
       const handlers = buildHandlerTable(context);

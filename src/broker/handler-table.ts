@@ -53,6 +53,9 @@ import { saslHandshakeHandler } from './handlers/sasl-handshake';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
 import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
+import { createAclsHandler } from './handlers/create-acls';
+import { describeAclsHandler } from './handlers/describe-acls';
+import { deleteAclsHandler } from './handlers/delete-acls';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -97,6 +100,9 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     saslAuthenticateHandler(),
     describeUserScramCredentialsHandler(b),
     alterUserScramCredentialsHandler(b),
+    describeAclsHandler(b),
+    createAclsHandler(b),
+    deleteAclsHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

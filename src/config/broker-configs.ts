@@ -107,7 +107,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('max.request.partition.size.limit', 2000, { validator: atLeast(1) }),
   defineClass('create.topic.policy.class.name', null, ignored),
   defineClass('alter.config.policy.class.name', null, ignored),
-  defineString('authorizer.class.name', '', ignored),
+  defineString('authorizer.class.name', ''),
   defineBoolean('auto.leader.rebalance.enable', true, ignored),
   defineInt('leader.imbalance.per.broker.percentage', 10, ignored),
   defineLong('leader.imbalance.check.interval.seconds', 300, { ...ignored, validator: atLeast(1) }),
@@ -309,8 +309,8 @@ export const BROKER_CONFIG_KEYS = [
   defineClass('ssl.engine.factory.class', null, dynamicIgnored),
   defineClass('principal.builder.class', 'org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder', ignored),
   // ACLs and quotas: read by the authorizer and quota engines once they are wired (issue 14, part 2).
-  defineBoolean('allow.everyone.if.no.acl.found', false, ignored),
-  defineString('super.users', null, ignored),
+  defineBoolean('allow.everyone.if.no.acl.found', false),
+  defineString('super.users', null),
   defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
   defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
 

@@ -93,6 +93,10 @@ export const Apis = {
   SaslAuthenticate: api('SaslAuthenticate', () => M.SaslAuthenticateRequestCodec, () => M.SaslAuthenticateResponseCodec, 0, 2),
   DescribeUserScramCredentials: api('DescribeUserScramCredentials', () => M.DescribeUserScramCredentialsRequestCodec, () => M.DescribeUserScramCredentialsResponseCodec, 0, 0),
   AlterUserScramCredentials: api('AlterUserScramCredentials', () => M.AlterUserScramCredentialsRequestCodec, () => M.AlterUserScramCredentialsResponseCodec, 0, 0),
+  // ACLs (StandardAuthorizer semantics): SECURITY_DISABLED until authorizer.class.name is set, as Kafka.
+  DescribeAcls: api('DescribeAcls', () => M.DescribeAclsRequestCodec, () => M.DescribeAclsResponseCodec, 0, 3),
+  CreateAcls: api('CreateAcls', () => M.CreateAclsRequestCodec, () => M.CreateAclsResponseCodec, 0, 3),
+  DeleteAcls: api('DeleteAcls', () => M.DeleteAclsRequestCodec, () => M.DeleteAclsResponseCodec, 0, 3),
 } as const;
 
 export type ServedApiName = keyof typeof Apis;
