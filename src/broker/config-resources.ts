@@ -10,6 +10,8 @@ import { topicNameProblem } from '../cluster/topic-name';
 import { ConfigResourceType, type ConfigResult, clientMetricsConfigProblem } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { BrokerContext } from './broker-context';
+import type { RequestContext } from '../network/request-context';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../security/authorizer/acl';
 
 /** Java's Integer.parseInt: optional sign and decimal digits within int32; null where it would throw. */
 export function parseBrokerId(name: string): number | null {
@@ -28,6 +30,38 @@ export const ALTERED: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: 
 
 export function invalidRequest(errorMessage: string): AlterOutcome {
   return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage };
+}
+
+const GROUP_CONFIG_RESOURCE = 32;
+
+/**
+ * Kafka's authorization of a config resource (`operation` DESCRIBE_CONFIGS or
+ * ALTER_CONFIGS): a TOPIC on the topic (TOPIC_AUTHORIZATION_FAILED), a GROUP
+ * on the group (GROUP_AUTHORIZATION_FAILED), BROKER, BROKER_LOGGER and
+ * CLIENT_METRICS on the cluster (CLUSTER_AUTHORIZATION_FAILED). The error
+ * (no message, as Kafka sends it), or null when allowed or for a type the
+ * handler refuses anyway.
+ */
+export function configResourceDenied(
+  b: Pick<BrokerContext, 'authorizer'>,
+  ctx: RequestContext,
+  operation: typeof AclOperation.DESCRIBE_CONFIGS | typeof AclOperation.ALTER_CONFIGS,
+  resourceType: number,
+  resourceName: string,
+): AlterOutcome | null {
+  const denied = (errorCode: number, type: ResourceType, name: string) => (b.authorizer.allowed(ctx, operation, type, name) ? null : { errorCode, errorMessage: null });
+  switch (resourceType) {
+    case ConfigResourceType.TOPIC:
+      return denied(ErrorCode.TOPIC_AUTHORIZATION_FAILED, ResourceType.TOPIC, resourceName);
+    case GROUP_CONFIG_RESOURCE:
+      return denied(ErrorCode.GROUP_AUTHORIZATION_FAILED, ResourceType.GROUP, resourceName);
+    case ConfigResourceType.BROKER:
+    case ConfigResourceType.BROKER_LOGGER:
+    case ConfigResourceType.CLIENT_METRICS:
+      return denied(ErrorCode.CLUSTER_AUTHORIZATION_FAILED, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    default:
+      return null;
+  }
 }
 
 /** A resource as both alter APIs carry it. */

@@ -22,6 +22,10 @@
  *   type N", as Kafka answers (legacy AlterConfigs never supported loggers);
  *   GROUP gets the same answer since Weir has no group configs.
  * No version differences beyond the encoding (v2 flexible).
+ *
+ * Authorization (Kafka's ControllerApis): ALTER_CONFIGS on the topic, or on
+ * the cluster for BROKER / BROKER_LOGGER / CLIENT_METRICS resources, else
+ * TOPIC_AUTHORIZATION_FAILED / CLUSTER_AUTHORIZATION_FAILED for the resource.
  */
 import { Apis } from '../../protocol/apis';
 import { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages';
@@ -35,8 +39,10 @@ import {
   setBrokerConfigs,
   setClientMetricsConfigs,
   setTopicOverrides,
+  configResourceDenied,
 } from '../config-resources';
 import { defineHandler } from '../define-handler';
+import { AclOperation } from '../../security/authorizer/acl';
 
 type Resource = AlterConfigsRequest.AlterConfigsResource;
 
@@ -48,8 +54,10 @@ export function alterConfigsHandler(b: BrokerContext) {
     return setBrokerConfigs(b, r.resourceName, next, next, validateOnly);
   }
 
-  return defineHandler(Apis.AlterConfigs, async (req: AlterConfigsRequest): Promise<AlterConfigsResponse> => {
+  return defineHandler(Apis.AlterConfigs, async (req: AlterConfigsRequest, ctx): Promise<AlterConfigsResponse> => {
     const alter = (r: Resource): AlterOutcome | Promise<AlterOutcome> => {
+      const denied = configResourceDenied(b, ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied) return denied;
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC:
           return setTopicOverrides(b, r.resourceName, replaceTopicConfigs(r.configs, b.config), req.validateOnly);

@@ -19,9 +19,15 @@
  * Version notes: errorMessage from v1. From v5 a successful entry carries the
  * partition count, the replication factor and every resulting topic config
  * (value, readOnly, source, sensitivity), as Kafka does for callers allowed to
- * describe the topic (everyone here: no ACLs); failed entries keep -1 / empty.
+ * describe the topic's configs; failed entries keep -1 / empty.
  * v7 adds the topic id (zero for validateOnly, where nothing is created:
  * Kafka returns a fresh id it then throws away).
+ *
+ * Authorization (Kafka's ControllerApis): CREATE on the cluster, or on the
+ * topic, else TOPIC_AUTHORIZATION_FAILED "Authorization failed." and it is
+ * not created; a created topic the principal may not DESCRIBE_CONFIGS is
+ * answered without its configs, topicConfigErrorCode
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -31,6 +37,7 @@ import { describeTopicConfigs } from '../../config';
 import type { CreatedTopic, CreateTopicRequest } from '../../cluster/controller';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 const CLUSTER_METADATA_TOPIC = '__cluster_metadata';
 
@@ -69,14 +76,19 @@ export function createTopicsHandler(b: BrokerContext) {
     };
   }
 
-  return defineHandler(Apis.CreateTopics, async (req: CreateTopicsRequest): Promise<CreateTopicsResponse> => {
+  return defineHandler(Apis.CreateTopics, async (req: CreateTopicsRequest, ctx): Promise<CreateTopicsResponse> => {
     const seen = new Set<string>();
     const duplicates = new Set<string>();
     for (const t of req.topics) {
       if (seen.has(t.name)) duplicates.add(t.name);
       seen.add(t.name);
     }
-    const toCreate = req.topics.filter((t) => !duplicates.has(t.name) && t.name !== CLUSTER_METADATA_TOPIC);
+    const names = req.topics.map((t) => t.name);
+    const creatable = b.authorizer.allowed(ctx, Op.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+      ? new Set(names)
+      : b.authorizer.allowedNames(ctx, Op.CREATE, ResourceType.TOPIC, names);
+    const describable = b.authorizer.allowedNames(ctx, Op.DESCRIBE_CONFIGS, ResourceType.TOPIC, names);
+    const toCreate = req.topics.filter((t) => !duplicates.has(t.name) && t.name !== CLUSTER_METADATA_TOPIC && creatable.has(t.name));
     const requests: CreateTopicRequest[] = toCreate.map((t) => ({
       name: t.name,
       numPartitions: t.numPartitions,
@@ -93,9 +105,15 @@ export function createTopicsHandler(b: BrokerContext) {
         topics.push(failed(t.name, ErrorCode.INVALID_REQUEST, `Creation of internal topic ${CLUSTER_METADATA_TOPIC} is prohibited.`));
         continue;
       }
+      if (!creatable.has(t.name)) {
+        topics.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, 'Authorization failed.'));
+        continue;
+      }
       const outcome = byName.get(t.name);
       if (!outcome) continue;
-      topics.push('errorCode' in outcome ? failed(t.name, outcome.errorCode, outcome.errorMessage) : succeeded(t, outcome, req.validateOnly));
+      if ('errorCode' in outcome) topics.push(failed(t.name, outcome.errorCode, outcome.errorMessage));
+      else if (describable.has(t.name)) topics.push(succeeded(t, outcome, req.validateOnly));
+      else topics.push({ ...succeeded(t, outcome, req.validateOnly), configs: [], topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED });
     }
     for (const name of duplicates) topics.push(failed(name, ErrorCode.INVALID_REQUEST, 'Duplicate topic name.'));
     return { throttleTimeMs: 0, topics };

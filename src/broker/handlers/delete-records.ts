@@ -13,6 +13,9 @@
  * has, once the call returns, so `timeoutMs` never expires (the replication
  * work adds that wait to the replica manager).
  * No version differences beyond the encoding (v2 flexible).
+ *
+ * Authorization (Kafka's KafkaApis): DELETE on the topic, else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -21,6 +24,7 @@ import { Partition } from '../../cluster/partition';
 import { isInternalTopic } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, ResourceType } from '../../security/authorizer/acl';
 
 const HIGH_WATERMARK = -1n;
 
@@ -43,11 +47,17 @@ export function deleteRecordsHandler(b: BrokerContext) {
     return { errorCode: ErrorCode.NONE, lowWatermark: BigInt(r.lowWatermark) };
   }
 
-  return defineHandler(Apis.DeleteRecords, (req: DeleteRecordsRequest): DeleteRecordsResponse => ({
-    throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({
-      name: t.name,
-      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, ...deleteOne(t.name, p.partitionIndex, p.offset) })),
-    })),
-  }));
+  return defineHandler(Apis.DeleteRecords, (req: DeleteRecordsRequest, ctx): DeleteRecordsResponse => {
+    const allowed = b.authorizer.allowedNames(ctx, Op.DELETE, ResourceType.TOPIC, req.topics.map((t) => t.name));
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          ...(allowed.has(t.name) ? deleteOne(t.name, p.partitionIndex, p.offset) : { errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, lowWatermark: -1n }),
+        })),
+      })),
+    };
+  });
 }

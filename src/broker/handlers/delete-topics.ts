@@ -14,9 +14,14 @@
  * manager deletes the logs when the image has it); the answer waits for
  * that, so `timeoutMs` never expires on one node. Successful entries
  * carry both the name and the id (the id only reaches v6 clients).
+ * Authorization (Kafka's ControllerApis): DELETE on the cluster allows
+ * every topic; otherwise a named topic the principal may not DESCRIBE is
+ * TOPIC_AUTHORIZATION_FAILED before its existence is checked, and one it
+ * may describe but not DELETE is TOPIC_AUTHORIZATION_FAILED too; a topic
+ * given by id is answered with its name only when describable.
  * Kafka shuffles the entries to hide which topics exist from unauthorised
- * callers; with no ACLs there is nothing to hide, so errors come first and
- * deletions after, in request order.
+ * callers; here errors come first and deletions after, in request order
+ * (what is denied is decided before existence, so the order tells nothing).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -24,10 +29,12 @@ import { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messag
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 type Result = DeleteTopicsResponse.DeletableTopicResult;
 
 const UNKNOWN_TOPIC_ID_MESSAGE = 'This server does not host this topic ID.';
+const TOPIC_AUTHORIZATION_FAILED_MESSAGE = 'Topic authorization failed.';
 
 export function deleteTopicsHandler(b: BrokerContext) {
   return defineHandler(Apis.DeleteTopics, async (req: DeleteTopicsRequest, ctx): Promise<DeleteTopicsResponse> => {
@@ -72,23 +79,31 @@ export function deleteTopicsHandler(b: BrokerContext) {
       }
     }
     // Pass 2: resolve ids, then names, to the topics to delete (by id).
+    const clusterDelete = b.authorizer.allowed(ctx, Op.DELETE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    const may = (op: typeof Op.DESCRIBE | typeof Op.DELETE, name: string) => clusterDelete || b.authorizer.allowed(ctx, op, ResourceType.TOPIC, name);
+    const denied = (name: string | null, id: string) => result(name, id, ErrorCode.TOPIC_AUTHORIZATION_FAILED, TOPIC_AUTHORIZATION_FAILED_MESSAGE);
     const toDelete = new Map<string, string>();
     for (const [id, n] of ids) {
       if (n > 1) continue;
       const t = b.metadata.image.topics.getById(id);
-      if (t) toDelete.set(id, t.name);
-      else responses.push(result(null, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE));
+      if (!t) responses.push(result(null, id, ErrorCode.UNKNOWN_TOPIC_ID, UNKNOWN_TOPIC_ID_MESSAGE));
+      else if (!may(Op.DELETE, t.name)) responses.push(denied(may(Op.DESCRIBE, t.name) ? t.name : null, id));
+      else toDelete.set(id, t.name);
     }
     for (const [name, n] of names) {
       if (n > 1) continue;
       const t = b.metadata.image.topics.get(name);
-      if (!t) {
+      if (!may(Op.DESCRIBE, name)) {
+        responses.push(denied(name, ZERO_UUID));
+      } else if (!t) {
         responses.push(result(name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.'));
       } else if (duplicateIds.has(t.id) || toDelete.has(t.id)) {
         // Named and given by id in the same request: neither entry is deleted.
         duplicateIds.add(t.id);
         toDelete.delete(t.id);
         responses.push(result(name, t.id, ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.'));
+      } else if (!may(Op.DELETE, name)) {
+        responses.push(denied(name, ZERO_UUID));
       } else {
         toDelete.set(t.id, name);
       }

@@ -4,8 +4,10 @@
  * The cluster is this one broker (with its `broker.rack`), at the endpoint
  * advertised for the listener the client reached. It is also the controller
  * id clients see: Kafka's KRaft brokers report a live broker there, never a
- * controller. `includeClusterAuthorizedOperations`: every cluster operation
- * (no ACLs); otherwise the "not requested" sentinel, Int32 min.
+ * controller. `includeClusterAuthorizedOperations` (KIP-430): the cluster
+ * operations the principal may do (every one without an authorizer; 0
+ * without DESCRIBE on the cluster, as Kafka's AuthHelper); otherwise the
+ * "not requested" sentinel, Int32 min.
  * Version notes: v1 adds `endpointType`. A broker serves BROKER (1); asking
  * it for CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE, any other value
  * UNSUPPORTED_ENDPOINT_TYPE, as Kafka's AuthHelper answers. (Kafka uses
@@ -17,7 +19,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
-import { CLUSTER_OPERATIONS_ALL } from '../acl-operations';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 const ENDPOINT_BROKER = 1;
 const ENDPOINT_CONTROLLER = 2;
@@ -42,6 +44,10 @@ export function describeClusterHandler(b: BrokerContext) {
       };
     }
     const endpoint = b.advertisedEndpoint(ctx);
+    const clusterOperations = () =>
+      b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        ? b.authorizer.authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        : 0;
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
@@ -50,7 +56,7 @@ export function describeClusterHandler(b: BrokerContext) {
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       brokers: [{ brokerId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.config.optionalString('broker.rack') }],
-      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS_ALL : NOT_REQUESTED,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOperations() : NOT_REQUESTED,
     };
   });
 }

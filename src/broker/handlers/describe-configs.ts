@@ -24,6 +24,10 @@
  * Version notes: v0 has `isDefault` and no source; v1 adds `configSource`
  * and synonyms (when `includeSynonyms`); v3 adds `configType` and
  * documentation (Weir ships none: null). v4 is flexible.
+ *
+ * Authorization (Kafka's ConfigHelper): DESCRIBE_CONFIGS on the topic (or
+ * group), or on the cluster for BROKER / BROKER_LOGGER / CLIENT_METRICS,
+ * else TOPIC_ / GROUP_ / CLUSTER_AUTHORIZATION_FAILED for that resource.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -31,8 +35,9 @@ import { DescribeConfigsRequest, DescribeConfigsResponse } from '../../protocol/
 import { ConfigResourceType, ConfigSource, describeBrokerConfigs, describeTopicConfigs, type DescribedConfig } from '../../config';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
-import { parseBrokerId } from '../config-resources';
+import { parseBrokerId, configResourceDenied } from '../config-resources';
 import { defineHandler } from '../define-handler';
+import { AclOperation } from '../../security/authorizer/acl';
 
 const GROUP_RESOURCE_TYPE = 32;
 const KNOWN_RESOURCE_TYPES: ReadonlySet<number> = new Set([
@@ -139,6 +144,10 @@ export function describeConfigsHandler(b: BrokerContext) {
           return error(r, ErrorCode.INVALID_REQUEST, 'Unsupported resource type: GROUP');
       }
     };
-    return { throttleTimeMs: 0, results: req.resources.map(describe) };
+    const authorizedDescribe = (r: DescribeConfigsRequest.DescribeConfigsResource): Result => {
+      const denied = configResourceDenied(b, ctx, AclOperation.DESCRIBE_CONFIGS, r.resourceType, r.resourceName);
+      return denied ? error(r, denied.errorCode, denied.errorMessage) : describe(r);
+    };
+    return { throttleTimeMs: 0, results: req.resources.map(authorizedDescribe) };
   });
 }

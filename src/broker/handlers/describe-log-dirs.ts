@@ -10,6 +10,8 @@
  * end). Version notes: v3 adds a top-level error code; v4 the log dir's
  * total and usable bytes, from statfs on the data directory (-1 in memory
  * or when statfs fails or is unavailable).
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the cluster, else no log
+ * dirs and (v3+) CLUSTER_AUTHORIZATION_FAILED.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -18,6 +20,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { DescribeLogDirsRequest, DescribeLogDirsResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 /** Total and usable bytes of the file system holding `dir`, or -1 each. */
 function diskSpace(dir: string | null): { totalBytes: bigint; usableBytes: bigint } {
@@ -34,6 +37,9 @@ function diskSpace(dir: string | null): { totalBytes: bigint; usableBytes: bigin
 
 export function describeLogDirsHandler(b: BrokerContext) {
   return defineHandler(Apis.DescribeLogDirs, (req: DescribeLogDirsRequest, ctx): DescribeLogDirsResponse => {
+    if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
     const wanted: Set<string> | null =
       req.topics === null ? null : new Set(req.topics.flatMap((t) => t.partitions.map((p) => `${t.topic}\u0000${p}`)));
     const byTopic = new Map<string, DescribeLogDirsResponse.DescribeLogDirsPartition[]>();

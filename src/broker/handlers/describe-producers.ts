@@ -8,6 +8,9 @@
  * INVALID_TOPIC_EXCEPTION and an unknown topic UNKNOWN_TOPIC_OR_PARTITION,
  * for every requested partition, both with a message; an unknown partition
  * of a known topic UNKNOWN_TOPIC_OR_PARTITION without one.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the topic, else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED (before its existence is checked).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -16,6 +19,7 @@ import { Partition } from '../../cluster/partition';
 import { topicNameProblem } from '../../cluster/topic-name';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, ResourceType } from '../../security/authorizer/acl';
 
 type PartitionResponse = DescribeProducersResponse.PartitionResponse;
 
@@ -34,12 +38,13 @@ export function describeProducersHandler(b: BrokerContext) {
     return { partitionIndex, errorCode: ErrorCode.NONE, errorMessage: null, activeProducers };
   }
 
-  return defineHandler(Apis.DescribeProducers, (req: DescribeProducersRequest): DescribeProducersResponse => ({
+  return defineHandler(Apis.DescribeProducers, (req: DescribeProducersRequest, ctx): DescribeProducersResponse => ({
     throttleTimeMs: 0,
     topics: req.topics.map((t) => {
       const problem = topicNameProblem(t.name);
-      const topicError: [number, string] | null =
-        problem !== null
+      const topicError: [number, string | null] | null = !b.authorizer.allowed(ctx, Op.READ, ResourceType.TOPIC, t.name)
+        ? [ErrorCode.TOPIC_AUTHORIZATION_FAILED, null]
+        : problem !== null
           ? [ErrorCode.INVALID_TOPIC_EXCEPTION, problem]
           : !b.metadata.image.topics.get(t.name)
             ? [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'This server does not host this topic-partition.']

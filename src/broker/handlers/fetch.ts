@@ -32,6 +32,10 @@
  * (tagged) with NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH; v13+ name
  * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
+ *
+ * Authorization (Kafka's KafkaApis): a consumer needs READ on each topic,
+ * a follower (replica id >= 0) CLUSTER_ACTION on the cluster; the
+ * partitions of the others are TOPIC_AUTHORIZATION_FAILED and not read.
  */
 import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
 import type { FetchContextPartition, FetchedPartition } from '../../cluster/fetch-session/fetch-manager';
@@ -46,6 +50,7 @@ import { readRecordsBytes } from '../../storage/records-bytes';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { leaderEndpoints } from '../leader-endpoints';
+import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 type PartitionData = FetchResponse.PartitionData;
 
@@ -112,8 +117,17 @@ export function fetchHandler(b: BrokerContext) {
     // Partitions the metadata does not know are answered without a read (Kafka's "erroneous").
     const erroneous: Answer[] = [];
     const interesting: { ref: SessionPartitionRef; request: FetchPartitionRequest }[] = [];
+    const clusterAction = replicaId >= 0 && b.authorizer.allowed(ctx, Op.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    const readable = new Map<string, boolean>();
+    const mayRead = (topic: string): boolean => {
+      if (replicaId >= 0) return clusterAction;
+      let ok = readable.get(topic);
+      if (ok === undefined) readable.set(topic, (ok = b.authorizer.allowed(ctx, Op.READ, ResourceType.TOPIC, topic)));
+      return ok;
+    };
     for (const { ref, params } of context.partitions()) {
       if (ref.topic === null) erroneous.push(answer(ref, emptyPartition(ref.partition, ErrorCode.UNKNOWN_TOPIC_ID, -1, -1)));
+      else if (!mayRead(ref.topic)) erroneous.push(answer(ref, emptyPartition(ref.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED, -1, -1)));
       else if (!image.topics.partition(ref.topic, ref.partition)) erroneous.push(answer(ref, emptyPartition(ref.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1, -1)));
       else {
         interesting.push({

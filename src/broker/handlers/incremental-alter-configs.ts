@@ -31,6 +31,10 @@
  * - GROUP (which Weir does not have) and unknown types: INVALID_REQUEST
  *   "Unknown resource type N".
  * No version differences beyond the encoding (v1 flexible).
+ *
+ * Authorization (Kafka's ControllerApis): ALTER_CONFIGS on the topic, or on
+ * the cluster for BROKER / BROKER_LOGGER / CLIENT_METRICS resources, else
+ * TOPIC_AUTHORIZATION_FAILED / CLUSTER_AUTHORIZATION_FAILED for the resource.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -55,8 +59,10 @@ import {
   setBrokerConfigs,
   setClientMetricsConfigs,
   setTopicOverrides,
+  configResourceDenied,
 } from '../config-resources';
 import { defineHandler } from '../define-handler';
+import { AclOperation } from '../../security/authorizer/acl';
 
 type Resource = IncrementalAlterConfigsRequest.AlterConfigsResource;
 
@@ -103,8 +109,10 @@ export function incrementalAlterConfigsHandler(b: BrokerContext) {
     return ALTERED;
   }
 
-  return defineHandler(Apis.IncrementalAlterConfigs, async (req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> => {
+  return defineHandler(Apis.IncrementalAlterConfigs, async (req: IncrementalAlterConfigsRequest, ctx): Promise<IncrementalAlterConfigsResponse> => {
     const alter = (r: Resource): AlterOutcome | Promise<AlterOutcome> => {
+      const denied = configResourceDenied(b, ctx, AclOperation.ALTER_CONFIGS, r.resourceType, r.resourceName);
+      if (denied) return denied;
       switch (r.resourceType) {
         case ConfigResourceType.TOPIC:
           return alterTopic(r, req.validateOnly);

@@ -16,6 +16,9 @@
  * records below the isolation level's bound, as Kafka's
  * fetchOffsetForTimestamp. The leader epoch in the answer (v4+) is the
  * partition's.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the topic, else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -25,6 +28,7 @@ import { decodeRecordBatch } from '../../protocol/records';
 import type { RecordTimestampLocator } from '../../storage/record-timestamps';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, ResourceType } from '../../security/authorizer/acl';
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -56,11 +60,14 @@ export function listOffsetsHandler(b: BrokerContext) {
       offset: v === 0 ? -1n : BigInt(offset),
       leaderEpoch: v >= 4 && errorCode === ErrorCode.NONE && offset >= 0 ? leaderEpoch : -1,
     });
+    const allowed = b.authorizer.allowedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, req.topics.map((t) => t.name));
+    const describable = (topic: string) => allowed.has(topic);
     return {
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p): PartitionResponse => {
+          if (!describable(t.name)) return answer(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const partition = b.replicaManager.getPartitionOrError(t.name, p.partitionIndex);
           if (!(partition instanceof Partition)) return answer(p.partitionIndex, partition.errorCode);
           const access = partition.checkLeaderAccess(v >= 4 ? p.currentLeaderEpoch : -1);

@@ -12,6 +12,14 @@
  * is on; the answer waits until the image has them, so they are returned
  * ready to use in the same response. From v10 topics carry their stable
  * topic ids, and v12 may name topics by id only.
+ *
+ * Authorization (Kafka's KafkaApis): a topic the principal may not DESCRIBE
+ * is left out of an all-topics answer and is TOPIC_AUTHORIZATION_FAILED when
+ * named (before its existence is checked, so nothing is disclosed; by id,
+ * with the id); auto-creation needs CREATE on the cluster or on the topic
+ * (else TOPIC_AUTHORIZATION_FAILED). The KIP-430 fields (v8+) carry the
+ * operations the principal may do on each topic and (v8-10) on the cluster,
+ * 0 for the cluster without DESCRIBE on it.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -21,7 +29,7 @@ import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
 import type { TopicImage } from '../../cluster/metadata/metadata-image';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
-import { CLUSTER_OPERATIONS_ALL, TOPIC_OPERATIONS_ALL } from '../acl-operations';
+import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 const NOT_REQUESTED = -2147483648;
 
@@ -44,35 +52,49 @@ export function metadataHandler(b: BrokerContext) {
         isrNodes: [...p.isr],
         offlineReplicas: [],
       })),
-      topicAuthorizedOperations: wantOps ? TOPIC_OPERATIONS_ALL : NOT_REQUESTED,
+      topicAuthorizedOperations: wantOps ? b.authorizer.authorizedOperations(ctx, ResourceType.TOPIC, t.name) : NOT_REQUESTED,
     });
-    const errorEntry = (name: string | null, topicId: string, errorCode: number): MetadataResponse.MetadataResponseTopic => ({
+    const errorEntry = (name: string | null, topicId: string, errorCode: number, isInternal = false): MetadataResponse.MetadataResponseTopic => ({
       errorCode,
       name: v < 12 && name === null ? '' : name,
       topicId,
-      isInternal: false,
+      isInternal,
       partitions: [],
       topicAuthorizedOperations: NOT_REQUESTED,
     });
 
+    const clusterOperations = () =>
+      b.authorizer.allowed(ctx, Op.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        ? b.authorizer.authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+        : 0;
+
     let topics: MetadataResponse.MetadataResponseTopic[];
     const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
     if (allTopics) {
-      topics = b.metadata.image.topics.list().map(topicEntry);
+      topics = b.metadata.image.topics
+        .list()
+        .filter((t) => b.authorizer.allowed(ctx, Op.DESCRIBE, ResourceType.TOPIC, t.name))
+        .map(topicEntry);
     } else {
       const mayCreate = (v < 4 || req.allowAutoTopicCreation) && b.autoCreateTopics;
+      const mayCreateTopic = (name: string) =>
+        b.authorizer.allowed(ctx, Op.CREATE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) || b.authorizer.allowed(ctx, Op.CREATE, ResourceType.TOPIC, name);
       topics = await Promise.all(
         req.topics!.map(async (rt) => {
           const image = b.metadata.image;
           if (rt.name === null || rt.name === '') {
             if (rt.topicId === ZERO_UUID) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_REQUEST);
             const byId = image.topics.getById(rt.topicId);
-            return byId ? topicEntry(byId) : errorEntry(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+            if (!byId) return errorEntry(null, rt.topicId, ErrorCode.UNKNOWN_TOPIC_ID);
+            if (!b.authorizer.allowed(ctx, Op.DESCRIBE, ResourceType.TOPIC, byId.name)) return errorEntry(null, rt.topicId, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+            return topicEntry(byId);
           }
+          if (!b.authorizer.allowed(ctx, Op.DESCRIBE, ResourceType.TOPIC, rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const existing = image.topics.get(rt.name);
           if (existing) return topicEntry(existing);
           if (topicNameProblem(rt.name) !== null) return errorEntry(rt.name, ZERO_UUID, ErrorCode.INVALID_TOPIC_EXCEPTION);
           if (!mayCreate || isInternalTopic(rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+          if (!mayCreateTopic(rt.name)) return errorEntry(rt.name, ZERO_UUID, ErrorCode.TOPIC_AUTHORIZATION_FAILED, isInternalTopic(rt.name));
           const created = await b.controller.autoCreateTopic(rt.name);
           return 'errorCode' in created ? errorEntry(rt.name, ZERO_UUID, created.errorCode) : topicEntry(created);
         }),
@@ -85,7 +107,7 @@ export function metadataHandler(b: BrokerContext) {
       clusterId: b.clusterId,
       controllerId: b.nodeId,
       topics,
-      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS_ALL : NOT_REQUESTED,
+      clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? clusterOperations() : NOT_REQUESTED,
     };
   });
 }

@@ -20,6 +20,10 @@
  * answers consumers and followers alike from the leader.
  * Version notes: v1 adds the leader epoch to the answer, v2 the current
  * leader epoch to the request, v3 the replica id, v4 is flexible.
+ *
+ * Authorization (Kafka's KafkaApis): CLUSTER_ACTION on the cluster (a
+ * follower), else DESCRIBE on each topic; the partitions of the others are
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { Partition } from '../../cluster/partition';
 import { Apis } from '../../protocol/apis';
@@ -27,6 +31,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 type EpochEndOffset = OffsetForLeaderEpochResponse.EpochEndOffset;
 
@@ -41,8 +46,20 @@ export function offsetForLeaderEpochHandler(b: BrokerContext) {
     return answer(ErrorCode.NONE, found.epoch, BigInt(found.endOffset));
   }
 
-  return defineHandler(Apis.OffsetForLeaderEpoch, (req: OffsetForLeaderEpochRequest): OffsetForLeaderEpochResponse => ({
-    throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => endOffsetFor(t.topic, p)) })),
-  }));
+  return defineHandler(Apis.OffsetForLeaderEpoch, (req: OffsetForLeaderEpochRequest, ctx): OffsetForLeaderEpochResponse => {
+    const names = req.topics.map((t) => t.topic);
+    const allowed = b.authorizer.allowed(ctx, Op.CLUSTER_ACTION, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)
+      ? new Set(names)
+      : b.authorizer.allowedNames(ctx, Op.DESCRIBE, ResourceType.TOPIC, names);
+    const denied = (p: OffsetForLeaderEpochRequest.OffsetForLeaderPartition): EpochEndOffset => ({
+      errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      partition: p.partition,
+      leaderEpoch: -1,
+      endOffset: -1n,
+    });
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({ topic: t.topic, partitions: t.partitions.map((p) => (allowed.has(t.topic) ? endOffsetFor(t.topic, p) : denied(p))) })),
+    };
+  });
 }

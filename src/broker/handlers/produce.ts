@@ -13,6 +13,11 @@
  * v2 batch per partition. v8 adds per-record errors and an error message;
  * v10 adds the current leader (tagged) and the leaders' endpoints, filled in
  * with NOT_LEADER_OR_FOLLOWER.
+ *
+ * Authorization (Kafka's KafkaApis): transactional batches need WRITE on the
+ * transactional id (else every partition is
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED and nothing is appended to them).
  */
 import type { AppendEntry, AppendOutcome } from '../../cluster/replica-manager';
 import { Apis } from '../../protocol/apis';
@@ -21,6 +26,7 @@ import { ProduceRequest, ProduceResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { leaderEndpoints } from '../leader-endpoints';
+import { AclOperation as Op, ResourceType } from '../../security/authorizer/acl';
 
 type PartitionResponse = ProduceResponse.PartitionProduceResponse;
 
@@ -32,9 +38,17 @@ export function produceHandler(b: BrokerContext) {
   return defineHandler(Apis.Produce, (req: ProduceRequest, ctx): ProduceResponse | null | Promise<ProduceResponse | null> => {
     const v = ctx.apiVersion;
     const acksValid = req.acks === -1 || req.acks === 0 || req.acks === 1;
+    const transactional = req.topicData.some((t) => t.partitionData.some((p) => isTransactional(p.records as Buffer | null)));
+    if (transactional && (req.transactionalId === null || !b.authorizer.allowed(ctx, Op.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId))) {
+      return req.acks === 0 ? null : errorResponse(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    const writable = b.authorizer.allowedNames(ctx, Op.WRITE, ResourceType.TOPIC, req.topicData.map((t) => t.name));
     const entries: AppendEntry[] = [];
     if (acksValid) {
-      for (const t of req.topicData) for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records as Buffer | null });
+      for (const t of req.topicData) {
+        if (!writable.has(t.name)) continue;
+        for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records as Buffer | null });
+      }
     }
     const respond = (results: readonly AppendOutcome[]): ProduceResponse | null => {
       if (req.acks === 0) return null;
@@ -44,6 +58,7 @@ export function produceHandler(b: BrokerContext) {
         name: t.name,
         partitionResponses: t.partitionData.map((p): PartitionResponse => {
           if (!acksValid) return partitionResponse(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+          if (!writable.has(t.name)) return partitionResponse(p.index, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const r = results[i++] as AppendOutcome;
           if (v >= FIRST_LEADER_VERSION && r.currentLeader.leaderId >= 0) leaders.add(r.currentLeader.leaderId);
           return partitionResponse(p.index, r.errorCode, r, v >= FIRST_LEADER_VERSION ? r.currentLeader : NO_LEADER);
@@ -58,6 +73,19 @@ export function produceHandler(b: BrokerContext) {
     );
     return results instanceof Promise ? results.then(respond) : respond(results);
   });
+}
+
+function errorResponse(req: ProduceRequest, errorCode: ErrorCode): ProduceResponse {
+  return {
+    responses: req.topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, errorCode)) })),
+    throttleTimeMs: 0,
+    nodeEndpoints: [],
+  };
+}
+
+/** Whether a partition's records are a transactional v2 batch (magic at byte 16, the attributes' bit 4 at bytes 21-22). */
+function isTransactional(records: Buffer | null): boolean {
+  return records !== null && records.length >= 23 && records[16] === 2 && (records.readInt16BE(21) & 0x10) !== 0;
 }
 
 function partitionResponse(index: number, errorCode: number, r?: AppendOutcome, currentLeader = NO_LEADER): PartitionResponse {
