@@ -5,6 +5,10 @@
  * Version notes: v2 may answer PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
  * before); v3 is flexible; v4 only adds an error code we never send
  * (TRANSACTION_ABORTABLE, KIP-890 part 2).
+ *
+ * Authorization (Kafka's KafkaApis): WRITE on the transactional id
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group
+ * (GROUP_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -13,11 +17,14 @@ import { offsetsPartitionFor } from '../../coordinator/group/group-partition';
 import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { fencedErrorForVersion } from './producer-fenced';
 
 export function addOffsetsToTxnHandler(b: BrokerContext) {
   return defineHandler(Apis.AddOffsetsToTxn, (req: AddOffsetsToTxnRequest, ctx): AddOffsetsToTxnResponse => {
     const answer = (errorCode: number): AddOffsetsToTxnResponse => ({ throttleTimeMs: 0, errorCode });
+    if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
     // The group's partition must exist before the marker can be written to it.
     const ready = b.groups.prepareCoordinator(req.groupId);

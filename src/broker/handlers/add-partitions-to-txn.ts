@@ -9,19 +9,42 @@
  * is added); otherwise the coordinator's answer goes to every partition.
  * Version notes: v2 may answer PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
  * before); v3 is flexible.
+ *
+ * Authorization (Kafka's KafkaApis): WRITE on the transactional id, else
+ * every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each
+ * topic (never on an internal one), else its partitions are
+ * TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED.
  */
 import { Apis } from '../../protocol/apis';
+import { isInternalTopic } from '../../cluster/topic-name';
 import { ErrorCode } from '../../protocol/errors';
 import { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { fencedErrorForVersion } from './producer-fenced';
 
 export function addPartitionsToTxnHandler(b: BrokerContext) {
   return defineHandler(Apis.AddPartitionsToTxn, (req: AddPartitionsToTxnRequest, ctx): AddPartitionsToTxnResponse => {
     const topics = req.v3AndBelowTopics;
+    const respond = (partitionErrorCode: (topic: string, partition: number) => number): AddPartitionsToTxnResponse => ({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: topics.map((t) => ({
+        name: t.name,
+        resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: partitionErrorCode(t.name, partitionIndex) })),
+      })),
+    });
+    if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId)) {
+      return respond(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    }
+    // Internal topics are never writable by clients: TOPIC_AUTHORIZATION_FAILED, as in Kafka.
+    const writable = b.authorizer.allowedNames(ctx, AclOperation.WRITE, ResourceType.TOPIC, topics.map((t) => t.name).filter((n) => !isInternalTopic(n)));
     const exists = (topic: string, partition: number): boolean => b.metadata.image.topics.partition(topic, partition) !== undefined;
-    const anyUnknown = topics.some((t) => t.partitions.some((p) => !exists(t.name, p)));
+    const refused = (topic: string, partition: number): ErrorCode | null =>
+      !writable.has(topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : !exists(topic, partition) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : null;
+    const anyUnknown = topics.some((t) => t.partitions.some((p) => refused(t.name, p) !== null));
     let code: ErrorCode = ErrorCode.NONE;
     if (!anyUnknown) {
       code = b.transactions.addPartitions(
@@ -32,17 +55,6 @@ export function addPartitionsToTxnHandler(b: BrokerContext) {
       );
       code = fencedErrorForVersion(code, ctx.apiVersion, 2);
     }
-    return {
-      throttleTimeMs: 0,
-      errorCode: ErrorCode.NONE,
-      resultsByTransaction: [],
-      resultsByTopicV3AndBelow: topics.map((t) => ({
-        name: t.name,
-        resultsByPartition: t.partitions.map((partitionIndex) => ({
-          partitionIndex,
-          partitionErrorCode: !anyUnknown ? code : exists(t.name, partitionIndex) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        })),
-      })),
-    };
+    return respond((topic, partition) => (!anyUnknown ? code : (refused(topic, partition) ?? ErrorCode.OPERATION_NOT_ATTEMPTED)));
   });
 }

@@ -16,7 +16,13 @@ import { ErrorCode } from '../../protocol/errors';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
 import { encodeRecordBatch } from '../../protocol/records';
 import { ConfigResourceType, ConfigSource, DescribeConfigType } from '../../config';
-import { CLUSTER_OPERATIONS_ALL } from '../acl-operations';
+import { AclOperation as Op } from '../../security/authorizer/acl';
+
+/** Without an authorizer every cluster operation is authorized (KIP-430 bit positions). */
+const CLUSTER_OPERATIONS_ALL = [Op.CREATE, Op.CLUSTER_ACTION, Op.DESCRIBE_CONFIGS, Op.ALTER_CONFIGS, Op.IDEMPOTENT_WRITE, Op.ALTER, Op.DESCRIBE].reduce(
+  (bits, op) => bits | (1 << op),
+  0,
+);
 
 let broker: Broker;
 let admin: Admin;

@@ -3,14 +3,18 @@
  * epochs, assignor and members (subscriptions, current and target
  * assignments with topic ids and names). A classic group or an unknown id
  * answers GROUP_ID_NOT_FOUND, as Kafka does.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the group, else
+ * GROUP_AUTHORIZATION_FAILED; authorizedOperations (KIP-430) are the group
+ * operations the principal may do.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse } from '../../protocol/messages';
 import { toWire, type TopicPartitionSet } from '../../coordinator/group/consumer/topic-partitions';
-import { GROUP_OPERATIONS_ALL } from '../acl-operations';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 const NOT_REQUESTED = -2147483648;
 
@@ -18,11 +22,25 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
   const assignment = (a: TopicPartitionSet): ConsumerGroupDescribeResponse.Assignment => ({
     topicPartitions: toWire(a).map((t) => ({ topicId: t.topicId, topicName: b.metadata.image.topics.getById(t.topicId)?.name ?? '', partitions: t.partitions })),
   });
-  return defineHandler(Apis.ConsumerGroupDescribe, (req: ConsumerGroupDescribeRequest): ConsumerGroupDescribeResponse => {
-    const operations = req.includeAuthorizedOperations ? GROUP_OPERATIONS_ALL : NOT_REQUESTED;
+  return defineHandler(Apis.ConsumerGroupDescribe, (req: ConsumerGroupDescribeRequest, ctx): ConsumerGroupDescribeResponse => {
+    const operations = (groupId: string) =>
+      req.includeAuthorizedOperations ? b.authorizer.authorizedOperations(ctx, ResourceType.GROUP, groupId) : NOT_REQUESTED;
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId): ConsumerGroupDescribeResponse.DescribedGroup => {
+        if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+          return {
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            errorMessage: 'Group authorization failed.',
+            groupId,
+            groupState: '',
+            groupEpoch: 0,
+            assignmentEpoch: 0,
+            assignorName: '',
+            members: [],
+            authorizedOperations: NOT_REQUESTED,
+          };
+        }
         const g = b.consumerGroups.describe(groupId);
         if (g === null) {
           const classic = b.groups.group(groupId);
@@ -36,7 +54,7 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
             assignmentEpoch: 0,
             assignorName: '',
             members: [],
-            authorizedOperations: operations,
+            authorizedOperations: operations(groupId),
           };
         }
         return {
@@ -59,7 +77,7 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
             assignment: assignment(m.assignment),
             targetAssignment: assignment(m.targetAssignment),
           })),
-          authorizedOperations: operations,
+          authorizedOperations: operations(groupId),
         };
       }),
     };

@@ -10,15 +10,31 @@
  * Version notes: v1 (Kafka 4.0) adds SubscribedTopicRegex and requires the
  * client to generate its member id (KIP-1082; librdkafka ≥2.10 sends only
  * v1); a v0 client joins with "" and gets an id from the broker.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { kafkaClientHost } from './client-host';
 
 export function consumerGroupHeartbeatHandler(b: BrokerContext) {
   return defineHandler(Apis.ConsumerGroupHeartbeat, (req: ConsumerGroupHeartbeatRequest, ctx): ConsumerGroupHeartbeatResponse => {
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+        errorMessage: 'Group authorization failed.',
+        memberId: null,
+        memberEpoch: 0,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      };
+    }
     const r = b.consumerGroups.heartbeat({
       apiVersion: ctx.apiVersion,
       groupId: req.groupId,

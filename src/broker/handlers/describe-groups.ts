@@ -13,13 +13,17 @@
  *
  * Version notes: v3+ may ask for authorized operations (no ACLs: every
  * group operation); v4+ answer group.instance.id.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the group, else
+ * GROUP_AUTHORIZATION_FAILED for it; authorizedOperations (v3+, KIP-430)
+ * are the group operations the principal may do.
  */
 import { Apis } from '../../protocol/apis';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages';
 import { ErrorCode } from '../../protocol/errors';
-import { GROUP_OPERATIONS_ALL } from '../acl-operations';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { encodeClassicAssignment, encodeClassicSubscription } from './consumer-group-protocol-bytes';
 
 const NOT_REQUESTED = -2147483648;
@@ -27,10 +31,22 @@ const NOT_REQUESTED = -2147483648;
 export function describeGroupsHandler(b: BrokerContext) {
   return defineHandler(Apis.DescribeGroups, (req: DescribeGroupsRequest, ctx): DescribeGroupsResponse => {
     const v = ctx.apiVersion;
-    const operations = v >= 3 && req.includeAuthorizedOperations ? GROUP_OPERATIONS_ALL : NOT_REQUESTED;
+    const operations = (groupId: string) =>
+      v >= 3 && req.includeAuthorizedOperations ? b.authorizer.authorizedOperations(ctx, ResourceType.GROUP, groupId) : NOT_REQUESTED;
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
+        if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
+          return {
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            groupId,
+            groupState: '',
+            protocolType: '',
+            protocolData: '',
+            members: [],
+            authorizedOperations: NOT_REQUESTED,
+          };
+        }
         const cg = b.consumerGroups.describe(groupId);
         if (cg !== null) {
           const topicName = (topicId: string) => b.metadata.image.topics.getById(topicId)?.name;
@@ -48,7 +64,7 @@ export function describeGroupsHandler(b: BrokerContext) {
               memberMetadata: encodeClassicSubscription(m.subscribedTopicNames),
               memberAssignment: encodeClassicAssignment(m.assignment, topicName),
             })),
-            authorizedOperations: operations,
+            authorizedOperations: operations(groupId),
           };
         }
         const g = b.groups.describeGroup(groupId);
@@ -66,7 +82,7 @@ export function describeGroupsHandler(b: BrokerContext) {
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: operations,
+          authorizedOperations: operations(groupId),
         };
       }),
     };

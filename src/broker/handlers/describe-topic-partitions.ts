@@ -21,9 +21,10 @@
  *   (else -1), the leader epoch, replicas, ISR, replicas on brokers that
  *   are not live as offline, and empty ELR lists (Weir has no eligible
  *   leader replicas).
- * Weir has no ACLs yet: every topic is visible and its authorized
- * operations are all topic operations (`authorizedToDescribe` and
- * `topicOperations` are where an authorizer plugs in).
+ * Authorization (Kafka's handler): a topic the principal may not DESCRIBE
+ * is left out; when topics are named, it is answered at the end with
+ * TOPIC_AUTHORIZATION_FAILED (its existence is never checked). Each topic's
+ * authorized operations (KIP-430) are those the principal may do on it.
  */
 import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
 import type { MetadataImage, TopicImage } from '../../cluster/metadata/metadata-image';
@@ -31,7 +32,7 @@ import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { DescribeTopicPartitionsRequest, DescribeTopicPartitionsResponse } from '../../protocol/messages';
 import { ZERO_UUID } from '../../protocol/primitives/codec-support';
-import { TOPIC_OPERATIONS_ALL } from '../acl-operations';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
@@ -40,14 +41,13 @@ type ResponsePartition = DescribeTopicPartitionsResponse.DescribeTopicPartitions
 
 /** Java's String.compareTo for the names compared here (UTF-16 code units, as JS compares). */
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const NOT_REQUESTED = -2147483648;
 
 export function describeTopicPartitionsHandler(b: BrokerContext) {
   const brokerLimit = b.config.number('max.request.partition.size.limit');
-  // Where an authorizer will decide (Kafka: DESCRIBE on the topic; unauthorized named topics answer TOPIC_AUTHORIZATION_FAILED).
-  const authorizedToDescribe = (_topic: string) => true;
-  const topicOperations = (_topic: string) => TOPIC_OPERATIONS_ALL;
-
-  return defineHandler(Apis.DescribeTopicPartitions, (req: DescribeTopicPartitionsRequest): DescribeTopicPartitionsResponse => {
+  return defineHandler(Apis.DescribeTopicPartitions, (req: DescribeTopicPartitionsRequest, ctx): DescribeTopicPartitionsResponse => {
+    const authorizedToDescribe = (topic: string) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, topic);
+    const topicOperations = (topic: string) => b.authorizer.authorizedOperations(ctx, ResourceType.TOPIC, topic);
     const image = b.metadata.image;
     const all = req.topics.length === 0;
     const cursor = req.cursor;
@@ -66,9 +66,13 @@ export function describeTopicPartitionsHandler(b: BrokerContext) {
     const limit = Math.max(Math.min(brokerLimit, req.responsePartitionLimit), 1);
     let remaining = limit;
     const topics: ResponseTopic[] = [];
+    const unauthorized: ResponseTopic[] = [];
     let nextCursor: DescribeTopicPartitionsResponse.Cursor | null = null;
     for (const name of [...names].sort(byName)) {
-      if (!authorizedToDescribe(name)) continue;
+      if (!authorizedToDescribe(name)) {
+        if (!all) unauthorized.push({ ...missingTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, isInternal: false, topicAuthorizedOperations: NOT_REQUESTED });
+        continue;
+      }
       if (remaining === 0) {
         // The previous topic ended exactly at the limit: the next response starts here.
         nextCursor = { topicName: name, partitionIndex: 0 };
@@ -76,7 +80,7 @@ export function describeTopicPartitionsHandler(b: BrokerContext) {
       }
       const topic = image.topics.get(name);
       if (!topic) {
-        if (!all) topics.push(missingTopic(name));
+        if (!all) topics.push(missingTopic(name, topicOperations));
         continue;
       }
       const start = cursor !== null && name === cursor.topicName ? cursor.partitionIndex : 0;
@@ -93,10 +97,10 @@ export function describeTopicPartitionsHandler(b: BrokerContext) {
       }
       remaining -= partitions.length;
     }
-    return { throttleTimeMs: 0, topics, nextCursor };
+    return { throttleTimeMs: 0, topics: [...topics, ...unauthorized], nextCursor };
   });
 
-  function missingTopic(name: string): ResponseTopic {
+  function missingTopic(name: string, topicOperations: (topic: string) => number = () => NOT_REQUESTED): ResponseTopic {
     return {
       errorCode: topicNameProblem(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION,
       name,

@@ -7,15 +7,23 @@
  * with the same outcome succeeds.
  * Version notes: v2 may answer PRODUCER_FENCED (INVALID_PRODUCER_EPOCH
  * before); v3 is flexible; v4 only adds TRANSACTION_ABORTABLE, never sent.
+ *
+ * Authorization (Kafka's KafkaApis): WRITE on the transactional id, else
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { EndTxnRequest, EndTxnResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { fencedErrorForVersion } from './producer-fenced';
 
 export function endTxnHandler(b: BrokerContext) {
   return defineHandler(Apis.EndTxn, (req: EndTxnRequest, ctx): EndTxnResponse => {
+    if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+    }
     const code = b.transactions.endTransaction(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed);
     return { throttleTimeMs: 0, errorCode: fencedErrorForVersion(code, ctx.apiVersion, 2) };
   });

@@ -10,12 +10,17 @@
  * v4+ carry `coordinatorKeys` and answer one `coordinators` entry per key,
  * with the top-level fields left at their defaults. v0 has no key type
  * (always group) and no error message.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the group
+ * (GROUP_AUTHORIZATION_FAILED) or transactional id
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), per key.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -34,6 +39,12 @@ export function findCoordinatorHandler(b: BrokerContext) {
     const failed = (errorCode: number, errorMessage: string): CoordinatorAnswer => ({ errorCode, errorMessage, nodeId: -1, host: '', port: -1 });
     const answer = (key: string): CoordinatorAnswer => {
       if (req.keyType !== KEY_TYPE_GROUP && req.keyType !== KEY_TYPE_TRANSACTION) return failed(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${req.keyType}`);
+      if (req.keyType === KEY_TYPE_GROUP && !b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, key)) {
+        return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Not authorized to access group: Group authorization failed.');
+      }
+      if (req.keyType === KEY_TYPE_TRANSACTION && !b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)) {
+        return failed(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 'Transactional Id authorization failed.');
+      }
       const errorCode = req.keyType === KEY_TYPE_TRANSACTION ? b.transactions.prepareCoordinator() : b.groups.prepareCoordinator(key);
       if (errorCode !== ErrorCode.NONE) return failed(errorCode, 'The coordinator is not available.');
       const endpoint = b.advertisedEndpoint(ctx);

@@ -5,14 +5,20 @@
  * (REBALANCE_IN_PROGRESS). Fencing: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
  * FENCED_INSTANCE_ID for a replaced static member. v3+ carry
  * group.instance.id.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function heartbeatHandler(b: BrokerContext) {
   return defineHandler(Apis.Heartbeat, (req: HeartbeatRequest, ctx): HeartbeatResponse => {
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
     const errorCode = b.groups.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,

@@ -20,12 +20,18 @@
  * a recovering producer keeps its id); v4 may answer PRODUCER_FENCED
  * (INVALID_PRODUCER_EPOCH before); v5 only adds TRANSACTION_ABORTABLE,
  * never sent.
+ *
+ * Authorization (Kafka's KafkaApis): a transactional id needs WRITE on it
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer
+ * IDEMPOTENT_WRITE on the cluster or WRITE on some topic
+ * (CLUSTER_AUTHORIZATION_FAILED).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 import { fencedErrorForVersion } from './producer-fenced';
 
 const NO_PRODUCER_ID = -1n;
@@ -39,6 +45,14 @@ export function initProducerIdHandler(b: BrokerContext) {
       producerId: NO_PRODUCER_ID,
       producerEpoch: NO_PRODUCER_EPOCH,
     });
+    if (req.transactionalId !== null) {
+      if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return error(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    } else if (
+      !b.authorizer.allowed(ctx, AclOperation.IDEMPOTENT_WRITE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME) &&
+      !b.authorizer.allowedOnAnyOfType(ctx, AclOperation.WRITE, ResourceType.TOPIC)
+    ) {
+      return error(ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+    }
     const noId = req.producerId === NO_PRODUCER_ID;
     const noEpoch = req.producerEpoch === NO_PRODUCER_EPOCH;
     if (noId !== noEpoch) return error(ErrorCode.INVALID_REQUEST);

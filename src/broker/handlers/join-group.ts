@@ -16,18 +16,24 @@
  * A group id used by a KIP-848 consumer group with members answers
  * INCONSISTENT_GROUP_PROTOCOL (Weir does not mix classic members into
  * consumer groups); an empty one becomes a classic group.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { kafkaClientHost } from './client-host';
 
 export function joinGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.JoinGroup, async (req: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
     const v = ctx.apiVersion;
-    const admitted = b.consumerGroups.admitClassicJoin(req.groupId);
+    const admitted = b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
+      ? b.consumerGroups.admitClassicJoin(req.groupId)
+      : ErrorCode.GROUP_AUTHORIZATION_FAILED;
     if (admitted !== ErrorCode.NONE) {
       return {
         throttleTimeMs: 0,

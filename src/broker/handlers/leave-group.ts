@@ -9,16 +9,21 @@
  * (`members`, each with an optional group.instance.id; an empty member id
  * with an instance id removes that static member, as the admin tools do)
  * and answer per member. v5 adds a reason per member.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function leaveGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.LeaveGroup, (req: LeaveGroupRequest, ctx): LeaveGroupResponse => {
     const v = ctx.apiVersion;
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, members: [] };
     const leaving =
       v >= 3
         ? req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, reason: v >= 5 ? m.reason : null }))

@@ -5,16 +5,23 @@
  * v4+ filter by state and answer it; v5+ filter by type and answer it:
  * "classic", or "consumer" for KIP-848 groups (ConsumerGroupHeartbeat),
  * whose protocol type is "consumer". Filters match case-insensitively.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the cluster lists every
+ * group, otherwise only the groups the principal may DESCRIBE.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 export function listGroupsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListGroups, (req: ListGroupsRequest, ctx): ListGroupsResponse => {
     const v = ctx.apiVersion;
+    // DESCRIBE on the cluster lists every group; otherwise those the principal may DESCRIBE.
+    const clusterDescribe = b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+    const visible = (g: { groupId: string }) => clusterDescribe || b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId);
     const states = v >= 4 ? req.statesFilter : [];
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
     // The offsets holder of a consumer group is not a classic group of its own.
@@ -30,6 +37,6 @@ export function listGroupsHandler(b: BrokerContext) {
             .list()
             .filter((g) => wantedStates.size === 0 || wantedStates.has(g.state.toLowerCase()))
             .map((g) => ({ groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [...classic, ...consumer] };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [...classic, ...consumer].filter(visible) };
   });
 }

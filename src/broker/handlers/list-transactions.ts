@@ -4,12 +4,16 @@
  * filter); state names Kafka does not know come back in
  * `unknownStateFilters`. v1 adds the duration filter: only transactions
  * running longer than that many milliseconds (-1 = no filter).
+ *
+ * Authorization (Kafka's KafkaApis): only the transactional ids the
+ * principal may DESCRIBE are listed.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function listTransactionsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListTransactions, (req: ListTransactionsRequest, ctx): ListTransactionsResponse => {
@@ -19,7 +23,9 @@ export function listTransactionsHandler(b: BrokerContext) {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       unknownStateFilters: listed.unknownStates,
-      transactionStates: listed.transactions.map((t) => ({ transactionalId: t.transactionalId, producerId: BigInt(t.producerId), transactionState: t.state })),
+      transactionStates: listed.transactions
+        .filter((t) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, t.transactionalId))
+        .map((t) => ({ transactionalId: t.transactionalId, producerId: BigInt(t.producerId), transactionState: t.state })),
     };
   });
 }

@@ -19,6 +19,11 @@
  * Version notes: v0 has no generation or member id; v1 alone carries a
  * per-partition commit timestamp; v2–4 a retention time; v6+ the leader
  * epoch; v7+ group.instance.id. v8+ are flexible.
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else every
+ * partition is GROUP_AUTHORIZATION_FAILED; READ on each topic, else its
+ * partitions are TOPIC_AUTHORIZATION_FAILED (before their existence is
+ * checked).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -26,6 +31,7 @@ import { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messag
 import type { OffsetCommitPartition } from '../../coordinator/group/group-coordinator';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function offsetCommitHandler(b: BrokerContext) {
   return defineHandler(Apis.OffsetCommit, (req: OffsetCommitRequest, ctx): OffsetCommitResponse => {
@@ -34,8 +40,18 @@ export function offsetCommitHandler(b: BrokerContext) {
     const errors: (ErrorCode | null)[] = [];
     const valid: OffsetCommitPartition[] = [];
     const topics = b.metadata.image.topics;
+    const groupAllowed = b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId);
+    const readable = groupAllowed ? b.authorizer.allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, req.topics.map((t) => t.name)) : new Set<string>();
     for (const t of req.topics) {
       for (const p of t.partitions) {
+        if (!groupAllowed) {
+          errors.push(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+          continue;
+        }
+        if (!readable.has(t.name)) {
+          errors.push(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+          continue;
+        }
         if (!topics.partition(t.name, p.partitionIndex)) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
           continue;

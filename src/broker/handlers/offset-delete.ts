@@ -7,22 +7,31 @@
  * gets NON_EMPTY_GROUP, an unknown group GROUP_ID_NOT_FOUND. Unknown topic
  * partitions get UNKNOWN_TOPIC_OR_PARTITION. A KIP-848 consumer group's
  * offsets are checked against the topics its members subscribe to.
+ *
+ * Authorization (Kafka's KafkaApis): DELETE on the group, else
+ * GROUP_AUTHORIZATION_FAILED; READ on each topic, else its partitions are
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function offsetDeleteHandler(b: BrokerContext) {
-  return defineHandler(Apis.OffsetDelete, (req: OffsetDeleteRequest): OffsetDeleteResponse => {
+  return defineHandler(Apis.OffsetDelete, (req: OffsetDeleteRequest, ctx): OffsetDeleteResponse => {
+    if (!b.authorizer.allowed(ctx, AclOperation.DELETE, ResourceType.GROUP, req.groupId)) return { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] };
+    const readable = b.authorizer.allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, req.topics.map((t) => t.name));
     const errors: (ErrorCode | null)[] = [];
     const valid: { topic: string; partition: number }[] = [];
     const consumerGroupTopics = b.consumerGroups.subscribedTopics(req.groupId);
     const topics = b.metadata.image.topics;
     for (const t of req.topics) {
       for (const p of t.partitions) {
-        if (!topics.partition(t.name, p.partitionIndex)) {
+        if (!readable.has(t.name)) {
+          errors.push(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+        } else if (!topics.partition(t.name, p.partitionIndex)) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         } else if (consumerGroupTopics.has(t.name)) {
           errors.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);

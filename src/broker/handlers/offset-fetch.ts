@@ -15,6 +15,11 @@
  * for classic groups): a member must fetch with its current epoch
  * (STALE_MEMBER_EPOCH / UNKNOWN_MEMBER_ID); no member id and epoch -1 (an
  * admin) may always fetch.
+ *
+ * Authorization (Kafka's KafkaApis): DESCRIBE on the group, else
+ * GROUP_AUTHORIZATION_FAILED for it; DESCRIBE on each topic: asking for
+ * all topics leaves out the others, a named one's partitions are
+ * TOPIC_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -22,14 +27,34 @@ import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages
 import type { OffsetFetchResult } from '../../coordinator/group/group-coordinator';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 type Topics = readonly { name: string; partitionIndexes: number[] }[] | null;
 
 export function offsetFetchHandler(b: BrokerContext) {
   return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse => {
     const v = ctx.apiVersion;
-    const fetch = (groupId: string, topics: Topics): OffsetFetchResult =>
+    const fetchFromCoordinator = (groupId: string, topics: Topics): OffsetFetchResult =>
       b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable);
+    // DESCRIBE on the topics: all topics leaves out the others, named ones answer TOPIC_AUTHORIZATION_FAILED.
+    const fetch = (groupId: string, topics: Topics): OffsetFetchResult => {
+      const describable = (name: string) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
+      if (topics === null) {
+        const r = fetchFromCoordinator(groupId, null);
+        return { ...r, topics: r.topics.filter((t) => describable(t.name)) };
+      }
+      const allowed = new Set(topics.filter((t) => describable(t.name)).map((t) => t.name));
+      const r = fetchFromCoordinator(groupId, topics.filter((t) => allowed.has(t.name)));
+      if (r.errorCode !== ErrorCode.NONE) return r;
+      const denied = topics
+        .filter((t) => !allowed.has(t.name))
+        .map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((partition) => ({ partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED })),
+        }));
+      return { ...r, topics: [...r.topics, ...denied] };
+    };
+    const groupDenied = (groupId: string) => !b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId);
     const partitionsOf = (r: OffsetFetchResult) =>
       r.topics.map((t) => ({
         name: t.name,
@@ -48,6 +73,7 @@ export function offsetFetchHandler(b: BrokerContext) {
         topics: [],
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) => {
+          if (groupDenied(g.groupId)) return { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
           const memberError = v >= 9 ? b.consumerGroups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
           if (memberError !== ErrorCode.NONE) return { groupId: g.groupId, topics: [], errorCode: memberError };
           const r = fetch(g.groupId, g.topics);
@@ -57,7 +83,7 @@ export function offsetFetchHandler(b: BrokerContext) {
     }
     // v0–1 cannot ask for "all topics": an empty list is just empty.
     const topics: Topics = v < 2 && req.topics === null ? [] : req.topics;
-    const r = fetch(req.groupId, topics);
+    const r: OffsetFetchResult = groupDenied(req.groupId) ? { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, topics: [] } : fetch(req.groupId, topics);
     if (r.errorCode !== ErrorCode.NONE) {
       if (v >= 2) return { throttleTimeMs: 0, topics: [], errorCode: r.errorCode, groups: [] };
       // No top-level error field before v2: every requested partition carries it.

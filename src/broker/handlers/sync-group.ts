@@ -9,15 +9,23 @@
  * Version notes: v3+ carry group.instance.id; v5 carries (and answers) the
  * protocol type and name, which must match the group's
  * (INCONSISTENT_GROUP_PROTOCOL otherwise).
+ *
+ * Authorization (Kafka's KafkaApis): READ on the group, else
+ * GROUP_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function syncGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.SyncGroup, async (req: SyncGroupRequest, ctx): Promise<SyncGroupResponse> => {
     const v = ctx.apiVersion;
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
+    }
     const assignments = new Map<string, Buffer>();
     for (const a of req.assignments) assignments.set(a.memberId, Buffer.from(a.assignment));
     const result = await b.groups.syncGroup({

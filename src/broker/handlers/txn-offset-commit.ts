@@ -11,6 +11,12 @@
  * Version notes: v2 adds the committed leader epoch; v3 is flexible and adds
  * the member id, generation and group instance id, checked against the
  * group like an OffsetCommit; v4 only adds TRANSACTION_ABORTABLE, never sent.
+ *
+ * Authorization (Kafka's KafkaApis): WRITE on the transactional id
+ * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), READ on the group
+ * (GROUP_AUTHORIZATION_FAILED), each for every partition; READ on each
+ * topic, else its partitions are TOPIC_AUTHORIZATION_FAILED and not
+ * committed.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -19,13 +25,17 @@ import { offsetsPartitionFor } from '../../coordinator/group/group-partition';
 import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function txnOffsetCommitHandler(b: BrokerContext) {
-  return defineHandler(Apis.TxnOffsetCommit, (req: TxnOffsetCommitRequest): TxnOffsetCommitResponse => {
+  return defineHandler(Apis.TxnOffsetCommit, (req: TxnOffsetCommitRequest, ctx): TxnOffsetCommitResponse => {
     const respond = (codes: (t: number, p: number) => number): TxnOffsetCommitResponse => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t, ti) => ({ name: t.name, partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: codes(ti, pi) })) })),
     });
+    if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return respond(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return respond(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const readable = b.authorizer.allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, req.topics.map((t) => t.name));
     const producerId = Number(req.producerId);
     const offsets = b.metadata.image.topics.get(OFFSETS_TOPIC);
     let check: ErrorCode = offsets ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -43,7 +53,7 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
       memberId: req.memberId,
       groupInstanceId: req.groupInstanceId,
       partitions: req.topics.flatMap((t) =>
-        t.partitions.map((p) => ({
+        (readable.has(t.name) ? t.partitions : []).map((p) => ({
           topic: t.name,
           partition: p.partitionIndex,
           offset: p.committedOffset,
@@ -54,7 +64,9 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
       ),
     });
     let i = 0;
-    const flat = req.topics.map((t) => t.partitions.map(() => errors[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR));
+    const flat = req.topics.map((t) =>
+      t.partitions.map(() => (readable.has(t.name) ? (errors[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR) : ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
+    );
     return respond((ti, pi) => flat[ti]?.[pi] ?? ErrorCode.UNKNOWN_SERVER_ERROR);
   });
 }
