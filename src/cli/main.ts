@@ -20,6 +20,7 @@ const COMMANDS: Readonly<Record<string, () => Command>> = {
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,
   group: () => (require('./commands/group') as typeof import('./commands/group')).groupCommand,
   user: () => (require('./commands/user') as typeof import('./commands/user')).userCommand,
+  acl: () => (require('./commands/acl') as typeof import('./commands/acl')).aclCommand,
 };
 const COMMAND_NAMES = Object.keys(COMMANDS);
 
@@ -41,6 +42,7 @@ examples:
   weir consume demo --format '%p:%o %v\\n'
   weir group describe my-group
   weir user scram set alice --password alice-secret
+  weir acl add --allow-principal User:alice --operation Read --topic demo
 `;
 
 async function main(argv: string[]): Promise<void> {

@@ -42,6 +42,10 @@ export const ClientApis = {
   SaslAuthenticate: api(M.SaslAuthenticateRequestCodec, M.SaslAuthenticateResponseCodec, 0, 2),
   DescribeUserScramCredentials: api(M.DescribeUserScramCredentialsRequestCodec, M.DescribeUserScramCredentialsResponseCodec, 0, 0),
   AlterUserScramCredentials: api(M.AlterUserScramCredentialsRequestCodec, M.AlterUserScramCredentialsResponseCodec, 0, 0),
+  // v1+: prefixed patterns (Kafka 4.0's minimum).
+  DescribeAcls: api(M.DescribeAclsRequestCodec, M.DescribeAclsResponseCodec, 1, 3),
+  CreateAcls: api(M.CreateAclsRequestCodec, M.CreateAclsResponseCodec, 1, 3),
+  DeleteAcls: api(M.DeleteAclsRequestCodec, M.DeleteAclsResponseCodec, 1, 3),
 } as const;
 
 export type ClientApiName = keyof typeof ClientApis;
