@@ -65,12 +65,13 @@ export class BrokerAuthorizer implements MetadataPublisher {
   allowed(ctx: RequestContext, operation: AclOperation, resourceType: ResourceType, resourceName: string): boolean {
     if (!this.authorizer) return true;
     const allowed = this.authorizer.authorize(identity(ctx), operation, resourceType, resourceName) === 'ALLOWED';
-    if (!allowed) this.log?.debug({ principal: principalToString(ctx.principal), host: ctx.remoteAddress, operation, resourceType, resourceName }, 'authorization denied');
+    if (!allowed) this.log?.debug({ principal: principalToString(ctx.principal), host: identity(ctx).host, operation, resourceType, resourceName }, 'authorization denied');
     return allowed;
   }
 
   /** The names among `names` the principal may do `operation` on (each name asked once). */
   allowedNames(ctx: RequestContext, operation: AclOperation, resourceType: ResourceType, names: Iterable<string>): Set<string> {
+    if (!this.authorizer) return new Set(names);
     const out = new Set<string>();
     for (const name of names) if (!out.has(name) && this.allowed(ctx, operation, resourceType, name)) out.add(name);
     return out;
@@ -98,6 +99,7 @@ export class BrokerAuthorizer implements MetadataPublisher {
   }
 }
 
+/** Who asks, from which IP address (the context's remote address is "address:port"). */
 function identity(ctx: RequestContext) {
-  return { principal: ctx.principal, host: ctx.remoteAddress };
+  return { principal: ctx.principal, host: ctx.remoteAddress.replace(/:\d+$/, '') };
 }
