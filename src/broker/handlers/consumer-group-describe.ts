@@ -28,34 +28,26 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId): ConsumerGroupDescribeResponse.DescribedGroup => {
+        const failed = (errorCode: number, errorMessage: string, authorizedOperations: number): ConsumerGroupDescribeResponse.DescribedGroup => ({
+          errorCode,
+          errorMessage,
+          groupId,
+          groupState: '',
+          groupEpoch: 0,
+          assignmentEpoch: 0,
+          assignorName: '',
+          members: [],
+          authorizedOperations,
+        });
         if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
-          return {
-            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
-            errorMessage: 'Group authorization failed.',
-            groupId,
-            groupState: '',
-            groupEpoch: 0,
-            assignmentEpoch: 0,
-            assignorName: '',
-            members: [],
-            authorizedOperations: NOT_REQUESTED,
-          };
+          return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.', NOT_REQUESTED);
         }
         const g = b.consumerGroups.describe(groupId);
         if (g === null) {
           const classic = b.groups.group(groupId);
           const isClassic = classic !== undefined && !classic.is('Dead');
-          return {
-            errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
-            errorMessage: isClassic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`,
-            groupId,
-            groupState: '',
-            groupEpoch: 0,
-            assignmentEpoch: 0,
-            assignorName: '',
-            members: [],
-            authorizedOperations: operations(groupId),
-          };
+          const message = isClassic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+          return failed(ErrorCode.GROUP_ID_NOT_FOUND, message, operations(groupId));
         }
         return {
           errorCode: ErrorCode.NONE,
