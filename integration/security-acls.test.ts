@@ -280,7 +280,7 @@ describe('managing ACLs', () => {
 });
 
 describe('real clients as an allowed and a denied principal', () => {
-  it('kafkajs: alice produces and consumes; bob sees TOPIC_AUTHORIZATION_FAILED and GROUP_AUTHORIZATION_FAILED', async () => {
+  it('kafkajs: alice produces and consumes; bob sees TOPIC_, GROUP_, CLUSTER_ and TRANSACTIONAL_ID_AUTHORIZATION_FAILED', async () => {
     const topic = 'kafkajs-acl';
     await createTopic(topic);
     await addAcls([RT.TOPIC, topic, Op.WRITE], [RT.TOPIC, topic, Op.READ], [RT.GROUP, 'security-kafkajs-', Op.READ, { pattern: PatternType.PREFIXED }]);
@@ -318,6 +318,21 @@ describe('real clients as an allowed and a denied principal', () => {
     // DESCRIBE but not READ on the group: JoinGroup's GROUP_AUTHORIZATION_FAILED reaches the user.
     await addAcls([RT.GROUP, 'bob-group-2', Op.DESCRIBE, { principal: 'User:bob' }]);
     expect(await crashOf('bob-group-2')).toMatchObject({ type: 'GROUP_AUTHORIZATION_FAILED' });
+    // An idempotent producer (kafkajs asks for its producer id on connect): IDEMPOTENT_WRITE on the
+    // cluster or WRITE on some topic, else CLUSTER_AUTHORIZATION_FAILED.
+    const txProducer = () => kafka.producer({ transactionalId: 'bob-tx', idempotent: true, maxInFlightRequests: 1, retry: { retries: 1, initialRetryTime: 10 } });
+    const denied = txProducer();
+    await expect(denied.connect()).rejects.toMatchObject({ type: 'CLUSTER_AUTHORIZATION_FAILED' });
+    await denied.disconnect();
+    // Transactions: DESCRIBE on the id finds the coordinator, InitProducerId needs WRITE on it.
+    await addAcls([RT.CLUSTER, 'kafka-cluster', Op.IDEMPOTENT_WRITE, { principal: 'User:bob' }], [RT.TRANSACTIONAL_ID, 'bob-tx', Op.DESCRIBE, { principal: 'User:bob' }]);
+    const transactional = txProducer();
+    await transactional.connect();
+    try {
+      await expect(transactional.transaction()).rejects.toMatchObject({ type: 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED' });
+    } finally {
+      await transactional.disconnect();
+    }
     // Every value alice had acknowledged is still there, and nothing of bob's.
     const log = await readPartitionLog(admin, topic, 0);
     expect(log.batches.flatMap((b) => b.records.map((r) => r.value?.toString('utf8')))).toEqual(sent);
