@@ -603,6 +603,13 @@ describe('StandardAuthorizer semantics through the broker', () => {
       ['hidden-t', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
       ['no-such-topic', ErrorCode.TOPIC_AUTHORIZATION_FAILED],
     ]);
+    // DescribeTopicPartitions (KIP-966) the same way: the hidden topic at the end, refused.
+    const dtp = await alice.request(Apis.DescribeTopicPartitions, 0, { topics: [{ name: 'hidden-t' }, { name: 'visible-t' }], responsePartitionLimit: 100, cursor: null });
+    expect(dtp.topics.map((t) => [t.name, t.errorCode, t.partitions.length])).toEqual([
+      ['visible-t', ErrorCode.NONE, 1],
+      ['hidden-t', ErrorCode.TOPIC_AUTHORIZATION_FAILED, 0],
+    ]);
+    expect(dtp.topics[0]!.topicAuthorizedOperations).toBe(bits(Op.DESCRIBE));
     // Auto-creation: DESCRIBE on the name is not enough, CREATE is needed too.
     await addAcls([RT.TOPIC, 'auto-', Op.DESCRIBE, { pattern: PatternType.PREFIXED }]);
     const ask = (name: string) => alice.request(Apis.Metadata, 12, { topics: [{ topicId: ZERO_UUID, name }], allowAutoTopicCreation: true, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });

@@ -70,7 +70,9 @@ export function describeTopicPartitionsHandler(b: BrokerContext) {
     let nextCursor: DescribeTopicPartitionsResponse.Cursor | null = null;
     for (const name of [...names].sort(byName)) {
       if (!authorizedToDescribe(name)) {
-        if (!all) unauthorized.push({ ...missingTopic(name), errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, isInternal: false, topicAuthorizedOperations: NOT_REQUESTED });
+        if (!all) {
+          unauthorized.push({ errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, name, topicId: ZERO_UUID, isInternal: false, partitions: [], topicAuthorizedOperations: NOT_REQUESTED });
+        }
         continue;
       }
       if (remaining === 0) {
@@ -100,7 +102,7 @@ export function describeTopicPartitionsHandler(b: BrokerContext) {
     return { throttleTimeMs: 0, topics: [...topics, ...unauthorized], nextCursor };
   });
 
-  function missingTopic(name: string, topicOperations: (topic: string) => number = () => NOT_REQUESTED): ResponseTopic {
+  function missingTopic(name: string, topicOperations: (topic: string) => number): ResponseTopic {
     return {
       errorCode: topicNameProblem(name) === null ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.INVALID_TOPIC_EXCEPTION,
       name,
