@@ -270,6 +270,11 @@ describe('managing ACLs', () => {
     expect(r.stdout).not.toContain('READ');
     r = await weir('list', '--topic', 'cli-t');
     expect(r.stdout.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)[5])).toEqual(['READ']);
+    // --allow-principal / --deny-principal remove only ACLs of that permission, as kafka-acls.sh.
+    r = await weir('remove', '--group', 'cli-', '--resource-pattern-type', 'prefixed', '--allow-principal', 'User:bob');
+    expect(r.stdout.trim().split('\n')).toHaveLength(1); // the header only
+    r = await weir('remove', '--group', 'cli-', '--resource-pattern-type', 'prefixed', '--deny-principal', 'User:bob');
+    expect(r.stdout).toContain('DENY');
     // A principal without ALTER on the cluster is told so.
     const bobConfig = path.join(dataDir, 'bob.properties');
     fs.writeFileSync(bobConfig, fs.readFileSync(config, 'utf8').replace('"admin" password="admin-secret"', '"bob" password="bob-secret"'));

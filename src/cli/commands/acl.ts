@@ -94,13 +94,18 @@ function filtersOf(args: ParsedArgs, command: string): AclBindingFilter[] {
   const patternType = codeOf(PatternType, args.string('resource-pattern-type') ?? 'any', 'pattern type', command);
   const resources: { resourceType: number; name: string | null }[] = resourcesOf(args, command);
   if (resources.length === 0) resources.push({ resourceType: ResourceType.ANY, name: null });
-  const principals: (string | null)[] = [...args.strings('principal'), ...args.strings('allow-principal'), ...args.strings('deny-principal')];
-  if (principals.length === 0) principals.push(null);
+  // --allow-principal / --deny-principal (remove) match that permission only, as kafka-acls.sh's; --principal (list) either.
+  const principals: { principal: string | null; permissionType: number }[] = [
+    ...args.strings('principal').map((principal) => ({ principal, permissionType: PermissionType.ANY as number })),
+    ...args.strings('allow-principal').map((principal) => ({ principal, permissionType: PermissionType.ALLOW as number })),
+    ...args.strings('deny-principal').map((principal) => ({ principal, permissionType: PermissionType.DENY as number })),
+  ];
+  if (principals.length === 0) principals.push({ principal: null, permissionType: PermissionType.ANY });
   const operations = args.strings('operation').map((o) => codeOf(AclOperation, o, 'operation', command));
   if (operations.length === 0) operations.push(AclOperation.ANY);
   return resources.flatMap((r) =>
-    principals.flatMap((principal) =>
-      operations.map((operation) => ({ resourceType: r.resourceType, name: r.name, patternType, principal, host: null, operation, permissionType: PermissionType.ANY })),
+    principals.flatMap(({ principal, permissionType }) =>
+      operations.map((operation) => ({ resourceType: r.resourceType, name: r.name, patternType, principal, host: null, operation, permissionType })),
     ),
   );
 }
