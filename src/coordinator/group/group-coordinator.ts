@@ -219,11 +219,22 @@ function offsetStoreError(code: ErrorCode): ErrorCode {
   }
 }
 
+/**
+ * What the offsets retention needs of the KIP-848 coordinator: the topics a
+ * consumer group's members subscribe to (empty when it has none). Their
+ * offsets are kept however old, as Kafka keeps them.
+ */
+export interface ConsumerGroupsView {
+  subscribedTopics(groupId: string): ReadonlySet<string>;
+}
+
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
   private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
+  /** Set once the KIP-848 coordinator exists (it is built on this one). */
+  private consumerGroups: ConsumerGroupsView | null = null;
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -231,6 +242,11 @@ export class GroupCoordinator {
     private readonly store: GroupStore,
     private readonly log: Logger | null = null,
   ) {}
+
+  /** The KIP-848 coordinator, whose groups' offsets live here too (issue 11 makes them one). */
+  attachConsumerGroups(view: ConsumerGroupsView): void {
+    this.consumerGroups = view;
+  }
 
   /** Rebuilds every group from the store, then starts the offsets retention check. */
   start(): void {
@@ -1077,7 +1093,10 @@ export class GroupCoordinator {
           base = (c) => c.commitTimestamp;
         }
       } else if (group.protocolType === null) {
-        // A standalone committer: by commit time.
+        // A standalone committer or a KIP-848 consumer group: by commit time,
+        // except the topics the consumer group's members subscribe to (Kafka's
+        // OffsetMetadataManager keeps those while the group consumes them).
+        keep = new Set(this.consumerGroups?.subscribedTopics(group.groupId) ?? []);
         base = (c) => c.commitTimestamp;
       }
       if (base === null) continue;

@@ -57,6 +57,7 @@ export function startConsumerGroupCoordinator(w: ConsumerGroupCoordinatorWiring)
     },
     w.log.child({ component: 'consumer-group-coordinator' }),
   );
+  w.classicGroups.attachConsumerGroups(coordinator);
   w.shutdown.addEventListener('abort', () => coordinator.close(), { once: true });
   return coordinator;
 }
