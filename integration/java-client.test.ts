@@ -3,7 +3,9 @@
  * client creates and describes topics and the cluster; idempotent acks=all
  * producers send with every codec (none, gzip, snappy, lz4, zstd); a group
  * consumer reads every acknowledged record back once, at its acknowledged
- * offset with its value, and commits; a transactional producer commits one
+ * offset with its value, and commits; the admin client then alters and
+ * describes a topic config, lists, describes and deletes the group, reads
+ * its offsets, deletes records, adds partitions, creates and deletes a topic; a transactional producer commits one
  * transaction and aborts another, and a read_committed consumer sees only
  * the first. The client is the one of the Kafka distribution the tools use
  * (the peer broker's build, kafka-clients 2.4.1: the protocol versions of
@@ -29,6 +31,7 @@ interface Steps {
   admin?: { partitions: number; nodes: number; controller: number; listed: boolean };
   produce?: { acked: number };
   consume?: { read: number; distinct: number; mismatched: number; duplicates: number; committed: number };
+  admin2?: Record<string, unknown>;
   transactions?: { end: number; values: string[] };
 }
 
@@ -80,6 +83,20 @@ if (!tools.found) {
     expect(steps.produce).toEqual({ acked: 1000 });
     // Every acknowledged record once, at its offset, with its value; the commit covers them all.
     expect(steps.consume).toEqual({ read: 1000, distinct: 1000, mismatched: 0, duplicates: 0, committed: 1000 });
+    const consumed = steps.admin2 as { deletedBefore: number };
+    expect(steps.admin2).toEqual({
+      retention: '3600000',
+      retentionSource: 'DYNAMIC_TOPIC_CONFIG',
+      groupListed: true,
+      groupState: 'EMPTY',
+      committedSum: 1000,
+      logStartAfterDelete: consumed.deletedBefore,
+      deletedBefore: consumed.deletedBefore,
+      partitions: 4,
+      groupGone: true,
+      scratchGone: true,
+    });
+    expect(consumed.deletedBefore).toBeGreaterThan(0);
     // 10 committed, 10 aborted, and a marker after each transaction.
     expect(steps.transactions?.end).toBe(22);
     expect(steps.transactions?.values).toEqual(Array.from({ length: 10 }, (_, i) => `committed-${i}`));

@@ -105,6 +105,42 @@ public class JavaClientCheck {
           + ",\"duplicates\":" + duplicates + ",\"committed\":" + committed + "}");
     }
 
+    // The admin client on what the run left: configs, groups, offsets, records, partitions, deletion.
+    try (AdminClient admin = AdminClient.create(common)) {
+      org.apache.kafka.common.config.ConfigResource res = new org.apache.kafka.common.config.ConfigResource(org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+      admin.incrementalAlterConfigs(Collections.singletonMap(res, Collections.singletonList(
+          new AlterConfigOp(new org.apache.kafka.clients.admin.ConfigEntry("retention.ms", "3600000"), AlterConfigOp.OpType.SET)))).all().get();
+      org.apache.kafka.clients.admin.ConfigEntry retention = admin.describeConfigs(Collections.singletonList(res)).all().get().get(res).get("retention.ms");
+      String group = topic + "-group";
+      boolean listed = false;
+      for (ConsumerGroupListing g : admin.listConsumerGroups().all().get()) listed |= g.groupId().equals(group);
+      ConsumerGroupDescription described = admin.describeConsumerGroups(Collections.singletonList(group)).all().get().get(group);
+      long committedSum = 0;
+      for (OffsetAndMetadata o : admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().values()) committedSum += o.offset();
+      TopicPartition p0 = new TopicPartition(topic, 0);
+      // (The 2.4 admin client has no listOffsets: a consumer asks.)
+      long before;
+      long start;
+      try (KafkaConsumer<String, String> offsets = new KafkaConsumer<>(c)) {
+        before = offsets.endOffsets(Collections.singletonList(p0)).get(p0);
+        admin.deleteRecords(Collections.singletonMap(p0, RecordsToDelete.beforeOffset(before / 2))).all().get();
+        start = offsets.beginningOffsets(Collections.singletonList(p0)).get(p0);
+      }
+      admin.createPartitions(Collections.singletonMap(topic, NewPartitions.increaseTo(4))).all().get();
+      int partitions = admin.describeTopics(Collections.singletonList(topic)).all().get().get(topic).partitions().size();
+      admin.deleteConsumerGroups(Collections.singletonList(group)).all().get();
+      boolean groupGone = true;
+      for (ConsumerGroupListing g : admin.listConsumerGroups().all().get()) groupGone &= !g.groupId().equals(group);
+      String scratch = topic + "-scratch";
+      admin.createTopics(Collections.singletonList(new NewTopic(scratch, 1, (short) 1))).all().get();
+      admin.deleteTopics(Collections.singletonList(scratch)).all().get();
+      boolean scratchGone = !admin.listTopics().names().get().contains(scratch);
+      emit("{\"step\":\"admin2\",\"retention\":" + q(retention.value()) + ",\"retentionSource\":" + q(retention.source().name())
+          + ",\"groupListed\":" + listed + ",\"groupState\":" + q(described.state().name()) + ",\"committedSum\":" + committedSum
+          + ",\"logStartAfterDelete\":" + start + ",\"deletedBefore\":" + (before / 2) + ",\"partitions\":" + partitions
+          + ",\"groupGone\":" + groupGone + ",\"scratchGone\":" + scratchGone + "}");
+    }
+
     // Transactions: one committed, one aborted; read_committed sees only the first.
     Properties t = new Properties();
     t.putAll(common);
