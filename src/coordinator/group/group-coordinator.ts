@@ -229,6 +229,10 @@ export interface ConsumerGroupsView {
   subscribedTopics(groupId: string): ReadonlySet<string>;
   /** The KIP-848 records of the partitions being loaded, oldest first (this coordinator reads the topic for both). */
   load(records: Iterable<OffsetsTopicRecord>): void;
+  /** Consumer groups without members. */
+  emptyGroupIds(): string[];
+  /** Deletes an empty consumer group (tombstones its records). */
+  deleteGroup(groupId: string): ErrorCode;
 }
 
 export class GroupCoordinator {
@@ -1132,6 +1136,12 @@ export class GroupCoordinator {
       if (expired.length > 0) this.log?.info({ group: group.groupId, partitions: expired.length }, 'expiring committed offsets');
       // An Empty group left without offsets is removed too (tombstoned).
       if (expired.length > 0 || group.is('Empty')) this.removeOffsets(group, expired);
+    }
+    // Kafka's cleanupGroupMetadata: an empty consumer group whose offsets are all gone is deleted.
+    for (const groupId of this.consumerGroups?.emptyGroupIds() ?? []) {
+      if (this.groups.has(groupId)) continue;
+      this.log?.info({ group: groupId }, 'deleting an empty consumer group with no offsets left');
+      this.consumerGroups?.deleteGroup(groupId);
     }
   }
 

@@ -715,6 +715,10 @@ export class ConsumerGroupCoordinator {
     return new Set(group && group.members.size > 0 ? group.subscriptionMetadata.keys() : []);
   }
 
+  emptyGroupIds(): string[] {
+    return [...this.groups.values()].filter((g) => g.members.size === 0).map((g) => g.groupId);
+  }
+
   /** DeleteGroups: NON_EMPTY_GROUP while members remain; NONE when deleted or not a consumer group. */
   deleteGroup(groupId: string): ErrorCode {
     const group = this.groups.get(groupId);

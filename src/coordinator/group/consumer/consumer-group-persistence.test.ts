@@ -7,6 +7,7 @@
 import * as fc from 'fast-check';
 import { ErrorCode } from '../../../protocol/errors';
 import { ManualScheduler } from '../../../time/manual-scheduler';
+import { GroupCoordinator } from '../group-coordinator';
 import { MemoryGroupStore } from '../memory-group-store';
 import { ConsumerGroupCoordinator, type TopicCatalogEntry } from './consumer-group-coordinator';
 import { heartbeat, idOf } from './test-support/heartbeats';
@@ -103,6 +104,35 @@ describe('KIP-848 group state is its records', () => {
     expect(coordinator.describe('g')).toBeNull();
     expect(restarted(store).coordinator.describe('g')).toBeNull();
     for (const r of store.records) expect(() => decodeConsumerGroupRecord(r.key, r.value)).not.toThrow();
+  });
+
+  test('an empty consumer group whose offsets expired is deleted by the retention check, records and all', () => {
+    const minute = 60_000;
+    const store = new MemoryGroupStore();
+    const clock = new ManualScheduler();
+    const groups = new GroupCoordinator(
+      { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: 10 * minute, offsetsRetentionCheckIntervalMs: minute, offsetMetadataMaxBytes: 4096 },
+      clock,
+      store,
+    );
+    groups.start();
+    const { coordinator } = coordinatorOn(store, clock);
+    groups.attachConsumerGroups(coordinator);
+    heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: ['a'] });
+    groups.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic: 'a', partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
+    // While its member heartbeats and subscribes, nothing goes, however old the commit.
+    for (let t = 0; t < 30 * minute; t += 30_000) {
+      clock.advance(30_000);
+      expect(heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 1 }).errorCode).toBe(ErrorCode.NONE);
+    }
+    expect(groups.fetchOffsets('g', null).topics).toHaveLength(1);
+    heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: -1 });
+    // Empty: its offset is past retention (by commit time), so the next check expires it, then the group goes.
+    clock.advance(minute);
+    expect(groups.fetchOffsets('g', null).topics).toHaveLength(0);
+    expect(coordinator.describe('g')).toBeNull();
+    expect(restarted(store).coordinator.describe('g')).toBeNull();
+    groups.close();
   });
 
   // Operations a fuzzer picks: joins, heartbeats that acknowledge the assignment or not, leaves (static too), time passing.
