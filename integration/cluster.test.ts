@@ -23,6 +23,10 @@ import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { createTopic, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
 import { waitFor } from './support/conditions';
+import { RawKafkaClient, metadata, produceBody } from './support/raw-kafka-client';
+import { Apis } from '../src/protocol/apis';
+import { ErrorCode } from '../src/protocol/errors';
+import { encodeRecordBatch } from '../src/protocol/records/record-batch';
 
 const PARTITIONS = 6;
 let cluster: RunningCluster;
@@ -118,7 +122,7 @@ describe('a cluster of three brokers on etcd', () => {
     // kafkajs shows its own text for the code; librdkafka shows the broker's message.
     const rdkafka = Kafka.AdminClient.create({ 'bootstrap.servers': cluster.bootstrapServers });
     try {
-      const err = await new Promise<Error | null>((resolve) =>
+      const err = await new Promise<{ message: string } | null>((resolve) =>
         rdkafka.createTopic({ topic: 'cluster-rf3', num_partitions: 1, replication_factor: 3 }, 10_000, (e) => resolve(e ?? null)),
       );
       expect(err?.message).toMatch(/replication is not built yet/);
@@ -187,6 +191,49 @@ describe('a cluster of three brokers on etcd', () => {
     }
     expect(seen.map((s) => `${s.partition}/${s.offset}/${s.value}`).sort()).toEqual(read.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort());
   }, 120_000);
+
+  it('answers NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint for a partition led elsewhere', async () => {
+    const md = summary(await metadataFrom(1, [TOPIC]), TOPIC);
+    const p = md.partitions!.find((x) => x.leader !== 1)!;
+    const c = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === 1)!.port);
+    try {
+      const res = await c.request(Apis.Produce, 10, produceBody(TOPIC, p.p, encodeRecordBatch([{ value: Buffer.from('misdirected') }])));
+      const part = res.responses[0]!.partitionResponses[0]!;
+      expect(part.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(part.currentLeader).toMatchObject({ leaderId: p.leader, leaderEpoch: p.epoch });
+      expect(res.nodeEndpoints).toEqual([expect.objectContaining({ nodeId: p.leader, port: cluster.brokers.find((b) => b.nodeId === p.leader)!.port })]);
+    } finally {
+      await c.close();
+    }
+  });
+
+  it('auto-creates a topic requested through a broker that is not the controller, and hands out producer ids unique across brokers', async () => {
+    const controllerId = (await metadataFrom(1)).controllerId;
+    const other = [1, 2, 3].find((id) => id !== controllerId)!;
+    const c = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === other)!.port);
+    try {
+      const res = await metadata(c, ['cluster-auto'], true);
+      expect(res.topics[0]).toMatchObject({ name: 'cluster-auto', errorCode: ErrorCode.NONE });
+      expect(res.topics[0]!.partitions).toHaveLength(1);
+    } finally {
+      await c.close();
+    }
+    // InitProducerId on every broker: each takes its block from the controller (AllocateProducerIds).
+    const ids: number[] = [];
+    for (const id of [1, 2, 3]) {
+      const raw = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === id)!.port);
+      try {
+        const pid = await waitFor(`a producer id from broker ${id}`, async () => {
+          const r = await raw.request(Apis.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+          return r.errorCode === ErrorCode.NONE ? Number(r.producerId) : undefined;
+        });
+        ids.push(pid);
+      } finally {
+        await raw.close();
+      }
+    }
+    expect(new Set(ids).size).toBe(3);
+  });
 
   it('drops a SIGKILLed broker from Metadata once its lease expires, and takes it back with its data after a restart', async () => {
     const before = summary(await metadataFrom(1, [TOPIC]), TOPIC);
