@@ -11,8 +11,9 @@
  * Without `etcdEndpoints` it starts its own etcd (Debian's etcd-server,
  * /usr/bin/etcd, or WEIR_ETCD_BIN) on a loopback port with a temp data dir,
  * and stops it on close. Broker n has node.id n, its own data dir under
- * `dataDir` (a temp dir by default, removed on close) and a port picked at
- * start and kept across restarts, so the bootstrap list stays valid.
+ * `dataDir` (a temp dir by default, removed on close) and a port (picked at
+ * start, or `firstPort + n - 1`) kept across restarts, so the bootstrap
+ * list stays valid. `weir cluster` runs one from the command line.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -29,6 +30,8 @@ export interface StartClusterOptions {
   keyPrefix?: string;
   /** Where the brokers' data dirs go (`broker-<id>/`); a temp dir, removed on close, otherwise. */
   dataDir?: string;
+  /** Broker n listens on firstPort + n - 1 (consecutive ports); free ports picked at start otherwise. */
+  firstPort?: number;
   /** Host the brokers listen on and advertise (default 127.0.0.1). */
   host?: string;
   /** Kafka broker properties for every broker, e.g. { 'broker.session.timeout.ms': 2000 }. */
@@ -135,7 +138,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       endpoints = etcd.endpoints;
     }
     for (let nodeId = 1; nodeId <= count; nodeId++) {
-      slots.push({ nodeId, port: await freePort(), dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '' });
+      const port = options.firstPort === undefined ? await freePort() : options.firstPort + nodeId - 1;
+      slots.push({ nodeId, port, dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '' });
     }
     // One at a time: the first elects itself controller and bootstraps the cluster.
     for (const slot of slots) await spawnBroker(slot);
