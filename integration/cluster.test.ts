@@ -274,6 +274,33 @@ describe('a cluster of three brokers on etcd', () => {
     for (const a of acked) expect(readAfter.find((r) => r.partition === a.partition && r.offset === a.offset)?.value).toBe(a.value);
   }, 90_000);
 
+  it('drops a broker frozen past its lease (SIGSTOP); on SIGCONT it finds its session lost, joins again and leads its partitions in a new epoch', async () => {
+    const before = summary(await metadataFrom(1, [TOPIC]), TOPIC);
+    const frozen = before.controllerId === 2 ? 3 : 2;
+    const witness = [1, 2, 3].find((id) => id !== frozen)!;
+    const led = before.partitions!.filter((p) => p.leader === frozen);
+    await cluster.kill(frozen, 'SIGSTOP');
+    try {
+      await waitFor(`broker ${frozen} to leave Metadata`, async () => ((await metadataFrom(witness)).brokers.size === 2 ? true : undefined), 20_000, 200);
+    } finally {
+      await cluster.kill(frozen, 'SIGCONT');
+    }
+    const back = await waitFor(
+      `broker ${frozen} to join again`,
+      async () => {
+        const s = summary(await metadataFrom(witness, [TOPIC]), TOPIC);
+        return s.brokers.length === 3 && led.every((p) => s.partitions!.find((x) => x.p === p.p)?.leader === frozen) ? s : undefined;
+      },
+      20_000,
+      200,
+    );
+    for (const p of led) expect(back.partitions!.find((x) => x.p === p.p)!.epoch).toBeGreaterThan(p.epoch + 1);
+    // The resumed broker itself agrees, and serves its partitions again.
+    expect(summary(await metadataFrom(frozen, [TOPIC]), TOPIC)).toEqual(back);
+    const read = await readAllWithRdkafka(cluster.bootstrapServers, TOPIC, PARTITIONS);
+    for (const a of acked) expect(read.find((r) => r.partition === a.partition && r.offset === a.offset)?.value).toBe(a.value);
+  }, 60_000);
+
   it('elects another controller when the controller is SIGKILLed, and topics can still be created', async () => {
     const old = (await metadataFrom(1)).controllerId;
     await cluster.kill(old);
