@@ -132,7 +132,52 @@ describe('a cluster of three brokers on etcd', () => {
     expect((await metadataFrom(1)).topics.has('cluster-rf3')).toBe(false);
   });
 
-  it('node-rdkafka creates a topic through the non-controller broker it bootstraps from (forwarded in an Envelope)', async () => {
+  it('forwards admin requests sent straight to a broker that is not the controller (Envelope): CreateTopics, IncrementalAlterConfigs, DeleteTopics', async () => {
+    const controllerId = (await metadataFrom(1)).controllerId;
+    const other = [1, 2, 3].find((id) => id !== controllerId)!;
+    const c = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === other)!.port);
+    try {
+      const created = await c.request(Apis.CreateTopics, 7, {
+        topics: [{ name: 'cluster-forwarded', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [{ name: 'retention.ms', value: '3600000' }] }],
+        timeoutMs: 10_000,
+        validateOnly: false,
+      });
+      expect(created.topics[0]).toMatchObject({ name: 'cluster-forwarded', errorCode: ErrorCode.NONE, numPartitions: 3, replicationFactor: 1 });
+      // The same request again: the controller's own answer comes back, with its message.
+      const again = await c.request(Apis.CreateTopics, 7, { topics: [{ name: 'cluster-forwarded', numPartitions: 3, replicationFactor: -1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+      expect(again.topics[0]).toMatchObject({ errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: "Topic 'cluster-forwarded' already exists." });
+
+      const altered = await c.request(Apis.IncrementalAlterConfigs, 1, {
+        resources: [{ resourceType: 2, resourceName: 'cluster-forwarded', configs: [{ name: 'retention.ms', configOperation: 0, value: '7200000' }] }],
+        validateOnly: false,
+      });
+      expect(altered.responses[0]).toMatchObject({ errorCode: ErrorCode.NONE });
+      // Every broker's image has the change (DescribeConfigs answers from the local image).
+      for (const id of [1, 2, 3]) {
+        const d = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === id)!.port);
+        try {
+          await waitFor(`broker ${id} to see retention.ms=7200000`, async () => {
+            const res = await d.request(Apis.DescribeConfigs, 4, {
+              resources: [{ resourceType: 2, resourceName: 'cluster-forwarded', configurationKeys: ['retention.ms'] }],
+              includeSynonyms: false,
+              includeDocumentation: false,
+            });
+            return res.results[0]?.configs[0]?.value === '7200000' ? true : undefined;
+          });
+        } finally {
+          d.close();
+        }
+      }
+
+      const deleted = await c.request(Apis.DeleteTopics, 6, { topicNames: [], topics: [{ name: 'cluster-forwarded', topicId: '00000000-0000-0000-0000-000000000000' }], timeoutMs: 10_000 });
+      expect(deleted.responses[0]).toMatchObject({ name: 'cluster-forwarded', errorCode: ErrorCode.NONE });
+      expect((await metadataFrom(controllerId)).topics.has('cluster-forwarded')).toBe(false);
+    } finally {
+      c.close();
+    }
+  });
+
+  it('node-rdkafka creates a topic through the AdminClient, bootstrapped from a broker that is not the controller', async () => {
     const controllerId = (await metadataFrom(1)).controllerId;
     const other = [1, 2, 3].find((id) => id !== controllerId)!;
     const admin = Kafka.AdminClient.create({ 'bootstrap.servers': addressOf(other) });

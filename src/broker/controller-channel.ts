@@ -24,6 +24,7 @@ import * as net from 'node:net';
 import type { Logger } from 'pino';
 import type { CreatedTopic, CreateTopicRequest, TopicError } from '../cluster/controller';
 import type { RemoteController } from '../cluster/cluster-controller';
+import type { ProducerIdBlock } from '../cluster/metadata/metadata-delta';
 import { BrokerConnection, type ApiCodecs } from '../client/connection';
 import type { ApiSpec } from '../protocol/apis';
 import { Apis } from '../protocol/apis';
@@ -138,9 +139,11 @@ export class ControllerChannel implements RemoteController {
     });
   }
 
-  async allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<void> {
+  async allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdBlock> {
     const res = await this.send(ALLOCATE_PRODUCER_IDS_API, 0, { brokerId, brokerEpoch: BigInt(brokerEpoch) }, (r) => r.errorCode === ErrorCode.NOT_CONTROLLER);
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`the controller refused a producer id block: error ${res.errorCode}`);
+    const firstId = Number(res.producerIdStart);
+    return { brokerId, brokerEpoch, firstId, endId: firstId + res.producerIdLen };
   }
 
   async close(): Promise<void> {

@@ -24,7 +24,7 @@ import { ErrorCode } from '../protocol/errors';
 /** The controller's operations a broker asks for over the wire. */
 export interface RemoteController {
   createTopics(reqs: readonly CreateTopicRequest[]): Promise<(TopicError | CreatedTopic)[]>;
-  allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<void>;
+  allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdBlock>;
 }
 
 export class ClusterController extends Controller {
@@ -73,9 +73,8 @@ export class ClusterController extends Controller {
 
   override async allocateProducerIds(brokerId: number, brokerEpoch: number): Promise<ProducerIdBlock> {
     if (this.isController()) return super.allocateProducerIds(brokerId, brokerEpoch);
-    await this.remoteOrThrow().allocateProducerIds(brokerId, brokerEpoch);
     // The block reaches the ProducerIdManager through the metadata, like every block.
-    return { brokerId, brokerEpoch, firstId: -1, endId: -1 };
+    return this.remoteOrThrow().allocateProducerIds(brokerId, brokerEpoch);
   }
 
   private internalReplicationFactor(name: string): number {
