@@ -31,6 +31,7 @@ import {
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
+import { isConsumerGroupRecordKey } from './consumer/consumer-group-records';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
@@ -226,6 +227,8 @@ function offsetStoreError(code: ErrorCode): ErrorCode {
  */
 export interface ConsumerGroupsView {
   subscribedTopics(groupId: string): ReadonlySet<string>;
+  /** The KIP-848 records of the partitions being loaded, oldest first (this coordinator reads the topic for both). */
+  load(records: Iterable<OffsetsTopicRecord>): void;
 }
 
 export class GroupCoordinator {
@@ -235,6 +238,8 @@ export class GroupCoordinator {
   private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
   /** Set once the KIP-848 coordinator exists (it is built on this one). */
   private consumerGroups: ConsumerGroupsView | null = null;
+  /** KIP-848 records loaded before the KIP-848 coordinator was attached, handed to it then. */
+  private unclaimedConsumerGroupRecords: OffsetsTopicRecord[] = [];
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -246,6 +251,15 @@ export class GroupCoordinator {
   /** The KIP-848 coordinator, whose groups' offsets live here too (issue 11 makes them one). */
   attachConsumerGroups(view: ConsumerGroupsView): void {
     this.consumerGroups = view;
+    const records = this.unclaimedConsumerGroupRecords;
+    this.unclaimedConsumerGroupRecords = [];
+    view.load(records);
+  }
+
+  /** Appends records of the KIP-848 coordinator to the log both write (`__consumer_offsets`). */
+  appendRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
+    if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return groupStoreError(this.store.append(groupId, records));
   }
 
   /** Rebuilds every group from the store, then starts the offsets retention check. */
@@ -260,7 +274,14 @@ export class GroupCoordinator {
    */
   loadPartitions(partitions?: readonly number[]): void {
     const replay = new TransactionalReplay(this.store.replay(partitions));
-    for (const group of loadGroups(replay.committed(), this.scheduler.now())) {
+    const consumerGroupRecords: OffsetsTopicRecord[] = [];
+    const classicRecords = function* (records: Iterable<OffsetsTopicRecord>): Generator<OffsetsTopicRecord> {
+      for (const r of records) {
+        if (isConsumerGroupRecordKey(r.key)) consumerGroupRecords.push(r);
+        else yield r;
+      }
+    };
+    for (const group of loadGroups(classicRecords(replay.committed()), this.scheduler.now())) {
       this.groups.set(group.groupId, group);
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
@@ -271,6 +292,8 @@ export class GroupCoordinator {
       if (key?.kind !== 'offset' || r.value === null) continue;
       this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
     }
+    if (this.consumerGroups) this.consumerGroups.load(consumerGroupRecords);
+    else this.unclaimedConsumerGroupRecords.push(...consumerGroupRecords);
   }
 
   /**

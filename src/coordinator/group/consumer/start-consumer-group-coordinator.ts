@@ -55,6 +55,7 @@ export function startConsumerGroupCoordinator(w: ConsumerGroupCoordinatorWiring)
         return g !== undefined && !g.is('Empty') && !g.is('Dead');
       },
     },
+    { append: (groupId, records) => w.classicGroups.appendRecords(groupId, records) },
     w.log.child({ component: 'consumer-group-coordinator' }),
   );
   w.classicGroups.attachConsumerGroups(coordinator);
