@@ -13,8 +13,16 @@
  * - A broker SIGKILLed disappears from Metadata once its lease expires
  *   (broker.session.timeout.ms = 2 s), its partitions left without a
  *   leader; restarted, it is back with its data under a new leader epoch.
+ * - A broker frozen past its lease (SIGSTOP) is dropped; resumed, it joins
+ *   again with a new session.
  * - The controller SIGKILLed: another broker is elected and a topic can
  *   still be created.
+ * - Every broker stopped and started again: topics, records and the
+ *   group's committed offsets are all back.
+ * Admin requests sent straight to a broker that is not the controller are
+ * forwarded (Envelope); a partition asked of the wrong broker answers
+ * NOT_LEADER_OR_FOLLOWER with its leader; producer ids are unique across
+ * brokers.
  */
 import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
@@ -365,5 +373,35 @@ describe('a cluster of three brokers on etcd', () => {
     const s = summary(await metadataFrom(survivor, ['cluster-after-failover']), 'cluster-after-failover');
     expect(new Set(s.partitions!.map((p) => p.leader))).toEqual(new Set(live));
     await cluster.restart(old);
+  }, 90_000);
+
+  it('survives a whole-cluster restart: every broker stopped, started again one by one, topics and data intact', async () => {
+    const before = summary(await metadataFrom(1, [TOPIC]), TOPIC);
+    const readBefore = await readAllWithRdkafka(cluster.bootstrapServers, TOPIC, PARTITIONS);
+    for (const id of [1, 2, 3]) await cluster.kill(id, 'SIGTERM');
+    for (const id of [3, 1, 2]) await cluster.restart(id);
+    const after = await waitFor(
+      'every partition led by its broker again',
+      async () => {
+        const s = summary(await metadataFrom(2, [TOPIC]), TOPIC);
+        return s.brokers.length === 3 && s.partitions!.every((p) => p.leader === p.replicas[0]) ? s : undefined;
+      },
+      20_000,
+      200,
+    );
+    expect(after.partitions!.map((p) => [p.p, p.leader])).toEqual(before.partitions!.map((p) => [p.p, p.replicas[0]]));
+    const readAfter = await readAllWithRdkafka(cluster.bootstrapServers, TOPIC, PARTITIONS);
+    const byPosition = (records: ReadRecord[]) => records.map((r) => `${r.partition}/${r.offset}/${r.value}`).sort();
+    expect(byPosition(readAfter)).toEqual(byPosition(readBefore));
+    // The group's committed offsets, on the broker leading its __consumer_offsets partition, are back too.
+    const admin = kafkajs(cluster.bootstrapServers).admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId: 'cluster-group', topics: [TOPIC] });
+      const ends = Array.from({ length: PARTITIONS }, (_, p) => String(readAfter.filter((r) => r.partition === p).length));
+      expect(committed!.partitions.sort((a, b) => a.partition - b.partition).map((x) => x.offset)).toEqual(ends);
+    } finally {
+      await admin.disconnect();
+    }
   }, 90_000);
 });
