@@ -22,11 +22,18 @@
  * Admin requests sent straight to a broker that is not the controller are
  * forwarded (Envelope); a partition asked of the wrong broker answers
  * NOT_LEADER_OR_FOLLOWER with its leader; producer ids are unique across
- * brokers.
+ * brokers. `weir cluster` runs etcd and brokers on consecutive ports, and
+ * Ctrl-C stops them all.
  */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
+import { freePort } from '../src/testing/etcd-server';
 import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { createTopic, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
@@ -404,4 +411,62 @@ describe('a cluster of three brokers on etcd', () => {
       await admin.disconnect();
     }
   }, 90_000);
+});
+
+describe('weir cluster', () => {
+  /** Two consecutive free ports (the OS picks the first; the second is checked). */
+  async function consecutivePorts(): Promise<number> {
+    for (;;) {
+      const p = await freePort();
+      if (p >= 65535) continue;
+      const free = await new Promise<boolean>((resolve) => {
+        const s = net.createServer().once('error', () => resolve(false));
+        s.listen(p + 1, '127.0.0.1', () => s.close(() => resolve(true)));
+      });
+      if (free) return p;
+    }
+  }
+
+  it('starts etcd and brokers on consecutive ports under one data dir, serves clients, and Ctrl-C stops them all', async () => {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-cli-cluster-'));
+    const port = await consecutivePorts();
+    const child = spawn(process.execPath, [path.resolve(__dirname, '../dist/cli/main.js'), 'cluster', '--brokers', '2', '--port', String(port), '--data-dir', dataDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      await waitFor('the cluster to be up', () => (out.includes('Ctrl-C stops all') ? true : undefined), 30_000);
+      expect(out).toContain(`bootstrap servers: 127.0.0.1:${port},127.0.0.1:${port + 1}`);
+      const pids = [...out.matchAll(/pid (\d+)/g)].map((m) => Number(m[1]));
+      expect(pids).toHaveLength(2);
+      const md = await (async () => {
+        const c = await KafkaClient.connect(`127.0.0.1:${port + 1}`);
+        try {
+          return await c.metadata();
+        } finally {
+          await c.close();
+        }
+      })();
+      expect([...md.brokers.values()].map((b) => b.port).sort()).toEqual([port, port + 1]);
+      expect(fs.readdirSync(dataDir).sort()).toEqual(expect.arrayContaining(['broker-1', 'broker-2', 'etcd']));
+
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (const pid of pids) expect(alive(pid)).toBe(false);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
