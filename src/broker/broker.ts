@@ -229,11 +229,7 @@ export class Broker {
         groups,
         ensureInternalTopic,
         topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
-        allocateProducerId: () => {
-          const id = node.producerIds.allocate();
-          if (id === null) throw new Error('no producer id block available yet');
-          return id;
-        },
+        allocateProducerId: () => node.producerIds.allocate(),
         now,
         log,
         shutdown: shutdownController.signal,
