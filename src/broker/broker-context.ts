@@ -15,6 +15,7 @@ import type { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
+import type { ApiSpec } from '../protocol/apis';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
@@ -25,9 +26,20 @@ export interface Endpoint {
   port: number;
 }
 
+/** This broker's place in a cluster on etcd (absent on one node). */
+export interface ClusterView {
+  /** The controller's node id as this broker sees it; -1 when none is elected. */
+  controllerId(): number;
+  isController(): boolean;
+  /** Sends a client's request to the controller (in an Envelope) and resolves with its response. */
+  forward(spec: ApiSpec<unknown, unknown>, request: unknown, ctx: RequestContext): Promise<unknown>;
+}
+
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** The cluster this broker is a member of; null on one node (it is its own controller). */
+  readonly cluster?: ClusterView | null;
   readonly autoCreateTopics: boolean;
   /** The metadata image (`metadata.image`): topics, partitions, configs, brokers. */
   readonly metadata: MetadataLoader;

@@ -24,7 +24,9 @@ import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-
 import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
-import type { BrokerContext, Endpoint } from './broker-context';
+import type { BrokerContext, ClusterView, Endpoint } from './broker-context';
+import { ControllerChannel } from './controller-channel';
+import { ClusterController } from '../cluster/cluster-controller';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
@@ -88,6 +90,32 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
   };
 }
 
+/** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
+function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
+  const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
+  const channel = new ControllerChannel({
+    nodeId: node.nodeId,
+    controllerId: () => node.controllerId,
+    addressOf: (id) => {
+      const b = node.metadata.image.brokers.get(id);
+      const e = b?.endpoints.find((x) => listener === null || x.name === listener) ?? null;
+      return e ? `${e.host}:${e.port}` : null;
+    },
+    requestTimeoutMs: config.number('request.timeout.ms'),
+    log,
+  });
+  if (node.controller instanceof ClusterController) node.controller.setRemote(channel);
+  return channel;
+}
+
+function clusterViewOf(node: ClusterNode, channel: ControllerChannel): ClusterView {
+  return {
+    controllerId: () => node.controllerId,
+    isController: () => node.isController(),
+    forward: (spec, request, ctx) => channel.forward(spec, request, ctx),
+  };
+}
+
 export class Broker {
   private housekeeping: Housekeeping | null = null;
   private readonly shutdownController: AbortController;
@@ -101,6 +129,7 @@ export class Broker {
     readonly listeners: readonly BoundListener[],
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
+    private readonly channel: ControllerChannel | null = null,
   ) {
     this.shutdownController = shutdownController;
   }
@@ -166,7 +195,10 @@ export class Broker {
     const { metadata, controller, replicas, logs } = node;
     const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
+    let channel: ControllerChannel | null = null;
     try {
+      // A cluster: this broker reaches the controller over its inter-broker listener.
+      const cluster = node.cluster ? clusterViewOf(node, (channel = controllerChannelOf(node, config, log))) : null;
       const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
         controller.ensureInternalTopic(name, partitions, configs);
       // Filled in as each listener binds; Metadata answers with the entry of
@@ -197,11 +229,7 @@ export class Broker {
         groups,
         ensureInternalTopic,
         topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
-        allocateProducerId: () => {
-          const id = node.producerIds.allocate();
-          if (id === null) throw new Error('no producer id block available yet');
-          return id;
-        },
+        allocateProducerId: () => node.producerIds.allocate(),
         now,
         log,
         shutdown: shutdownController.signal,
@@ -221,6 +249,7 @@ export class Broker {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
         clusterId: node.clusterId,
+        cluster,
         autoCreateTopics: config.boolean('auto.create.topics.enable'),
         metadata,
         controller,
@@ -263,11 +292,12 @@ export class Broker {
         const port = await server.listen();
         bound.set(l.name, { name: l.name, securityProtocol: l.securityProtocol, host, port, advertised: advertisedOf(l, host, port) });
       }
-      // Port 0 (or --port) picked the ports only now: register them.
-      if (listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
+      // Port 0 (or --port) picked the ports only now: register them. A
+      // cluster's broker registers only now, once it can be reached.
+      if (node.cluster || listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
         await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
       }
-      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController);
+      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController, channel);
       broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
@@ -276,7 +306,8 @@ export class Broker {
       shutdownController.abort();
       replicas.shutdown();
       await Promise.all(servers.map((server) => server.close(0)));
-      node.close();
+      await channel?.close();
+      await node.close();
       throw e;
     }
   }
@@ -289,7 +320,8 @@ export class Broker {
       // Waiting fetches and produces answer now, so in-flight requests can finish.
       this.context.replicaManager.shutdown();
       await Promise.all(this.servers.map((server) => server.close()));
-      this.node.close();
+      await this.channel?.close();
+      await this.node.close();
     })();
     return this.closing;
   }

@@ -5,10 +5,15 @@
  * API listed there has its handler). The KIP-848 APIs (ConsumerGroupHeartbeat,
  * ConsumerGroupDescribe) are served, and advertised, only while
  * `group.coordinator.rebalance.protocols` includes `consumer`, as in Kafka.
+ * In a cluster the admin APIs that write metadata are forwarded to the
+ * controller (controller-channel.ts).
  */
 import { Apis } from '../protocol/apis';
 import type { BoundHandler, HandlerTable } from '../network/request-context';
-import type { BrokerContext } from './broker-context';
+import type { BrokerContext, ClusterView } from './broker-context';
+import { FORWARDED_TO_CONTROLLER } from './controller-channel';
+import { envelopeHandler } from './handlers/envelope';
+import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids';
 import { alterConfigsHandler } from './handlers/alter-configs';
 import { createPartitionsHandler } from './handlers/create-partitions';
 import { createTopicsHandler } from './handlers/create-topics';
@@ -103,5 +108,22 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
   }
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions], () => b.metadata.image));
-  return new Map(handlers.map((h) => [h.spec.apiKey, h]));
+  const local: HandlerTable = new Map(handlers.map((h) => [h.spec.apiKey, h]));
+  return b.cluster ? clusterHandlerTable(b, b.cluster, local) : local;
+}
+
+/**
+ * A broker of a cluster: the admin requests that write metadata go to the
+ * controller (forwarded in an Envelope when this broker is not it), and the
+ * inter-broker APIs are served (not advertised: ApiVersions was built above).
+ */
+function clusterHandlerTable(b: BrokerContext, cluster: ClusterView, local: HandlerTable): HandlerTable {
+  const table = new Map(local);
+  for (const key of FORWARDED_TO_CONTROLLER) {
+    const inner = local.get(key);
+    if (!inner) continue;
+    table.set(key, { spec: inner.spec, handle: (request, ctx) => (cluster.isController() ? inner.handle(request, ctx) : cluster.forward(inner.spec, request, ctx)) });
+  }
+  for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b)]) table.set(h.spec.apiKey, h);
+  return table;
 }

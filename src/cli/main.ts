@@ -15,6 +15,7 @@ import { UsageError } from './args';
  */
 const COMMANDS: Readonly<Record<string, () => Command>> = {
   start: () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
+  cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).clusterCommand,
   topic: () => (require('./commands/topic') as typeof import('./commands/topic')).topicCommand,
   produce: () => (require('./commands/produce') as typeof import('./commands/produce')).produceCommand,
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,

@@ -20,8 +20,8 @@
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
  * a Kafka server.properties loads cleanly, but does not act on. Two keys are
- * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd),
- * ignored until the broker is wired to etcd.
+ * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd,
+ * src/cluster/etcd/etcd-settings.ts).
  * `dynamic: true` follows Kafka's DynamicBrokerConfig.AllDynamicConfigs.
  */
 import {
@@ -259,16 +259,16 @@ export const BROKER_CONFIG_KEYS = [
   defineLong('metadata.log.max.record.bytes.between.snapshots', 20 * MiB, { ...ignored, validator: atLeast(1) }),
   defineLong('metadata.log.max.snapshot.interval.ms', 3_600_000, { ...ignored, validator: atLeast(0) }),
   defineInt('metadata.max.idle.interval.ms', 500, { ...ignored, validator: atLeast(0) }),
-  defineInt('initial.broker.registration.timeout.ms', 60_000, ignored),
-  defineInt('broker.heartbeat.interval.ms', 2000, ignored),
-  defineInt('broker.session.timeout.ms', 9000, ignored),
+  // A cluster on etcd: the lease TTL, its renewal, the wait at registration (etcd-settings.ts).
+  defineInt('initial.broker.registration.timeout.ms', 60_000),
+  defineInt('broker.heartbeat.interval.ms', 2000),
+  defineInt('broker.session.timeout.ms', 9000),
   defineBoolean('eligible.leader.replicas.enable', false, ignored),
 
   // --- a cluster on etcd (Weir's own keys; src/cluster/etcd reads them, see
-  // etcd-settings.ts). Until the broker is wired to etcd (issue 12) a broker
-  // does not act on them: it stays the single node it is without them.
-  defineList('etcd.endpoints', [], { ...ignored, validator: etcdEndpointList }),
-  defineString('etcd.key.prefix', '/weir', { ...ignored, validator: etcdKeyPrefix }),
+  // etcd-settings.ts). Without etcd.endpoints the broker is the single node it always was.
+  defineList('etcd.endpoints', [], { validator: etcdEndpointList }),
+  defineString('etcd.key.prefix', '/weir', { validator: etcdKeyPrefix }),
 
   // --- ZooKeeper (Weir has none: ignored) ---
   defineString('zookeeper.connect', null, ignored),

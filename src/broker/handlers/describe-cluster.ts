@@ -4,7 +4,8 @@
  * The cluster is this one broker (with its `broker.rack`), at the endpoint
  * advertised for the listener the client reached. It is also the controller
  * id clients see: Kafka's KRaft brokers report a live broker there, never a
- * controller. `includeClusterAuthorizedOperations`: every cluster operation
+ * controller. In a cluster: every live broker (live-brokers.ts) and the
+ * elected controller (a broker, as in ZooKeeper-mode Kafka). `includeClusterAuthorizedOperations`: every cluster operation
  * (no ACLs); otherwise the "not requested" sentinel, Int32 min.
  * Version notes: v1 adds `endpointType`. A broker serves BROKER (1); asking
  * it for CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE, any other value
@@ -17,6 +18,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { liveBrokersFor } from '../live-brokers';
 import { CLUSTER_OPERATIONS_ALL } from '../acl-operations';
 
 const ENDPOINT_BROKER = 1;
@@ -48,8 +50,10 @@ export function describeClusterHandler(b: BrokerContext) {
       errorMessage: null,
       endpointType: ENDPOINT_BROKER,
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.config.optionalString('broker.rack') }],
+      controllerId: b.cluster ? b.cluster.controllerId() : b.nodeId,
+      brokers: b.cluster
+        ? liveBrokersFor(b, ctx).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack }))
+        : [{ brokerId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.config.optionalString('broker.rack') }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS_ALL : NOT_REQUESTED,
     };
   });
