@@ -42,6 +42,8 @@ const RECORDS = [
   'RemoveTopicRecord',
   'FeatureLevelRecord',
   'ProducerIdsRecord',
+  'UserScramCredentialRecord',
+  'RemoveUserScramCredentialRecord',
 ];
 
 function schemaText(repo, ref, name) {

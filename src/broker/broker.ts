@@ -28,7 +28,7 @@ import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
-import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { ImageScramCredentials } from '../security/scram/credential-store';
 import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
@@ -42,8 +42,6 @@ export interface BrokerOptions {
   port?: number;
   /** Host of the first listener in `listeners`. */
   host?: string;
-  /** SCRAM credentials (default: a new in-memory store). */
-  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
@@ -144,7 +142,8 @@ export class Broker {
     // --port / --host (and the embedding API's port/host) move the first listener.
     const first = listenerConfigs[0]!;
     listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
-    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    // The image's credentials; logins begin only once the listeners bind, after the node (and its image) is open.
+    const scramCredentials = new ImageScramCredentials(() => node.metadata.image.scramCredentials);
     const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);

@@ -34,6 +34,8 @@ import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES 
 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
+import { scramAlteration } from './scram-control';
+import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 
 export interface TopicError {
@@ -285,6 +287,13 @@ export class Controller {
       const record: MetadataRecord = { type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch: BigInt(brokerEpoch), nextProducerId: BigInt(endId) } };
       return { records: [record], result: { brokerId, brokerEpoch, firstId, endId } };
     });
+  }
+
+  // ---- SCRAM credentials -------------------------------------------------------
+
+  /** AlterUserScramCredentials: validated on the image (scram-control.ts), the valid changes in one commit. */
+  alterScramCredentials(deletions: readonly CredentialDeletion[], upsertions: readonly CredentialUpsertion[]): Promise<AlterResult[]> {
+    return this.write((image) => scramAlteration(image, deletions, upsertions));
   }
 
   // ---- validation -------------------------------------------------------------

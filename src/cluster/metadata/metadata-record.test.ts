@@ -84,6 +84,19 @@ describe('metadata record framing', () => {
     for (const r of records) expect(decodeMetadataRecord(encodeMetadataRecord(r))).toMatchObject(r);
   });
 
+  test('UserScramCredentialRecord and RemoveUserScramCredentialRecord: Kafka\'s bytes', () => {
+    const upsert: MetadataRecord = {
+      type: 'UserScramCredentialRecord',
+      data: { name: 'al', mechanism: 1, salt: Buffer.from('s'), storedKey: Buffer.from([0xaa]), serverKey: Buffer.from([0xbb]), iterations: 4096 },
+    };
+    // frame v1, api key 11, version 0, compact "al", mechanism, compact bytes salt / stored key / server key, iterations, no tags
+    expect(encodeMetadataRecord(upsert).toString('hex')).toBe('010b00' + '03616c' + '01' + '0273' + '02aa' + '02bb' + '00001000' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(upsert))).toMatchObject(upsert);
+    const remove: MetadataRecord = { type: 'RemoveUserScramCredentialRecord', data: { name: 'al', mechanism: 2 } };
+    expect(encodeMetadataRecord(remove).toString('hex')).toBe('011600' + '03616c' + '02' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(remove))).toMatchObject(remove);
+  });
+
   test('an unknown record type, a bad frame or trailing bytes are ProtocolErrors', () => {
     expect(() => decodeMetadataRecord(Buffer.from('017f00', 'hex'))).toThrow(ProtocolError);
     expect(() => decodeMetadataRecord(Buffer.from('020200', 'hex'))).toThrow(ProtocolError);
