@@ -44,6 +44,7 @@ const RECORDS = [
   'ProducerIdsRecord',
   'UserScramCredentialRecord',
   'RemoveUserScramCredentialRecord',
+  'ClientQuotaRecord',
 ];
 
 function schemaText(repo, ref, name) {

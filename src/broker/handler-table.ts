@@ -53,6 +53,8 @@ import { saslHandshakeHandler } from './handlers/sasl-handshake';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
 import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
+import { describeClientQuotasHandler } from './handlers/describe-client-quotas';
+import { alterClientQuotasHandler } from './handlers/alter-client-quotas';
 
 export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const handlers: BoundHandler[] = [
@@ -97,6 +99,8 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     saslAuthenticateHandler(),
     describeUserScramCredentialsHandler(b),
     alterUserScramCredentialsHandler(b),
+    describeClientQuotasHandler(b),
+    alterClientQuotasHandler(b),
     // handlers: add new ones above this line
   ];
   if (b.config.list('group.coordinator.rebalance.protocols').includes('consumer')) {

@@ -24,6 +24,7 @@ import {
 } from './metadata-image';
 import type { MetadataRecord } from './metadata-record';
 import { ScramCredentialsDelta, scramCredentialRecords } from './scram-credentials-image';
+import { ClientQuotasDelta, clientQuotaRecords } from './client-quotas-image';
 import type {
   ConfigRecord,
   PartitionChangeRecord,
@@ -81,11 +82,14 @@ export class MetadataDelta {
   private lastOffset: number;
   /** SCRAM credentials set and removed (UserScramCredentialRecord, RemoveUserScramCredentialRecord). */
   readonly scramCredentials: ScramCredentialsDelta;
+  /** Client quotas set and removed (ClientQuotaRecord). */
+  readonly clientQuotas: ClientQuotasDelta;
 
   constructor(readonly image: MetadataImage) {
     this.nextProducerId = image.nextProducerId;
     this.lastOffset = image.offset;
     this.scramCredentials = new ScramCredentialsDelta(image.scramCredentials);
+    this.clientQuotas = new ClientQuotasDelta(image.clientQuotas);
   }
 
   /**
@@ -132,6 +136,9 @@ export class MetadataDelta {
       case 'RemoveUserScramCredentialRecord':
         this.scramCredentials.replayRemove(record.data);
         break;
+      case 'ClientQuotaRecord':
+        this.clientQuotas.replay(record.data);
+        break;
     }
     if (offset !== undefined) this.lastOffset = offset;
   }
@@ -154,6 +161,7 @@ export class MetadataDelta {
       this.configChanges.set(key, { cleared: true, values: new Map() });
     }
     this.scramCredentials.clearAll();
+    this.clientQuotas.clearAll();
     records.forEach((r, i) => this.replay(r, firstOffset + i));
   }
 
@@ -192,7 +200,7 @@ export class MetadataDelta {
     const brokers = this.brokers.size === 0 ? base.brokers : new Map([...base.brokers, ...this.brokers]);
     // A level of 0 removes the feature (Kafka's FeaturesDelta).
     const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features].filter(([, level]) => level !== 0));
-    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId, this.scramCredentials.apply());
+    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId, this.scramCredentials.apply(), this.clientQuotas.apply());
   }
 
   // ---- what changed ---------------------------------------------------------
@@ -381,6 +389,7 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
     out.push({ type: 'ProducerIdsRecord', data: { brokerId: -1, brokerEpoch: -1n, nextProducerId: BigInt(image.nextProducerId) } });
   }
   for (const data of scramCredentialRecords(image.scramCredentials)) out.push({ type: 'UserScramCredentialRecord', data });
+  for (const data of clientQuotaRecords(image.clientQuotas)) out.push({ type: 'ClientQuotaRecord', data });
   return out;
 }
 

@@ -97,6 +97,13 @@ describe('metadata record framing', () => {
     expect(decodeMetadataRecord(encodeMetadataRecord(remove))).toMatchObject(remove);
   });
 
+  test('ClientQuotaRecord: Kafka\'s bytes, a default entity as a null name', () => {
+    const r: MetadataRecord = { type: 'ClientQuotaRecord', data: { entity: [{ entityType: 'user', entityName: null }], key: 'k', value: 1.5, remove: false } };
+    // frame v1, api key 14, version 0, one entity (compact array of 1): "user", null name, no tags; "k"; float64 1.5; false; no tags
+    expect(encodeMetadataRecord(r).toString('hex')).toBe('010e00' + '02' + '0575736572' + '00' + '00' + '026b' + '3ff8000000000000' + '00' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(r))).toMatchObject(r);
+  });
+
   test('an unknown record type, a bad frame or trailing bytes are ProtocolErrors', () => {
     expect(() => decodeMetadataRecord(Buffer.from('017f00', 'hex'))).toThrow(ProtocolError);
     expect(() => decodeMetadataRecord(Buffer.from('020200', 'hex'))).toThrow(ProtocolError);

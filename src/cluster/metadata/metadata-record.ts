@@ -41,6 +41,8 @@ import {
   UserScramCredentialRecordCodec,
   type RemoveUserScramCredentialRecord,
   RemoveUserScramCredentialRecordCodec,
+  type ClientQuotaRecord,
+  ClientQuotaRecordCodec,
 } from './records';
 
 export type MetadataRecord =
@@ -53,7 +55,8 @@ export type MetadataRecord =
   | { readonly type: 'FeatureLevelRecord'; readonly data: FeatureLevelRecord }
   | { readonly type: 'ProducerIdsRecord'; readonly data: ProducerIdsRecord }
   | { readonly type: 'UserScramCredentialRecord'; readonly data: UserScramCredentialRecord }
-  | { readonly type: 'RemoveUserScramCredentialRecord'; readonly data: RemoveUserScramCredentialRecord };
+  | { readonly type: 'RemoveUserScramCredentialRecord'; readonly data: RemoveUserScramCredentialRecord }
+  | { readonly type: 'ClientQuotaRecord'; readonly data: ClientQuotaRecord };
 
 export type MetadataRecordType = MetadataRecord['type'];
 
@@ -81,6 +84,7 @@ const KINDS: { readonly [K in MetadataRecordType]: RecordKind } = {
   ProducerIdsRecord: { codec: ProducerIdsRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   UserScramCredentialRecord: { codec: UserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   RemoveUserScramCredentialRecord: { codec: RemoveUserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  ClientQuotaRecord: { codec: ClientQuotaRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
 };
 
 const BY_API_KEY = new Map<number, MetadataRecordType>(

@@ -9,3 +9,4 @@ export * from './FeatureLevelRecord';
 export * from './ProducerIdsRecord';
 export * from './UserScramCredentialRecord';
 export * from './RemoveUserScramCredentialRecord';
+export * from './ClientQuotaRecord';
