@@ -29,6 +29,7 @@ import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
 import { ImageScramCredentials } from '../security/scram/credential-store';
+import { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
@@ -206,6 +207,8 @@ export class Broker {
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
       const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
       metadata.install(clientMetrics);
+      const quotas = new ClientQuotaManagers({ samples: config.number('quota.window.num'), windowMs: config.number('quota.window.size.seconds') * 1000 });
+      metadata.install(quotas);
       // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
         enabled: config.boolean('transaction.partition.verification.enable'),
@@ -233,6 +236,7 @@ export class Broker {
         log,
         now,
         scramCredentials,
+        quotas,
         advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
       const handlers = buildHandlerTable(context);

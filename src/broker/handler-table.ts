@@ -9,6 +9,7 @@
 import { Apis } from '../protocol/apis';
 import type { BoundHandler, HandlerTable } from '../network/request-context';
 import type { BrokerContext } from './broker-context';
+import { withRequestQuota } from './request-quota';
 import { alterConfigsHandler } from './handlers/alter-configs';
 import { createPartitionsHandler } from './handlers/create-partitions';
 import { createTopicsHandler } from './handlers/create-topics';
@@ -107,5 +108,5 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
   }
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions], () => b.metadata.image));
-  return new Map(handlers.map((h) => [h.spec.apiKey, h]));
+  return new Map(handlers.map((h) => [h.spec.apiKey, withRequestQuota(h, b.quotas, b.now)]));
 }

@@ -32,6 +32,14 @@
  * (tagged) with NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH; v13+ name
  * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
+ *
+ * Quotas: a consumer's fetch is capped at what its consumer_byte_rate
+ * allows in one quota window (at least one batch still comes back), and the
+ * record bytes it returns count against that rate; over quota,
+ * throttle_time_ms says for how long and the connection is muted for that
+ * long after the response (KIP-219). Kafka answers a throttled fetch
+ * empty and uncounts it; Weir sends the data it read and counts it, so the
+ * rate over the window is the same.
  */
 import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
 import type { FetchContextPartition, FetchedPartition } from '../../cluster/fetch-session/fetch-manager';
@@ -130,12 +138,20 @@ export function fetchHandler(b: BrokerContext) {
       }
     }
 
+    const consumer = replicaId < 0;
     const respond = (read: Answer[]): FetchResponse => {
       const r = context.respond([...read, ...erroneous]);
+      let throttleTimeMs = 0;
+      if (consumer) {
+        let bytes = 0;
+        for (const a of r.partitions) bytes += a.facts.recordsBytes;
+        throttleTimeMs = b.quotas.recordFetched(ctx.principal.name, ctx.clientId ?? '', bytes, b.now());
+        ctx.throttle(throttleTimeMs);
+      }
       const leaders = new Set<number>();
       for (const a of r.partitions) if (a.data.currentLeader.leaderId >= 0) leaders.add(a.data.currentLeader.leaderId);
       return {
-        throttleTimeMs: 0,
+        throttleTimeMs,
         errorCode: r.errorCode,
         sessionId: r.sessionId,
         responses: groupByTopic(r.partitions, v),
@@ -149,7 +165,8 @@ export function fetchHandler(b: BrokerContext) {
     // v3+: a response-wide byte limit, capped by the broker's fetch.max.bytes;
     // before that only per-partition limits, and Kafka then treats those as
     // hard limits (no oversized first batch).
-    const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes) : Number.MAX_SAFE_INTEGER;
+    const quotaWindowBytes = consumer && b.quotas.fetch.enabled ? Math.floor(b.quotas.fetch.maxValueInQuotaWindow(ctx.principal.name, ctx.clientId ?? '')) : Infinity;
+    const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes, quotaWindowBytes) : Number.MAX_SAFE_INTEGER;
     const fetched = b.replicaManager.fetchMessages(
       {
         maxWaitMs: req.maxWaitMs,
