@@ -7,6 +7,10 @@
  *   throttle_time_ms (librdkafka's throttle events) and held to the quota
  *   within 10%, while a producer with another client id, running at the
  *   same time, is never throttled and goes much faster;
+ * - a node-rdkafka consumer over its consumer_byte_rate likewise;
+ * - raw AlterClientQuotas / DescribeClientQuotas v0 and v1 answer as Kafka;
+ * - KIP-219: after a throttled response the connection is not read until
+ *   the throttle time has passed, even from a client that ignores it;
  * - the quotas survive a restart (they are ClientQuotaRecords in the
  *   metadata log).
  *
@@ -21,11 +25,15 @@
  * rate lets a client a little over its quota where old samples expire
  * during a throttle (here ~5% of values, ~7% on the wire, run after run).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Kafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess, tempDir } from './support/broker-process';
 import { createTopic, run } from './support/roundtrip';
-import { RawKafkaClient, listOffset } from './support/raw-kafka-client';
+import { RawKafkaClient, listOffset, produceBody } from './support/raw-kafka-client';
+import { Apis } from '../src/protocol/apis';
+import { ErrorCode } from '../src/protocol/errors';
+import { encodeRecordBatch } from '../src/protocol/records';
 
 const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 const QUOTA = 200_000; // bytes per second
@@ -43,6 +51,8 @@ function start(): Promise<BrokerProcess> {
 
 afterAll(async () => {
   await broker?.stop();
+  // The unthrottled producer writes a few hundred MB.
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 interface ProduceRun {
@@ -86,6 +96,40 @@ async function produceFlat(clientId: string, topic: string, durationMs: number):
     await new Promise<void>((resolve, reject) => producer.flush(60_000, (err) => (err ? reject(err) : resolve())));
   } finally {
     await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+  return result;
+}
+
+/** Reads `topic` partition 0 from the start for `durationMs` with node-rdkafka. */
+async function consumeFlat(clientId: string, topic: string, durationMs: number): Promise<ProduceRun> {
+  const result: ProduceRun = { acked: [], throttles: [], failed: [] };
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'bootstrap.servers': broker!.bootstrap,
+      'client.id': clientId,
+      'group.id': `quota-${clientId}`,
+      'enable.auto.commit': false,
+      'fetch.wait.max.ms': 100,
+      // Small fetches, so each is small next to a second's quota (as the producer's small batches).
+      'max.partition.fetch.bytes': 16384,
+      'fetch.max.bytes': 32768,
+      'message.max.bytes': 32768,
+    } as Kafka.ConsumerGlobalConfig,
+    { 'auto.offset.reset': 'earliest' },
+  );
+  consumer.on('event.throttle', (e: { throttleTime: number }) => result.throttles.push(e.throttleTime));
+  consumer.on('event.error', (e) => result.failed.push(e.message));
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 15_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    consumer.assign([{ topic, partition: 0, offset: 0 }]);
+    const started = Date.now();
+    consumer.on('data', (m) => result.acked.push([Date.now() - started, m.value?.length ?? 0]));
+    consumer.consume();
+    await new Promise((resolve) => setTimeout(resolve, durationMs));
+  } finally {
+    consumer.pause([{ topic, partition: 0 }]);
+    consumer.unassign();
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
   return result;
 }
@@ -162,6 +206,84 @@ describe('client quotas', () => {
     expect(await highWatermark('quota-throttled')).toBe(BigInt(throttled.acked.length));
     expect(await highWatermark('quota-free')).toBe(BigInt(free.acked.length));
   }, 120_000);
+
+  it('a consumer over its consumer_byte_rate is throttled to the quota', async () => {
+    // quota-throttled holds ~2 MB from the test above: about ten seconds' worth at the quota.
+    expect((await weir(['quota', 'set', '--client-id', 'slow-reader', `consumer_byte_rate=${QUOTA}`, '-b', broker!.bootstrap])).code).toBe(0);
+    const read = await consumeFlat('slow-reader', 'quota-throttled', 9_000);
+    expect(Math.max(...read.throttles)).toBeGreaterThan(0);
+    const held = rate(read, 2_000, 9_000);
+    expect(held).toBeGreaterThan(QUOTA * 0.9);
+    expect(held).toBeLessThan(QUOTA * 1.1);
+    expect((await weir(['quota', 'set', '--client-id', 'slow-reader', '--delete', 'consumer_byte_rate', '-b', broker!.bootstrap])).code).toBe(0);
+  }, 60_000);
+
+  it('raw AlterClientQuotas / DescribeClientQuotas v0 and v1: Kafka\'s answers', async () => {
+    const client = await RawKafkaClient.connect(broker!.host, broker!.port);
+    try {
+      const alter = await client.request(Apis.AlterClientQuotas, 0, {
+        entries: [
+          { entity: [{ entityType: 'user', entityName: 'raw-user' }, { entityType: 'client-id', entityName: null }], ops: [{ key: 'consumer_byte_rate', value: 4096, remove: false }] },
+          { entity: [{ entityType: 'user', entityName: 'raw-user' }], ops: [{ key: 'consumer_byte_rate', value: -1, remove: false }] },
+        ],
+        validateOnly: false,
+      });
+      expect(alter.entries.map((e) => [e.errorCode, e.errorMessage])).toEqual([
+        [ErrorCode.NONE, null],
+        [ErrorCode.INVALID_REQUEST, 'Quota consumer_byte_rate must be greater than 0'],
+      ]);
+      const validateOnly = await client.request(Apis.AlterClientQuotas, 1, {
+        entries: [{ entity: [{ entityType: 'user', entityName: 'raw-other' }], ops: [{ key: 'request_percentage', value: 10, remove: false }] }],
+        validateOnly: true,
+      });
+      expect(validateOnly.entries[0]!.errorCode).toBe(ErrorCode.NONE);
+      for (const version of [0, 1]) {
+        const described = await client.request(Apis.DescribeClientQuotas, version, { components: [{ entityType: 'user', matchType: 0, match: 'raw-user' }], strict: false });
+        expect(described.errorCode).toBe(ErrorCode.NONE);
+        expect(described.entries).toEqual([
+          {
+            entity: expect.arrayContaining([
+              { entityType: 'user', entityName: 'raw-user' },
+              { entityType: 'client-id', entityName: null },
+            ]),
+            values: [{ key: 'consumer_byte_rate', value: 4096 }],
+          },
+        ]);
+      }
+      const other = await client.request(Apis.DescribeClientQuotas, 1, { components: [{ entityType: 'user', matchType: 0, match: 'raw-other' }], strict: false });
+      expect(other.entries).toEqual([]);
+      const bad = await client.request(Apis.DescribeClientQuotas, 1, { components: [{ entityType: 'user', matchType: 1, match: 'x' }], strict: false });
+      expect([bad.errorCode, bad.errorMessage, bad.entries]).toEqual([ErrorCode.INVALID_REQUEST, 'Request specified MATCH_TYPE_DEFAULT, but also specified a match string.', null]);
+      await client.request(Apis.AlterClientQuotas, 1, {
+        entries: [{ entity: [{ entityType: 'user', entityName: 'raw-user' }, { entityType: 'client-id', entityName: null }], ops: [{ key: 'consumer_byte_rate', value: 0, remove: true }] }],
+        validateOnly: false,
+      });
+    } finally {
+      client.close();
+    }
+  });
+
+  it('KIP-219: a throttled response comes at once, then the connection is not read until the throttle time has passed', async () => {
+    // The raw client's client id is weir-raw-client: 10 kB/s, and a 20 kB produce is twice that over the 1 s minimum window.
+    expect((await weir(['quota', 'set', '--client-id', 'weir-raw-client', 'producer_byte_rate=10000', '-b', broker!.bootstrap])).code).toBe(0);
+    await createTopic(broker!.bootstrap, 'quota-raw', 1);
+    const client = await RawKafkaClient.connect(broker!.host, broker!.port);
+    try {
+      const batch = encodeRecordBatch([{ value: Buffer.alloc(20_000, 'r') }]);
+      const first = client.request(Apis.Produce, 9, produceBody('quota-raw', 0, batch, { acks: 1 }));
+      const firstRes = await first;
+      const answeredAt = Date.now();
+      expect(firstRes.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NONE);
+      expect(firstRes.throttleTimeMs).toBeGreaterThan(500);
+      // A client that ignores throttle_time_ms and asks again at once is not answered before (most of) the throttle time.
+      const second = await client.request(Apis.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      expect(second.brokers.length).toBe(1);
+      expect(Date.now() - answeredAt).toBeGreaterThanOrEqual(firstRes.throttleTimeMs / 2);
+    } finally {
+      client.close();
+    }
+    expect((await weir(['quota', 'set', '--client-id', 'weir-raw-client', '--delete', 'producer_byte_rate', '-b', broker!.bootstrap])).code).toBe(0);
+  });
 
   it('quotas survive a restart', async () => {
     expect(await broker!.stop()).toBe(0);
