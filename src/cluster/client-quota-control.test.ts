@@ -110,3 +110,17 @@ describe('DescribeClientQuotas filters (Kafka’s ClientQuotasImage.describe)', 
     });
   });
 });
+
+describe('a snapshot replaces quotas and SCRAM credentials', () => {
+  test('what the snapshot does not hold is gone, what it holds is kept', () => {
+    const { image } = alter(MetadataImage.EMPTY, [set([['user', 'a']], { producer_byte_rate: 1 }), set([['user', 'b']], { producer_byte_rate: 2 })]);
+    const withScram = new MetadataDelta(image);
+    withScram.replay({ type: 'UserScramCredentialRecord', data: { name: 'gone', mechanism: 1, salt: Buffer.from('s'), storedKey: Buffer.from('k'), serverKey: Buffer.from('v'), iterations: 4096 } });
+    const before = withScram.apply();
+    const snapshot = new MetadataDelta(before);
+    snapshot.replaySnapshot([{ type: 'ClientQuotaRecord', data: { entity: [{ entityType: 'user', entityName: 'b' }], key: 'producer_byte_rate', value: 2, remove: false } }], 100);
+    const after = snapshot.apply();
+    expect([...after.clientQuotas.values()].map((e) => e.entity)).toEqual([[['user', 'b']]]);
+    expect(after.scramCredentials.size).toBe(0);
+  });
+});
