@@ -31,11 +31,11 @@ export function withRequestQuota(handler: BoundHandler, quotas: ClientQuotaManag
   };
 }
 
-/** Sets a response's throttle_time_ms to at least `ms` (responses without the field, or none at all, are left alone). */
+/** The response with throttle_time_ms at least `ms` (a copy; responses without the field, or none at all, as they are). */
 export function withThrottleTime(response: unknown, ms: number): unknown {
   if (response !== null && typeof response === 'object' && 'throttleTimeMs' in response) {
-    const r = response as { throttleTimeMs: unknown };
-    if (typeof r.throttleTimeMs === 'number') r.throttleTimeMs = Math.max(r.throttleTimeMs, ms);
+    const current = (response as { throttleTimeMs: unknown }).throttleTimeMs;
+    if (typeof current === 'number' && current < ms) return { ...response, throttleTimeMs: ms };
   }
   return response;
 }
