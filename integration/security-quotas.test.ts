@@ -285,6 +285,25 @@ describe('client quotas', () => {
     expect((await weir(['quota', 'set', '--client-id', 'weir-raw-client', '--delete', 'producer_byte_rate', '-b', broker!.bootstrap])).code).toBe(0);
   });
 
+  it('request_percentage: a client using more than its share of request handling time is throttled', async () => {
+    expect((await weir(['quota', 'set', '--client-id', 'weir-raw-client', 'request_percentage=0.01', '-b', broker!.bootstrap])).code).toBe(0);
+    const client = await RawKafkaClient.connect(broker!.host, broker!.port);
+    try {
+      // 0.01% of a thread is 100 µs per second: a few Metadata requests use it up.
+      let throttleTimeMs = 0;
+      for (let i = 0; i < 1000 && throttleTimeMs === 0; i++) {
+        const res = await client.request(Apis.Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+        throttleTimeMs = res.throttleTimeMs;
+      }
+      expect(throttleTimeMs).toBeGreaterThan(0);
+      // Request throttles are capped at one quota window (1 s here).
+      expect(throttleTimeMs).toBeLessThanOrEqual(1000);
+    } finally {
+      client.close();
+    }
+    expect((await weir(['quota', 'set', '--client-id', 'weir-raw-client', '--delete', 'request_percentage', '-b', broker!.bootstrap])).code).toBe(0);
+  });
+
   it('quotas survive a restart', async () => {
     expect(await broker!.stop()).toBe(0);
     broker = await start();
