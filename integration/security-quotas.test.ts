@@ -30,6 +30,7 @@ import * as path from 'node:path';
 import Kafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess, tempDir } from './support/broker-process';
 import { createTopic, run } from './support/roundtrip';
+import { platformatic } from './support/platformatic';
 import { RawKafkaClient, listOffset, produceBody } from './support/raw-kafka-client';
 import { Apis } from '../src/protocol/apis';
 import { ErrorCode } from '../src/protocol/errors';
@@ -262,6 +263,16 @@ describe('client quotas', () => {
       client.close();
     }
   });
+
+  it('@platformatic/kafka\'s admin client: alterClientQuotas and describeClientQuotas', async () => {
+    const answer = await platformatic({ op: 'quotas', bootstrap: broker!.bootstrap, user: 'plat-user', producerByteRate: 123456 });
+    if (!answer.ok) throw new Error(answer.error);
+    expect(answer.quotas).toEqual({
+      altered: [{ errorCode: 0, errorMessage: null, entity: [{ entityType: 'user', entityName: 'plat-user' }] }],
+      described: [{ entity: [{ entityType: 'user', entityName: 'plat-user' }], values: [{ key: 'producer_byte_rate', value: 123456 }] }],
+    });
+    expect((await weir(['quota', 'set', '--user', 'plat-user', '--delete', 'producer_byte_rate', '-b', broker!.bootstrap])).code).toBe(0);
+  }, 60_000);
 
   it('KIP-219: a throttled response comes at once, then the connection is not read until the throttle time has passed', async () => {
     // The raw client's client id is weir-raw-client: 10 kB/s, and a 20 kB produce is twice that over the 1 s minimum window.
