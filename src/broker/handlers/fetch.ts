@@ -33,13 +33,13 @@
  * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
  *
- * Quotas: a consumer's fetch is capped at what its consumer_byte_rate
- * allows in one quota window (at least one batch still comes back), and the
- * record bytes it returns count against that rate; over quota,
- * throttle_time_ms says for how long and the connection is muted for that
- * long after the response (KIP-219). Kafka answers a throttled fetch
- * empty and uncounts it; Weir sends the data it read and counts it, so the
- * rate over the window is the same.
+ * Quotas, as Kafka: a consumer's fetch is capped at what its
+ * consumer_byte_rate allows in one quota window (at least one batch still
+ * comes back), and the record bytes it would return count against that
+ * rate. Over quota, the fetch is answered empty (no partitions; a session
+ * stays as it was) with throttle_time_ms, its bytes are taken back from the
+ * rate, and the connection is muted for the throttle time after the
+ * response (KIP-219); the consumer asks again afterwards.
  */
 import { releaseFetchResult, type FetchPartitionRequest, type FetchPartitionResult, type FetchResult } from '../../cluster/replica-manager';
 import type { FetchContextPartition, FetchedPartition } from '../../cluster/fetch-session/fetch-manager';
@@ -140,14 +140,22 @@ export function fetchHandler(b: BrokerContext) {
 
     const consumer = replicaId < 0;
     const respond = (read: Answer[]): FetchResponse => {
-      const r = context.respond([...read, ...erroneous]);
       let throttleTimeMs = 0;
-      if (consumer) {
+      if (consumer && b.quotas.fetch.enabled) {
+        // Every partition with records is in the response, whatever the fetch context.
         let bytes = 0;
-        for (const a of r.partitions) bytes += a.facts.recordsBytes;
-        throttleTimeMs = b.quotas.recordFetched(ctx.principal.name, ctx.clientId ?? '', bytes, b.now());
-        ctx.throttle(throttleTimeMs);
+        for (const a of read) bytes += a.facts.recordsBytes;
+        const user = ctx.principal.name;
+        const clientId = ctx.clientId ?? '';
+        throttleTimeMs = b.quotas.recordFetched(user, clientId, bytes, b.now());
+        if (throttleTimeMs > 0) {
+          b.quotas.fetch.unrecord(user, clientId, bytes, b.now());
+          // Nothing read is sent: let go of the file regions.
+          for (const a of read) releaseRecords(a.data.records);
+          ctx.throttle(throttleTimeMs);
+        }
       }
+      const r = throttleTimeMs > 0 ? context.throttledResponse<Answer>() : context.respond([...read, ...erroneous]);
       const leaders = new Set<number>();
       for (const a of r.partitions) if (a.data.currentLeader.leaderId >= 0) leaders.add(a.data.currentLeader.leaderId);
       return {

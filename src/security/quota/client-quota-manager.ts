@@ -66,6 +66,14 @@ export class ClientQuotaManager {
     return this.type === 'request_percentage' ? Math.min(throttle, this.rateConfig.windowMs) : throttle;
   }
 
+  /**
+   * Takes back an amount recorded for a request that was not served after
+   * all (Kafka's unrecordQuotaSensor: a throttled fetch answers empty).
+   */
+  unrecord(user: string, clientId: string, value: number, nowMs: number): void {
+    this.rateFor(this.quotas.bucketFor(this.type, user, clientId)).record(-value, nowMs);
+  }
+
   private rateFor(bucket: QuotaBucket): SampledRate {
     const k = `${bucket.user}\u0000${bucket.clientId}`;
     let r = this.rates.get(k);
