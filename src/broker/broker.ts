@@ -14,6 +14,7 @@ import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
 import { silentLogger } from '../logger';
 import type { RequestObserver } from '../network/request-observer';
+import { CONNECTION_LIMIT_KEYS, ConnectionQuotas, connectionLimitsOf } from '../network/connection-quotas';
 import { KafkaServer } from '../network/server';
 import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
@@ -151,6 +152,8 @@ export class Broker {
     const hostOf = (l: ListenerConfig) => (l.host === '' ? '0.0.0.0' : l.host);
     // Registered before the listeners bind (with their configured ports),
     // again once a port 0 has become a real one.
+    // One set of connection limits for every listener; dynamic broker configs change them.
+    const connectionQuotas = new ConnectionQuotas(connectionLimitsOf(config));
     const node = await ClusterNode.open({
       config,
       dataDir,
@@ -158,6 +161,7 @@ export class Broker {
       now,
       scheduler: systemScheduler(now),
       log,
+      reconfigurables: [{ name: 'connection limits', keys: CONNECTION_LIMIT_KEYS, reconfigure: (c) => connectionQuotas.reconfigure(connectionLimitsOf(c)) }],
     });
     const { metadata, controller, replicas, logs } = node;
     const servers: KafkaServer[] = [];
@@ -253,6 +257,7 @@ export class Broker {
             observer: options.requestObserver,
             listener: listenerSecurity[i]!,
             now,
+            connectionQuotas,
           },
           handlers,
           log,

@@ -22,7 +22,7 @@ import type { StorageDir } from '../storage/storage-dir';
 import type { Scheduler } from '../time/scheduler';
 import { Controller } from './controller';
 import { METADATA_VERSION_FEATURE } from './features';
-import { DynamicBrokerConfig } from './dynamic-broker-config';
+import { type BrokerReconfigurable, DynamicBrokerConfig } from './dynamic-broker-config';
 import { LOG_CLEANER_BROKER_KEYS, LOG_DEFAULT_BROKER_KEYS, logCleanerConfigOf, logConfigOf } from './log-settings';
 import { completeMetaProperties, randomKafkaUuid, readMetaProperties, verifyMetaProperties } from './meta-properties';
 import { legacyClusterId, readLegacyMetadata } from './metadata/legacy-metadata';
@@ -43,6 +43,8 @@ export interface ClusterNodeOptions {
   log: Logger;
   /** Cleaner settings over those of the broker config (log.cleaner.*): Weir's slice sizes, in tests. */
   cleaner?: Partial<LogCleanerConfig>;
+  /** Parts above the cluster layer that apply dynamic broker configs (the connection limits). */
+  reconfigurables?: readonly BrokerReconfigurable[];
 }
 
 export class ClusterNode {
@@ -101,6 +103,7 @@ export class ClusterNode {
       const dynamicConfig = new DynamicBrokerConfig(config, nodeId, log);
       dynamicConfig.addReconfigurable({ name: 'log defaults', keys: LOG_DEFAULT_BROKER_KEYS, reconfigure: () => replicasRef?.brokerDefaultsChanged() });
       dynamicConfig.addReconfigurable({ name: 'log cleaner', keys: LOG_CLEANER_BROKER_KEYS, reconfigure: (c) => logsRef?.cleaner.reconfigure(logCleanerConfigOf(c)) });
+      for (const r of o.reconfigurables ?? []) dynamicConfig.addReconfigurable(r);
       metadata.install(dynamicConfig);
 
       logs = LogManager.open(

@@ -40,6 +40,7 @@ import {
   indexConfigKeys,
   type ConfigKey,
 } from './config-def';
+import { perIpOverridesValidator } from './per-ip-overrides';
 import { CLEANUP_POLICIES, COMPRESSION_TYPES, DEFAULT_MAX_MESSAGE_BYTES, TIMESTAMP_TYPES } from './topic-configs';
 import { atLeast, between, etcdEndpointList, etcdKeyPrefix, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
 
@@ -73,9 +74,9 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('socket.receive.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.request.max.bytes', 100 * MiB, { validator: atLeast(1) }),
   defineInt('socket.listen.backlog.size', 511, { validator: atLeast(1) }), // Weir default (Kafka: 50)
-  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }), // no connection limits yet
-  defineString('max.connections.per.ip.overrides', '', dynamicIgnored),
-  defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
+  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
+  defineString('max.connections.per.ip.overrides', '', { ...dynamic, validator: perIpOverridesValidator }),
+  defineInt('max.connections', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
   defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineLong('connections.max.idle.ms', 600_000),
   defineLong('connections.max.reauth.ms', 0, { validator: atLeast(0) }),
