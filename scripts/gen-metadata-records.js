@@ -24,9 +24,8 @@ const { generateRecordModules, runRecordGenerator } = require('./schema-record-m
 const OUT_DIR = path.resolve(__dirname, '../src/cluster/metadata/records');
 
 /**
- * The records Weir writes and applies. ACL, SCRAM and quota records
- * (AccessControlEntryRecord, UserScramCredentialRecord, ClientQuotaRecord)
- * join this list when the broker grows those features.
+ * The records Weir writes and applies. ACL records (AccessControlEntryRecord)
+ * join this list when the broker grows ACLs.
  */
 const RECORDS = [
   'RegisterBrokerRecord',
@@ -37,6 +36,9 @@ const RECORDS = [
   'RemoveTopicRecord',
   'FeatureLevelRecord',
   'ProducerIdsRecord',
+  'UserScramCredentialRecord',
+  'RemoveUserScramCredentialRecord',
+  'ClientQuotaRecord',
 ];
 
 /** @returns {Map<string, string>} file name -> contents */

@@ -20,6 +20,7 @@ import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
 import type { ScramCredentialStore } from '../security/scram/credential-store';
+import type { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 
 export interface Endpoint {
   host: string;
@@ -69,6 +70,8 @@ export interface BrokerContext {
   readonly log: Logger;
   /** SCRAM credentials (DescribeUserScramCredentials / AlterUserScramCredentials; SCRAM logins read them). */
   readonly scramCredentials: ScramCredentialStore;
+  /** Client quotas (produce / fetch byte rates, request time), fed from the metadata image. */
+  readonly quotas: ClientQuotaManagers;
   /** Aborted when the broker shuts down: long-poll waits end early. */
   readonly shutdown: AbortSignal;
   /** The host:port clients should use, as advertised for the listener they reached. */

@@ -31,7 +31,8 @@ import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
-import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { ImageScramCredentials } from '../security/scram/credential-store';
+import { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
@@ -45,8 +46,6 @@ export interface BrokerOptions {
   port?: number;
   /** Host of the first listener in `listeners`. */
   host?: string;
-  /** SCRAM credentials (default: a new in-memory store). */
-  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
@@ -174,7 +173,8 @@ export class Broker {
     // --port / --host (and the embedding API's port/host) move the first listener.
     const first = listenerConfigs[0]!;
     listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
-    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    // The image's credentials; logins begin only once the listeners bind, after the node (and its image) is open.
+    const scramCredentials = new ImageScramCredentials(() => node.metadata.image.scramCredentials);
     const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
@@ -239,6 +239,8 @@ export class Broker {
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
       const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
       metadata.install(clientMetrics);
+      const quotas = new ClientQuotaManagers({ samples: config.number('quota.window.num'), windowMs: config.number('quota.window.size.seconds') * 1000 });
+      metadata.install(quotas);
       // Read at every transactional produce, so a dynamic change applies at once.
       replicas.setTransactionVerifier(() => ({
         enabled: config.boolean('transaction.partition.verification.enable'),
@@ -267,6 +269,7 @@ export class Broker {
         log,
         now,
         scramCredentials,
+        quotas,
         advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
       const handlers = buildHandlerTable(context);

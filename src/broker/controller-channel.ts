@@ -75,6 +75,8 @@ export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
   Apis.CreatePartitions.apiKey,
   Apis.AlterConfigs.apiKey,
   Apis.IncrementalAlterConfigs.apiKey,
+  Apis.AlterClientQuotas.apiKey,
+  Apis.AlterUserScramCredentials.apiKey,
 ]);
 
 const RETRY_MS = 100;

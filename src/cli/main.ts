@@ -21,6 +21,7 @@ const COMMANDS: Readonly<Record<string, () => Command>> = {
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,
   group: () => (require('./commands/group') as typeof import('./commands/group')).groupCommand,
   user: () => (require('./commands/user') as typeof import('./commands/user')).userCommand,
+  quota: () => (require('./commands/quota') as typeof import('./commands/quota')).quotaCommand,
 };
 const COMMAND_NAMES = Object.keys(COMMANDS);
 

@@ -37,6 +37,9 @@ import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES 
 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
+import { scramAlteration } from './scram-control';
+import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
+import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 
 export interface TopicError {
@@ -338,6 +341,23 @@ export class Controller {
       const endId = firstId + PRODUCER_ID_BLOCK_SIZE;
       const record: MetadataRecord = { type: 'ProducerIdsRecord', data: { brokerId, brokerEpoch: BigInt(brokerEpoch), nextProducerId: BigInt(endId) } };
       return { records: [record], result: { brokerId, brokerEpoch, firstId, endId } };
+    });
+  }
+
+  // ---- SCRAM credentials -------------------------------------------------------
+
+  /** AlterUserScramCredentials: validated on the image (scram-control.ts), the valid changes in one commit. */
+  alterScramCredentials(deletions: readonly CredentialDeletion[], upsertions: readonly CredentialUpsertion[]): Promise<AlterResult[]> {
+    return this.write((image) => scramAlteration(image, deletions, upsertions));
+  }
+
+  // ---- client quotas -------------------------------------------------------------
+
+  /** AlterClientQuotas: validated on the image (client-quota-control.ts); validateOnly writes nothing. */
+  alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.write((image) => {
+      const outcome = clientQuotaAlteration(image, alterations);
+      return validateOnly ? { records: [], result: outcome.result } : outcome;
     });
   }
 

@@ -312,8 +312,9 @@ export const BROKER_CONFIG_KEYS = [
   // ACLs and quotas: read by the authorizer and quota engines once they are wired (issue 14, part 2).
   defineBoolean('allow.everyone.if.no.acl.found', false, ignored),
   defineString('super.users', null, ignored),
-  defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
-  defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
+  // The client quotas' sampled windows (security/quota/client-quota-managers.ts).
+  defineInt('quota.window.num', 11, { validator: atLeast(1) }),
+  defineInt('quota.window.size.seconds', 1, { validator: atLeast(1) }),
 
   // --- client telemetry (KIP-714) ---
   defineInt('telemetry.max.bytes', MiB, { validator: atLeast(1) }),

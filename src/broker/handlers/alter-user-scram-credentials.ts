@@ -8,19 +8,19 @@
  * (empty name, iterations outside 4096..16384), UNSUPPORTED_SASL_MECHANISM,
  * RESOURCE_NOT_FOUND (deleting what does not exist). New credentials apply to
  * the next SCRAM login; connections already authenticated are not touched.
- * The store is in memory until the metadata image (issue 10) holds
- * UserScramCredentialRecords. Authorization (ALTER on the cluster) arrives
- * with the authorizer.
+ * The controller validates and writes them as UserScramCredentialRecord /
+ * RemoveUserScramCredentialRecord, so they persist with the metadata log;
+ * the answer is given once the image has them. Authorization (ALTER on the
+ * cluster) arrives with the authorizer.
  */
 import { Apis } from '../../protocol/apis';
 import type { AlterUserScramCredentialsRequest, AlterUserScramCredentialsResponse } from '../../protocol/messages';
-import { alterScramCredentials } from '../../security/scram/credential-admin';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 
 export function alterUserScramCredentialsHandler(b: BrokerContext) {
-  return defineHandler(Apis.AlterUserScramCredentials, (req: AlterUserScramCredentialsRequest): AlterUserScramCredentialsResponse => ({
+  return defineHandler(Apis.AlterUserScramCredentials, async (req: AlterUserScramCredentialsRequest): Promise<AlterUserScramCredentialsResponse> => ({
     throttleTimeMs: 0,
-    results: alterScramCredentials(b.scramCredentials, req.deletions, req.upsertions),
+    results: await b.controller.alterScramCredentials(req.deletions, req.upsertions),
   }));
 }

@@ -13,6 +13,11 @@
  * v2 batch per partition. v8 adds per-record errors and an error message;
  * v10 adds the current leader (tagged) and the leaders' endpoints, filled in
  * with NOT_LEADER_OR_FOLLOWER.
+ *
+ * Quotas: the request's size counts against the client's
+ * producer_byte_rate once the append is done (acks=0 included); over
+ * quota, throttle_time_ms says for how long, and the connection is muted
+ * for that long after the response (KIP-219).
  */
 import type { AppendEntry, AppendOutcome } from '../../cluster/replica-manager';
 import { Apis } from '../../protocol/apis';
@@ -37,6 +42,8 @@ export function produceHandler(b: BrokerContext) {
       for (const t of req.topicData) for (const p of t.partitionData) entries.push({ topic: t.name, partition: p.index, records: p.records as Buffer | null });
     }
     const respond = (results: readonly AppendOutcome[]): ProduceResponse | null => {
+      const throttleTimeMs = b.quotas.recordProduced(ctx.principal.name, ctx.clientId ?? '', ctx.requestBytes, b.now());
+      ctx.throttle(throttleTimeMs);
       if (req.acks === 0) return null;
       let i = 0;
       const leaders = new Set<number>();
@@ -49,7 +56,7 @@ export function produceHandler(b: BrokerContext) {
           return partitionResponse(p.index, r.errorCode, r, v >= FIRST_LEADER_VERSION ? r.currentLeader : NO_LEADER);
         }),
       }));
-      return { responses, throttleTimeMs: 0, nodeEndpoints: leaderEndpoints(b, leaders) };
+      return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(b, leaders) };
     };
     const results = b.replicaManager.appendRecords(
       { requiredAcks: req.acks, timeoutMs: req.timeoutMs, origin: 'client', apiVersion: v, transactionalId: req.transactionalId },

@@ -23,6 +23,8 @@ import {
   configResourceKey,
 } from './metadata-image';
 import type { MetadataRecord } from './metadata-record';
+import { ScramCredentialsDelta, scramCredentialRecords } from './scram-credentials-image';
+import { ClientQuotasDelta, clientQuotaRecords } from './client-quotas-image';
 import type {
   ConfigRecord,
   PartitionChangeRecord,
@@ -78,10 +80,16 @@ export class MetadataDelta {
   /** Producer-id blocks handed out by this delta, in log order. */
   readonly producerIdBlocks: ProducerIdBlock[] = [];
   private lastOffset: number;
+  /** SCRAM credentials set and removed (UserScramCredentialRecord, RemoveUserScramCredentialRecord). */
+  readonly scramCredentials: ScramCredentialsDelta;
+  /** Client quotas set and removed (ClientQuotaRecord). */
+  readonly clientQuotas: ClientQuotasDelta;
 
   constructor(readonly image: MetadataImage) {
     this.nextProducerId = image.nextProducerId;
     this.lastOffset = image.offset;
+    this.scramCredentials = new ScramCredentialsDelta(image.scramCredentials);
+    this.clientQuotas = new ClientQuotasDelta(image.clientQuotas);
   }
 
   /**
@@ -122,6 +130,15 @@ export class MetadataDelta {
       case 'ProducerIdsRecord':
         this.replayProducerIds(record.data);
         break;
+      case 'UserScramCredentialRecord':
+        this.scramCredentials.replayUpsert(record.data);
+        break;
+      case 'RemoveUserScramCredentialRecord':
+        this.scramCredentials.replayRemove(record.data);
+        break;
+      case 'ClientQuotaRecord':
+        this.clientQuotas.replay(record.data);
+        break;
     }
     if (offset !== undefined) this.lastOffset = offset;
   }
@@ -143,6 +160,8 @@ export class MetadataDelta {
     for (const key of new Set([...this.image.configs.keys(), ...this.configChanges.keys()])) {
       this.configChanges.set(key, { cleared: true, values: new Map() });
     }
+    this.scramCredentials.clearAll();
+    this.clientQuotas.clearAll();
     records.forEach((r, i) => this.replay(r, firstOffset + i));
   }
 
@@ -181,7 +200,7 @@ export class MetadataDelta {
     const brokers = this.brokers.size === 0 ? base.brokers : new Map([...base.brokers, ...this.brokers]);
     // A level of 0 removes the feature (Kafka's FeaturesDelta).
     const features = this.features.size === 0 ? base.features : new Map([...base.features, ...this.features].filter(([, level]) => level !== 0));
-    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId);
+    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId, this.scramCredentials.apply(), this.clientQuotas.apply());
   }
 
   // ---- what changed ---------------------------------------------------------
@@ -369,6 +388,8 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
   if (image.nextProducerId > 0) {
     out.push({ type: 'ProducerIdsRecord', data: { brokerId: -1, brokerEpoch: -1n, nextProducerId: BigInt(image.nextProducerId) } });
   }
+  for (const data of scramCredentialRecords(image.scramCredentials)) out.push({ type: 'UserScramCredentialRecord', data });
+  for (const data of clientQuotaRecords(image.clientQuotas)) out.push({ type: 'ClientQuotaRecord', data });
   return out;
 }
 

@@ -37,6 +37,12 @@ import {
   RemoveTopicRecordCodec,
   type TopicRecord,
   TopicRecordCodec,
+  type UserScramCredentialRecord,
+  UserScramCredentialRecordCodec,
+  type RemoveUserScramCredentialRecord,
+  RemoveUserScramCredentialRecordCodec,
+  type ClientQuotaRecord,
+  ClientQuotaRecordCodec,
 } from './records';
 
 export type MetadataRecord =
@@ -47,7 +53,10 @@ export type MetadataRecord =
   | { readonly type: 'PartitionChangeRecord'; readonly data: PartitionChangeRecord }
   | { readonly type: 'RemoveTopicRecord'; readonly data: RemoveTopicRecord }
   | { readonly type: 'FeatureLevelRecord'; readonly data: FeatureLevelRecord }
-  | { readonly type: 'ProducerIdsRecord'; readonly data: ProducerIdsRecord };
+  | { readonly type: 'ProducerIdsRecord'; readonly data: ProducerIdsRecord }
+  | { readonly type: 'UserScramCredentialRecord'; readonly data: UserScramCredentialRecord }
+  | { readonly type: 'RemoveUserScramCredentialRecord'; readonly data: RemoveUserScramCredentialRecord }
+  | { readonly type: 'ClientQuotaRecord'; readonly data: ClientQuotaRecord };
 
 export type MetadataRecordType = MetadataRecord['type'];
 
@@ -73,6 +82,9 @@ const KINDS: { readonly [K in MetadataRecordType]: RecordKind } = {
   RemoveTopicRecord: { codec: RemoveTopicRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   FeatureLevelRecord: { codec: FeatureLevelRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   ProducerIdsRecord: { codec: ProducerIdsRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  UserScramCredentialRecord: { codec: UserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  RemoveUserScramCredentialRecord: { codec: RemoveUserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  ClientQuotaRecord: { codec: ClientQuotaRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
 };
 
 const BY_API_KEY = new Map<number, MetadataRecordType>(

@@ -7,3 +7,6 @@ export * from './PartitionChangeRecord';
 export * from './RemoveTopicRecord';
 export * from './FeatureLevelRecord';
 export * from './ProducerIdsRecord';
+export * from './UserScramCredentialRecord';
+export * from './RemoveUserScramCredentialRecord';
+export * from './ClientQuotaRecord';
