@@ -141,13 +141,17 @@ test('a data dir held by another broker is refused with the reason', async () =>
 });
 
 test('weir start names the Kafka configs it accepts but ignores, in one line', async () => {
-  const other = await startBrokerProcess({ memory: true, config: { 'max.connections': 10, 'log.cleaner.threads': 2, 'num.partitions': 2 } });
+  const other = await startBrokerProcess({
+    memory: true,
+    config: { 'max.connection.creation.rate': 10, 'log.cleaner.threads': 2, 'num.partitions': 2, 'max.connections': 10 },
+  });
   try {
     const lines = other.output().split('\n').filter((l) => l.includes('accepted but not supported'));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain('max.connections');
+    expect(lines[0]).toContain('max.connection.creation.rate');
     expect(lines[0]).toContain('log.cleaner.threads');
     expect(lines[0]).not.toContain('num.partitions');
+    expect(lines[0]).not.toContain('"max.connections"'); // honoured since the connection limits
   } finally {
     await other.stop();
   }

@@ -21,6 +21,8 @@ import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { waitFor } from './support/conditions';
 import { committedTotal, createTopic as createTopicWith, produceValues, withAdmin } from './support/groups';
+import { RawKafkaClient, requestBody } from './support/raw-kafka-client';
+import { Apis } from '../src/protocol/apis';
 
 jest.setTimeout(120_000);
 
@@ -47,10 +49,10 @@ interface Member {
   assignment: () => string[];
 }
 
-async function member(name: string, groupId: string, subscription: string[]): Promise<Member> {
+async function member(name: string, groupId: string, subscription: string[], bootstrap = broker.bootstrap): Promise<Member> {
   const consumer = new Rdkafka.KafkaConsumer(
     {
-      'bootstrap.servers': broker.bootstrap,
+      'bootstrap.servers': bootstrap,
       'group.id': groupId,
       'client.id': name,
       'group.protocol': 'consumer',
@@ -83,16 +85,29 @@ function sharesAll(assignments: string[][], expected: string[]): boolean {
 const partitionsOf = (topic: string, n = PARTITIONS) => Array.from({ length: n }, (_, p) => `${topic}:${p}`);
 const onceEach = (values: string[]) => values.every((v) => seen.get(v)?.length === 1);
 
+const BROKER_CONFIG = {
+  'offsets.topic.num.partitions': 5,
+  'group.consumer.heartbeat.interval.ms': 500,
+  'group.consumer.min.heartbeat.interval.ms': 500,
+  'group.consumer.session.timeout.ms': 6000,
+  'group.consumer.min.session.timeout.ms': 6000,
+};
+
+/** The group as ConsumerGroupDescribe shows it: its epoch and its members' ids. */
+async function describeGroup(b: BrokerProcess, groupId: string): Promise<{ groupEpoch: number; memberIds: string[] } | null> {
+  const c = await RawKafkaClient.connect(b.host, b.port);
+  try {
+    const res = await c.request(Apis.ConsumerGroupDescribe, 0, requestBody(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }));
+    const g = res.groups[0];
+    if (!g || g.errorCode !== 0) return null;
+    return { groupEpoch: g.groupEpoch, memberIds: g.members.map((m) => m.memberId).sort() };
+  } finally {
+    c.close();
+  }
+}
+
 beforeAll(async () => {
-  broker = await startBrokerProcess({
-    config: {
-      'offsets.topic.num.partitions': 5,
-      'group.consumer.heartbeat.interval.ms': 500,
-      'group.consumer.min.heartbeat.interval.ms': 500,
-      'group.consumer.session.timeout.ms': 6000,
-      'group.consumer.min.session.timeout.ms': 6000,
-    },
-  });
+  broker = await startBrokerProcess({ config: BROKER_CONFIG });
   kafka = new Kafka({ clientId: 'groups-kip848', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
 });
 
@@ -127,6 +142,41 @@ test('three librdkafka members share six partitions, read each message once and 
   expect(more.some((v) => seen.get(v)?.[0] === 'k1')).toBe(false);
   await waitFor('660 committed', async () => ((await committedTotal(kafka, groupId, topic)) === 660 ? true : undefined), 20_000, 200);
   for (const m of members) await disconnect(m.consumer);
+});
+
+test('librdkafka members keep their member ids, epochs and partitions across broker restarts (SIGTERM, then SIGKILL), reading each message once', async () => {
+  // A broker of its own: this one is restarted.
+  let own = await startBrokerProcess({ config: BROKER_CONFIG });
+  const ownKafka = new Kafka({ clientId: 'groups-kip848-restart', brokers: [own.bootstrap], logLevel: logLevel.NOTHING });
+  const topic = 'kip848-restart';
+  const groupId = 'kip848-restart-group';
+  try {
+    await createTopicWith(ownKafka, topic, 4);
+    const members = [await member('r1', groupId, [topic], own.bootstrap), await member('r2', groupId, [topic], own.bootstrap)];
+    await waitFor('two members sharing all partitions', () => (sharesAll(members.map((m) => m.assignment()), partitionsOf(topic, 4)) ? true : undefined), 40_000, 100);
+    const first = await produceValues(ownKafka, topic, 'restart-first', 200, 4);
+    await waitFor('200 read once each', () => (onceEach(first) ? true : undefined), 30_000, 100);
+    const before = await describeGroup(own, groupId);
+    expect(before?.memberIds).toHaveLength(2);
+    const assignments = members.map((m) => m.assignment());
+
+    for (const [how, prefix] of [['SIGTERM', 'restart-term'], ['SIGKILL', 'restart-kill']] as const) {
+      const { dataDir, port } = own;
+      if (how === 'SIGTERM') expect(await own.stop()).toBe(0);
+      else await own.kill();
+      own = await startBrokerProcess({ dataDir, port, config: BROKER_CONFIG });
+      // Known at once from the records: the same members at the same group epoch (nobody rejoined, no rebalance).
+      expect(await describeGroup(own, groupId)).toEqual(before);
+      const more = await produceValues(ownKafka, topic, prefix, 200, 4);
+      await waitFor(`200 read once each after the ${how} restart`, () => (onceEach(more) ? true : undefined), 30_000, 100);
+      expect(await describeGroup(own, groupId)).toEqual(before);
+      expect(members.map((m) => m.assignment())).toEqual(assignments);
+    }
+    for (const m of members) await disconnect(m.consumer);
+  } finally {
+    await own.stop();
+    fs.rmSync(own.dataDir, { recursive: true, force: true });
+  }
 });
 
 test('a regex subscription gets the matching topics, including one created after the member joined', async () => {

@@ -85,3 +85,7 @@ export { Broker };
 
 /** Jest globalSetup/globalTeardown helpers: one broker per test run, address in WEIR_BOOTSTRAP_SERVERS. */
 export { jestGlobalSetup, jestGlobalTeardown } from './testing/jest-global-setup';
+
+/** A cluster on etcd for test suites: etcd plus N brokers as child processes. */
+export { startCluster } from './start-cluster';
+export type { StartClusterOptions, RunningCluster, ClusterBroker } from './start-cluster';

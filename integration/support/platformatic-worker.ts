@@ -61,7 +61,18 @@ export interface PlatSasl {
   username: string;
   password: string;
 }
+/** The admin calls the client-quota test uses (shapes as the package declares them). */
+interface PlatQuotaEntity {
+  entityType: 'user' | 'client-id';
+  entityName: string | null;
+}
+interface PlatAdmin {
+  alterClientQuotas(o: { entries: { entities: PlatQuotaEntity[]; ops: ({ key: string; value: number; remove: false } | { key: string; remove: true })[] }[] }): Promise<{ errorCode: number; errorMessage: string | null; entity: PlatQuotaEntity[] }[]>;
+  describeClientQuotas(o: { components: ({ entityType: 'user' | 'client-id'; matchType: 0; match: string } | { entityType: 'user' | 'client-id'; matchType: 1 | 2 })[] }): Promise<{ entity: PlatQuotaEntity[]; values: { key: string; value: number }[] }[]>;
+  close(): Promise<void>;
+}
 interface PlatModule {
+  Admin: new (o: { clientId: string; bootstrapBrokers: string[] }) => PlatAdmin;
   Producer: new (o: { clientId: string; bootstrapBrokers: string[]; autocreateTopics: boolean; sasl?: PlatSasl; retries?: number }) => PlatProducer;
   Consumer: new (o: { clientId: string; bootstrapBrokers: string[]; groupId: string; sasl?: PlatSasl; retries?: number }) => PlatConsumer;
 }
@@ -77,7 +88,9 @@ export interface WireMessage {
 export type Command =
   | { op: 'produce'; bootstrap: string; topic: string; codec: string; messages: WireMessage[]; sasl?: PlatSasl }
   | { op: 'read'; bootstrap: string; topic: string; starts: { partition: number; offset: number }[]; limitPerPartition?: number; sasl?: PlatSasl }
-  | { op: 'offsetsForTime'; bootstrap: string; topic: string; timestamp: number };
+  | { op: 'offsetsForTime'; bootstrap: string; topic: string; timestamp: number }
+  /** Sets producer_byte_rate of `user` with the admin client, then describes every user entity. */
+  | { op: 'quotas'; bootstrap: string; user: string; producerByteRate: number };
 
 export interface WireRecord {
   partition: number;
@@ -90,7 +103,7 @@ export interface WireRecord {
   batchCodec: number;
 }
 
-export type Answer = { ok: true; records?: WireRecord[]; offsets?: number[] } | { ok: false; error: string };
+export type Answer = { ok: true; records?: WireRecord[]; offsets?: number[]; quotas?: unknown } | { ok: false; error: string };
 
 async function produce(k: PlatModule, c: Extract<Command, { op: 'produce' }>): Promise<Answer> {
   const producer = new k.Producer({ clientId: 'roundtrip-platformatic', bootstrapBrokers: [c.bootstrap], autocreateTopics: false, ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
@@ -181,6 +194,19 @@ async function offsetsForTime(k: PlatModule, c: Extract<Command, { op: 'offsetsF
   }
 }
 
+async function quotas(k: PlatModule, c: Extract<Command, { op: 'quotas' }>): Promise<Answer> {
+  const admin = new k.Admin({ clientId: 'quotas-platformatic', bootstrapBrokers: [c.bootstrap] });
+  try {
+    const altered = await admin.alterClientQuotas({
+      entries: [{ entities: [{ entityType: 'user', entityName: c.user }], ops: [{ key: 'producer_byte_rate', value: c.producerByteRate, remove: false }] }],
+    });
+    const described = await admin.describeClientQuotas({ components: [{ entityType: 'user', matchType: 2 }] });
+    return { ok: true, quotas: { altered, described } };
+  } finally {
+    await admin.close();
+  }
+}
+
 /** platformatic wraps failures in AggregateErrors (with codes and nested errors): spell them all out. */
 function describe(e: unknown, depth = 0): string {
   if (!(e instanceof Error) || depth > 4) return String(e);
@@ -199,7 +225,8 @@ async function main(): Promise<void> {
   const k = (await import('@platformatic/kafka')) as unknown as PlatModule;
   let answer: Answer;
   try {
-    answer = cmd.op === 'produce' ? await produce(k, cmd) : cmd.op === 'read' ? await read(k, cmd) : await offsetsForTime(k, cmd);
+    answer =
+      cmd.op === 'produce' ? await produce(k, cmd) : cmd.op === 'read' ? await read(k, cmd) : cmd.op === 'quotas' ? await quotas(k, cmd) : await offsetsForTime(k, cmd);
   } catch (e) {
     answer = { ok: false, error: describe(e) };
   }

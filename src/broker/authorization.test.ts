@@ -33,6 +33,8 @@ function ctx(user: string, remoteAddress = '127.0.0.1:54321'): RequestContext {
     listenerName: 'PLAINTEXT',
     securityProtocol: 'PLAINTEXT',
     principal: userPrincipal(user),
+    requestBytes: 0,
+    throttle: () => undefined,
   };
 }
 

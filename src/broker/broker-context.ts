@@ -15,10 +15,12 @@ import type { ClientMetricsManager } from '../telemetry/client-metrics-manager';
 import type { BrokerConfig } from '../config';
 import type { LogManager } from '../storage/log-manager';
 import type { RequestContext } from '../network/request-context';
+import type { ApiSpec } from '../protocol/apis';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
 import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
 import type { ScramCredentialStore } from '../security/scram/credential-store';
+import type { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import type { BrokerAuthorizer } from './authorization';
 
 export interface Endpoint {
@@ -26,9 +28,20 @@ export interface Endpoint {
   port: number;
 }
 
+/** This broker's place in a cluster on etcd (absent on one node). */
+export interface ClusterView {
+  /** The controller's node id as this broker sees it; -1 when none is elected. */
+  controllerId(): number;
+  isController(): boolean;
+  /** Sends a client's request to the controller (in an Envelope) and resolves with its response. */
+  forward(spec: ApiSpec<unknown, unknown>, request: unknown, ctx: RequestContext): Promise<unknown>;
+}
+
 export interface BrokerContext {
   readonly nodeId: number;
   readonly clusterId: string;
+  /** The cluster this broker is a member of; null on one node (it is its own controller). */
+  readonly cluster?: ClusterView | null;
   readonly autoCreateTopics: boolean;
   /** The metadata image (`metadata.image`): topics, partitions, configs, brokers. */
   readonly metadata: MetadataLoader;
@@ -58,6 +71,8 @@ export interface BrokerContext {
   readonly log: Logger;
   /** SCRAM credentials (DescribeUserScramCredentials / AlterUserScramCredentials; SCRAM logins read them). */
   readonly scramCredentials: ScramCredentialStore;
+  /** Client quotas (produce / fetch byte rates, request time), fed from the metadata image. */
+  readonly quotas: ClientQuotaManagers;
   /** ACL decisions for every API (everything allowed when `authorizer.class.name` is unset). */
   readonly authorizer: BrokerAuthorizer;
   /** Aborted when the broker shuts down: long-poll waits end early. */

@@ -14,6 +14,7 @@ import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import { BrokerConfig, BrokerConfigResolution, resolveBrokerConfig } from '../config';
 import { silentLogger } from '../logger';
 import type { RequestObserver } from '../network/request-observer';
+import { CONNECTION_LIMIT_KEYS, ConnectionQuotas, connectionLimitsOf } from '../network/connection-quotas';
 import { KafkaServer } from '../network/server';
 import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
@@ -24,12 +25,15 @@ import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-parti
 import { BrokerAuthorizer } from './authorization';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
-import type { BrokerContext, Endpoint } from './broker-context';
+import type { BrokerContext, ClusterView, Endpoint } from './broker-context';
+import { ControllerChannel } from './controller-channel';
+import { ClusterController } from '../cluster/cluster-controller';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
-import { MemoryScramCredentialStore, type ScramCredentialStore } from '../security/scram/credential-store';
+import { ImageScramCredentials } from '../security/scram/credential-store';
+import { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import { buildListenerSecurity } from './listener-security';
 
 export interface BrokerOptions {
@@ -43,8 +47,6 @@ export interface BrokerOptions {
   port?: number;
   /** Host of the first listener in `listeners`. */
   host?: string;
-  /** SCRAM credentials (default: a new in-memory store). */
-  scramCredentials?: ScramCredentialStore;
   logger?: Logger;
   /** Clock for the logs and housekeeping (tests inject one). */
   now?: () => number;
@@ -88,6 +90,32 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
   };
 }
 
+/** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
+function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
+  const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
+  const channel = new ControllerChannel({
+    nodeId: node.nodeId,
+    controllerId: () => node.controllerId,
+    addressOf: (id) => {
+      const b = node.metadata.image.brokers.get(id);
+      const e = b?.endpoints.find((x) => listener === null || x.name === listener) ?? null;
+      return e ? `${e.host}:${e.port}` : null;
+    },
+    requestTimeoutMs: config.number('request.timeout.ms'),
+    log,
+  });
+  if (node.controller instanceof ClusterController) node.controller.setRemote(channel);
+  return channel;
+}
+
+function clusterViewOf(node: ClusterNode, channel: ControllerChannel): ClusterView {
+  return {
+    controllerId: () => node.controllerId,
+    isController: () => node.isController(),
+    forward: (spec, request, ctx) => channel.forward(spec, request, ctx),
+  };
+}
+
 export class Broker {
   private housekeeping: Housekeeping | null = null;
   private readonly shutdownController: AbortController;
@@ -101,6 +129,7 @@ export class Broker {
     readonly listeners: readonly BoundListener[],
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
+    private readonly channel: ControllerChannel | null = null,
   ) {
     this.shutdownController = shutdownController;
   }
@@ -145,13 +174,16 @@ export class Broker {
     // --port / --host (and the embedding API's port/host) move the first listener.
     const first = listenerConfigs[0]!;
     listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
-    const scramCredentials = options.scramCredentials ?? new MemoryScramCredentialStore();
+    // The image's credentials; logins begin only once the listeners bind, after the node (and its image) is open.
+    const scramCredentials = new ImageScramCredentials(() => node.metadata.image.scramCredentials);
     const listenerSecurity = listenerConfigs.map((l) => buildListenerSecurity(config, l, scramCredentials, now));
 
     const dataDir = options.memory ? null : (options.dataDir ?? config.logDirs[0] ?? DEFAULT_DATA_DIR);
     const hostOf = (l: ListenerConfig) => (l.host === '' ? '0.0.0.0' : l.host);
     // Registered before the listeners bind (with their configured ports),
     // again once a port 0 has become a real one.
+    // One set of connection limits for every listener; dynamic broker configs change them.
+    const connectionQuotas = new ConnectionQuotas(connectionLimitsOf(config));
     const node = await ClusterNode.open({
       config,
       dataDir,
@@ -159,11 +191,15 @@ export class Broker {
       now,
       scheduler: systemScheduler(now),
       log,
+      reconfigurables: [{ name: 'connection limits', keys: CONNECTION_LIMIT_KEYS, reconfigure: (c) => connectionQuotas.reconfigure(connectionLimitsOf(c)) }],
     });
     const { metadata, controller, replicas, logs } = node;
     const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
+    let channel: ControllerChannel | null = null;
     try {
+      // A cluster: this broker reaches the controller over its inter-broker listener.
+      const cluster = node.cluster ? clusterViewOf(node, (channel = controllerChannelOf(node, config, log))) : null;
       const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
         controller.ensureInternalTopic(name, partitions, configs);
       // Filled in as each listener binds; Metadata answers with the entry of
@@ -194,11 +230,7 @@ export class Broker {
         groups,
         ensureInternalTopic,
         topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
-        allocateProducerId: () => {
-          const id = node.producerIds.allocate();
-          if (id === null) throw new Error('no producer id block available yet');
-          return id;
-        },
+        allocateProducerId: () => node.producerIds.allocate(),
         now,
         log,
         shutdown: shutdownController.signal,
@@ -208,6 +240,8 @@ export class Broker {
       metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
       const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
       metadata.install(clientMetrics);
+      const quotas = new ClientQuotaManagers({ samples: config.number('quota.window.num'), windowMs: config.number('quota.window.size.seconds') * 1000 });
+      metadata.install(quotas);
       const authorizer = new BrokerAuthorizer(config, log);
       metadata.install(authorizer);
       // Read at every transactional produce, so a dynamic change applies at once.
@@ -220,6 +254,7 @@ export class Broker {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
         clusterId: node.clusterId,
+        cluster,
         autoCreateTopics: config.boolean('auto.create.topics.enable'),
         metadata,
         controller,
@@ -237,6 +272,7 @@ export class Broker {
         log,
         now,
         scramCredentials,
+        quotas,
         authorizer,
         advertisedEndpoint: (ctx) => (bound.get(ctx.listenerName) ?? bound.values().next().value!).advertised,
       };
@@ -254,6 +290,7 @@ export class Broker {
             observer: options.requestObserver,
             listener: listenerSecurity[i]!,
             now,
+            connectionQuotas,
           },
           handlers,
           log,
@@ -262,11 +299,12 @@ export class Broker {
         const port = await server.listen();
         bound.set(l.name, { name: l.name, securityProtocol: l.securityProtocol, host, port, advertised: advertisedOf(l, host, port) });
       }
-      // Port 0 (or --port) picked the ports only now: register them.
-      if (listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
+      // Port 0 (or --port) picked the ports only now: register them. A
+      // cluster's broker registers only now, once it can be reached.
+      if (node.cluster || listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
         await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
       }
-      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController);
+      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController, channel);
       broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
@@ -275,7 +313,8 @@ export class Broker {
       shutdownController.abort();
       replicas.shutdown();
       await Promise.all(servers.map((server) => server.close(0)));
-      node.close();
+      await channel?.close();
+      await node.close();
       throw e;
     }
   }
@@ -288,7 +327,8 @@ export class Broker {
       // Waiting fetches and produces answer now, so in-flight requests can finish.
       this.context.replicaManager.shutdown();
       await Promise.all(this.servers.map((server) => server.close()));
-      this.node.close();
+      await this.channel?.close();
+      await this.node.close();
     })();
     return this.closing;
   }

@@ -20,7 +20,7 @@ describe('handler table', () => {
   test('ApiVersions lists each served API once with its range, min versions as G1/G2 require', async () => {
     const { buildHandlerTable } = await import('./handler-table');
     const apiVersions = buildHandlerTable(broker.context).get(18)!;
-    const res = (await apiVersions.handle({}, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null })) as ApiVersionsResponse;
+    const res = (await apiVersions.handle({}, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null, requestBytes: 0, throttle: () => {} })) as ApiVersionsResponse;
     expect(res.errorCode).toBe(0);
     const byKey = new Map(res.apiKeys.map((k) => [k.apiKey, k]));
     expect(byKey.size).toBe(res.apiKeys.length);
@@ -41,7 +41,7 @@ describe('handler table', () => {
       const table = buildHandlerTable(classicOnly.context);
       expect(table.has(68)).toBe(false);
       expect(table.has(69)).toBe(false);
-      const res = (await table.get(18)!.handle({}, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null })) as ApiVersionsResponse;
+      const res = (await table.get(18)!.handle({}, { apiKey: 18, apiVersion: 3, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null, requestBytes: 0, throttle: () => {} })) as ApiVersionsResponse;
       expect(res.apiKeys.some((k) => k.apiKey === 68 || k.apiKey === 69)).toBe(false);
       expect(res.apiKeys.some((k) => k.apiKey === 11)).toBe(true);
     } finally {
@@ -52,7 +52,7 @@ describe('handler table', () => {
   test('an ApiVersions request newer than served is answered with UNSUPPORTED_VERSION and the list', async () => {
     const { buildHandlerTable } = await import('./handler-table');
     const apiVersions = buildHandlerTable(broker.context).get(18)!;
-    const res = (await apiVersions.handle({}, { apiKey: 18, apiVersion: 99, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null })) as ApiVersionsResponse;
+    const res = (await apiVersions.handle({}, { apiKey: 18, apiVersion: 99, correlationId: 1, clientId: null, connectionId: 0, remoteAddress: '', localPort: 0, listenerName: 'PLAINTEXT', securityProtocol: 'PLAINTEXT', principal: ANONYMOUS, clientSoftwareName: null, clientSoftwareVersion: null, requestBytes: 0, throttle: () => {} })) as ApiVersionsResponse;
     expect(res.errorCode).toBe(35);
     expect(res.apiKeys.some((k) => k.apiKey === 18)).toBe(true);
   });

@@ -5,10 +5,16 @@
  * API listed there has its handler). The KIP-848 APIs (ConsumerGroupHeartbeat,
  * ConsumerGroupDescribe) are served, and advertised, only while
  * `group.coordinator.rebalance.protocols` includes `consumer`, as in Kafka.
+ * In a cluster the admin APIs that write metadata are forwarded to the
+ * controller (controller-channel.ts).
  */
 import { Apis } from '../protocol/apis';
 import type { BoundHandler, HandlerTable } from '../network/request-context';
-import type { BrokerContext } from './broker-context';
+import type { BrokerContext, ClusterView } from './broker-context';
+import { FORWARDED_TO_CONTROLLER } from './controller-channel';
+import { envelopeHandler } from './handlers/envelope';
+import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids';
+import { withRequestQuota } from './request-quota';
 import { alterConfigsHandler } from './handlers/alter-configs';
 import { createPartitionsHandler } from './handlers/create-partitions';
 import { createTopicsHandler } from './handlers/create-topics';
@@ -53,6 +59,8 @@ import { saslHandshakeHandler } from './handlers/sasl-handshake';
 import { saslAuthenticateHandler } from './handlers/sasl-authenticate';
 import { describeUserScramCredentialsHandler } from './handlers/describe-user-scram-credentials';
 import { alterUserScramCredentialsHandler } from './handlers/alter-user-scram-credentials';
+import { describeClientQuotasHandler } from './handlers/describe-client-quotas';
+import { alterClientQuotasHandler } from './handlers/alter-client-quotas';
 import { createAclsHandler } from './handlers/create-acls';
 import { describeAclsHandler } from './handlers/describe-acls';
 import { deleteAclsHandler } from './handlers/delete-acls';
@@ -100,6 +108,8 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     saslAuthenticateHandler(),
     describeUserScramCredentialsHandler(b),
     alterUserScramCredentialsHandler(b),
+    describeClientQuotasHandler(b),
+    alterClientQuotasHandler(b),
     describeAclsHandler(b),
     createAclsHandler(b),
     deleteAclsHandler(b),
@@ -109,5 +119,25 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     handlers.push(consumerGroupHeartbeatHandler(b), consumerGroupDescribeHandler(b));
   }
   handlers.push(apiVersionsHandler([...handlers.map((h) => h.spec), Apis.ApiVersions], () => b.metadata.image));
-  return new Map(handlers.map((h) => [h.spec.apiKey, h]));
+  const local: HandlerTable = new Map(handlers.map((h) => [h.spec.apiKey, h]));
+  // Client requests count against the client's request quota; where a cluster forwards one, on this broker.
+  const clientFacing = b.cluster ? forwardingToController(b.cluster, local) : local;
+  const table = new Map([...clientFacing].map(([key, h]) => [key, withRequestQuota(h, b.quotas, b.now)]));
+  // The inter-broker APIs (not advertised: ApiVersions was built above).
+  if (b.cluster) for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b)]) table.set(h.spec.apiKey, h);
+  return table;
+}
+
+/**
+ * A broker of a cluster: the admin requests that write metadata go to the
+ * controller (forwarded in an Envelope when this broker is not it).
+ */
+function forwardingToController(cluster: ClusterView, local: HandlerTable): HandlerTable {
+  const table = new Map(local);
+  for (const key of FORWARDED_TO_CONTROLLER) {
+    const inner = local.get(key);
+    if (!inner) continue;
+    table.set(key, { spec: inner.spec, handle: (request, ctx) => (cluster.isController() ? inner.handle(request, ctx) : cluster.forward(inner.spec, request, ctx)) });
+  }
+  return table;
 }

@@ -15,11 +15,13 @@ import { UsageError } from './args';
  */
 const COMMANDS: Readonly<Record<string, () => Command>> = {
   start: () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
+  cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).clusterCommand,
   topic: () => (require('./commands/topic') as typeof import('./commands/topic')).topicCommand,
   produce: () => (require('./commands/produce') as typeof import('./commands/produce')).produceCommand,
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,
   group: () => (require('./commands/group') as typeof import('./commands/group')).groupCommand,
   user: () => (require('./commands/user') as typeof import('./commands/user')).userCommand,
+  quota: () => (require('./commands/quota') as typeof import('./commands/quota')).quotaCommand,
   acl: () => (require('./commands/acl') as typeof import('./commands/acl')).aclCommand,
 };
 const COMMAND_NAMES = Object.keys(COMMANDS);

@@ -42,6 +42,8 @@ export const ClientApis = {
   SaslAuthenticate: api(M.SaslAuthenticateRequestCodec, M.SaslAuthenticateResponseCodec, 0, 2),
   DescribeUserScramCredentials: api(M.DescribeUserScramCredentialsRequestCodec, M.DescribeUserScramCredentialsResponseCodec, 0, 0),
   AlterUserScramCredentials: api(M.AlterUserScramCredentialsRequestCodec, M.AlterUserScramCredentialsResponseCodec, 0, 0),
+  DescribeClientQuotas: api(M.DescribeClientQuotasRequestCodec, M.DescribeClientQuotasResponseCodec, 0, 1),
+  AlterClientQuotas: api(M.AlterClientQuotasRequestCodec, M.AlterClientQuotasResponseCodec, 0, 1),
   // v1+: prefixed patterns (Kafka 4.0's minimum).
   DescribeAcls: api(M.DescribeAclsRequestCodec, M.DescribeAclsResponseCodec, 1, 3),
   CreateAcls: api(M.CreateAclsRequestCodec, M.CreateAclsResponseCodec, 1, 3),

@@ -17,4 +17,5 @@ export * from './configs';
 export * from './groups';
 export { murmur2, partitionForKey } from './partitioner';
 export * from './scram-users';
+export * from './client-quotas';
 export * from './acls';

@@ -6,7 +6,7 @@
 import { resolveBrokerConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import { MemoryStorageDir } from '../storage/memory-storage-dir';
-import { Controller, METADATA_VERSION_FEATURE, PRODUCER_ID_BLOCK_SIZE } from './controller';
+import { Controller, METADATA_VERSION_FEATURE, NotControllerError, PRODUCER_ID_BLOCK_SIZE } from './controller';
 import { LogMetadataStore } from './metadata/log-metadata-store';
 import { MetadataLoader } from './metadata/metadata-loader';
 import type { MetadataRecord } from './metadata/metadata-record';
@@ -116,4 +116,84 @@ test('producer-id blocks follow each other; internal topics are not grown or del
   await controller.ensureInternalTopic('__consumer_offsets', 9, {});
   expect(await controller.createPartitions('__consumer_offsets', 4, null)).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
   expect((await controller.deleteTopics(['__consumer_offsets'])).get('__consumer_offsets')).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
+});
+
+describe('a cluster controller: brokers from the registry of live brokers', () => {
+  const live = (...ids: [number, string][]) =>
+    new Map(ids.map(([id, incarnationId]) => [id, { brokerId: id, incarnationId, endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id, securityProtocol: 0 }], rack: null, epoch: 100 + id }]));
+  const A = '00000000-0000-0000-0000-00000000000a';
+  const B = '00000000-0000-0000-0000-00000000000b';
+  const C = '00000000-0000-0000-0000-00000000000c';
+
+  async function cluster() {
+    const store = LogMetadataStore.open(new MemoryStorageDir());
+    const metadata = new MetadataLoader();
+    metadata.catchUp(await store.start((b) => metadata.handleCommitted(b)));
+    const controller = new Controller(store, metadata, config, { maxReplicationFactor: 1 });
+    await controller.bootstrap();
+    return { metadata, controller };
+  }
+
+  test('registers live brokers with their registry epoch, fences the ones gone, and moves their partitions to no leader and back', async () => {
+    const { metadata, controller } = await cluster();
+    expect(await controller.reconcileBrokers(live([1, A], [2, B], [3, C]))).toBe(3);
+    expect(metadata.image.liveBrokerIds()).toEqual([1, 2, 3]);
+    expect(metadata.image.brokers.get(2)).toMatchObject({ epoch: 102, incarnationId: B, fenced: false, endpoints: [{ port: 9002 }] });
+    // Nothing changed: nothing written.
+    expect(await controller.reconcileBrokers(live([1, A], [2, B], [3, C]))).toBe(0);
+
+    const [created] = await controller.createTopics([topic('spread', 6)]);
+    expect(created).toMatchObject({ partitions: 6, replicationFactor: 1 });
+    const leaders = () => [...metadata.image.topics.get('spread')!.partitions.values()].map((p) => [p.leader, p.leaderEpoch]);
+    expect(new Set(leaders().map(([l]) => l))).toEqual(new Set([1, 2, 3]));
+
+    // Broker 2 is gone: fenced, its partitions leaderless (the epoch moves on).
+    await controller.reconcileBrokers(live([1, A], [3, C]));
+    expect(metadata.image.brokers.get(2)).toMatchObject({ fenced: true, epoch: 102 });
+    expect(metadata.image.liveBrokerIds()).toEqual([1, 3]);
+    const gone = leaders().filter(([, epoch]) => epoch === 1);
+    expect(gone.length).toBe(2);
+    for (const [leader] of gone) expect(leader).toBe(-1);
+    // New topics avoid it.
+    await controller.createTopics([topic('without-2', 4)]);
+    expect(new Set([...metadata.image.topics.get('without-2')!.partitions.values()].map((p) => p.leader))).toEqual(new Set([1, 3]));
+
+    // Back as a new incarnation: registered unfenced, leader of its partitions again in a newer epoch.
+    await controller.reconcileBrokers(live([1, A], [2, '00000000-0000-0000-0000-0000000000b2'], [3, C]));
+    expect(metadata.image.brokers.get(2)).toMatchObject({ fenced: false, incarnationId: '00000000-0000-0000-0000-0000000000b2' });
+    const back = [...metadata.image.topics.get('spread')!.partitions.values()].filter((p) => p.replicas[0] === 2);
+    for (const p of back) expect([p.leader, p.leaderEpoch]).toEqual([2, 2]);
+  });
+
+  test('a broker restarted before it was seen gone gets its partitions in a new leader epoch', async () => {
+    const { metadata, controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A]));
+    await controller.createTopics([topic('one', 1)]);
+    await controller.reconcileBrokers(live([1, B]));
+    expect(metadata.image.brokers.get(1)).toMatchObject({ incarnationId: B, fenced: false });
+    expect(metadata.image.topics.get('one')!.partitions.get(0)).toMatchObject({ leader: 1, leaderEpoch: 1 });
+  });
+
+  test('refuses a replication factor above the cluster maximum, saying replication is not built yet', async () => {
+    const { controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
+    const [byFactor, byAssignment] = await controller.createTopics([
+      { name: 'rf3', numPartitions: 1, replicationFactor: 3, assignments: [], configs: {} },
+      { name: 'assigned', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: {} },
+    ]);
+    expect(byFactor).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: expect.stringMatching(/replication is not built yet/) });
+    expect(byAssignment).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
+    await controller.createTopics([topic('grow', 1)]);
+    expect(await controller.createPartitions('grow', 2, [{ brokerIds: [1, 3] }])).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
+    expect(await controller.createPartitions('grow', 2, [{ brokerIds: [3] }])).toMatchObject({ name: 'grow' });
+  });
+
+  test('on a broker that is not the controller every write is refused before it is validated', async () => {
+    const store = LogMetadataStore.open(new MemoryStorageDir());
+    const metadata = new MetadataLoader();
+    metadata.catchUp(await store.start((b) => metadata.handleCommitted(b)));
+    const controller = new Controller(store, metadata, config, { isController: () => false });
+    await expect(controller.createTopics([topic('x')])).rejects.toThrow(NotControllerError);
+    await expect(controller.bootstrap()).rejects.toThrow(NotControllerError);
+  });
 });

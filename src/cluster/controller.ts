@@ -25,15 +25,21 @@ import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config';
 import { ConfigResourceType, validateTopicOverrides } from '../config';
 import { ErrorCode } from '../protocol/errors';
-import { partitionRecordOf, type ProducerIdBlock } from './metadata/metadata-delta';
+import { partitionRecordOf, registerBrokerRecordOf, type ProducerIdBlock } from './metadata/metadata-delta';
+import type { PartitionChangeRecord, RegisterBrokerRecord } from './metadata/records';
 import { type BrokerEndpoint, type MetadataImage, NO_LEADER, type TopicImage } from './metadata/metadata-image';
 import type { MetadataLoader } from './metadata/metadata-loader';
 import type { MetadataRecord } from './metadata/metadata-record';
-import { type MetadataStore, StaleMetadataError } from './metadata/metadata-store';
+import { type MetadataStore, NotControllerError, StaleMetadataError } from './metadata/metadata-store';
+
+export { NotControllerError } from './metadata/metadata-store';
 import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES } from './features';
 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
 import { placeReplicas } from './replica-placement';
+import { scramAlteration } from './scram-control';
+import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
+import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 import { type AclDeleteResult, type AclError, createAclsOutcome, deleteAclsOutcome } from './acl-control';
 import type { AclBinding } from '../security/authorizer/acl';
@@ -66,6 +72,28 @@ export interface CreatedTopic {
   configs: Readonly<Record<string, string>>;
 }
 
+/** A live broker as the cluster's registry reports it (etcd: broker-registration.ts). */
+export interface LiveBrokerRegistration extends BrokerRegistrationRequest {
+  /** The registration's epoch (etcd: its key's create revision). */
+  epoch: number;
+}
+
+export interface ControllerOptions {
+  /**
+   * The largest replication factor a new topic may have; undefined: as many
+   * as there are live brokers. A cluster without replication sets 1, so a
+   * larger factor is refused rather than pretended.
+   */
+  maxReplicationFactor?: number;
+  /**
+   * Whether this broker is the controller now (a cluster's election); absent
+   * on one node, which always is. A write on a broker that is not is
+   * refused with NotControllerError before anything is validated.
+   */
+  isController?: () => boolean;
+}
+
+
 export interface BrokerRegistrationRequest {
   brokerId: number;
   incarnationId: string;
@@ -87,11 +115,12 @@ interface Outcome<T> {
 export class Controller {
   constructor(
     private readonly store: MetadataStore,
-    private readonly metadata: MetadataLoader,
-    private readonly broker: BrokerConfig,
+    protected readonly metadata: MetadataLoader,
+    protected readonly broker: BrokerConfig,
+    private readonly options: ControllerOptions = {},
   ) {}
 
-  private get image(): MetadataImage {
+  protected get image(): MetadataImage {
     return this.metadata.image;
   }
 
@@ -100,7 +129,8 @@ export class Controller {
    * produces, conditionally on that image; again on a newer image if the
    * log moved. The first attempt reaches the store synchronously.
    */
-  private async write<T>(operation: (image: MetadataImage) => Outcome<T>): Promise<T> {
+  protected async write<T>(operation: (image: MetadataImage) => Outcome<T>): Promise<T> {
+    if (this.options.isController && !this.options.isController()) throw new NotControllerError('this broker is not the controller');
     for (let attempt = 1; ; attempt++) {
       const image = this.image;
       const { records, result } = operation(image);
@@ -150,22 +180,49 @@ export class Controller {
   registerBroker(req: BrokerRegistrationRequest): Promise<number> {
     return this.write((image) => {
       const epoch = image.offset + 1;
-      const record: MetadataRecord = {
-        type: 'RegisterBrokerRecord',
-        data: {
-          brokerId: req.brokerId,
-          isMigratingZkBroker: false,
-          incarnationId: req.incarnationId,
-          brokerEpoch: BigInt(epoch),
-          endPoints: req.endpoints.map((e) => ({ ...e })),
-          features: SUPPORTED_FEATURES.map((f) => ({ name: f.name, minSupportedVersion: f.minVersion, maxSupportedVersion: f.maxVersion })),
-          rack: req.rack,
-          fenced: false,
-          inControlledShutdown: false,
-          logDirs: [],
-        },
-      };
-      return { records: [record], result: epoch };
+      return { records: [{ type: 'RegisterBrokerRecord', data: registerBrokerRecordFor(req, epoch) }], result: epoch };
+    });
+  }
+
+  /**
+   * Brings the image's broker registrations in line with the brokers the
+   * cluster sees alive (its registry), as Kafka's controller does from
+   * broker heartbeats: a live broker the image lacks, or knows under another
+   * incarnation, or holds fenced, is registered unfenced with its epoch; a
+   * broker the image holds unfenced that is no longer alive is fenced (its
+   * registration written again with `fenced`). Partitions follow: one led by
+   * a fenced or restarted broker gets the first live member of its ISR as
+   * leader, or no leader (-1) when none is live; a leaderless partition gets
+   * a leader as soon as a member of its ISR is live again. Every leader
+   * change bumps the leader epoch (the image's rule), so a restarted
+   * leader serves in a new epoch. Returns how many records were written.
+   */
+  reconcileBrokers(live: ReadonlyMap<number, LiveBrokerRegistration>): Promise<number> {
+    return this.write((image) => {
+      const records: MetadataRecord[] = [];
+      const restarted = new Set<number>();
+      for (const b of image.brokers.values()) {
+        const now = live.get(b.id);
+        if (now && now.incarnationId !== b.incarnationId) restarted.add(b.id);
+        if (!now && !b.fenced) records.push({ type: 'RegisterBrokerRecord', data: { ...registerBrokerRecordOf(b), fenced: true } });
+      }
+      for (const l of live.values()) {
+        const known = image.brokers.get(l.brokerId);
+        if (known && known.incarnationId === l.incarnationId && !known.fenced) continue;
+        records.push({ type: 'RegisterBrokerRecord', data: registerBrokerRecordFor(l, l.epoch) });
+      }
+      const serving = (id: number) => live.has(id) && !restarted.has(id);
+      for (const t of image.topics.list()) {
+        for (const [partitionId, p] of t.partitions) {
+          if (p.leader !== NO_LEADER && serving(p.leader)) continue;
+          const candidate = p.isr.find((id) => live.has(id));
+          const leader = candidate ?? NO_LEADER;
+          // No change to write: leaderless and still no live ISR member.
+          if (leader === NO_LEADER && p.leader === NO_LEADER) continue;
+          records.push({ type: 'PartitionChangeRecord', data: leaderChange(t.id, partitionId, leader) });
+        }
+      }
+      return { records, result: records.length };
     });
   }
 
@@ -302,6 +359,23 @@ export class Controller {
     });
   }
 
+  // ---- SCRAM credentials -------------------------------------------------------
+
+  /** AlterUserScramCredentials: validated on the image (scram-control.ts), the valid changes in one commit. */
+  alterScramCredentials(deletions: readonly CredentialDeletion[], upsertions: readonly CredentialUpsertion[]): Promise<AlterResult[]> {
+    return this.write((image) => scramAlteration(image, deletions, upsertions));
+  }
+
+  // ---- client quotas -------------------------------------------------------------
+
+  /** AlterClientQuotas: validated on the image (client-quota-control.ts); validateOnly writes nothing. */
+  alterClientQuotas(alterations: readonly QuotaAlteration[], validateOnly: boolean): Promise<QuotaAlterationResult[]> {
+    return this.write((image) => {
+      const outcome = clientQuotaAlteration(image, alterations);
+      return validateOnly ? { records: [], result: outcome.result } : outcome;
+    });
+  }
+
   // ---- validation -------------------------------------------------------------
 
   private checkCreate(
@@ -332,7 +406,7 @@ export class Controller {
       if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
       }
-      const problem = checkAssignments(req.assignments, 0, live);
+      const problem = checkAssignments(req.assignments, 0, live) ?? this.replicationProblem(Math.max(...req.assignments.map((a) => a.brokerIds.length)));
       if (problem) return problem;
       assignment = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
     } else {
@@ -344,6 +418,8 @@ export class Controller {
       if (rf <= 0) {
         return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.' };
       }
+      const unsupported = this.replicationProblem(rf);
+      if (unsupported) return unsupported;
       if (rf > live.length) {
         return {
           errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
@@ -364,6 +440,16 @@ export class Controller {
     return {
       topic: { name: req.name, topicId, partitions: assignment.length, replicationFactor: assignment[0]?.length ?? 0, configs: overrides },
       records,
+    };
+  }
+
+  /** A replication factor this cluster cannot give (see ControllerOptions.maxReplicationFactor), or null. */
+  private replicationProblem(rf: number): TopicError | null {
+    const max = this.options.maxReplicationFactor;
+    if (max === undefined || rf <= max) return null;
+    return {
+      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+      errorMessage: `Replication factor ${rf} is not supported yet: this Weir cluster does not replicate partitions (replication is not built yet), so the largest replication factor is ${max}.`,
     };
   }
 
@@ -408,6 +494,8 @@ export class Controller {
         live,
       );
       if (problem) return problem;
+      const unsupported = this.replicationProblem(Math.max(...assignments.map((a) => a.brokerIds.length)));
+      if (unsupported) return unsupported;
       assignment = assignments.map((a) => a.brokerIds);
     } else {
       const rf = t.partitions.get(0)?.replicas.length ?? 1;
@@ -422,6 +510,38 @@ export class Controller {
     const records = assignment.map((replicas, i) => newPartitionRecord(t.id, current + i, replicas, live));
     return { topic: t, records };
   }
+}
+
+function registerBrokerRecordFor(req: BrokerRegistrationRequest, epoch: number): RegisterBrokerRecord {
+  return {
+    brokerId: req.brokerId,
+    isMigratingZkBroker: false,
+    incarnationId: req.incarnationId,
+    brokerEpoch: BigInt(epoch),
+    endPoints: req.endpoints.map((e) => ({ ...e })),
+    features: SUPPORTED_FEATURES.map((f) => ({ name: f.name, minSupportedVersion: f.minVersion, maxSupportedVersion: f.maxVersion })),
+    rack: req.rack,
+    fenced: false,
+    inControlledShutdown: false,
+    logDirs: [],
+  };
+}
+
+/** A PartitionChangeRecord that changes only the leader (which bumps its epoch). */
+function leaderChange(topicId: string, partitionId: number, leader: number): PartitionChangeRecord {
+  return {
+    partitionId,
+    topicId,
+    isr: null,
+    leader,
+    replicas: null,
+    removingReplicas: null,
+    addingReplicas: null,
+    leaderRecoveryState: -1,
+    directories: null,
+    eligibleLeaderReplicas: null,
+    lastKnownElr: null,
+  };
 }
 
 /** A new partition: led by its first live replica, every live replica in sync, epoch 0. */

@@ -20,8 +20,8 @@
  *
  * Keys marked `support: 'ignored'` are real Kafka keys that Weir accepts so
  * a Kafka server.properties loads cleanly, but does not act on. Two keys are
- * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd),
- * ignored until the broker is wired to etcd.
+ * Weir's own: `etcd.endpoints` and `etcd.key.prefix` (a cluster on etcd,
+ * src/cluster/etcd/etcd-settings.ts).
  * `dynamic: true` follows Kafka's DynamicBrokerConfig.AllDynamicConfigs.
  */
 import {
@@ -40,6 +40,7 @@ import {
   indexConfigKeys,
   type ConfigKey,
 } from './config-def';
+import { perIpOverridesValidator } from './per-ip-overrides';
 import { CLEANUP_POLICIES, COMPRESSION_TYPES, DEFAULT_MAX_MESSAGE_BYTES, TIMESTAMP_TYPES } from './topic-configs';
 import { atLeast, between, etcdEndpointList, etcdKeyPrefix, listenerList, listOf, metadataVersionString, oneOf, rangeOrExactly } from './validators';
 
@@ -73,9 +74,9 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('socket.receive.buffer.bytes', 100 * 1024, ignored),
   defineInt('socket.request.max.bytes', 100 * MiB, { validator: atLeast(1) }),
   defineInt('socket.listen.backlog.size', 511, { validator: atLeast(1) }), // Weir default (Kafka: 50)
-  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }), // no connection limits yet
-  defineString('max.connections.per.ip.overrides', '', dynamicIgnored),
-  defineInt('max.connections', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
+  defineInt('max.connections.per.ip', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
+  defineString('max.connections.per.ip.overrides', '', { ...dynamic, validator: perIpOverridesValidator }),
+  defineInt('max.connections', JAVA_INT_MAX, { ...dynamic, validator: atLeast(0) }),
   defineInt('max.connection.creation.rate', JAVA_INT_MAX, { ...dynamicIgnored, validator: atLeast(0) }),
   defineLong('connections.max.idle.ms', 600_000),
   defineLong('connections.max.reauth.ms', 0, { validator: atLeast(0) }),
@@ -258,16 +259,16 @@ export const BROKER_CONFIG_KEYS = [
   defineLong('metadata.log.max.record.bytes.between.snapshots', 20 * MiB, { ...ignored, validator: atLeast(1) }),
   defineLong('metadata.log.max.snapshot.interval.ms', 3_600_000, { ...ignored, validator: atLeast(0) }),
   defineInt('metadata.max.idle.interval.ms', 500, { ...ignored, validator: atLeast(0) }),
-  defineInt('initial.broker.registration.timeout.ms', 60_000, ignored),
-  defineInt('broker.heartbeat.interval.ms', 2000, ignored),
-  defineInt('broker.session.timeout.ms', 9000, ignored),
+  // A cluster on etcd: the lease TTL, its renewal, the wait at registration (etcd-settings.ts).
+  defineInt('initial.broker.registration.timeout.ms', 60_000),
+  defineInt('broker.heartbeat.interval.ms', 2000),
+  defineInt('broker.session.timeout.ms', 9000),
   defineBoolean('eligible.leader.replicas.enable', false, ignored),
 
   // --- a cluster on etcd (Weir's own keys; src/cluster/etcd reads them, see
-  // etcd-settings.ts). Until the broker is wired to etcd (issue 12) a broker
-  // does not act on them: it stays the single node it is without them.
-  defineList('etcd.endpoints', [], { ...ignored, validator: etcdEndpointList }),
-  defineString('etcd.key.prefix', '/weir', { ...ignored, validator: etcdKeyPrefix }),
+  // etcd-settings.ts). Without etcd.endpoints the broker is the single node it always was.
+  defineList('etcd.endpoints', [], { validator: etcdEndpointList }),
+  defineString('etcd.key.prefix', '/weir', { validator: etcdKeyPrefix }),
 
   // --- ZooKeeper (Weir has none: ignored) ---
   defineString('zookeeper.connect', null, ignored),
@@ -311,8 +312,9 @@ export const BROKER_CONFIG_KEYS = [
   // ACLs and quotas: read by the authorizer and quota engines once they are wired (issue 14, part 2).
   defineBoolean('allow.everyone.if.no.acl.found', false),
   defineString('super.users', null),
-  defineInt('quota.window.num', 11, { ...ignored, validator: atLeast(1) }),
-  defineInt('quota.window.size.seconds', 1, { ...ignored, validator: atLeast(1) }),
+  // The client quotas' sampled windows (security/quota/client-quota-managers.ts).
+  defineInt('quota.window.num', 11, { validator: atLeast(1) }),
+  defineInt('quota.window.size.seconds', 1, { validator: atLeast(1) }),
 
   // --- client telemetry (KIP-714) ---
   defineInt('telemetry.max.bytes', MiB, { validator: atLeast(1) }),

@@ -15,3 +15,4 @@ export * from './alter-configs';
 export * from './dynamic-broker-configs';
 export * from './kafka-versions';
 export * from './client-metrics-configs';
+export * from './per-ip-overrides';

@@ -35,7 +35,10 @@ export interface InternalTopicReplicas {
   /** Appends one batch as the partition's leader; the append's error code. */
   appendAsCoordinator(topic: string, partition: number, batch: Buffer, now: number): ErrorCode;
   /** This broker's replica of the partition (undefined when it holds none). */
-  getPartition(topic: string, partition: number): { readonly logStartOffset: number; readonly logEndOffset: number; read(o: PartitionReadOptions): PartitionReadResult } | undefined;
+  getPartition(
+    topic: string,
+    partition: number,
+  ): { readonly logStartOffset: number; readonly logEndOffset: number; readonly isLeader?: boolean; read(o: PartitionReadOptions): PartitionReadResult } | undefined;
 }
 
 export interface InternalTopicLogOptions {
@@ -98,7 +101,7 @@ export class InternalTopicLog {
   }
 
   /**
-   * Every batch of the given partitions (all when omitted), oldest first per partition. A batch's
+   * Every batch of the given partitions (all this broker leads when omitted), oldest first per partition. A batch's
    * records before the replay's position (the log start can fall inside a
    * batch) are left out.
    */
@@ -106,7 +109,9 @@ export class InternalTopicLog {
     const count = this.options.partitions();
     for (const p of only ?? Array.from({ length: count }, (_, i) => i)) {
       const partition = this.options.replicas.getPartition(this.topic, p);
-      if (!partition) continue;
+      // A whole replay (the coordinator's start) takes the partitions this
+      // broker leads; the others load when it becomes their leader.
+      if (!partition || (only === undefined && partition.isLeader === false)) continue;
       let offset = partition.logStartOffset;
       while (offset < partition.logEndOffset) {
         const read = partition.read({

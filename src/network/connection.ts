@@ -18,6 +18,11 @@
  * authenticated, a session with an expiry (connections.max.reauth.ms or an
  * OAUTHBEARER token's exp) must re-authenticate with a new SaslHandshake
  * (KIP-368) before it expires, or it is closed at its next request.
+ *
+ * A handler that throttles the client (a quota, KIP-219) mutes the
+ * connection: its response goes out at once, then nothing more is read
+ * until the throttle time has passed; frames that had already arrived wait
+ * in order, unread.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -91,6 +96,10 @@ export class Connection {
   private lastReauthStartMs = -Infinity;
   /** A failed login waits out its delay; nothing more is read. */
   private authFailTimer: NodeJS.Timeout | null = null;
+  /** Set while a quota throttle mutes the connection; frames that arrive meanwhile wait in `heldFrames`. */
+  private muteTimer: NodeJS.Timeout | null = null;
+  private mutedUntilMs = 0;
+  private readonly heldFrames: Buffer[] = [];
 
   constructor(
     readonly id: number,
@@ -157,6 +166,8 @@ export class Connection {
     this.closed = true;
     if (reason !== null) this.log[level]({ reason }, 'closing connection');
     if (this.authFailTimer !== null) clearTimeout(this.authFailTimer);
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.heldFrames.length = 0;
     this.writer.close();
     // Responses answered but waiting behind an earlier one hold file regions.
     for (const slot of this.slots) if (slot.chunks) releaseRecords(slot.chunks);
@@ -181,6 +192,10 @@ export class Connection {
         );
         return;
       }
+      if (this.muteTimer !== null) {
+        this.heldFrames.push(f.frame);
+        continue;
+      }
       this.onFrame(f.frame);
       if (this.closed || this.authFailTimer !== null) return;
     }
@@ -188,6 +203,26 @@ export class Connection {
       this.socket.pause();
       this.paused = true;
     }
+  }
+
+  /** KIP-219: stop reading for `ms` (see the header); a longer throttle extends the mute. */
+  private throttle(ms: number): void {
+    if (this.closed || !(ms > 0)) return;
+    const until = this.security.now() + ms;
+    if (this.muteTimer !== null && until <= this.mutedUntilMs) return;
+    if (this.muteTimer !== null) clearTimeout(this.muteTimer);
+    this.mutedUntilMs = until;
+    this.socket.pause();
+    this.paused = true;
+    this.muteTimer = setTimeout(() => this.unmute(), ms);
+  }
+
+  private unmute(): void {
+    this.muteTimer = null;
+    while (this.heldFrames.length > 0 && this.muteTimer === null && !this.closed && this.authFailTimer === null) {
+      this.onFrame(this.heldFrames.shift()!);
+    }
+    this.maybeResume();
   }
 
   private onFrame(frame: Buffer): void {
@@ -331,6 +366,8 @@ export class Connection {
       listenerName: this.security.listener.name,
       securityProtocol: this.security.listener.securityProtocol,
       principal: this.principal,
+      requestBytes: frame.length,
+      throttle: (ms) => this.throttle(ms),
     };
     const slot: Slot = {
       ready: false,
@@ -411,7 +448,7 @@ export class Connection {
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.slots.length < this.limits.maxInFlight && this.socket.writableLength < 8 * 1024 * 1024) {
+    if (this.paused && !this.closed && this.muteTimer === null && this.slots.length < this.limits.maxInFlight && this.socket.writableLength < 8 * 1024 * 1024) {
       this.paused = false;
       this.socket.resume();
     }

@@ -20,6 +20,14 @@ export interface RequestContext {
   readonly securityProtocol: SecurityProtocol;
   /** Who the client authenticated as (SASL or TLS client certificate); User:ANONYMOUS otherwise. */
   readonly principal: KafkaPrincipal;
+  /** The request's size on the wire (header and body, not the size prefix): what a produce quota counts. */
+  readonly requestBytes: number;
+  /**
+   * Mutes the connection for `ms` (KIP-219): the response is still sent at
+   * once, but nothing more is read from the client until the time has
+   * passed. A quota's throttle; several extend to the latest end.
+   */
+  throttle(ms: number): void;
 }
 
 /**

@@ -7,7 +7,7 @@ import { isFlexible } from '../protocol/primitives/codec-support';
 import { userPrincipal } from '../security/principal';
 import { listenerSaslMechanisms } from '../security/sasl/listener-mechanisms';
 import { ScramClient } from '../security/sasl/scram-client';
-import { MemoryScramCredentialStore } from '../security/scram/credential-store';
+import { ImageScramCredentials } from '../security/scram/credential-store';
 import { SCRAM_SHA_256, SCRAM_SHA_512, credentialFromSaltedPassword, saltedPassword } from '../security/scram/scram-mechanism';
 import { requestHeaderVersion } from './request-header';
 import { SaslAuthenticator, type SaslReply, type SaslStep } from './sasl-authenticator';
@@ -27,11 +27,14 @@ function config(extra: Record<string, string> = {}): BrokerConfig {
   return r.config;
 }
 
-const store = new MemoryScramCredentialStore();
-for (const m of [SCRAM_SHA_256, SCRAM_SHA_512]) {
-  const salt = Buffer.from(`salt-${m.name}`);
-  store.apply([{ kind: 'upsert', user: 'alice', mechanism: m.name, credential: credentialFromSaltedPassword(m, salt, saltedPassword(m, 'alice-secret', salt, 4096), 4096) }]);
-}
+// alice's credentials as the metadata image holds them (mechanism type -> credential).
+const aliceCredentials = new Map(
+  [SCRAM_SHA_256, SCRAM_SHA_512].map((m) => {
+    const salt = Buffer.from(`salt-${m.name}`);
+    return [m.type, credentialFromSaltedPassword(m, salt, saltedPassword(m, 'alice-secret', salt, 4096), 4096)] as const;
+  }),
+);
+const store = new ImageScramCredentials(() => new Map([['alice', aliceCredentials]]));
 
 let clock = 1_000_000;
 const now = () => clock;

@@ -11,6 +11,7 @@ import * as tls from 'node:tls';
 import type { Logger } from 'pino';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/principal';
 import { Connection, ConnectionLimits } from './connection';
+import type { ConnectionQuotas } from './connection-quotas';
 import { type ListenerSecurity, PLAINTEXT_LISTENER } from './listener-security';
 import { HandlerTable } from './request-context';
 import type { RequestObserver } from './request-observer';
@@ -26,11 +27,15 @@ export interface ServerOptions extends ConnectionLimits {
   listener?: ListenerSecurity;
   /** Clock for SASL session expiry (default Date.now). */
   now?: () => number;
+  /** The broker's connection limits, shared by its listeners; none when absent. */
+  connectionQuotas?: ConnectionQuotas;
 }
 
 export class KafkaServer {
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  /** Sockets accepted over max.connections, not served yet. */
+  private readonly waiting = new Set<net.Socket>();
   private nextId = 1;
 
   constructor(
@@ -40,13 +45,44 @@ export class KafkaServer {
   ) {
     const listener = options.listener ?? PLAINTEXT_LISTENER;
     const now = options.now ?? Date.now;
-    const accept = (socket: net.Socket, principal: KafkaPrincipal) => {
-      const c = new Connection(this.nextId++, socket, handlers, options, log, (closed) => this.connections.delete(closed), options.observer ?? null, {
-        listener,
-        principal,
-        now,
-      });
+    const serve = (socket: net.Socket, principal: KafkaPrincipal, onClosed: () => void) => {
+      const c = new Connection(
+        this.nextId++,
+        socket,
+        handlers,
+        options,
+        log,
+        (closed) => {
+          this.connections.delete(closed);
+          onClosed();
+        },
+        options.observer ?? null,
+        { listener, principal, now },
+      );
       this.connections.add(c);
+    };
+    const quotas = options.connectionQuotas;
+    const accept = (socket: net.Socket, principal: KafkaPrincipal) => {
+      if (quotas === undefined) return serve(socket, principal, () => {});
+      const remoteAddress = socket.remoteAddress;
+      const release = () => quotas.release(remoteAddress);
+      const ticket = quotas.admit(remoteAddress, () => {
+        socket.off('close', cancel);
+        if (socket.destroyed) release();
+        else serve(socket, principal, release);
+      });
+      const cancel = () => ticket.cancel();
+      if (ticket.admission === 'admitted') return serve(socket, principal, release);
+      if (ticket.admission === 'refused') {
+        log.info({ listener: listener.name, remote: `${remoteAddress}:${socket.remotePort}` }, 'too many connections from this address (max.connections.per.ip): closed');
+        socket.destroy();
+        return;
+      }
+      // max.connections reached: held, unread, until a connection closes.
+      socket.on('error', () => {});
+      socket.once('close', cancel);
+      this.waiting.add(socket);
+      socket.once('close', () => this.waiting.delete(socket));
     };
     const tlsListener = listener.tls;
     if (tlsListener === null) {
@@ -101,6 +137,7 @@ export class KafkaServer {
   /** Stops accepting, waits for in-flight requests (up to graceMs), closes everything. */
   async close(graceMs = 5000): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of [...this.waiting]) socket.destroy();
     const conns = [...this.connections];
     for (const c of conns) c.stopReading();
     let timer: NodeJS.Timeout | undefined;

@@ -93,6 +93,9 @@ export const Apis = {
   SaslAuthenticate: api('SaslAuthenticate', () => M.SaslAuthenticateRequestCodec, () => M.SaslAuthenticateResponseCodec, 0, 2),
   DescribeUserScramCredentials: api('DescribeUserScramCredentials', () => M.DescribeUserScramCredentialsRequestCodec, () => M.DescribeUserScramCredentialsResponseCodec, 0, 0),
   AlterUserScramCredentials: api('AlterUserScramCredentials', () => M.AlterUserScramCredentialsRequestCodec, () => M.AlterUserScramCredentialsResponseCodec, 0, 0),
+  // Client quotas (KIP-546); v1 is v0 made flexible.
+  DescribeClientQuotas: api('DescribeClientQuotas', () => M.DescribeClientQuotasRequestCodec, () => M.DescribeClientQuotasResponseCodec, 0, 1),
+  AlterClientQuotas: api('AlterClientQuotas', () => M.AlterClientQuotasRequestCodec, () => M.AlterClientQuotasResponseCodec, 0, 1),
   // ACLs (StandardAuthorizer semantics): SECURITY_DISABLED until authorizer.class.name is set, as Kafka.
   DescribeAcls: api('DescribeAcls', () => M.DescribeAclsRequestCodec, () => M.DescribeAclsResponseCodec, 0, 3),
   CreateAcls: api('CreateAcls', () => M.CreateAclsRequestCodec, () => M.CreateAclsResponseCodec, 0, 3),

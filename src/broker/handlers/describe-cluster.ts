@@ -4,10 +4,12 @@
  * The cluster is this one broker (with its `broker.rack`), at the endpoint
  * advertised for the listener the client reached. It is also the controller
  * id clients see: Kafka's KRaft brokers report a live broker there, never a
- * controller. `includeClusterAuthorizedOperations` (KIP-430): the cluster
- * operations the principal may do (every one without an authorizer; 0
- * without DESCRIBE on the cluster, as Kafka's AuthHelper); otherwise the
- * "not requested" sentinel, Int32 min.
+ * controller. In a cluster: every live broker (live-brokers.ts) and the
+ * elected controller (a broker, as in ZooKeeper-mode Kafka).
+ * `includeClusterAuthorizedOperations` (KIP-430): the cluster operations the
+ * principal may do (every one without an authorizer; 0 without DESCRIBE on
+ * the cluster, as Kafka's AuthHelper); otherwise the "not requested"
+ * sentinel, Int32 min.
  * Version notes: v1 adds `endpointType`. A broker serves BROKER (1); asking
  * it for CONTROLLER (2) is MISMATCHED_ENDPOINT_TYPE, any other value
  * UNSUPPORTED_ENDPOINT_TYPE, as Kafka's AuthHelper answers. (Kafka uses
@@ -19,6 +21,7 @@ import { ErrorCode } from '../../protocol/errors';
 import { DescribeClusterRequest, DescribeClusterResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { liveBrokersFor } from '../live-brokers';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 const ENDPOINT_BROKER = 1;
@@ -54,8 +57,10 @@ export function describeClusterHandler(b: BrokerContext) {
       errorMessage: null,
       endpointType: ENDPOINT_BROKER,
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
-      brokers: [{ brokerId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.config.optionalString('broker.rack') }],
+      controllerId: b.cluster ? b.cluster.controllerId() : b.nodeId,
+      brokers: b.cluster
+        ? liveBrokersFor(b, ctx).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack }))
+        : [{ brokerId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: b.config.optionalString('broker.rack') }],
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? clusterOperations() : NOT_REQUESTED,
     };
   });

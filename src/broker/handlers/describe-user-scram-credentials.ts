@@ -2,7 +2,7 @@
  * DescribeUserScramCredentials (key 50), v0 (flexible).
  *
  * Lists SCRAM users with their mechanisms and iteration counts (never salts
- * or keys) from the broker's credential store; null or empty `users` means
+ * or keys) from the metadata image's credentials; null or empty `users` means
  * every user. Per-user errors as Kafka's ScramImage: DUPLICATE_RESOURCE for
  * a user named twice, RESOURCE_NOT_FOUND for one without credentials.
  * Authorization: DESCRIBE on the cluster.

@@ -33,6 +33,14 @@
  * topics by id (sessions then key partitions by id); v16 the leaders'
  * endpoints.
  *
+ * Quotas, as Kafka: a consumer's fetch is capped at what its
+ * consumer_byte_rate allows in one quota window (at least one batch still
+ * comes back), and the record bytes it would return count against that
+ * rate. Over quota, the fetch is answered empty (no partitions; a session
+ * stays as it was) with throttle_time_ms, its bytes are taken back from the
+ * rate, and the connection is muted for the throttle time after the
+ * response (KIP-219); the consumer asks again afterwards.
+ *
  * Authorization (Kafka's KafkaApis): a consumer needs READ on each topic,
  * a follower (replica id >= 0) CLUSTER_ACTION on the cluster; the
  * partitions of the others are TOPIC_AUTHORIZATION_FAILED and not read.
@@ -144,12 +152,28 @@ export function fetchHandler(b: BrokerContext) {
       }
     }
 
+    const consumer = replicaId < 0;
     const respond = (read: Answer[]): FetchResponse => {
-      const r = context.respond([...read, ...erroneous]);
+      let throttleTimeMs = 0;
+      if (consumer && b.quotas.fetch.enabled) {
+        // Every partition with records is in the response, whatever the fetch context.
+        let bytes = 0;
+        for (const a of read) bytes += a.facts.recordsBytes;
+        const user = ctx.principal.name;
+        const clientId = ctx.clientId ?? '';
+        throttleTimeMs = b.quotas.recordFetched(user, clientId, bytes, b.now());
+        if (throttleTimeMs > 0) {
+          b.quotas.fetch.unrecord(user, clientId, bytes, b.now());
+          // Nothing read is sent: let go of the file regions.
+          for (const a of read) releaseRecords(a.data.records);
+          ctx.throttle(throttleTimeMs);
+        }
+      }
+      const r = throttleTimeMs > 0 ? context.throttledResponse<Answer>() : context.respond([...read, ...erroneous]);
       const leaders = new Set<number>();
       for (const a of r.partitions) if (a.data.currentLeader.leaderId >= 0) leaders.add(a.data.currentLeader.leaderId);
       return {
-        throttleTimeMs: 0,
+        throttleTimeMs,
         errorCode: r.errorCode,
         sessionId: r.sessionId,
         responses: groupByTopic(r.partitions, v),
@@ -163,7 +187,8 @@ export function fetchHandler(b: BrokerContext) {
     // v3+: a response-wide byte limit, capped by the broker's fetch.max.bytes;
     // before that only per-partition limits, and Kafka then treats those as
     // hard limits (no oversized first batch).
-    const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes) : Number.MAX_SAFE_INTEGER;
+    const quotaWindowBytes = consumer && b.quotas.fetch.enabled ? Math.floor(b.quotas.fetch.maxValueInQuotaWindow(ctx.principal.name, ctx.clientId ?? '')) : Infinity;
+    const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes, quotaWindowBytes) : Number.MAX_SAFE_INTEGER;
     const fetched = b.replicaManager.fetchMessages(
       {
         maxWaitMs: req.maxWaitMs,

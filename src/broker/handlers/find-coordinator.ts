@@ -6,6 +6,11 @@
  * Kafka does. Key type 1 (transaction, v1+): this broker as well, creating
  * `__transaction_state` on first use. Other key types: INVALID_REQUEST.
  *
+ * In a cluster the coordinator of a key is the leader of the key's
+ * partition of the internal topic (Kafka's partitionFor), which loads that
+ * partition's groups / transactions (CoordinatorPartitionsPublisher);
+ * COORDINATOR_NOT_AVAILABLE while the partition has no live leader.
+ *
  * Version notes (G7): v0–3 carry one key and answer in top-level fields;
  * v4+ carry `coordinatorKeys` and answer one `coordinators` entry per key,
  * with the top-level fields left at their defaults. v0 has no key type
@@ -20,6 +25,11 @@ import { ErrorCode } from '../../protocol/errors';
 import { FindCoordinatorRequest, FindCoordinatorResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { liveBrokersFor } from '../live-brokers';
+import type { RequestContext } from '../../network/request-context';
+import { partitionForKey } from '../../coordinator/partition-for-key';
+import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic';
+import { TRANSACTION_STATE_TOPIC } from '../../coordinator/transaction/transaction-state-topic';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 const KEY_TYPE_GROUP = 0;
@@ -31,6 +41,16 @@ interface CoordinatorAnswer {
   nodeId: number;
   host: string;
   port: number;
+}
+
+/** In a cluster: the live leader of the key's partition of the internal topic, or null while it has none. */
+function clusterCoordinator(b: BrokerContext, ctx: RequestContext, topic: string, key: string): CoordinatorAnswer | null {
+  const t = b.metadata.image.topics.get(topic);
+  if (!t) return null;
+  const leader = t.partitions.get(partitionForKey(key, t.partitions.size))?.leader;
+  const broker = leader === undefined ? undefined : liveBrokersFor(b, ctx).find((x) => x.nodeId === leader);
+  if (!broker) return null;
+  return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: broker.nodeId, host: broker.host, port: broker.port };
 }
 
 export function findCoordinatorHandler(b: BrokerContext) {
@@ -47,6 +67,7 @@ export function findCoordinatorHandler(b: BrokerContext) {
       }
       const errorCode = req.keyType === KEY_TYPE_TRANSACTION ? b.transactions.prepareCoordinator() : b.groups.prepareCoordinator(key);
       if (errorCode !== ErrorCode.NONE) return failed(errorCode, 'The coordinator is not available.');
+      if (b.cluster) return clusterCoordinator(b, ctx, req.keyType === KEY_TYPE_TRANSACTION ? TRANSACTION_STATE_TOPIC : OFFSETS_TOPIC, key) ?? failed(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
       const endpoint = b.advertisedEndpoint(ctx);
       return { errorCode: ErrorCode.NONE, errorMessage: null, nodeId: b.nodeId, host: endpoint.host, port: endpoint.port };
     };

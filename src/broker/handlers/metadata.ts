@@ -5,7 +5,8 @@
  * partition its leader, leader epoch, replicas and ISR as the image holds
  * them (on one node: this broker, epoch 0, G8). The brokers listed are this
  * one, at the endpoint advertised for the listener the client reached; it
- * is also the controller id clients see. Which topics: v0 treats an empty
+ * is also the controller id clients see. In a cluster: every live broker
+ * (live-brokers.ts) and the elected controller. Which topics: v0 treats an empty
  * list as "all"; from v1, null means all and empty means none (G13).
  * Unknown topics are created through the controller when the request allows
  * it (implicitly before v4, the flag from v4) and `auto.create.topics.enable`
@@ -29,6 +30,7 @@ import { isInternalTopic, topicNameProblem } from '../../cluster/topic-name';
 import type { TopicImage } from '../../cluster/metadata/metadata-image';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { liveBrokersFor } from '../live-brokers';
 import { AclOperation as Op, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 const NOT_REQUESTED = -2147483648;
@@ -103,9 +105,9 @@ export function metadataHandler(b: BrokerContext) {
 
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: null }],
+      brokers: b.cluster ? liveBrokersFor(b, ctx) : [{ nodeId: b.nodeId, host: endpoint.host, port: endpoint.port, rack: null }],
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      controllerId: b.cluster ? b.cluster.controllerId() : b.nodeId,
       topics,
       clusterAuthorizedOperations: v >= 8 && v <= 10 && req.includeClusterAuthorizedOperations ? clusterOperations() : NOT_REQUESTED,
     };

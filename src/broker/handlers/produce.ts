@@ -14,6 +14,11 @@
  * v10 adds the current leader (tagged) and the leaders' endpoints, filled in
  * with NOT_LEADER_OR_FOLLOWER.
  *
+ * Quotas: the request's size counts against the client's
+ * producer_byte_rate once the append is done (acks=0 included); over
+ * quota, throttle_time_ms says for how long, and the connection is muted
+ * for that long after the response (KIP-219).
+ *
  * Authorization (Kafka's KafkaApis): transactional batches need WRITE on the
  * transactional id (else every partition is
  * TRANSACTIONAL_ID_AUTHORIZATION_FAILED); each topic needs WRITE (else its
@@ -51,6 +56,8 @@ export function produceHandler(b: BrokerContext) {
       }
     }
     const respond = (results: readonly AppendOutcome[]): ProduceResponse | null => {
+      const throttleTimeMs = b.quotas.recordProduced(ctx.principal.name, ctx.clientId ?? '', ctx.requestBytes, b.now());
+      ctx.throttle(throttleTimeMs);
       if (req.acks === 0) return null;
       let i = 0;
       const leaders = new Set<number>();
@@ -64,7 +71,7 @@ export function produceHandler(b: BrokerContext) {
           return partitionResponse(p.index, r.errorCode, r, v >= FIRST_LEADER_VERSION ? r.currentLeader : NO_LEADER);
         }),
       }));
-      return { responses, throttleTimeMs: 0, nodeEndpoints: leaderEndpoints(b, leaders) };
+      return { responses, throttleTimeMs, nodeEndpoints: leaderEndpoints(b, leaders) };
     };
     const results = b.replicaManager.appendRecords(
       { requiredAcks: req.acks, timeoutMs: req.timeoutMs, origin: 'client', apiVersion: v, transactionalId: req.transactionalId },

@@ -28,10 +28,5 @@ export function fenceCompare(fence: ControllerFence): ICompare {
   return { key: fence.key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: fence.epoch };
 }
 
-/** Refused because the writer is not (or no longer) the controller. */
-export class NotControllerError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotControllerError';
-  }
-}
+/** Refused because the writer is not (or no longer) the controller (one class for every store). */
+export { NotControllerError } from '../metadata/metadata-store';

@@ -59,6 +59,12 @@ export interface FetchContext {
   partitions(): FetchContextPartition[];
   /** The response's error, session id and partitions, once the reads are done. */
   respond<T extends FetchedPartition>(results: readonly T[]): FetchContextResponse<T>;
+  /**
+   * The answer to a fetch throttled by a quota (Kafka's
+   * getThrottledResponse): no partitions, and the session left as it was
+   * (a full fetch creates none; an incremental one keeps its id).
+   */
+  throttledResponse<T extends FetchedPartition>(): FetchContextResponse<T>;
 }
 
 export interface NewFetchContextRequest {
@@ -119,6 +125,7 @@ export class FetchManager {
         });
         return { errorCode: ErrorCode.NONE, sessionId, partitions: results };
       },
+      throttledResponse: () => ({ errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID, partitions: [] }),
     };
   }
 }
@@ -128,6 +135,7 @@ function sessionless(fetchData: ReadonlyMap<string, FetchContextPartition>): Fet
     kind: 'sessionless',
     partitions: () => [...fetchData.values()],
     respond: (results) => ({ errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID, partitions: results }),
+    throttledResponse: () => ({ errorCode: ErrorCode.NONE, sessionId: INVALID_SESSION_ID, partitions: [] }),
   };
 }
 
@@ -136,6 +144,7 @@ function sessionError(errorCode: ErrorCode): FetchContext {
     kind: 'session-error',
     partitions: () => [],
     respond: () => ({ errorCode, sessionId: INVALID_SESSION_ID, partitions: [] }),
+    throttledResponse: () => ({ errorCode, sessionId: INVALID_SESSION_ID, partitions: [] }),
   };
 }
 
@@ -166,6 +175,10 @@ function incremental(session: FetchSession, requestEpoch: number, topicName: (to
       }
       for (const key of moved) session.moveToEnd(key);
       return { errorCode: ErrorCode.NONE, sessionId: session.id, partitions: sent };
+    },
+    throttledResponse<T extends FetchedPartition>(): FetchContextResponse<T> {
+      if (session.epoch !== nextEpoch(requestEpoch)) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: session.id, partitions: [] };
+      return { errorCode: ErrorCode.NONE, sessionId: session.id, partitions: [] };
     },
   };
 }

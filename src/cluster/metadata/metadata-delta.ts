@@ -23,6 +23,8 @@ import {
   configResourceKey,
 } from './metadata-image';
 import type { MetadataRecord } from './metadata-record';
+import { ScramCredentialsDelta, scramCredentialRecords } from './scram-credentials-image';
+import { ClientQuotasDelta, clientQuotaRecords } from './client-quotas-image';
 import type { AclBinding } from '../../security/authorizer/acl';
 import { AclsImage, aclBindingOfRecord, aclRecordOf } from './acls-image';
 import type {
@@ -80,12 +82,18 @@ export class MetadataDelta {
   /** Producer-id blocks handed out by this delta, in log order. */
   readonly producerIdBlocks: ProducerIdBlock[] = [];
   private lastOffset: number;
+  /** SCRAM credentials set and removed (UserScramCredentialRecord, RemoveUserScramCredentialRecord). */
+  readonly scramCredentials: ScramCredentialsDelta;
+  /** Client quotas set and removed (ClientQuotaRecord). */
+  readonly clientQuotas: ClientQuotasDelta;
   /** ACLs added (the binding) or removed (null) by this delta, by id. */
   private readonly aclChanges = new Map<string, AclBinding | null>();
 
   constructor(readonly image: MetadataImage) {
     this.nextProducerId = image.nextProducerId;
     this.lastOffset = image.offset;
+    this.scramCredentials = new ScramCredentialsDelta(image.scramCredentials);
+    this.clientQuotas = new ClientQuotasDelta(image.clientQuotas);
   }
 
   /**
@@ -126,6 +134,15 @@ export class MetadataDelta {
       case 'ProducerIdsRecord':
         this.replayProducerIds(record.data);
         break;
+      case 'UserScramCredentialRecord':
+        this.scramCredentials.replayUpsert(record.data);
+        break;
+      case 'RemoveUserScramCredentialRecord':
+        this.scramCredentials.replayRemove(record.data);
+        break;
+      case 'ClientQuotaRecord':
+        this.clientQuotas.replay(record.data);
+        break;
       case 'AccessControlEntryRecord':
         this.aclChanges.set(record.data.id, aclBindingOfRecord(record.data));
         break;
@@ -153,6 +170,8 @@ export class MetadataDelta {
     for (const key of new Set([...this.image.configs.keys(), ...this.configChanges.keys()])) {
       this.configChanges.set(key, { cleared: true, values: new Map() });
     }
+    this.scramCredentials.clearAll();
+    this.clientQuotas.clearAll();
     const namedAcls = new Set<string>();
     for (const r of records) if (r.type === 'AccessControlEntryRecord') namedAcls.add(r.data.id);
     for (const id of new Set([...this.image.acls.byId.keys(), ...this.aclChanges.keys()])) {
@@ -205,7 +224,18 @@ export class MetadataDelta {
       }
       acls = new AclsImage(byId);
     }
-    return new MetadataImage(this.lastOffset, features, brokers, topics, configs, this.nextProducerId, acls);
+    
+    return new MetadataImage(
+      this.lastOffset,
+      features,
+      brokers,
+      topics,
+      configs,
+      this.nextProducerId,
+      this.scramCredentials.apply(),
+      this.clientQuotas.apply(),
+      acls,
+    );
   }
 
   // ---- what changed ---------------------------------------------------------
@@ -412,6 +442,8 @@ export function imageRecords(image: MetadataImage): MetadataRecord[] {
   if (image.nextProducerId > 0) {
     out.push({ type: 'ProducerIdsRecord', data: { brokerId: -1, brokerEpoch: -1n, nextProducerId: BigInt(image.nextProducerId) } });
   }
+  for (const data of scramCredentialRecords(image.scramCredentials)) out.push({ type: 'UserScramCredentialRecord', data });
+  for (const data of clientQuotaRecords(image.clientQuotas)) out.push({ type: 'ClientQuotaRecord', data });
   return out;
 }
 

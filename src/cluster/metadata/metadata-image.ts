@@ -10,6 +10,8 @@
  * are shared between an image and the next.
  */
 import { ConfigResourceType } from '../../config';
+import { NO_SCRAM_CREDENTIALS, type ScramCredentialsImage } from './scram-credentials-image';
+import { type ClientQuotasImage, NO_CLIENT_QUOTAS } from './client-quotas-image';
 import { AclsImage } from './acls-image';
 
 /** PartitionRecord's leader when there is none. */
@@ -109,6 +111,10 @@ export class MetadataImage {
     readonly configs: ReadonlyMap<string, ReadonlyMap<string, string>>,
     /** The first producer id no broker has been given yet. */
     readonly nextProducerId: number,
+    /** SCRAM credentials by user and mechanism type (UserScramCredentialRecord). */
+    readonly scramCredentials: ScramCredentialsImage = NO_SCRAM_CREDENTIALS,
+    /** Client quotas by entity (ClientQuotaRecord). */
+    readonly clientQuotas: ClientQuotasImage = NO_CLIENT_QUOTAS,
     /** The ACLs (AccessControlEntryRecords), by id. */
     readonly acls: AclsImage = AclsImage.EMPTY,
   ) {}

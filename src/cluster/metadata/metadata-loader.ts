@@ -25,6 +25,7 @@ export class MetadataLoader {
   private current: MetadataImage = MetadataImage.EMPTY;
   private readonly publishers: MetadataPublisher[] = [];
   private waiters: { offset: number; resolve: () => void }[] = [];
+  private conditions: { holds: (image: MetadataImage) => boolean; resolve: () => void }[] = [];
 
   constructor(private readonly log: Logger | null = null) {}
 
@@ -65,6 +66,16 @@ export class MetadataLoader {
     return new Promise((resolve) => this.waiters.push({ offset, resolve }));
   }
 
+  /**
+   * Resolves once an image satisfies `holds` (at once if the current one
+   * does): for a broker waiting on a change another broker committed (its
+   * offset unknown here).
+   */
+  whenImage(holds: (image: MetadataImage) => boolean): Promise<void> {
+    if (holds(this.current)) return Promise.resolve();
+    return new Promise((resolve) => this.conditions.push({ holds, resolve }));
+  }
+
   private publish(p: MetadataPublisher, delta: MetadataDelta, image: MetadataImage): void {
     try {
       p.onMetadataUpdate(delta, image);
@@ -74,6 +85,11 @@ export class MetadataLoader {
   }
 
   private resolveWaiters(): void {
+    if (this.conditions.length > 0) {
+      const met = this.conditions.filter((c) => c.holds(this.current));
+      this.conditions = this.conditions.filter((c) => !met.includes(c));
+      for (const c of met) c.resolve();
+    }
     if (this.waiters.length === 0) return;
     const offset = this.current.offset;
     const due = this.waiters.filter((w) => w.offset <= offset);

@@ -84,6 +84,26 @@ describe('metadata record framing', () => {
     for (const r of records) expect(decodeMetadataRecord(encodeMetadataRecord(r))).toMatchObject(r);
   });
 
+  test('UserScramCredentialRecord and RemoveUserScramCredentialRecord: Kafka\'s bytes', () => {
+    const upsert: MetadataRecord = {
+      type: 'UserScramCredentialRecord',
+      data: { name: 'al', mechanism: 1, salt: Buffer.from('s'), storedKey: Buffer.from([0xaa]), serverKey: Buffer.from([0xbb]), iterations: 4096 },
+    };
+    // frame v1, api key 11, version 0, compact "al", mechanism, compact bytes salt / stored key / server key, iterations, no tags
+    expect(encodeMetadataRecord(upsert).toString('hex')).toBe('010b00' + '03616c' + '01' + '0273' + '02aa' + '02bb' + '00001000' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(upsert))).toMatchObject(upsert);
+    const remove: MetadataRecord = { type: 'RemoveUserScramCredentialRecord', data: { name: 'al', mechanism: 2 } };
+    expect(encodeMetadataRecord(remove).toString('hex')).toBe('011600' + '03616c' + '02' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(remove))).toMatchObject(remove);
+  });
+
+  test('ClientQuotaRecord: Kafka\'s bytes, a default entity as a null name', () => {
+    const r: MetadataRecord = { type: 'ClientQuotaRecord', data: { entity: [{ entityType: 'user', entityName: null }], key: 'k', value: 1.5, remove: false } };
+    // frame v1, api key 14, version 0, one entity (compact array of 1): "user", null name, no tags; "k"; float64 1.5; false; no tags
+    expect(encodeMetadataRecord(r).toString('hex')).toBe('010e00' + '02' + '0575736572' + '00' + '00' + '026b' + '3ff8000000000000' + '00' + '00');
+    expect(decodeMetadataRecord(encodeMetadataRecord(r))).toMatchObject(r);
+  });
+
   test('an unknown record type, a bad frame or trailing bytes are ProtocolErrors', () => {
     expect(() => decodeMetadataRecord(Buffer.from('017f00', 'hex'))).toThrow(ProtocolError);
     expect(() => decodeMetadataRecord(Buffer.from('020200', 'hex'))).toThrow(ProtocolError);

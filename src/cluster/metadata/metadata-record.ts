@@ -37,6 +37,12 @@ import {
   RemoveTopicRecordCodec,
   type TopicRecord,
   TopicRecordCodec,
+  type UserScramCredentialRecord,
+  UserScramCredentialRecordCodec,
+  type RemoveUserScramCredentialRecord,
+  RemoveUserScramCredentialRecordCodec,
+  type ClientQuotaRecord,
+  ClientQuotaRecordCodec,
   type AccessControlEntryRecord,
   AccessControlEntryRecordCodec,
   type RemoveAccessControlEntryRecord,
@@ -52,6 +58,9 @@ export type MetadataRecord =
   | { readonly type: 'RemoveTopicRecord'; readonly data: RemoveTopicRecord }
   | { readonly type: 'FeatureLevelRecord'; readonly data: FeatureLevelRecord }
   | { readonly type: 'ProducerIdsRecord'; readonly data: ProducerIdsRecord }
+  | { readonly type: 'UserScramCredentialRecord'; readonly data: UserScramCredentialRecord }
+  | { readonly type: 'RemoveUserScramCredentialRecord'; readonly data: RemoveUserScramCredentialRecord }
+  | { readonly type: 'ClientQuotaRecord'; readonly data: ClientQuotaRecord }
   | { readonly type: 'AccessControlEntryRecord'; readonly data: AccessControlEntryRecord }
   | { readonly type: 'RemoveAccessControlEntryRecord'; readonly data: RemoveAccessControlEntryRecord };
 
@@ -79,6 +88,9 @@ const KINDS: { readonly [K in MetadataRecordType]: RecordKind } = {
   RemoveTopicRecord: { codec: RemoveTopicRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   FeatureLevelRecord: { codec: FeatureLevelRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   ProducerIdsRecord: { codec: ProducerIdsRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  UserScramCredentialRecord: { codec: UserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  RemoveUserScramCredentialRecord: { codec: RemoveUserScramCredentialRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
+  ClientQuotaRecord: { codec: ClientQuotaRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   AccessControlEntryRecord: { codec: AccessControlEntryRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
   RemoveAccessControlEntryRecord: { codec: RemoveAccessControlEntryRecordCodec as MessageCodec<unknown>, writeVersion: 0 },
 };

@@ -60,3 +60,11 @@ export class StaleMetadataError extends Error {
     this.name = 'StaleMetadataError';
   }
 }
+
+/** A metadata write by a broker that is not (or no longer) the controller. */
+export class NotControllerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotControllerError';
+  }
+}

@@ -539,6 +539,24 @@ describe('GroupCoordinator: offsets persistence and retention', () => {
     expect(tombstoned.sort()).toEqual(['group', 'offset']);
   });
 
+  test("a KIP-848 group's offsets of topics its members subscribe to never expire; the others do, by commit time", async () => {
+    const day = 24 * 3600 * 1000;
+    const fresh = setup({ offsetsRetentionMs: day, offsetsRetentionCheckIntervalMs: 3600 * 1000 });
+    const subscribed = new Set(['t']);
+    fresh.gc.attachConsumerGroups({ subscribedTopics: (groupId) => (groupId === 'cg' ? subscribed : new Set()), load: () => {}, emptyGroupIds: () => [], deleteGroup: () => ErrorCode.NONE });
+    const commit = (topic: string) =>
+      fresh.gc.commitOffsets({ groupId: 'cg', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic, partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
+    expect(commit('t')).toEqual([ErrorCode.NONE]);
+    expect(commit('u')).toEqual([ErrorCode.NONE]);
+    await advance(fresh.clock, 3 * day);
+    // Still consuming t (no new commit: nothing new to read): its offset stays; u's expired.
+    expect(fresh.gc.fetchOffsets('cg', null).topics.map((t) => t.name)).toEqual(['t']);
+    // Once nobody subscribes, t's offset expires by its commit time too.
+    subscribed.clear();
+    await advance(fresh.clock, 2 * 3600 * 1000);
+    expect(fresh.gc.fetchOffsets('cg', null).topics).toHaveLength(0);
+  });
+
   test('a failed append answers the commit with the mapped error and keeps nothing', () => {
     const { gc, store } = setup();
     store.failWith = ErrorCode.MESSAGE_TOO_LARGE;

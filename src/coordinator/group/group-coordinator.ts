@@ -31,6 +31,7 @@ import {
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
+import { isConsumerGroupRecordKey } from './consumer/consumer-group-records';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
@@ -219,11 +220,30 @@ function offsetStoreError(code: ErrorCode): ErrorCode {
   }
 }
 
+/**
+ * What the offsets retention needs of the KIP-848 coordinator: the topics a
+ * consumer group's members subscribe to (empty when it has none). Their
+ * offsets are kept however old, as Kafka keeps them.
+ */
+export interface ConsumerGroupsView {
+  subscribedTopics(groupId: string): ReadonlySet<string>;
+  /** The KIP-848 records of the partitions being loaded, oldest first (this coordinator reads the topic for both). */
+  load(records: Iterable<OffsetsTopicRecord>): void;
+  /** Consumer groups without members. */
+  emptyGroupIds(): string[];
+  /** Deletes an empty consumer group (tombstones its records). */
+  deleteGroup(groupId: string): ErrorCode;
+}
+
 export class GroupCoordinator {
   private readonly groups = new Map<string, ClassicGroup>();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
   private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
+  /** Set once the KIP-848 coordinator exists (it is built on this one). */
+  private consumerGroups: ConsumerGroupsView | null = null;
+  /** KIP-848 records loaded before the KIP-848 coordinator was attached, handed to it then. */
+  private unclaimedConsumerGroupRecords: OffsetsTopicRecord[] = [];
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -231,6 +251,20 @@ export class GroupCoordinator {
     private readonly store: GroupStore,
     private readonly log: Logger | null = null,
   ) {}
+
+  /** The KIP-848 coordinator, whose groups' offsets live here too (issue 11 makes them one). */
+  attachConsumerGroups(view: ConsumerGroupsView): void {
+    this.consumerGroups = view;
+    const records = this.unclaimedConsumerGroupRecords;
+    this.unclaimedConsumerGroupRecords = [];
+    view.load(records);
+  }
+
+  /** Appends records of the KIP-848 coordinator to the log both write (`__consumer_offsets`). */
+  appendRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
+    if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    return groupStoreError(this.store.append(groupId, records));
+  }
 
   /** Rebuilds every group from the store, then starts the offsets retention check. */
   start(): void {
@@ -244,7 +278,14 @@ export class GroupCoordinator {
    */
   loadPartitions(partitions?: readonly number[]): void {
     const replay = new TransactionalReplay(this.store.replay(partitions));
-    for (const group of loadGroups(replay.committed(), this.scheduler.now())) {
+    const consumerGroupRecords: OffsetsTopicRecord[] = [];
+    const classicRecords = function* (records: Iterable<OffsetsTopicRecord>): Generator<OffsetsTopicRecord> {
+      for (const r of records) {
+        if (isConsumerGroupRecordKey(r.key)) consumerGroupRecords.push(r);
+        else yield r;
+      }
+    };
+    for (const group of loadGroups(classicRecords(replay.committed()), this.scheduler.now())) {
       this.groups.set(group.groupId, group);
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
@@ -255,6 +296,8 @@ export class GroupCoordinator {
       if (key?.kind !== 'offset' || r.value === null) continue;
       this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
     }
+    if (this.consumerGroups) this.consumerGroups.load(consumerGroupRecords);
+    else this.unclaimedConsumerGroupRecords.push(...consumerGroupRecords);
   }
 
   /**
@@ -1077,7 +1120,10 @@ export class GroupCoordinator {
           base = (c) => c.commitTimestamp;
         }
       } else if (group.protocolType === null) {
-        // A standalone committer: by commit time.
+        // A standalone committer or a KIP-848 consumer group: by commit time,
+        // except the topics the consumer group's members subscribe to (Kafka's
+        // OffsetMetadataManager keeps those while the group consumes them).
+        keep = new Set(this.consumerGroups?.subscribedTopics(group.groupId) ?? []);
         base = (c) => c.commitTimestamp;
       }
       if (base === null) continue;
@@ -1090,6 +1136,12 @@ export class GroupCoordinator {
       if (expired.length > 0) this.log?.info({ group: group.groupId, partitions: expired.length }, 'expiring committed offsets');
       // An Empty group left without offsets is removed too (tombstoned).
       if (expired.length > 0 || group.is('Empty')) this.removeOffsets(group, expired);
+    }
+    // Kafka's cleanupGroupMetadata: an empty consumer group whose offsets are all gone is deleted.
+    for (const groupId of this.consumerGroups?.emptyGroupIds() ?? []) {
+      if (this.groups.has(groupId)) continue;
+      this.log?.info({ group: groupId }, 'deleting an empty consumer group with no offsets left');
+      this.consumerGroups?.deleteGroup(groupId);
     }
   }
 

@@ -15,7 +15,8 @@ import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-st
 export interface TransactionCoordinatorWiring extends CoordinatorWiring {
   groups: GroupCoordinator;
   topicExists: (topic: string) => boolean;
-  allocateProducerId: () => number;
+  /** The next producer id; null while no block is available yet (answered COORDINATOR_LOAD_IN_PROGRESS). */
+  allocateProducerId: () => number | null;
 }
 
 export function startTransactionCoordinator(w: TransactionCoordinatorWiring): TransactionCoordinator {

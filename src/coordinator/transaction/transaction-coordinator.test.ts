@@ -55,6 +55,17 @@ describe('TransactionCoordinator', () => {
     expect(tc.initProducerId('tx', 900_001, null).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
   });
 
+  test('InitProducerId while the broker has no producer id block yet is COORDINATOR_LOAD_IN_PROGRESS, and nothing is stored', () => {
+    const store = new MemoryTransactionStore();
+    let block: number | null = null;
+    const tc = new TransactionCoordinator(CONFIG, new ManualScheduler(), store, new FakeMarkers(), () => block);
+    tc.start();
+    expect(tc.initProducerId('tx', 60_000, null)).toEqual({ errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, producerId: -1, producerEpoch: -1 });
+    expect(store.records).toHaveLength(0);
+    block = 7000;
+    expect(tc.initProducerId('tx', 60_000, null)).toEqual({ errorCode: ErrorCode.NONE, producerId: 7000, producerEpoch: 0 });
+  });
+
   test('a transaction: AddPartitions begins it, EndTxn writes prepare, markers everywhere, complete', () => {
     const { tc, store, markers, clock } = setup();
     const { producerId, producerEpoch } = tc.initProducerId('tx', 60_000, null);

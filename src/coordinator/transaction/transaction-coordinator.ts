@@ -133,7 +133,8 @@ export class TransactionCoordinator {
     private readonly scheduler: Scheduler,
     private readonly store: TransactionStore,
     private readonly markers: TransactionMarkerWriter,
-    private readonly allocateProducerId: () => number,
+    /** The next producer id; null while this broker has no block of ids yet (a cluster broker waits for the controller's). */
+    private readonly allocateProducerId: () => number | null,
     private readonly log: Logger | null = null,
   ) {}
 
@@ -213,9 +214,12 @@ export class TransactionCoordinator {
     if (this.closed || !this.store.ensureReady()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const now = this.scheduler.now();
     const existing = this.transactions.get(transactionalId);
+    // No id to give yet: retriable, as Kafka's RPCProducerIdManager answers while its block is on the way.
+    const newProducerId = existing ? null : this.allocateProducerId();
+    if (!existing && newProducerId === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const meta: TransactionMetadata = existing ?? {
       transactionalId,
-      producerId: this.allocateProducerId(),
+      producerId: newProducerId!,
       lastProducerId: -1,
       producerEpoch: NO_PRODUCER_EPOCH,
       lastProducerEpoch: NO_PRODUCER_EPOCH,
@@ -238,8 +242,10 @@ export class TransactionCoordinator {
     let next: Pick<TransactionMetadata, 'producerId' | 'lastProducerId' | 'producerEpoch' | 'lastProducerEpoch'>;
     if (isEpochExhausted(meta.producerEpoch)) {
       // Out of epochs: rotate to a new producer id (remembering the old one for retries).
+      const rotated = this.allocateProducerId();
+      if (rotated === null) return fail(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
       next = {
-        producerId: this.allocateProducerId(),
+        producerId: rotated,
         lastProducerId: meta.producerId,
         producerEpoch: 0,
         lastProducerEpoch: expected !== null ? meta.producerEpoch : NO_PRODUCER_EPOCH,

@@ -40,7 +40,17 @@ export class ClientQuotaManager {
 
   /** Whether any quota of this type is set at all (Kafka skips the bookkeeping otherwise). */
   get enabled(): boolean {
-    return this.quotas.entries().some((e) => e.values.has(this.type));
+    return this.quotas.hasAny(this.type);
+  }
+
+  /**
+   * The most a request may bring within one quota window (Kafka's
+   * getMaxValueInQuotaWindow: quota x window), used to cap a fetch's size;
+   * Infinity when no quota applies.
+   */
+  maxValueInQuotaWindow(user: string, clientId: string): number {
+    const limit = this.quotas.limitFor(this.type, this.quotas.bucketFor(this.type, user, clientId));
+    return limit === null ? Infinity : (limit * this.rateConfig.windowMs) / 1000;
   }
 
   /** Records `value` for this user and client id; returns the throttle time in ms (0: within quota). */
@@ -54,6 +64,14 @@ export class ClientQuotaManager {
     if (measured <= limit) return 0;
     const throttle = Math.round(((measured - limit) / limit) * rate.windowSizeMs(nowMs));
     return this.type === 'request_percentage' ? Math.min(throttle, this.rateConfig.windowMs) : throttle;
+  }
+
+  /**
+   * Takes back an amount recorded for a request that was not served after
+   * all (Kafka's unrecordQuotaSensor: a throttled fetch answers empty).
+   */
+  unrecord(user: string, clientId: string, value: number, nowMs: number): void {
+    this.rateFor(this.quotas.bucketFor(this.type, user, clientId)).record(-value, nowMs);
   }
 
   private rateFor(bucket: QuotaBucket): SampledRate {

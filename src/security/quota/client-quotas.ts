@@ -43,6 +43,18 @@ export interface QuotaBucket {
 export class ClientQuotas {
   private readonly byEntity = new Map<string, { entity: QuotaEntity; values: Map<QuotaType, number> }>();
 
+  /** Replaces every quota (the quota managers do so from each new metadata image). */
+  load(quotas: Iterable<{ entity: QuotaEntity; type: QuotaType; value: number }>): void {
+    this.byEntity.clear();
+    for (const q of quotas) this.set(q.entity, q.type, q.value);
+  }
+
+  /** Whether a quota of this type is set on any entity. */
+  hasAny(type: QuotaType): boolean {
+    for (const e of this.byEntity.values()) if (e.values.has(type)) return true;
+    return false;
+  }
+
   set(entity: QuotaEntity, type: QuotaType, value: number | null): void {
     const k = key(entity);
     let e = this.byEntity.get(k);

@@ -1,7 +1,10 @@
 /**
- * DescribeUserScramCredentials and AlterUserScramCredentials over a
- * credential store, with Kafka's rules and messages (ScramImage.describe,
- * ScramControlManager.alterCredentials):
+ * DescribeUserScramCredentials and AlterUserScramCredentials over the
+ * credentials of a metadata image, with Kafka's rules and messages
+ * (ScramImage.describe, ScramControlManager.alterCredentials). Altering only
+ * plans: it returns the per-user results and the changes, which the
+ * controller writes as UserScramCredentialRecord /
+ * RemoveUserScramCredentialRecord (the image changes when they are applied):
  *
  * - describe: no users named = every user; a user named twice is
  *   DUPLICATE_RESOURCE, an unknown one RESOURCE_NOT_FOUND; only mechanisms
@@ -10,12 +13,13 @@
  *   empty name or unknown mechanism UNACCEPTABLE_CREDENTIAL /
  *   UNSUPPORTED_SASL_MECHANISM; iterations outside 4096..16384
  *   UNACCEPTABLE_CREDENTIAL; deleting a credential that does not exist
- *   RESOURCE_NOT_FOUND. The valid changes are applied together.
+ *   RESOURCE_NOT_FOUND. The valid changes are committed together.
  */
 import { ErrorCode } from '../../protocol/errors';
-import type { ScramCredentialChange, ScramCredentialStore } from './credential-store';
+import type { ScramCredentialStore } from './credential-store';
 import {
   SCRAM_MAX_ITERATIONS,
+  type ScramCredential,
   type ScramMechanism,
   credentialFromSaltedPassword,
   scramMechanismByType,
@@ -63,6 +67,11 @@ export interface CredentialUpsertion {
   saltedPassword: Buffer;
 }
 
+/** One change an alteration makes (a record the controller writes). */
+export type ScramCredentialChange =
+  | { kind: 'upsert'; user: string; mechanism: ScramMechanism; credential: ScramCredential }
+  | { kind: 'delete'; user: string; mechanism: ScramMechanism };
+
 export interface AlterResult {
   user: string;
   errorCode: number;
@@ -82,11 +91,11 @@ function validateName(name: string, type: number): ScramMechanism | Failure {
   return m ?? { errorCode: ErrorCode.UNSUPPORTED_SASL_MECHANISM, message: 'Unknown SCRAM mechanism' };
 }
 
-export function alterScramCredentials(
+export function planScramAlteration(
   store: ScramCredentialStore,
   deletions: readonly CredentialDeletion[],
   upsertions: readonly CredentialUpsertion[],
-): AlterResult[] {
+): { results: AlterResult[]; changes: ScramCredentialChange[] } {
   const errors = new Map<string, Failure>();
   const toDelete = new Map<string, { mechanism: ScramMechanism }>();
   const toUpsert = new Map<string, { mechanism: ScramMechanism; u: CredentialUpsertion }>();
@@ -119,15 +128,14 @@ export function alterScramCredentials(
   const changes: ScramCredentialChange[] = [];
   const results: AlterResult[] = [];
   for (const [user, { mechanism }] of toDelete) {
-    changes.push({ kind: 'delete', user, mechanism: mechanism.name });
+    changes.push({ kind: 'delete', user, mechanism });
     results.push({ user, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   for (const [user, { mechanism, u }] of toUpsert) {
     const credential = credentialFromSaltedPassword(mechanism, Buffer.from(u.salt), Buffer.from(u.saltedPassword), u.iterations);
-    changes.push({ kind: 'upsert', user, mechanism: mechanism.name, credential });
+    changes.push({ kind: 'upsert', user, mechanism, credential });
     results.push({ user, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   for (const [user, f] of errors) results.push({ user, errorCode: f.errorCode, errorMessage: f.message });
-  store.apply(changes);
-  return results;
+  return { results, changes };
 }

@@ -1,46 +1,41 @@
 /**
- * Where SCRAM credentials live. The authenticator reads them on every SCRAM
- * login; DescribeUserScramCredentials / AlterUserScramCredentials list and
- * change them. Behind an interface because their home moves: today an
- * in-memory map, later UserScramCredentialRecords in the metadata image
- * (issue 10), which the cluster replicates.
+ * Where SCRAM logins and DescribeUserScramCredentials find credentials: a
+ * read-only view of the metadata image's SCRAM credentials
+ * (UserScramCredentialRecords), so the metadata log is their only owner.
+ * They are changed only by the controller (AlterUserScramCredentials),
+ * survive restarts with the log, and a cluster replicates them with it. A
+ * login reads the image of the moment, so a credential changed or removed
+ * applies to the next login (sessions already authenticated are kept, as in
+ * Kafka).
  */
-import type { ScramCredential, ScramMechanismName } from './scram-mechanism';
+import type { ScramCredentialsImage } from '../../cluster/metadata/scram-credentials-image';
+import { type ScramCredential, type ScramMechanismName, scramMechanismByName, scramMechanismByType } from './scram-mechanism';
 
 export interface ScramCredentialStore {
   get(user: string, mechanism: ScramMechanismName): ScramCredential | undefined;
   /** Every user that has at least one credential, with the mechanisms and iterations they have. */
   list(): ReadonlyMap<string, ReadonlyMap<ScramMechanismName, ScramCredential>>;
-  /** Applies one request's changes together: all of them, or (on a throw) none. */
-  apply(changes: readonly ScramCredentialChange[]): void;
 }
 
-export type ScramCredentialChange =
-  | { kind: 'upsert'; user: string; mechanism: ScramMechanismName; credential: ScramCredential }
-  | { kind: 'delete'; user: string; mechanism: ScramMechanismName };
-
-export class MemoryScramCredentialStore implements ScramCredentialStore {
-  private readonly users = new Map<string, Map<ScramMechanismName, ScramCredential>>();
+/** A view of the credentials of whichever image `image()` returns (the loader's latest). */
+export class ImageScramCredentials implements ScramCredentialStore {
+  constructor(private readonly image: () => ScramCredentialsImage) {}
 
   get(user: string, mechanism: ScramMechanismName): ScramCredential | undefined {
-    return this.users.get(user)?.get(mechanism);
+    const type = scramMechanismByName(mechanism)?.type;
+    return type === undefined ? undefined : this.image().get(user)?.get(type);
   }
 
   list(): ReadonlyMap<string, ReadonlyMap<ScramMechanismName, ScramCredential>> {
-    return this.users;
-  }
-
-  apply(changes: readonly ScramCredentialChange[]): void {
-    for (const c of changes) {
-      if (c.kind === 'upsert') {
-        let m = this.users.get(c.user);
-        if (!m) this.users.set(c.user, (m = new Map()));
-        m.set(c.mechanism, c.credential);
-      } else {
-        const m = this.users.get(c.user);
-        m?.delete(c.mechanism);
-        if (m && m.size === 0) this.users.delete(c.user);
+    const out = new Map<string, Map<ScramMechanismName, ScramCredential>>();
+    for (const [user, creds] of this.image()) {
+      const byName = new Map<ScramMechanismName, ScramCredential>();
+      for (const [type, c] of creds) {
+        const m = scramMechanismByType(type);
+        if (m) byName.set(m.name, c);
       }
+      if (byName.size > 0) out.set(user, byName);
     }
+    return out;
   }
 }

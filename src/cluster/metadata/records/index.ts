@@ -7,5 +7,8 @@ export * from './PartitionChangeRecord';
 export * from './RemoveTopicRecord';
 export * from './FeatureLevelRecord';
 export * from './ProducerIdsRecord';
+export * from './UserScramCredentialRecord';
+export * from './RemoveUserScramCredentialRecord';
+export * from './ClientQuotaRecord';
 export * from './AccessControlEntryRecord';
 export * from './RemoveAccessControlEntryRecord';

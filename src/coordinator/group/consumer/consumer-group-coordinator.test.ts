@@ -1,16 +1,18 @@
 import { ErrorCode } from '../../../protocol/errors';
+import { MemoryGroupStore } from '../memory-group-store';
 import { ManualScheduler } from '../../../time/manual-scheduler';
 import { ConsumerGroupCoordinator, type ConsumerGroupHeartbeatParams, type TopicCatalogEntry } from './consumer-group-coordinator';
 import { rangeAssignor } from './range-assignor';
 import { uniformAssignor } from './uniform-assignor';
 import type { WireTopicPartitions } from './topic-partitions';
+import { heartbeat, idOf } from './test-support/heartbeats';
 
 const SESSION_MS = 45_000;
 
 class Topics {
   readonly byName = new Map<string, TopicCatalogEntry>();
   add(name: string, partitions: number): string {
-    const topicId = `id-${name}`;
+    const topicId = idOf(name);
     this.byName.set(name, { name, topicId, partitions });
     return topicId;
   }
@@ -25,42 +27,27 @@ class Topics {
   }
 }
 
-function setup(opts: { maxGroupSize?: number; classicActive?: boolean } = {}) {
-  const scheduler = new ManualScheduler();
-  const topics = new Topics();
+function setup(opts: { maxGroupSize?: number; classicActive?: boolean; store?: MemoryGroupStore; topics?: Topics; scheduler?: ManualScheduler } = {}) {
+  const scheduler = opts.scheduler ?? new ManualScheduler();
+  const topics = opts.topics ?? new Topics();
+  const store = opts.store ?? new MemoryGroupStore();
   const coordinator = new ConsumerGroupCoordinator(
     { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: 5000, maxGroupSize: opts.maxGroupSize ?? 100, assignors: [uniformAssignor, rangeAssignor] },
     scheduler,
     topics,
     { isActive: () => opts.classicActive ?? false },
+    store,
   );
-  return { scheduler, topics, coordinator };
+  return { scheduler, topics, coordinator, store };
 }
 
-type Hb = Partial<ConsumerGroupHeartbeatParams> & { memberId: string; memberEpoch: number };
-
-function hb(c: ConsumerGroupCoordinator, p: Hb) {
-  return c.heartbeat({
-    apiVersion: 1,
-    groupId: 'g',
-    instanceId: null,
-    rackId: null,
-    rebalanceTimeoutMs: p.memberEpoch === 0 ? 30_000 : -1,
-    subscribedTopicNames: null,
-    subscribedTopicRegex: null,
-    serverAssignor: null,
-    ownedTopicPartitions: p.memberEpoch === 0 ? [] : null,
-    clientId: 'client',
-    clientHost: '/127.0.0.1',
-    ...p,
-  });
-}
+const hb = heartbeat;
 
 const join = (c: ConsumerGroupCoordinator, memberId: string, topics: string[] = ['t'], extra: Partial<ConsumerGroupHeartbeatParams> = {}) =>
   hb(c, { memberId, memberEpoch: 0, subscribedTopicNames: topics, ...extra });
 
-/** partitions of topic id `id-t` in a wire assignment */
-const parts = (a: WireTopicPartitions[] | null, topic = 't') => (a ?? []).find((x) => x.topicId === `id-${topic}`)?.partitions ?? [];
+/** partitions of topic `t`'s id in a wire assignment */
+const parts = (a: WireTopicPartitions[] | null, topic = 't') => (a ?? []).find((x) => x.topicId === idOf(topic))?.partitions ?? [];
 
 describe('ConsumerGroupCoordinator', () => {
   test('a first member joins with epoch 0 and gets every partition at epoch 1', () => {
@@ -100,7 +87,7 @@ describe('ConsumerGroupCoordinator', () => {
     // Until a acknowledges, b still gets nothing.
     expect(parts(hb(coordinator, { memberId: 'b', memberEpoch: 2, ownedTopicPartitions: [] }).assignment)).toEqual([]);
     // a acknowledges by listing only the kept partitions: it moves to epoch 2.
-    const a2 = hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: 'id-t', partitions: kept }] });
+    const a2 = hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: idOf('t'), partitions: kept }] });
     expect(a2.memberEpoch).toBe(2);
     // Now b gets the freed partitions.
     const b2 = hb(coordinator, { memberId: 'b', memberEpoch: 2, ownedTopicPartitions: [] });
@@ -115,7 +102,7 @@ describe('ConsumerGroupCoordinator', () => {
     join(coordinator, 'b');
     hb(coordinator, { memberId: 'a', memberEpoch: 1 });
     // a still reports owning both partitions: no progress.
-    const still = hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: 'id-t', partitions: [0, 1] }] });
+    const still = hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: idOf('t'), partitions: [0, 1] }] });
     expect(still.memberEpoch).toBe(1);
     expect(parts(hb(coordinator, { memberId: 'b', memberEpoch: 2, ownedTopicPartitions: [] }).assignment)).toEqual([]);
   });
@@ -171,7 +158,7 @@ describe('ConsumerGroupCoordinator', () => {
     // A subscription change: epoch 2.
     expect(hb(coordinator, { memberId: 'a', memberEpoch: 1, subscribedTopicNames: ['t', 'u'] }).memberEpoch).toBe(2);
     // The answer was lost: epoch 1 with a subset of the assignment is still fine.
-    expect(hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: 'id-t', partitions: [0] }] }).errorCode).toBe(ErrorCode.NONE);
+    expect(hb(coordinator, { memberId: 'a', memberEpoch: 1, ownedTopicPartitions: [{ topicId: idOf('t'), partitions: [0] }] }).errorCode).toBe(ErrorCode.NONE);
     expect(hb(coordinator, { memberId: 'a', memberEpoch: 0, subscribedTopicNames: ['t', 'u'] }).errorCode).toBe(ErrorCode.NONE);
     expect(hb(coordinator, { memberId: 'zzz', memberEpoch: 3 }).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
   });
@@ -181,7 +168,7 @@ describe('ConsumerGroupCoordinator', () => {
     topics.add('t', 2);
     expect(hb(coordinator, { memberId: 'a', memberEpoch: 0, subscribedTopicNames: null }).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(hb(coordinator, { memberId: 'a', memberEpoch: 0, subscribedTopicNames: ['t'], rebalanceTimeoutMs: -1 }).errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    expect(hb(coordinator, { memberId: 'a', memberEpoch: 0, subscribedTopicNames: ['t'], ownedTopicPartitions: [{ topicId: 'id-t', partitions: [0] }] }).errorCode).toBe(
+    expect(hb(coordinator, { memberId: 'a', memberEpoch: 0, subscribedTopicNames: ['t'], ownedTopicPartitions: [{ topicId: idOf('t'), partitions: [0] }] }).errorCode).toBe(
       ErrorCode.INVALID_REQUEST,
     );
     expect(hb(coordinator, { memberId: 'a', memberEpoch: -3 }).errorCode).toBe(ErrorCode.INVALID_REQUEST);
@@ -217,7 +204,7 @@ describe('ConsumerGroupCoordinator', () => {
     expect(r2.memberEpoch).toBe(2);
     expect(parts(r2.assignment, 'orders-us')).toEqual([0]);
     // More partitions for a subscribed topic: another epoch.
-    topics.byName.set('orders-eu', { name: 'orders-eu', topicId: 'id-orders-eu', partitions: 3 });
+    topics.byName.set('orders-eu', { name: 'orders-eu', topicId: idOf('orders-eu'), partitions: 3 });
     const r3 = hb(coordinator, { memberId: 'a', memberEpoch: 2 });
     expect(r3.memberEpoch).toBe(3);
     expect(parts(r3.assignment, 'orders-eu')).toEqual([0, 1, 2]);

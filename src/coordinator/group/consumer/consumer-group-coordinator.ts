@@ -11,11 +11,16 @@
  * ahead of it; (3) reconciles the member towards its target — revocations
  * are acknowledged before the partitions go to anybody else.
  *
- * Membership lives in memory only: a broker restart forgets the groups,
- * and members that come back with their old epoch are told
- * UNKNOWN_MEMBER_ID (Kafka, which replays its ConsumerGroup* records,
- * would know them), so they rejoin with epoch 0 and are assigned afresh.
- * Committed offsets are persisted as for classic groups (GroupCoordinator
+ * Records first: an operation (a heartbeat, a leave, a timeout, a delete)
+ * builds the records its changes imply, Kafka's ConsumerGroup* records of
+ * `__consumer_offsets` (consumer-group-replay.ts), and the group changes
+ * only by replaying them, as it goes; once the operation is done the
+ * records are appended as one batch, and when that fails the group is put
+ * back as it was and the member is answered with the storage error. At
+ * start the same replay rebuilds every group from the topic, so members
+ * keep their ids, epochs and assignments across a broker restart (timers
+ * start again: each member has a full session timeout to heartbeat).
+ * Committed offsets are written as for classic groups (GroupCoordinator
  * holds them); this class only validates who may commit and fetch them.
  *
  * Timers (session timeout, revocation within the rebalance timeout) come
@@ -26,6 +31,17 @@ import type { Logger } from 'pino';
 import { ErrorCode } from '../../../protocol/errors';
 import type { Scheduler, ScheduledTimer } from '../../../time/scheduler';
 import { ConsumerGroup, type ConsumerGroupState, type SubscribedTopic } from './consumer-group';
+import { type ConsumerGroupRecord, decodeConsumerGroupRecord, encodeConsumerGroupRecord } from './consumer-group-records';
+import {
+  groupEpochRecord,
+  groupRemovalRecords,
+  memberChangeRecords,
+  memberRemovalRecords,
+  replayConsumerGroupRecord,
+  subscriptionMetadataRecord,
+  targetAssignmentEpochRecord,
+  targetAssignmentRecord,
+} from './consumer-group-replay';
 import { ConsumerGroupMember, LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH } from './consumer-group-member';
 import { reconcileAssignment } from './reconcile-assignment';
 import type { AssignmentMemberSpec, ServerAssignor } from './server-assignor';
@@ -49,6 +65,11 @@ export interface TopicCatalog {
 export interface ClassicGroupsView {
   /** True when a classic group with this id has members (or is rebalancing): it cannot become a consumer group. */
   isActive(groupId: string): boolean;
+}
+
+/** Where the records go: `__consumer_offsets`, written through the group coordinator (one batch per call). */
+export interface ConsumerGroupStore {
+  append(groupId: string, records: readonly { key: Buffer; value: Buffer | null }[]): ErrorCode;
 }
 
 export interface ConsumerGroupCoordinatorConfig {
@@ -125,6 +146,52 @@ function fail(errorCode: ErrorCode, message: string): never {
   throw new HeartbeatError(errorCode, message);
 }
 
+/**
+ * The records of one operation on one group. Each is replayed as it is
+ * written, so the code after it sees the new state; the first write takes a
+ * snapshot, which `undo` restores when the records cannot be stored.
+ */
+class GroupWrite {
+  readonly records: ConsumerGroupRecord[] = [];
+  private before: ConsumerGroup | null | undefined = undefined; // undefined: nothing written yet; null: no group before
+
+  constructor(
+    private readonly groups: Map<string, ConsumerGroup>,
+    readonly groupId: string,
+  ) {}
+
+  write(...records: ConsumerGroupRecord[]): void {
+    if (this.before === undefined) this.before = this.groups.get(this.groupId)?.snapshot() ?? null;
+    for (const r of records) {
+      this.records.push(r);
+      replayConsumerGroupRecord(this.groups, r);
+    }
+  }
+
+  /** The group as the records written so far made it (created by the first one). */
+  get group(): ConsumerGroup {
+    const group = this.groups.get(this.groupId);
+    if (!group) throw new Error(`consumer group ${this.groupId} has no records yet`);
+    return group;
+  }
+
+  /** Back to the state before the first write; the group object is kept (timers hold it). */
+  undo(): ConsumerGroup | undefined {
+    if (this.before === undefined) return this.groups.get(this.groupId);
+    const current = this.groups.get(this.groupId);
+    if (this.before === null) {
+      this.groups.delete(this.groupId);
+      return undefined;
+    }
+    if (current) {
+      current.restore(this.before);
+      return current;
+    }
+    this.groups.set(this.groupId, this.before);
+    return this.before;
+  }
+}
+
 /** Kafka's throwIfEmptyString: null is fine, blank is not. */
 function isBlank(s: string | null): boolean {
   return s !== null && s.trim().length === 0;
@@ -147,6 +214,7 @@ export class ConsumerGroupCoordinator {
     private readonly scheduler: Scheduler,
     private readonly topics: TopicCatalog,
     private readonly classic: ClassicGroupsView,
+    private readonly store: ConsumerGroupStore,
     private readonly log: Logger | null = null,
   ) {
     if (config.assignors.length === 0) throw new Error('group.consumer.assignors: at least one assignor is required');
@@ -179,12 +247,69 @@ export class ConsumerGroupCoordinator {
     if (this.closed) return errorResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     try {
       this.validateRequest(p);
-      if (p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(p);
-      return this.join(p);
+      const leaving = p.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || p.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+      return this.inWrite(p.groupId, (w) => (leaving ? this.leave(w, p) : this.join(w, p)));
     } catch (e) {
       if (e instanceof HeartbeatError) return errorResult(e.errorCode, e.message);
       throw e;
     }
+  }
+
+  /**
+   * Runs one operation on one group and stores its records as one batch;
+   * when it throws, or the records cannot be stored (then it throws
+   * HeartbeatError with the storage error), the group is as before.
+   */
+  private inWrite<T>(groupId: string, operation: (w: GroupWrite) => T): T {
+    const w = new GroupWrite(this.groups, groupId);
+    let result: T;
+    try {
+      result = operation(w);
+    } catch (e) {
+      this.undo(w);
+      throw e;
+    }
+    if (w.records.length === 0) return result;
+    const stored = this.store.append(groupId, w.records.map(encodeConsumerGroupRecord));
+    if (stored !== ErrorCode.NONE) {
+      this.log?.warn({ group: groupId, errorCode: stored }, 'could not write the consumer group records: the change is undone');
+      this.undo(w);
+      fail(stored, 'The coordinator could not write the group state.');
+    }
+    return result;
+  }
+
+  private undo(w: GroupWrite): void {
+    const group = w.undo();
+    // Timers cancelled or set by the undone operation: every member of the group as it is again gets a fresh session.
+    if (group) for (const memberId of group.members.keys()) this.scheduleSessionTimeout(group, memberId);
+  }
+
+  /**
+   * Rebuilds groups from `__consumer_offsets` records, oldest first (the
+   * broker's start, or this broker taking over the topic's partitions);
+   * every member then has a full session timeout to heartbeat again.
+   */
+  load(records: Iterable<{ key: Buffer; value: Buffer | null }>): void {
+    const touched = new Set<string>();
+    for (const r of records) {
+      let record: ConsumerGroupRecord;
+      try {
+        record = decodeConsumerGroupRecord(r.key, r.value);
+      } catch (err) {
+        this.log?.error({ err }, 'unreadable consumer group record in __consumer_offsets: skipped');
+        continue;
+      }
+      replayConsumerGroupRecord(this.groups, record);
+      touched.add(record.key.groupId);
+    }
+    for (const groupId of touched) {
+      const group = this.groups.get(groupId);
+      if (!group) continue;
+      group.assignorName = this.preferredAssignor(group).name;
+      for (const memberId of group.members.keys()) this.scheduleSessionTimeout(group, memberId);
+    }
+    if (touched.size > 0) this.log?.info({ groups: this.groups.size }, 'loaded the consumer groups from __consumer_offsets');
   }
 
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid (4.0). */
@@ -215,16 +340,14 @@ export class ConsumerGroupCoordinator {
     }
   }
 
-  private join(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  private join(w: GroupWrite, p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     const joining = p.memberEpoch === 0;
     let group = this.groups.get(p.groupId);
-    let created = false;
     if (!group) {
-      // In-memory membership: a member of a group this broker forgot (restart) must rejoin.
       if (!joining) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Consumer group ${p.groupId} not found; the member must rejoin.`);
       if (this.classic.isActive(p.groupId)) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
+      // Not stored until its first records are: a group that exists for validation only.
       group = new ConsumerGroup(p.groupId);
-      created = true;
     }
     if (group.members.size >= this.config.maxGroupSize && (p.memberId === '' || !group.members.has(p.memberId))) {
       fail(ErrorCode.GROUP_MAX_SIZE_REACHED, `The consumer group has reached its maximum capacity of ${this.config.maxGroupSize} members.`);
@@ -250,22 +373,21 @@ export class ConsumerGroupCoordinator {
       clientHost: p.clientHost,
     });
 
-    if (created) this.groups.set(group.groupId, group);
-    if (replaced !== null) this.replaceStaticMember(group, replaced, updated);
+    if (replaced !== null) this.replaceStaticMember(w, replaced, updated);
     const before = group.members.get(memberId);
-    group.updateMember(updated);
+    w.write(...memberChangeRecords(p.groupId, before, updated));
+    group = w.group;
 
     // 2. Group epoch: bumped when a subscription or the subscribed topics' metadata changed.
     const metadata = this.subscriptionMetadata(group);
     if (subscriptionChanged || !sameMetadata(metadata, group.subscriptionMetadata)) {
-      group.subscriptionMetadata = metadata;
-      group.groupEpoch++;
+      w.write(subscriptionMetadataRecord(group.groupId, metadata), groupEpochRecord(group.groupId, group.groupEpoch + 1));
       this.log?.info({ group: group.groupId, groupEpoch: group.groupEpoch, member: memberId }, 'bumped consumer group epoch');
     }
     // 3. Target assignment for the new group epoch.
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(group);
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(w, group);
     // 4. Reconcile this member.
-    updated = this.maybeReconcile(group, updated, p.ownedTopicPartitions);
+    updated = this.maybeReconcile(w, group, updated, p.ownedTopicPartitions);
     this.scheduleSessionTimeout(group, memberId);
 
     const fullRequest =
@@ -349,11 +471,11 @@ export class ConsumerGroupCoordinator {
     }
   }
 
-  private replaceStaticMember(group: ConsumerGroup, old: ConsumerGroupMember, next: ConsumerGroupMember): void {
-    const target = group.targetAssignment.get(old.memberId);
-    this.cancelTimers(group.groupId, old.memberId);
-    group.removeMember(old.memberId);
-    if (target) group.targetAssignment.set(next.memberId, target);
+  private replaceStaticMember(w: GroupWrite, old: ConsumerGroupMember, next: ConsumerGroupMember): void {
+    const target = w.group.targetAssignment.get(old.memberId);
+    this.cancelTimers(w.groupId, old.memberId);
+    w.write(...memberRemovalRecords(w.groupId, old.memberId));
+    if (target) w.write(targetAssignmentRecord(w.groupId, next.memberId, target));
   }
 
   /** Subscribed topics that exist, by name: the members' names and whatever their regexes match now. */
@@ -401,21 +523,27 @@ export class ConsumerGroupCoordinator {
     return best;
   }
 
-  private computeTargetAssignment(group: ConsumerGroup): void {
+  private computeTargetAssignment(w: GroupWrite, group: ConsumerGroup): void {
     const assignor = this.preferredAssignor(group);
     const members: AssignmentMemberSpec[] = [...group.members.values()]
       .sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0))
       .map((m) => ({ memberId: m.memberId, subscribedTopicIds: this.memberTopicIds(group, m), previousTarget: group.targetAssignment.get(m.memberId) ?? new Map() }));
     const partitionCounts = new Map([...group.subscriptionMetadata.values()].map((t) => [t.topicId, t.partitions]));
     const target = assignor.assign({ members, partitionCounts });
-    group.targetAssignment.clear();
-    for (const [memberId, parts] of target) group.targetAssignment.set(memberId, parts);
-    group.assignmentEpoch = group.groupEpoch;
+    for (const [memberId, parts] of target) {
+      const previous = group.targetAssignment.get(memberId);
+      if (!previous || !partitionsEqual(previous, parts)) w.write(targetAssignmentRecord(group.groupId, memberId, parts));
+    }
+    for (const memberId of [...group.targetAssignment.keys()]) {
+      if (!target.has(memberId)) w.write({ kind: 'TargetAssignmentMember', key: { groupId: group.groupId, memberId }, value: null });
+    }
+    w.write(targetAssignmentEpochRecord(group.groupId, group.groupEpoch));
+    // Derived, not stored: a restarted broker recomputes it from the members' choices.
     group.assignorName = assignor.name;
     this.log?.info({ group: group.groupId, epoch: group.groupEpoch, assignor: assignor.name, members: members.length }, 'computed a new target assignment');
   }
 
-  private maybeReconcile(group: ConsumerGroup, member: ConsumerGroupMember, owned: readonly WireTopicPartitions[] | null): ConsumerGroupMember {
+  private maybeReconcile(w: GroupWrite, group: ConsumerGroup, member: ConsumerGroupMember, owned: readonly WireTopicPartitions[] | null): ConsumerGroupMember {
     if (member.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH || member.isReconciledTo(group.assignmentEpoch)) return member;
     const next = reconcileAssignment(member, {
       targetEpoch: group.assignmentEpoch,
@@ -424,7 +552,7 @@ export class ConsumerGroupCoordinator {
       owned,
     });
     if (next === member) return member;
-    group.updateMember(next);
+    w.write(...memberChangeRecords(group.groupId, member, next));
     const key = timerKey(group.groupId, member.memberId);
     if (next.state === 'unrevoked_partitions') {
       // The member must revoke within its rebalance timeout, or it is fenced and its partitions freed.
@@ -437,7 +565,7 @@ export class ConsumerGroupCoordinator {
           const current = group.members.get(member.memberId);
           if (current && current.memberEpoch === epoch && this.groups.get(group.groupId) === group) {
             this.log?.info({ group: group.groupId, member: member.memberId, epoch }, 'member failed to revoke its partitions within the rebalance timeout');
-            this.fenceMember(group, current);
+            this.fenceOnTimer(group, current);
           }
         }),
       );
@@ -458,7 +586,7 @@ export class ConsumerGroupCoordinator {
         const member = group.members.get(memberId);
         if (!member || this.groups.get(group.groupId) !== group) return;
         this.log?.info({ group: group.groupId, member: memberId }, 'consumer group member session expired');
-        this.fenceMember(group, member);
+        this.fenceOnTimer(group, member);
       }),
     );
   }
@@ -472,14 +600,22 @@ export class ConsumerGroupCoordinator {
   }
 
   /** Removes the member (its partitions become free) and bumps the group epoch so the others rebalance. */
-  private fenceMember(group: ConsumerGroup, member: ConsumerGroupMember): void {
-    this.cancelTimers(group.groupId, member.memberId);
-    group.removeMember(member.memberId);
-    group.subscriptionMetadata = this.subscriptionMetadata(group);
-    group.groupEpoch++;
+  private fenceMember(w: GroupWrite, member: ConsumerGroupMember): void {
+    this.cancelTimers(w.groupId, member.memberId);
+    w.write(...memberRemovalRecords(w.groupId, member.memberId));
+    const group = w.group;
+    w.write(subscriptionMetadataRecord(group.groupId, this.subscriptionMetadata(group)), groupEpochRecord(group.groupId, group.groupEpoch + 1));
   }
 
-  private leave(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+  private fenceOnTimer(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    try {
+      this.inWrite(group.groupId, (w) => this.fenceMember(w, member));
+    } catch (err) {
+      this.log?.warn({ err, group: group.groupId, member: member.memberId }, 'could not fence the member: it stays until its next timeout');
+    }
+  }
+
+  private leave(w: GroupWrite, p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     const group = this.groups.get(p.groupId);
     if (!group) fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${p.groupId} not found.`);
     const done = (memberId: string, memberEpoch: number): ConsumerGroupHeartbeatResult => ({
@@ -494,7 +630,7 @@ export class ConsumerGroupCoordinator {
       const member = group.members.get(p.memberId);
       if (!member) fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${p.memberId} is not a member of group ${group.groupId}.`);
       this.log?.info({ group: group.groupId, member: p.memberId }, 'member left the consumer group');
-      this.fenceMember(group, member);
+      this.fenceMember(w, member);
       return done(p.memberId, p.memberEpoch);
     }
     const member = group.staticMember(p.instanceId);
@@ -508,11 +644,11 @@ export class ConsumerGroupCoordinator {
       const rebalanceKey = timerKey(group.groupId, member.memberId);
       this.rebalanceTimers.get(rebalanceKey)?.cancel();
       this.rebalanceTimers.delete(rebalanceKey);
-      group.updateMember(member.with({ memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, partitionsPendingRevocation: new Map() }));
+      w.write(...memberChangeRecords(group.groupId, member, member.with({ memberEpoch: LEAVE_GROUP_STATIC_MEMBER_EPOCH, partitionsPendingRevocation: new Map() })));
       return done(member.memberId, LEAVE_GROUP_STATIC_MEMBER_EPOCH);
     }
     this.log?.info({ group: group.groupId, member: p.memberId, instanceId: p.instanceId }, 'static member left the consumer group');
-    this.fenceMember(group, member);
+    this.fenceMember(w, member);
     return done(p.memberId, p.memberEpoch);
   }
 
@@ -533,8 +669,18 @@ export class ConsumerGroupCoordinator {
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.NONE;
     if (group.members.size > 0) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
-    this.groups.delete(groupId);
-    return ErrorCode.NONE;
+    return this.removeEmptyGroup(groupId);
+  }
+
+  /** Tombstones an empty group's records (its offsets are the group coordinator's). */
+  private removeEmptyGroup(groupId: string): ErrorCode {
+    try {
+      this.inWrite(groupId, (w) => w.write(...groupRemovalRecords(groupId)));
+      return ErrorCode.NONE;
+    } catch (e) {
+      if (e instanceof HeartbeatError) return e.errorCode;
+      throw e;
+    }
   }
 
   /**
@@ -569,13 +715,16 @@ export class ConsumerGroupCoordinator {
     return new Set(group && group.members.size > 0 ? group.subscriptionMetadata.keys() : []);
   }
 
+  emptyGroupIds(): string[] {
+    return [...this.groups.values()].filter((g) => g.members.size === 0).map((g) => g.groupId);
+  }
+
   /** DeleteGroups: NON_EMPTY_GROUP while members remain; NONE when deleted or not a consumer group. */
   deleteGroup(groupId: string): ErrorCode {
     const group = this.groups.get(groupId);
     if (!group) return ErrorCode.NONE;
     if (group.members.size > 0) return ErrorCode.NON_EMPTY_GROUP;
-    this.groups.delete(groupId);
-    return ErrorCode.NONE;
+    return this.removeEmptyGroup(groupId);
   }
 
   // ---- Describe and list ------------------------------------------------------

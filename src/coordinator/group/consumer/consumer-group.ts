@@ -93,8 +93,36 @@ export class ConsumerGroup {
     }
   }
 
+  /**
+   * A copy to restore from when the records of an operation could not be
+   * written (members and assignments are immutable values, the maps are copied).
+   */
+  snapshot(): ConsumerGroup {
+    const copy = new ConsumerGroup(this.groupId);
+    copy.restore(this);
+    return copy;
+  }
+
+  /** Takes every field of `other` (a snapshot of this group), in place: timers keep their reference. */
+  restore(other: ConsumerGroup): void {
+    this.groupEpoch = other.groupEpoch;
+    this.assignmentEpoch = other.assignmentEpoch;
+    this.assignorName = other.assignorName;
+    this.subscriptionMetadata = new Map(other.subscriptionMetadata);
+    replaceMap(this.members, other.members);
+    replaceMap(this.staticMembers, other.staticMembers);
+    replaceMap(this.targetAssignment, other.targetAssignment);
+    this.partitionEpochs.clear();
+    for (const [topicId, epochs] of other.partitionEpochs) this.partitionEpochs.set(topicId, new Map(epochs));
+  }
+
   /** Topic names some member subscribes to by name (for offset expiry and OffsetDelete). */
   isSubscribedToTopic(topic: string): boolean {
     return this.subscriptionMetadata.has(topic);
   }
+}
+
+function replaceMap<K, V>(target: Map<K, V>, source: ReadonlyMap<K, V>): void {
+  target.clear();
+  for (const [k, v] of source) target.set(k, v);
 }

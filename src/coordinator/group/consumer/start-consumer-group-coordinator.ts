@@ -55,8 +55,10 @@ export function startConsumerGroupCoordinator(w: ConsumerGroupCoordinatorWiring)
         return g !== undefined && !g.is('Empty') && !g.is('Dead');
       },
     },
+    { append: (groupId, records) => w.classicGroups.appendRecords(groupId, records) },
     w.log.child({ component: 'consumer-group-coordinator' }),
   );
+  w.classicGroups.attachConsumerGroups(coordinator);
   w.shutdown.addEventListener('abort', () => coordinator.close(), { once: true });
   return coordinator;
 }
