@@ -528,6 +528,24 @@ const MATRIX: Record<string, MatrixCase> = {
     allowed: ErrorCode.NONE,
     denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
   },
+  'CLUSTER DESCRIBE_CONFIGS (DescribeClientQuotas)': {
+    acl: [RT.CLUSTER, 'kafka-cluster', Op.DESCRIBE_CONFIGS],
+    call: async (c) => (await c.request(Apis.DescribeClientQuotas, 1, { components: [], strict: false })).errorCode,
+    allowed: ErrorCode.NONE,
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  },
+  'CLUSTER ALTER_CONFIGS (AlterClientQuotas)': {
+    acl: [RT.CLUSTER, 'kafka-cluster', Op.ALTER_CONFIGS],
+    call: async (c) =>
+      (
+        await c.request(Apis.AlterClientQuotas, 1, {
+          entries: [{ entity: [{ entityType: 'user', entityName: 'carol' }], ops: [{ key: 'producer_byte_rate', value: 1048576, remove: false }] }],
+          validateOnly: true,
+        })
+      ).entries[0]!.errorCode,
+    allowed: ErrorCode.NONE,
+    denied: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+  },
   'CLUSTER IDEMPOTENT_WRITE (InitProducerId)': {
     acl: [RT.CLUSTER, 'kafka-cluster', Op.IDEMPOTENT_WRITE],
     call: async (c) => (await c.request(Apis.InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60000, producerId: -1n, producerEpoch: -1 })).errorCode,

@@ -9,17 +9,24 @@
  * entity; the others still apply) and writes ClientQuotaRecords, so quotas
  * persist with the metadata log; the answer is given once the image has
  * them, and the quota managers apply them from then on. validate_only
- * checks and writes nothing. Authorization (ALTER_CONFIGS on the cluster)
- * arrives with the authorizer.
+ * checks and writes nothing. Authorization: ALTER_CONFIGS on the cluster,
+ * else every entry is CLUSTER_AUTHORIZATION_FAILED.
  */
 import { Apis } from '../../protocol/apis';
+import { ErrorCode } from '../../protocol/errors';
 import type { AlterClientQuotasRequest, AlterClientQuotasResponse } from '../../protocol/messages';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 
 export function alterClientQuotasHandler(b: BrokerContext) {
-  return defineHandler(Apis.AlterClientQuotas, async (req: AlterClientQuotasRequest): Promise<AlterClientQuotasResponse> => ({
-    throttleTimeMs: 0,
-    entries: await b.controller.alterClientQuotas(req.entries, req.validateOnly),
-  }));
+  return defineHandler(Apis.AlterClientQuotas, async (req: AlterClientQuotasRequest, ctx): Promise<AlterClientQuotasResponse> => {
+    if (!b.authorizer.allowed(ctx, AclOperation.ALTER_CONFIGS, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME)) {
+      return {
+        throttleTimeMs: 0,
+        entries: req.entries.map((e) => ({ errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage: null, entity: e.entity.map((x) => ({ entityType: x.entityType, entityName: x.entityName })) })),
+      };
+    }
+    return { throttleTimeMs: 0, entries: await b.controller.alterClientQuotas(req.entries, req.validateOnly) };
+  });
 }
