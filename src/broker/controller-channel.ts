@@ -77,6 +77,8 @@ export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
   Apis.IncrementalAlterConfigs.apiKey,
   Apis.AlterClientQuotas.apiKey,
   Apis.AlterUserScramCredentials.apiKey,
+  Apis.CreateAcls.apiKey,
+  Apis.DeleteAcls.apiKey,
 ]);
 
 const RETRY_MS = 100;
