@@ -147,7 +147,7 @@ describe('a cluster of three brokers on etcd', () => {
     expect((await metadataFrom(1)).topics.has('cluster-rf3')).toBe(false);
   });
 
-  it('forwards admin requests sent straight to a broker that is not the controller (Envelope): CreateTopics, IncrementalAlterConfigs, DeleteTopics', async () => {
+  it('forwards admin requests sent straight to a broker that is not the controller (Envelope): CreateTopics, IncrementalAlterConfigs, AlterClientQuotas, DeleteTopics', async () => {
     const controllerId = (await metadataFrom(1)).controllerId;
     const other = [1, 2, 3].find((id) => id !== controllerId)!;
     const c = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === other)!.port);
@@ -178,6 +178,24 @@ describe('a cluster of three brokers on etcd', () => {
               includeDocumentation: false,
             });
             return res.results[0]?.configs[0]?.value === '7200000' ? true : undefined;
+          });
+        } finally {
+          d.close();
+        }
+      }
+
+      // A client quota (a metadata write too): set through this broker, seen by every broker.
+      const quota = await c.request(Apis.AlterClientQuotas, 1, {
+        entries: [{ entity: [{ entityType: 'user', entityName: 'cluster-user' }], ops: [{ key: 'producer_byte_rate', value: 65536, remove: false }] }],
+        validateOnly: false,
+      });
+      expect(quota.entries[0]).toMatchObject({ errorCode: ErrorCode.NONE });
+      for (const id of [1, 2, 3]) {
+        const d = await RawKafkaClient.connect('127.0.0.1', cluster.brokers.find((b) => b.nodeId === id)!.port);
+        try {
+          await waitFor(`broker ${id} to see the quota`, async () => {
+            const res = await d.request(Apis.DescribeClientQuotas, 1, { components: [{ entityType: 'user', matchType: 0, match: 'cluster-user' }], strict: false });
+            return res.entries?.[0]?.values[0]?.value === 65536 ? true : undefined;
           });
         } finally {
           d.close();
