@@ -543,7 +543,7 @@ describe('GroupCoordinator: offsets persistence and retention', () => {
     const day = 24 * 3600 * 1000;
     const fresh = setup({ offsetsRetentionMs: day, offsetsRetentionCheckIntervalMs: 3600 * 1000 });
     const subscribed = new Set(['t']);
-    fresh.gc.attachConsumerGroups({ subscribedTopics: (groupId) => (groupId === 'cg' ? subscribed : new Set()), load: () => {}, emptyGroupIds: () => [], deleteGroup: () => ErrorCode.NONE });
+    fresh.gc.attachConsumerGroups({ subscribedTopics: (groupId) => (groupId === 'cg' ? subscribed : new Set()), load: () => {}, emptyGroupIds: () => [], deleteGroup: () => ErrorCode.NONE, groupIds: () => [], unload: () => {} });
     const commit = (topic: string) =>
       fresh.gc.commitOffsets({ groupId: 'cg', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic, partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
     expect(commit('t')).toEqual([ErrorCode.NONE]);

@@ -233,6 +233,9 @@ export interface ConsumerGroupsView {
   emptyGroupIds(): string[];
   /** Deletes an empty consumer group (tombstones its records). */
   deleteGroup(groupId: string): ErrorCode;
+  groupIds(): string[];
+  /** Forgets a group whose partition this broker no longer leads (its timers stop; nothing is written). */
+  unload(groupId: string): void;
 }
 
 export class GroupCoordinator {
@@ -311,6 +314,10 @@ export class GroupCoordinator {
       if (!gone.has(this.store.partitionFor(group.groupId))) continue;
       this.unloadGroup(group);
       this.groups.delete(group.groupId);
+    }
+    // The KIP-848 groups of those partitions go too: a later load replays them from the log.
+    for (const groupId of this.consumerGroups?.groupIds() ?? []) {
+      if (gone.has(this.store.partitionFor(groupId))) this.consumerGroups?.unload(groupId);
     }
   }
 

@@ -715,6 +715,17 @@ export class ConsumerGroupCoordinator {
     return new Set(group && group.members.size > 0 ? group.subscriptionMetadata.keys() : []);
   }
 
+  groupIds(): string[] {
+    return [...this.groups.keys()];
+  }
+
+  unload(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (!group) return;
+    for (const memberId of group.members.keys()) this.cancelTimers(groupId, memberId);
+    this.groups.delete(groupId);
+  }
+
   emptyGroupIds(): string[] {
     return [...this.groups.values()].filter((g) => g.members.size === 0).map((g) => g.groupId);
   }

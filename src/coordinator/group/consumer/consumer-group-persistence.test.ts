@@ -135,6 +135,29 @@ describe('KIP-848 group state is its records', () => {
     groups.close();
   });
 
+  test('a group unloaded with its __consumer_offsets partition stops its timers, and loaded again is as it was', () => {
+    const store = new MemoryGroupStore();
+    const clock = new ManualScheduler();
+    const groups = new GroupCoordinator(
+      { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: 7 * 24 * 3600_000, offsetsRetentionCheckIntervalMs: 600_000, offsetMetadataMaxBytes: 4096 },
+      clock,
+      store,
+    );
+    groups.start();
+    const { coordinator } = coordinatorOn(store, clock);
+    groups.attachConsumerGroups(coordinator);
+    heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: ['a'] });
+    const before = visible(coordinator);
+    groups.unloadPartitions([0]); // the memory store keeps every group in partition 0
+    expect(coordinator.describe('g')).toBeNull();
+    const written = store.records.length;
+    clock.advance(SESSION_MS + 1);
+    expect(store.records).toHaveLength(written); // no session timeout fenced anybody
+    groups.loadPartitions([0]);
+    expect(visible(coordinator)).toEqual(before);
+    groups.close();
+  });
+
   // Operations a fuzzer picks: joins, heartbeats that acknowledge the assignment or not, leaves (static too), time passing.
   type Op =
     | { op: 'join'; member: number; topics: string[]; instance: boolean }
