@@ -33,8 +33,8 @@ import { MetadataLoader } from './metadata/metadata-loader';
 import type { MetadataStore } from './metadata/metadata-store';
 import { ProducerIdManager } from './producer-id-manager';
 import { ClusterController } from './cluster-controller';
-import { EtcdClusterMember } from './etcd/etcd-cluster-member';
-import { ElectedControllerDuties } from './etcd/elected-controller';
+import type { EtcdClusterMember } from './etcd/etcd-cluster-member';
+import type { ElectedControllerDuties } from './etcd/elected-controller';
 import { etcdSettings, type EtcdSettings } from './etcd/etcd-settings';
 import { ReplicaManager } from './replica-manager';
 
@@ -140,6 +140,9 @@ export class ClusterNode {
     const nodeId = config.nodeId;
     const storedMeta = o.dataDir === null ? null : readMetaProperties(o.dataDir);
     if (o.dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, nodeId, o.dataDir);
+    // Loaded only here: the etcd client (etcd3, gRPC, protobufjs) costs a single broker's start-up ~160 modules.
+    const { EtcdClusterMember } = require('./etcd/etcd-cluster-member') as typeof import('./etcd/etcd-cluster-member');
+    const { ElectedControllerDuties } = require('./etcd/elected-controller') as typeof import('./etcd/elected-controller');
     const member = await EtcdClusterMember.open({ settings, nodeId, log });
     let data: ReturnType<typeof openDataDir> | null = null;
     let below: BelowMetadata | null = null;

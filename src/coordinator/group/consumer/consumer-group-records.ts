@@ -17,31 +17,19 @@
  * scripts/gen-group-records.js).
  */
 import { Reader, Size, Writer, type MessageCodec } from '../../../protocol/primitives/codec-support';
-import {
-  type ConsumerGroupCurrentMemberAssignmentKey,
-  ConsumerGroupCurrentMemberAssignmentKeyCodec,
-  type ConsumerGroupCurrentMemberAssignmentValue,
-  ConsumerGroupCurrentMemberAssignmentValueCodec,
-  type ConsumerGroupMemberMetadataKey,
-  ConsumerGroupMemberMetadataKeyCodec,
-  type ConsumerGroupMemberMetadataValue,
-  ConsumerGroupMemberMetadataValueCodec,
-  type ConsumerGroupMetadataKey,
-  ConsumerGroupMetadataKeyCodec,
-  type ConsumerGroupMetadataValue,
-  ConsumerGroupMetadataValueCodec,
-  type ConsumerGroupPartitionMetadataKey,
-  ConsumerGroupPartitionMetadataKeyCodec,
-  type ConsumerGroupPartitionMetadataValue,
-  ConsumerGroupPartitionMetadataValueCodec,
-  type ConsumerGroupTargetAssignmentMemberKey,
-  ConsumerGroupTargetAssignmentMemberKeyCodec,
-  type ConsumerGroupTargetAssignmentMemberValue,
-  ConsumerGroupTargetAssignmentMemberValueCodec,
-  type ConsumerGroupTargetAssignmentMetadataKey,
-  ConsumerGroupTargetAssignmentMetadataKeyCodec,
-  type ConsumerGroupTargetAssignmentMetadataValue,
-  ConsumerGroupTargetAssignmentMetadataValueCodec,
+import type {
+  ConsumerGroupCurrentMemberAssignmentKey,
+  ConsumerGroupCurrentMemberAssignmentValue,
+  ConsumerGroupMemberMetadataKey,
+  ConsumerGroupMemberMetadataValue,
+  ConsumerGroupMetadataKey,
+  ConsumerGroupMetadataValue,
+  ConsumerGroupPartitionMetadataKey,
+  ConsumerGroupPartitionMetadataValue,
+  ConsumerGroupTargetAssignmentMemberKey,
+  ConsumerGroupTargetAssignmentMemberValue,
+  ConsumerGroupTargetAssignmentMetadataKey,
+  ConsumerGroupTargetAssignmentMetadataValue,
 } from '../records';
 
 interface Kinds {
@@ -61,23 +49,41 @@ export type ConsumerGroupRecord = {
 }[ConsumerGroupRecordKind];
 
 interface Framing<K extends ConsumerGroupRecordKind> {
-  keyVersion: number;
   key: MessageCodec<Kinds[K][0]>;
   value: MessageCodec<Kinds[K][1]>;
 }
 
-const FRAMING: { [K in ConsumerGroupRecordKind]: Framing<K> } = {
-  GroupEpoch: { keyVersion: 3, key: ConsumerGroupMetadataKeyCodec, value: ConsumerGroupMetadataValueCodec },
-  SubscriptionMetadata: { keyVersion: 4, key: ConsumerGroupPartitionMetadataKeyCodec, value: ConsumerGroupPartitionMetadataValueCodec },
-  MemberSubscription: { keyVersion: 5, key: ConsumerGroupMemberMetadataKeyCodec, value: ConsumerGroupMemberMetadataValueCodec },
-  TargetAssignmentEpoch: { keyVersion: 6, key: ConsumerGroupTargetAssignmentMetadataKeyCodec, value: ConsumerGroupTargetAssignmentMetadataValueCodec },
-  TargetAssignmentMember: { keyVersion: 7, key: ConsumerGroupTargetAssignmentMemberKeyCodec, value: ConsumerGroupTargetAssignmentMemberValueCodec },
-  CurrentAssignment: { keyVersion: 8, key: ConsumerGroupCurrentMemberAssignmentKeyCodec, value: ConsumerGroupCurrentMemberAssignmentValueCodec },
+/** The key version of each kind (Kafka's record type). */
+const KEY_VERSION: { [K in ConsumerGroupRecordKind]: number } = {
+  GroupEpoch: 3,
+  SubscriptionMetadata: 4,
+  MemberSubscription: 5,
+  TargetAssignmentEpoch: 6,
+  TargetAssignmentMember: 7,
+  CurrentAssignment: 8,
 };
 
 const BY_KEY_VERSION = new Map<number, ConsumerGroupRecordKind>(
-  (Object.keys(FRAMING) as ConsumerGroupRecordKind[]).map((kind) => [FRAMING[kind].keyVersion, kind]),
+  (Object.keys(KEY_VERSION) as ConsumerGroupRecordKind[]).map((kind) => [KEY_VERSION[kind], kind]),
 );
+
+let framingTable: { [K in ConsumerGroupRecordKind]: Framing<K> } | null = null;
+
+/** The codecs, loaded at the first KIP-848 record (a broker without such groups never needs them). */
+function framing(kind: ConsumerGroupRecordKind): Framing<ConsumerGroupRecordKind> {
+  if (framingTable === null) {
+    const R = require('../records') as typeof import('../records');
+    framingTable = {
+      GroupEpoch: { key: R.ConsumerGroupMetadataKeyCodec, value: R.ConsumerGroupMetadataValueCodec },
+      SubscriptionMetadata: { key: R.ConsumerGroupPartitionMetadataKeyCodec, value: R.ConsumerGroupPartitionMetadataValueCodec },
+      MemberSubscription: { key: R.ConsumerGroupMemberMetadataKeyCodec, value: R.ConsumerGroupMemberMetadataValueCodec },
+      TargetAssignmentEpoch: { key: R.ConsumerGroupTargetAssignmentMetadataKeyCodec, value: R.ConsumerGroupTargetAssignmentMetadataValueCodec },
+      TargetAssignmentMember: { key: R.ConsumerGroupTargetAssignmentMemberKeyCodec, value: R.ConsumerGroupTargetAssignmentMemberValueCodec },
+      CurrentAssignment: { key: R.ConsumerGroupCurrentMemberAssignmentKeyCodec, value: R.ConsumerGroupCurrentMemberAssignmentValueCodec },
+    };
+  }
+  return framingTable[kind] as Framing<ConsumerGroupRecordKind>;
+}
 
 /** The value version written (every value schema has only version 0). */
 const VALUE_VERSION = 0;
@@ -98,10 +104,10 @@ function frame<T>(codec: MessageCodec<T>, version: number, data: T): Buffer {
 }
 
 export function encodeConsumerGroupRecord(record: ConsumerGroupRecord): { key: Buffer; value: Buffer | null } {
-  const framing = FRAMING[record.kind] as Framing<ConsumerGroupRecordKind>;
+  const f = framing(record.kind);
   return {
-    key: frame(framing.key as MessageCodec<unknown>, framing.keyVersion, record.key),
-    value: record.value === null ? null : frame(framing.value as MessageCodec<unknown>, VALUE_VERSION, record.value),
+    key: frame(f.key as MessageCodec<unknown>, KEY_VERSION[record.kind], record.key),
+    value: record.value === null ? null : frame(f.value as MessageCodec<unknown>, VALUE_VERSION, record.value),
   };
 }
 
@@ -111,12 +117,12 @@ export function decodeConsumerGroupRecord(key: Buffer, value: Buffer | null): Co
   const keyVersion = kr.int16();
   const kind = BY_KEY_VERSION.get(keyVersion);
   if (kind === undefined) throw new Error(`not a consumer group record: key version ${keyVersion}`);
-  const framing = FRAMING[kind] as Framing<ConsumerGroupRecordKind>;
-  const decodedKey = framing.key.read(kr, keyVersion);
+  const f = framing(kind);
+  const decodedKey = f.key.read(kr, keyVersion);
   let decodedValue: unknown = null;
   if (value !== null) {
     const vr = new Reader(value);
-    decodedValue = framing.value.read(vr, vr.int16());
+    decodedValue = f.value.read(vr, vr.int16());
   }
   return { kind, key: decodedKey, value: decodedValue } as ConsumerGroupRecord;
 }
