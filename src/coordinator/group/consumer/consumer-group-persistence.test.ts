@@ -39,6 +39,19 @@ function coordinatorOn(store: MemoryGroupStore, scheduler = new ManualScheduler(
   return { coordinator, scheduler };
 }
 
+/** The group coordinator (offsets, retention, the topic) with the KIP-848 one attached, as the broker wires them. */
+function bothCoordinatorsOn(store: MemoryGroupStore, clock: ManualScheduler, offsetsRetentionMs: number, offsetsRetentionCheckIntervalMs: number) {
+  const groups = new GroupCoordinator(
+    { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs, offsetsRetentionCheckIntervalMs, offsetMetadataMaxBytes: 4096 },
+    clock,
+    store,
+  );
+  groups.start();
+  const { coordinator } = coordinatorOn(store, clock);
+  groups.attachConsumerGroups(coordinator);
+  return { groups, coordinator };
+}
+
 /** A restart: a new coordinator loads what the old one wrote. */
 function restarted(store: MemoryGroupStore) {
   const next = coordinatorOn(store);
@@ -110,14 +123,7 @@ describe('KIP-848 group state is its records', () => {
     const minute = 60_000;
     const store = new MemoryGroupStore();
     const clock = new ManualScheduler();
-    const groups = new GroupCoordinator(
-      { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: 10 * minute, offsetsRetentionCheckIntervalMs: minute, offsetMetadataMaxBytes: 4096 },
-      clock,
-      store,
-    );
-    groups.start();
-    const { coordinator } = coordinatorOn(store, clock);
-    groups.attachConsumerGroups(coordinator);
+    const { groups, coordinator } = bothCoordinatorsOn(store, clock, 10 * minute, minute);
     heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: ['a'] });
     groups.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic: 'a', partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
     // While its member heartbeats and subscribes, nothing goes, however old the commit.
@@ -138,14 +144,7 @@ describe('KIP-848 group state is its records', () => {
   test('a group unloaded with its __consumer_offsets partition stops its timers, and loaded again is as it was', () => {
     const store = new MemoryGroupStore();
     const clock = new ManualScheduler();
-    const groups = new GroupCoordinator(
-      { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs: 7 * 24 * 3600_000, offsetsRetentionCheckIntervalMs: 600_000, offsetMetadataMaxBytes: 4096 },
-      clock,
-      store,
-    );
-    groups.start();
-    const { coordinator } = coordinatorOn(store, clock);
-    groups.attachConsumerGroups(coordinator);
+    const { groups, coordinator } = bothCoordinatorsOn(store, clock, 7 * 24 * 3600_000, 600_000);
     heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: ['a'] });
     const before = visible(coordinator);
     groups.unloadPartitions([0]); // the memory store keeps every group in partition 0
