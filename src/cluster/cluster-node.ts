@@ -159,8 +159,7 @@ export class ClusterNode {
       const metadata = new MetadataLoader(log);
       const store = member.store;
       metadata.catchUp(await store.start((batch) => metadata.handleCommitted(batch)));
-      // No replication yet: a topic has one replica, on the broker that leads it.
-      const controller = new ClusterController(store, metadata, config, () => member.isController(), { maxReplicationFactor: 1 });
+      const controller = new ClusterController(store, metadata, config, () => member.isController());
       duties = new ElectedControllerDuties(controller, member.registry, () => member.isController(), log);
       const d = duties;
       member.onElected(() => d.run());
