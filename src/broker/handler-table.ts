@@ -14,6 +14,7 @@ import type { BrokerContext, ClusterView } from './broker-context';
 import { FORWARDED_TO_CONTROLLER } from './controller-channel';
 import { envelopeHandler } from './handlers/envelope';
 import { allocateProducerIdsHandler } from './handlers/allocate-producer-ids';
+import { alterPartitionHandler } from './handlers/alter-partition';
 import { withRequestQuota } from './request-quota';
 import { alterConfigsHandler } from './handlers/alter-configs';
 import { createPartitionsHandler } from './handlers/create-partitions';
@@ -124,7 +125,7 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
   const clientFacing = b.cluster ? forwardingToController(b.cluster, local) : local;
   const table = new Map([...clientFacing].map(([key, h]) => [key, withRequestQuota(h, b.quotas, b.now)]));
   // The inter-broker APIs (not advertised: ApiVersions was built above).
-  if (b.cluster) for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b)]) table.set(h.spec.apiKey, h);
+  if (b.cluster) for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b), alterPartitionHandler(b)]) table.set(h.spec.apiKey, h);
   return table;
 }
 
