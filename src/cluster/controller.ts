@@ -37,7 +37,7 @@ export { NotControllerError } from './metadata/metadata-store';
 import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES } from './features';
 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
-import { placeReplicas } from './replica-placement';
+import { type PlacementBroker, placeReplicas } from './replica-placement';
 import { scramAlteration } from './scram-control';
 import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
 import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
@@ -500,7 +500,7 @@ export class Controller {
           errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${live.length} broker(s) are registered.`,
         };
       }
-      assignment = placeReplicas(live, 0, partitions, rf);
+      assignment = placeReplicas(placementBrokers(image, live), 0, partitions, rf);
     }
     const configs = validateTopicOverrides(overrides, this.broker);
     if (!configs.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: configs.error.message };
@@ -567,7 +567,7 @@ export class Controller {
           errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${live.length} broker(s) are registered.`,
         };
       }
-      assignment = placeReplicas(live, current, count - current, rf);
+      assignment = placeReplicas(placementBrokers(image, live), current, count - current, rf);
     }
     const records = assignment.map((replicas, i) => newPartitionRecord(t.id, current + i, replicas, live));
     return { topic: t, records };
@@ -649,6 +649,11 @@ function checkAssignments(assignments: { partitionIndex: number; brokerIds: numb
     }
   }
   return null;
+}
+
+/** The live brokers with their racks (broker.rack), for placement. */
+function placementBrokers(image: MetadataImage, live: readonly number[]): PlacementBroker[] {
+  return live.map((id) => ({ id, rack: image.brokers.get(id)?.rack ?? null }));
 }
 
 /** Kafka's Topic.unifyCollisionChars: '.' and '_' are the same in metric names. */
