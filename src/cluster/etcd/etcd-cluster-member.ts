@@ -46,6 +46,7 @@ export class EtcdClusterMember {
   private closed = false;
   private readonly electedListeners = new Set<(fence: ControllerFence) => void>();
   private readonly controllerListeners = new Set<(controllerId: number) => void>();
+  private readonly sessionLostListeners = new Set<() => void>();
 
   private constructor(
     private readonly options: EtcdClusterMemberOptions,
@@ -106,6 +107,11 @@ export class EtcdClusterMember {
     this.electedListeners.add(listener);
   }
 
+  /** Called when this broker's session is lost (before it joins again). */
+  onSessionLost(listener: () => void): void {
+    this.sessionLostListeners.add(listener);
+  }
+
   /** Called on every change of controller (any broker). */
   onControllerChange(listener: (controllerId: number) => void): void {
     this.controllerListeners.add(listener);
@@ -158,6 +164,7 @@ export class EtcdClusterMember {
     s.onStateChange((state) => {
       if (state !== 'lost' || this.closed || s !== this.session) return;
       this.options.log.error({ nodeId: this.options.nodeId }, 'etcd session lost: the cluster considers this broker dead; joining again');
+      for (const l of this.sessionLostListeners) l();
       void this.rejoin();
     });
   }
