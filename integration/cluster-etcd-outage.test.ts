@@ -81,6 +81,8 @@ test('an etcd restart under an acks=all load changes no leader and loses nothing
     }
   })();
   try {
+    // The producer id comes from a block the controller writes to etcd: it is had before etcd goes.
+    await waitFor('the first acknowledgements', () => (acked.length > 100 ? true : undefined), 30_000);
     for (let round = 0; round < 2; round++) {
       const ackedBefore = acked.length;
       await etcd.kill();
