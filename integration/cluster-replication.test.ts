@@ -17,6 +17,9 @@
  *   acknowledges no acks=all write in its old epoch, nothing it took with
  *   acks=1 then survives, and once it leads again (the others stopped) it
  *   serves exactly the acknowledged records.
+ * - The controller SIGKILLed under load: another is elected; once the old
+ *   one is back, the next leader killed has its partitions moved by the new
+ *   controller; nothing acknowledged is lost.
  * - With one broker of three, acks=all fails cleanly (NOT_ENOUGH_REPLICAS)
  *   and acks=1 still works; with the others back the ISR grows again and
  *   acks=all works.
@@ -327,6 +330,56 @@ describe('replication on a cluster of three brokers', () => {
       for (const id of others) await cluster.restart(id);
     }
     await waitForPartitions('every broker back in every ISR', zombie, topic, fullIsr, 60_000);
+  }, 240_000);
+
+  it('the controller SIGKILLed: another is elected, and the next leader failure is still handled with nothing acknowledged lost', async () => {
+    const topic = 'rep-controller';
+    await createReplicatedTopic(topic);
+    const producer = new RecordingProducer(cluster.bootstrapServers);
+    await producer.connect();
+    let n = 0;
+    let producing = true;
+    const load = (async () => {
+      while (producing) {
+        for (let p = 0; p < PARTITIONS; p++) producer.produce(topic, p, `ctl-${p}-${n}`);
+        n++;
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    let victim = -1;
+    try {
+      const controller = (await metadataFrom(1, [topic])).controllerId;
+      await cluster.kill(controller);
+      const witness = BROKERS.find((id) => id !== controller)!;
+      const next = await waitFor(
+        'another controller',
+        async () => {
+          const md = await metadataFrom(witness, [topic]);
+          return md.controllerId > 0 && md.controllerId !== controller ? md.controllerId : undefined;
+        },
+        30_000,
+        200,
+      );
+      await cluster.restart(controller);
+      const parts = await waitForPartitions(`broker ${controller} back in every ISR`, next, topic, fullIsr, 60_000);
+      // A leader that is not the new controller dies next: the new controller moves its partitions.
+      victim = parts.map((p) => p.leader).find((l) => l !== next) ?? BROKERS.find((id) => id !== next)!;
+      const ackedBefore = producer.acked.length;
+      await cluster.kill(victim);
+      await waitForPartitions(`partitions moved off broker ${victim}`, next, topic, (p) => p.leader > 0 && p.leader !== victim && !p.isr.includes(victim));
+      await waitFor('acknowledgements after the failures', () => (producer.acked.length > ackedBefore + 30 ? true : undefined), 30_000);
+    } finally {
+      producing = false;
+      await load;
+      if (victim > 0) await cluster.restart(victim);
+    }
+    await producer.settle();
+    await producer.disconnect();
+    expect(producer.errors).toEqual([]);
+    await waitForPartitions('every broker back in every ISR', BROKERS.find((id) => id !== victim)!, topic, fullIsr, 60_000);
+    const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
+    checkHistory(read, producer.acked);
+    expect(read).toHaveLength(producer.acked.length);
   }, 240_000);
 
   it('with one broker of three, acks=all fails cleanly with NOT_ENOUGH_REPLICAS and acks=1 works; with the others back the ISR grows and acks=all works', async () => {
