@@ -11,28 +11,40 @@
  *
  * States: Empty -> PreparingRebalance -> CompletingRebalance -> Stable,
  * back to PreparingRebalance on any membership change, Dead when deleted.
- * Every change that must survive a restart is appended to
- * `__consumer_offsets` before it is acknowledged (see OffsetsTopic).
+ *
+ * Records first: every change that must survive a restart (a generation's
+ * metadata and assignment, offset commits, transactional offsets,
+ * deletions, expiry) is built as `__consumer_offsets` records, appended,
+ * and only once stored replayed by classic-group-replay.ts, the same replay
+ * that rebuilds the groups when the topic is loaded. A failed append
+ * changes nothing, so there is nothing to undo. The answer goes out once the
+ * append returned (durable under the flush policy).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ErrorCode } from '../../protocol/errors';
 import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
 import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';
-import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
-import { loadGroups } from './group-state-loader';
 import {
-  encodeGroupMetadataKey,
-  encodeGroupMetadataValue,
-  encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
-  encodeOffsetCommitValueWithExpiry,
-} from './offsets-topic-records';
+  type ClassicGroupRecord,
+  type ClassicGroupsState,
+  decodeClassicRecord,
+  encodeClassicRecord,
+  forgetIfUnused,
+  groupMetadataRecord,
+  groupTombstone,
+  offsetRecord,
+  replayClassicRecord,
+  replayTransactionMarker,
+} from './classic-group-replay';
+import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
-import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
-import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
+import { PendingTransactionalOffsets } from './transactional-offsets';
 import { isConsumerGroupRecordKey } from './consumer/consumer-group-records';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
+
+/** How soon a group whose members all left tries again to store its Empty generation after an append failed. */
+const EMPTY_GROUP_STORE_RETRY_MS = 5000;
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -185,10 +197,8 @@ interface OffsetsWrite {
   partitions: readonly OffsetCommitPartition[];
   /** The offset to store for a partition whose metadata fits. */
   valueFor: (partition: OffsetCommitPartition, metadata: string) => CommittedOffset;
-  /** A transactional commit (TxnOffsetCommit): written as that producer's batch. */
+  /** A transactional commit (TxnOffsetCommit): written as that producer's batch, pending until its marker. */
   transactionalWriter?: TransactionalWriter;
-  /** Called for each offset once it is written. */
-  onWritten: (key: string, value: CommittedOffset) => void;
 }
 
 /** Kafka's storeGroup error mapping: what a JoinGroup/SyncGroup client can act on. */
@@ -243,6 +253,8 @@ export class GroupCoordinator {
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
   private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
+  /** What the records change (classic-group-replay.ts): only `write` and `loadPartitions` replay into it. */
+  private readonly state: ClassicGroupsState = { groups: this.groups, pendingTxnOffsets: this.pendingTxnOffsets };
   /** Set once the KIP-848 coordinator exists (it is built on this one). */
   private consumerGroups: ConsumerGroupsView | null = null;
   /** KIP-848 records loaded before the KIP-848 coordinator was attached, handed to it then. */
@@ -280,27 +292,43 @@ export class GroupCoordinator {
    * partition when omitted): their groups are rebuilt from the records.
    */
   loadPartitions(partitions?: readonly number[]): void {
-    const replay = new TransactionalReplay(this.store.replay(partitions));
+    const now = this.scheduler.now();
     const consumerGroupRecords: OffsetsTopicRecord[] = [];
-    const classicRecords = function* (records: Iterable<OffsetsTopicRecord>): Generator<OffsetsTopicRecord> {
-      for (const r of records) {
-        if (isConsumerGroupRecordKey(r.key)) consumerGroupRecords.push(r);
-        else yield r;
+    // The same replay as at run time, in log order: a transactional offset is
+    // pending until its producer's marker, one still open at the end stays pending.
+    for (const item of this.store.replay(partitions)) {
+      if (item.kind === 'marker') {
+        replayTransactionMarker(this.state, item.producerId, item.commit, now);
+      } else if (isConsumerGroupRecordKey(item.key)) {
+        consumerGroupRecords.push({ key: item.key, value: item.value });
+      } else {
+        const record = decodeClassicRecord(item);
+        if (record !== null) replayClassicRecord(this.state, record, now, item.transactionalProducerId);
       }
-    };
-    for (const group of loadGroups(classicRecords(replay.committed()), this.scheduler.now())) {
-      this.groups.set(group.groupId, group);
+    }
+    const loaded = partitions === undefined ? null : new Set(partitions);
+    for (const group of this.groups.values()) {
+      if (loaded !== null && !loaded.has(this.store.partitionFor(group.groupId))) continue;
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
     }
-    // Offsets of transactions still open (their marker comes after the restart).
-    for (const r of replay.open()) {
-      const key = decodeOffsetsTopicKey(r.key);
-      if (key?.kind !== 'offset' || r.value === null) continue;
-      this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
-    }
     if (this.consumerGroups) this.consumerGroups.load(consumerGroupRecords);
     else this.unclaimedConsumerGroupRecords.push(...consumerGroupRecords);
+  }
+
+  /**
+   * Appends the records as one batch (a transactional one for `txn`) and,
+   * once stored, replays them: the only way a group's durable state changes
+   * at run time. Returns the store's error code (callers map it to what
+   * their API answers); on error nothing changed.
+   */
+  private write(groupId: string, records: readonly ClassicGroupRecord[], txn?: TransactionalWriter): ErrorCode {
+    if (records.length === 0) return ErrorCode.NONE;
+    const stored = this.store.append(groupId, records.map(encodeClassicRecord), txn);
+    if (stored !== ErrorCode.NONE) return stored;
+    const now = this.scheduler.now();
+    for (const r of records) replayClassicRecord(this.state, r, now, txn?.producerId);
+    return ErrorCode.NONE;
   }
 
   /**
@@ -539,15 +567,17 @@ export class GroupCoordinator {
     respond: (r: JoinGroupResult) => void,
   ): void {
     const instanceId = p.groupInstanceId as string;
-    const currentLeader = group.leaderId ?? '';
     const existing = group.members.get(oldMemberId);
     if (!existing) return respond(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    // The old process's parked requests are answered first, as Kafka's replaceStaticMember does.
     existing.completeJoin(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
     existing.completeSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
+    if (group.is('Stable') && group.selectProtocol({ memberId: oldMemberId, protocols: p.protocols }) === group.protocolName) {
+      return this.replaceStableStaticMember(group, existing, newMemberId, p, respond);
+    }
+    // A rebalance is running or must start: the new member id is part of the generation being formed (not durable yet).
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
     this.scheduleSessionExpiry(group, member);
-    const old = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
-    const oldClient = { clientId: member.clientId, clientHost: member.clientHost };
     member.protocols = p.protocols;
     member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
     member.sessionTimeoutMs = p.sessionTimeoutMs;
@@ -555,41 +585,64 @@ export class GroupCoordinator {
     member.clientId = p.clientId;
     member.clientHost = p.clientHost;
     member.awaitingJoin = respond;
-
     switch (group.state) {
-      case 'Stable': {
-        if (group.selectProtocol() !== group.protocolName) {
-          return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with a protocol change`);
-        }
-        const stored = this.storeGroup(group);
-        if (stored !== ErrorCode.NONE) {
-          // Persisting the new member id failed: undo the replacement.
-          member.protocols = old.protocols;
-          member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
-          member.sessionTimeoutMs = old.sessionTimeoutMs;
-          member.clientId = oldClient.clientId;
-          member.clientHost = oldClient.clientHost;
-          member.awaitingJoin = null;
-          group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
-          this.scheduleSessionExpiry(group, member);
-          return respond({ ...joinError('', stored), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leaderId: currentLeader });
-        }
-        if (p.supportSkipAssignment) {
-          // v9+: the leader learns it leads, with the members, but must not reassign (KIP-814).
-          const isLeader = group.isLeader(newMemberId);
-          member.completeJoin({ ...this.joinResultFor(group, member, isLeader), skipAssignment: isLeader });
-        } else {
-          // Older clients: answer with the old leader id, so a rejoining leader does not
-          // think it leads and compute an assignment a Stable group would never send out.
-          member.completeJoin({ ...this.joinResultFor(group, member, false), leaderId: currentLeader });
-        }
-        return;
-      }
+      case 'Stable':
+        return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with a protocol change`);
       case 'CompletingRebalance':
         return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined during CompletingRebalance`);
       default:
         // PreparingRebalance: answered when the others have rejoined.
         return;
+    }
+  }
+
+  /**
+   * A static member restarted into a Stable group whose protocol choice it
+   * does not change: the group's record with the new member id is written,
+   * and once stored the member has its old assignment back (KIP-345).
+   */
+  private replaceStableStaticMember(
+    group: ClassicGroup,
+    member: ClassicGroupMember,
+    newMemberId: string,
+    p: JoinGroupParams,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const oldMemberId = member.memberId;
+    const currentLeader = group.leaderId ?? '';
+    const protocol = group.protocolName ?? '';
+    const record = groupMetadataRecord(group, {
+      stateTimestamp: group.stateTimestamp,
+      leader: group.isLeader(oldMemberId) ? newMemberId : group.leaderId,
+      member: (m) =>
+        m.memberId !== oldMemberId
+          ? m
+          : {
+              ...m,
+              memberId: newMemberId,
+              clientId: p.clientId,
+              clientHost: p.clientHost,
+              rebalanceTimeoutMs: p.rebalanceTimeoutMs,
+              sessionTimeoutMs: p.sessionTimeoutMs,
+              subscription: p.protocols.find((x) => x.name === protocol)?.metadata ?? EMPTY_BYTES,
+            },
+    });
+    const stored = groupStoreError(this.write(group.groupId, [record]));
+    if (stored !== ErrorCode.NONE) {
+      // Nothing changed: the old member id stays the member's.
+      return respond({ ...joinError('', stored), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leaderId: currentLeader });
+    }
+    // The replay moved the member to its new id; the protocols it offers beyond the chosen one are not durable.
+    member.protocols = p.protocols;
+    this.scheduleSessionExpiry(group, member);
+    if (p.supportSkipAssignment) {
+      // v9+: the leader learns it leads, with the members, but must not reassign (KIP-814).
+      const isLeader = group.isLeader(newMemberId);
+      respond({ ...this.joinResultFor(group, member, isLeader), skipAssignment: isLeader });
+    } else {
+      // Older clients: answer with the old leader id, so a rejoining leader does not
+      // think it leads and compute an assignment a Stable group would never send out.
+      respond({ ...this.joinResultFor(group, member, false), leaderId: currentLeader });
     }
   }
 
@@ -664,14 +717,24 @@ export class GroupCoordinator {
       });
       return;
     }
-    this.initNextGeneration(group);
-    if (group.is('Empty')) {
-      const stored = this.storeGroup(group);
-      if (stored !== ErrorCode.NONE) this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to store empty group metadata');
+    if (group.size === 0) {
+      // Everybody left: the next generation is an Empty group, written and then replayed.
+      const now = this.scheduler.now();
+      const record = groupMetadataRecord(group, { generation: group.generationId + 1, protocol: null, leader: null, stateTimestamp: now });
+      const stored = this.write(group.groupId, [record]);
+      if (stored !== ErrorCode.NONE) {
+        // Nothing changed: the group stays PreparingRebalance (a member may still join it) and tries again later.
+        this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to store empty group metadata, retrying');
+        group.joinTimer = this.scheduler.schedule(Math.max(group.rebalanceTimeoutMs, EMPTY_GROUP_STORE_RETRY_MS), () => {
+          group.joinTimer = null;
+          this.completeJoin(group);
+        });
+        return;
+      }
       this.log?.info({ group: group.groupId, generation: group.generationId }, 'group is now empty');
-      this.forgetIfUnused(group);
       return;
     }
+    this.initNextGeneration(group);
     this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size, protocol: group.protocolName }, 'stabilized group');
     for (const member of group.members.values()) {
       member.completeJoin(this.joinResultFor(group, member, group.isLeader(member.memberId)));
@@ -752,17 +815,20 @@ export class GroupCoordinator {
         member.awaitingSync = respond;
         this.removePendingSyncMember(group, member.memberId);
         if (!group.isLeader(member.memberId)) return;
-        // The leader's assignment: members it left out get an empty one.
-        for (const m of group.members.values()) m.assignment = p.assignments.get(m.memberId) ?? EMPTY_BYTES;
+        // The leader's assignment (members it left out get an empty one) is
+        // written; its replay makes the group Stable with it.
         this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size }, 'assignment received from leader');
-        const stored = this.storeGroup(group);
+        const record = groupMetadataRecord(group, {
+          stateTimestamp: this.scheduler.now(),
+          member: (m) => ({ ...m, assignment: p.assignments.get(m.memberId) ?? EMPTY_BYTES }),
+        });
+        const stored = groupStoreError(this.write(group.groupId, [record]));
         if (stored !== ErrorCode.NONE) {
           this.resetAndPropagateAssignmentError(group, stored);
           this.maybePrepareRebalance(group, 'failed to store the group assignment');
           return;
         }
         this.propagateAssignment(group, ErrorCode.NONE);
-        group.transitionTo('Stable', this.scheduler.now());
         return;
       }
       case 'Stable':
@@ -903,8 +969,8 @@ export class GroupCoordinator {
     if (!group) {
       // No group: only a client managing its own assignment (no generation) may commit.
       if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      // Validated against an empty group; the commit's replay creates the group.
       group = new ClassicGroup(p.groupId, this.scheduler.now());
-      this.groups.set(p.groupId, group);
     }
     const validation = this.validateOffsetCommit(group, p);
     if (validation !== ErrorCode.NONE) return all(validation);
@@ -924,9 +990,7 @@ export class GroupCoordinator {
       default:
         return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const result = this.storeOffsets(group, p);
-    this.forgetIfUnused(group);
-    return result;
+    return this.storeOffsets(group, p);
   }
 
   private validateOffsetCommit(group: ClassicGroup, p: OffsetCommitParams): ErrorCode {
@@ -951,7 +1015,6 @@ export class GroupCoordinator {
         commitTimestamp: part.commitTimestamp === -1 ? now : part.commitTimestamp,
         expireTimestamp: p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs,
       }),
-      onWritten: (key, value) => group.offsets.set(key, value),
     });
   }
 
@@ -959,13 +1022,13 @@ export class GroupCoordinator {
    * Writes one commit's offsets to the store as one batch (Kafka's
    * storeOffsets). A partition whose metadata is too long gets
    * OFFSET_METADATA_TOO_LARGE and is left out; if the append fails, every
-   * other partition gets the append's error. `onWritten` sees each offset
-   * once the append has succeeded. Per partition error codes, in request order.
+   * other partition gets the append's error. Once stored, the replay sets
+   * the offsets (or, in a transaction, holds them pending). Per partition
+   * error codes, in request order.
    */
   private writeOffsets(group: ClassicGroup, commit: OffsetsWrite): ErrorCode[] {
     const errors: ErrorCode[] = [];
-    const accepted: { key: string; value: CommittedOffset }[] = [];
-    const records: OffsetsTopicRecord[] = [];
+    const records: ClassicGroupRecord[] = [];
     for (const part of commit.partitions) {
       const metadata = part.metadata ?? '';
       if (metadata.length > this.config.offsetMetadataMaxBytes) {
@@ -973,16 +1036,10 @@ export class GroupCoordinator {
         continue;
       }
       errors.push(ErrorCode.NONE);
-      const value = commit.valueFor(part, metadata);
-      accepted.push({ key: offsetKey(part.topic, part.partition), value });
-      records.push({
-        key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition),
-        value: value.expireTimestamp === -1 ? encodeOffsetCommitValue(value) : encodeOffsetCommitValueWithExpiry(value),
-      });
+      records.push(offsetRecord(group.groupId, part.topic, part.partition, commit.valueFor(part, metadata)));
     }
-    const stored = offsetStoreError(this.store.append(group.groupId, records, commit.transactionalWriter));
+    const stored = offsetStoreError(this.write(group.groupId, records, commit.transactionalWriter));
     if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
-    for (const a of accepted) commit.onWritten(a.key, a.value);
     return errors;
   }
 
@@ -1027,12 +1084,9 @@ export class GroupCoordinator {
     const all = (code: ErrorCode) => p.partitions.map(() => code);
     const invalid = this.validateGroupId(p.groupId, false);
     if (invalid !== ErrorCode.NONE) return all(invalid);
-    let group = this.groups.get(p.groupId);
-    if (!group) {
-      // Like Kafka: a producer may commit for a group nobody has joined yet.
-      group = new ClassicGroup(p.groupId, this.scheduler.now());
-      this.groups.set(p.groupId, group);
-    }
+    // Like Kafka: a producer may commit for a group nobody has joined yet (the
+    // offsets are pending; the transaction's commit creates the group).
+    const group = this.groups.get(p.groupId) ?? new ClassicGroup(p.groupId, this.scheduler.now());
     if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     if (p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null) {
       const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
@@ -1044,7 +1098,6 @@ export class GroupCoordinator {
       partitions: p.partitions,
       valueFor: (part, metadata) => ({ offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 }),
       transactionalWriter: { producerId: p.producerId, producerEpoch: p.producerEpoch },
-      onWritten: (key, value) => this.pendingTxnOffsets.add(p.producerId, p.groupId, key, value),
     });
   }
 
@@ -1053,15 +1106,7 @@ export class GroupCoordinator {
    * its pending offsets become committed offsets (COMMIT) or are dropped.
    */
   completeTransaction(producerId: number, commit: boolean): void {
-    for (const pending of this.pendingTxnOffsets.take(producerId)) {
-      if (!commit) continue;
-      let group = this.groups.get(pending.groupId);
-      if (!group) {
-        group = new ClassicGroup(pending.groupId, this.scheduler.now());
-        this.groups.set(pending.groupId, group);
-      }
-      group.offsets.set(pending.key, pending.value);
-    }
+    replayTransactionMarker(this.state, producerId, commit, this.scheduler.now());
   }
 
   /** OffsetDelete: remove committed offsets of topics the group does not consume. */
@@ -1089,23 +1134,14 @@ export class GroupCoordinator {
    */
   private removeOffsets(group: ClassicGroup, keys: readonly string[]): void {
     const present = keys.filter((k) => group.offsets.has(k));
-    const records: OffsetsTopicRecord[] = present.map((k) => {
+    const records: ClassicGroupRecord[] = present.map((k) => {
       const { topic, partition } = parseOffsetKey(k);
-      return { key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null };
+      return offsetRecord(group.groupId, topic, partition, null);
     });
     const becomesDead = group.is('Empty') && group.offsets.size === present.length && group.pendingMembers.size === 0;
-    if (becomesDead) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
-    if (records.length === 0) return;
-    const stored = this.store.append(group.groupId, records);
-    if (stored !== ErrorCode.NONE) {
-      this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to write offset tombstones');
-      return;
-    }
-    for (const k of present) group.offsets.delete(k);
-    if (becomesDead) {
-      group.transitionTo('Dead', this.scheduler.now());
-      this.groups.delete(group.groupId);
-    }
+    if (becomesDead) records.push(groupTombstone(group.groupId));
+    const stored = this.write(group.groupId, records);
+    if (stored !== ErrorCode.NONE) this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to write offset tombstones');
   }
 
   /** Kafka's offsets retention (KIP-211): run every offsets.retention.check.interval.ms. */
@@ -1216,42 +1252,13 @@ export class GroupCoordinator {
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
-    const records: OffsetsTopicRecord[] = [...group.offsets.keys()].map((k) => {
+    const records: ClassicGroupRecord[] = [...group.offsets.keys()].map((k) => {
       const { topic, partition } = parseOffsetKey(k);
-      return { key: encodeOffsetCommitKey(groupId, topic, partition), value: null };
+      return offsetRecord(groupId, topic, partition, null);
     });
-    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
-    const stored = this.store.append(groupId, records);
-    if (stored !== ErrorCode.NONE) return groupStoreError(stored);
-    for (const timer of group.pendingMembers.values()) timer.cancel();
-    group.transitionTo('Dead', this.scheduler.now());
-    this.groups.delete(groupId);
-    return ErrorCode.NONE;
-  }
-
-  // ---- persistence -----------------------------------------------------------
-
-  /** Appends the group's metadata (generation, protocol, leader, members with assignments). */
-  private storeGroup(group: ClassicGroup): ErrorCode {
-    const protocol = group.protocolName;
-    const value = encodeGroupMetadataValue({
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol,
-      leader: group.leaderId,
-      currentStateTimestamp: group.stateTimestamp ?? -1,
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        subscription: protocol === null ? EMPTY_BYTES : m.metadataFor(protocol),
-        assignment: m.assignment,
-      })),
-    });
-    return groupStoreError(this.store.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
+    records.push(groupTombstone(groupId));
+    // The replay of the tombstones makes the group Dead and forgets it.
+    return groupStoreError(this.write(groupId, records));
   }
 
   /**
@@ -1259,8 +1266,6 @@ export class GroupCoordinator {
    * refused first JoinGroup) is not kept: it would show up in ListGroups.
    */
   private forgetIfUnused(group: ClassicGroup): void {
-    if (group.is('Empty') && group.generationId === 0 && group.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0) {
-      this.groups.delete(group.groupId);
-    }
+    forgetIfUnused(this.state, group);
   }
 }
