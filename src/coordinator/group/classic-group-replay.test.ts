@@ -8,7 +8,6 @@
 import fc from 'fast-check';
 import { ErrorCode } from '../../protocol/errors';
 import { ManualScheduler } from '../../time/manual-scheduler';
-import type { ClassicGroup } from './classic-group';
 import { GroupCoordinator, type GroupCoordinatorConfig } from './group-coordinator';
 import type { JoinGroupResult } from './group-results';
 import { MemoryGroupStore } from './memory-group-store';
@@ -78,13 +77,14 @@ interface Client {
 }
 
 /** The durable part of a group: what its records carry (a rebalance in progress is not durable). */
-function durable(g: ClassicGroup | undefined): unknown {
-  if (g === undefined) return undefined;
-  const offsets = [...g.offsets].sort(([a], [b]) => a.localeCompare(b));
+function durable(gc: GroupCoordinator, id: string): unknown {
+  const g = gc.group(id);
+  const offsets = [...gc.offsetsOf(id)].sort(([a], [b]) => a.localeCompare(b));
+  if (g === undefined) return { offsets };
   // A rebalance in progress is not durable: a restart brings back the last stored generation.
   if (!g.is('Stable') && !g.is('Empty')) return { inRebalance: true, offsets };
   // A group holding nothing yet (a member id handed out, not joined) exists only in memory.
-  if (g.is('Empty') && g.generationId === 0 && g.offsets.size === 0) return undefined;
+  if (g.is('Empty') && g.generationId === 0 && offsets.length === 0) return { offsets };
   const protocol = g.protocolName ?? '';
   return {
     state: g.state,
@@ -115,7 +115,7 @@ function view(gc: GroupCoordinator): unknown {
   return GROUPS.map((id) => {
     const g = gc.group(id);
     const live = g !== undefined && !g.is('Stable') && !g.is('Empty');
-    return { id, group: durable(g), fetched: gc.fetchOffsets(id, [{ name: TOPIC, partitions: PARTITIONS }], true), live };
+    return { id, group: durable(gc, id), fetched: gc.fetchOffsets(id, [{ name: TOPIC, partitions: PARTITIONS }], true), live };
   });
 }
 

@@ -10,8 +10,9 @@
  *
  * Durable state is what the records carry: a group's generation, protocol
  * type and name, leader, members (ids, client, timeouts, the chosen
- * protocol's subscription, assignment) and its committed offsets, plus the
- * offsets pending in open transactions. The rebalance in progress (who is
+ * protocol's subscription, assignment), and every group's committed
+ * offsets (the OffsetManager's, a consumer group's too) with the offsets
+ * pending in open transactions. The rebalance in progress (who is
  * waiting in JoinGroup/SyncGroup, pending member ids, timers, a generation
  * being formed) is not durable, as in Kafka: after a restart members rejoin.
  *
@@ -33,17 +34,18 @@ import {
   encodeOffsetCommitValue,
   encodeOffsetCommitValueWithExpiry,
 } from './offsets-topic-records';
-import { PendingTransactionalOffsets } from './transactional-offsets';
+import { type GroupMetadataManager, isSimpleClassicGroup } from './group-metadata-manager';
+import type { OffsetManager } from './offset-manager';
 
 /** One classic record: a group's metadata or one committed offset (value null: a tombstone). */
 export type ClassicGroupRecord =
   | { kind: 'group'; groupId: string; value: GroupMetadataValue | null }
   | { kind: 'offset'; groupId: string; topic: string; partition: number; value: CommittedOffset | null };
 
-/** What the classic records change: the groups and the offsets of open transactions. */
+/** What the classic records change: the groups and every group's offsets. */
 export interface ClassicGroupsState {
-  readonly groups: Map<string, ClassicGroup>;
-  readonly pendingTxnOffsets: PendingTransactionalOffsets;
+  readonly groups: GroupMetadataManager;
+  readonly offsets: OffsetManager;
 }
 
 /**
@@ -57,42 +59,43 @@ export function replayClassicRecord(state: ClassicGroupsState, record: ClassicGr
     const key = offsetKey(record.topic, record.partition);
     if (producerId !== undefined) {
       // Only offsets are written transactionally (TxnOffsetCommit); they count once committed.
-      if (record.value !== null) state.pendingTxnOffsets.add(producerId, record.groupId, key, record.value);
+      if (record.value !== null) state.offsets.pending.add(producerId, record.groupId, key, record.value);
       return;
     }
     if (record.value === null) {
-      const group = state.groups.get(record.groupId);
-      if (!group) return;
-      group.offsets.delete(key);
-      forgetIfUnused(state, group);
+      state.offsets.delete(record.groupId, key);
+      const group = state.groups.classic.get(record.groupId);
+      if (group) forgetIfUnused(state, group);
       return;
     }
-    groupFor(state, record.groupId, now).offsets.set(key, record.value);
+    commitOffset(state, record.groupId, key, record.value, now);
     return;
   }
   if (record.value === null) {
-    const group = state.groups.get(record.groupId);
+    // Deleted (DeleteGroups, expiry of an Empty group, a consumer group taking the id): gone, with
+    // any member id it handed out. Offsets are not the group's: their own tombstones remove them.
+    const group = state.groups.classic.get(record.groupId);
     if (!group) return;
-    if (group.offsets.size === 0) {
-      // Deleted (DeleteGroups, or offsets expiry of an Empty group): gone, with any member id it handed out.
-      for (const timer of group.pendingMembers.values()) timer.cancel();
-      group.pendingMembers.clear();
-      group.transitionTo('Dead', now);
-      state.groups.delete(record.groupId);
-    } else {
-      // Offsets written after the metadata's tombstone keep a group of bare offsets.
-      resetToBareOffsets(group);
-    }
+    for (const timer of group.pendingMembers.values()) timer.cancel();
+    group.pendingMembers.clear();
+    group.transitionTo('Dead', now);
+    state.groups.classic.delete(record.groupId);
     return;
   }
-  applyGroupMetadata(groupFor(state, record.groupId, now), record.value);
+  applyGroupMetadata(classicGroupFor(state, record.groupId, now), record.value);
 }
 
 /** A transaction marker reached `__consumer_offsets`: the producer's pending offsets count (COMMIT) or vanish. */
 export function replayTransactionMarker(state: ClassicGroupsState, producerId: number, commit: boolean, now: number): void {
-  for (const pending of state.pendingTxnOffsets.take(producerId)) {
-    if (commit) groupFor(state, pending.groupId, now).offsets.set(pending.key, pending.value);
+  for (const pending of state.offsets.pending.take(producerId)) {
+    if (commit) commitOffset(state, pending.groupId, pending.key, pending.value, now);
   }
+}
+
+/** A committed offset of a group nobody formed yet makes a simple classic group to hold the id (as Kafka's replay). */
+function commitOffset(state: ClassicGroupsState, groupId: string, key: string, value: CommittedOffset, now: number): void {
+  state.offsets.set(groupId, key, value);
+  if (state.groups.kindOf(groupId) === null) classicGroupFor(state, groupId, now);
 }
 
 /** The classic record of a `__consumer_offsets` record, or null when it is none (a KIP-848 record, an unknown key). */
@@ -168,29 +171,20 @@ export function groupMetadataRecord(
 
 // ---- Applying a group's metadata ---------------------------------------------------
 
-function groupFor(state: ClassicGroupsState, groupId: string, now: number): ClassicGroup {
-  let group = state.groups.get(groupId);
+function classicGroupFor(state: ClassicGroupsState, groupId: string, now: number): ClassicGroup {
+  let group = state.groups.classic.get(groupId);
   if (!group) {
     group = new ClassicGroup(groupId, now);
-    state.groups.set(groupId, group);
+    state.groups.classic.set(groupId, group);
   }
   return group;
 }
 
 /** A group that never got a member, a pending member, a generation or an offset is not kept (it would show in ListGroups). */
 export function forgetIfUnused(state: ClassicGroupsState, group: ClassicGroup): void {
-  if (group.is('Empty') && group.generationId === 0 && group.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0) {
-    if (state.groups.get(group.groupId) === group) state.groups.delete(group.groupId);
+  if (isSimpleClassicGroup(group) && !state.offsets.has(group.groupId)) {
+    if (state.groups.classic.get(group.groupId) === group) state.groups.classic.delete(group.groupId);
   }
-}
-
-function resetToBareOffsets(group: ClassicGroup): void {
-  for (const id of [...group.members.keys()]) group.remove(id);
-  group.generationId = 0;
-  group.protocolType = null;
-  group.protocolName = null;
-  group.leaderId = null;
-  group.state = 'Empty';
 }
 
 /**

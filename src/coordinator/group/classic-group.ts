@@ -1,9 +1,9 @@
 /**
  * One classic consumer group (Kafka's GroupMetadata / ClassicGroup): its
  * state, generation, chosen protocol, leader, members, static-member map,
- * pending members (told MEMBER_ID_REQUIRED, not yet rejoined) and committed
- * offsets. Pure bookkeeping: the rules that move it between states live in
- * GroupCoordinator.
+ * pending members (told MEMBER_ID_REQUIRED, not yet rejoined); its
+ * committed offsets are the OffsetManager's. Pure bookkeeping: the rules
+ * that move it between states live in GroupCoordinator.
  */
 import { ConsumerProtocolSubscriptionCodec } from '../../protocol/messages';
 import { Reader } from '../../protocol/primitives/reader';
@@ -74,7 +74,6 @@ export class ClassicGroup {
   inInitialDelay = false;
   /** The SyncGroup phase timer. */
   syncTimer: ScheduledTimer | null = null;
-  readonly offsets = new Map<string, CommittedOffset>();
 
   constructor(
     readonly groupId: string,

@@ -1,7 +1,13 @@
 /**
- * The classic group coordinator: Kafka's GroupCoordinator (3.x) /
- * GroupMetadataManager's classic-group half, for a single broker that owns
- * every `__consumer_offsets` partition.
+ * The group coordinator (Kafka 4.0's GroupCoordinatorShard): the one
+ * coordinator every group API reaches. It owns every group id, classic and
+ * KIP-848 consumer groups alike (GroupMetadataManager: one kind per id),
+ * and every group's committed offsets (OffsetManager); it runs the classic
+ * protocol itself and hands ConsumerGroupHeartbeat to the KIP-848 logic
+ * (ConsumerGroupCoordinator) over the same group-id space. What an API
+ * answers when the id is the other kind is Kafka 4.0's (see joinGroup,
+ * consumerGroupHeartbeat, describeConsumerGroup). It loads and unloads
+ * groups with their `__consumer_offsets` partitions.
  *
  * One owner per group (the event loop is the lock): every request runs to
  * completion against the group's state, and JoinGroup / SyncGroup answers
@@ -12,11 +18,15 @@
  * States: Empty -> PreparingRebalance -> CompletingRebalance -> Stable,
  * back to PreparingRebalance on any membership change, Dead when deleted.
  *
+ * Classic groups: Kafka's GroupCoordinator (3.x) / GroupMetadataManager's
+ * classic-group half.
+ *
  * Records first: every change that must survive a restart (a generation's
  * metadata and assignment, offset commits, transactional offsets,
  * deletions, expiry) is built as `__consumer_offsets` records, appended,
  * and only once stored replayed by classic-group-replay.ts, the same replay
- * that rebuilds the groups when the topic is loaded. A failed append
+ * that rebuilds the groups when the topic is loaded (KIP-848 groups do the
+ * same with consumer-group-replay.ts). A failed append
  * changes nothing, so there is nothing to undo. The answer goes out once the
  * append returned (durable under the flush policy).
  */
@@ -39,8 +49,20 @@ import {
 } from './classic-group-replay';
 import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
-import { PendingTransactionalOffsets } from './transactional-offsets';
+import { GroupMetadataManager, isSimpleClassicGroup } from './group-metadata-manager';
+import { OffsetManager } from './offset-manager';
 import { isConsumerGroupRecordKey } from './consumer/consumer-group-records';
+import {
+  ConsumerGroupCoordinator,
+  type ConsumerGroupCoordinatorConfig,
+  type ConsumerGroupHeartbeatParams,
+  type ConsumerGroupHeartbeatResult,
+  type DescribedConsumerGroup,
+  type TopicCatalog,
+} from './consumer/consumer-group-coordinator';
+import type { ConsumerGroupState } from './consumer/consumer-group';
+import { rangeAssignor } from './consumer/range-assignor';
+import { uniformAssignor } from './consumer/uniform-assignor';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 
 /** How soon a group whose members all left tries again to store its Empty generation after an append failed. */
@@ -146,6 +168,8 @@ export interface OffsetCommitParams {
   /** OffsetCommit v2–4's retention time, or -1 for the broker's offsets.retention.minutes. */
   retentionTimeMs: number;
   partitions: readonly OffsetCommitPartition[];
+  /** The OffsetCommit version (a KIP-848 member must use v9+; v9+ answers GROUP_ID_NOT_FOUND for no group); 9 when omitted. */
+  apiVersion?: number;
 }
 
 export interface FetchedOffset {
@@ -179,11 +203,14 @@ export interface DescribedGroup {
   members: DescribedMember[];
 }
 
+/** DescribeGroups' answer: a classic group, or a consumer group's KIP-848 description. */
+export type AnyDescribedGroup = ({ kind: 'classic' } & DescribedGroup) | { kind: 'consumer'; group: DescribedConsumerGroup };
+
 export interface ListedGroup {
   groupId: string;
   protocolType: string;
-  state: ClassicGroupState;
-  groupType: 'classic';
+  state: ClassicGroupState | ConsumerGroupState;
+  groupType: 'classic' | 'consumer';
 }
 
 export interface OffsetDeleteResult {
@@ -230,53 +257,56 @@ function offsetStoreError(code: ErrorCode): ErrorCode {
   }
 }
 
-/**
- * What the offsets retention needs of the KIP-848 coordinator: the topics a
- * consumer group's members subscribe to (empty when it has none). Their
- * offsets are kept however old, as Kafka keeps them.
- */
-export interface ConsumerGroupsView {
-  subscribedTopics(groupId: string): ReadonlySet<string>;
-  /** The KIP-848 records of the partitions being loaded, oldest first (this coordinator reads the topic for both). */
-  load(records: Iterable<OffsetsTopicRecord>): void;
-  /** Consumer groups without members. */
-  emptyGroupIds(): string[];
-  /** Deletes an empty consumer group (tombstones its records). */
-  deleteGroup(groupId: string): ErrorCode;
-  groupIds(): string[];
-  /** Forgets a group whose partition this broker no longer leads (its timers stop; nothing is written). */
-  unload(groupId: string): void;
+/** The KIP-848 side: its config and the cluster's topics (absent in tests of classic groups only: defaults, no topics). */
+export interface ConsumerGroupsOptions {
+  config: ConsumerGroupCoordinatorConfig;
+  topics: TopicCatalog;
 }
 
+const DEFAULT_CONSUMER_GROUPS: ConsumerGroupsOptions = {
+  config: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5000, maxGroupSize: Number.MAX_SAFE_INTEGER, assignors: [uniformAssignor, rangeAssignor] },
+  topics: { get: () => undefined, getById: () => undefined, list: () => [] },
+};
+
 export class GroupCoordinator {
-  private readonly groups = new Map<string, ClassicGroup>();
+  /** Every group, classic and consumer: one kind per group id. */
+  private readonly registry = new GroupMetadataManager();
+  /** The classic groups (the registry's). */
+  private readonly groups = this.registry.classic;
+  /** Every group's committed offsets and the offsets pending in open transactions. */
+  private readonly offsets = new OffsetManager();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
-  private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
   /** What the records change (classic-group-replay.ts): only `write` and `loadPartitions` replay into it. */
-  private readonly state: ClassicGroupsState = { groups: this.groups, pendingTxnOffsets: this.pendingTxnOffsets };
-  /** Set once the KIP-848 coordinator exists (it is built on this one). */
-  private consumerGroups: ConsumerGroupsView | null = null;
-  /** KIP-848 records loaded before the KIP-848 coordinator was attached, handed to it then. */
-  private unclaimedConsumerGroupRecords: OffsetsTopicRecord[] = [];
+  private readonly state: ClassicGroupsState = { groups: this.registry, offsets: this.offsets };
+  /** The KIP-848 groups' logic, over the registry's consumer groups; its records go through this coordinator's store. */
+  readonly consumerGroups: ConsumerGroupCoordinator;
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
     private readonly scheduler: Scheduler,
     private readonly store: GroupStore,
     private readonly log: Logger | null = null,
-  ) {}
-
-  /** The KIP-848 coordinator, whose groups' offsets live here too (issue 11 makes them one). */
-  attachConsumerGroups(view: ConsumerGroupsView): void {
-    this.consumerGroups = view;
-    const records = this.unclaimedConsumerGroupRecords;
-    this.unclaimedConsumerGroupRecords = [];
-    view.load(records);
+    consumer: ConsumerGroupsOptions = DEFAULT_CONSUMER_GROUPS,
+  ) {
+    this.consumerGroups = new ConsumerGroupCoordinator(
+      consumer.config,
+      scheduler,
+      consumer.topics,
+      {
+        isActive: (groupId) => {
+          const g = this.groups.get(groupId);
+          return g !== undefined && !isSimpleClassicGroup(g) && !g.is('Dead');
+        },
+      },
+      { append: (groupId, records) => this.appendConsumerGroupRecords(groupId, records) },
+      log?.child({ component: 'consumer-group-coordinator' }) ?? null,
+      this.registry.consumer,
+    );
   }
 
-  /** Appends records of the KIP-848 coordinator to the log both write (`__consumer_offsets`). */
-  appendRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
+  /** Appends the KIP-848 coordinator's records to the log both write (`__consumer_offsets`). */
+  private appendConsumerGroupRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
     if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return groupStoreError(this.store.append(groupId, records));
   }
@@ -293,14 +323,19 @@ export class GroupCoordinator {
    */
   loadPartitions(partitions?: readonly number[]): void {
     const now = this.scheduler.now();
-    const consumerGroupRecords: OffsetsTopicRecord[] = [];
+    const consumerGroupIds = new Set<string>();
     // The same replay as at run time, in log order: a transactional offset is
     // pending until its producer's marker, one still open at the end stays pending.
     for (const item of this.store.replay(partitions)) {
       if (item.kind === 'marker') {
         replayTransactionMarker(this.state, item.producerId, item.commit, now);
       } else if (isConsumerGroupRecordKey(item.key)) {
-        consumerGroupRecords.push({ key: item.key, value: item.value });
+        const groupId = this.consumerGroups.replayLoaded(item);
+        if (groupId === null) continue;
+        consumerGroupIds.add(groupId);
+        // The simple classic group an earlier offset commit made for the id gives way (as Kafka's replay).
+        const classic = this.groups.get(groupId);
+        if (classic && this.registry.consumer.has(groupId) && isSimpleClassicGroup(classic)) this.groups.delete(groupId);
       } else {
         const record = decodeClassicRecord(item);
         if (record !== null) replayClassicRecord(this.state, record, now, item.transactionalProducerId);
@@ -312,8 +347,7 @@ export class GroupCoordinator {
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
     }
-    if (this.consumerGroups) this.consumerGroups.load(consumerGroupRecords);
-    else this.unclaimedConsumerGroupRecords.push(...consumerGroupRecords);
+    this.consumerGroups.startLoaded(consumerGroupIds);
   }
 
   /**
@@ -324,6 +358,7 @@ export class GroupCoordinator {
    */
   private write(groupId: string, records: readonly ClassicGroupRecord[], txn?: TransactionalWriter): ErrorCode {
     if (records.length === 0) return ErrorCode.NONE;
+    if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const stored = this.store.append(groupId, records.map(encodeClassicRecord), txn);
     if (stored !== ErrorCode.NONE) return stored;
     const now = this.scheduler.now();
@@ -332,21 +367,21 @@ export class GroupCoordinator {
   }
 
   /**
-   * This broker no longer leads these partitions: their groups are dropped,
-   * and members still waiting are answered NOT_COORDINATOR (they find the
-   * new coordinator). Not reached on one node.
+   * This broker no longer leads these partitions: their groups and offsets
+   * are dropped, and members still waiting are answered NOT_COORDINATOR
+   * (they find the new coordinator). Not reached on one node.
    */
   unloadPartitions(partitions: readonly number[]): void {
     const gone = new Set(partitions);
+    const isGone = (groupId: string) => gone.has(this.store.partitionFor(groupId));
     for (const group of [...this.groups.values()]) {
-      if (!gone.has(this.store.partitionFor(group.groupId))) continue;
+      if (!isGone(group.groupId)) continue;
       this.unloadGroup(group);
       this.groups.delete(group.groupId);
     }
-    // The KIP-848 groups of those partitions go too: a later load replays them from the log.
-    for (const groupId of this.consumerGroups?.groupIds() ?? []) {
-      if (gone.has(this.store.partitionFor(groupId))) this.consumerGroups?.unload(groupId);
-    }
+    // The KIP-848 groups and the offsets of those partitions go too: a later load replays them from the log.
+    for (const groupId of this.consumerGroups.groupIds()) if (isGone(groupId)) this.consumerGroups.unload(groupId);
+    for (const groupId of this.offsets.groupIds()) if (isGone(groupId)) this.offsets.unload(groupId);
   }
 
   /** Stops the timers and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's unload). */
@@ -355,6 +390,7 @@ export class GroupCoordinator {
     this.closed = true;
     this.retentionTimer?.cancel();
     for (const group of this.groups.values()) this.unloadGroup(group);
+    this.consumerGroups.close();
   }
 
   /** Stops a group's timers and answers its waiting members NOT_COORDINATOR (Kafka's unload). */
@@ -369,9 +405,14 @@ export class GroupCoordinator {
     }
   }
 
-  /** For tests and tools: the group as the coordinator holds it. */
+  /** For tests and tools: the classic group as the coordinator holds it. */
   group(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
+  }
+
+  /** For tests and tools: the group's committed offsets (offsetKey -> offset). */
+  offsetsOf(groupId: string): ReadonlyMap<string, CommittedOffset> {
+    return this.offsets.of(groupId);
   }
 
   // ---- validation ----------------------------------------------------------
@@ -407,7 +448,20 @@ export class GroupCoordinator {
 
   // ---- JoinGroup -----------------------------------------------------------
 
+  /**
+   * JoinGroup. A consumer group with members answers
+   * INCONSISTENT_GROUP_PROTOCOL (classic members in a consumer group are not
+   * built yet); an empty one gives its id up to the classic group (its
+   * records are tombstoned, its offsets stay, as Kafka's
+   * maybeDeleteEmptyConsumerGroup).
+   */
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      if (!this.consumerGroups.isEmpty(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      const removed = this.consumerGroups.deleteGroup(p.groupId);
+      if (removed !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, removed));
+      this.log?.info({ group: p.groupId }, 'an empty consumer group becomes a classic group');
+    }
     return new Promise((resolve) => this.handleJoin(p, resolve));
   }
 
@@ -960,15 +1014,25 @@ export class GroupCoordinator {
 
   // ---- Offsets -------------------------------------------------------------
 
-  /** Per partition error codes, in request order. */
+  /**
+   * OffsetCommit, to a group of either kind: a consumer group checks the
+   * member and its epoch (KIP-848), a classic group the member and its
+   * generation. Per partition error codes, in request order.
+   */
   commitOffsets(p: OffsetCommitParams): ErrorCode[] {
     const all = (code: ErrorCode) => p.partitions.map(() => code);
     const invalid = this.validateGroupId(p.groupId, true);
     if (invalid !== ErrorCode.NONE) return all(invalid);
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      const memberError = this.consumerGroups.validateOffsetCommit(p.groupId, p.memberId, p.generationId, p.apiVersion ?? 9);
+      if (memberError !== ErrorCode.NONE) return all(memberError);
+      return this.storeOffsets(p.groupId, p);
+    }
     let group = this.groups.get(p.groupId);
     if (!group) {
-      // No group: only a client managing its own assignment (no generation) may commit.
-      if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      // No group: only a client managing its own assignment (no generation) may commit;
+      // v9+ says so with GROUP_ID_NOT_FOUND, older versions with ILLEGAL_GENERATION (as Kafka 4.0).
+      if (p.generationId >= 0) return all((p.apiVersion ?? 0) >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
       // Validated against an empty group; the commit's replay creates the group.
       group = new ClassicGroup(p.groupId, this.scheduler.now());
     }
@@ -990,7 +1054,7 @@ export class GroupCoordinator {
       default:
         return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    return this.storeOffsets(group, p);
+    return this.storeOffsets(group.groupId, p);
   }
 
   private validateOffsetCommit(group: ClassicGroup, p: OffsetCommitParams): ErrorCode {
@@ -1004,9 +1068,9 @@ export class GroupCoordinator {
     return group.is('Empty') ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
-  private storeOffsets(group: ClassicGroup, p: OffsetCommitParams): ErrorCode[] {
+  private storeOffsets(groupId: string, p: OffsetCommitParams): ErrorCode[] {
     const now = this.scheduler.now();
-    return this.writeOffsets(group, {
+    return this.writeOffsets(groupId, {
       partitions: p.partitions,
       valueFor: (part, metadata) => ({
         offset: part.offset,
@@ -1026,7 +1090,7 @@ export class GroupCoordinator {
    * the offsets (or, in a transaction, holds them pending). Per partition
    * error codes, in request order.
    */
-  private writeOffsets(group: ClassicGroup, commit: OffsetsWrite): ErrorCode[] {
+  private writeOffsets(groupId: string, commit: OffsetsWrite): ErrorCode[] {
     const errors: ErrorCode[] = [];
     const records: ClassicGroupRecord[] = [];
     for (const part of commit.partitions) {
@@ -1036,9 +1100,9 @@ export class GroupCoordinator {
         continue;
       }
       errors.push(ErrorCode.NONE);
-      records.push(offsetRecord(group.groupId, part.topic, part.partition, commit.valueFor(part, metadata)));
+      records.push(offsetRecord(groupId, part.topic, part.partition, commit.valueFor(part, metadata)));
     }
-    const stored = offsetStoreError(this.write(group.groupId, records, commit.transactionalWriter));
+    const stored = offsetStoreError(this.write(groupId, records, commit.transactionalWriter));
     if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
     return errors;
   }
@@ -1047,16 +1111,27 @@ export class GroupCoordinator {
    * `topics` null = every committed offset of the group. `requireStable`
    * (OffsetFetch v7+): a partition with an offset pending in an open
    * transaction answers UNSTABLE_OFFSET_COMMIT, so the consumer waits.
+   * `member` (OffsetFetch v9+): a consumer group's member must fetch with
+   * its current epoch (classic groups are not checked, as in Kafka).
    */
-  fetchOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[] | null, requireStable = false): OffsetFetchResult {
+  fetchOffsets(
+    groupId: string,
+    topics: readonly { name: string; partitions: readonly number[] }[] | null,
+    requireStable = false,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+  ): OffsetFetchResult {
     const invalid = this.validateGroupId(groupId, true);
     if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
-    const group = this.groups.get(groupId);
+    if (member !== null) {
+      const memberError = this.consumerGroups.validateOffsetFetch(groupId, member.memberId, member.memberEpoch);
+      if (memberError !== ErrorCode.NONE) return { errorCode: memberError, topics: [] };
+    }
+    const offsets = this.offsets.of(groupId);
     const lookup = (topic: string, partition: number): FetchedOffset => {
-      if (requireStable && this.pendingTxnOffsets.isPending(groupId, offsetKey(topic, partition))) {
+      if (requireStable && this.offsets.pending.isPending(groupId, offsetKey(topic, partition))) {
         return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
       }
-      const c = group?.offsets.get(offsetKey(topic, partition));
+      const c = offsets.get(offsetKey(topic, partition));
       if (!c) return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
       return { partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
     };
@@ -1064,7 +1139,7 @@ export class GroupCoordinator {
       return { errorCode: ErrorCode.NONE, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => lookup(t.name, p)) })) };
     }
     const byTopic = new Map<string, FetchedOffset[]>();
-    for (const key of group?.offsets.keys() ?? []) {
+    for (const key of offsets.keys()) {
       const { topic, partition } = parseOffsetKey(key);
       let list = byTopic.get(topic);
       if (!list) byTopic.set(topic, (list = []));
@@ -1078,23 +1153,33 @@ export class GroupCoordinator {
   /**
    * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the offsets are
    * written now as the producer's transactional batch and kept pending
-   * until `completeTransaction`. Per partition error codes, in request order.
+   * until `completeTransaction`. A v3+ producer that names its member and
+   * generation (or member epoch, in a consumer group) is checked against
+   * the group. Per partition error codes, in request order.
    */
   commitTransactionalOffsets(p: TxnOffsetCommitParams): ErrorCode[] {
     const all = (code: ErrorCode) => p.partitions.map(() => code);
     const invalid = this.validateGroupId(p.groupId, false);
     if (invalid !== ErrorCode.NONE) return all(invalid);
-    // Like Kafka: a producer may commit for a group nobody has joined yet (the
-    // offsets are pending; the transaction's commit creates the group).
-    const group = this.groups.get(p.groupId) ?? new ClassicGroup(p.groupId, this.scheduler.now());
-    if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null) {
-      const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
-      if (memberError !== ErrorCode.NONE) return all(memberError);
-      if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+    const namesMember = p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null;
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      if (namesMember) {
+        const memberError = this.consumerGroups.validateOffsetCommit(p.groupId, p.memberId, p.generationId, 0, true);
+        if (memberError !== ErrorCode.NONE) return all(memberError);
+      }
+    } else {
+      // Like Kafka: a producer may commit for a group nobody has joined yet (the
+      // offsets are pending; the transaction's commit creates the group).
+      const group = this.groups.get(p.groupId) ?? new ClassicGroup(p.groupId, this.scheduler.now());
+      if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (namesMember) {
+        const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+        if (memberError !== ErrorCode.NONE) return all(memberError);
+        if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+      }
     }
     const now = this.scheduler.now();
-    return this.writeOffsets(group, {
+    return this.writeOffsets(p.groupId, {
       partitions: p.partitions,
       valueFor: (part, metadata) => ({ offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 }),
       transactionalWriter: { producerId: p.producerId, producerEpoch: p.producerEpoch },
@@ -1109,82 +1194,93 @@ export class GroupCoordinator {
     replayTransactionMarker(this.state, producerId, commit, this.scheduler.now());
   }
 
-  /** OffsetDelete: remove committed offsets of topics the group does not consume. */
+  /**
+   * OffsetDelete: removes committed offsets of topics the group does not
+   * consume. Per partition error codes, in request order: a topic the
+   * group's members subscribe to answers GROUP_SUBSCRIBED_TO_TOPIC.
+   */
   deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): OffsetDeleteResult {
     const fail = (errorCode: ErrorCode): OffsetDeleteResult => ({ errorCode, partitionErrors: [] });
     const invalid = this.validateGroupId(groupId, false);
     if (invalid !== ErrorCode.NONE) return fail(invalid);
-    const group = this.groups.get(groupId);
-    if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
-    let subscribed: Set<string> | null = null;
-    if (!group.is('Empty')) {
-      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
-      subscribed = group.subscribedTopics() ?? new Set();
+    let subscribed: ReadonlySet<string> | null = null;
+    if (this.registry.kindOf(groupId) === 'consumer') {
+      subscribed = this.consumerGroups.subscribedTopics(groupId);
+    } else {
+      const group = this.groups.get(groupId);
+      if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+      if (!group.is('Empty')) {
+        if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
+        subscribed = group.subscribedTopics() ?? new Set();
+      }
     }
     const partitionErrors = partitions.map((p) => (subscribed?.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     const keys = partitions.filter((_, i) => partitionErrors[i] === ErrorCode.NONE).map((p) => offsetKey(p.topic, p.partition));
-    this.removeOffsets(group, keys);
+    this.removeOffsets(groupId, keys);
     return { errorCode: ErrorCode.NONE, partitionErrors };
   }
 
   /**
-   * Writes tombstones for the offsets, forgets them, and (like Kafka's
-   * cleanupGroupMetadata) turns an Empty group with no offsets left into a
-   * Dead one, tombstoning its metadata too.
+   * Writes tombstones for the offsets (the replay forgets them), and (like
+   * Kafka's cleanupGroupMetadata) tombstones an Empty classic group left
+   * with no offsets, which the replay makes Dead.
    */
-  private removeOffsets(group: ClassicGroup, keys: readonly string[]): void {
-    const present = keys.filter((k) => group.offsets.has(k));
+  private removeOffsets(groupId: string, keys: readonly string[]): void {
+    const offsets = this.offsets.of(groupId);
+    const present = keys.filter((k) => offsets.has(k));
     const records: ClassicGroupRecord[] = present.map((k) => {
       const { topic, partition } = parseOffsetKey(k);
-      return offsetRecord(group.groupId, topic, partition, null);
+      return offsetRecord(groupId, topic, partition, null);
     });
-    const becomesDead = group.is('Empty') && group.offsets.size === present.length && group.pendingMembers.size === 0;
-    if (becomesDead) records.push(groupTombstone(group.groupId));
-    const stored = this.write(group.groupId, records);
-    if (stored !== ErrorCode.NONE) this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to write offset tombstones');
+    const group = this.groups.get(groupId);
+    const becomesDead = group !== undefined && group.is('Empty') && offsets.size === present.length && group.pendingMembers.size === 0;
+    if (becomesDead) records.push(groupTombstone(groupId));
+    const stored = this.write(groupId, records);
+    if (stored !== ErrorCode.NONE) this.log?.warn({ group: groupId, errorCode: stored }, 'failed to write offset tombstones');
   }
 
   /** Kafka's offsets retention (KIP-211): run every offsets.retention.check.interval.ms. */
   expireOffsets(): void {
     const now = this.scheduler.now();
     const retention = this.config.offsetsRetentionMs;
-    for (const group of [...this.groups.values()]) {
-      let base: ((c: CommittedOffset) => number) | null = null;
-      let keep = new Set<string>();
-      if (group.protocolType !== null && group.is('Empty')) {
-        // Nobody consumes: offsets expire a retention period after the group became empty.
-        const emptySince = group.stateTimestamp;
-        base = (c) => emptySince ?? c.commitTimestamp;
-      } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.is('Stable')) {
-        // Consumers exist: only offsets of topics nobody subscribes to expire, by commit time.
-        const subscribed = group.subscribedTopics();
-        if (subscribed !== null) {
-          keep = subscribed;
-          base = (c) => c.commitTimestamp;
+    for (const groupId of new Set([...this.offsets.groupIds(), ...this.groups.keys()])) {
+      const group = this.groups.get(groupId);
+      // By commit time, keeping the topics `keep` (a simple group, a group of bare offsets, a consumer group).
+      let base: ((c: CommittedOffset) => number) | null = (c) => c.commitTimestamp;
+      let keep: ReadonlySet<string> = new Set<string>();
+      if (this.registry.kindOf(groupId) === 'consumer') {
+        // Kafka's OffsetMetadataManager keeps the offsets of the topics a consumer group subscribes to.
+        keep = this.consumerGroups.subscribedTopics(groupId);
+      } else if (group !== undefined && group.protocolType !== null) {
+        if (group.is('Empty')) {
+          // Nobody consumes: offsets expire a retention period after the group became empty.
+          const emptySince = group.stateTimestamp;
+          base = (c) => emptySince ?? c.commitTimestamp;
+        } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.is('Stable')) {
+          // Consumers exist: only offsets of topics nobody subscribes to expire, by commit time.
+          const subscribed = group.subscribedTopics();
+          if (subscribed === null) base = null;
+          else keep = subscribed;
+        } else {
+          base = null;
         }
-      } else if (group.protocolType === null) {
-        // A standalone committer or a KIP-848 consumer group: by commit time,
-        // except the topics the consumer group's members subscribe to (Kafka's
-        // OffsetMetadataManager keeps those while the group consumes them).
-        keep = new Set(this.consumerGroups?.subscribedTopics(group.groupId) ?? []);
-        base = (c) => c.commitTimestamp;
       }
       if (base === null) continue;
       const expired: string[] = [];
-      for (const [key, c] of group.offsets) {
+      for (const [key, c] of this.offsets.of(groupId)) {
         if (keep.has(parseOffsetKey(key).topic)) continue;
         const isExpired = c.expireTimestamp !== -1 ? now >= c.expireTimestamp : now - base(c) >= retention;
         if (isExpired) expired.push(key);
       }
-      if (expired.length > 0) this.log?.info({ group: group.groupId, partitions: expired.length }, 'expiring committed offsets');
+      if (expired.length > 0) this.log?.info({ group: groupId, partitions: expired.length }, 'expiring committed offsets');
       // An Empty group left without offsets is removed too (tombstoned).
-      if (expired.length > 0 || group.is('Empty')) this.removeOffsets(group, expired);
+      if (expired.length > 0 || group?.is('Empty')) this.removeOffsets(groupId, expired);
     }
     // Kafka's cleanupGroupMetadata: an empty consumer group whose offsets are all gone is deleted.
-    for (const groupId of this.consumerGroups?.emptyGroupIds() ?? []) {
-      if (this.groups.has(groupId)) continue;
+    for (const groupId of this.consumerGroups.emptyGroupIds()) {
+      if (this.offsets.has(groupId)) continue;
       this.log?.info({ group: groupId }, 'deleting an empty consumer group with no offsets left');
-      this.consumerGroups?.deleteGroup(groupId);
+      this.consumerGroups.deleteGroup(groupId);
     }
   }
 
@@ -1200,9 +1296,57 @@ export class GroupCoordinator {
     });
   }
 
+  // ---- ConsumerGroupHeartbeat (KIP-848) ----------------------------------------
+
+  /**
+   * A consumer-protocol member's heartbeat. The group id must be a consumer
+   * group's, or free: an Empty classic group gives its id up (its metadata
+   * is tombstoned, its offsets stay, as Kafka's maybeDeleteEmptyClassicGroup);
+   * a classic group with members answers GROUP_ID_NOT_FOUND (the online
+   * upgrade of a classic group is not built yet).
+   */
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const refuse = (errorCode: ErrorCode, errorMessage: string): ConsumerGroupHeartbeatResult => ({
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (this.closed) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+    const classic = this.groups.get(p.groupId);
+    if (classic !== undefined && p.groupId.trim().length > 0) {
+      const joining = p.memberEpoch === 0;
+      if (!joining || !(classic.is('Empty') && classic.size === 0 && classic.pendingMembers.size === 0)) {
+        return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
+      }
+      const stored = groupStoreError(this.write(p.groupId, [groupTombstone(p.groupId)]));
+      if (stored !== ErrorCode.NONE) return refuse(stored, 'The coordinator could not write the group state.');
+      this.log?.info({ group: p.groupId }, 'an empty classic group becomes a consumer group');
+    }
+    return this.consumerGroups.heartbeat(p);
+  }
+
+  /** ConsumerGroupDescribe: a classic group's id answers GROUP_ID_NOT_FOUND with Kafka's message. */
+  describeConsumerGroup(groupId: string): { errorCode: ErrorCode; errorMessage: string | null; group: DescribedConsumerGroup | null } {
+    const group = this.consumerGroups.describe(groupId);
+    if (group !== null) return { errorCode: ErrorCode.NONE, errorMessage: null, group };
+    const classic = this.groups.get(groupId);
+    const message = classic !== undefined && !classic.is('Dead') ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+    return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message, group: null };
+  }
+
   // ---- Describe, list, delete -----------------------------------------------
 
-  describeGroup(groupId: string): DescribedGroup {
+  /** DescribeGroups: a classic group as it is, a consumer group as its KIP-848 description (the handler shows it the classic way). */
+  describeGroup(groupId: string): AnyDescribedGroup {
+    const consumer = this.registry.kindOf(groupId) === 'consumer' ? this.consumerGroups.describe(groupId) : null;
+    if (consumer !== null) return { kind: 'consumer', group: consumer };
+    return { kind: 'classic', ...this.describeClassicGroup(groupId) };
+  }
+
+  private describeClassicGroup(groupId: string): DescribedGroup {
     const invalid = this.validateGroupId(groupId, true);
     const dead: DescribedGroup = { errorCode: invalid, groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] };
     if (invalid !== ErrorCode.NONE) return dead;
@@ -1228,16 +1372,18 @@ export class GroupCoordinator {
     };
   }
 
-  /** ListGroups: `states` and `types` filters match case-insensitively; empty = no filter. */
+  /** ListGroups, both kinds: `states` and `types` filters match case-insensitively; empty = no filter. */
   listGroups(states: readonly string[], types: readonly string[]): ListedGroup[] {
     const wantedStates = new Set(states.map((s) => s.toLowerCase()));
     const wantedTypes = new Set(types.map((t) => t.toLowerCase()));
-    if (wantedTypes.size > 0 && !wantedTypes.has('classic')) return [];
+    const wanted = (type: string, state: string) => (wantedTypes.size === 0 || wantedTypes.has(type)) && (wantedStates.size === 0 || wantedStates.has(state.toLowerCase()));
     const out: ListedGroup[] = [];
     for (const group of this.groups.values()) {
-      if (group.is('Dead')) continue;
-      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue;
+      if (group.is('Dead') || !wanted('classic', group.state)) continue;
       out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, groupType: 'classic' });
+    }
+    for (const g of this.consumerGroups.list()) {
+      if (wanted('consumer', g.state)) out.push({ groupId: g.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: g.state, groupType: 'consumer' });
     }
     return out;
   }
@@ -1246,19 +1392,24 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => ({ groupId, errorCode: this.deleteGroup(groupId) }));
   }
 
+  /** DeleteGroups (Kafka's validateDeleteGroup, then the offsets' and the group's tombstones). */
   private deleteGroup(groupId: string): ErrorCode {
     const invalid = this.validateGroupId(groupId, true);
     if (invalid !== ErrorCode.NONE) return invalid;
-    const group = this.groups.get(groupId);
-    if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
-    const records: ClassicGroupRecord[] = [...group.offsets.keys()].map((k) => {
+    const offsetTombstones: ClassicGroupRecord[] = [...this.offsets.of(groupId).keys()].map((k) => {
       const { topic, partition } = parseOffsetKey(k);
       return offsetRecord(groupId, topic, partition, null);
     });
-    records.push(groupTombstone(groupId));
-    // The replay of the tombstones makes the group Dead and forgets it.
-    return groupStoreError(this.write(groupId, records));
+    if (this.registry.kindOf(groupId) === 'consumer') {
+      const deleted = this.consumerGroups.deleteGroup(groupId);
+      if (deleted !== ErrorCode.NONE) return deleted;
+      return groupStoreError(this.write(groupId, offsetTombstones));
+    }
+    const group = this.groups.get(groupId);
+    if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
+    // The replay of the tombstones forgets the offsets, then makes the group Dead and forgets it.
+    return groupStoreError(this.write(groupId, [...offsetTombstones, groupTombstone(groupId)]));
   }
 
   /**
