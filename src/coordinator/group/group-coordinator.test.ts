@@ -5,6 +5,7 @@ import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryGroupStore } from './memory-group-store';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
 import { uniformAssignor } from './consumer/uniform-assignor';
+import { heartbeatRequest } from './consumer/test-support/heartbeats';
 
 const CONFIG: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 3000,
@@ -556,21 +557,7 @@ describe('GroupCoordinator: offsets persistence and retention', () => {
     });
     gc.start();
     const beat = (memberEpoch: number) =>
-      gc.consumerGroupHeartbeat({
-        apiVersion: 1,
-        groupId: 'cg',
-        memberId: 'm1',
-        memberEpoch,
-        instanceId: null,
-        rackId: null,
-        rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : -1,
-        subscribedTopicNames: memberEpoch === 0 ? ['t'] : null,
-        subscribedTopicRegex: null,
-        serverAssignor: null,
-        ownedTopicPartitions: memberEpoch === 0 ? [] : null,
-        clientId: 'c',
-        clientHost: '/127.0.0.1',
-      });
+      gc.consumerGroupHeartbeat(heartbeatRequest({ groupId: 'cg', memberId: 'm1', memberEpoch, subscribedTopicNames: memberEpoch === 0 ? ['t'] : null }));
     expect(beat(0)).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: 1 });
     const commit = (topic: string) =>
       gc.commitOffsets({ groupId: 'cg', generationId: 1, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1, apiVersion: 9, partitions: [{ topic, partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });

@@ -59,6 +59,7 @@ import {
   type ConsumerGroupHeartbeatResult,
   type DescribedConsumerGroup,
   type TopicCatalog,
+  heartbeatError,
 } from './consumer/consumer-group-coordinator';
 import type { ConsumerGroupState } from './consumer/consumer-group';
 import { rangeAssignor } from './consumer/range-assignor';
@@ -1306,14 +1307,7 @@ export class GroupCoordinator {
    * upgrade of a classic group is not built yet).
    */
   consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
-    const refuse = (errorCode: ErrorCode, errorMessage: string): ConsumerGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: 0,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const refuse = heartbeatError;
     if (this.closed) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
     const classic = this.groups.get(p.groupId);
     if (classic !== undefined && p.groupId.trim().length > 0) {

@@ -10,7 +10,7 @@ import { ManualScheduler } from '../../time/manual-scheduler';
 import { GroupCoordinator, type GroupCoordinatorConfig, type JoinGroupParams } from './group-coordinator';
 import { MemoryGroupStore } from './memory-group-store';
 import { uniformAssignor } from './consumer/uniform-assignor';
-import type { ConsumerGroupHeartbeatParams } from './consumer/consumer-group-coordinator';
+import { heartbeatRequest } from './consumer/test-support/heartbeats';
 
 const CONFIG: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 0,
@@ -35,23 +35,8 @@ function coordinatorOn(store: MemoryGroupStore, clock = new ManualScheduler()) {
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-function beat(gc: GroupCoordinator, groupId: string, memberId: string, memberEpoch: number, extra: Partial<ConsumerGroupHeartbeatParams> = {}) {
-  return gc.consumerGroupHeartbeat({
-    apiVersion: 1,
-    groupId,
-    memberId,
-    memberEpoch,
-    instanceId: null,
-    rackId: null,
-    rebalanceTimeoutMs: memberEpoch === 0 ? 30_000 : -1,
-    subscribedTopicNames: memberEpoch === 0 ? ['t'] : null,
-    subscribedTopicRegex: null,
-    serverAssignor: null,
-    ownedTopicPartitions: memberEpoch === 0 ? [] : null,
-    clientId: 'c',
-    clientHost: '/127.0.0.1',
-    ...extra,
-  });
+function beat(gc: GroupCoordinator, groupId: string, memberId: string, memberEpoch: number) {
+  return gc.consumerGroupHeartbeat(heartbeatRequest({ groupId, memberId, memberEpoch, subscribedTopicNames: memberEpoch === 0 ? ['t'] : null }));
 }
 
 function joinParams(groupId: string, o: Partial<JoinGroupParams> = {}): JoinGroupParams {

@@ -239,14 +239,7 @@ export class ConsumerGroupCoordinator {
   // ---- ConsumerGroupHeartbeat ----------------------------------------------
 
   heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
-    const errorResult = (errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: 0,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const errorResult = heartbeatError;
     if (this.closed) return errorResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     try {
       this.validateRequest(p);
@@ -775,6 +768,11 @@ export class ConsumerGroupCoordinator {
   list(): ListedConsumerGroup[] {
     return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.state }));
   }
+}
+
+/** A ConsumerGroupHeartbeat answer that only carries an error. */
+export function heartbeatError(errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
 
 function timerKey(groupId: string, memberId: string): string {
