@@ -1310,7 +1310,9 @@ export class GroupCoordinator {
     const refuse = heartbeatError;
     if (this.closed) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
     const classic = this.groups.get(p.groupId);
-    if (classic !== undefined && p.groupId.trim().length > 0) {
+    // A simple group (bare offsets) is no group to a member that is not joining: it is told to rejoin, as for no group.
+    const holdsId = classic !== undefined && (p.memberEpoch === 0 || !isSimpleClassicGroup(classic));
+    if (classic !== undefined && holdsId && p.groupId.trim().length > 0) {
       const joining = p.memberEpoch === 0;
       if (!joining || !(classic.is('Empty') && classic.size === 0 && classic.pendingMembers.size === 0)) {
         return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);

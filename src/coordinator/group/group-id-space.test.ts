@@ -81,6 +81,8 @@ describe('one group id space', () => {
     const { gc } = coordinatorOn(store);
     expect(commitAlone(gc, 'g', 42n)).toEqual([ErrorCode.NONE]);
     expect(gc.group('g')?.state).toBe('Empty');
+    // A member of a consumer group the broker no longer knows is told to rejoin (as for no group at all).
+    expect(beat(gc, 'g', 'm1', 5).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(beat(gc, 'g', 'm1', 0)).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: 1 });
     expect(gc.group('g')).toBeUndefined();
     expect(gc.describeGroup('g').kind).toBe('consumer');
