@@ -359,7 +359,6 @@ export class GroupCoordinator {
    */
   private write(groupId: string, records: readonly ClassicGroupRecord[], txn?: TransactionalWriter): ErrorCode {
     if (records.length === 0) return ErrorCode.NONE;
-    if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const stored = this.store.append(groupId, records.map(encodeClassicRecord), txn);
     if (stored !== ErrorCode.NONE) return stored;
     const now = this.scheduler.now();
