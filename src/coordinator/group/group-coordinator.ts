@@ -280,7 +280,11 @@ export class GroupCoordinator {
   private closed = false;
   /** What the records change (classic-group-replay.ts): only `write` and `loadPartitions` replay into it. */
   private readonly state: ClassicGroupsState = { groups: this.registry, offsets: this.offsets };
-  /** The KIP-848 groups' logic, over the registry's consumer groups; its records go through this coordinator's store. */
+  /**
+   * The KIP-848 groups' logic, over the registry's consumer groups; its
+   * records go through this coordinator's store. Public for tests: the
+   * handlers go through this class's methods, which own the group-id rules.
+   */
   readonly consumerGroups: ConsumerGroupCoordinator;
 
   constructor(
