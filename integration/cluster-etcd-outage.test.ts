@@ -11,8 +11,9 @@ import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { type RunningEtcd, startEtcd } from '../src/testing/etcd-server';
 import { KafkaClient } from '../src/client/client';
 import { createTopics } from '../src/client/topics';
-import { brokerWarnings, readAllWithRdkafka } from './support/roundtrip';
+import { readAllWithRdkafka } from './support/roundtrip';
 import { waitFor } from './support/conditions';
+import { stopClusterShowingWarnings } from './support/cluster';
 
 const PARTITIONS = 3;
 const TOPIC = 'etcd-outage';
@@ -29,11 +30,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  for (const b of cluster?.brokers ?? []) {
-    const warnings = brokerWarnings(cluster.output(b.nodeId)).slice(-20);
-    if (warnings.length > 0) console.warn(`broker ${b.nodeId} warnings:\n${warnings.join('\n')}`);
-  }
-  await cluster?.close();
+  await stopClusterShowingWarnings(cluster);
   await etcd?.close();
 });
 

@@ -31,8 +31,9 @@ import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
-import { brokerWarnings, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
+import { readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
 import { runKcat, waitFor } from './support/conditions';
+import { stopClusterShowingWarnings } from './support/cluster';
 import { platformatic } from './support/platformatic';
 import { RawKafkaClient, producePartition } from './support/raw-kafka-client';
 import { ErrorCode } from '../src/protocol/errors';
@@ -58,14 +59,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  // The brokers' warnings explain a failure (each broker's last 20).
-  for (const b of cluster?.brokers ?? []) {
-    const warnings = brokerWarnings(cluster.output(b.nodeId)).slice(-20);
-    if (warnings.length > 0) console.warn(`broker ${b.nodeId} warnings:\n${warnings.join('\n')}`);
-  }
-  await cluster?.close();
-});
+afterAll(() => stopClusterShowingWarnings(cluster));
 
 function portOf(nodeId: number): number {
   return cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
@@ -164,6 +158,28 @@ class RecordingProducer {
     this.sent++;
   }
 
+  /**
+   * Writes to every partition without pause (`prefix-partition-n`) until the
+   * returned function is called; it resolves once the writing has stopped.
+   */
+  steady(topic: string, prefix: string): () => Promise<void> {
+    let producing = true;
+    const load = (async () => {
+      for (let n = 0; producing; n++) {
+        for (let p = 0; p < PARTITIONS; p++) this.produce(topic, p, `${prefix}-${p}-${n}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return () => {
+      producing = false;
+      return load;
+    };
+  }
+
+  get sentCount(): number {
+    return this.sent;
+  }
+
   /** Every message sent has its delivery report. */
   async settle(timeoutMs = 150_000): Promise<void> {
     await waitFor('every delivery report', () => (this.acked.length + this.errors.length === this.sent ? true : undefined), timeoutMs, 50);
@@ -248,15 +264,7 @@ describe('replication on a cluster of three brokers', () => {
     await createReplicatedTopic(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
-    let n = 0;
-    let producing = true;
-    const load = (async () => {
-      while (producing) {
-        for (let p = 0; p < PARTITIONS; p++) producer.produce(topic, p, `chaos-${p}-${n}`);
-        n++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const stopWriting = producer.steady(topic, 'chaos');
     try {
       for (let round = 0; round < CHAOS_ROUNDS; round++) {
         const before = partitionsOf(await metadataFrom(1, [topic]), topic);
@@ -271,13 +279,12 @@ describe('replication on a cluster of three brokers', () => {
         await waitForPartitions(`broker ${victim} back in every ISR`, witness, topic, fullIsr, 60_000);
       }
     } finally {
-      producing = false;
-      await load;
+      await stopWriting();
     }
     await producer.settle();
     await producer.disconnect();
     expect(producer.errors).toEqual([]);
-    expect(producer.acked.length).toBe(n * PARTITIONS);
+    expect(producer.acked.length).toBe(producer.sentCount);
     const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
     checkHistory(read, producer.acked);
     expect(read).toHaveLength(producer.acked.length);
@@ -337,15 +344,7 @@ describe('replication on a cluster of three brokers', () => {
     await createReplicatedTopic(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
-    let n = 0;
-    let producing = true;
-    const load = (async () => {
-      while (producing) {
-        for (let p = 0; p < PARTITIONS; p++) producer.produce(topic, p, `ctl-${p}-${n}`);
-        n++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const stopWriting = producer.steady(topic, 'ctl');
     let victim = -1;
     try {
       const controller = (await metadataFrom(1, [topic])).controllerId;
@@ -369,8 +368,7 @@ describe('replication on a cluster of three brokers', () => {
       await waitForPartitions(`partitions moved off broker ${victim}`, next, topic, (p) => p.leader > 0 && p.leader !== victim && !p.isr.includes(victim));
       await waitFor('acknowledgements after the failures', () => (producer.acked.length > ackedBefore + 30 ? true : undefined), 30_000);
     } finally {
-      producing = false;
-      await load;
+      await stopWriting();
       if (victim > 0) await cluster.restart(victim);
     }
     await producer.settle();
