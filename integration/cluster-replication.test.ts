@@ -30,6 +30,7 @@ import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
+import { createTopics } from '../src/client/topics';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
 import { runKcat, waitFor } from './support/conditions';
@@ -108,12 +109,11 @@ function kafkajs() {
 }
 
 async function createReplicatedTopic(topic: string): Promise<void> {
-  const admin = kafkajs().admin();
-  await admin.connect();
+  const admin = await KafkaClient.connect(cluster.bootstrapServers);
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 3 }], waitForLeaders: true });
+    await createTopics(admin, [{ name: topic, partitions: PARTITIONS, replicationFactor: 3 }]);
   } finally {
-    await admin.disconnect();
+    await admin.close();
   }
   await waitForPartitions(`${topic} to have a leader and a full ISR`, 1, topic, fullIsr);
 }
@@ -304,7 +304,9 @@ describe('replication on a cluster of three brokers', () => {
     await cluster.kill(zombie, 'SIGSTOP');
     await waitForPartitions(`partition 0 to move off the frozen broker ${zombie}`, others[0]!, topic, (p) => p.leader > 0 && p.leader !== zombie && !p.isr.includes(zombie));
     for (let i = 60; i < 120; i++) producer.produce(topic, i % PARTITIONS, `during-${i % PARTITIONS}-${i}`);
-    await producer.settle(30_000);
+    // A request librdkafka sent to the frozen broker before it learned the new leader waits out its
+    // request.timeout.ms (30 s) before the retry goes to the new leader.
+    await producer.settle(90_000);
 
     // Resumed, the zombie may still believe it leads partition 0 in its old epoch.
     const raw = await RawKafkaClient.connect('127.0.0.1', portOf(zombie));
@@ -321,7 +323,7 @@ describe('replication on a cluster of three brokers', () => {
     }
     await waitForPartitions(`broker ${zombie} back in the ISR`, others[0]!, topic, fullIsr, 60_000);
     for (let i = 120; i < 180; i++) producer.produce(topic, i % PARTITIONS, `after-${i % PARTITIONS}-${i}`);
-    await producer.settle(30_000);
+    await producer.settle(90_000);
     await producer.disconnect();
     expect(producer.errors).toEqual([]);
 
@@ -337,7 +339,7 @@ describe('replication on a cluster of three brokers', () => {
       for (const id of others) await cluster.restart(id);
     }
     await waitForPartitions('every broker back in every ISR', zombie, topic, fullIsr, 60_000);
-  }, 240_000);
+  }, 360_000);
 
   it('the controller SIGKILLed: another is elected, and the next leader failure is still handled with nothing acknowledged lost', async () => {
     const topic = 'rep-controller';
