@@ -26,15 +26,14 @@
  * Each failure test ends with a full read checked against every
  * acknowledgement.
  */
-import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import { createTopics } from '../src/client/topics';
 import type { ClusterMetadata } from '../src/client/metadata';
-import { readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
+import { readAllWithRdkafka } from './support/roundtrip';
 import { runKcat, waitFor } from './support/conditions';
-import { stopClusterShowingWarnings } from './support/cluster';
+import { type Acked, RecordingProducer, checkHistory, stopClusterShowingWarnings } from './support/cluster';
 import { platformatic } from './support/platformatic';
 import { RawKafkaClient, producePartition } from './support/raw-kafka-client';
 import { ErrorCode } from '../src/protocol/errors';
@@ -118,97 +117,6 @@ async function createReplicatedTopic(topic: string): Promise<void> {
   await waitForPartitions(`${topic} to have a leader and a full ISR`, 1, topic, fullIsr);
 }
 
-interface Acked {
-  partition: number;
-  offset: number;
-  value: string;
-}
-
-/** An idempotent acks=all librdkafka producer that records every acknowledgement. */
-class RecordingProducer {
-  readonly acked: Acked[] = [];
-  readonly errors: string[] = [];
-  private sent = 0;
-  private readonly producer: Kafka.Producer;
-
-  constructor(bootstrap: string) {
-    this.producer = new Kafka.Producer({
-      'bootstrap.servers': bootstrap,
-      dr_cb: true,
-      'enable.idempotence': true,
-      acks: -1,
-      'linger.ms': 5,
-      'message.timeout.ms': 120_000,
-      'retry.backoff.ms': 100,
-      'topic.metadata.refresh.interval.ms': 1000,
-    } as Kafka.ProducerGlobalConfig);
-    this.producer.on('delivery-report', (err, report) => {
-      if (err) this.errors.push(`${String(report.opaque)}: ${err.message}`);
-      else this.acked.push({ partition: report.partition, offset: report.offset, value: String(report.opaque) });
-    });
-  }
-
-  connect(): Promise<void> {
-    this.producer.setPollInterval(10);
-    return new Promise((resolve, reject) => this.producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-  }
-
-  produce(topic: string, partition: number, value: string): void {
-    this.producer.produce(topic, partition, Buffer.from(value), null, Date.now(), value);
-    this.sent++;
-  }
-
-  /**
-   * Writes to every partition without pause (`prefix-partition-n`) until the
-   * returned function is called; it resolves once the writing has stopped.
-   */
-  steady(topic: string, prefix: string): () => Promise<void> {
-    let producing = true;
-    const load = (async () => {
-      for (let n = 0; producing; n++) {
-        for (let p = 0; p < PARTITIONS; p++) this.produce(topic, p, `${prefix}-${p}-${n}`);
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
-    return () => {
-      producing = false;
-      return load;
-    };
-  }
-
-  get sentCount(): number {
-    return this.sent;
-  }
-
-  /** Every message sent has its delivery report. */
-  async settle(timeoutMs = 150_000): Promise<void> {
-    await waitFor('every delivery report', () => (this.acked.length + this.errors.length === this.sent ? true : undefined), timeoutMs, 50);
-  }
-
-  disconnect(): Promise<void> {
-    return new Promise((resolve) => this.producer.disconnect(() => resolve()));
-  }
-}
-
-/**
- * The history check: every acknowledged record is read back at its offset;
- * no value is read twice; per partition the acknowledged values of one
- * producer keep their order.
- */
-function checkHistory(read: ReadRecord[], acked: readonly Acked[]): void {
-  const at = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r.value]));
-  const missing = acked.filter((a) => at.get(`${a.partition}/${a.offset}`) !== a.value);
-  expect(missing).toEqual([]);
-  const counts = new Map<string, number>();
-  for (const r of read) counts.set(r.value ?? '', (counts.get(r.value ?? '') ?? 0) + 1);
-  expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
-  for (let p = 0; p < PARTITIONS; p++) {
-    const mine = acked.filter((a) => a.partition === p).sort((a, b) => a.offset - b.offset);
-    const seq = mine.map((a) => Number(a.value.split('-')[2]));
-    expect(seq).toEqual([...seq].sort((a, b) => a - b));
-  }
-}
-
 describe('replication on a cluster of three brokers', () => {
   it('replicates a topic with factor 3: every broker agrees on replicas and ISR; node-rdkafka, kafkajs and @platformatic/kafka produce with acks=all; kcat and @platformatic/kafka read it all', async () => {
     const topic = 'rep-basic';
@@ -249,7 +157,7 @@ describe('replication on a cluster of three brokers', () => {
     expect(produced).toEqual({ ok: true });
 
     const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
-    checkHistory(read, acked);
+    checkHistory(read, acked, PARTITIONS);
     expect(read).toHaveLength(390);
     expect(read.filter((r) => r.value?.startsWith('platformatic-')).map((r) => r.value).sort()).toEqual(plat.map((m) => m.value).sort());
     const platRead = await platformatic({ op: 'read', bootstrap: cluster.bootstrapServers, topic, starts: Array.from({ length: PARTITIONS }, (_, p) => ({ partition: p, offset: 0 })) });
@@ -264,7 +172,7 @@ describe('replication on a cluster of three brokers', () => {
     await createReplicatedTopic(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
-    const stopWriting = producer.steady(topic, 'chaos');
+    const stopWriting = producer.steady(topic, PARTITIONS, 'chaos');
     try {
       for (let round = 0; round < CHAOS_ROUNDS; round++) {
         const before = partitionsOf(await metadataFrom(1, [topic]), topic);
@@ -286,7 +194,7 @@ describe('replication on a cluster of three brokers', () => {
     expect(producer.errors).toEqual([]);
     expect(producer.acked.length).toBe(producer.sentCount);
     const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
-    checkHistory(read, producer.acked);
+    checkHistory(read, producer.acked, PARTITIONS);
     expect(read).toHaveLength(producer.acked.length);
   }, 120_000 + CHAOS_ROUNDS * 40_000);
 
@@ -332,7 +240,7 @@ describe('replication on a cluster of three brokers', () => {
     await waitForPartitions(`broker ${zombie} to lead every partition alone`, zombie, topic, (p) => p.leader === zombie, 30_000);
     try {
       const read = await readAllWithRdkafka(`127.0.0.1:${portOf(zombie)}`, topic, PARTITIONS);
-      checkHistory(read, producer.acked);
+      checkHistory(read, producer.acked, PARTITIONS);
       expect(read.map((r) => r.value ?? '').filter((v) => v.startsWith('zombie'))).toEqual([]);
       expect(read).toHaveLength(180);
     } finally {
@@ -346,7 +254,7 @@ describe('replication on a cluster of three brokers', () => {
     await createReplicatedTopic(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
-    const stopWriting = producer.steady(topic, 'ctl');
+    const stopWriting = producer.steady(topic, PARTITIONS, 'ctl');
     let victim = -1;
     try {
       const controller = (await metadataFrom(1, [topic])).controllerId;
@@ -378,7 +286,7 @@ describe('replication on a cluster of three brokers', () => {
     expect(producer.errors).toEqual([]);
     await waitForPartitions('every broker back in every ISR', BROKERS.find((id) => id !== victim)!, topic, fullIsr, 60_000);
     const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
-    checkHistory(read, producer.acked);
+    checkHistory(read, producer.acked, PARTITIONS);
     expect(read).toHaveLength(producer.acked.length);
   }, 240_000);
 

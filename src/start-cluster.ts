@@ -36,6 +36,8 @@ export interface StartClusterOptions {
   host?: string;
   /** Kafka broker properties for every broker, e.g. { 'broker.session.timeout.ms': 2000 }. */
   config?: Record<string, string | number | boolean>;
+  /** Properties of one broker over `config`, e.g. its `broker.rack` or its `advertised.listeners`. */
+  brokerConfig?: (nodeId: number) => Record<string, string | number | boolean>;
   /** How long a broker may take to start (and register) before startCluster gives up. Default 60 s. */
   startTimeoutMs?: number;
 }
@@ -94,6 +96,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
     const args = [cli, 'start', '--host', host, '--port', String(slot.port), '--data-dir', slot.dataDir, '--log-level', 'info'];
     const config: Record<string, string | number | boolean> = {
       ...options.config,
+      ...options.brokerConfig?.(slot.nodeId),
       'node.id': slot.nodeId,
       'etcd.endpoints': endpoints.join(','),
       'etcd.key.prefix': keyPrefix,

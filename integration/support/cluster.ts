@@ -1,6 +1,8 @@
 /** Helpers for the integration tests that run a cluster on etcd (startCluster). */
+import * as Kafka from 'node-rdkafka';
 import type { RunningCluster } from '../../src/start-cluster';
-import { brokerWarnings } from './roundtrip';
+import { waitFor } from './conditions';
+import { brokerWarnings, type ReadRecord } from './roundtrip';
 
 /** An afterAll: shows each broker's last 20 warnings (they explain a failure), then stops the cluster. */
 export async function stopClusterShowingWarnings(cluster: RunningCluster | undefined): Promise<void> {
@@ -9,4 +11,95 @@ export async function stopClusterShowingWarnings(cluster: RunningCluster | undef
     if (warnings.length > 0) console.warn(`broker ${b.nodeId} warnings:\n${warnings.join('\n')}`);
   }
   await cluster?.close();
+}
+
+export interface Acked {
+  partition: number;
+  offset: number;
+  value: string;
+}
+
+/** An idempotent acks=all librdkafka producer that records every acknowledgement. */
+export class RecordingProducer {
+  readonly acked: Acked[] = [];
+  readonly errors: string[] = [];
+  private sent = 0;
+  private readonly producer: Kafka.Producer;
+
+  constructor(bootstrap: string) {
+    this.producer = new Kafka.Producer({
+      'bootstrap.servers': bootstrap,
+      dr_cb: true,
+      'enable.idempotence': true,
+      acks: -1,
+      'linger.ms': 5,
+      'message.timeout.ms': 120_000,
+      'retry.backoff.ms': 100,
+      'topic.metadata.refresh.interval.ms': 1000,
+    } as Kafka.ProducerGlobalConfig);
+    this.producer.on('delivery-report', (err, report) => {
+      if (err) this.errors.push(`${String(report.opaque)}: ${err.message}`);
+      else this.acked.push({ partition: report.partition, offset: report.offset, value: String(report.opaque) });
+    });
+  }
+
+  connect(): Promise<void> {
+    this.producer.setPollInterval(10);
+    return new Promise((resolve, reject) => this.producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  }
+
+  produce(topic: string, partition: number, value: string): void {
+    this.producer.produce(topic, partition, Buffer.from(value), null, Date.now(), value);
+    this.sent++;
+  }
+
+  /**
+   * Writes to every partition without pause (`prefix-partition-n`) until the
+   * returned function is called; it resolves once the writing has stopped.
+   */
+  steady(topic: string, partitions: number, prefix: string): () => Promise<void> {
+    let producing = true;
+    const load = (async () => {
+      for (let n = 0; producing; n++) {
+        for (let p = 0; p < partitions; p++) this.produce(topic, p, `${prefix}-${p}-${n}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return () => {
+      producing = false;
+      return load;
+    };
+  }
+
+  get sentCount(): number {
+    return this.sent;
+  }
+
+  /** Every message sent has its delivery report. */
+  async settle(timeoutMs = 150_000): Promise<void> {
+    await waitFor('every delivery report', () => (this.acked.length + this.errors.length === this.sent ? true : undefined), timeoutMs, 50);
+  }
+
+  disconnect(): Promise<void> {
+    return new Promise((resolve) => this.producer.disconnect(() => resolve()));
+  }
+}
+
+/**
+ * The history check: every acknowledged record is read back at its offset;
+ * no value is read twice; per partition the acknowledged values of one
+ * producer keep their order.
+ */
+export function checkHistory(read: ReadRecord[], acked: readonly Acked[], partitions: number): void {
+  const at = new Map(read.map((r) => [`${r.partition}/${r.offset}`, r.value]));
+  const missing = acked.filter((a) => at.get(`${a.partition}/${a.offset}`) !== a.value);
+  expect(missing).toEqual([]);
+  const counts = new Map<string, number>();
+  for (const r of read) counts.set(r.value ?? '', (counts.get(r.value ?? '') ?? 0) + 1);
+  expect([...counts].filter(([, n]) => n > 1)).toEqual([]);
+  for (let p = 0; p < partitions; p++) {
+    const mine = acked.filter((a) => a.partition === p).sort((a, b) => a.offset - b.offset);
+    const seq = mine.map((a) => Number(a.value.split('-')[2]));
+    expect(seq).toEqual([...seq].sort((a, b) => a - b));
+  }
 }
