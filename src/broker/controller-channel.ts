@@ -56,30 +56,27 @@ export const ENVELOPE_API: ApiSpec<EnvelopeRequest, EnvelopeResponse> = {
   name: 'Envelope',
   minVersion: 0,
   maxVersion: 0,
-  request: EnvelopeRequestCodec,
-  response: EnvelopeResponseCodec,
+  // Getters: a codec loads on first use (a single broker never sends these).
+  get request() {
+    return EnvelopeRequestCodec;
+  },
+  get response() {
+    return EnvelopeResponseCodec;
+  },
 };
 export const ALLOCATE_PRODUCER_IDS_API: ApiSpec<AllocateProducerIdsRequest, AllocateProducerIdsResponse> = {
   apiKey: 67,
   name: 'AllocateProducerIds',
   minVersion: 0,
   maxVersion: 0,
-  request: AllocateProducerIdsRequestCodec,
-  response: AllocateProducerIdsResponseCodec,
+  get request() {
+    return AllocateProducerIdsRequestCodec;
+  },
+  get response() {
+    return AllocateProducerIdsResponseCodec;
+  },
 };
 
-/** The client requests a broker that is not the controller forwards to it (Kafka's forwardable admin APIs Weir serves). */
-export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
-  Apis.CreateTopics.apiKey,
-  Apis.DeleteTopics.apiKey,
-  Apis.CreatePartitions.apiKey,
-  Apis.AlterConfigs.apiKey,
-  Apis.IncrementalAlterConfigs.apiKey,
-  Apis.AlterClientQuotas.apiKey,
-  Apis.AlterUserScramCredentials.apiKey,
-  Apis.CreateAcls.apiKey,
-  Apis.DeleteAcls.apiKey,
-]);
 
 const RETRY_MS = 100;
 const CREATE_TOPICS_VERSION = 7;
