@@ -4,7 +4,7 @@
  * periodic housekeeping; shuts down in order (stop accepting, finish
  * in-flight requests, flush and close the logs).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { ClusterNode } from '../cluster/cluster-node';
 import { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';

@@ -21,7 +21,7 @@
  * retries on a new one, as after any broker failure).
  */
 import * as net from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { CreatedTopic, CreateTopicRequest, TopicError } from '../cluster/controller';
 import type { RemoteController } from '../cluster/cluster-controller';
 import type { ProducerIdBlock } from '../cluster/metadata/metadata-delta';

@@ -8,7 +8,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/principal';
 import { Connection, ConnectionLimits } from './connection';
 import type { ConnectionQuotas } from './connection-quotas';

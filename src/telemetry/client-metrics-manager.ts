@@ -26,7 +26,7 @@
  * deltas for its plugins): Prometheus wants running totals.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { crc32c } from '@node-rs/crc32';
 import { ClientMetricsSubscription, ConfigResourceType, clientMetricsConfigProblem, clientMetricsSubscription, DEFAULT_PUSH_INTERVAL_MS } from '../config';
 import type { MetadataDelta } from '../cluster/metadata/metadata-delta';

@@ -15,7 +15,7 @@
  * `__consumer_offsets` before it is acknowledged (see OffsetsTopic).
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
 import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';

@@ -2,7 +2,7 @@
  * Builds the broker's KIP-848 consumer group coordinator from the broker
  * config (`group.consumer.*`) and stops its timers at shutdown.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../../logger';
 import type { BrokerConfig } from '../../../config';
 import type { GroupCoordinator } from '../group-coordinator';
 import { type Scheduler, systemScheduler } from '../../../time/scheduler';
