@@ -26,7 +26,7 @@ import { BrokerAuthorizer } from './authorization';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
 import type { BrokerContext, ClusterView, Endpoint } from './broker-context';
-import { ControllerChannel } from './controller-channel';
+import type { ControllerChannel } from './controller-channel';
 import { ClusterController } from '../cluster/cluster-controller';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
@@ -93,6 +93,8 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
 /** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
 function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
   const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
+  // Only a cluster's brokers load the channel and the Kafka client connection under it.
+  const { ControllerChannel } = require('./controller-channel') as typeof import('./controller-channel');
   const channel = new ControllerChannel({
     nodeId: node.nodeId,
     controllerId: () => node.controllerId,
