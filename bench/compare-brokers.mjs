@@ -27,6 +27,9 @@
  *   --case latency[:RATE[:SECONDS]]  per-message produce latency at RATE msg/s
  *                                  (default 10000 for 10 s), 100 B, acks=1,
  *                                  linger.ms=0 (rdkafka_performance -l)
+ *   --acks A                       the producers' acks (default 1; -1: all)
+ *   --replication-factor R         the topics' replication factor (default 1;
+ *                                  a cluster's bootstrap is HOST:PORT,HOST:PORT,...)
  *   --repeat N                     repetitions (default 3)
  *   --json FILE                    also write every measurement
  *   --perf PATH                    rdkafka_performance (default: node-rdkafka's build)
@@ -54,7 +57,7 @@ function usage(msg) {
 }
 
 function parseArgs(argv) {
-  const o = { brokers: [], weirs: [], weirArgs: [], cases: [], repeat: 3, json: null, perf: path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance') };
+  const o = { brokers: [], weirs: [], weirArgs: [], cases: [], repeat: 3, acks: 1, replicationFactor: 1, json: null, perf: path.join(ROOT, 'node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance') };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const v = () => argv[++i] ?? usage(`${a} needs a value`);
@@ -69,6 +72,8 @@ function parseArgs(argv) {
     } else if (a === '--weir-arg') o.weirArgs.push(v());
     else if (a === '--case') o.cases.push(parseCase(v()));
     else if (a === '--repeat') o.repeat = Number(v());
+    else if (a === '--acks') o.acks = Number(v());
+    else if (a === '--replication-factor') o.replicationFactor = Number(v());
     else if (a === '--json') o.json = v();
     else if (a === '--perf') o.perf = v();
     else usage(`unknown option ${a}`);
@@ -114,9 +119,9 @@ const CONSUME_RE = /% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) 
  * answers CreateTopics before its leaders are elected, and a client that
  * starts meanwhile spends its first seconds waiting for metadata.
  */
-async function createTopic(broker, topic, partitions) {
+async function createTopic(broker, topic, partitions, replicationFactor) {
   const cli = path.join(ROOT, 'dist/cli/main.js');
-  const r = await run(process.execPath, [cli, 'topic', 'create', topic, '-p', String(partitions), '-r', '1', '-b', broker.bootstrap], 30_000);
+  const r = await run(process.execPath, [cli, 'topic', 'create', topic, '-p', String(partitions), '-r', String(replicationFactor), '-b', broker.bootstrap], 30_000);
   if (r.code !== 0) throw new Error(`topic create ${topic} on ${broker.name}: ${r.out.trim()}`);
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -138,8 +143,8 @@ async function perf(o, broker, args, timeoutMs) {
 }
 
 async function throughputRun(o, broker, c, topic) {
-  await createTopic(broker, topic, c.partitions);
-  const pArgs = ['-P', '-t', topic, '-b', broker.bootstrap, '-s', String(c.size), '-a', '1', '-c', String(c.count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
+  await createTopic(broker, topic, c.partitions, o.replicationFactor);
+  const pArgs = ['-P', '-t', topic, '-b', broker.bootstrap, '-s', String(c.size), '-a', String(o.acks), '-c', String(c.count), '-X', 'linger.ms=5', '-X', 'batch.num.messages=10000', '-q'];
   const p = await perf(o, broker, pArgs, 300_000);
   const pm = PRODUCE_RE.exec(p.out);
   const produce = pm && !p.timedOut && Number(pm[3]) === c.count && Number(pm[5]) === 0
@@ -158,11 +163,11 @@ async function throughputRun(o, broker, c, topic) {
 }
 
 async function latencyRun(o, broker, c, topic) {
-  await createTopic(broker, topic, 1);
+  await createTopic(broker, topic, 1, o.replicationFactor);
   const file = path.join(os.tmpdir(), `compare-latency-${process.pid}.txt`);
   // Warm-up outside the measurement (metadata, connections).
-  await run(o.perf, ['-P', '-t', topic, '-b', broker.bootstrap, '-s', '100', '-a', '1', '-c', '1000', '-q'], 60_000);
-  const args = ['-P', '-t', topic, '-b', broker.bootstrap, '-s', '100', '-a', '1', '-r', String(c.rate), '-c', String(c.rate * c.seconds), '-l', '-A', file, '-X', 'linger.ms=0', '-q'];
+  await run(o.perf, ['-P', '-t', topic, '-b', broker.bootstrap, '-s', '100', '-a', String(o.acks), '-c', '1000', '-q'], 60_000);
+  const args = ['-P', '-t', topic, '-b', broker.bootstrap, '-s', '100', '-a', String(o.acks), '-r', String(c.rate), '-c', String(c.rate * c.seconds), '-l', '-A', file, '-X', 'linger.ms=0', '-q'];
   const r = await perf(o, broker, args, (c.seconds + 60) * 1000);
   const us = fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number).sort((a, b) => a - b) : [];
   fs.rmSync(file, { force: true });
@@ -190,7 +195,7 @@ function report(o, brokers, results) {
   for (const c of o.cases) {
     const rows = results.filter((r) => r.case === c.label);
     if (c.kind === 'throughput') {
-      lines.push('', `### ${c.label} (rdkafka_performance, medians of ${o.repeat}, range in brackets)`, '');
+      lines.push('', `### ${c.label}, acks=${o.acks === -1 ? 'all' : o.acks}, replication factor ${o.replicationFactor} (rdkafka_performance, medians of ${o.repeat}, range in brackets)`, '');
       lines.push('| broker | produce msg/s | produce MB/s | broker CPU µs/msg (P) | consume msg/s | consume MB/s | broker CPU µs/msg (C) | load avg |');
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
       for (const b of brokers) {
@@ -201,7 +206,7 @@ function report(o, brokers, results) {
         lines.push(`| ${b.name}${failed ? ` (${failed} failed)` : ''} | ${spread(p.map((x) => x.msgsPerSec))} | ${spread(p.map((x) => x.mbPerSec), 1)} | ${spread(p.map((x) => x.cpuUsPerMsg), 2)} | ${spread(k.map((x) => x.msgsPerSec))} | ${spread(k.map((x) => x.mbPerSec), 1)} | ${spread(k.map((x) => x.cpuUsPerMsg), 2)} | ${mine.map((r) => r.produce?.load + '/' + (r.consume?.load ?? '–')).join(', ')} |`);
       }
     } else {
-      lines.push('', `### ${c.label} x ${c.seconds} s, 100 B, acks=1, linger.ms=0 (rdkafka_performance -l, medians of ${o.repeat})`, '');
+      lines.push('', `### ${c.label} x ${c.seconds} s, 100 B, acks=${o.acks === -1 ? 'all' : o.acks}, replication factor ${o.replicationFactor}, linger.ms=0 (rdkafka_performance -l, medians of ${o.repeat})`, '');
       lines.push('| broker | p50 ms | p99 ms | p99.9 ms | max ms | broker CPU µs/msg | load avg |');
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
       for (const b of brokers) {

@@ -106,7 +106,7 @@ export interface WireRecord {
 export type Answer = { ok: true; records?: WireRecord[]; offsets?: number[]; quotas?: unknown } | { ok: false; error: string };
 
 async function produce(k: PlatModule, c: Extract<Command, { op: 'produce' }>): Promise<Answer> {
-  const producer = new k.Producer({ clientId: 'roundtrip-platformatic', bootstrapBrokers: [c.bootstrap], autocreateTopics: false, ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
+  const producer = new k.Producer({ clientId: 'roundtrip-platformatic', bootstrapBrokers: c.bootstrap.split(','), autocreateTopics: false, ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
   try {
     // 500 messages per send: one Produce request, one batch of ~60 per partition.
     for (let i = 0; i < c.messages.length; i += 500) {
@@ -133,7 +133,7 @@ async function produce(k: PlatModule, c: Extract<Command, { op: 'produce' }>): P
 }
 
 async function read(k: PlatModule, c: Extract<Command, { op: 'read' }>): Promise<Answer> {
-  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-reader', bootstrapBrokers: [c.bootstrap], groupId: 'unused-no-join', ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
+  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-reader', bootstrapBrokers: c.bootstrap.split(','), groupId: 'unused-no-join', ...(c.sasl ? { sasl: c.sasl, retries: 0 } : {}) });
   try {
     const md = await consumer.metadata({ topics: [c.topic] });
     const topic = md.topics.get(c.topic);
@@ -185,7 +185,7 @@ async function read(k: PlatModule, c: Extract<Command, { op: 'read' }>): Promise
 }
 
 async function offsetsForTime(k: PlatModule, c: Extract<Command, { op: 'offsetsForTime' }>): Promise<Answer> {
-  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-offsets', bootstrapBrokers: [c.bootstrap], groupId: 'unused-no-join' });
+  const consumer = new k.Consumer({ clientId: 'roundtrip-platformatic-offsets', bootstrapBrokers: c.bootstrap.split(','), groupId: 'unused-no-join' });
   try {
     const res = await consumer.listOffsets({ topics: [c.topic], timestamp: BigInt(c.timestamp) });
     return { ok: true, offsets: (res.get(c.topic) ?? []).map(Number) };
@@ -195,7 +195,7 @@ async function offsetsForTime(k: PlatModule, c: Extract<Command, { op: 'offsetsF
 }
 
 async function quotas(k: PlatModule, c: Extract<Command, { op: 'quotas' }>): Promise<Answer> {
-  const admin = new k.Admin({ clientId: 'quotas-platformatic', bootstrapBrokers: [c.bootstrap] });
+  const admin = new k.Admin({ clientId: 'quotas-platformatic', bootstrapBrokers: c.bootstrap.split(',') });
   try {
     const altered = await admin.alterClientQuotas({
       entries: [{ entities: [{ entityType: 'user', entityName: c.user }], ops: [{ key: 'producer_byte_rate', value: c.producerByteRate, remove: false }] }],

@@ -90,19 +90,24 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
   };
 }
 
+/** host:port of a broker's registered inter-broker endpoint (inter.broker.listener.name, else its first), from the image. */
+function interBrokerAddresses(node: ClusterNode, config: BrokerConfig): (nodeId: number) => string | null {
+  const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
+  return (id) => {
+    const b = node.metadata.image.brokers.get(id);
+    const e = b?.endpoints.find((x) => listener === null || x.name === listener) ?? null;
+    return e ? `${e.host}:${e.port}` : null;
+  };
+}
+
 /** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
 function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
-  const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
   // Only a cluster's brokers load the channel and the Kafka client connection under it.
   const { ControllerChannel } = require('./controller-channel') as typeof import('./controller-channel');
   const channel = new ControllerChannel({
     nodeId: node.nodeId,
     controllerId: () => node.controllerId,
-    addressOf: (id) => {
-      const b = node.metadata.image.brokers.get(id);
-      const e = b?.endpoints.find((x) => listener === null || x.name === listener) ?? null;
-      return e ? `${e.host}:${e.port}` : null;
-    },
+    addressOf: interBrokerAddresses(node, config),
     requestTimeoutMs: config.number('request.timeout.ms'),
     log,
   });
@@ -305,6 +310,16 @@ export class Broker {
       // cluster's broker registers only now, once it can be reached.
       if (node.cluster || listenerConfigs.some((l) => l.port !== bound.get(l.name)?.port)) {
         await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
+      }
+      // Registered, so leaders admit its fetches: the partitions it follows replicate.
+      if (channel) {
+        // Cluster-only, like the controller channel: the Kafka client connection under it loads here.
+        const { replicaLinks } = require('./replica-links') as typeof import('./replica-links');
+        replicas.startReplication({
+          open: replicaLinks({ nodeId: node.nodeId, addressOf: interBrokerAddresses(node, config), requestTimeoutMs: config.number('request.timeout.ms') }),
+          isrChannel: channel,
+          brokerEpoch: () => node.brokerEpoch,
+        });
       }
       const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController, channel);
       broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);

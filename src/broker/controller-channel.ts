@@ -11,7 +11,9 @@
  *   with Kafka's brokers.
  * - `createTopics`, `allocateProducerIds`: what the broker writes on its own
  *   behalf (auto-created and internal topics, producer-id blocks), sent as
- *   CreateTopics and AllocateProducerIds, as Kafka's brokers do.
+ *   CreateTopics and AllocateProducerIds, as Kafka's brokers do;
+ * - `alterPartition`: a leader's ISR changes (AlterPartition, as Kafka's
+ *   brokers send their KRaft controller).
  *
  * One connection, to the current controller, replaced when the controller
  * changes. A request finding no controller, a broken connection, or a
@@ -22,7 +24,8 @@
  */
 import * as net from 'node:net';
 import type { Logger } from '../logger';
-import type { CreatedTopic, CreateTopicRequest, TopicError } from '../cluster/controller';
+import type { CreatedTopic, CreateTopicRequest, IsrChangeOutcome, IsrChangeRequest, TopicError } from '../cluster/controller';
+import type { IsrChangeChannel } from '../cluster/replication/alter-partition-manager';
 import type { RemoteController } from '../cluster/cluster-controller';
 import type { ProducerIdBlock } from '../cluster/metadata/metadata-delta';
 import { BrokerConnection, type ApiCodecs } from '../client/connection';
@@ -35,6 +38,10 @@ import {
   AllocateProducerIdsResponseCodec,
   type AllocateProducerIdsRequest,
   type AllocateProducerIdsResponse,
+  AlterPartitionRequestCodec,
+  AlterPartitionResponseCodec,
+  type AlterPartitionRequest,
+  type AlterPartitionResponse,
   type CreateTopicsRequest,
   type CreateTopicsResponse,
   DefaultPrincipalDataCodec,
@@ -50,7 +57,7 @@ import type { RequestContext } from '../network/request-context';
 import { requestHeaderVersion } from '../network/request-header';
 import type { KafkaPrincipal } from '../security/principal';
 
-/** The two inter-broker APIs Weir's brokers send the controller (not advertised to clients). */
+/** The inter-broker APIs Weir's brokers send the controller (not advertised to clients). */
 export const ENVELOPE_API: ApiSpec<EnvelopeRequest, EnvelopeResponse> = {
   apiKey: 58,
   name: 'Envelope',
@@ -62,6 +69,18 @@ export const ENVELOPE_API: ApiSpec<EnvelopeRequest, EnvelopeResponse> = {
   },
   get response() {
     return EnvelopeResponseCodec;
+  },
+};
+export const ALTER_PARTITION_API: ApiSpec<AlterPartitionRequest, AlterPartitionResponse> = {
+  apiKey: 56,
+  name: 'AlterPartition',
+  minVersion: 0,
+  maxVersion: 3,
+  get request() {
+    return AlterPartitionRequestCodec;
+  },
+  get response() {
+    return AlterPartitionResponseCodec;
   },
 };
 export const ALLOCATE_PRODUCER_IDS_API: ApiSpec<AllocateProducerIdsRequest, AllocateProducerIdsResponse> = {
@@ -91,7 +110,7 @@ export interface ControllerChannelOptions {
   readonly log: Logger;
 }
 
-export class ControllerChannel implements RemoteController {
+export class ControllerChannel implements RemoteController, IsrChangeChannel {
   private current: { nodeId: number; address: string; connection: Promise<BrokerConnection> } | null = null;
   private closed = false;
 
@@ -146,6 +165,45 @@ export class ControllerChannel implements RemoteController {
     if (res.errorCode !== ErrorCode.NONE) throw new Error(`the controller refused a producer id block: error ${res.errorCode}`);
     const firstId = Number(res.producerIdStart);
     return { brokerId, brokerEpoch, firstId, endId: firstId + res.producerIdLen };
+  }
+
+  /** A leader's ISR changes (AlterPartition v3: topic ids, members with their broker epochs). */
+  async alterPartition(brokerId: number, brokerEpoch: number, items: readonly IsrChangeRequest[]): Promise<IsrChangeOutcome> {
+    const topics = new Map<string, AlterPartitionRequest.PartitionData[]>();
+    for (const item of items) {
+      const list = topics.get(item.topicId) ?? [];
+      list.push({
+        partitionIndex: item.partition,
+        leaderEpoch: item.leaderEpoch,
+        newIsr: [],
+        newIsrWithEpochs: item.newIsr.map((m) => ({ brokerId: m.brokerId, brokerEpoch: BigInt(m.brokerEpoch) })),
+        leaderRecoveryState: 0,
+        partitionEpoch: item.partitionEpoch,
+      });
+      topics.set(item.topicId, list);
+    }
+    const body: AlterPartitionRequest = {
+      brokerId,
+      brokerEpoch: BigInt(brokerEpoch),
+      topics: [...topics].map(([topicId, partitions]) => ({ topicName: '', topicId, partitions })),
+    };
+    // A controller whose image is behind the leader's answers NOT_CONTROLLER for the partition: asked again.
+    const behind = (r: AlterPartitionResponse) => r.errorCode === ErrorCode.NOT_CONTROLLER || r.topics.some((t) => t.partitions.some((p) => p.errorCode === ErrorCode.NOT_CONTROLLER));
+    const res = await this.send(ALTER_PARTITION_API, 3, body, behind);
+    return {
+      errorCode: res.errorCode as ErrorCode,
+      partitions: res.topics.flatMap((t) =>
+        t.partitions.map((p) => ({
+          topicId: t.topicId,
+          partition: p.partitionIndex,
+          errorCode: p.errorCode as ErrorCode,
+          leaderId: p.leaderId,
+          leaderEpoch: p.leaderEpoch,
+          partitionEpoch: p.partitionEpoch,
+          isr: p.isr,
+        })),
+      ),
+    };
   }
 
   async close(): Promise<void> {

@@ -110,7 +110,8 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
   if (b.cluster) {
     const { envelopeHandler } = require('./handlers/envelope') as typeof import('./handlers/envelope');
     const { allocateProducerIdsHandler } = require('./handlers/allocate-producer-ids') as typeof import('./handlers/allocate-producer-ids');
-    for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b)]) table.set(h.spec.apiKey, h);
+    const { alterPartitionHandler } = require('./handlers/alter-partition') as typeof import('./handlers/alter-partition');
+    for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b), alterPartitionHandler(b)]) table.set(h.spec.apiKey, h);
   }
   return table;
 }

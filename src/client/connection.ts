@@ -56,6 +56,10 @@ export function parseAddress(address: string, defaultPort = 9092): { host: strin
 export class BrokerConnection {
   private nextCorrelationId = 1;
   private buffered: Buffer = Buffer.alloc(0);
+  /** A frame being received: its chunks so far, their size, and the size it will have (0: none). */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private waitingFor = 0;
   private readonly pending = new Map<number, Pending>();
   private closedError: Error | null = null;
 
@@ -171,10 +175,29 @@ export class BrokerConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    // A large response arrives in many chunks: they are kept aside until the
+    // frame is whole and joined once (joining at every chunk copies the
+    // frame over and over: quadratic in its size).
+    if (this.waitingFor > 0) {
+      this.chunks.push(chunk);
+      this.chunkBytes += chunk.length;
+      if (this.chunkBytes < this.waitingFor) return;
+      this.buffered = Buffer.concat(this.chunks, this.chunkBytes);
+      this.chunks = [];
+      this.chunkBytes = 0;
+      this.waitingFor = 0;
+    } else {
+      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
+    }
     while (this.buffered.length >= 4) {
       const size = this.buffered.readInt32BE(0);
-      if (this.buffered.length < 4 + size) return;
+      if (this.buffered.length < 4 + size) {
+        this.chunks = [this.buffered];
+        this.chunkBytes = this.buffered.length;
+        this.waitingFor = 4 + size;
+        this.buffered = Buffer.alloc(0);
+        return;
+      }
       const frame = this.buffered.subarray(4, 4 + size);
       this.buffered = this.buffered.subarray(4 + size);
       const p = this.pending.get(frame.readInt32BE(0));

@@ -54,7 +54,7 @@ export interface ClusterNodeOptions {
 }
 
 export class ClusterNode {
-  private brokerEpoch = -1;
+  private registeredEpoch = -1;
 
   private constructor(
     readonly nodeId: number,
@@ -159,8 +159,7 @@ export class ClusterNode {
       const metadata = new MetadataLoader(log);
       const store = member.store;
       metadata.catchUp(await store.start((batch) => metadata.handleCommitted(batch)));
-      // No replication yet: a topic has one replica, on the broker that leads it.
-      const controller = new ClusterController(store, metadata, config, () => member.isController(), { maxReplicationFactor: 1 });
+      const controller = new ClusterController(store, metadata, config, () => member.isController());
       duties = new ElectedControllerDuties(controller, member.registry, () => member.isController(), log);
       const d = duties;
       member.onElected(() => d.run());
@@ -202,15 +201,20 @@ export class ClusterNode {
         timeoutMs,
         () => `the controller did not register this broker within ${timeoutMs} ms (initial.broker.registration.timeout.ms)`,
       );
-      this.brokerEpoch = own.epoch;
+      this.registeredEpoch = own.epoch;
       return;
     }
-    this.brokerEpoch = await this.controller.registerBroker({
+    this.registeredEpoch = await this.controller.registerBroker({
       brokerId: this.nodeId,
       incarnationId: randomUUID(),
       endpoints,
       rack: this.config.optionalString('broker.rack'),
     });
+  }
+
+  /** This broker's epoch: its registration's (a cluster's: the current one in etcd); -1 before it registered. */
+  get brokerEpoch(): number {
+    return this.cluster && this.registeredEpoch >= 0 ? this.cluster.brokerEpoch : this.registeredEpoch;
   }
 
   /** The controller's node id (this broker on one node; -1 in a cluster with none elected). */

@@ -129,7 +129,7 @@ describe('a cluster controller: brokers from the registry of live brokers', () =
     const store = LogMetadataStore.open(new MemoryStorageDir());
     const metadata = new MetadataLoader();
     metadata.catchUp(await store.start((b) => metadata.handleCommitted(b)));
-    const controller = new Controller(store, metadata, config, { maxReplicationFactor: 1 });
+    const controller = new Controller(store, metadata, config);
     await controller.bootstrap();
     return { metadata, controller };
   }
@@ -174,18 +174,87 @@ describe('a cluster controller: brokers from the registry of live brokers', () =
     expect(metadata.image.topics.get('one')!.partitions.get(0)).toMatchObject({ leader: 1, leaderEpoch: 1 });
   });
 
-  test('refuses a replication factor above the cluster maximum, saying replication is not built yet', async () => {
-    const { controller } = await cluster();
+  test('places replicated partitions over the brokers, every replica in sync, led by the first', async () => {
+    const { metadata, controller } = await cluster();
     await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
-    const [byFactor, byAssignment] = await controller.createTopics([
-      { name: 'rf3', numPartitions: 1, replicationFactor: 3, assignments: [], configs: {} },
-      { name: 'assigned', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: {} },
+    const [created] = await controller.createTopics([{ name: 'rf3', numPartitions: 3, replicationFactor: 3, assignments: [], configs: {} }]);
+    expect(created).toMatchObject({ partitions: 3, replicationFactor: 3 });
+    const parts = [...metadata.image.topics.get('rf3')!.partitions.values()];
+    for (const p of parts) {
+      expect([...p.replicas].sort()).toEqual([1, 2, 3]);
+      expect(p.isr).toEqual(p.replicas);
+      expect(p.leader).toBe(p.replicas[0]);
+    }
+    expect(new Set(parts.map((p) => p.leader))).toEqual(new Set([1, 2, 3]));
+    expect(await controller.createPartitions('rf3', 4, [{ brokerIds: [1, 3] }])).toMatchObject({ name: 'rf3' });
+    const [tooMany] = await controller.createTopics([{ name: 'rf4', numPartitions: 1, replicationFactor: 4, assignments: [], configs: {} }]);
+    expect(tooMany).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
+  });
+
+  test('a broker gone or restarted leaves the ISR; a gone leader is replaced from the ISR in a new epoch', async () => {
+    const { metadata, controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
+    await controller.createTopics([{ name: 't', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: {} }]);
+    const p0 = () => metadata.image.topics.get('t')!.partitions.get(0)!;
+    expect(p0()).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1, 2, 3] });
+    // A follower goes: the ISR shrinks, the leader and its epoch stay.
+    await controller.reconcileBrokers(live([1, A], [2, B]));
+    expect(p0()).toMatchObject({ leader: 1, leaderEpoch: 0, isr: [1, 2] });
+    // It comes back: not in the ISR until its leader sees it caught up (AlterPartition).
+    await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
+    expect(p0()).toMatchObject({ leader: 1, isr: [1, 2] });
+    // The leader restarts: the next replica in the ISR leads in a new epoch; the restarted one is out of the ISR.
+    await controller.reconcileBrokers(live([1, '00000000-0000-0000-0000-0000000000a2'], [2, B], [3, C]));
+    expect(p0()).toMatchObject({ leader: 2, leaderEpoch: 1, isr: [2] });
+    // The last ISR member goes: no leader, and the ISR keeps it so that it may lead when it is back.
+    await controller.reconcileBrokers(live([1, '00000000-0000-0000-0000-0000000000a2'], [3, C]));
+    expect(p0()).toMatchObject({ leader: -1, leaderEpoch: 2, isr: [2] });
+    await controller.reconcileBrokers(live([1, '00000000-0000-0000-0000-0000000000a2'], [2, '00000000-0000-0000-0000-0000000000b2'], [3, C]));
+    expect(p0()).toMatchObject({ leader: 2, leaderEpoch: 3, isr: [2] });
+  });
+
+  test('an out-of-sync replica leads only with unclean.leader.election.enable', async () => {
+    const { metadata, controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A], [2, B]));
+    await controller.createTopics([
+      { name: 'clean', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: {} },
+      { name: 'unclean', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: { 'unclean.leader.election.enable': 'true' } },
     ]);
-    expect(byFactor).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: expect.stringMatching(/replication is not built yet/) });
-    expect(byAssignment).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
-    await controller.createTopics([topic('grow', 1)]);
-    expect(await controller.createPartitions('grow', 2, [{ brokerIds: [1, 3] }])).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICATION_FACTOR });
-    expect(await controller.createPartitions('grow', 2, [{ brokerIds: [3] }])).toMatchObject({ name: 'grow' });
+    await controller.reconcileBrokers(live([1, A]));
+    await controller.reconcileBrokers(live([1, A], [2, B]));
+    // Broker 2 is back but not in sync; then the leader goes.
+    await controller.reconcileBrokers(live([2, B]));
+    expect(metadata.image.topics.get('clean')!.partitions.get(0)).toMatchObject({ leader: -1, isr: [1] });
+    expect(metadata.image.topics.get('unclean')!.partitions.get(0)).toMatchObject({ leader: 2, isr: [2] });
+  });
+
+  test('AlterPartition: the leader changes the ISR of its current epoch, with live members of the right incarnation', async () => {
+    const { metadata, controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
+    await controller.createTopics([{ name: 'isr', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2, 3] }], configs: {} }]);
+    const t = metadata.image.topics.get('isr')!;
+    const p0 = () => metadata.image.topics.get('isr')!.partitions.get(0)!;
+    const ask = (brokerId: number, members: [number, number][], over: Partial<{ leaderEpoch: number; partitionEpoch: number; brokerEpoch: number }> = {}) =>
+      controller.alterPartition(brokerId, over.brokerEpoch ?? 100 + brokerId, [
+        { topicId: t.id, partition: 0, leaderEpoch: over.leaderEpoch ?? p0().leaderEpoch, partitionEpoch: over.partitionEpoch ?? p0().partitionEpoch, newIsr: members.map(([id, e]) => ({ brokerId: id, brokerEpoch: e })) },
+      ]);
+    const error = async (r: ReturnType<typeof ask>) => (await r).partitions[0]!.errorCode;
+
+    const shrunk = await ask(1, [[1, -1], [2, 102]]);
+    expect(shrunk.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, leaderId: 1, leaderEpoch: 0, isr: [1, 2], partitionEpoch: 1 });
+    expect(p0()).toMatchObject({ isr: [1, 2], partitionEpoch: 1, leaderEpoch: 0 });
+    expect(await error(ask(1, [[1, -1], [2, 102], [3, 999]]))).toBe(ErrorCode.INELIGIBLE_REPLICA);
+    expect(await error(ask(1, [[1, -1], [2, 102]], { partitionEpoch: 0 }))).toBe(ErrorCode.INVALID_UPDATE_VERSION);
+    expect(await error(ask(1, [[1, -1], [2, 102]], { partitionEpoch: 5 }))).toBe(ErrorCode.NOT_CONTROLLER);
+    expect(await error(ask(2, [[2, -1]]))).toBe(ErrorCode.INVALID_REQUEST);
+    expect(await error(ask(1, [[2, 102]]))).toBe(ErrorCode.INVALID_REQUEST);
+    expect(await error(ask(1, [[1, -1], [4, -1]]))).toBe(ErrorCode.INVALID_REQUEST);
+    expect((await ask(1, [[1, -1]], { brokerEpoch: 5 })).errorCode).toBe(ErrorCode.STALE_BROKER_EPOCH);
+    const grown = await ask(1, [[1, -1], [2, 102], [3, 103]]);
+    expect(grown.partitions[0]).toMatchObject({ errorCode: ErrorCode.NONE, isr: [1, 2, 3], partitionEpoch: 2 });
+    // A new leader epoch fences the old leader's requests.
+    await controller.reconcileBrokers(live([2, B], [3, C]));
+    expect(await error(ask(1, [[1, -1]], { leaderEpoch: 0 }))).toBe(ErrorCode.FENCED_LEADER_EPOCH);
   });
 
   test('on a broker that is not the controller every write is refused before it is validated', async () => {

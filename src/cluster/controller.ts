@@ -23,9 +23,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config';
-import { ConfigResourceType, validateTopicOverrides } from '../config';
+import { ConfigResourceType, resolveTopicConfig, validateTopicOverrides } from '../config';
+import { leadershipChange, sameMembers } from './partition-leadership';
 import { ErrorCode } from '../protocol/errors';
-import { partitionRecordOf, registerBrokerRecordOf, type ProducerIdBlock } from './metadata/metadata-delta';
+import { NO_LEADER_CHANGE, partitionRecordOf, registerBrokerRecordOf, type ProducerIdBlock } from './metadata/metadata-delta';
 import type { PartitionChangeRecord, RegisterBrokerRecord } from './metadata/records';
 import { type BrokerEndpoint, type MetadataImage, NO_LEADER, type TopicImage } from './metadata/metadata-image';
 import type { MetadataLoader } from './metadata/metadata-loader';
@@ -36,7 +37,7 @@ export { NotControllerError } from './metadata/metadata-store';
 import { BOOTSTRAP_FEATURE_LEVELS, METADATA_VERSION_FEATURE, SUPPORTED_FEATURES } from './features';
 
 export { METADATA_VERSION_FEATURE, METADATA_VERSION_LEVEL } from './features';
-import { placeReplicas } from './replica-placement';
+import { type PlacementBroker, placeReplicas } from './replica-placement';
 import { scramAlteration } from './scram-control';
 import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
 import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
@@ -80,12 +81,6 @@ export interface LiveBrokerRegistration extends BrokerRegistrationRequest {
 
 export interface ControllerOptions {
   /**
-   * The largest replication factor a new topic may have; undefined: as many
-   * as there are live brokers. A cluster without replication sets 1, so a
-   * larger factor is refused rather than pretended.
-   */
-  maxReplicationFactor?: number;
-  /**
    * Whether this broker is the controller now (a cluster's election); absent
    * on one node, which always is. A write on a broker that is not is
    * refused with NotControllerError before anything is validated.
@@ -93,12 +88,38 @@ export interface ControllerOptions {
   isController?: () => boolean;
 }
 
-
 export interface BrokerRegistrationRequest {
   brokerId: number;
   incarnationId: string;
   endpoints: readonly BrokerEndpoint[];
   rack: string | null;
+}
+
+/** One partition of an AlterPartition request: the ISR its leader asks for, from the registration it has. */
+export interface IsrChangeRequest {
+  topicId: string;
+  partition: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  /** The members with the broker epochs the leader saw them fetch with (-1: not checked). */
+  newIsr: readonly { brokerId: number; brokerEpoch: number }[];
+}
+
+/** The answer for one partition: its registration after the change (or as it is, with the error). */
+export interface IsrChangeResult {
+  topicId: string;
+  partition: number;
+  errorCode: ErrorCode;
+  leaderId: number;
+  leaderEpoch: number;
+  partitionEpoch: number;
+  isr: number[];
+}
+
+export interface IsrChangeOutcome {
+  /** STALE_BROKER_EPOCH refuses the whole request. */
+  errorCode: ErrorCode;
+  partitions: IsrChangeResult[];
 }
 
 /** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
@@ -190,12 +211,13 @@ export class Controller {
    * broker heartbeats: a live broker the image lacks, or knows under another
    * incarnation, or holds fenced, is registered unfenced with its epoch; a
    * broker the image holds unfenced that is no longer alive is fenced (its
-   * registration written again with `fenced`). Partitions follow: one led by
-   * a fenced or restarted broker gets the first live member of its ISR as
-   * leader, or no leader (-1) when none is live; a leaderless partition gets
-   * a leader as soon as a member of its ISR is live again. Every leader
-   * change bumps the leader epoch (the image's rule), so a restarted
-   * leader serves in a new epoch. Returns how many records were written.
+   * registration written again with `fenced`). Partitions follow, by the
+   * rules of partition-leadership.ts: brokers that went or restarted leave
+   * the ISR, and a partition whose leader did gets a new one from its ISR
+   * (or, with unclean.leader.election.enable, from any live replica), or no
+   * leader (-1) until a member of its ISR is live again. Every leader change
+   * bumps the leader epoch (the image's rule), so a restarted leader serves
+   * in a new epoch. Returns how many records were written.
    */
   reconcileBrokers(live: ReadonlyMap<number, LiveBrokerRegistration>): Promise<number> {
     return this.write((image) => {
@@ -211,18 +233,72 @@ export class Controller {
         if (known && known.incarnationId === l.incarnationId && !known.fenced) continue;
         records.push({ type: 'RegisterBrokerRecord', data: registerBrokerRecordFor(l, l.epoch) });
       }
-      const serving = (id: number) => live.has(id) && !restarted.has(id);
+      const brokers = { serving: (id: number) => live.has(id) && !restarted.has(id), alive: (id: number) => live.has(id) };
       for (const t of image.topics.list()) {
+        const unclean = resolveTopicConfig(image.topicConfigs(t.name), this.broker).uncleanLeaderElectionEnable;
         for (const [partitionId, p] of t.partitions) {
-          if (p.leader !== NO_LEADER && serving(p.leader)) continue;
-          const candidate = p.isr.find((id) => live.has(id));
-          const leader = candidate ?? NO_LEADER;
-          // No change to write: leaderless and still no live ISR member.
-          if (leader === NO_LEADER && p.leader === NO_LEADER) continue;
-          records.push({ type: 'PartitionChangeRecord', data: leaderChange(t.id, partitionId, leader) });
+          const change = leadershipChange(p, brokers, unclean);
+          if (change) records.push({ type: 'PartitionChangeRecord', data: partitionChange(t.id, partitionId, change.leader, change.isr) });
         }
       }
       return { records, result: records.length };
+    });
+  }
+
+  // ---- ISR changes -------------------------------------------------------------
+
+  /**
+   * AlterPartition: a leader asks to change its partitions' ISR (it shrinks
+   * it for a follower that fell behind, grows it for one that caught up).
+   * Validated as Kafka's ReplicationControlManager does, per partition: a
+   * request from a newer epoch than the image's is NOT_CONTROLLER (this
+   * controller is behind), an older leader epoch FENCED_LEADER_EPOCH, a
+   * sender that does not lead INVALID_REQUEST, an older partition epoch
+   * INVALID_UPDATE_VERSION, an ISR naming non-replicas or leaving out the
+   * leader INVALID_REQUEST, and a member that is unregistered, fenced or of
+   * another incarnation (its broker epoch, KIP-903) INELIGIBLE_REPLICA. The
+   * accepted changes are written in one commit; each answer is the
+   * partition's registration after it. A stale broker epoch refuses the
+   * whole request (STALE_BROKER_EPOCH).
+   */
+  alterPartition(brokerId: number, brokerEpoch: number, items: readonly IsrChangeRequest[]): Promise<IsrChangeOutcome> {
+    return this.write<IsrChangeOutcome>((image) => {
+      const sender = image.brokers.get(brokerId);
+      if (!sender || (brokerEpoch !== -1 && sender.epoch !== brokerEpoch)) {
+        return { records: [], result: { errorCode: ErrorCode.STALE_BROKER_EPOCH, partitions: [] } };
+      }
+      const records: MetadataRecord[] = [];
+      const partitions = items.map((item): IsrChangeResult => {
+        const p = image.topics.getById(item.topicId)?.partitions.get(item.partition);
+        const answer = (errorCode: ErrorCode, reg = p, isr = reg?.isr ?? []): IsrChangeResult => ({
+          ...item,
+          errorCode,
+          leaderId: reg?.leader ?? NO_LEADER,
+          leaderEpoch: reg?.leaderEpoch ?? -1,
+          partitionEpoch: reg?.partitionEpoch ?? -1,
+          isr: [...isr],
+        });
+        if (!image.topics.getById(item.topicId)) return answer(ErrorCode.UNKNOWN_TOPIC_ID);
+        if (!p) return answer(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        if (item.leaderEpoch > p.leaderEpoch || item.partitionEpoch > p.partitionEpoch) return answer(ErrorCode.NOT_CONTROLLER);
+        if (item.leaderEpoch < p.leaderEpoch) return answer(ErrorCode.FENCED_LEADER_EPOCH);
+        if (brokerId !== p.leader) return answer(ErrorCode.INVALID_REQUEST);
+        if (item.partitionEpoch < p.partitionEpoch) return answer(ErrorCode.INVALID_UPDATE_VERSION);
+        const newIsr = item.newIsr.map((m) => m.brokerId);
+        if (new Set(newIsr).size !== newIsr.length || newIsr.some((id) => !p.replicas.includes(id)) || !newIsr.includes(p.leader)) {
+          return answer(ErrorCode.INVALID_REQUEST);
+        }
+        const ineligible = item.newIsr.some((m) => {
+          const b = image.brokers.get(m.brokerId);
+          return !b || b.fenced || (m.brokerEpoch !== -1 && b.epoch !== m.brokerEpoch);
+        });
+        if (ineligible) return answer(ErrorCode.INELIGIBLE_REPLICA);
+        if (sameMembers(newIsr, p.isr)) return answer(ErrorCode.NONE);
+        records.push({ type: 'PartitionChangeRecord', data: partitionChange(item.topicId, item.partition, NO_LEADER_CHANGE, newIsr) });
+        // What the image will hold once the record applies (an ISR change bumps only the partition epoch).
+        return { ...answer(ErrorCode.NONE, p, newIsr), partitionEpoch: p.partitionEpoch + 1 };
+      });
+      return { records, result: { errorCode: ErrorCode.NONE, partitions } };
     });
   }
 
@@ -406,7 +482,7 @@ export class Controller {
       if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
       }
-      const problem = checkAssignments(req.assignments, 0, live) ?? this.replicationProblem(Math.max(...req.assignments.map((a) => a.brokerIds.length)));
+      const problem = checkAssignments(req.assignments, 0, live);
       if (problem) return problem;
       assignment = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
     } else {
@@ -418,15 +494,13 @@ export class Controller {
       if (rf <= 0) {
         return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor must be larger than 0, or -1 to use the default value.' };
       }
-      const unsupported = this.replicationProblem(rf);
-      if (unsupported) return unsupported;
       if (rf > live.length) {
         return {
           errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
           errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${live.length} broker(s) are registered.`,
         };
       }
-      assignment = placeReplicas(live, 0, partitions, rf);
+      assignment = placeReplicas(placementBrokers(image, live), 0, partitions, rf);
     }
     const configs = validateTopicOverrides(overrides, this.broker);
     if (!configs.ok) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: configs.error.message };
@@ -440,16 +514,6 @@ export class Controller {
     return {
       topic: { name: req.name, topicId, partitions: assignment.length, replicationFactor: assignment[0]?.length ?? 0, configs: overrides },
       records,
-    };
-  }
-
-  /** A replication factor this cluster cannot give (see ControllerOptions.maxReplicationFactor), or null. */
-  private replicationProblem(rf: number): TopicError | null {
-    const max = this.options.maxReplicationFactor;
-    if (max === undefined || rf <= max) return null;
-    return {
-      errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-      errorMessage: `Replication factor ${rf} is not supported yet: this Weir cluster does not replicate partitions (replication is not built yet), so the largest replication factor is ${max}.`,
     };
   }
 
@@ -494,8 +558,6 @@ export class Controller {
         live,
       );
       if (problem) return problem;
-      const unsupported = this.replicationProblem(Math.max(...assignments.map((a) => a.brokerIds.length)));
-      if (unsupported) return unsupported;
       assignment = assignments.map((a) => a.brokerIds);
     } else {
       const rf = t.partitions.get(0)?.replicas.length ?? 1;
@@ -505,7 +567,7 @@ export class Controller {
           errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${live.length} broker(s) are registered.`,
         };
       }
-      assignment = placeReplicas(live, current, count - current, rf);
+      assignment = placeReplicas(placementBrokers(image, live), current, count - current, rf);
     }
     const records = assignment.map((replicas, i) => newPartitionRecord(t.id, current + i, replicas, live));
     return { topic: t, records };
@@ -527,12 +589,12 @@ function registerBrokerRecordFor(req: BrokerRegistrationRequest, epoch: number):
   };
 }
 
-/** A PartitionChangeRecord that changes only the leader (which bumps its epoch). */
-function leaderChange(topicId: string, partitionId: number, leader: number): PartitionChangeRecord {
+/** A PartitionChangeRecord: a new leader (which bumps its epoch; NO_LEADER_CHANGE keeps it) and/or a new ISR (null keeps it). */
+function partitionChange(topicId: string, partitionId: number, leader: number, isr: number[] | null): PartitionChangeRecord {
   return {
     partitionId,
     topicId,
-    isr: null,
+    isr,
     leader,
     replicas: null,
     removingReplicas: null,
@@ -587,6 +649,11 @@ function checkAssignments(assignments: { partitionIndex: number; brokerIds: numb
     }
   }
   return null;
+}
+
+/** The live brokers with their racks (broker.rack), for placement. */
+function placementBrokers(image: MetadataImage, live: readonly number[]): PlacementBroker[] {
+  return live.map((id) => ({ id, rack: image.brokers.get(id)?.rack ?? null }));
 }
 
 /** Kafka's Topic.unifyCollisionChars: '.' and '_' are the same in metric names. */

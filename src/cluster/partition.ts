@@ -83,12 +83,30 @@ export interface PartitionReadResult {
   abortedTransactions: AbortedTxn[] | null;
 }
 
-/** What the leader knows of a follower (replication fills this in from its fetches). */
+/** What the leader knows of a follower, from its fetches (Kafka's ReplicaState). */
 export interface FollowerState {
   readonly brokerId: number;
+  /** The follower's log end: the offset it last fetched from (-1: no fetch in this epoch yet). */
   logEndOffset: number;
-  /** When the follower last fetched up to the leader's log end (for replica.lag.time.max.ms). */
+  /** The broker epoch it fetched with (KIP-903: the controller admits that incarnation only); -1 unknown. */
+  brokerEpoch: number;
+  /** When the follower was last caught up with the leader's log end (for replica.lag.time.max.ms). */
   lastCaughtUpTimeMs: number;
+  /** The leader's log end and the time at the follower's previous fetch. */
+  lastFetchLeaderLogEndOffset: number;
+  lastFetchTimeMs: number;
+}
+
+/** A member of an ISR asked for, with the broker epoch the leader saw it fetch with (-1: not checked). */
+export interface IsrMember {
+  brokerId: number;
+  brokerEpoch: number;
+}
+
+/** Where a leader's ISR changes go (the controller, through AlterPartition). */
+export interface IsrChangeRequester {
+  /** Sends the request; false when it cannot be sent now (no controller channel), so nothing is pending. */
+  requestIsrChange(partition: Partition, newIsr: readonly IsrMember[]): boolean;
 }
 
 /** Told about changes the replica manager's waiting operations care about. */
@@ -106,6 +124,10 @@ export interface PartitionOptions {
   highWatermark?: number;
   listener?: PartitionListener;
   transactionVerifier?: () => TransactionVerifier | null;
+  /** Where ISR changes go; none on one node (a partition there has no followers). */
+  isrChanges?: IsrChangeRequester;
+  /** The broker's clock (follower states). */
+  now?: () => number;
 }
 
 const JAVA_LONG_MAX = 2 ** 63;
@@ -134,6 +156,18 @@ export class Partition {
   private readonly followers = new Map<number, FollowerState>();
   private readonly listener: PartitionListener | null;
   private readonly verifier: () => TransactionVerifier | null;
+  private readonly isrChanges: IsrChangeRequester | null;
+  private readonly now: () => number;
+  /**
+   * An ISR change sent to the controller and not yet seen in the metadata
+   * (Kafka's PendingExpandIsr/PendingShrinkIsr). While one is pending no
+   * other is sent, and the high watermark counts the members of both the
+   * committed and the pending ISR (Kafka's maximal ISR): a member being
+   * added counts at once, one being removed until the removal is committed.
+   */
+  private pendingIsr: readonly number[] | null = null;
+  /** Where this broker's current leader epoch began (a follower joins the ISR only past it). */
+  private leaderEpochStartOffset = -1;
 
   constructor(options: PartitionOptions) {
     this.log = options.log;
@@ -146,6 +180,8 @@ export class Partition {
     this.hw = clamp(options.highWatermark ?? this.log.logStartOffset, this.log.logStartOffset, this.log.logEndOffset);
     this.listener = options.listener ?? null;
     this.verifier = options.transactionVerifier ?? (() => null);
+    this.isrChanges = options.isrChanges ?? null;
+    this.now = options.now ?? Date.now;
   }
 
   // ---- state -----------------------------------------------------------------
@@ -214,14 +250,25 @@ export class Partition {
   makeLeader(registration: PartitionRegistration): boolean {
     if (registration.leader !== this.localBrokerId) throw new Error(`${this.topic}-${this.index}: broker ${this.localBrokerId} is not the leader in this registration`);
     if (this.isStale(registration)) return false;
-    const isNewEpoch = registration.leaderEpoch > this.state.leaderEpoch;
+    const isNewLeadership = registration.leaderEpoch > this.state.leaderEpoch || this.state.leader !== this.localBrokerId;
     this.state = registration;
-    // Kafka's maybeAssignEpochStartOffset: the epoch starts at the log end
-    // (a no-op when the log already records this epoch from earlier).
-    if (isNewEpoch) this.log.assignEpochStartOffset(registration.leaderEpoch, this.log.logEndOffset);
+    // The registration is the committed ISR now: whatever was asked for is answered.
+    this.pendingIsr = null;
+    const now = this.now();
+    if (isNewLeadership) {
+      // Kafka's maybeAssignEpochStartOffset: the epoch starts at the log end
+      // (a no-op when the log already records this epoch from earlier).
+      this.log.assignEpochStartOffset(registration.leaderEpoch, this.log.logEndOffset);
+      this.leaderEpochStartOffset = this.log.logEndOffset;
+      // Followers are tracked afresh; those in the ISR count as caught up now,
+      // so they are not dropped before they had a chance to fetch.
+      this.followers.clear();
+    }
     for (const id of [...this.followers.keys()]) if (!registration.replicas.includes(id)) this.followers.delete(id);
     for (const id of registration.replicas) {
-      if (id !== this.localBrokerId && !this.followers.has(id)) this.followers.set(id, { brokerId: id, logEndOffset: -1, lastCaughtUpTimeMs: 0 });
+      if (id === this.localBrokerId || this.followers.has(id)) continue;
+      const inIsr = registration.isr.includes(id);
+      this.followers.set(id, { brokerId: id, logEndOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
     }
     if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
     return true;
@@ -232,6 +279,7 @@ export class Partition {
     if (this.isStale(registration)) return false;
     this.state = registration;
     this.followers.clear();
+    this.pendingIsr = null;
     return true;
   }
 
@@ -270,7 +318,7 @@ export class Partition {
   maybeIncrementHighWatermark(): boolean {
     if (!this.isLeader) return false;
     let candidate = this.log.logEndOffset;
-    for (const id of this.state.isr) {
+    for (const id of this.maximalIsr()) {
       if (id === this.localBrokerId) continue;
       const f = this.followers.get(id);
       candidate = Math.min(candidate, f ? f.logEndOffset : this.hw);
@@ -299,13 +347,79 @@ export class Partition {
     this.hw = clamp(leaderHighWatermark, this.log.logStartOffset, this.log.logEndOffset);
   }
 
-  /** The leader records a follower's fetch position; the high watermark may move. */
-  updateFollowerFetchState(brokerId: number, logEndOffset: number, now: number): void {
+  /**
+   * The leader records a follower's fetch from `fetchOffset` (its log end):
+   * when it was last caught up (Kafka's rule: caught up now if it fetched
+   * from the leader's log end, or at its previous fetch if it has reached
+   * the log end the leader had then, so a follower under steady load that
+   * always trails by one fetch still counts as caught up); it may join the
+   * ISR, and the high watermark may move. False for a broker that is not a
+   * replica.
+   */
+  updateFollowerFetchState(brokerId: number, brokerEpoch: number, fetchOffset: number, now: number): boolean {
     const f = this.followers.get(brokerId);
-    if (!f) return;
-    f.logEndOffset = logEndOffset;
-    if (logEndOffset >= this.log.logEndOffset) f.lastCaughtUpTimeMs = now;
+    if (!f) return false;
+    const leaderEnd = this.log.logEndOffset;
+    if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, now);
+    else if (fetchOffset >= f.lastFetchLeaderLogEndOffset) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
+    f.logEndOffset = fetchOffset;
+    f.brokerEpoch = brokerEpoch;
+    f.lastFetchLeaderLogEndOffset = leaderEnd;
+    f.lastFetchTimeMs = now;
+    this.maybeExpandIsr(f);
     if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
+    return true;
+  }
+
+  /** The committed ISR and, while a change is pending, its members too (see `pendingIsr`). */
+  private maximalIsr(): readonly number[] {
+    const pending = this.pendingIsr;
+    if (pending === null) return this.state.isr;
+    return [...new Set([...this.state.isr, ...pending])];
+  }
+
+  /**
+   * A follower outside the ISR joins it once it has everything below the
+   * high watermark and has fetched past the start of this leader's epoch
+   * (Kafka's isFollowerInSync): the leader asks the controller.
+   */
+  private maybeExpandIsr(f: FollowerState): void {
+    if (!this.isLeader || this.pendingIsr !== null || this.state.isr.includes(f.brokerId)) return;
+    if (f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset) return;
+    this.proposeIsr([...this.state.isr, f.brokerId]);
+  }
+
+  /**
+   * The leader drops from the ISR every follower that has not been caught
+   * up for `lagTimeMaxMs` (replica.lag.time.max.ms), asking the controller.
+   * True when a change was sent.
+   */
+  maybeShrinkIsr(now: number, lagTimeMaxMs: number): boolean {
+    if (!this.isLeader || this.pendingIsr !== null) return false;
+    const lagging = this.state.isr.filter((id) => {
+      if (id === this.localBrokerId) return false;
+      const f = this.followers.get(id);
+      return !f || now - f.lastCaughtUpTimeMs > lagTimeMaxMs;
+    });
+    if (lagging.length === 0) return false;
+    return this.proposeIsr(this.state.isr.filter((id) => !lagging.includes(id)));
+  }
+
+  private proposeIsr(isr: readonly number[]): boolean {
+    const members = isr.map((id): IsrMember => ({ brokerId: id, brokerEpoch: id === this.localBrokerId ? -1 : (this.followers.get(id)?.brokerEpoch ?? -1) }));
+    if (!this.isrChanges?.requestIsrChange(this, members)) return false;
+    this.pendingIsr = isr;
+    return true;
+  }
+
+  /** The pending ISR change is over without a new registration (refused, failed, or nothing to change): another may be asked for. */
+  clearPendingIsrChange(): void {
+    this.pendingIsr = null;
+  }
+
+  /** Whether an ISR change is waiting for the controller (tests, metrics). */
+  get hasPendingIsrChange(): boolean {
+    return this.pendingIsr !== null;
   }
 
   // ---- append -------------------------------------------------------------------
@@ -417,6 +531,23 @@ export class Partition {
   truncateTo(offset: number): void {
     this.log.truncateTo(offset);
     if (this.hw > this.log.logEndOffset) this.hw = this.log.logEndOffset;
+  }
+
+  /** A follower whose log ends below its leader's log start starts over, empty, there. */
+  truncateFullyAndStartAt(offset: number): void {
+    if (this.isLeader) throw new Error(`${this.topic}-${this.index}: the leader does not start its log over`);
+    this.log.truncateFullyAndStartAt(offset);
+    this.hw = offset;
+  }
+
+  /**
+   * A follower moves its log start offset up to its leader's (DeleteRecords
+   * and retention on the leader), never past its own high watermark.
+   */
+  followLogStartOffset(leaderLogStartOffset: number): void {
+    if (this.isLeader) return;
+    const target = Math.min(leaderLogStartOffset, this.hw);
+    if (target > this.log.logStartOffset) this.log.deleteRecordsBefore(target);
   }
 
   // ---- read ---------------------------------------------------------------------

@@ -85,10 +85,10 @@ describe('delayed produce (acks=all)', () => {
     expect(pending).toBeInstanceOf(Promise);
     void (pending as Promise<AppendOutcome[]>).then((r) => (answered = r));
     expect(node.replicas.delayedOperations.produce).toBe(1);
-    p.updateFollowerFetchState(2, 1, 0);
+    p.updateFollowerFetchState(2, -1, 1, 0);
     await settle();
     expect(answered).toBeNull();
-    p.updateFollowerFetchState(2, 2, 0);
+    p.updateFollowerFetchState(2, -1, 2, 0);
     await settle();
     expect(answered).toEqual([expect.objectContaining({ errorCode: ErrorCode.NONE, baseOffset: 0, lastOffset: 1 })]);
     expect(node.replicas.delayedOperations.produce).toBe(0);

@@ -33,7 +33,7 @@ import type { LogManager } from '../storage/log-manager';
 import { OffsetCheckpointFile, REPLICATION_OFFSET_CHECKPOINT, topicPartitionKey } from '../storage/offset-checkpoint-file';
 import type { AppendOrigin } from '../storage/producer-state-manager';
 import type { AbortedTxn } from '../storage/transaction-index';
-import type { Scheduler } from '../time/scheduler';
+import type { ScheduledTimer, Scheduler } from '../time/scheduler';
 import { DelayedFetch } from './delayed/delayed-fetch';
 import { DelayedOperationPurgatory } from './delayed/delayed-operation-purgatory';
 import { DelayedProduce, type ProducePartitionStatus } from './delayed/delayed-produce';
@@ -41,8 +41,11 @@ import { logConfigOf } from './log-settings';
 import type { MetadataDelta, TopicPartitionRef } from './metadata/metadata-delta';
 import type { MetadataImage, PartitionRegistration } from './metadata/metadata-image';
 import type { MetadataPublisher } from './metadata/metadata-loader';
-import { type FetchIsolation, Partition, type PartitionAppendResult, type PartitionListener } from './partition';
+import { type FetchIsolation, type IsrChangeRequester, Partition, type PartitionAppendResult, type PartitionListener } from './partition';
 import { isInternalTopic, topicNameProblem } from './topic-name';
+import { AlterPartitionManager, type IsrChangeChannel } from './replication/alter-partition-manager';
+import { ReplicaFetchers } from './replication/replica-fetchers';
+import type { OpenReplicaLink } from './replication/replica-link';
 import type { TransactionVerifier } from './transaction-verification';
 
 /** A partition's leader as the metadata knows it (Produce v10+ / Fetch v12+ carry it with NOT_LEADER_OR_FOLLOWER). */
@@ -91,6 +94,8 @@ export interface FetchPartitionRequest {
 }
 
 export interface FetchParams {
+  /** A follower's fetch (Fetch's replica id, and its broker epoch from v15); absent for consumers. */
+  replica?: { brokerId: number; brokerEpoch: number };
   maxWaitMs: number;
   minBytes: number;
   /** Response-wide byte budget (Fetch v3+); Infinity before. */
@@ -133,6 +138,7 @@ export class ReplicaManager implements MetadataPublisher {
   private readonly nodeId: number;
   private readonly logs: LogManager;
   private readonly config: BrokerConfig;
+  private readonly scheduler: Scheduler;
   private readonly log: Logger | null;
   private readonly hwCheckpoint: OffsetCheckpointFile;
   /** Checkpointed high watermarks, used once as the partitions open. */
@@ -142,11 +148,19 @@ export class ReplicaManager implements MetadataPublisher {
   private readonly listener: PartitionListener;
   private transactionVerifier: () => TransactionVerifier | null;
   private shuttingDown = false;
+  /** Replication, once started (a cluster's broker): the follower fetchers and the leader's ISR changes. */
+  private fetchers: ReplicaFetchers | null = null;
+  private alterPartitions: AlterPartitionManager | null = null;
+  private isrShrinkTimer: ScheduledTimer | null = null;
+  private readonly isrChanges: IsrChangeRequester = {
+    requestIsrChange: (partition, newIsr) => this.alterPartitions?.requestIsrChange(partition, newIsr) ?? false,
+  };
 
   constructor(options: ReplicaManagerOptions) {
     this.nodeId = options.nodeId;
     this.logs = options.logs;
     this.config = options.config;
+    this.scheduler = options.scheduler;
     this.log = options.log ?? null;
     this.hwCheckpoint = new OffsetCheckpointFile(options.logs.dir, REPLICATION_OFFSET_CHECKPOINT);
     this.checkpointedHighWatermarks = this.hwCheckpoint.read();
@@ -162,6 +176,45 @@ export class ReplicaManager implements MetadataPublisher {
     };
   }
 
+  /**
+   * Starts replication (a broker of a cluster, once it is registered): the
+   * partitions this broker follows are fetched from their leaders, and the
+   * ones it leads shrink their ISR every half replica.lag.time.max.ms when a
+   * follower has not caught up for that long (Kafka's isr-expiration task).
+   */
+  startReplication(r: { open: OpenReplicaLink; isrChannel: IsrChangeChannel; brokerEpoch: () => number }): void {
+    if (this.fetchers || this.shuttingDown) return;
+    const c = this.config;
+    this.alterPartitions = new AlterPartitionManager({ nodeId: this.nodeId, brokerEpoch: r.brokerEpoch, channel: r.isrChannel, log: this.log });
+    this.fetchers = new ReplicaFetchers({
+      nodeId: this.nodeId,
+      brokerEpoch: r.brokerEpoch,
+      open: r.open,
+      settings: {
+        maxWaitMs: c.number('replica.fetch.wait.max.ms'),
+        minBytes: c.number('replica.fetch.min.bytes'),
+        partitionMaxBytes: c.number('replica.fetch.max.bytes'),
+        responseMaxBytes: c.number('replica.fetch.response.max.bytes'),
+        backoffMs: c.number('replica.fetch.backoff.ms'),
+      },
+      now: () => this.scheduler.now(),
+      log: this.log,
+    });
+    for (const [key, p] of this.partitions) if (!p.isLeader) this.fetchers.follow(key, p);
+    const lagTimeMaxMs = c.number('replica.lag.time.max.ms');
+    const expireIsr = () => {
+      const now = this.scheduler.now();
+      for (const p of this.partitions.values()) p.maybeShrinkIsr(now, lagTimeMaxMs);
+      this.isrShrinkTimer = this.scheduler.schedule(lagTimeMaxMs / 2, expireIsr);
+    };
+    this.isrShrinkTimer = this.scheduler.schedule(lagTimeMaxMs / 2, expireIsr);
+  }
+
+  /** The leader each followed partition is fetched from (tests). */
+  get followedLeaders(): ReadonlyMap<string, number> {
+    return this.fetchers?.followedLeaders ?? new Map();
+  }
+
   /** Wires the transaction coordinator's partition check (it is built after the replica manager). */
   setTransactionVerifier(verifier: () => TransactionVerifier | null): void {
     this.transactionVerifier = verifier;
@@ -174,8 +227,20 @@ export class ReplicaManager implements MetadataPublisher {
     this.image = image;
     const changes = delta.localChanges(this.nodeId);
     for (const d of changes.deletes) this.removePartition(d);
-    for (const l of changes.leaders) this.partitionFor(l, image, first).makeLeader(l.registration);
-    for (const f of changes.followers) this.partitionFor(f, image, first).makeFollower(f.registration);
+    for (const l of changes.leaders) {
+      const p = this.partitionFor(l, image, first);
+      if (!p.makeLeader(l.registration)) continue;
+      const key = topicPartitionKey(p.topic, p.index);
+      this.fetchers?.unfollow(key);
+      this.roleChanged(key);
+    }
+    for (const f of changes.followers) {
+      const p = this.partitionFor(f, image, first);
+      if (!p.makeFollower(f.registration)) continue;
+      const key = topicPartitionKey(p.topic, p.index);
+      this.fetchers?.follow(key, p);
+      this.roleChanged(key);
+    }
     const changedTopics = delta.changedTopicConfigs();
     if (changedTopics.size > 0) this.applyTopicConfigs(image, (topic) => changedTopics.has(topic));
     if (first) {
@@ -229,13 +294,22 @@ export class ReplicaManager implements MetadataPublisher {
       highWatermark: this.checkpointedHighWatermarks?.get(key),
       listener: this.listener,
       transactionVerifier: () => this.transactionVerifier(),
+      isrChanges: this.isrChanges,
+      now: () => this.scheduler.now(),
     });
     this.partitions.set(key, partition);
     return partition;
   }
 
+  /** Operations waiting on a partition whose leadership changed answer now (a demoted leader: NOT_LEADER_OR_FOLLOWER). */
+  private roleChanged(key: string): void {
+    this.producePurgatory.checkAndComplete(key);
+    this.fetchPurgatory.checkAndComplete(key);
+  }
+
   private removePartition(ref: TopicPartitionRef): void {
     const key = topicPartitionKey(ref.topic, ref.partition);
+    this.fetchers?.unfollow(key);
     this.partitions.delete(key);
     this.logs.deleteLog(ref.topic, ref.partition);
     // Operations waiting on it answer now: the partition is gone.
@@ -400,10 +474,12 @@ export class ReplicaManager implements MetadataPublisher {
       const p = this.getPartitionOrError(req.topic, req.partition);
       if (!(p instanceof Partition)) return failed(p.errorCode, -1, -1, p.currentLeader);
       if (req.topicId !== undefined && req.topicId !== p.topicId) return failed(ErrorCode.UNKNOWN_TOPIC_ID);
+      const replica = params.replica;
       const read = p.read({
         fetchOffset: req.fetchOffset,
         maxBytes: Math.max(0, Math.min(req.maxBytes, budget)),
-        isolation: params.isolation,
+        // A follower copies the whole log; consumers see what is committed.
+        isolation: replica ? 'log-end' : params.isolation,
         minOneBatch,
         currentLeaderEpoch: req.currentLeaderEpoch,
         fetchOnlyFromLeader: true,
@@ -411,6 +487,12 @@ export class ReplicaManager implements MetadataPublisher {
       if (read.errorCode !== ErrorCode.NONE) {
         const leaderMoved = read.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || read.errorCode === ErrorCode.FENCED_LEADER_EPOCH;
         return failed(read.errorCode, read.highWatermark, read.logStartOffset, leaderMoved ? this.currentLeader(req.topic, req.partition) : NO_LEADER);
+      }
+      // The fetch offset is the follower's log end: the high watermark may
+      // move, and the follower learns the moved one in this very answer.
+      if (replica && !p.updateFollowerFetchState(replica.brokerId, replica.brokerEpoch, req.fetchOffset, this.scheduler.now())) {
+        releaseRecords(read.records);
+        return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, read.highWatermark, read.logStartOffset, this.currentLeader(req.topic, req.partition));
       }
       const n = read.records === null ? 0 : recordsLength(read.records);
       if (n > 0) {
@@ -421,7 +503,7 @@ export class ReplicaManager implements MetadataPublisher {
       return {
         errorCode: ErrorCode.NONE,
         records: read.records,
-        highWatermark: read.highWatermark,
+        highWatermark: replica ? p.highWatermark : read.highWatermark,
         lastStableOffset: read.lastStableOffset,
         logStartOffset: read.logStartOffset,
         abortedTransactions: read.abortedTransactions,
@@ -466,6 +548,9 @@ export class ReplicaManager implements MetadataPublisher {
   shutdown(): void {
     if (this.shuttingDown) return;
     this.shuttingDown = true;
+    this.isrShrinkTimer?.cancel();
+    this.alterPartitions?.close();
+    void this.fetchers?.close();
     this.fetchPurgatory.completeAll();
     this.producePurgatory.completeAll();
   }

@@ -110,6 +110,13 @@ export class LeaderEpochCache {
     if (this.entries.length !== before) this.write();
   }
 
+  /** The log was emptied (a follower starting over at its leader's log start): every entry goes. */
+  clear(): void {
+    if (this.entries.length === 0) return;
+    this.entries = [];
+    this.write();
+  }
+
   /**
    * The log now starts at `startOffset`: entries wholly below it go, and the
    * epoch in force there starts there.

@@ -483,6 +483,17 @@ export class Log {
     if (this.closed) throw new Error(`${this.dir.path}: append to a closed log`);
     const batches: LocatedBatch[] = [];
     let expected = this.logEndOffset;
+    // An empty log that starts inside the first batch (the leader's log
+    // start was moved into a batch by DeleteRecords, and the follower
+    // started over there): it starts at the batch instead, as Kafka's
+    // follower does; the log start offset follows the leader's afterwards.
+    if (data.length >= 61 && expected === this.currentLogStartOffset) {
+      const first = readBatchHeader(data, 0);
+      if (first.baseOffset < expected && first.lastOffset >= expected) {
+        this.truncateFullyAndStartAt(first.baseOffset);
+        expected = first.baseOffset;
+      }
+    }
     for (let pos = 0; pos < data.length; ) {
       const size = checkBatch(data, pos, data.length - pos, true);
       if (typeof size !== 'number') return this.followerFailed(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} is unusable (${size})`);
@@ -530,26 +541,46 @@ export class Log {
   truncateTo(offset: number): boolean {
     if (this.closed) throw new Error(`${this.dir.path}: truncation of a closed log`);
     if (offset >= this.logEndOffset) return false;
-    const now = this.time();
     if (offset <= (this.segments[0] as Segment).baseOffset) {
       // Nothing below `offset` survives: start over, empty, at it.
-      for (const s of this.segments.splice(0)) s.delete();
-      this.segments.push(Segment.create(this.dir, Math.max(offset, 0), this.config.indexIntervalBytes, now));
-      this.currentLogStartOffset = Math.max(offset, 0);
-    } else {
-      const i = this.segmentIndexFor(offset);
-      for (const later of this.segments.splice(i + 1)) later.delete();
-      const seg = this.segments[i] as Segment;
-      const cut = seg.findBatch(offset);
-      if (cut) seg.truncateAt(cut.position);
+      this.truncateFullyAndStartAt(Math.max(offset, 0));
+      return true;
     }
+    const i = this.segmentIndexFor(offset);
+    for (const later of this.segments.splice(i + 1)) later.delete();
+    const seg = this.segments[i] as Segment;
+    const cut = seg.findBatch(offset);
+    if (cut) seg.truncateAt(cut.position);
+    this.afterTruncation();
+    return true;
+  }
+
+  /**
+   * Deletes every segment and starts the log over, empty, at `offset`
+   * (Kafka's truncateFullyAndStartAt): a follower whose log ends below its
+   * leader's log start offset cannot catch up by fetching, and begins
+   * where the leader's log begins.
+   */
+  truncateFullyAndStartAt(offset: number): void {
+    if (this.closed) throw new Error(`${this.dir.path}: truncation of a closed log`);
+    for (const s of this.segments.splice(0)) s.delete();
+    // Nothing written before describes the new log: no producer snapshot may be loaded for it.
+    for (const o of this.snapshotOffsets()) this.deleteProducerSnapshot(o);
+    this.segments.push(Segment.create(this.dir, offset, this.config.indexIntervalBytes, this.time()));
+    this.currentLogStartOffset = offset;
+    this.currentRecoveryPoint = offset;
+    this.epochs.clear();
+    this.afterTruncation();
+  }
+
+  /** The state derived from the log's tail, rebuilt for a shorter log. */
+  private afterTruncation(): void {
     const leo = this.logEndOffset;
     this.currentRecoveryPoint = Math.min(this.currentRecoveryPoint, leo);
     this.txnIndex?.close();
     this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), leo);
     this.loadProducerState();
     this.epochs.truncateFromEnd(leo);
-    return true;
   }
 
   private failed(errorCode: ErrorCode, message: string): AppendResult {

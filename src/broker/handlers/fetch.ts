@@ -41,6 +41,12 @@
  * rate, and the connection is muted for the throttle time after the
  * response (KIP-219); the consumer asks again afterwards.
  *
+ * A follower's fetch (replica id >= 0; v15+ in the replica state, with its
+ * broker epoch) reads up to the log end instead of the high watermark, and
+ * its fetch offset tells the partition's leader how far the follower has
+ * come (the high watermark and the ISR follow; ReplicaManager and
+ * Partition).
+ *
  * Authorization (Kafka's KafkaApis): a consumer needs READ on each topic,
  * a follower (replica id >= 0) CLUSTER_ACTION on the cluster; the
  * partitions of the others are TOPIC_AUTHORIZATION_FAILED and not read.
@@ -191,6 +197,7 @@ export function fetchHandler(b: BrokerContext) {
     const maxBytes = v >= 3 ? Math.min(req.maxBytes, fetchMaxBytes, quotaWindowBytes) : Number.MAX_SAFE_INTEGER;
     const fetched = b.replicaManager.fetchMessages(
       {
+        replica: consumer ? undefined : { brokerId: replicaId, brokerEpoch: v >= 15 ? Number(req.replicaState.replicaEpoch) : -1 },
         maxWaitMs: req.maxWaitMs,
         minBytes: Math.min(req.minBytes, maxBytes),
         maxBytes,

@@ -3,7 +3,10 @@
  *
  * Translation of the metadata image: every topic with its id, and per
  * partition its leader, leader epoch, replicas and ISR as the image holds
- * them (on one node: this broker, epoch 0, G8). The brokers listed are this
+ * them (on one node: this broker, epoch 0, G8); replicas on brokers that
+ * are not live are offline, and a partition without a leader is
+ * LEADER_NOT_AVAILABLE (Kafka's metadata cache: kafkajs's admin refuses to
+ * work while any partition it sees is). The brokers listed are this
  * one, at the endpoint advertised for the listener the client reached; it
  * is also the controller id clients see. In a cluster: every live broker
  * (live-brokers.ts) and the elected controller. Which topics: v0 treats an empty
@@ -40,19 +43,22 @@ export function metadataHandler(b: BrokerContext) {
     const v = ctx.apiVersion;
     const endpoint = b.advertisedEndpoint(ctx);
     const wantOps = v >= 8 && req.includeTopicAuthorizedOperations;
+    const registered = (id: number) => b.metadata.image.brokers.has(id);
+    const live = (id: number) => b.metadata.image.brokers.get(id)?.fenced === false;
     const topicEntry = (t: TopicImage): MetadataResponse.MetadataResponseTopic => ({
       errorCode: ErrorCode.NONE,
       name: t.name,
       topicId: t.id,
       isInternal: isInternalTopic(t.name),
       partitions: [...t.partitions].map(([partitionIndex, p]) => ({
-        errorCode: ErrorCode.NONE,
+        // Kafka's metadata cache: a partition without a (registered) leader says so.
+        errorCode: registered(p.leader) ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
         partitionIndex,
         leaderId: p.leader,
         leaderEpoch: p.leaderEpoch,
         replicaNodes: [...p.replicas],
         isrNodes: [...p.isr],
-        offlineReplicas: [],
+        offlineReplicas: p.replicas.filter((r) => !live(r)),
       })),
       topicAuthorizedOperations: wantOps ? b.authorizer.authorizedOperations(ctx, ResourceType.TOPIC, t.name) : NOT_REQUESTED,
     });
