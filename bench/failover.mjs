@@ -8,6 +8,8 @@
  *   npm run build
  *   node bench/failover.mjs --weir [--session-timeout-ms 1000] [--kills 5]
  *   node bench/failover.mjs --kafka /tmp/kpeer3/data [--kills 5]
+ *   (either: --metadata-refresh-ms N sets the producer's
+ *   topic.metadata.refresh.interval.ms; default librdkafka's own)
  *
  * --weir starts a Weir cluster with the embedding API's startCluster (etcd
  * and three broker processes; broker.session.timeout.ms as given, default
@@ -38,13 +40,14 @@ const { KafkaClient } = require(path.join(ROOT, 'dist/client/client.js'));
 const { createTopics } = require(path.join(ROOT, 'dist/client/topics.js'));
 
 function parseArgs(argv) {
-  const o = { weir: false, kafka: null, sessionTimeoutMs: 1000, kills: 5 };
+  const o = { weir: false, kafka: null, sessionTimeoutMs: 1000, kills: 5, metadataRefreshMs: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--weir') o.weir = true;
     else if (a === '--kafka') o.kafka = argv[++i];
     else if (a === '--session-timeout-ms') o.sessionTimeoutMs = Number(argv[++i]);
     else if (a === '--kills') o.kills = Number(argv[++i]);
+    else if (a === '--metadata-refresh-ms') o.metadataRefreshMs = Number(argv[++i]);
     else throw new Error(`unknown option ${a} (see the header of bench/failover.mjs)`);
   }
   if (!o.weir && !o.kafka) throw new Error('--weir or --kafka DATA_DIR');
@@ -122,7 +125,7 @@ function kafkaCluster(dataDir) {
   };
 }
 
-async function oneKill(cluster, topic) {
+async function oneKill(o, cluster, topic) {
   const client = await KafkaClient.connect(cluster.bootstrap);
   try {
     await createTopics(client, [{ name: topic, partitions: 1, replicationFactor: 3, configs: { 'min.insync.replicas': '2' } }]);
@@ -133,7 +136,7 @@ async function oneKill(cluster, topic) {
     const s = await partitionState(cluster.bootstrap, topic);
     return s && s.leader >= 0 && s.isr.length === 3 ? s : undefined;
   });
-  const producer = new Kafka.Producer({ 'bootstrap.servers': cluster.bootstrap, dr_cb: true, 'enable.idempotence': true, acks: -1, 'linger.ms': 0, 'message.timeout.ms': 60_000, 'retry.backoff.ms': 20, 'topic.metadata.refresh.interval.ms': 1000 });
+  const producer = new Kafka.Producer({ 'bootstrap.servers': cluster.bootstrap, dr_cb: true, 'enable.idempotence': true, acks: -1, 'linger.ms': 0, 'message.timeout.ms': 60_000, 'retry.backoff.ms': 20, ...(o.metadataRefreshMs === null ? {} : { 'topic.metadata.refresh.interval.ms': o.metadataRefreshMs }) });
   await new Promise((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve(undefined))));
   producer.setPollInterval(1);
   let killedAt = Infinity;
@@ -176,7 +179,7 @@ const cluster = o.weir ? await weirCluster(o) : kafkaCluster(o.kafka);
 const results = [];
 try {
   for (let i = 0; i < o.kills; i++) {
-    const r = await oneKill(cluster, `failover-${Date.now().toString(36)}-${i}`);
+    const r = await oneKill(o, cluster, `failover-${Date.now().toString(36)}-${i}`);
     results.push(r);
     process.stderr.write(`kill ${i + 1}: broker ${r.victim}, failover ${r.failoverMs.toFixed(0)} ms (${r.acked} acked, ${r.failed} failed; load ${os.loadavg()[0].toFixed(1)})\n`);
   }
@@ -185,4 +188,4 @@ try {
 }
 const ms = results.map((r) => r.failoverMs).sort((a, b) => a - b);
 const median = ms[Math.floor((ms.length - 1) / 2)];
-console.log(`| ${cluster.name} | ${ms.length} | ${median.toFixed(0)} | ${ms[0].toFixed(0)} | ${ms[ms.length - 1].toFixed(0)} | ${results.reduce((n, r) => n + r.failed, 0)} |`);
+console.log(`| ${cluster.name} | ${o.metadataRefreshMs ?? 'default'} | ${ms.length} | ${median.toFixed(0)} | ${ms[0].toFixed(0)} | ${ms[ms.length - 1].toFixed(0)} | ${results.reduce((n, r) => n + r.failed, 0)} |`);

@@ -17,6 +17,9 @@
  *   acknowledges no acks=all write in its old epoch, nothing it took with
  *   acks=1 then survives, and once it leads again (the others stopped) it
  *   serves exactly the acknowledged records.
+ * - The controller SIGKILLed under load: another is elected; once the old
+ *   one is back, the next leader killed has its partitions moved by the new
+ *   controller; nothing acknowledged is lost.
  * - With one broker of three, acks=all fails cleanly (NOT_ENOUGH_REPLICAS)
  *   and acks=1 still works; with the others back the ISR grows again and
  *   acks=all works.
@@ -28,8 +31,9 @@ import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
-import { brokerWarnings, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
+import { readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
 import { runKcat, waitFor } from './support/conditions';
+import { stopClusterShowingWarnings } from './support/cluster';
 import { platformatic } from './support/platformatic';
 import { RawKafkaClient, producePartition } from './support/raw-kafka-client';
 import { ErrorCode } from '../src/protocol/errors';
@@ -55,14 +59,7 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(async () => {
-  // The brokers' warnings explain a failure (each broker's last 20).
-  for (const b of cluster?.brokers ?? []) {
-    const warnings = brokerWarnings(cluster.output(b.nodeId)).slice(-20);
-    if (warnings.length > 0) console.warn(`broker ${b.nodeId} warnings:\n${warnings.join('\n')}`);
-  }
-  await cluster?.close();
-});
+afterAll(() => stopClusterShowingWarnings(cluster));
 
 function portOf(nodeId: number): number {
   return cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
@@ -161,6 +158,28 @@ class RecordingProducer {
     this.sent++;
   }
 
+  /**
+   * Writes to every partition without pause (`prefix-partition-n`) until the
+   * returned function is called; it resolves once the writing has stopped.
+   */
+  steady(topic: string, prefix: string): () => Promise<void> {
+    let producing = true;
+    const load = (async () => {
+      for (let n = 0; producing; n++) {
+        for (let p = 0; p < PARTITIONS; p++) this.produce(topic, p, `${prefix}-${p}-${n}`);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    return () => {
+      producing = false;
+      return load;
+    };
+  }
+
+  get sentCount(): number {
+    return this.sent;
+  }
+
   /** Every message sent has its delivery report. */
   async settle(timeoutMs = 150_000): Promise<void> {
     await waitFor('every delivery report', () => (this.acked.length + this.errors.length === this.sent ? true : undefined), timeoutMs, 50);
@@ -245,15 +264,7 @@ describe('replication on a cluster of three brokers', () => {
     await createReplicatedTopic(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
-    let n = 0;
-    let producing = true;
-    const load = (async () => {
-      while (producing) {
-        for (let p = 0; p < PARTITIONS; p++) producer.produce(topic, p, `chaos-${p}-${n}`);
-        n++;
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const stopWriting = producer.steady(topic, 'chaos');
     try {
       for (let round = 0; round < CHAOS_ROUNDS; round++) {
         const before = partitionsOf(await metadataFrom(1, [topic]), topic);
@@ -268,13 +279,12 @@ describe('replication on a cluster of three brokers', () => {
         await waitForPartitions(`broker ${victim} back in every ISR`, witness, topic, fullIsr, 60_000);
       }
     } finally {
-      producing = false;
-      await load;
+      await stopWriting();
     }
     await producer.settle();
     await producer.disconnect();
     expect(producer.errors).toEqual([]);
-    expect(producer.acked.length).toBe(n * PARTITIONS);
+    expect(producer.acked.length).toBe(producer.sentCount);
     const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
     checkHistory(read, producer.acked);
     expect(read).toHaveLength(producer.acked.length);
@@ -327,6 +337,47 @@ describe('replication on a cluster of three brokers', () => {
       for (const id of others) await cluster.restart(id);
     }
     await waitForPartitions('every broker back in every ISR', zombie, topic, fullIsr, 60_000);
+  }, 240_000);
+
+  it('the controller SIGKILLed: another is elected, and the next leader failure is still handled with nothing acknowledged lost', async () => {
+    const topic = 'rep-controller';
+    await createReplicatedTopic(topic);
+    const producer = new RecordingProducer(cluster.bootstrapServers);
+    await producer.connect();
+    const stopWriting = producer.steady(topic, 'ctl');
+    let victim = -1;
+    try {
+      const controller = (await metadataFrom(1, [topic])).controllerId;
+      await cluster.kill(controller);
+      const witness = BROKERS.find((id) => id !== controller)!;
+      const next = await waitFor(
+        'another controller',
+        async () => {
+          const md = await metadataFrom(witness, [topic]);
+          return md.controllerId > 0 && md.controllerId !== controller ? md.controllerId : undefined;
+        },
+        30_000,
+        200,
+      );
+      await cluster.restart(controller);
+      const parts = await waitForPartitions(`broker ${controller} back in every ISR`, next, topic, fullIsr, 60_000);
+      // A leader that is not the new controller dies next: the new controller moves its partitions.
+      victim = parts.map((p) => p.leader).find((l) => l !== next) ?? BROKERS.find((id) => id !== next)!;
+      const ackedBefore = producer.acked.length;
+      await cluster.kill(victim);
+      await waitForPartitions(`partitions moved off broker ${victim}`, next, topic, (p) => p.leader > 0 && p.leader !== victim && !p.isr.includes(victim));
+      await waitFor('acknowledgements after the failures', () => (producer.acked.length > ackedBefore + 30 ? true : undefined), 30_000);
+    } finally {
+      await stopWriting();
+      if (victim > 0) await cluster.restart(victim);
+    }
+    await producer.settle();
+    await producer.disconnect();
+    expect(producer.errors).toEqual([]);
+    await waitForPartitions('every broker back in every ISR', BROKERS.find((id) => id !== victim)!, topic, fullIsr, 60_000);
+    const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
+    checkHistory(read, producer.acked);
+    expect(read).toHaveLength(producer.acked.length);
   }, 240_000);
 
   it('with one broker of three, acks=all fails cleanly with NOT_ENOUGH_REPLICAS and acks=1 works; with the others back the ISR grows and acks=all works', async () => {

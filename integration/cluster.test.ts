@@ -37,8 +37,9 @@ import { freePort } from '../src/testing/etcd-server';
 import { KafkaClient } from '../src/client/client';
 import { createTopics } from '../src/client/topics';
 import type { ClusterMetadata } from '../src/client/metadata';
-import { brokerWarnings, createTopic, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
+import { createTopic, readAllWithRdkafka, type ReadRecord } from './support/roundtrip';
 import { waitFor } from './support/conditions';
+import { stopClusterShowingWarnings } from './support/cluster';
 import { RawKafkaClient, metadata, produceBody } from './support/raw-kafka-client';
 import { Apis } from '../src/protocol/apis';
 import { ErrorCode } from '../src/protocol/errors';
@@ -51,14 +52,7 @@ beforeAll(async () => {
   cluster = await startCluster({ brokers: 3, config: { 'broker.session.timeout.ms': 2000, 'broker.heartbeat.interval.ms': 500, 'num.partitions': 1 } });
 }, 120_000);
 
-afterAll(async () => {
-  // The brokers' warnings explain a failure (each broker's last 20).
-  for (const b of cluster?.brokers ?? []) {
-    const warnings = brokerWarnings(cluster.output(b.nodeId)).slice(-20);
-    if (warnings.length > 0) console.warn(`broker ${b.nodeId} warnings:\n${warnings.join('\n')}`);
-  }
-  await cluster?.close();
-});
+afterAll(() => stopClusterShowingWarnings(cluster));
 
 function addressOf(nodeId: number): string {
   const b = cluster.brokers.find((x) => x.nodeId === nodeId)!;

@@ -18,7 +18,6 @@ import type { RequestContext } from '../network/request-context';
 import type { ApiSpec } from '../protocol/apis';
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator';
 import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
-import type { ConsumerGroupCoordinator } from '../coordinator/group/consumer/consumer-group-coordinator';
 import type { ScramCredentialStore } from '../security/scram/credential-store';
 import type { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import type { BrokerAuthorizer } from './authorization';
@@ -58,10 +57,8 @@ export interface BrokerContext {
   /** Dynamic broker configs: what may change at runtime, and the checks before a change is stored. */
   readonly dynamicConfig: DynamicBrokerConfig;
   readonly producerIds: ProducerIdManager;
-  /** Classic consumer groups and committed offsets (`__consumer_offsets`). */
+  /** Every group, classic and KIP-848 consumer groups, and their committed offsets (`__consumer_offsets`). */
   readonly groups: GroupCoordinator;
-  /** KIP-848 consumer groups (ConsumerGroupHeartbeat); their offsets live in `groups`. */
-  readonly consumerGroups: ConsumerGroupCoordinator;
   /** Client telemetry (KIP-714): subscriptions, client instances and the metrics they pushed. */
   readonly clientMetrics: ClientMetricsManager;
   /** Transactional ids and their transactions (`__transaction_state`). */

@@ -19,7 +19,6 @@ import { KafkaServer } from '../network/server';
 import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
-import { startConsumerGroupCoordinator } from '../coordinator/group/consumer/start-consumer-group-coordinator';
 import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-coordinator';
 import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
 import { BrokerAuthorizer } from './authorization';
@@ -216,15 +215,8 @@ export class Broker {
         config,
         replicas,
         metadata,
-        ensureInternalTopic,
-        now,
-        log,
-        shutdown: shutdownController.signal,
-      });
-      const consumerGroups = startConsumerGroupCoordinator({
-        config,
         topics: imageTopicCatalog(metadata),
-        classicGroups: groups,
+        ensureInternalTopic,
         now,
         log,
         shutdown: shutdownController.signal,
@@ -273,7 +265,6 @@ export class Broker {
         clientMetrics,
         producerIds: node.producerIds,
         groups,
-        consumerGroups,
         transactions,
         dataDir,
         log,

@@ -173,6 +173,9 @@ export class ClusterNode {
         brokerEpoch: () => member.brokerEpoch,
         requestBlock: (id, epoch) => controller.allocateProducerIds(id, epoch),
       });
+      // Fenced by the cluster: no longer a leader in any epoch it held (it may be a zombie).
+      const replicas = below.replicas;
+      member.onSessionLost(() => replicas.resignLeadership());
       return new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties);
     } catch (e) {
       duties?.stop();

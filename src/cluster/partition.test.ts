@@ -176,6 +176,26 @@ describe('Partition with other replicas', () => {
     expect(p.followerStates()).toEqual([expect.objectContaining({ brokerId: 2, logEndOffset: 3, lastCaughtUpTimeMs: NOW })]);
   });
 
+  test('a leader whose session was lost stops acting as leader until the metadata gives it a newer registration', async () => {
+    const p = await topicWithReplicas(node, 'resign', [1, 2]);
+    const reg = { replicas: [1, 2], isr: [1, 2], removingReplicas: [], addingReplicas: [], leader: 1, leaderRecoveryState: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch };
+    expect(p.resignLeadership()).toBe(true);
+    expect(p.isLeader).toBe(false);
+    expect(leaderAppend(p, ['zombie']).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(read(p, 0).errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    // The same registration again is not news: still resigned.
+    p.makeLeader(reg);
+    expect(p.isLeader).toBe(false);
+    // Leading again in a newer epoch.
+    expect(p.makeLeader({ ...reg, leaderEpoch: reg.leaderEpoch + 1, partitionEpoch: reg.partitionEpoch + 1 })).toBe(true);
+    expect(p.isLeader).toBe(true);
+    expect(leaderAppend(p, ['again']).errorCode).toBe(ErrorCode.NONE);
+    expect(p.resignLeadership()).toBe(true);
+    // Or following another leader.
+    expect(p.makeFollower({ ...reg, leader: 2, leaderEpoch: reg.leaderEpoch + 2, partitionEpoch: reg.partitionEpoch + 2 })).toBe(true);
+    expect(p.resignLeadership()).toBe(false);
+  });
+
   test('a follower keeps the leader\'s offsets and epochs, and truncates a divergent tail', async () => {
     const p = await topicWithReplicas(node, 'follow', [2, 1]);
     expect(p).toMatchObject({ isLeader: false, leaderId: 2 });

@@ -168,6 +168,13 @@ export class Partition {
   private pendingIsr: readonly number[] | null = null;
   /** Where this broker's current leader epoch began (a follower joins the ISR only past it). */
   private leaderEpochStartOffset = -1;
+  /**
+   * This broker lost its place in the cluster (its session expired) while
+   * leading: it acts as a follower until the metadata gives the partition a
+   * newer registration, since the controller may already have another
+   * leader in a newer epoch.
+   */
+  private resigned = false;
 
   constructor(options: PartitionOptions) {
     this.log = options.log;
@@ -207,7 +214,7 @@ export class Partition {
   }
 
   get isLeader(): boolean {
-    return this.state.leader === this.localBrokerId;
+    return this.state.leader === this.localBrokerId && !this.resigned;
   }
 
   get topicConfig(): TopicConfig {
@@ -251,6 +258,7 @@ export class Partition {
     if (registration.leader !== this.localBrokerId) throw new Error(`${this.topic}-${this.index}: broker ${this.localBrokerId} is not the leader in this registration`);
     if (this.isStale(registration)) return false;
     const isNewLeadership = registration.leaderEpoch > this.state.leaderEpoch || this.state.leader !== this.localBrokerId;
+    if (this.isNewer(registration)) this.resigned = false;
     this.state = registration;
     // The registration is the committed ISR now: whatever was asked for is answered.
     this.pendingIsr = null;
@@ -277,10 +285,28 @@ export class Partition {
   /** This broker follows `registration.leader` (Kafka's makeFollower). */
   makeFollower(registration: PartitionRegistration): boolean {
     if (this.isStale(registration)) return false;
+    if (this.isNewer(registration)) this.resigned = false;
     this.state = registration;
     this.followers.clear();
     this.pendingIsr = null;
     return true;
+  }
+
+  /**
+   * This broker's session in the cluster was lost while it led: it stops
+   * acting as leader of this epoch at once (no write, no consumer read,
+   * no follower served), without waiting for the metadata to say who leads
+   * now. False when it did not lead.
+   */
+  resignLeadership(): boolean {
+    if (!this.isLeader) return false;
+    this.resigned = true;
+    this.pendingIsr = null;
+    return true;
+  }
+
+  private isNewer(registration: PartitionRegistration): boolean {
+    return registration.leaderEpoch > this.state.leaderEpoch || registration.partitionEpoch > this.state.partitionEpoch;
   }
 
   /** An older registration than the one applied (the metadata only moves forward). */

@@ -210,6 +210,25 @@ export class ReplicaManager implements MetadataPublisher {
     this.isrShrinkTimer = this.scheduler.schedule(lagTimeMaxMs / 2, expireIsr);
   }
 
+  /**
+   * This broker's session in the cluster was lost (etcd expired its lease:
+   * it was cut off or frozen): the controller has fenced it and may have
+   * given its partitions to other brokers in newer epochs. Every partition
+   * it leads stops acting as leader now, and waiting produces and fetches
+   * answer NOT_LEADER_OR_FOLLOWER; the metadata gives each its new role
+   * once the broker is back.
+   */
+  resignLeadership(): number {
+    let resigned = 0;
+    for (const [key, p] of this.partitions) {
+      if (!p.resignLeadership()) continue;
+      resigned++;
+      this.roleChanged(key);
+    }
+    if (resigned > 0) this.log?.warn({ partitions: resigned }, 'session lost: stopped acting as leader until the metadata says who leads');
+    return resigned;
+  }
+
   /** The leader each followed partition is fetched from (tests). */
   get followedLeaders(): ReadonlyMap<string, number> {
     return this.fetchers?.followedLeaders ?? new Map();

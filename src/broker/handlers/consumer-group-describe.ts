@@ -42,13 +42,9 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
         if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
           return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.', NOT_REQUESTED);
         }
-        const g = b.consumerGroups.describe(groupId);
-        if (g === null) {
-          const classic = b.groups.group(groupId);
-          const isClassic = classic !== undefined && !classic.is('Dead');
-          const message = isClassic ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
-          return failed(ErrorCode.GROUP_ID_NOT_FOUND, message, operations(groupId));
-        }
+        const described = b.groups.describeConsumerGroup(groupId);
+        const g = described.group;
+        if (g === null) return failed(described.errorCode, described.errorMessage ?? '', operations(groupId));
         return {
           errorCode: ErrorCode.NONE,
           errorMessage: null,

@@ -5,7 +5,10 @@
  * leaves (-1, or -2 for a static member leaving temporarily); the answer
  * carries the member epoch, the heartbeat interval and, when it changed or
  * on a full request, the member's assignment (topic ids and partitions).
- * The rules live in ConsumerGroupCoordinator.
+ * The rules live in ConsumerGroupCoordinator, reached through the group
+ * coordinator: a classic group's id answers GROUP_ID_NOT_FOUND ("Group g is
+ * not a consumer group"), except an empty classic group, whose id becomes
+ * the consumer group's (its offsets stay), as in Kafka 4.0.
  *
  * Version notes: v1 (Kafka 4.0) adds SubscribedTopicRegex and requires the
  * client to generate its member id (KIP-1082; librdkafka ≥2.10 sends only
@@ -35,7 +38,7 @@ export function consumerGroupHeartbeatHandler(b: BrokerContext) {
         assignment: null,
       };
     }
-    const r = b.consumerGroups.heartbeat({
+    const r = b.groups.consumerGroupHeartbeat({
       apiVersion: ctx.apiVersion,
       groupId: req.groupId,
       memberId: req.memberId,

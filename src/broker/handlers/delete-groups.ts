@@ -22,13 +22,8 @@ export function deleteGroupsHandler(b: BrokerContext) {
     throttleTimeMs: 0,
     results: req.groupsNames.map((groupId) => {
       if (!b.authorizer.allowed(ctx, AclOperation.DELETE, ResourceType.GROUP, groupId)) return { groupId, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
-      const isConsumerGroup = b.consumerGroups.has(groupId);
-      const consumerGroupError = b.consumerGroups.deleteGroup(groupId);
-      if (consumerGroupError !== ErrorCode.NONE) return { groupId, errorCode: consumerGroupError };
-      const [classic] = b.groups.deleteGroups([groupId]);
-      const errorCode = classic?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-      // A consumer group that never committed has no offsets holder: deleting it was enough.
-      return { groupId, errorCode: isConsumerGroup && errorCode === ErrorCode.GROUP_ID_NOT_FOUND ? ErrorCode.NONE : errorCode };
+      const [deleted] = b.groups.deleteGroups([groupId]);
+      return { groupId, errorCode: deleted?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR };
     }),
   }));
 }

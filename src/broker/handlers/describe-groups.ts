@@ -47,8 +47,9 @@ export function describeGroupsHandler(b: BrokerContext) {
             authorizedOperations: NOT_REQUESTED,
           };
         }
-        const cg = b.consumerGroups.describe(groupId);
-        if (cg !== null) {
+        const described = b.groups.describeGroup(groupId);
+        if (described.kind === 'consumer') {
+          const cg = described.group;
           const topicName = (topicId: string) => b.metadata.image.topics.getById(topicId)?.name;
           return {
             errorCode: ErrorCode.NONE,
@@ -67,7 +68,7 @@ export function describeGroupsHandler(b: BrokerContext) {
             authorizedOperations: operations(groupId),
           };
         }
-        const g = b.groups.describeGroup(groupId);
+        const g = described;
         return {
           errorCode: g.errorCode,
           groupId: g.groupId,

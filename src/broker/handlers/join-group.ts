@@ -15,7 +15,8 @@
  *
  * A group id used by a KIP-848 consumer group with members answers
  * INCONSISTENT_GROUP_PROTOCOL (Weir does not mix classic members into
- * consumer groups); an empty one becomes a classic group.
+ * consumer groups yet); an empty one becomes a classic group (the group
+ * coordinator decides: one coordinator owns every group id).
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.
@@ -31,13 +32,10 @@ import { kafkaClientHost } from './client-host';
 export function joinGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.JoinGroup, async (req: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
     const v = ctx.apiVersion;
-    const admitted = b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)
-      ? b.consumerGroups.admitClassicJoin(req.groupId)
-      : ErrorCode.GROUP_AUTHORIZATION_FAILED;
-    if (admitted !== ErrorCode.NONE) {
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
       return {
         throttleTimeMs: 0,
-        errorCode: admitted,
+        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
         generationId: -1,
         protocolType: null,
         protocolName: v >= 7 ? null : '',

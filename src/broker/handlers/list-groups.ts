@@ -24,19 +24,9 @@ export function listGroupsHandler(b: BrokerContext) {
     const visible = (g: { groupId: string }) => clusterDescribe || b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId);
     const states = v >= 4 ? req.statesFilter : [];
     const types = v >= 5 ? req.typesFilter.map((t) => t.toLowerCase()) : [];
-    // The offsets holder of a consumer group is not a classic group of its own.
-    const classic = b.groups
+    const groups = b.groups
       .listGroups(states, types)
-      .filter((g) => !b.consumerGroups.has(g.groupId))
       .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: g.groupType }));
-    const wantedStates = new Set(states.map((s) => s.toLowerCase()));
-    const consumer =
-      types.length > 0 && !types.includes('consumer')
-        ? []
-        : b.consumerGroups
-            .list()
-            .filter((g) => wantedStates.size === 0 || wantedStates.has(g.state.toLowerCase()))
-            .map((g) => ({ groupId: g.groupId, protocolType: 'consumer', groupState: g.state, groupType: 'consumer' }));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: [...classic, ...consumer].filter(visible) };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups: groups.filter(visible) };
   });
 }

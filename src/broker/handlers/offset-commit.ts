@@ -13,8 +13,9 @@
  * KIP-848 consumer groups (ConsumerGroupHeartbeat): the generation field
  * is the member epoch; a member must commit with its current epoch
  * (STALE_MEMBER_EPOCH) and v9+, others only while the group is empty
- * (UNKNOWN_MEMBER_ID). Once validated, the offsets are stored like any
- * standalone commit.
+ * (UNKNOWN_MEMBER_ID). The group coordinator checks whichever kind the
+ * group id is. A commit with a generation to a group that does not exist
+ * answers GROUP_ID_NOT_FOUND from v9, ILLEGAL_GENERATION before (Kafka 4.0).
  *
  * Version notes: v0 has no generation or member id; v1 alone carries a
  * per-partition commit timestamp; v2–4 a retention time; v6+ the leader
@@ -69,22 +70,18 @@ export function offsetCommitHandler(b: BrokerContext) {
     }
     const generationId = v >= 1 ? req.generationIdOrMemberEpoch : -1;
     const memberId = v >= 1 ? req.memberId : '';
-    const isConsumerGroup = b.consumerGroups.has(req.groupId);
-    const consumerGroupError = isConsumerGroup ? b.consumerGroups.validateOffsetCommit(req.groupId, memberId, generationId, v) : ErrorCode.NONE;
     const committed =
       valid.length === 0
         ? []
-        : consumerGroupError !== ErrorCode.NONE
-          ? valid.map(() => consumerGroupError)
-          : b.groups.commitOffsets({
-              groupId: req.groupId,
-              // A validated consumer group commit is stored as a standalone one (the group's offsets holder has no members).
-              generationId: isConsumerGroup ? -1 : generationId,
-              memberId: isConsumerGroup ? '' : memberId,
-              groupInstanceId: isConsumerGroup || v < 7 ? null : req.groupInstanceId,
-              retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
-              partitions: valid,
-            });
+        : b.groups.commitOffsets({
+            groupId: req.groupId,
+            generationId,
+            memberId,
+            groupInstanceId: v < 7 ? null : req.groupInstanceId,
+            retentionTimeMs: v >= 2 && v <= 4 ? Number(req.retentionTimeMs) : -1,
+            partitions: valid,
+            apiVersion: v,
+          });
     let next = 0;
     let i = 0;
     return {

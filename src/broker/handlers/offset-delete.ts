@@ -25,7 +25,6 @@ export function offsetDeleteHandler(b: BrokerContext) {
     const readable = b.authorizer.allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, req.topics.map((t) => t.name));
     const errors: (ErrorCode | null)[] = [];
     const valid: { topic: string; partition: number }[] = [];
-    const consumerGroupTopics = b.consumerGroups.subscribedTopics(req.groupId);
     const topics = b.metadata.image.topics;
     for (const t of req.topics) {
       for (const p of t.partitions) {
@@ -33,8 +32,6 @@ export function offsetDeleteHandler(b: BrokerContext) {
           errors.push(ErrorCode.TOPIC_AUTHORIZATION_FAILED);
         } else if (!topics.partition(t.name, p.partitionIndex)) {
           errors.push(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-        } else if (consumerGroupTopics.has(t.name)) {
-          errors.push(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
         } else {
           errors.push(null);
           valid.push({ topic: t.name, partition: p.partitionIndex });

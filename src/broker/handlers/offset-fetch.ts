@@ -34,17 +34,18 @@ type Topics = readonly { name: string; partitionIndexes: number[] }[] | null;
 export function offsetFetchHandler(b: BrokerContext) {
   return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse => {
     const v = ctx.apiVersion;
-    const fetchFromCoordinator = (groupId: string, topics: Topics): OffsetFetchResult =>
-      b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable);
+    type Member = { memberId: string | null; memberEpoch: number } | null;
+    const fetchFromCoordinator = (groupId: string, topics: Topics, member: Member): OffsetFetchResult =>
+      b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable, member);
     // DESCRIBE on the topics: all topics leaves out the others, named ones answer TOPIC_AUTHORIZATION_FAILED.
-    const fetch = (groupId: string, topics: Topics): OffsetFetchResult => {
+    const fetch = (groupId: string, topics: Topics, member: Member = null): OffsetFetchResult => {
       const describable = (name: string) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
       if (topics === null) {
-        const r = fetchFromCoordinator(groupId, null);
+        const r = fetchFromCoordinator(groupId, null, member);
         return { ...r, topics: r.topics.filter((t) => describable(t.name)) };
       }
       const allowed = new Set(topics.filter((t) => describable(t.name)).map((t) => t.name));
-      const r = fetchFromCoordinator(groupId, topics.filter((t) => allowed.has(t.name)));
+      const r = fetchFromCoordinator(groupId, topics.filter((t) => allowed.has(t.name)), member);
       if (r.errorCode !== ErrorCode.NONE) return r;
       const denied = topics
         .filter((t) => !allowed.has(t.name))
@@ -74,9 +75,8 @@ export function offsetFetchHandler(b: BrokerContext) {
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) => {
           if (groupDenied(g.groupId)) return { groupId: g.groupId, topics: [], errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
-          const memberError = v >= 9 ? b.consumerGroups.validateOffsetFetch(g.groupId, g.memberId, g.memberEpoch) : ErrorCode.NONE;
-          if (memberError !== ErrorCode.NONE) return { groupId: g.groupId, topics: [], errorCode: memberError };
-          const r = fetch(g.groupId, g.topics);
+          // v9+: a consumer group's member fetches with its member id and epoch (checked by the coordinator).
+          const r = fetch(g.groupId, g.topics, v >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null);
           return { groupId: g.groupId, topics: r.errorCode === ErrorCode.NONE ? partitionsOf(r) : [], errorCode: r.errorCode };
         }),
       };

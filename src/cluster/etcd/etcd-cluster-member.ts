@@ -46,6 +46,7 @@ export class EtcdClusterMember {
   private closed = false;
   private readonly electedListeners = new Set<(fence: ControllerFence) => void>();
   private readonly controllerListeners = new Set<(controllerId: number) => void>();
+  private readonly sessionLostListeners = new Set<() => void>();
 
   private constructor(
     private readonly options: EtcdClusterMemberOptions,
@@ -106,6 +107,11 @@ export class EtcdClusterMember {
     this.electedListeners.add(listener);
   }
 
+  /** Called when this broker's session is lost (before it joins again). */
+  onSessionLost(listener: () => void): void {
+    this.sessionLostListeners.add(listener);
+  }
+
   /** Called on every change of controller (any broker). */
   onControllerChange(listener: (controllerId: number) => void): void {
     this.controllerListeners.add(listener);
@@ -130,16 +136,29 @@ export class EtcdClusterMember {
   /** Registers this broker (once its listeners are bound), waiting out an earlier holder of its node.id. */
   async register(broker: BrokerDescription): Promise<LiveBroker> {
     this.description = broker;
-    this.registration = await OwnBrokerRegistration.register({
-      client: this.client,
-      keys: this.keys,
-      session: this.session,
-      broker,
-      timeoutMs: this.options.settings.registrationTimeoutMs,
-      log: this.options.log,
-    });
-    this.options.log.info({ nodeId: broker.id, epoch: this.registration.broker.epoch }, 'registered in the cluster');
-    return this.registration.broker;
+    const deadline = Date.now() + this.options.settings.registrationTimeoutMs;
+    for (;;) {
+      const session = this.session;
+      try {
+        this.registration = await OwnBrokerRegistration.register({
+          client: this.client,
+          keys: this.keys,
+          session,
+          broker,
+          timeoutMs: Math.max(1, deadline - Date.now()),
+          log: this.options.log,
+        });
+        this.options.log.info({ nodeId: broker.id, epoch: this.registration.broker.epoch }, 'registered in the cluster');
+        return this.registration.broker;
+      } catch (err) {
+        // The session was lost meanwhile (a broker busy opening thousands of
+        // logs at start can miss its renewals): the member opens a new one;
+        // register with that.
+        if (this.closed || session.state !== 'lost' || Date.now() >= deadline) throw err;
+        this.options.log.warn({ err: describeEtcdError(err) }, 'the session was lost while registering; registering again with a new one');
+        while (this.session === session && !this.closed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      }
+    }
   }
 
   /** Shutdown: resigns (the next controller is elected at once) and revokes the lease. */
@@ -158,6 +177,7 @@ export class EtcdClusterMember {
     s.onStateChange((state) => {
       if (state !== 'lost' || this.closed || s !== this.session) return;
       this.options.log.error({ nodeId: this.options.nodeId }, 'etcd session lost: the cluster considers this broker dead; joining again');
+      for (const l of this.sessionLostListeners) l();
       void this.rejoin();
     });
   }
@@ -169,7 +189,9 @@ export class EtcdClusterMember {
         this.election = null;
         this.session = await EtcdSession.open(this.client, { ...this.options.settings, log: this.options.log });
         this.watchSession();
-        if (this.description) await this.register(this.description);
+        // Registered before the loss: again now (a first registration still
+        // under way retries with this session by itself).
+        if (this.registration && this.description) await this.register(this.description);
         await this.stand();
         return;
       } catch (err) {

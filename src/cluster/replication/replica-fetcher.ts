@@ -17,10 +17,11 @@
  * appended and the leader learns the follower's log end from its next fetch
  * offset: that is what moves the leader's high watermark.
  *
- * A partition whose leader answers with an error (not the leader yet, a
- * fenced or unknown epoch: the metadata is moving) waits
- * replica.fetch.backoff.ms; so does the whole fetcher when the leader
- * cannot be reached. The metadata, not the fetcher, decides whom to follow:
+ * A partition whose leader answers with an error (a fenced epoch, an
+ * unknown topic: the metadata is moving) waits replica.fetch.backoff.ms; so
+ * does the whole fetcher when the leader cannot be reached. A leader that
+ * is only behind this follower on metadata is asked again within
+ * milliseconds. The metadata, not the fetcher, decides whom to follow:
  * the manager (replica-fetchers.ts) moves partitions between fetchers.
  * Answers for a partition whose state changed while the request was out are
  * dropped.
@@ -156,8 +157,16 @@ export class ReplicaFetcher {
     return this.followed.get(key) === asked;
   }
 
-  private delay(f: FollowedPartition): void {
-    f.delayedUntil = this.deps.now() + this.deps.settings.backoffMs;
+  /**
+   * Holds a partition back after an error: replica.fetch.backoff.ms, except
+   * when the leader has not applied the metadata this follower already has
+   * (UNKNOWN_LEADER_EPOCH; NOT_LEADER_OR_FOLLOWER from the broker the
+   * metadata names as leader). Its watch delivers that within milliseconds,
+   * and waiting a whole backoff there would add it to every failover.
+   */
+  private delay(f: FollowedPartition, errorCode: number): void {
+    const leaderBehind = errorCode === ErrorCode.UNKNOWN_LEADER_EPOCH || errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    f.delayedUntil = this.deps.now() + (leaderBehind ? Math.min(LEADER_BEHIND_RETRY_MS, this.deps.settings.backoffMs) : this.deps.settings.backoffMs);
   }
 
   // ---- truncation -------------------------------------------------------------
@@ -189,7 +198,7 @@ export class ReplicaFetcher {
       if (!this.current(key, f)) continue;
       const a = answers.get(`${f.partition.topic}\u0000${f.partition.index}`);
       if (!a || a.errorCode !== ErrorCode.NONE) {
-        this.delay(f);
+        this.delay(f, a?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR);
         continue;
       }
       const p = f.partition;
@@ -264,7 +273,7 @@ export class ReplicaFetcher {
           if (r.errorCode !== ErrorCode.NONE) {
             this.deps.log?.warn({ topic: p.topic, partition: p.index, leader: this.leaderId, error: r.errorCode, message: r.errorMessage }, 'a follower could not append what its leader sent; truncating again');
             f.state = 'truncating';
-            this.delay(f);
+            this.delay(f, r.errorCode);
             return;
           }
         }
@@ -283,7 +292,7 @@ export class ReplicaFetcher {
       }
       default:
         // Not the leader (yet), a fenced or unknown epoch, an unknown topic: the metadata is moving.
-        this.delay(f);
+        this.delay(f, data.errorCode);
     }
   }
 }
@@ -306,3 +315,6 @@ export function wholeBatches(records: RecordsValue | null): Buffer {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** How soon a partition is asked again when its leader is only behind on metadata. */
+const LEADER_BEHIND_RETRY_MS = 20;

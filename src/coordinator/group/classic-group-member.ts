@@ -57,11 +57,6 @@ export class ClassicGroupMember {
     });
   }
 
-  /** The member's most preferred protocol among the candidates. */
-  vote(candidates: ReadonlySet<string>): string | null {
-    return this.protocols.find((p) => candidates.has(p.name))?.name ?? null;
-  }
-
   completeJoin(result: JoinGroupResult): boolean {
     const callback = this.awaitingJoin;
     if (!callback) return false;

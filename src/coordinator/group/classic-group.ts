@@ -1,9 +1,9 @@
 /**
  * One classic consumer group (Kafka's GroupMetadata / ClassicGroup): its
  * state, generation, chosen protocol, leader, members, static-member map,
- * pending members (told MEMBER_ID_REQUIRED, not yet rejoined) and committed
- * offsets. Pure bookkeeping: the rules that move it between states live in
- * GroupCoordinator.
+ * pending members (told MEMBER_ID_REQUIRED, not yet rejoined); its
+ * committed offsets are the OffsetManager's. Pure bookkeeping: the rules
+ * that move it between states live in GroupCoordinator.
  */
 import { ConsumerProtocolSubscriptionCodec } from '../../protocol/messages';
 import { Reader } from '../../protocol/primitives/reader';
@@ -41,6 +41,16 @@ export function parseOffsetKey(key: string): { topic: string; partition: number 
   return { topic: key.slice(0, i), partition: Number(key.slice(i + 1)) };
 }
 
+/** One member's protocols as they would be (selectProtocol's what-if). */
+export interface ProtocolOverride {
+  memberId: string;
+  protocols: readonly MemberProtocol[];
+}
+
+function protocolsOf(m: ClassicGroupMember, override: ProtocolOverride | undefined): readonly MemberProtocol[] {
+  return override !== undefined && override.memberId === m.memberId ? override.protocols : m.protocols;
+}
+
 export class ClassicGroup {
   state: ClassicGroupState = 'Empty';
   /** When the group last changed state (GroupMetadataValue's currentStateTimestamp); null if unknown. */
@@ -64,7 +74,6 @@ export class ClassicGroup {
   inInitialDelay = false;
   /** The SyncGroup phase timer. */
   syncTimer: ScheduledTimer | null = null;
-  readonly offsets = new Map<string, CommittedOffset>();
 
   constructor(
     readonly groupId: string,
@@ -115,10 +124,10 @@ export class ClassicGroup {
   }
 
   /** Protocol name -> how many members offer it. */
-  private protocolCounts(): Map<string, number> {
+  private protocolCounts(override?: ProtocolOverride): Map<string, number> {
     const counts = new Map<string, number>();
     for (const m of this.members.values()) {
-      for (const name of new Set(m.protocols.map((p) => p.name))) counts.set(name, (counts.get(name) ?? 0) + 1);
+      for (const name of new Set(protocolsOf(m, override).map((p) => p.name))) counts.set(name, (counts.get(name) ?? 0) + 1);
     }
     return counts;
   }
@@ -133,14 +142,16 @@ export class ClassicGroup {
 
   /**
    * The protocol every member supports that most members prefer; ties go
-   * to the protocol voted first, in member join order.
+   * to the protocol voted first, in member join order. `override`: the
+   * choice if that member offered these protocols instead (a restarted
+   * static member, before anything changes).
    */
-  selectProtocol(): string {
-    const counts = this.protocolCounts();
+  selectProtocol(override?: ProtocolOverride): string {
+    const counts = this.protocolCounts(override);
     const candidates = new Set([...counts].filter(([, n]) => n === this.members.size).map(([name]) => name));
     const votes = new Map<string, number>();
     for (const m of this.members.values()) {
-      const vote = m.vote(candidates);
+      const vote = protocolsOf(m, override).find((p) => candidates.has(p.name))?.name ?? null;
       if (vote !== null) votes.set(vote, (votes.get(vote) ?? 0) + 1);
     }
     let best: string | null = null;

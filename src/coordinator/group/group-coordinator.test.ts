@@ -4,6 +4,8 @@ import type { JoinGroupResult } from './group-results';
 import { ManualScheduler } from '../../time/manual-scheduler';
 import { MemoryGroupStore } from './memory-group-store';
 import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
+import { uniformAssignor } from './consumer/uniform-assignor';
+import { heartbeatRequest } from './consumer/test-support/heartbeats';
 
 const CONFIG: GroupCoordinatorConfig = {
   initialRebalanceDelayMs: 3000,
@@ -425,11 +427,13 @@ describe('GroupCoordinator: leaving, describing, deleting', () => {
   test('DescribeGroups shows metadata and assignments only when Stable; unknown groups are Dead', async () => {
     const { gc, members } = await stableGroup(2);
     const d = gc.describeGroup('g');
+    if (d.kind !== 'classic') throw new Error('a classic group');
     expect(d).toMatchObject({ state: 'Stable', protocolType: 'consumer', protocolData: 'range' });
     expect(d.members.map((m) => m.assignment.toString()).sort()).toEqual(members.map((m) => `a-${m.memberId}`).sort());
     expect(gc.describeGroup('missing')).toMatchObject({ errorCode: ErrorCode.NONE, state: 'Dead', members: [] });
     gc.leaveGroup('g', [{ memberId: members[0]?.memberId as string, groupInstanceId: null, reason: null }]);
     const preparing = gc.describeGroup('g');
+    if (preparing.kind !== 'classic') throw new Error('a classic group');
     expect(preparing.state).toBe('PreparingRebalance');
     expect(preparing.protocolData).toBe('');
     expect(preparing.members[0]?.assignment.length).toBe(0);
@@ -541,20 +545,35 @@ describe('GroupCoordinator: offsets persistence and retention', () => {
 
   test("a KIP-848 group's offsets of topics its members subscribe to never expire; the others do, by commit time", async () => {
     const day = 24 * 3600 * 1000;
-    const fresh = setup({ offsetsRetentionMs: day, offsetsRetentionCheckIntervalMs: 3600 * 1000 });
-    const subscribed = new Set(['t']);
-    fresh.gc.attachConsumerGroups({ subscribedTopics: (groupId) => (groupId === 'cg' ? subscribed : new Set()), load: () => {}, emptyGroupIds: () => [], deleteGroup: () => ErrorCode.NONE, groupIds: () => [], unload: () => {} });
+    const clock = new ManualScheduler();
+    const topics = [
+      { name: 't', topicId: '00000000-0000-0000-0000-000000000001', partitions: 1 },
+      { name: 'u', topicId: '00000000-0000-0000-0000-000000000002', partitions: 1 },
+    ];
+    const gc = new GroupCoordinator({ ...CONFIG, offsetsRetentionMs: day, offsetsRetentionCheckIntervalMs: 3600 * 1000 }, clock, new MemoryGroupStore(), null, {
+      // A session longer than the test: the member stays without heartbeating.
+      config: { sessionTimeoutMs: 10 * day, heartbeatIntervalMs: 5000, maxGroupSize: 10, assignors: [uniformAssignor] },
+      topics: { get: (n) => topics.find((t) => t.name === n), getById: (id) => topics.find((t) => t.topicId === id), list: () => topics },
+    });
+    gc.start();
+    const beat = (memberEpoch: number) =>
+      gc.consumerGroupHeartbeat(heartbeatRequest({ groupId: 'cg', memberId: 'm1', memberEpoch, subscribedTopicNames: memberEpoch === 0 ? ['t'] : null }));
+    expect(beat(0)).toMatchObject({ errorCode: ErrorCode.NONE, memberEpoch: 1 });
     const commit = (topic: string) =>
-      fresh.gc.commitOffsets({ groupId: 'cg', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic, partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
+      gc.commitOffsets({ groupId: 'cg', generationId: 1, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1, apiVersion: 9, partitions: [{ topic, partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
     expect(commit('t')).toEqual([ErrorCode.NONE]);
     expect(commit('u')).toEqual([ErrorCode.NONE]);
-    await advance(fresh.clock, 3 * day);
+    // Its offsets are the group's own: no classic group holds them.
+    expect(gc.group('cg')).toBeUndefined();
+    await advance(clock, 3 * day);
     // Still consuming t (no new commit: nothing new to read): its offset stays; u's expired.
-    expect(fresh.gc.fetchOffsets('cg', null).topics.map((t) => t.name)).toEqual(['t']);
-    // Once nobody subscribes, t's offset expires by its commit time too.
-    subscribed.clear();
-    await advance(fresh.clock, 2 * 3600 * 1000);
-    expect(fresh.gc.fetchOffsets('cg', null).topics).toHaveLength(0);
+    expect(gc.fetchOffsets('cg', null).topics.map((t) => t.name)).toEqual(['t']);
+    // Once nobody subscribes, t's offset expires by its commit time too, and the empty group goes with it.
+    expect(beat(-1).errorCode).toBe(ErrorCode.NONE);
+    await advance(clock, 2 * 3600 * 1000);
+    expect(gc.fetchOffsets('cg', null).topics).toHaveLength(0);
+    expect(gc.listGroups([], [])).toEqual([]);
+    gc.close();
   });
 
   test('a failed append answers the commit with the mapped error and keeps nothing', () => {

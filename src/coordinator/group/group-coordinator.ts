@@ -1,7 +1,13 @@
 /**
- * The classic group coordinator: Kafka's GroupCoordinator (3.x) /
- * GroupMetadataManager's classic-group half, for a single broker that owns
- * every `__consumer_offsets` partition.
+ * The group coordinator (Kafka 4.0's GroupCoordinatorShard): the one
+ * coordinator every group API reaches. It owns every group id, classic and
+ * KIP-848 consumer groups alike (GroupMetadataManager: one kind per id),
+ * and every group's committed offsets (OffsetManager); it runs the classic
+ * protocol itself and hands ConsumerGroupHeartbeat to the KIP-848 logic
+ * (ConsumerGroupCoordinator) over the same group-id space. What an API
+ * answers when the id is the other kind is Kafka 4.0's (see joinGroup,
+ * consumerGroupHeartbeat, describeConsumerGroup). It loads and unloads
+ * groups with their `__consumer_offsets` partitions.
  *
  * One owner per group (the event loop is the lock): every request runs to
  * completion against the group's state, and JoinGroup / SyncGroup answers
@@ -11,28 +17,57 @@
  *
  * States: Empty -> PreparingRebalance -> CompletingRebalance -> Stable,
  * back to PreparingRebalance on any membership change, Dead when deleted.
- * Every change that must survive a restart is appended to
- * `__consumer_offsets` before it is acknowledged (see OffsetsTopic).
+ *
+ * Classic groups: Kafka's GroupCoordinator (3.x) / GroupMetadataManager's
+ * classic-group half.
+ *
+ * Records first: every change that must survive a restart (a generation's
+ * metadata and assignment, offset commits, transactional offsets,
+ * deletions, expiry) is built as `__consumer_offsets` records, appended,
+ * and only once stored replayed by classic-group-replay.ts, the same replay
+ * that rebuilds the groups when the topic is loaded (KIP-848 groups do the
+ * same with consumer-group-replay.ts). A failed append
+ * changes nothing, so there is nothing to undo. The answer goes out once the
+ * append returned (durable under the flush policy).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
 import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';
-import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
-import { loadGroups } from './group-state-loader';
 import {
-  encodeGroupMetadataKey,
-  encodeGroupMetadataValue,
-  encodeOffsetCommitKey,
-  encodeOffsetCommitValue,
-  encodeOffsetCommitValueWithExpiry,
-} from './offsets-topic-records';
+  type ClassicGroupRecord,
+  type ClassicGroupsState,
+  decodeClassicRecord,
+  encodeClassicRecord,
+  forgetIfUnused,
+  groupMetadataRecord,
+  groupTombstone,
+  offsetRecord,
+  replayClassicRecord,
+  replayTransactionMarker,
+} from './classic-group-replay';
+import { EMPTY_BYTES, type JoinGroupMemberInfo, type JoinGroupResult, type SyncGroupResult, joinError, syncError } from './group-results';
 import type { OffsetsTopicRecord, OffsetsTopicReplayItem, TransactionalWriter } from './offsets-topic';
-import { decodeOffsetCommitValue, decodeOffsetsTopicKey } from './offsets-topic-records';
-import { PendingTransactionalOffsets, TransactionalReplay } from './transactional-offsets';
+import { GroupMetadataManager, isSimpleClassicGroup } from './group-metadata-manager';
+import { OffsetManager } from './offset-manager';
 import { isConsumerGroupRecordKey } from './consumer/consumer-group-records';
+import {
+  ConsumerGroupCoordinator,
+  type ConsumerGroupCoordinatorConfig,
+  type ConsumerGroupHeartbeatParams,
+  type ConsumerGroupHeartbeatResult,
+  type DescribedConsumerGroup,
+  type TopicCatalog,
+  heartbeatError,
+} from './consumer/consumer-group-coordinator';
+import type { ConsumerGroupState } from './consumer/consumer-group';
+import { rangeAssignor } from './consumer/range-assignor';
+import { uniformAssignor } from './consumer/uniform-assignor';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
+
+/** How soon a group whose members all left tries again to store its Empty generation after an append failed. */
+const EMPTY_GROUP_STORE_RETRY_MS = 5000;
 
 /** How long a new member's JoinGroup may wait before it is dropped (Kafka's NewMemberJoinTimeoutMs). */
 const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000;
@@ -134,6 +169,8 @@ export interface OffsetCommitParams {
   /** OffsetCommit v2–4's retention time, or -1 for the broker's offsets.retention.minutes. */
   retentionTimeMs: number;
   partitions: readonly OffsetCommitPartition[];
+  /** The OffsetCommit version (a KIP-848 member must use v9+; v9+ answers GROUP_ID_NOT_FOUND for no group); 9 when omitted. */
+  apiVersion?: number;
 }
 
 export interface FetchedOffset {
@@ -167,11 +204,14 @@ export interface DescribedGroup {
   members: DescribedMember[];
 }
 
+/** DescribeGroups' answer: a classic group, or a consumer group's KIP-848 description. */
+export type AnyDescribedGroup = ({ kind: 'classic' } & DescribedGroup) | { kind: 'consumer'; group: DescribedConsumerGroup };
+
 export interface ListedGroup {
   groupId: string;
   protocolType: string;
-  state: ClassicGroupState;
-  groupType: 'classic';
+  state: ClassicGroupState | ConsumerGroupState;
+  groupType: 'classic' | 'consumer';
 }
 
 export interface OffsetDeleteResult {
@@ -185,10 +225,8 @@ interface OffsetsWrite {
   partitions: readonly OffsetCommitPartition[];
   /** The offset to store for a partition whose metadata fits. */
   valueFor: (partition: OffsetCommitPartition, metadata: string) => CommittedOffset;
-  /** A transactional commit (TxnOffsetCommit): written as that producer's batch. */
+  /** A transactional commit (TxnOffsetCommit): written as that producer's batch, pending until its marker. */
   transactionalWriter?: TransactionalWriter;
-  /** Called for each offset once it is written. */
-  onWritten: (key: string, value: CommittedOffset) => void;
 }
 
 /** Kafka's storeGroup error mapping: what a JoinGroup/SyncGroup client can act on. */
@@ -220,51 +258,60 @@ function offsetStoreError(code: ErrorCode): ErrorCode {
   }
 }
 
-/**
- * What the offsets retention needs of the KIP-848 coordinator: the topics a
- * consumer group's members subscribe to (empty when it has none). Their
- * offsets are kept however old, as Kafka keeps them.
- */
-export interface ConsumerGroupsView {
-  subscribedTopics(groupId: string): ReadonlySet<string>;
-  /** The KIP-848 records of the partitions being loaded, oldest first (this coordinator reads the topic for both). */
-  load(records: Iterable<OffsetsTopicRecord>): void;
-  /** Consumer groups without members. */
-  emptyGroupIds(): string[];
-  /** Deletes an empty consumer group (tombstones its records). */
-  deleteGroup(groupId: string): ErrorCode;
-  groupIds(): string[];
-  /** Forgets a group whose partition this broker no longer leads (its timers stop; nothing is written). */
-  unload(groupId: string): void;
+/** The KIP-848 side: its config and the cluster's topics (absent in tests of classic groups only: defaults, no topics). */
+export interface ConsumerGroupsOptions {
+  config: ConsumerGroupCoordinatorConfig;
+  topics: TopicCatalog;
 }
 
+const DEFAULT_CONSUMER_GROUPS: ConsumerGroupsOptions = {
+  config: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5000, maxGroupSize: Number.MAX_SAFE_INTEGER, assignors: [uniformAssignor, rangeAssignor] },
+  topics: { get: () => undefined, getById: () => undefined, list: () => [] },
+};
+
 export class GroupCoordinator {
-  private readonly groups = new Map<string, ClassicGroup>();
+  /** Every group, classic and consumer: one kind per group id. */
+  private readonly registry = new GroupMetadataManager();
+  /** The classic groups (the registry's). */
+  private readonly groups = this.registry.classic;
+  /** Every group's committed offsets and the offsets pending in open transactions. */
+  private readonly offsets = new OffsetManager();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
-  private readonly pendingTxnOffsets = new PendingTransactionalOffsets();
-  /** Set once the KIP-848 coordinator exists (it is built on this one). */
-  private consumerGroups: ConsumerGroupsView | null = null;
-  /** KIP-848 records loaded before the KIP-848 coordinator was attached, handed to it then. */
-  private unclaimedConsumerGroupRecords: OffsetsTopicRecord[] = [];
+  /** What the records change (classic-group-replay.ts): only `write` and `loadPartitions` replay into it. */
+  private readonly state: ClassicGroupsState = { groups: this.registry, offsets: this.offsets };
+  /**
+   * The KIP-848 groups' logic, over the registry's consumer groups; its
+   * records go through this coordinator's store. Public for tests: the
+   * handlers go through this class's methods, which own the group-id rules.
+   */
+  readonly consumerGroups: ConsumerGroupCoordinator;
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
     private readonly scheduler: Scheduler,
     private readonly store: GroupStore,
     private readonly log: Logger | null = null,
-  ) {}
-
-  /** The KIP-848 coordinator, whose groups' offsets live here too (issue 11 makes them one). */
-  attachConsumerGroups(view: ConsumerGroupsView): void {
-    this.consumerGroups = view;
-    const records = this.unclaimedConsumerGroupRecords;
-    this.unclaimedConsumerGroupRecords = [];
-    view.load(records);
+    consumer: ConsumerGroupsOptions = DEFAULT_CONSUMER_GROUPS,
+  ) {
+    this.consumerGroups = new ConsumerGroupCoordinator(
+      consumer.config,
+      scheduler,
+      consumer.topics,
+      {
+        isActive: (groupId) => {
+          const g = this.groups.get(groupId);
+          return g !== undefined && !isSimpleClassicGroup(g) && !g.is('Dead');
+        },
+      },
+      { append: (groupId, records) => this.appendConsumerGroupRecords(groupId, records) },
+      log?.child({ component: 'consumer-group-coordinator' }) ?? null,
+      this.registry.consumer,
+    );
   }
 
-  /** Appends records of the KIP-848 coordinator to the log both write (`__consumer_offsets`). */
-  appendRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
+  /** Appends the KIP-848 coordinator's records to the log both write (`__consumer_offsets`). */
+  private appendConsumerGroupRecords(groupId: string, records: readonly OffsetsTopicRecord[]): ErrorCode {
     if (!this.store.ensureReady()) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     return groupStoreError(this.store.append(groupId, records));
   }
@@ -280,45 +327,65 @@ export class GroupCoordinator {
    * partition when omitted): their groups are rebuilt from the records.
    */
   loadPartitions(partitions?: readonly number[]): void {
-    const replay = new TransactionalReplay(this.store.replay(partitions));
-    const consumerGroupRecords: OffsetsTopicRecord[] = [];
-    const classicRecords = function* (records: Iterable<OffsetsTopicRecord>): Generator<OffsetsTopicRecord> {
-      for (const r of records) {
-        if (isConsumerGroupRecordKey(r.key)) consumerGroupRecords.push(r);
-        else yield r;
+    const now = this.scheduler.now();
+    const consumerGroupIds = new Set<string>();
+    // The same replay as at run time, in log order: a transactional offset is
+    // pending until its producer's marker, one still open at the end stays pending.
+    for (const item of this.store.replay(partitions)) {
+      if (item.kind === 'marker') {
+        replayTransactionMarker(this.state, item.producerId, item.commit, now);
+      } else if (isConsumerGroupRecordKey(item.key)) {
+        const groupId = this.consumerGroups.replayLoaded(item);
+        if (groupId === null) continue;
+        consumerGroupIds.add(groupId);
+        // The simple classic group an earlier offset commit made for the id gives way (as Kafka's replay).
+        const classic = this.groups.get(groupId);
+        if (classic && this.registry.consumer.has(groupId) && isSimpleClassicGroup(classic)) this.groups.delete(groupId);
+      } else {
+        const record = decodeClassicRecord(item);
+        if (record !== null) replayClassicRecord(this.state, record, now, item.transactionalProducerId);
       }
-    };
-    for (const group of loadGroups(classicRecords(replay.committed()), this.scheduler.now())) {
-      this.groups.set(group.groupId, group);
+    }
+    const loaded = partitions === undefined ? null : new Set(partitions);
+    for (const group of this.groups.values()) {
+      if (loaded !== null && !loaded.has(this.store.partitionFor(group.groupId))) continue;
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
     }
-    // Offsets of transactions still open (their marker comes after the restart).
-    for (const r of replay.open()) {
-      const key = decodeOffsetsTopicKey(r.key);
-      if (key?.kind !== 'offset' || r.value === null) continue;
-      this.pendingTxnOffsets.add(r.producerId, key.group, offsetKey(key.topic, key.partition), decodeOffsetCommitValue(r.value));
-    }
-    if (this.consumerGroups) this.consumerGroups.load(consumerGroupRecords);
-    else this.unclaimedConsumerGroupRecords.push(...consumerGroupRecords);
+    this.consumerGroups.startLoaded(consumerGroupIds);
   }
 
   /**
-   * This broker no longer leads these partitions: their groups are dropped,
-   * and members still waiting are answered NOT_COORDINATOR (they find the
-   * new coordinator). Not reached on one node.
+   * Appends the records as one batch (a transactional one for `txn`) and,
+   * once stored, replays them: the only way a group's durable state changes
+   * at run time. Returns the store's error code (callers map it to what
+   * their API answers); on error nothing changed.
+   */
+  private write(groupId: string, records: readonly ClassicGroupRecord[], txn?: TransactionalWriter): ErrorCode {
+    if (records.length === 0) return ErrorCode.NONE;
+    const stored = this.store.append(groupId, records.map(encodeClassicRecord), txn);
+    if (stored !== ErrorCode.NONE) return stored;
+    const now = this.scheduler.now();
+    for (const r of records) replayClassicRecord(this.state, r, now, txn?.producerId);
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * This broker no longer leads these partitions: their groups and offsets
+   * are dropped, and members still waiting are answered NOT_COORDINATOR
+   * (they find the new coordinator). Not reached on one node.
    */
   unloadPartitions(partitions: readonly number[]): void {
     const gone = new Set(partitions);
+    const isGone = (groupId: string) => gone.has(this.store.partitionFor(groupId));
     for (const group of [...this.groups.values()]) {
-      if (!gone.has(this.store.partitionFor(group.groupId))) continue;
+      if (!isGone(group.groupId)) continue;
       this.unloadGroup(group);
       this.groups.delete(group.groupId);
     }
-    // The KIP-848 groups of those partitions go too: a later load replays them from the log.
-    for (const groupId of this.consumerGroups?.groupIds() ?? []) {
-      if (gone.has(this.store.partitionFor(groupId))) this.consumerGroups?.unload(groupId);
-    }
+    // The KIP-848 groups and the offsets of those partitions go too: a later load replays them from the log.
+    for (const groupId of this.consumerGroups.groupIds()) if (isGone(groupId)) this.consumerGroups.unload(groupId);
+    for (const groupId of this.offsets.groupIds()) if (isGone(groupId)) this.offsets.unload(groupId);
   }
 
   /** Stops the timers and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's unload). */
@@ -327,6 +394,7 @@ export class GroupCoordinator {
     this.closed = true;
     this.retentionTimer?.cancel();
     for (const group of this.groups.values()) this.unloadGroup(group);
+    this.consumerGroups.close();
   }
 
   /** Stops a group's timers and answers its waiting members NOT_COORDINATOR (Kafka's unload). */
@@ -341,9 +409,14 @@ export class GroupCoordinator {
     }
   }
 
-  /** For tests and tools: the group as the coordinator holds it. */
+  /** For tests and tools: the classic group as the coordinator holds it. */
   group(groupId: string): ClassicGroup | undefined {
     return this.groups.get(groupId);
+  }
+
+  /** For tests and tools: the group's committed offsets (offsetKey -> offset). */
+  offsetsOf(groupId: string): ReadonlyMap<string, CommittedOffset> {
+    return this.offsets.of(groupId);
   }
 
   // ---- validation ----------------------------------------------------------
@@ -379,7 +452,20 @@ export class GroupCoordinator {
 
   // ---- JoinGroup -----------------------------------------------------------
 
+  /**
+   * JoinGroup. A consumer group with members answers
+   * INCONSISTENT_GROUP_PROTOCOL (classic members in a consumer group are not
+   * built yet); an empty one gives its id up to the classic group (its
+   * records are tombstoned, its offsets stay, as Kafka's
+   * maybeDeleteEmptyConsumerGroup).
+   */
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      if (!this.consumerGroups.isEmpty(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      const removed = this.consumerGroups.deleteGroup(p.groupId);
+      if (removed !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, removed));
+      this.log?.info({ group: p.groupId }, 'an empty consumer group becomes a classic group');
+    }
     return new Promise((resolve) => this.handleJoin(p, resolve));
   }
 
@@ -539,15 +625,17 @@ export class GroupCoordinator {
     respond: (r: JoinGroupResult) => void,
   ): void {
     const instanceId = p.groupInstanceId as string;
-    const currentLeader = group.leaderId ?? '';
     const existing = group.members.get(oldMemberId);
     if (!existing) return respond(joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    // The old process's parked requests are answered first, as Kafka's replaceStaticMember does.
     existing.completeJoin(joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
     existing.completeSync(syncError(ErrorCode.FENCED_INSTANCE_ID));
+    if (group.is('Stable') && group.selectProtocol({ memberId: oldMemberId, protocols: p.protocols }) === group.protocolName) {
+      return this.replaceStableStaticMember(group, existing, newMemberId, p, respond);
+    }
+    // A rebalance is running or must start: the new member id is part of the generation being formed (not durable yet).
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
     this.scheduleSessionExpiry(group, member);
-    const old = { protocols: member.protocols, rebalanceTimeoutMs: member.rebalanceTimeoutMs, sessionTimeoutMs: member.sessionTimeoutMs };
-    const oldClient = { clientId: member.clientId, clientHost: member.clientHost };
     member.protocols = p.protocols;
     member.rebalanceTimeoutMs = p.rebalanceTimeoutMs;
     member.sessionTimeoutMs = p.sessionTimeoutMs;
@@ -555,41 +643,64 @@ export class GroupCoordinator {
     member.clientId = p.clientId;
     member.clientHost = p.clientHost;
     member.awaitingJoin = respond;
-
     switch (group.state) {
-      case 'Stable': {
-        if (group.selectProtocol() !== group.protocolName) {
-          return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with a protocol change`);
-        }
-        const stored = this.storeGroup(group);
-        if (stored !== ErrorCode.NONE) {
-          // Persisting the new member id failed: undo the replacement.
-          member.protocols = old.protocols;
-          member.rebalanceTimeoutMs = old.rebalanceTimeoutMs;
-          member.sessionTimeoutMs = old.sessionTimeoutMs;
-          member.clientId = oldClient.clientId;
-          member.clientHost = oldClient.clientHost;
-          member.awaitingJoin = null;
-          group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
-          this.scheduleSessionExpiry(group, member);
-          return respond({ ...joinError('', stored), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leaderId: currentLeader });
-        }
-        if (p.supportSkipAssignment) {
-          // v9+: the leader learns it leads, with the members, but must not reassign (KIP-814).
-          const isLeader = group.isLeader(newMemberId);
-          member.completeJoin({ ...this.joinResultFor(group, member, isLeader), skipAssignment: isLeader });
-        } else {
-          // Older clients: answer with the old leader id, so a rejoining leader does not
-          // think it leads and compute an assignment a Stable group would never send out.
-          member.completeJoin({ ...this.joinResultFor(group, member, false), leaderId: currentLeader });
-        }
-        return;
-      }
+      case 'Stable':
+        return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined with a protocol change`);
       case 'CompletingRebalance':
         return this.maybePrepareRebalance(group, `static member ${instanceId} rejoined during CompletingRebalance`);
       default:
         // PreparingRebalance: answered when the others have rejoined.
         return;
+    }
+  }
+
+  /**
+   * A static member restarted into a Stable group whose protocol choice it
+   * does not change: the group's record with the new member id is written,
+   * and once stored the member has its old assignment back (KIP-345).
+   */
+  private replaceStableStaticMember(
+    group: ClassicGroup,
+    member: ClassicGroupMember,
+    newMemberId: string,
+    p: JoinGroupParams,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const oldMemberId = member.memberId;
+    const currentLeader = group.leaderId ?? '';
+    const protocol = group.protocolName ?? '';
+    const record = groupMetadataRecord(group, {
+      stateTimestamp: group.stateTimestamp,
+      leader: group.isLeader(oldMemberId) ? newMemberId : group.leaderId,
+      member: (m) =>
+        m.memberId !== oldMemberId
+          ? m
+          : {
+              ...m,
+              memberId: newMemberId,
+              clientId: p.clientId,
+              clientHost: p.clientHost,
+              rebalanceTimeoutMs: p.rebalanceTimeoutMs,
+              sessionTimeoutMs: p.sessionTimeoutMs,
+              subscription: p.protocols.find((x) => x.name === protocol)?.metadata ?? EMPTY_BYTES,
+            },
+    });
+    const stored = groupStoreError(this.write(group.groupId, [record]));
+    if (stored !== ErrorCode.NONE) {
+      // Nothing changed: the old member id stays the member's.
+      return respond({ ...joinError('', stored), generationId: group.generationId, protocolType: group.protocolType, protocolName: group.protocolName, leaderId: currentLeader });
+    }
+    // The replay moved the member to its new id; the protocols it offers beyond the chosen one are not durable.
+    member.protocols = p.protocols;
+    this.scheduleSessionExpiry(group, member);
+    if (p.supportSkipAssignment) {
+      // v9+: the leader learns it leads, with the members, but must not reassign (KIP-814).
+      const isLeader = group.isLeader(newMemberId);
+      respond({ ...this.joinResultFor(group, member, isLeader), skipAssignment: isLeader });
+    } else {
+      // Older clients: answer with the old leader id, so a rejoining leader does not
+      // think it leads and compute an assignment a Stable group would never send out.
+      respond({ ...this.joinResultFor(group, member, false), leaderId: currentLeader });
     }
   }
 
@@ -664,14 +775,24 @@ export class GroupCoordinator {
       });
       return;
     }
-    this.initNextGeneration(group);
-    if (group.is('Empty')) {
-      const stored = this.storeGroup(group);
-      if (stored !== ErrorCode.NONE) this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to store empty group metadata');
+    if (group.size === 0) {
+      // Everybody left: the next generation is an Empty group, written and then replayed.
+      const now = this.scheduler.now();
+      const record = groupMetadataRecord(group, { generation: group.generationId + 1, protocol: null, leader: null, stateTimestamp: now });
+      const stored = this.write(group.groupId, [record]);
+      if (stored !== ErrorCode.NONE) {
+        // Nothing changed: the group stays PreparingRebalance (a member may still join it) and tries again later.
+        this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to store empty group metadata, retrying');
+        group.joinTimer = this.scheduler.schedule(Math.max(group.rebalanceTimeoutMs, EMPTY_GROUP_STORE_RETRY_MS), () => {
+          group.joinTimer = null;
+          this.completeJoin(group);
+        });
+        return;
+      }
       this.log?.info({ group: group.groupId, generation: group.generationId }, 'group is now empty');
-      this.forgetIfUnused(group);
       return;
     }
+    this.initNextGeneration(group);
     this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size, protocol: group.protocolName }, 'stabilized group');
     for (const member of group.members.values()) {
       member.completeJoin(this.joinResultFor(group, member, group.isLeader(member.memberId)));
@@ -752,17 +873,20 @@ export class GroupCoordinator {
         member.awaitingSync = respond;
         this.removePendingSyncMember(group, member.memberId);
         if (!group.isLeader(member.memberId)) return;
-        // The leader's assignment: members it left out get an empty one.
-        for (const m of group.members.values()) m.assignment = p.assignments.get(m.memberId) ?? EMPTY_BYTES;
+        // The leader's assignment (members it left out get an empty one) is
+        // written; its replay makes the group Stable with it.
         this.log?.info({ group: group.groupId, generation: group.generationId, members: group.size }, 'assignment received from leader');
-        const stored = this.storeGroup(group);
+        const record = groupMetadataRecord(group, {
+          stateTimestamp: this.scheduler.now(),
+          member: (m) => ({ ...m, assignment: p.assignments.get(m.memberId) ?? EMPTY_BYTES }),
+        });
+        const stored = groupStoreError(this.write(group.groupId, [record]));
         if (stored !== ErrorCode.NONE) {
           this.resetAndPropagateAssignmentError(group, stored);
           this.maybePrepareRebalance(group, 'failed to store the group assignment');
           return;
         }
         this.propagateAssignment(group, ErrorCode.NONE);
-        group.transitionTo('Stable', this.scheduler.now());
         return;
       }
       case 'Stable':
@@ -894,17 +1018,27 @@ export class GroupCoordinator {
 
   // ---- Offsets -------------------------------------------------------------
 
-  /** Per partition error codes, in request order. */
+  /**
+   * OffsetCommit, to a group of either kind: a consumer group checks the
+   * member and its epoch (KIP-848), a classic group the member and its
+   * generation. Per partition error codes, in request order.
+   */
   commitOffsets(p: OffsetCommitParams): ErrorCode[] {
     const all = (code: ErrorCode) => p.partitions.map(() => code);
     const invalid = this.validateGroupId(p.groupId, true);
     if (invalid !== ErrorCode.NONE) return all(invalid);
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      const memberError = this.consumerGroups.validateOffsetCommit(p.groupId, p.memberId, p.generationId, p.apiVersion ?? 9);
+      if (memberError !== ErrorCode.NONE) return all(memberError);
+      return this.storeOffsets(p.groupId, p);
+    }
     let group = this.groups.get(p.groupId);
     if (!group) {
-      // No group: only a client managing its own assignment (no generation) may commit.
-      if (p.generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
+      // No group: only a client managing its own assignment (no generation) may commit;
+      // v9+ says so with GROUP_ID_NOT_FOUND, older versions with ILLEGAL_GENERATION (as Kafka 4.0).
+      if (p.generationId >= 0) return all((p.apiVersion ?? 0) >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      // Validated against an empty group; the commit's replay creates the group.
       group = new ClassicGroup(p.groupId, this.scheduler.now());
-      this.groups.set(p.groupId, group);
     }
     const validation = this.validateOffsetCommit(group, p);
     if (validation !== ErrorCode.NONE) return all(validation);
@@ -924,9 +1058,7 @@ export class GroupCoordinator {
       default:
         return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     }
-    const result = this.storeOffsets(group, p);
-    this.forgetIfUnused(group);
-    return result;
+    return this.storeOffsets(group.groupId, p);
   }
 
   private validateOffsetCommit(group: ClassicGroup, p: OffsetCommitParams): ErrorCode {
@@ -940,9 +1072,9 @@ export class GroupCoordinator {
     return group.is('Empty') ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
-  private storeOffsets(group: ClassicGroup, p: OffsetCommitParams): ErrorCode[] {
+  private storeOffsets(groupId: string, p: OffsetCommitParams): ErrorCode[] {
     const now = this.scheduler.now();
-    return this.writeOffsets(group, {
+    return this.writeOffsets(groupId, {
       partitions: p.partitions,
       valueFor: (part, metadata) => ({
         offset: part.offset,
@@ -951,7 +1083,6 @@ export class GroupCoordinator {
         commitTimestamp: part.commitTimestamp === -1 ? now : part.commitTimestamp,
         expireTimestamp: p.retentionTimeMs === -1 ? -1 : now + p.retentionTimeMs,
       }),
-      onWritten: (key, value) => group.offsets.set(key, value),
     });
   }
 
@@ -959,13 +1090,13 @@ export class GroupCoordinator {
    * Writes one commit's offsets to the store as one batch (Kafka's
    * storeOffsets). A partition whose metadata is too long gets
    * OFFSET_METADATA_TOO_LARGE and is left out; if the append fails, every
-   * other partition gets the append's error. `onWritten` sees each offset
-   * once the append has succeeded. Per partition error codes, in request order.
+   * other partition gets the append's error. Once stored, the replay sets
+   * the offsets (or, in a transaction, holds them pending). Per partition
+   * error codes, in request order.
    */
-  private writeOffsets(group: ClassicGroup, commit: OffsetsWrite): ErrorCode[] {
+  private writeOffsets(groupId: string, commit: OffsetsWrite): ErrorCode[] {
     const errors: ErrorCode[] = [];
-    const accepted: { key: string; value: CommittedOffset }[] = [];
-    const records: OffsetsTopicRecord[] = [];
+    const records: ClassicGroupRecord[] = [];
     for (const part of commit.partitions) {
       const metadata = part.metadata ?? '';
       if (metadata.length > this.config.offsetMetadataMaxBytes) {
@@ -973,16 +1104,10 @@ export class GroupCoordinator {
         continue;
       }
       errors.push(ErrorCode.NONE);
-      const value = commit.valueFor(part, metadata);
-      accepted.push({ key: offsetKey(part.topic, part.partition), value });
-      records.push({
-        key: encodeOffsetCommitKey(group.groupId, part.topic, part.partition),
-        value: value.expireTimestamp === -1 ? encodeOffsetCommitValue(value) : encodeOffsetCommitValueWithExpiry(value),
-      });
+      records.push(offsetRecord(groupId, part.topic, part.partition, commit.valueFor(part, metadata)));
     }
-    const stored = offsetStoreError(this.store.append(group.groupId, records, commit.transactionalWriter));
+    const stored = offsetStoreError(this.write(groupId, records, commit.transactionalWriter));
     if (stored !== ErrorCode.NONE) return errors.map((e) => (e === ErrorCode.NONE ? stored : e));
-    for (const a of accepted) commit.onWritten(a.key, a.value);
     return errors;
   }
 
@@ -990,16 +1115,27 @@ export class GroupCoordinator {
    * `topics` null = every committed offset of the group. `requireStable`
    * (OffsetFetch v7+): a partition with an offset pending in an open
    * transaction answers UNSTABLE_OFFSET_COMMIT, so the consumer waits.
+   * `member` (OffsetFetch v9+): a consumer group's member must fetch with
+   * its current epoch (classic groups are not checked, as in Kafka).
    */
-  fetchOffsets(groupId: string, topics: readonly { name: string; partitions: readonly number[] }[] | null, requireStable = false): OffsetFetchResult {
+  fetchOffsets(
+    groupId: string,
+    topics: readonly { name: string; partitions: readonly number[] }[] | null,
+    requireStable = false,
+    member: { memberId: string | null; memberEpoch: number } | null = null,
+  ): OffsetFetchResult {
     const invalid = this.validateGroupId(groupId, true);
     if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
-    const group = this.groups.get(groupId);
+    if (member !== null) {
+      const memberError = this.consumerGroups.validateOffsetFetch(groupId, member.memberId, member.memberEpoch);
+      if (memberError !== ErrorCode.NONE) return { errorCode: memberError, topics: [] };
+    }
+    const offsets = this.offsets.of(groupId);
     const lookup = (topic: string, partition: number): FetchedOffset => {
-      if (requireStable && this.pendingTxnOffsets.isPending(groupId, offsetKey(topic, partition))) {
+      if (requireStable && this.offsets.pending.isPending(groupId, offsetKey(topic, partition))) {
         return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
       }
-      const c = group?.offsets.get(offsetKey(topic, partition));
+      const c = offsets.get(offsetKey(topic, partition));
       if (!c) return { partition, offset: -1n, leaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE };
       return { partition, offset: c.offset, leaderEpoch: c.leaderEpoch, metadata: c.metadata, errorCode: ErrorCode.NONE };
     };
@@ -1007,7 +1143,7 @@ export class GroupCoordinator {
       return { errorCode: ErrorCode.NONE, topics: topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => lookup(t.name, p)) })) };
     }
     const byTopic = new Map<string, FetchedOffset[]>();
-    for (const key of group?.offsets.keys() ?? []) {
+    for (const key of offsets.keys()) {
       const { topic, partition } = parseOffsetKey(key);
       let list = byTopic.get(topic);
       if (!list) byTopic.set(topic, (list = []));
@@ -1021,30 +1157,36 @@ export class GroupCoordinator {
   /**
    * TxnOffsetCommit (Kafka's handleTxnCommitOffsets): the offsets are
    * written now as the producer's transactional batch and kept pending
-   * until `completeTransaction`. Per partition error codes, in request order.
+   * until `completeTransaction`. A v3+ producer that names its member and
+   * generation (or member epoch, in a consumer group) is checked against
+   * the group. Per partition error codes, in request order.
    */
   commitTransactionalOffsets(p: TxnOffsetCommitParams): ErrorCode[] {
     const all = (code: ErrorCode) => p.partitions.map(() => code);
     const invalid = this.validateGroupId(p.groupId, false);
     if (invalid !== ErrorCode.NONE) return all(invalid);
-    let group = this.groups.get(p.groupId);
-    if (!group) {
-      // Like Kafka: a producer may commit for a group nobody has joined yet.
-      group = new ClassicGroup(p.groupId, this.scheduler.now());
-      this.groups.set(p.groupId, group);
-    }
-    if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null) {
-      const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
-      if (memberError !== ErrorCode.NONE) return all(memberError);
-      if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+    const namesMember = p.memberId !== '' || p.generationId >= 0 || p.groupInstanceId !== null;
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      if (namesMember) {
+        const memberError = this.consumerGroups.validateOffsetCommit(p.groupId, p.memberId, p.generationId, 0, true);
+        if (memberError !== ErrorCode.NONE) return all(memberError);
+      }
+    } else {
+      // Like Kafka: a producer may commit for a group nobody has joined yet (the
+      // offsets are pending; the transaction's commit creates the group).
+      const group = this.groups.get(p.groupId) ?? new ClassicGroup(p.groupId, this.scheduler.now());
+      if (group.is('Dead')) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      if (namesMember) {
+        const memberError = this.validateCurrentMember(group, p.memberId, p.groupInstanceId);
+        if (memberError !== ErrorCode.NONE) return all(memberError);
+        if (p.generationId >= 0 && p.generationId !== group.generationId) return all(ErrorCode.ILLEGAL_GENERATION);
+      }
     }
     const now = this.scheduler.now();
-    return this.writeOffsets(group, {
+    return this.writeOffsets(p.groupId, {
       partitions: p.partitions,
       valueFor: (part, metadata) => ({ offset: part.offset, leaderEpoch: part.leaderEpoch, metadata, commitTimestamp: now, expireTimestamp: -1 }),
       transactionalWriter: { producerId: p.producerId, producerEpoch: p.producerEpoch },
-      onWritten: (key, value) => this.pendingTxnOffsets.add(p.producerId, p.groupId, key, value),
     });
   }
 
@@ -1053,102 +1195,96 @@ export class GroupCoordinator {
    * its pending offsets become committed offsets (COMMIT) or are dropped.
    */
   completeTransaction(producerId: number, commit: boolean): void {
-    for (const pending of this.pendingTxnOffsets.take(producerId)) {
-      if (!commit) continue;
-      let group = this.groups.get(pending.groupId);
-      if (!group) {
-        group = new ClassicGroup(pending.groupId, this.scheduler.now());
-        this.groups.set(pending.groupId, group);
-      }
-      group.offsets.set(pending.key, pending.value);
-    }
+    replayTransactionMarker(this.state, producerId, commit, this.scheduler.now());
   }
 
-  /** OffsetDelete: remove committed offsets of topics the group does not consume. */
+  /**
+   * OffsetDelete: removes committed offsets of topics the group does not
+   * consume. Per partition error codes, in request order: a topic the
+   * group's members subscribe to answers GROUP_SUBSCRIBED_TO_TOPIC.
+   */
   deleteOffsets(groupId: string, partitions: readonly { topic: string; partition: number }[]): OffsetDeleteResult {
     const fail = (errorCode: ErrorCode): OffsetDeleteResult => ({ errorCode, partitionErrors: [] });
     const invalid = this.validateGroupId(groupId, false);
     if (invalid !== ErrorCode.NONE) return fail(invalid);
-    const group = this.groups.get(groupId);
-    if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
-    let subscribed: Set<string> | null = null;
-    if (!group.is('Empty')) {
-      if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
-      subscribed = group.subscribedTopics() ?? new Set();
+    let subscribed: ReadonlySet<string> | null = null;
+    if (this.registry.kindOf(groupId) === 'consumer') {
+      subscribed = this.consumerGroups.subscribedTopics(groupId);
+    } else {
+      const group = this.groups.get(groupId);
+      if (!group || group.is('Dead')) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
+      if (!group.is('Empty')) {
+        if (group.protocolType !== CONSUMER_PROTOCOL_TYPE) return fail(ErrorCode.NON_EMPTY_GROUP);
+        subscribed = group.subscribedTopics() ?? new Set();
+      }
     }
     const partitionErrors = partitions.map((p) => (subscribed?.has(p.topic) ? ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC : ErrorCode.NONE));
     const keys = partitions.filter((_, i) => partitionErrors[i] === ErrorCode.NONE).map((p) => offsetKey(p.topic, p.partition));
-    this.removeOffsets(group, keys);
+    this.removeOffsets(groupId, keys);
     return { errorCode: ErrorCode.NONE, partitionErrors };
   }
 
   /**
-   * Writes tombstones for the offsets, forgets them, and (like Kafka's
-   * cleanupGroupMetadata) turns an Empty group with no offsets left into a
-   * Dead one, tombstoning its metadata too.
+   * Writes tombstones for the offsets (the replay forgets them), and (like
+   * Kafka's cleanupGroupMetadata) tombstones an Empty classic group left
+   * with no offsets, which the replay makes Dead.
    */
-  private removeOffsets(group: ClassicGroup, keys: readonly string[]): void {
-    const present = keys.filter((k) => group.offsets.has(k));
-    const records: OffsetsTopicRecord[] = present.map((k) => {
+  private removeOffsets(groupId: string, keys: readonly string[]): void {
+    const offsets = this.offsets.of(groupId);
+    const present = keys.filter((k) => offsets.has(k));
+    const records: ClassicGroupRecord[] = present.map((k) => {
       const { topic, partition } = parseOffsetKey(k);
-      return { key: encodeOffsetCommitKey(group.groupId, topic, partition), value: null };
+      return offsetRecord(groupId, topic, partition, null);
     });
-    const becomesDead = group.is('Empty') && group.offsets.size === present.length && group.pendingMembers.size === 0;
-    if (becomesDead) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
-    if (records.length === 0) return;
-    const stored = this.store.append(group.groupId, records);
-    if (stored !== ErrorCode.NONE) {
-      this.log?.warn({ group: group.groupId, errorCode: stored }, 'failed to write offset tombstones');
-      return;
-    }
-    for (const k of present) group.offsets.delete(k);
-    if (becomesDead) {
-      group.transitionTo('Dead', this.scheduler.now());
-      this.groups.delete(group.groupId);
-    }
+    const group = this.groups.get(groupId);
+    const becomesDead = group !== undefined && group.is('Empty') && offsets.size === present.length && group.pendingMembers.size === 0;
+    if (becomesDead) records.push(groupTombstone(groupId));
+    const stored = this.write(groupId, records);
+    if (stored !== ErrorCode.NONE) this.log?.warn({ group: groupId, errorCode: stored }, 'failed to write offset tombstones');
   }
 
   /** Kafka's offsets retention (KIP-211): run every offsets.retention.check.interval.ms. */
   expireOffsets(): void {
     const now = this.scheduler.now();
     const retention = this.config.offsetsRetentionMs;
-    for (const group of [...this.groups.values()]) {
-      let base: ((c: CommittedOffset) => number) | null = null;
-      let keep = new Set<string>();
-      if (group.protocolType !== null && group.is('Empty')) {
-        // Nobody consumes: offsets expire a retention period after the group became empty.
-        const emptySince = group.stateTimestamp;
-        base = (c) => emptySince ?? c.commitTimestamp;
-      } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.is('Stable')) {
-        // Consumers exist: only offsets of topics nobody subscribes to expire, by commit time.
-        const subscribed = group.subscribedTopics();
-        if (subscribed !== null) {
-          keep = subscribed;
-          base = (c) => c.commitTimestamp;
+    for (const groupId of new Set([...this.offsets.groupIds(), ...this.groups.keys()])) {
+      const group = this.groups.get(groupId);
+      // By commit time, keeping the topics `keep` (a simple group, a group of bare offsets, a consumer group).
+      let base: ((c: CommittedOffset) => number) | null = (c) => c.commitTimestamp;
+      let keep: ReadonlySet<string> = new Set<string>();
+      if (this.registry.kindOf(groupId) === 'consumer') {
+        // Kafka's OffsetMetadataManager keeps the offsets of the topics a consumer group subscribes to.
+        keep = this.consumerGroups.subscribedTopics(groupId);
+      } else if (group !== undefined && group.protocolType !== null) {
+        if (group.is('Empty')) {
+          // Nobody consumes: offsets expire a retention period after the group became empty.
+          const emptySince = group.stateTimestamp;
+          base = (c) => emptySince ?? c.commitTimestamp;
+        } else if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.is('Stable')) {
+          // Consumers exist: only offsets of topics nobody subscribes to expire, by commit time.
+          const subscribed = group.subscribedTopics();
+          if (subscribed === null) base = null;
+          else keep = subscribed;
+        } else {
+          base = null;
         }
-      } else if (group.protocolType === null) {
-        // A standalone committer or a KIP-848 consumer group: by commit time,
-        // except the topics the consumer group's members subscribe to (Kafka's
-        // OffsetMetadataManager keeps those while the group consumes them).
-        keep = new Set(this.consumerGroups?.subscribedTopics(group.groupId) ?? []);
-        base = (c) => c.commitTimestamp;
       }
       if (base === null) continue;
       const expired: string[] = [];
-      for (const [key, c] of group.offsets) {
+      for (const [key, c] of this.offsets.of(groupId)) {
         if (keep.has(parseOffsetKey(key).topic)) continue;
         const isExpired = c.expireTimestamp !== -1 ? now >= c.expireTimestamp : now - base(c) >= retention;
         if (isExpired) expired.push(key);
       }
-      if (expired.length > 0) this.log?.info({ group: group.groupId, partitions: expired.length }, 'expiring committed offsets');
+      if (expired.length > 0) this.log?.info({ group: groupId, partitions: expired.length }, 'expiring committed offsets');
       // An Empty group left without offsets is removed too (tombstoned).
-      if (expired.length > 0 || group.is('Empty')) this.removeOffsets(group, expired);
+      if (expired.length > 0 || group?.is('Empty')) this.removeOffsets(groupId, expired);
     }
     // Kafka's cleanupGroupMetadata: an empty consumer group whose offsets are all gone is deleted.
-    for (const groupId of this.consumerGroups?.emptyGroupIds() ?? []) {
-      if (this.groups.has(groupId)) continue;
+    for (const groupId of this.consumerGroups.emptyGroupIds()) {
+      if (this.offsets.has(groupId)) continue;
       this.log?.info({ group: groupId }, 'deleting an empty consumer group with no offsets left');
-      this.consumerGroups?.deleteGroup(groupId);
+      this.consumerGroups.deleteGroup(groupId);
     }
   }
 
@@ -1164,9 +1300,52 @@ export class GroupCoordinator {
     });
   }
 
+  // ---- ConsumerGroupHeartbeat (KIP-848) ----------------------------------------
+
+  /**
+   * A consumer-protocol member's heartbeat. The group id must be a consumer
+   * group's, or free: an Empty classic group gives its id up (its metadata
+   * is tombstoned, its offsets stay, as Kafka's maybeDeleteEmptyClassicGroup);
+   * a classic group with members answers GROUP_ID_NOT_FOUND (the online
+   * upgrade of a classic group is not built yet).
+   */
+  consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
+    const refuse = heartbeatError;
+    if (this.closed) return refuse(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+    const classic = this.groups.get(p.groupId);
+    // A simple group (bare offsets) is no group to a member that is not joining: it is told to rejoin, as for no group.
+    const holdsId = classic !== undefined && (p.memberEpoch === 0 || !isSimpleClassicGroup(classic));
+    if (classic !== undefined && holdsId && p.groupId.trim().length > 0) {
+      const joining = p.memberEpoch === 0;
+      if (!joining || !(classic.is('Empty') && classic.size === 0 && classic.pendingMembers.size === 0)) {
+        return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
+      }
+      const stored = groupStoreError(this.write(p.groupId, [groupTombstone(p.groupId)]));
+      if (stored !== ErrorCode.NONE) return refuse(stored, 'The coordinator could not write the group state.');
+      this.log?.info({ group: p.groupId }, 'an empty classic group becomes a consumer group');
+    }
+    return this.consumerGroups.heartbeat(p);
+  }
+
+  /** ConsumerGroupDescribe: a classic group's id answers GROUP_ID_NOT_FOUND with Kafka's message. */
+  describeConsumerGroup(groupId: string): { errorCode: ErrorCode; errorMessage: string | null; group: DescribedConsumerGroup | null } {
+    const group = this.consumerGroups.describe(groupId);
+    if (group !== null) return { errorCode: ErrorCode.NONE, errorMessage: null, group };
+    const classic = this.groups.get(groupId);
+    const message = classic !== undefined && !classic.is('Dead') ? `Group ${groupId} is not a consumer group.` : `Group ${groupId} not found.`;
+    return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, errorMessage: message, group: null };
+  }
+
   // ---- Describe, list, delete -----------------------------------------------
 
-  describeGroup(groupId: string): DescribedGroup {
+  /** DescribeGroups: a classic group as it is, a consumer group as its KIP-848 description (the handler shows it the classic way). */
+  describeGroup(groupId: string): AnyDescribedGroup {
+    const consumer = this.registry.kindOf(groupId) === 'consumer' ? this.consumerGroups.describe(groupId) : null;
+    if (consumer !== null) return { kind: 'consumer', group: consumer };
+    return { kind: 'classic', ...this.describeClassicGroup(groupId) };
+  }
+
+  private describeClassicGroup(groupId: string): DescribedGroup {
     const invalid = this.validateGroupId(groupId, true);
     const dead: DescribedGroup = { errorCode: invalid, groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] };
     if (invalid !== ErrorCode.NONE) return dead;
@@ -1192,16 +1371,18 @@ export class GroupCoordinator {
     };
   }
 
-  /** ListGroups: `states` and `types` filters match case-insensitively; empty = no filter. */
+  /** ListGroups, both kinds: `states` and `types` filters match case-insensitively; empty = no filter. */
   listGroups(states: readonly string[], types: readonly string[]): ListedGroup[] {
     const wantedStates = new Set(states.map((s) => s.toLowerCase()));
     const wantedTypes = new Set(types.map((t) => t.toLowerCase()));
-    if (wantedTypes.size > 0 && !wantedTypes.has('classic')) return [];
+    const wanted = (type: string, state: string) => (wantedTypes.size === 0 || wantedTypes.has(type)) && (wantedStates.size === 0 || wantedStates.has(state.toLowerCase()));
     const out: ListedGroup[] = [];
     for (const group of this.groups.values()) {
-      if (group.is('Dead')) continue;
-      if (wantedStates.size > 0 && !wantedStates.has(group.state.toLowerCase())) continue;
+      if (group.is('Dead') || !wanted('classic', group.state)) continue;
       out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, groupType: 'classic' });
+    }
+    for (const g of this.consumerGroups.list()) {
+      if (wanted('consumer', g.state)) out.push({ groupId: g.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: g.state, groupType: 'consumer' });
     }
     return out;
   }
@@ -1210,48 +1391,24 @@ export class GroupCoordinator {
     return groupIds.map((groupId) => ({ groupId, errorCode: this.deleteGroup(groupId) }));
   }
 
+  /** DeleteGroups (Kafka's validateDeleteGroup, then the offsets' and the group's tombstones). */
   private deleteGroup(groupId: string): ErrorCode {
     const invalid = this.validateGroupId(groupId, true);
     if (invalid !== ErrorCode.NONE) return invalid;
+    const offsetTombstones: ClassicGroupRecord[] = [...this.offsets.of(groupId).keys()].map((k) => {
+      const { topic, partition } = parseOffsetKey(k);
+      return offsetRecord(groupId, topic, partition, null);
+    });
+    if (this.registry.kindOf(groupId) === 'consumer') {
+      const deleted = this.consumerGroups.deleteGroup(groupId);
+      if (deleted !== ErrorCode.NONE) return deleted;
+      return groupStoreError(this.write(groupId, offsetTombstones));
+    }
     const group = this.groups.get(groupId);
     if (!group || group.is('Dead')) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (!group.is('Empty')) return ErrorCode.NON_EMPTY_GROUP;
-    const records: OffsetsTopicRecord[] = [...group.offsets.keys()].map((k) => {
-      const { topic, partition } = parseOffsetKey(k);
-      return { key: encodeOffsetCommitKey(groupId, topic, partition), value: null };
-    });
-    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
-    const stored = this.store.append(groupId, records);
-    if (stored !== ErrorCode.NONE) return groupStoreError(stored);
-    for (const timer of group.pendingMembers.values()) timer.cancel();
-    group.transitionTo('Dead', this.scheduler.now());
-    this.groups.delete(groupId);
-    return ErrorCode.NONE;
-  }
-
-  // ---- persistence -----------------------------------------------------------
-
-  /** Appends the group's metadata (generation, protocol, leader, members with assignments). */
-  private storeGroup(group: ClassicGroup): ErrorCode {
-    const protocol = group.protocolName;
-    const value = encodeGroupMetadataValue({
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol,
-      leader: group.leaderId,
-      currentStateTimestamp: group.stateTimestamp ?? -1,
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        groupInstanceId: m.groupInstanceId,
-        clientId: m.clientId,
-        clientHost: m.clientHost,
-        rebalanceTimeoutMs: m.rebalanceTimeoutMs,
-        sessionTimeoutMs: m.sessionTimeoutMs,
-        subscription: protocol === null ? EMPTY_BYTES : m.metadataFor(protocol),
-        assignment: m.assignment,
-      })),
-    });
-    return groupStoreError(this.store.append(group.groupId, [{ key: encodeGroupMetadataKey(group.groupId), value }]));
+    // The replay of the tombstones forgets the offsets, then makes the group Dead and forgets it.
+    return groupStoreError(this.write(groupId, [...offsetTombstones, groupTombstone(groupId)]));
   }
 
   /**
@@ -1259,8 +1416,6 @@ export class GroupCoordinator {
    * refused first JoinGroup) is not kept: it would show up in ListGroups.
    */
   private forgetIfUnused(group: ClassicGroup): void {
-    if (group.is('Empty') && group.generationId === 0 && group.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0) {
-      this.groups.delete(group.groupId);
-    }
+    forgetIfUnused(this.state, group);
   }
 }

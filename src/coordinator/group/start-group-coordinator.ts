@@ -1,15 +1,21 @@
 /**
- * Builds the broker's group coordinator over `__consumer_offsets`, replays
+ * Builds the broker's group coordinator (classic and KIP-848 consumer
+ * groups, and every group's offsets) over `__consumer_offsets`, replays
  * the topic to rebuild every group and its offsets, starts its timers, and
  * stops it when the broker shuts down (parked JoinGroup/SyncGroup requests
  * are answered before the network layer waits for in-flight requests).
  */
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
 import { GroupCoordinator } from './group-coordinator';
+import type { TopicCatalog } from './consumer/consumer-group-coordinator';
+import { consumerGroupsOptions } from './consumer/consumer-groups-options';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 import { systemScheduler } from '../../time/scheduler';
 
-export type GroupCoordinatorWiring = CoordinatorWiring;
+export interface GroupCoordinatorWiring extends CoordinatorWiring {
+  /** The cluster's topics, as KIP-848 consumer groups subscribe to them (the metadata image). */
+  topics: TopicCatalog;
+}
 
 export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinator {
   const logOptions = internalTopicLogOptions(w, OFFSETS_TOPIC, {
@@ -29,6 +35,7 @@ export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinat
     w.scheduler ?? systemScheduler(w.now),
     new OffsetsTopic(logOptions),
     w.log.child({ component: 'group-coordinator' }),
+    consumerGroupsOptions(w.config, w.topics),
   );
   startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'group coordinator loaded __consumer_offsets' });
   return coordinator;

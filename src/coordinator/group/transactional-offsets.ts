@@ -6,14 +6,12 @@
  * pendingTransactionalOffsetCommits. While pending, OffsetFetch with
  * requireStable answers UNSTABLE_OFFSET_COMMIT for the partition.
  *
- * On start, `TransactionalReplay` sits between the topic replay and the
- * group loader: plain records pass through, transactional ones wait for
- * their producer's marker (committed ones are emitted at the marker's
- * place in the log, aborted ones vanish), and whatever is still waiting at
- * the end belongs to a transaction that is still open.
+ * Filled and emptied only by classic-group-replay.ts: a transactional
+ * offset record adds here, its producer's marker takes them out, at run
+ * time and when the topic is loaded alike (one still open after a load
+ * stays pending until its marker).
  */
 import type { CommittedOffset } from './classic-group';
-import type { OffsetsTopicRecord, OffsetsTopicReplayItem } from './offsets-topic';
 
 export interface PendingOffset {
   groupId: string;
@@ -52,43 +50,6 @@ export class PendingTransactionalOffsets {
     this.byProducer.delete(producerId);
     const out: PendingOffset[] = [];
     for (const [groupId, offsets] of groups) for (const [key, value] of offsets) out.push({ groupId, key, value });
-    return out;
-  }
-}
-
-/** A transactional record still waiting for its marker at the end of a replay. */
-export interface OpenTransactionalRecord extends OffsetsTopicRecord {
-  producerId: number;
-}
-
-export class TransactionalReplay {
-  private readonly waiting = new Map<number, OffsetsTopicRecord[]>();
-
-  constructor(private readonly items: Iterable<OffsetsTopicReplayItem>) {}
-
-  /** The records that are part of the committed history, in log order (markers place committed transactions). */
-  *committed(): Generator<OffsetsTopicRecord> {
-    for (const item of this.items) {
-      if (item.kind === 'marker') {
-        const records = this.waiting.get(item.producerId) ?? [];
-        this.waiting.delete(item.producerId);
-        if (item.commit) yield* records;
-        continue;
-      }
-      if (item.transactionalProducerId === undefined) {
-        yield { key: item.key, value: item.value };
-        continue;
-      }
-      let list = this.waiting.get(item.transactionalProducerId);
-      if (!list) this.waiting.set(item.transactionalProducerId, (list = []));
-      list.push({ key: item.key, value: item.value });
-    }
-  }
-
-  /** After `committed()` is exhausted: records of transactions that are still open. */
-  open(): OpenTransactionalRecord[] {
-    const out: OpenTransactionalRecord[] = [];
-    for (const [producerId, records] of this.waiting) for (const r of records) out.push({ ...r, producerId });
     return out;
   }
 }

@@ -20,8 +20,10 @@
  * start the same replay rebuilds every group from the topic, so members
  * keep their ids, epochs and assignments across a broker restart (timers
  * start again: each member has a full session timeout to heartbeat).
- * Committed offsets are written as for classic groups (GroupCoordinator
- * holds them); this class only validates who may commit and fetch them.
+ * Committed offsets are every group's, in GroupCoordinator's OffsetManager;
+ * this class only validates who may commit and fetch them. GroupCoordinator
+ * owns the group-id space (GroupMetadataManager) and hands this class the
+ * consumer groups' map; a group id becomes a consumer group's only through it.
  *
  * Timers (session timeout, revocation within the rebalance timeout) come
  * from the injected Scheduler, so tests drive them with a fake clock.
@@ -203,7 +205,6 @@ function newMemberId(): string {
 }
 
 export class ConsumerGroupCoordinator {
-  private readonly groups = new Map<string, ConsumerGroup>();
   /** "groupId\0memberId" -> timer */
   private readonly sessionTimers = new Map<string, ScheduledTimer>();
   private readonly rebalanceTimers = new Map<string, ScheduledTimer>();
@@ -216,6 +217,8 @@ export class ConsumerGroupCoordinator {
     private readonly classic: ClassicGroupsView,
     private readonly store: ConsumerGroupStore,
     private readonly log: Logger | null = null,
+    /** The consumer groups (GroupMetadataManager.consumer when the group coordinator owns them). */
+    private readonly groups: Map<string, ConsumerGroup> = new Map(),
   ) {
     if (config.assignors.length === 0) throw new Error('group.consumer.assignors: at least one assignor is required');
   }
@@ -236,14 +239,7 @@ export class ConsumerGroupCoordinator {
   // ---- ConsumerGroupHeartbeat ----------------------------------------------
 
   heartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
-    const errorResult = (errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult => ({
-      errorCode,
-      errorMessage,
-      memberId: null,
-      memberEpoch: 0,
-      heartbeatIntervalMs: 0,
-      assignment: null,
-    });
+    const errorResult = heartbeatError;
     if (this.closed) return errorResult(ErrorCode.COORDINATOR_NOT_AVAILABLE, null);
     try {
       this.validateRequest(p);
@@ -293,23 +289,36 @@ export class ConsumerGroupCoordinator {
   load(records: Iterable<{ key: Buffer; value: Buffer | null }>): void {
     const touched = new Set<string>();
     for (const r of records) {
-      let record: ConsumerGroupRecord;
-      try {
-        record = decodeConsumerGroupRecord(r.key, r.value);
-      } catch (err) {
-        this.log?.error({ err }, 'unreadable consumer group record in __consumer_offsets: skipped');
-        continue;
-      }
-      replayConsumerGroupRecord(this.groups, record);
-      touched.add(record.key.groupId);
+      const groupId = this.replayLoaded(r);
+      if (groupId !== null) touched.add(groupId);
     }
-    for (const groupId of touched) {
+    this.startLoaded(touched);
+  }
+
+  /** One record of a load, replayed; the group id it touched, or null when it could not be read. */
+  replayLoaded(r: { key: Buffer; value: Buffer | null }): string | null {
+    let record: ConsumerGroupRecord;
+    try {
+      record = decodeConsumerGroupRecord(r.key, r.value);
+    } catch (err) {
+      this.log?.error({ err }, 'unreadable consumer group record in __consumer_offsets: skipped');
+      return null;
+    }
+    replayConsumerGroupRecord(this.groups, record);
+    return record.key.groupId;
+  }
+
+  /** After a load: the loaded groups' members get a full session timeout to heartbeat again. */
+  startLoaded(groupIds: Iterable<string>): void {
+    let any = false;
+    for (const groupId of groupIds) {
+      any = true;
       const group = this.groups.get(groupId);
       if (!group) continue;
       group.assignorName = this.preferredAssignor(group).name;
       for (const memberId of group.members.keys()) this.scheduleSessionTimeout(group, memberId);
     }
-    if (touched.size > 0) this.log?.info({ groups: this.groups.size }, 'loaded the consumer groups from __consumer_offsets');
+    if (any) this.log?.info({ groups: this.groups.size }, 'loaded the consumer groups from __consumer_offsets');
   }
 
   /** Kafka's throwIfConsumerGroupHeartbeatRequestIsInvalid (4.0). */
@@ -659,17 +668,9 @@ export class ConsumerGroupCoordinator {
     return this.groups.has(groupId);
   }
 
-  /**
-   * A classic JoinGroup for this id: refused (INCONSISTENT_GROUP_PROTOCOL)
-   * while a consumer group with members uses it; an empty consumer group is
-   * dropped so the id becomes a classic group (its offsets stay), as Kafka
-   * converts an empty group.
-   */
-  admitClassicJoin(groupId: string): ErrorCode {
-    const group = this.groups.get(groupId);
-    if (!group) return ErrorCode.NONE;
-    if (group.members.size > 0) return ErrorCode.INCONSISTENT_GROUP_PROTOCOL;
-    return this.removeEmptyGroup(groupId);
+  /** True when no consumer group has this id, or the one that has it has no members. */
+  isEmpty(groupId: string): boolean {
+    return (this.groups.get(groupId)?.members.size ?? 0) === 0;
   }
 
   /** Tombstones an empty group's records (its offsets are the group coordinator's). */
@@ -767,6 +768,11 @@ export class ConsumerGroupCoordinator {
   list(): ListedConsumerGroup[] {
     return [...this.groups.values()].map((g) => ({ groupId: g.groupId, state: g.state }));
   }
+}
+
+/** A ConsumerGroupHeartbeat answer that only carries an error. */
+export function heartbeatError(errorCode: ErrorCode, errorMessage: string | null): ConsumerGroupHeartbeatResult {
+  return { errorCode, errorMessage, memberId: null, memberEpoch: 0, heartbeatIntervalMs: 0, assignment: null };
 }
 
 function timerKey(groupId: string, memberId: string): string {

@@ -28,9 +28,11 @@ const CATALOG = {
   list: () => TOPICS,
 };
 
+const CONSUMER_CONFIG = { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: 5000, maxGroupSize: 100, assignors: [uniformAssignor, rangeAssignor] };
+
 function coordinatorOn(store: MemoryGroupStore, scheduler = new ManualScheduler()) {
   const coordinator = new ConsumerGroupCoordinator(
-    { sessionTimeoutMs: SESSION_MS, heartbeatIntervalMs: 5000, maxGroupSize: 100, assignors: [uniformAssignor, rangeAssignor] },
+    CONSUMER_CONFIG,
     scheduler,
     CATALOG,
     { isActive: () => false },
@@ -39,17 +41,17 @@ function coordinatorOn(store: MemoryGroupStore, scheduler = new ManualScheduler(
   return { coordinator, scheduler };
 }
 
-/** The group coordinator (offsets, retention, the topic) with the KIP-848 one attached, as the broker wires them. */
+/** The group coordinator (offsets, retention, the topic) with its KIP-848 side, as the broker wires it. */
 function bothCoordinatorsOn(store: MemoryGroupStore, clock: ManualScheduler, offsetsRetentionMs: number, offsetsRetentionCheckIntervalMs: number) {
   const groups = new GroupCoordinator(
     { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1, maxSessionTimeoutMs: 600_000, maxGroupSize: 100, offsetsRetentionMs, offsetsRetentionCheckIntervalMs, offsetMetadataMaxBytes: 4096 },
     clock,
     store,
+    null,
+    { config: CONSUMER_CONFIG, topics: CATALOG },
   );
   groups.start();
-  const { coordinator } = coordinatorOn(store, clock);
-  groups.attachConsumerGroups(coordinator);
-  return { groups, coordinator };
+  return { groups, coordinator: groups.consumerGroups };
 }
 
 /** A restart: a new coordinator loads what the old one wrote. */
@@ -125,7 +127,8 @@ describe('KIP-848 group state is its records', () => {
     const clock = new ManualScheduler();
     const { groups, coordinator } = bothCoordinatorsOn(store, clock, 10 * minute, minute);
     heartbeat(coordinator, { groupId: 'g', memberId: 'm1', memberEpoch: 0, subscribedTopicNames: ['a'] });
-    groups.commitOffsets({ groupId: 'g', generationId: -1, memberId: '', groupInstanceId: null, retentionTimeMs: -1, partitions: [{ topic: 'a', partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
+    const committed = groups.commitOffsets({ groupId: 'g', generationId: 1, memberId: 'm1', groupInstanceId: null, retentionTimeMs: -1, apiVersion: 9, partitions: [{ topic: 'a', partition: 0, offset: 5n, leaderEpoch: -1, metadata: null, commitTimestamp: -1 }] });
+    expect(committed).toEqual([ErrorCode.NONE]);
     // While its member heartbeats and subscribes, nothing goes, however old the commit.
     for (let t = 0; t < 30 * minute; t += 30_000) {
       clock.advance(30_000);

@@ -11,8 +11,13 @@ export function idOf(name: string): string {
 export type HeartbeatFields = Partial<ConsumerGroupHeartbeatParams> & { memberId: string; memberEpoch: number };
 
 /** A v1 heartbeat of group `g` unless told otherwise; a join (epoch 0) carries what the first request must. */
-export function heartbeat(c: ConsumerGroupCoordinator, p: HeartbeatFields): ConsumerGroupHeartbeatResult {
-  return c.heartbeat({
+export function heartbeat(c: Pick<ConsumerGroupCoordinator, 'heartbeat'>, p: HeartbeatFields): ConsumerGroupHeartbeatResult {
+  return c.heartbeat(heartbeatRequest(p));
+}
+
+/** The request `heartbeat` sends. */
+export function heartbeatRequest(p: HeartbeatFields): ConsumerGroupHeartbeatParams {
+  return {
     apiVersion: 1,
     groupId: 'g',
     instanceId: null,
@@ -25,5 +30,5 @@ export function heartbeat(c: ConsumerGroupCoordinator, p: HeartbeatFields): Cons
     clientId: 'client',
     clientHost: '/127.0.0.1',
     ...p,
-  });
+  };
 }
