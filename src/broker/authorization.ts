@@ -11,7 +11,7 @@
  * metadata publisher this keeps the authorizer's index in step with every
  * committed AccessControlEntryRecord / RemoveAccessControlEntryRecord.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { MetadataDelta } from '../cluster/metadata/metadata-delta';
 import type { MetadataImage } from '../cluster/metadata/metadata-image';
 import type { MetadataPublisher } from '../cluster/metadata/metadata-loader';

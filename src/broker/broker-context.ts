@@ -4,7 +4,7 @@
  * manager (every partition this broker holds), the coordinators and the
  * settings. Built once by broker.ts; handlers receive it and nothing else.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { Controller } from '../cluster/controller';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
 import type { ProducerIdManager } from '../cluster/producer-id-manager';

@@ -4,7 +4,7 @@
  * periodic housekeeping; shuts down in order (stop accepting, finish
  * in-flight requests, flush and close the logs).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { ClusterNode } from '../cluster/cluster-node';
 import { FetchManager } from '../cluster/fetch-session/fetch-manager';
 import { FetchSessionCache } from '../cluster/fetch-session/fetch-session-cache';
@@ -25,8 +25,7 @@ import { BrokerAuthorizer } from './authorization';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
 import type { BrokerContext, ClusterView, Endpoint } from './broker-context';
-import { replicaLinks } from './replica-links';
-import { ControllerChannel } from './controller-channel';
+import type { ControllerChannel } from './controller-channel';
 import { ClusterController } from '../cluster/cluster-controller';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
@@ -102,6 +101,8 @@ function interBrokerAddresses(node: ClusterNode, config: BrokerConfig): (nodeId:
 
 /** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
 function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
+  // Only a cluster's brokers load the channel and the Kafka client connection under it.
+  const { ControllerChannel } = require('./controller-channel') as typeof import('./controller-channel');
   const channel = new ControllerChannel({
     nodeId: node.nodeId,
     controllerId: () => node.controllerId,
@@ -303,6 +304,8 @@ export class Broker {
       }
       // Registered, so leaders admit its fetches: the partitions it follows replicate.
       if (channel) {
+        // Cluster-only, like the controller channel: the Kafka client connection under it loads here.
+        const { replicaLinks } = require('./replica-links') as typeof import('./replica-links');
         replicas.startReplication({
           open: replicaLinks({ nodeId: node.nodeId, addressOf: interBrokerAddresses(node, config), requestTimeoutMs: config.number('request.timeout.ms') }),
           isrChannel: channel,

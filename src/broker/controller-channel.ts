@@ -23,7 +23,7 @@
  * retries on a new one, as after any broker failure).
  */
 import * as net from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { CreatedTopic, CreateTopicRequest, IsrChangeOutcome, IsrChangeRequest, TopicError } from '../cluster/controller';
 import type { IsrChangeChannel } from '../cluster/replication/alter-partition-manager';
 import type { RemoteController } from '../cluster/cluster-controller';
@@ -63,38 +63,39 @@ export const ENVELOPE_API: ApiSpec<EnvelopeRequest, EnvelopeResponse> = {
   name: 'Envelope',
   minVersion: 0,
   maxVersion: 0,
-  request: EnvelopeRequestCodec,
-  response: EnvelopeResponseCodec,
+  // Getters: a codec loads on first use (a single broker never sends these).
+  get request() {
+    return EnvelopeRequestCodec;
+  },
+  get response() {
+    return EnvelopeResponseCodec;
+  },
 };
 export const ALTER_PARTITION_API: ApiSpec<AlterPartitionRequest, AlterPartitionResponse> = {
   apiKey: 56,
   name: 'AlterPartition',
   minVersion: 0,
   maxVersion: 3,
-  request: AlterPartitionRequestCodec,
-  response: AlterPartitionResponseCodec,
+  get request() {
+    return AlterPartitionRequestCodec;
+  },
+  get response() {
+    return AlterPartitionResponseCodec;
+  },
 };
 export const ALLOCATE_PRODUCER_IDS_API: ApiSpec<AllocateProducerIdsRequest, AllocateProducerIdsResponse> = {
   apiKey: 67,
   name: 'AllocateProducerIds',
   minVersion: 0,
   maxVersion: 0,
-  request: AllocateProducerIdsRequestCodec,
-  response: AllocateProducerIdsResponseCodec,
+  get request() {
+    return AllocateProducerIdsRequestCodec;
+  },
+  get response() {
+    return AllocateProducerIdsResponseCodec;
+  },
 };
 
-/** The client requests a broker that is not the controller forwards to it (Kafka's forwardable admin APIs Weir serves). */
-export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
-  Apis.CreateTopics.apiKey,
-  Apis.DeleteTopics.apiKey,
-  Apis.CreatePartitions.apiKey,
-  Apis.AlterConfigs.apiKey,
-  Apis.IncrementalAlterConfigs.apiKey,
-  Apis.AlterClientQuotas.apiKey,
-  Apis.AlterUserScramCredentials.apiKey,
-  Apis.CreateAcls.apiKey,
-  Apis.DeleteAcls.apiKey,
-]);
 
 const RETRY_MS = 100;
 const CREATE_TOPICS_VERSION = 7;

@@ -17,6 +17,11 @@ describe('handler table', () => {
     for (const [key, h] of table) expect(h.spec).toBe(SERVED_APIS.get(key));
   });
 
+  test('each handler, loaded on first use, binds to the API the table lists it under', async () => {
+    const { HANDLERS, CONSUMER_GROUP_HANDLERS } = await import('./handler-table');
+    for (const [spec, bind] of [...HANDLERS, ...CONSUMER_GROUP_HANDLERS]) expect(bind(broker.context).spec).toBe(spec);
+  });
+
   test('ApiVersions lists each served API once with its range, min versions as G1/G2 require', async () => {
     const { buildHandlerTable } = await import('./handler-table');
     const apiVersions = buildHandlerTable(broker.context).get(18)!;

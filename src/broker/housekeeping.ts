@@ -9,7 +9,7 @@
  * An interval of 0 means the task only runs at shutdown (the checkpoints)
  * or not at all. A failing run is logged; the next one still comes.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { ReplicaManager } from '../cluster/replica-manager';
 import type { BrokerConfig, BrokerNumberName } from '../config';
 import type { LogManager } from '../storage/log-manager';

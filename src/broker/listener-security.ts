@@ -9,9 +9,8 @@
 import type { BrokerConfig } from '../config/broker-config';
 import type { ListenerConfig } from '../config/listeners';
 import type { ListenerSecurity } from '../network/listener-security';
-import { type ClientAuth, tlsListener } from '../network/tls/tls-listener';
+import type { ClientAuth } from '../network/tls/tls-listener';
 import type { ScramCredentialStore } from '../security/scram/credential-store';
-import { listenerSaslMechanisms } from '../security/sasl/listener-mechanisms';
 import { usesSasl, usesTls } from '../security/security-protocol';
 
 export function buildListenerSecurity(config: BrokerConfig, l: ListenerConfig, credentials: ScramCredentialStore, now: () => number): ListenerSecurity {
@@ -35,6 +34,8 @@ export function buildListenerSecurity(config: BrokerConfig, l: ListenerConfig, c
   const tls = usesTls(l.securityProtocol)
     ? wrap('TLS', () => {
         // KIP-684: on SASL_SSL listeners only a listener-prefixed ssl.client.auth counts (SASL authenticates the client).
+        // The TLS code (node:tls, keystores) loads only for a TLS listener; likewise SASL's below.
+        const { tlsListener } = require('../network/tls/tls-listener') as typeof import('../network/tls/tls-listener');
         const clientAuthRaw = l.securityProtocol === 'SASL_SSL' && !config.isSetForListener(name, 'ssl.client.auth') ? 'none' : (str('ssl.client.auth') ?? 'none');
         return tlsListener({
           keystore: {
@@ -59,7 +60,7 @@ export function buildListenerSecurity(config: BrokerConfig, l: ListenerConfig, c
         });
       })
     : null;
-  const sasl = usesSasl(l.securityProtocol) ? wrap('SASL', () => listenerSaslMechanisms(config, name, credentials, now)) : null;
+  const sasl = usesSasl(l.securityProtocol) ? wrap('SASL', () => (require('../security/sasl/listener-mechanisms') as typeof import('../security/sasl/listener-mechanisms')).listenerSaslMechanisms(config, name, credentials, now)) : null;
   const maxReceive = config.listenerSetting(name, 'sasl.server.max.receive.size');
   const failDelay = config.listenerSetting(name, 'connection.failed.authentication.delay.ms');
   return {

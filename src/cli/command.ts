@@ -4,7 +4,6 @@
  */
 import * as fs from 'node:fs';
 import type { KafkaClient, KafkaClientOptions } from '../client';
-import { clientSecurityFromProperties } from '../client/client-security';
 import { parseProperties } from '../config/properties-file';
 import { CommandSpec, ParsedArgs, UsageError, bootstrapOf, helpText, parse } from './args';
 
@@ -64,6 +63,8 @@ export function clientOptionsOf(args: ParsedArgs): KafkaClientOptions {
   const parsed = parseProperties(text);
   if (parsed.errors.length > 0) throw new UsageError(`--command-config ${file}: ${parsed.errors[0]}`, '');
   const props = new Map(parsed.properties);
+  // Loaded here, not at import: `weir start` shares this module and never needs the client's TLS and SASL code.
+  const { clientSecurityFromProperties } = require('../client/client-security') as typeof import('../client/client-security');
   return { clientId: props.get('client.id') ?? 'weir-cli', security: clientSecurityFromProperties(props) };
 }
 

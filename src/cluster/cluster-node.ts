@@ -14,7 +14,7 @@
  * is etcd's, the controller the elected one, and the rest is the same.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { type BrokerConfig, resolveTopicConfig } from '../config';
 import type { LogCleanerConfig } from '../storage/cleaner/log-cleaner-config';
 import { openDataDir } from '../storage/data-dir';

@@ -18,7 +18,7 @@
  * Weir does not act on it at all, or a registered reconfigurable applies it;
  * `validate` checks an alter request against exactly these rules.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import {
   BROKER_CONFIGS,
   type BrokerConfig,

@@ -12,7 +12,7 @@
  * manager answers null until the block arrives (Kafka's
  * COORDINATOR_LOAD_IN_PROGRESS).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { MetadataDelta, ProducerIdBlock } from './metadata/metadata-delta';
 import type { MetadataPublisher } from './metadata/metadata-loader';
 

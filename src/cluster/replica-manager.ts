@@ -24,7 +24,7 @@
  * `replication-offset-checkpoint` (on every housekeeping tick and at close)
  * and read back when the partitions open.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { type BrokerConfig, resolveTopicConfig, type TopicConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';

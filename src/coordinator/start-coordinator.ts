@@ -4,7 +4,7 @@
  * with the broker's configured partition count unless the topic exists
  * already), replay it, and close the coordinator when the broker shuts down.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { MetadataImage } from '../cluster/metadata/metadata-image';
 import type { BrokerConfig, BrokerNumberName } from '../config';
 import type { InternalTopicLogOptions, InternalTopicReplicas } from './internal-topic-log';

@@ -25,7 +25,7 @@
  * in order, unread.
  */
 import type { Socket } from 'node:net';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import type { ApiSpec } from '../protocol/apis';
 import { type ApiVersionsRequest, ApiVersionsRequestCodec } from '../protocol/messages';
 import { isFlexible } from '../protocol/primitives/codec-support';

@@ -7,8 +7,8 @@
  * requests finish (bounded by a grace period), then closes sockets.
  */
 import * as net from 'node:net';
-import * as tls from 'node:tls';
-import type { Logger } from 'pino';
+import type * as TlsModule from 'node:tls';
+import type { Logger } from '../logger';
 import { ANONYMOUS, type KafkaPrincipal } from '../security/principal';
 import { Connection, ConnectionLimits } from './connection';
 import type { ConnectionQuotas } from './connection-quotas';
@@ -89,6 +89,8 @@ export class KafkaServer {
       this.server = net.createServer((socket) => accept(socket, ANONYMOUS));
       return;
     }
+    // node:tls loads only for a TLS listener (start-up time and memory of a plaintext broker).
+    const tls = require('node:tls') as typeof TlsModule;
     const server = tls.createServer(tlsListener.serverOptions, (socket) => {
       const remote = `${socket.remoteAddress}:${socket.remotePort}`;
       const cert = socket.getPeerX509Certificate();

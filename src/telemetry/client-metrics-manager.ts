@@ -26,16 +26,14 @@
  * deltas for its plugins): Prometheus wants running totals.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../logger';
 import { crc32c } from '@node-rs/crc32';
 import { ClientMetricsSubscription, ConfigResourceType, clientMetricsConfigProblem, clientMetricsSubscription, DEFAULT_PUSH_INTERVAL_MS } from '../config';
 import type { MetadataDelta } from '../cluster/metadata/metadata-delta';
 import type { MetadataImage } from '../cluster/metadata/metadata-image';
 import type { MetadataPublisher } from '../cluster/metadata/metadata-loader';
 import { ErrorCode } from '../protocol/errors';
-import { decompress } from '../protocol/records/compression';
 import { ClientMetricSeries } from './client-metric-series';
-import { decodeOtlpMetrics } from './otlp-metrics';
 
 /** What a request says about the client (the `match` selectors but the instance id). */
 export interface ClientSelectors {
@@ -217,6 +215,9 @@ export class ClientMetricsManager implements MetadataPublisher {
     }
     if (req.metrics.length > 0) {
       try {
+        // The decoders load with the first push (most brokers never see one).
+        const { decompress } = require('../protocol/records/compression') as typeof import('../protocol/records/compression');
+        const { decodeOtlpMetrics } = require('./otlp-metrics') as typeof import('./otlp-metrics');
         const payload = req.compressionType === 0 ? req.metrics : decompress(req.compressionType, req.metrics, MAX_DECOMPRESSED_BYTES);
         instance.series.record(decodeOtlpMetrics(payload), now);
       } catch (err) {

@@ -27,7 +27,8 @@ import { encodeResponse } from '../../network/connection';
 import { readPreamble, readRequestHeader, requestHeaderVersion } from '../../network/request-header';
 import { ANONYMOUS } from '../../security/principal';
 import type { BrokerContext } from '../broker-context';
-import { addressText, deserializePrincipal, ENVELOPE_API, FORWARDED_TO_CONTROLLER } from '../controller-channel';
+import { addressText, deserializePrincipal, ENVELOPE_API } from '../controller-channel';
+import { FORWARDED_TO_CONTROLLER } from '../forwarded-apis';
 import { defineHandler } from '../define-handler';
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from '../../security/authorizer/acl';
 

@@ -22,7 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { CompareResult, CompareTarget, type Etcd3, type IKeyValue, type ITxnResponse } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { isLeaseNotFoundError } from './etcd-client';
 import type { EtcdKeys } from './etcd-keys';
 import type { EtcdSession } from './etcd-session';

@@ -13,7 +13,7 @@
  * known and what etcd holds now.
  */
 import type { Etcd3, IEvent } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { type LiveBroker, parseLiveBroker } from './broker-registration';
 import type { EtcdKeys } from './etcd-keys';
 import { prefixRangeEnd } from './etcd-keys';

@@ -30,7 +30,7 @@
  * removed it), it stands again, at the back of the line.
  */
 import { CompareResult, CompareTarget, type Etcd3, type IEvent, type IKeyValue } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import type { ControllerFence } from './controller-fence';
 import { describeEtcdError, isLeaseNotFoundError } from './etcd-client';
 import type { EtcdKeys } from './etcd-keys';

@@ -11,7 +11,7 @@
  * A run that fails (etcd unreachable, deposed meanwhile) is logged and
  * retried at the next change, or after a short delay while still elected.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import type { Controller, LiveBrokerRegistration } from '../controller';
 import type { BrokerRegistry } from './broker-registry';
 import type { LiveBroker } from './broker-registration';

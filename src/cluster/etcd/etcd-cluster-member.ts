@@ -17,7 +17,7 @@
  * agree).
  */
 import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { BrokerRegistry } from './broker-registry';
 import { type BrokerDescription, type LiveBroker, OwnBrokerRegistration } from './broker-registration';
 import { ControllerElection, NO_CONTROLLER } from './controller-election';

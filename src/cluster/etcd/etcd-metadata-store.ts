@@ -45,7 +45,7 @@
  * this store never compacts, and copes when etcd does.
  */
 import { CompareResult, CompareTarget, type Etcd3, type ICompare, type IEvent, type IKeyValue, type ITxnResponse } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { type ControllerFence, fenceCompare, NotControllerError } from './controller-fence';
 import type { EtcdKeys } from './etcd-keys';
 import { prefixRangeEnd } from './etcd-keys';

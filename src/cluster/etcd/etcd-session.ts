@@ -48,7 +48,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { describeEtcdError } from './etcd-client';
 
 export type SessionState = 'alive' | 'unknown' | 'lost' | 'closed';

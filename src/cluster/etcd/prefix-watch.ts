@@ -19,7 +19,7 @@
  * never splits a revision across watch responses unless asked to fragment.
  */
 import { type Etcd3, FilterType, type IEvent, type IWatchResponse, type Watcher } from 'etcd3';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { describeEtcdError } from './etcd-client';
 import { prefixRangeEnd } from './etcd-keys';
 

@@ -10,7 +10,7 @@
  * A publisher that throws is logged and the others still run: one broken
  * subsystem must not stop the image from moving on.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { MetadataDelta } from './metadata-delta';
 import { MetadataImage } from './metadata-image';
 import type { CommittedBatch } from './metadata-store';

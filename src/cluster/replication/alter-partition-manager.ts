@@ -8,7 +8,7 @@
  * controller refused, or a request that failed, clears it after a short
  * pause, so the partition may ask again (with the state it has then).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import type { IsrChangeOutcome, IsrChangeRequest } from '../controller';
 import type { IsrChangeRequester, IsrMember, Partition } from '../partition';

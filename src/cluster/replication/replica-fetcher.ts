@@ -26,7 +26,7 @@
  * Answers for a partition whose state changed while the request was out are
  * dropped.
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import type { FetchRequest, FetchResponse, OffsetForLeaderEpochResponse } from '../../protocol/messages';
 import { recordsLength, type RecordsValue } from '../../protocol/primitives/records-value';

@@ -31,7 +31,7 @@
  * append returned (durable under the flush policy).
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
 import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';

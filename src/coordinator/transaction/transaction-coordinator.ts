@@ -20,7 +20,7 @@
  * (checked every transaction.abort.timed.out.transaction.cleanup.interval.ms);
  * ids idle for transactional.id.expiration.ms are removed (tombstoned).
  */
-import type { Logger } from 'pino';
+import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
 import type { ScheduledTimer, Scheduler } from '../../time/scheduler';
 import type { InternalTopicRecord } from '../internal-topic-log';

@@ -1,8 +1,8 @@
 import type * as Zlib from 'zlib';
 import { ProtocolError } from '../primitives/protocol-error';
-import { lz4FrameCompress, lz4FrameDecompress } from './lz4-frame';
-import { snappyDecompress, snappyXerialCompress } from './snappy-xerial';
-import { zstdCompress, zstdDecompress } from './zstd';
+import type * as Lz4Frame from './lz4-frame';
+import type * as SnappyXerial from './snappy-xerial';
+import type * as Zstd from './zstd';
 
 /**
  * The record compression codecs, by the id Kafka stores in the low three
@@ -11,6 +11,13 @@ import { zstdCompress, zstdDecompress } from './zstd';
 /** zlib, loaded on first use (gzip is rare; start-up time). */
 let zlibModule: typeof Zlib | undefined;
 const zlib = (): typeof Zlib => (zlibModule ??= require('zlib') as typeof Zlib);
+// Likewise each codec's framing (and, under it, its native addon): loaded with the first batch that uses it.
+let lz4Module: typeof Lz4Frame | undefined;
+const lz4 = (): typeof Lz4Frame => (lz4Module ??= require('./lz4-frame') as typeof Lz4Frame);
+let snappyModule: typeof SnappyXerial | undefined;
+const snappy = (): typeof SnappyXerial => (snappyModule ??= require('./snappy-xerial') as typeof SnappyXerial);
+let zstdModule: typeof Zstd | undefined;
+const zstd = (): typeof Zstd => (zstdModule ??= require('./zstd') as typeof Zstd);
 
 export const Codec = {
   None: 0,
@@ -50,11 +57,11 @@ export function compress(codec: number, data: Buffer, options: CompressOptions =
     case Codec.Gzip:
       return zlib().gzipSync(data);
     case Codec.Snappy:
-      return snappyXerialCompress(data);
+      return snappy().snappyXerialCompress(data);
     case Codec.Lz4:
-      return lz4FrameCompress(data, options.legacyLz4Checksum === true);
+      return lz4().lz4FrameCompress(data, options.legacyLz4Checksum === true);
     case Codec.Zstd:
-      return zstdCompress(data);
+      return zstd().zstdCompress(data);
   }
 }
 
@@ -70,11 +77,11 @@ export function decompress(codec: number, data: Buffer, maxBytes: number): Buffe
     case Codec.Gzip:
       return gunzipBounded(data, maxBytes);
     case Codec.Snappy:
-      return snappyDecompress(data, maxBytes);
+      return snappy().snappyDecompress(data, maxBytes);
     case Codec.Lz4:
-      return lz4FrameDecompress(data, maxBytes);
+      return lz4().lz4FrameDecompress(data, maxBytes);
     case Codec.Zstd:
-      return zstdDecompress(data, maxBytes);
+      return zstd().zstdDecompress(data, maxBytes);
   }
 }
 

@@ -27,10 +27,9 @@ import type { Log } from '../log';
 import { OffsetCheckpointFile, type TopicPartition, topicPartitionKey } from '../offset-checkpoint-file';
 import type { StorageDir } from '../storage-dir';
 import { type CleanableLog, cleanableLog } from './cleanable-log';
-import { CleaningTask, type CleaningStats } from './cleaning-task';
+import type { CleaningTask, CleaningStats } from './cleaning-task';
 import { type LogCleanerConfig, logCleanerConfig } from './log-cleaner-config';
 import { monotonicMs, SliceBudget } from './slice-budget';
-import { AbortedTransactionTracker } from './transactions';
 
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 
@@ -142,6 +141,9 @@ export class LogCleaner {
     if (!this.task) {
       const candidate = this.grabFilthiestLog(now);
       if (!candidate) return 'idle';
+      // The cleaning code loads with the first round: most brokers never compact anything (start-up time and memory).
+      const { CleaningTask } = require('./cleaning-task') as typeof import('./cleaning-task');
+      const { AbortedTransactionTracker } = require('./transactions') as typeof import('./transactions');
       this.task = new CleaningTask(candidate.log, candidate.firstDirtyOffset, candidate.firstUncleanableOffset, now, {
         dedupeBufferSize: this.config.dedupeBufferSize,
         loadFactor: this.config.loadFactor,

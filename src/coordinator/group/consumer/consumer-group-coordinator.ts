@@ -29,7 +29,7 @@
  * from the injected Scheduler, so tests drive them with a fake clock.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
+import type { Logger } from '../../../logger';
 import { ErrorCode } from '../../../protocol/errors';
 import type { Scheduler, ScheduledTimer } from '../../../time/scheduler';
 import { ConsumerGroup, type ConsumerGroupState, type SubscribedTopic } from './consumer-group';
