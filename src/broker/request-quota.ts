@@ -5,7 +5,8 @@
  * client's quota, as Kafka's ClientRequestQuotaManager does; over quota,
  * the response carries the throttle time (the larger of it and a byte-rate
  * throttle the handler set) and the connection is muted for it (KIP-219).
- * ApiVersions and the SASL exchange are exempt, as in Kafka. Nothing is
+ * ApiVersions, the SASL exchange and a follower's Fetch (replication; Kafka
+ * sends it without a throttle) are exempt, as in Kafka. Nothing is
  * measured while no request quota is set.
  */
 import type { BoundHandler, RequestContext } from '../network/request-context';
@@ -19,7 +20,7 @@ export function withRequestQuota(handler: BoundHandler, quotas: ClientQuotaManag
   return {
     spec: handler.spec,
     handle(request: unknown, ctx: RequestContext): unknown {
-      if (!quotas.request.enabled) return handler.handle(request, ctx);
+      if (!quotas.request.enabled || isFollowerFetch(handler.spec.apiKey, request)) return handler.handle(request, ctx);
       const started = process.hrtime.bigint();
       const result = handler.handle(request, ctx);
       const nanos = Number(process.hrtime.bigint() - started);
@@ -29,6 +30,13 @@ export function withRequestQuota(handler: BoundHandler, quotas: ClientQuotaManag
       return result instanceof Promise ? result.then((r: unknown) => withThrottleTime(r, throttleMs)) : withThrottleTime(result, throttleMs);
     },
   };
+}
+
+/** A Fetch from a replica (replica id >= 0: the field before v15, the replica state from v15). */
+function isFollowerFetch(apiKey: number, request: unknown): boolean {
+  if (apiKey !== Apis.Fetch.apiKey) return false;
+  const r = request as { replicaId?: number; replicaState?: { replicaId?: number } };
+  return (r.replicaId ?? -1) >= 0 || (r.replicaState?.replicaId ?? -1) >= 0;
 }
 
 /** The response with throttle_time_ms at least `ms` (a copy; responses without the field, or none at all, as they are). */
