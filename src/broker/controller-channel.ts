@@ -57,45 +57,35 @@ import type { RequestContext } from '../network/request-context';
 import { requestHeaderVersion } from '../network/request-header';
 import type { KafkaPrincipal } from '../security/principal';
 
-/** The inter-broker APIs Weir's brokers send the controller (not advertised to clients). */
-export const ENVELOPE_API: ApiSpec<EnvelopeRequest, EnvelopeResponse> = {
-  apiKey: 58,
-  name: 'Envelope',
-  minVersion: 0,
-  maxVersion: 0,
-  // Getters: a codec loads on first use (a single broker never sends these).
-  get request() {
-    return EnvelopeRequestCodec;
-  },
-  get response() {
-    return EnvelopeResponseCodec;
-  },
-};
-export const ALTER_PARTITION_API: ApiSpec<AlterPartitionRequest, AlterPartitionResponse> = {
-  apiKey: 56,
-  name: 'AlterPartition',
-  minVersion: 0,
-  maxVersion: 3,
-  get request() {
-    return AlterPartitionRequestCodec;
-  },
-  get response() {
-    return AlterPartitionResponseCodec;
-  },
-};
-export const ALLOCATE_PRODUCER_IDS_API: ApiSpec<AllocateProducerIdsRequest, AllocateProducerIdsResponse> = {
-  apiKey: 67,
-  name: 'AllocateProducerIds',
-  minVersion: 0,
-  maxVersion: 0,
-  get request() {
-    return AllocateProducerIdsRequestCodec;
-  },
-  get response() {
-    return AllocateProducerIdsResponseCodec;
-  },
-};
+/**
+ * An inter-broker API's spec whose codecs load on first use (a single broker
+ * never sends these).
+ */
+function lazyApi<Req, Res>(apiKey: number, name: string, maxVersion: number, request: () => ApiSpec<Req, Res>['request'], response: () => ApiSpec<Req, Res>['response']): ApiSpec<Req, Res> {
+  return {
+    apiKey,
+    name,
+    minVersion: 0,
+    maxVersion,
+    get request() {
+      return request();
+    },
+    get response() {
+      return response();
+    },
+  };
+}
 
+/** The inter-broker APIs Weir's brokers send the controller (not advertised to clients). */
+export const ENVELOPE_API = lazyApi<EnvelopeRequest, EnvelopeResponse>(58, 'Envelope', 0, () => EnvelopeRequestCodec, () => EnvelopeResponseCodec);
+export const ALTER_PARTITION_API = lazyApi<AlterPartitionRequest, AlterPartitionResponse>(56, 'AlterPartition', 3, () => AlterPartitionRequestCodec, () => AlterPartitionResponseCodec);
+export const ALLOCATE_PRODUCER_IDS_API = lazyApi<AllocateProducerIdsRequest, AllocateProducerIdsResponse>(
+  67,
+  'AllocateProducerIds',
+  0,
+  () => AllocateProducerIdsRequestCodec,
+  () => AllocateProducerIdsResponseCodec,
+);
 
 const RETRY_MS = 100;
 const CREATE_TOPICS_VERSION = 7;
