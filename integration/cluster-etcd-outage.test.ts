@@ -10,10 +10,9 @@ import * as Kafka from 'node-rdkafka';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { type RunningEtcd, startEtcd } from '../src/testing/etcd-server';
 import { KafkaClient } from '../src/client/client';
-import { createTopics } from '../src/client/topics';
 import { readAllWithRdkafka } from './support/roundtrip';
 import { waitFor } from './support/conditions';
-import { stopClusterShowingWarnings } from './support/cluster';
+import { createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 
 const PARTITIONS = 3;
 const TOPIC = 'etcd-outage';
@@ -45,12 +44,7 @@ async function leaders(): Promise<{ leader: number; epoch: number; isr: number }
 }
 
 test('an etcd restart under an acks=all load changes no leader and loses nothing acknowledged', async () => {
-  const admin = await KafkaClient.connect(cluster.bootstrapServers);
-  try {
-    await createTopics(admin, [{ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 }]);
-  } finally {
-    await admin.close();
-  }
+  await createReplicatedTopic(cluster.bootstrapServers, TOPIC, PARTITIONS);
   const before = await waitFor('a full ISR', async () => {
     const l = await leaders();
     return l.every((p) => p.leader > 0 && p.isr === 3) ? l : undefined;

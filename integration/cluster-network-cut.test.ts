@@ -18,12 +18,11 @@
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { freePort } from '../src/testing/etcd-server';
 import { KafkaClient } from '../src/client/client';
-import { createTopics } from '../src/client/topics';
 import { ErrorCode } from '../src/protocol/errors';
 import { encodeRecordBatch } from '../src/protocol/records/record-batch';
 import { readAllWithRdkafka } from './support/roundtrip';
 import { waitFor } from './support/conditions';
-import { RecordingProducer, checkHistory, stopClusterShowingWarnings } from './support/cluster';
+import { RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 import { type PartitionProxies, startPartitionProxies } from './support/partition-proxy';
 import { RawKafkaClient, producePartition } from './support/raw-kafka-client';
 
@@ -82,12 +81,7 @@ async function partitions(): Promise<{ p: number; leader: number; isr: number[] 
 }
 
 test('a broker cut off from the others: the ISRs shrink, acks=all goes on with 2 of 3 and is not acknowledged on the cut leader; healed, nothing acknowledged is lost', async () => {
-  const admin = await KafkaClient.connect(cluster.bootstrapServers);
-  try {
-    await createTopics(admin, [{ name: TOPIC, partitions: PARTITIONS, replicationFactor: 3 }]);
-  } finally {
-    await admin.close();
-  }
+  await createReplicatedTopic(cluster.bootstrapServers, TOPIC, PARTITIONS);
   const before = await waitFor('a full ISR', async () => {
     const ps = await partitions();
     return ps.every((p) => p.leader > 0 && p.isr.length === 3) ? ps : undefined;

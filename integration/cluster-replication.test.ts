@@ -29,11 +29,10 @@
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
-import { createTopics } from '../src/client/topics';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { readAllWithRdkafka } from './support/roundtrip';
 import { runKcat, waitFor } from './support/conditions';
-import { type Acked, RecordingProducer, checkHistory, stopClusterShowingWarnings } from './support/cluster';
+import { type Acked, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 import { platformatic } from './support/platformatic';
 import { RawKafkaClient, producePartition } from './support/raw-kafka-client';
 import { ErrorCode } from '../src/protocol/errors';
@@ -107,20 +106,15 @@ function kafkajs() {
   return new KafkaJs({ brokers: cluster.bootstrapServers.split(','), clientId: 'replication-test', logLevel: logLevel.NOTHING, retry: { retries: 12, initialRetryTime: 100 } });
 }
 
-async function createReplicatedTopic(topic: string): Promise<void> {
-  const admin = await KafkaClient.connect(cluster.bootstrapServers);
-  try {
-    await createTopics(admin, [{ name: topic, partitions: PARTITIONS, replicationFactor: 3 }]);
-  } finally {
-    await admin.close();
-  }
+async function createTopicWithFullIsr(topic: string): Promise<void> {
+  await createReplicatedTopic(cluster.bootstrapServers, topic, PARTITIONS);
   await waitForPartitions(`${topic} to have a leader and a full ISR`, 1, topic, fullIsr);
 }
 
 describe('replication on a cluster of three brokers', () => {
   it('replicates a topic with factor 3: every broker agrees on replicas and ISR; node-rdkafka, kafkajs and @platformatic/kafka produce with acks=all; kcat and @platformatic/kafka read it all', async () => {
     const topic = 'rep-basic';
-    await createReplicatedTopic(topic);
+    await createTopicWithFullIsr(topic);
     const views = await Promise.all(BROKERS.map((id) => metadataFrom(id, [topic])));
     const first = partitionsOf(views[0]!, topic);
     for (const v of views) expect(partitionsOf(v, topic)).toEqual(first);
@@ -169,7 +163,7 @@ describe('replication on a cluster of three brokers', () => {
 
   it('loses nothing acknowledged while the leader of a partition is SIGKILLed and restarted, round after round, under an idempotent acks=all load', async () => {
     const topic = 'rep-chaos';
-    await createReplicatedTopic(topic);
+    await createTopicWithFullIsr(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
     const stopWriting = producer.steady(topic, PARTITIONS, 'chaos');
@@ -200,7 +194,7 @@ describe('replication on a cluster of three brokers', () => {
 
   it('fences a leader frozen past its lease: resumed, it acknowledges no acks=all write in its old epoch, and leading again it serves exactly what was acknowledged', async () => {
     const topic = 'rep-zombie';
-    await createReplicatedTopic(topic);
+    await createTopicWithFullIsr(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
     for (let i = 0; i < 60; i++) producer.produce(topic, i % PARTITIONS, `before-${i % PARTITIONS}-${i}`);
@@ -251,7 +245,7 @@ describe('replication on a cluster of three brokers', () => {
 
   it('the controller SIGKILLed: another is elected, and the next leader failure is still handled with nothing acknowledged lost', async () => {
     const topic = 'rep-controller';
-    await createReplicatedTopic(topic);
+    await createTopicWithFullIsr(topic);
     const producer = new RecordingProducer(cluster.bootstrapServers);
     await producer.connect();
     const stopWriting = producer.steady(topic, PARTITIONS, 'ctl');
@@ -292,7 +286,7 @@ describe('replication on a cluster of three brokers', () => {
 
   it('with one broker of three, acks=all fails cleanly with NOT_ENOUGH_REPLICAS and acks=1 works; with the others back the ISR grows and acks=all works', async () => {
     const topic = 'rep-min-isr';
-    await createReplicatedTopic(topic);
+    await createTopicWithFullIsr(topic);
     const survivor = partitionsOf(await metadataFrom(1, [topic]), topic)[0]!.leader;
     const stopped = BROKERS.filter((id) => id !== survivor);
     for (const id of stopped) await cluster.kill(id);

@@ -1,8 +1,20 @@
 /** Helpers for the integration tests that run a cluster on etcd (startCluster). */
 import * as Kafka from 'node-rdkafka';
+import { KafkaClient } from '../../src/client/client';
+import { createTopics } from '../../src/client/topics';
 import type { RunningCluster } from '../../src/start-cluster';
 import { waitFor } from './conditions';
 import { brokerWarnings, type ReadRecord } from './roundtrip';
+
+/** Creates a topic with replication factor 3 through Weir's client (test setup, not what is tested). */
+export async function createReplicatedTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
+  const admin = await KafkaClient.connect(bootstrap);
+  try {
+    await createTopics(admin, [{ name: topic, partitions, replicationFactor: 3 }]);
+  } finally {
+    await admin.close();
+  }
+}
 
 /** An afterAll: shows each broker's last 20 warnings (they explain a failure), then stops the cluster. */
 export async function stopClusterShowingWarnings(cluster: RunningCluster | undefined): Promise<void> {
