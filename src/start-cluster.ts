@@ -81,6 +81,22 @@ interface BrokerSlot {
   out: string;
 }
 
+/**
+ * A cluster of fewer than 3 brokers could never create the internal topics
+ * with Kafka's replication factor of 3 (their coordinators would answer
+ * COORDINATOR_NOT_AVAILABLE for ever): it replicates them on every broker
+ * instead, as Kafka's own test harnesses configure small clusters.
+ * `config` still wins.
+ */
+function smallClusterDefaults(count: number): Record<string, number> {
+  if (count >= 3) return {};
+  return {
+    'offsets.topic.replication.factor': count,
+    'transaction.state.log.replication.factor': count,
+    'transaction.state.log.min.isr': Math.min(2, count),
+  };
+}
+
 export async function startCluster(options: StartClusterOptions = {}): Promise<RunningCluster> {
   const count = options.brokers ?? 3;
   if (!Number.isInteger(count) || count < 1) throw new Error(`brokers must be a positive integer, got ${count}`);
@@ -95,6 +111,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
   const spawnBroker = async (slot: BrokerSlot): Promise<void> => {
     const args = [cli, 'start', '--host', host, '--port', String(slot.port), '--data-dir', slot.dataDir, '--log-level', 'info'];
     const config: Record<string, string | number | boolean> = {
+      ...smallClusterDefaults(count),
       ...options.config,
       ...options.brokerConfig?.(slot.nodeId),
       'node.id': slot.nodeId,

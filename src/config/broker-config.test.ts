@@ -54,6 +54,21 @@ describe('broker config defaults', () => {
     expect(config.logFlushIntervalMs).toBe(2 ** 63);
   });
 
+  it("replicates the internal topics once on one node, as Kafka does (3, min ISR 2) in a cluster on etcd", () => {
+    const single = resolveBrokerConfig().config;
+    expect(single.number('offsets.topic.replication.factor')).toBe(1);
+    expect(single.number('transaction.state.log.replication.factor')).toBe(1);
+    expect(single.number('transaction.state.log.min.isr')).toBe(1);
+    const cluster = resolveBrokerConfig({ static: { 'etcd.endpoints': 'http://127.0.0.1:2379' } }).config;
+    expect(cluster.number('offsets.topic.replication.factor')).toBe(3);
+    expect(cluster.number('transaction.state.log.replication.factor')).toBe(3);
+    expect(cluster.number('transaction.state.log.min.isr')).toBe(2);
+    expect(cluster.setting('offsets.topic.replication.factor')?.source).toBe(ConfigSource.DEFAULT_CONFIG);
+    // What is set wins in both.
+    const set = resolveBrokerConfig({ static: { 'etcd.endpoints': 'http://127.0.0.1:2379', 'offsets.topic.replication.factor': '2' } }).config;
+    expect(set.number('offsets.topic.replication.factor')).toBe(2);
+  });
+
   it('names every topic synonym as a known broker config', () => {
     for (const [topicName, synonyms] of TOPIC_BROKER_SYNONYMS) {
       expect(TOPIC_CONFIGS.has(topicName)).toBe(true);

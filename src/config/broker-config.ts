@@ -138,6 +138,19 @@ function parseLayer(raw: RawConfigs | undefined, errors: ConfigError[], warnings
   return layer;
 }
 
+/**
+ * Kafka's defaults for the internal topics' replication. Weir's defaults
+ * are 1 so that one node works out of the box (a drop-in local Kafka, as
+ * Kafka's own single-node sample configs set them); a broker of a cluster
+ * on etcd takes Kafka's, so `__consumer_offsets` and `__transaction_state`
+ * survive a broker's loss as they do in Kafka.
+ */
+const CLUSTER_DEFAULTS: ReadonlyMap<string, ConfigValue> = new Map<string, ConfigValue>([
+  ['offsets.topic.replication.factor', 3],
+  ['transaction.state.log.replication.factor', 3],
+  ['transaction.state.log.min.isr', 2],
+]);
+
 export class BrokerConfig {
   private merged = new Map<string, BrokerSetting>();
   private dynamicBroker: ParsedLayer;
@@ -194,8 +207,22 @@ export class BrokerConfig {
   setting(name: string): BrokerSetting | undefined {
     const set = this.merged.get(name);
     if (set !== undefined) return set;
+    const value = this.defaultOf(name);
+    return value === undefined ? undefined : { value, source: ConfigSource.DEFAULT_CONFIG };
+  }
+
+  /**
+   * What a setting is when no layer sets it: Weir's default, except that a
+   * broker in a cluster (etcd.endpoints set) takes Kafka's own default where
+   * Weir's single-node one differs (CLUSTER_DEFAULTS). undefined for an
+   * unknown name.
+   */
+  defaultOf(name: string): ConfigValue | undefined {
     const def = BROKER_CONFIGS.get(name);
-    return def === undefined ? undefined : { value: def.default, source: ConfigSource.DEFAULT_CONFIG };
+    if (def === undefined) return undefined;
+    const endpoints = this.merged.get('etcd.endpoints')?.value;
+    const inCluster = Array.isArray(endpoints) && endpoints.length > 0;
+    return inCluster && CLUSTER_DEFAULTS.has(name) ? (CLUSTER_DEFAULTS.get(name) as ConfigValue) : def.default;
   }
 
   /** Explicitly set in some layer (not just defaulted). */

@@ -9,8 +9,10 @@
  *   interfaces); a development broker should not listen on the network.
  * - log.dir: ./weir-data (Kafka: /tmp/kafka-logs).
  * - offsets.topic.replication.factor, transaction.state.log.replication.factor,
- *   transaction.state.log.min.isr: 1 (Kafka: 3, 3, 2), as in Kafka's
- *   single-node sample configs; with one broker nothing else can work.
+ *   transaction.state.log.min.isr: 1 (Kafka: 3, 3, 2) on a single node, as
+ *   in Kafka's single-node sample configs (with one broker nothing else can
+ *   work); a broker of a cluster on etcd defaults to Kafka's 3, 3, 2
+ *   (BrokerConfig.defaultOf).
  * - group.coordinator.rebalance.protocols: classic,consumer (Kafka 3.9:
  *   classic; Kafka 4.0: classic,consumer), since Weir serves KIP-848.
  * - socket.listen.backlog.size: 511 (Kafka: 50), Node's own default: Node
@@ -200,7 +202,7 @@ export const BROKER_CONFIG_KEYS = [
 
   // --- committed offsets (__consumer_offsets) ---
   defineInt('offsets.topic.num.partitions', 50, { validator: atLeast(1) }),
-  defineShort('offsets.topic.replication.factor', 1, { validator: atLeast(1) }), // Weir default (Kafka: 3)
+  defineShort('offsets.topic.replication.factor', 1, { validator: atLeast(1) }), // Weir default on one node (Kafka's 3 in a cluster)
   defineInt('offsets.topic.segment.bytes', 100 * MiB, { validator: atLeast(1) }),
   defineInt('offsets.topic.compression.codec', 0, ignored),
   defineInt('offsets.load.buffer.size', 5 * MiB, { ...ignored, validator: atLeast(1) }),
@@ -216,8 +218,8 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('transaction.abort.timed.out.transaction.cleanup.interval.ms', 10_000, { validator: atLeast(1) }),
   defineInt('transaction.remove.expired.transaction.cleanup.interval.ms', 3_600_000, { validator: atLeast(1) }),
   defineInt('transaction.state.log.num.partitions', 50, { validator: atLeast(1) }),
-  defineShort('transaction.state.log.replication.factor', 1, { validator: atLeast(1) }), // Weir default (Kafka: 3)
-  defineInt('transaction.state.log.min.isr', 1, { validator: atLeast(1) }), // Weir default (Kafka: 2)
+  defineShort('transaction.state.log.replication.factor', 1, { validator: atLeast(1) }), // Weir default on one node (Kafka's 3 in a cluster)
+  defineInt('transaction.state.log.min.isr', 1, { validator: atLeast(1) }), // Weir default on one node (Kafka's 2 in a cluster)
   defineInt('transaction.state.log.segment.bytes', 100 * MiB, { validator: atLeast(1) }),
   defineInt('transaction.state.log.load.buffer.size', 5 * MiB, { ...ignored, validator: atLeast(1) }),
   defineBoolean('transaction.partition.verification.enable', true, dynamic),

@@ -81,8 +81,9 @@ function brokerSynonymEntries(broker: BrokerConfig, names: readonly string[]): D
   }
   for (const name of names) {
     const key = BROKER_CONFIGS.get(name);
-    if (key === undefined || key.default === null) continue;
-    entries.push({ name, value: key.sensitive ? null : formatConfigValue(key, key.default), source: ConfigSource.DEFAULT_CONFIG });
+    const value = broker.defaultOf(name);
+    if (key === undefined || value === undefined || value === null) continue;
+    entries.push({ name, value: key.sensitive ? null : formatConfigValue(key, value), source: ConfigSource.DEFAULT_CONFIG });
   }
   return entries;
 }

@@ -49,13 +49,20 @@ export function internalTopicLogOptions(w: CoordinatorWiring, topic: string, nam
   };
   if (names.minInsyncReplicas) topicConfigs['min.insync.replicas'] = String(w.config.number(names.minInsyncReplicas));
   const exists = () => w.metadata.image.topics.get(topic) !== undefined;
+  // Asked again on every FindCoordinator while it cannot be created (fewer
+  // live brokers than its replication factor, as Kafka refuses too): one
+  // log line per distinct reason, not one per request.
+  let lastProblem: string | null = null;
   return {
     replicas: w.replicas,
     partitions,
     ensureTopic: () => {
       if (exists()) return true;
       w.ensureInternalTopic(topic, configured, topicConfigs).catch((err: unknown) => {
-        w.log.error({ err, topic }, 'could not create an internal topic');
+        const problem = err instanceof Error ? err.message : String(err);
+        if (problem === lastProblem) return;
+        lastProblem = problem;
+        w.log.warn({ topic, problem }, 'could not create an internal topic yet: its coordinator answers COORDINATOR_NOT_AVAILABLE until it can');
       });
       return exists();
     },
