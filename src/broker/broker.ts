@@ -243,6 +243,9 @@ export class Broker {
         replicas,
         metadata,
         replicationTimeoutMs: () => config.number('offsets.commit.timeout.ms'),
+        // Every group API asks ownerError first, so a partition with records loads after the metadata update.
+        deferLoad: (load) => setImmediate(load),
+        onLoadError: (err, partitions) => log.error({ err, topic: OFFSETS_TOPIC, partitions }, 'could not load the groups of these partitions'),
       });
       const transactionPartitions = new CoordinatorPartitions({
         topic: TRANSACTION_STATE_TOPIC,

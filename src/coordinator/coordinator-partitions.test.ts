@@ -25,6 +25,10 @@ let node: ClusterNode;
 let loads: number[][];
 let unloads: number[][];
 let partitions: CoordinatorPartitions;
+/** The same topic's partitions, with deferred loads run from `deferredLoads`. */
+let deferred: CoordinatorPartitions;
+let deferredLoads: (() => void)[];
+let deferredLog: string[];
 
 /** A group id whose partition (of 2) is `p`. */
 function keyOn(p: number): string {
@@ -54,6 +58,18 @@ beforeEach(async () => {
     replicationTimeoutMs: () => 5000,
   });
   node.metadata.install(partitions);
+  deferredLoads = [];
+  deferredLog = [];
+  deferred = new CoordinatorPartitions({
+    topic: TOPIC,
+    nodeId: 1,
+    owner: { loadPartitions: (p) => deferredLog.push(`load ${p.join(',')}`), unloadPartitions: (p) => deferredLog.push(`unload ${p.join(',')}`) },
+    replicas: node.replicas,
+    metadata: node.metadata,
+    replicationTimeoutMs: () => 5000,
+    deferLoad: (load) => deferredLoads.push(load),
+  });
+  node.metadata.install(deferred);
   // Partition 0 led here with broker 2 following; partition 1 led by broker 2.
   await node.controller.createTopics([
     {
@@ -122,6 +138,40 @@ describe('who coordinates a key', () => {
   test('a broker that lost its session is no coordinator, though the metadata still says so', () => {
     node.replicas.resignLeadership();
     expect(partitions.ownerError(keyOn(0))).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+});
+
+describe('loading in a later turn (deferLoad)', () => {
+  const runDeferred = () => deferredLoads.splice(0).forEach((load) => load());
+
+  test('a partition with records answers COORDINATOR_LOAD_IN_PROGRESS until its load ran; an empty one loads at once', async () => {
+    // Created empty: loaded inside the update.
+    expect(deferredLog).toEqual(['load 0']);
+    expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.NONE);
+    node.replicas.appendAsCoordinator(TOPIC, 0, batch('a'), 0);
+    await node.controller.reconcileBrokers(live([2]));
+    await node.controller.setTopicConfigs(TOPIC, { 'unclean.leader.election.enable': 'true' });
+    await node.controller.reconcileBrokers(live([1]));
+    // Partition 1 is empty (nothing was written to it): at once; partition 0 waits.
+    expect(deferredLog).toEqual(['load 0', 'unload 0', 'load 1']);
+    expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    expect(deferred.ownerError(keyOn(1))).toBe(ErrorCode.NONE);
+    runDeferred();
+    expect(deferredLog.at(-1)).toBe('load 0');
+    expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.NONE);
+  });
+
+  test('leadership gone before the load ran: nothing is loaded, NOT_COORDINATOR', async () => {
+    node.replicas.appendAsCoordinator(TOPIC, 0, batch('a'), 0);
+    await node.controller.reconcileBrokers(live([2]));
+    await node.controller.setTopicConfigs(TOPIC, { 'unclean.leader.election.enable': 'true' });
+    await node.controller.reconcileBrokers(live([1]));
+    expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    // Broker 2 is back and broker 1 goes again before the load ran.
+    await node.controller.reconcileBrokers(live([2]));
+    runDeferred();
+    expect(deferredLog.filter((l) => l === 'load 0')).toHaveLength(1);
+    expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.NOT_COORDINATOR);
   });
 });
 

@@ -25,6 +25,15 @@
  * may have led it in between. Kafka's coordinators follow leadership the
  * same way (onElection / onResignation, with the epoch).
  *
+ * With `deferLoad`, a partition that has records is loaded in a later turn
+ * of the event loop, not inside the metadata update (Kafka loads in the
+ * background): the other publishers get the update first, and requests
+ * for its keys meanwhile answer COORDINATOR_LOAD_IN_PROGRESS. An empty
+ * partition (the topic just created) loads at once: there is nothing to
+ * wait for, and a request may write to it right after. Only an owner whose
+ * every request asks `ownerError` first may defer (nothing must be written
+ * to a partition before its replay).
+ *
  * The partitions led when the broker starts are loaded by the coordinator's
  * own start (all it leads, on one node all of them), so the first,
  * whole-image update only records them as loaded.
@@ -43,7 +52,7 @@ export interface PartitionOwner {
 
 /** The replica manager, as far as a coordinator's partitions need it. */
 export interface CoordinatorReplicas {
-  getPartition(topic: string, partition: number): { readonly isLeader: boolean } | undefined;
+  getPartition(topic: string, partition: number): { readonly isLeader: boolean; readonly logStartOffset: number; readonly logEndOffset: number } | undefined;
   whenReplicated(topic: string, partition: number, timeoutMs: number): ErrorCode | Promise<ErrorCode>;
 }
 
@@ -55,6 +64,10 @@ export interface CoordinatorPartitionsOptions {
   metadata: { readonly image: MetadataImage };
   /** How long an answer may wait for its write to be replicated (offsets.commit.timeout.ms, request.timeout.ms). */
   replicationTimeoutMs: () => number;
+  /** Runs a load later (setImmediate); absent: loads run inside the metadata update. */
+  deferLoad?: (load: () => void) => void;
+  /** A deferred load failed: its partitions answer NOT_COORDINATOR (the broker logs it). */
+  onLoadError?: (err: unknown, partitions: readonly number[]) => void;
 }
 
 type PartitionState = { phase: 'loading' | 'loaded'; leaderEpoch: number };
@@ -133,13 +146,39 @@ export class CoordinatorPartitions implements MetadataPublisher {
       for (const p of unload) this.states.delete(p);
       this.options.owner.unloadPartitions(unload);
     }
-    if (load.length > 0) {
-      for (const l of load) this.states.set(l.partition, { phase: 'loading', leaderEpoch: l.leaderEpoch });
-      // The replay is synchronous: requests for these partitions see
-      // COORDINATOR_LOAD_IN_PROGRESS only if one reaches them meanwhile.
-      this.options.owner.loadPartitions(load.map((l) => l.partition));
-      for (const l of load) this.states.set(l.partition, { phase: 'loaded', leaderEpoch: l.leaderEpoch });
+    if (load.length === 0) return;
+    const loading = load.map((l) => {
+      const state: PartitionState = { phase: 'loading', leaderEpoch: l.leaderEpoch };
+      this.states.set(l.partition, state);
+      return { partition: l.partition, state };
+    });
+    const defer = this.options.deferLoad;
+    const now = defer ? loading.filter((l) => this.isEmpty(l.partition)) : loading;
+    const later = defer ? loading.filter((l) => !this.isEmpty(l.partition)) : [];
+    if (now.length > 0) this.load(now);
+    if (later.length > 0 && defer) {
+      defer(() => {
+        // Unloaded or reloaded meanwhile: those are no longer this load's.
+        const still = later.filter((l) => this.states.get(l.partition) === l.state);
+        if (still.length === 0) return;
+        try {
+          this.load(still);
+        } catch (err) {
+          for (const l of still) this.states.delete(l.partition);
+          this.options.onLoadError?.(err, still.map((l) => l.partition));
+        }
+      });
     }
+  }
+
+  private load(loading: readonly { partition: number; state: PartitionState }[]): void {
+    this.options.owner.loadPartitions(loading.map((l) => l.partition));
+    for (const l of loading) l.state.phase = 'loaded';
+  }
+
+  private isEmpty(partition: number): boolean {
+    const p = this.options.replicas.getPartition(this.options.topic, partition);
+    return p === undefined || p.logEndOffset <= p.logStartOffset;
   }
 }
 

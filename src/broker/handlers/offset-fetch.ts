@@ -23,7 +23,9 @@
  *
  * Coordination (coordinator-partitions.ts): a broker that does not
  * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
- * while its partition loads).
+ * while its partition loads). The answer waits until the group's
+ * `__consumer_offsets` partition has replicated what it shows (Kafka 4.0
+ * reads committed state), else the group answers the coordinator's error.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -31,20 +33,37 @@ import { OffsetFetchRequest, OffsetFetchResponse } from '../../protocol/messages
 import type { OffsetFetchResult } from '../../coordinator/group/group-coordinator';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
+import type { RequestContext } from '../../network/request-context';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 type Topics = readonly { name: string; partitionIndexes: number[] }[] | null;
 
 export function offsetFetchHandler(b: BrokerContext) {
-  return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse => {
-    const v = ctx.apiVersion;
+  return defineHandler(Apis.OffsetFetch, (req: OffsetFetchRequest, ctx): OffsetFetchResponse | Promise<OffsetFetchResponse> => {
+    // The groups answered from the coordinator's state; each answer waits
+    // until what it shows is replicated (a commit not yet replicated is not
+    // shown as committed), else the group gets the coordinator's error.
+    const served = new Set<string>();
+    const first = answer(req, ctx.apiVersion, ctx, new Map(), served);
+    if (served.size === 0) return first;
+    const waits = [...served].map((groupId) => [groupId, b.groupPartitions.whenReplicated(groupId)] as const);
+    if (waits.every(([, w]) => w === ErrorCode.NONE)) return first;
+    return Promise.all(waits.map(async ([groupId, w]) => [groupId, await w] as const)).then((done) => {
+      const failed = new Map(done.filter(([, code]) => code !== ErrorCode.NONE));
+      return failed.size === 0 ? first : answer(req, ctx.apiVersion, ctx, failed, new Set());
+    });
+  });
+
+  /** The response, with `failed` groups answering their error; `served` collects the groups read from the coordinator. */
+  function answer(req: OffsetFetchRequest, v: number, ctx: RequestContext, failed: ReadonlyMap<string, ErrorCode>, served: Set<string>): OffsetFetchResponse {
     type Member = { memberId: string | null; memberEpoch: number } | null;
     const fetchFromCoordinator = (groupId: string, topics: Topics, member: Member): OffsetFetchResult =>
       b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable, member);
     // DESCRIBE on the topics: all topics leaves out the others, named ones answer TOPIC_AUTHORIZATION_FAILED.
     const fetch = (groupId: string, topics: Topics, member: Member = null): OffsetFetchResult => {
-      const notHere = b.groupPartitions.ownerError(groupId);
+      const notHere = failed.get(groupId) ?? b.groupPartitions.ownerError(groupId);
       if (notHere !== ErrorCode.NONE) return { errorCode: notHere, topics: [] };
+      served.add(groupId);
       const describable = (name: string) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
       if (topics === null) {
         const r = fetchFromCoordinator(groupId, null, member);
@@ -100,5 +119,5 @@ export function offsetFetchHandler(b: BrokerContext) {
       return { throttleTimeMs: 0, topics: failed, errorCode: ErrorCode.NONE, groups: [] };
     }
     return { throttleTimeMs: 0, topics: partitionsOf(r), errorCode: ErrorCode.NONE, groups: [] };
-  });
+  }
 }
