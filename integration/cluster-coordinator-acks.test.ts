@@ -3,6 +3,11 @@
  * etcd and three broker processes, startCluster; `__consumer_offsets` with
  * Kafka's replication factor of 3).
  *
+ * With one of the three brokers down before any group exists,
+ * `__consumer_offsets` cannot be created with its 3 replicas: FindCoordinator
+ * answers COORDINATOR_NOT_AVAILABLE (as KRaft refuses the creation), and
+ * once the broker is back the topic is created and the group found.
+ *
  * The two followers of a group's `__consumer_offsets` partition are frozen
  * (SIGSTOP; replica.lag.time.max.ms is long, so they stay in the ISR), an
  * OffsetCommit is sent to the coordinator and appended to its log (seen on
@@ -21,7 +26,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
+import { ClientApis } from '../src/client/client-apis';
 import { commitGroupOffsets, fetchGroupOffsets, findCoordinator } from '../src/client/groups';
+import { ErrorCode } from '../src/protocol/errors';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
 import { createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
@@ -86,6 +93,29 @@ function segmentBytes(nodeId: number, partition: number): number {
     .filter((f) => f.endsWith('.log'))
     .reduce((sum, f) => sum + fs.statSync(path.join(dir, f)).size, 0);
 }
+
+test('__consumer_offsets is not created with fewer live brokers than its replication factor: COORDINATOR_NOT_AVAILABLE until it can be', async () => {
+  const findOnce = (bootstrap: string) =>
+    withClient(bootstrap, async (c) => {
+      const res = await c.send('any', ClientApis.FindCoordinator, (v) => ({
+        ...ClientApis.FindCoordinator.request.defaults(),
+        key: v >= 4 ? '' : GROUP,
+        keyType: 0,
+        coordinatorKeys: v >= 4 ? [GROUP] : [],
+      }));
+      return res.coordinators[0]?.errorCode ?? res.errorCode;
+    });
+  await cluster.kill(3);
+  const live = [1, 2].map(addressOf).join(',');
+  await waitFor('broker 3 out of the metadata', async () => {
+    const md = await withClient(live, (c) => c.metadata([]));
+    return md.brokers.size === 2 ? true : undefined;
+  }, 60_000, 250);
+  // Asked several times (each asks the controller again): refused every time.
+  for (let i = 0; i < 3; i++) expect(await findOnce(live)).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  await cluster.restart(3);
+  await waitFor('the coordinator once three brokers are alive', async () => ((await findOnce(cluster.bootstrapServers)) === ErrorCode.NONE ? true : undefined), 60_000, 250);
+});
 
 test('a commit is not acknowledged while the ISR lacks it, so none is lost with its coordinator', async () => {
   await createReplicatedTopic(cluster.bootstrapServers, TOPIC, 1);
