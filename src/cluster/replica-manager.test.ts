@@ -74,6 +74,9 @@ describe('delayed produce (acks=all)', () => {
     expect(Array.isArray(out)).toBe(true);
     expect((out as AppendOutcome[])[0]).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0 });
     expect(node.replicas.delayedOperations.produce).toBe(0);
+    // A coordinator's wait for its write: NONE at once, no promise.
+    expect(node.replicas.appendAsCoordinator('p', 0, batch('b'), 0)).toBe(ErrorCode.NONE);
+    expect(node.replicas.whenReplicated('p', 0, 1000)).toBe(ErrorCode.NONE);
   });
 
   test('waits for the follower in the ISR, then answers; times out with REQUEST_TIMED_OUT', async () => {

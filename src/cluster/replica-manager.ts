@@ -471,6 +471,9 @@ export class ReplicaManager implements MetadataPublisher {
   whenReplicated(topic: string, partition: number, timeoutMs: number): ErrorCode | Promise<ErrorCode> {
     const p = this.getPartitionOrError(topic, partition);
     if (!(p instanceof Partition)) return p.errorCode;
+    // Already there (always on one node): answered without a delayed operation.
+    const now = p.checkEnoughReplicasReachOffset(p.logEndOffset);
+    if (now.done) return now.errorCode;
     const status: ProducePartitionStatus = { key: topicPartitionKey(topic, partition), requiredOffset: p.logEndOffset, acksPending: true, errorCode: ErrorCode.NONE };
     let respond: ((code: ErrorCode) => void) | null = null;
     const op = new DelayedProduce(timeoutMs, [status], (key) => this.partitions.get(key), () => respond?.(status.errorCode));
