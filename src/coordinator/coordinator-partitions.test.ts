@@ -156,7 +156,9 @@ describe('loading in a later turn (deferLoad)', () => {
     expect(deferredLog).toEqual(['load 0', 'unload 0', 'load 1']);
     expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     expect(deferred.ownerError(keyOn(1))).toBe(ErrorCode.NONE);
+    expect(deferred.loading()).toBe(true);
     runDeferred();
+    expect(deferred.loading()).toBe(false);
     expect(deferredLog.at(-1)).toBe('load 0');
     expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.NONE);
   });

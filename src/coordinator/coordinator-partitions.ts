@@ -117,6 +117,12 @@ export class CoordinatorPartitions implements MetadataPublisher {
     return typeof waited === 'number' ? coordinatorAppendError(waited) : waited.then(coordinatorAppendError);
   }
 
+  /** Whether a partition this broker leads is still loading (ListGroups answers COORDINATOR_LOAD_IN_PROGRESS meanwhile). */
+  loading(): boolean {
+    for (const s of this.states.values()) if (s.phase === 'loading') return true;
+    return false;
+  }
+
   /** The partitions loaded now (tests and tools). */
   loadedPartitions(): number[] {
     return [...this.states].filter(([, s]) => s.phase === 'loaded').map(([p]) => p);
