@@ -25,8 +25,21 @@
  * owns the group-id space (GroupMetadataManager) and hands this class the
  * consumer groups' map; a group id becomes a consumer group's only through it.
  *
- * Timers (session timeout, revocation within the rebalance timeout) come
- * from the injected Scheduler, so tests drive them with a fake clock.
+ * Members speaking the classic protocol (Kafka 4.0's mixed groups) are
+ * members like the others, with their classic session timeout and
+ * protocols (classicMemberMetadata): JoinGroup updates and reconciles them
+ * as a heartbeat does (an eager client owns nothing when it rejoins),
+ * SyncGroup hands them their current partitions, Heartbeat tells them to
+ * rejoin (REBALANCE_IN_PROGRESS); they must rejoin and sync within their
+ * rebalance timeout (join and sync timers) instead of acknowledging
+ * revocations by heartbeat. A group whose last consumer-protocol member
+ * leaves may become a classic group (ClassicGroupsView.downgrade); a
+ * classic group's members may become this group's (ClassicUpgrade). Both
+ * write the other kind's records in the same batch as this kind's.
+ *
+ * Timers (session timeout, revocation within the rebalance timeout, a
+ * classic member's join and sync deadlines) come from the injected
+ * Scheduler, so tests drive them with a fake clock.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../../logger';
