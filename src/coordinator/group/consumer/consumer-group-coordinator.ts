@@ -446,9 +446,6 @@ export class ConsumerGroupCoordinator {
     }
     const memberId = p.memberId === '' ? newMemberId() : p.memberId;
     const { member, replaced } = this.memberFor(group, memberId, p);
-    if (member.usesClassicProtocol && group.members.has(member.memberId)) {
-      fail(ErrorCode.UNKNOWN_MEMBER_ID, `Member ${member.memberId} uses the classic protocol.`);
-    }
 
     // 1. The member with this request's changes (not applied until every check passed).
     const regex = p.subscribedTopicRegex === null ? member.subscribedTopicRegex : p.subscribedTopicRegex === '' ? null : p.subscribedTopicRegex;
@@ -466,6 +463,8 @@ export class ConsumerGroupCoordinator {
       subscribedTopicRegex: regex,
       clientId: p.clientId,
       clientHost: p.clientHost,
+      // A classic member that heartbeats with the consumer protocol now speaks it (as Kafka).
+      classicMemberMetadata: null,
     });
 
     if (replaced !== null) this.replaceStaticMember(w, replaced, updated);
@@ -523,7 +522,8 @@ export class ConsumerGroupCoordinator {
         this.validateMemberEpoch(existing, p);
         return { member: existing, replaced: null };
       }
-      if (existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
+      // A classic static member is replaced at once; a consumer-protocol one only once it left with -2.
+      if (!existing.usesClassicProtocol && existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
         fail(
           ErrorCode.UNRELEASED_INSTANCE_ID,
           `Static member ${memberId} with instance id ${p.instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`,
