@@ -7,8 +7,11 @@
  * the classic group becomes a consumer group (the upgrade), the kafkajs
  * member rejoining and getting its partitions from the broker's assignor;
  * the rdkafka member leaves and the group becomes a classic group again (the
- * downgrade), the kafkajs member taking every partition. Every record is
- * read once across both hand-overs, and the committed offsets count them all.
+ * downgrade), the kafkajs member taking every partition. The same with a
+ * librdkafka classic member using cooperative-sticky, which gives up
+ * partitions incrementally (its subscription lists what it owns). Every
+ * record is read once across the hand-overs, and the committed offsets
+ * count them all.
  */
 import * as Rdkafka from 'node-rdkafka';
 import { AssignerProtocol, type Consumer, Kafka, logLevel } from 'kafkajs';
@@ -47,10 +50,10 @@ const produce = (prefix: string, count: number) => produceValues(kafka, TOPIC, p
 const committed = () => committedTotal(kafka, GROUP, TOPIC);
 
 /** The group's kind as the broker answers ConsumerGroupDescribe (a classic group's id: GROUP_ID_NOT_FOUND). */
-async function consumerGroupDescribe(): Promise<{ errorCode: number; groupEpoch: number; members: { memberId: string; clientId: string; memberEpoch: number }[] }> {
+async function consumerGroupDescribe(groupId = GROUP): Promise<{ errorCode: number; groupEpoch: number; members: { memberId: string; clientId: string; memberEpoch: number }[] }> {
   const c = await RawKafkaClient.connect(broker.host, broker.port);
   try {
-    const res = await c.request(Apis.ConsumerGroupDescribe, 0, requestBody(Apis.ConsumerGroupDescribe, { groupIds: [GROUP], includeAuthorizedOperations: false }));
+    const res = await c.request(Apis.ConsumerGroupDescribe, 0, requestBody(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }));
     const g = res.groups[0];
     return { errorCode: g?.errorCode ?? -1, groupEpoch: g?.groupEpoch ?? -1, members: (g?.members ?? []).map((m) => ({ memberId: m.memberId, clientId: m.clientId, memberEpoch: m.memberEpoch })) };
   } finally {
@@ -161,4 +164,64 @@ test('a kafkajs member and a librdkafka consumer-protocol member share one group
   // Nothing was read twice across the hand-overs.
   expect([...seen.values()].filter((who) => who.length > 1)).toEqual([]);
   expect(seen.size).toBe(600);
+});
+
+test('a cooperative-sticky librdkafka classic member revokes incrementally inside a consumer group: upgrade and downgrade, each record read once', async () => {
+  const topic = 'mixed-coop-topic';
+  const groupId = 'mixed-coop-group';
+  await createTopic(kafka, topic, PARTITIONS);
+  const consumers: Rdkafka.KafkaConsumer[] = [];
+  const rdkafkaMember = async (name: string, conf: Rdkafka.ConsumerGlobalConfig) => {
+    const c = new Rdkafka.KafkaConsumer(
+      { 'bootstrap.servers': broker.bootstrap, 'group.id': groupId, 'client.id': name, 'enable.auto.commit': true, 'auto.commit.interval.ms': 200, 'fetch.wait.max.ms': 100, ...conf },
+      { 'auto.offset.reset': 'earliest' },
+    );
+    await new Promise<void>((resolve, reject) => c.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+    c.on('data', (m) => record(name, m.value?.toString() ?? ''));
+    c.subscribe([topic]);
+    c.consume();
+    consumers.push(c);
+    return c;
+  };
+  const partitions = (c: Rdkafka.KafkaConsumer) => c.assignments().filter((a) => a.topic === topic).map((a) => a.partition).sort();
+  const produceHere = (prefix: string, count: number) => produceValues(kafka, topic, prefix, count, PARTITIONS);
+  const committedHere = () => committedTotal(kafka, groupId, topic);
+  try {
+    const coop = await rdkafkaMember('coop', { 'partition.assignment.strategy': 'cooperative-sticky', 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 300, rebalance_cb: true });
+    await waitFor('the classic member holds every partition', () => (partitions(coop).join() === '0,1,2,3' ? true : undefined), 40_000, 100);
+    const first = await produceHere('coop-classic', 100);
+    await waitFor('100 read once', () => (onceEach(first) ? true : undefined), 30_000, 100);
+    await waitFor('100 committed', async () => ((await committedHere()) === 100 ? true : undefined), 20_000, 200);
+
+    const modernMember = await rdkafkaMember('coop-modern', { 'group.protocol': 'consumer' });
+    await waitFor(
+      'both members sharing the partitions (the classic one revoked some incrementally)',
+      () => {
+        const a = partitions(coop);
+        const b = partitions(modernMember);
+        return a.length > 0 && b.length > 0 && [...a, ...b].sort().join() === '0,1,2,3' ? true : undefined;
+      },
+      60_000,
+      100,
+    );
+    const mixed = await consumerGroupDescribe(groupId);
+    expect(mixed.errorCode).toBe(0);
+    expect(mixed.members.map((m) => m.clientId).sort()).toEqual(['coop', 'coop-modern']);
+    const second = await produceHere('coop-mixed', 100);
+    await waitFor('100 more read once, by both', () => (onceEach(second) ? true : undefined), 30_000, 100);
+    expect(new Set(second.map((v) => seen.get(v)?.[0]))).toEqual(new Set(['coop', 'coop-modern']));
+    await waitFor('200 committed', async () => ((await committedHere()) === 200 ? true : undefined), 20_000, 200);
+
+    consumers.splice(consumers.indexOf(modernMember), 1);
+    await new Promise<void>((resolve) => modernMember.disconnect(() => resolve()));
+    await waitFor('the classic member holds every partition again', () => (partitions(coop).join() === '0,1,2,3' ? true : undefined), 60_000, 100);
+    expect((await consumerGroupDescribe(groupId)).errorCode).toBe(69);
+    const third = await produceHere('coop-downgraded', 100);
+    await waitFor('100 more read once by the classic member', () => (onceEach(third) ? true : undefined), 30_000, 100);
+    expect(new Set(third.map((v) => seen.get(v)?.[0]))).toEqual(new Set(['coop']));
+    await waitFor('300 committed', async () => ((await committedHere()) === 300 ? true : undefined), 20_000, 200);
+    expect([...first, ...second, ...third].filter((v) => seen.get(v)?.length !== 1)).toEqual([]);
+  } finally {
+    for (const c of consumers) await new Promise<void>((resolve) => c.disconnect(() => resolve()));
+  }
 });
