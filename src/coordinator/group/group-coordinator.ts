@@ -1415,20 +1415,23 @@ export class GroupCoordinator {
    * its members' sessions start and a rebalance begins (they learn of it
    * by their heartbeats).
    */
-  private prepareDowngrade(group: ConsumerGroup, leavingMemberId: string): GroupConversion | null {
-    if (!group.allMembersUseClassicProtocolExcept(leavingMemberId) || group.members.size <= 1) return null;
+  private prepareDowngrade(group: ConsumerGroup, leavingMemberId: string | null): GroupConversion | null {
+    // null: a classic static member replaced the last consumer-protocol member; nobody leaves, no rebalance.
+    const remaining = leavingMemberId === null ? group.members.size : group.members.size - 1;
+    const allClassic = leavingMemberId === null ? group.classicMemberCount === group.members.size : group.allMembersUseClassicProtocolExcept(leavingMemberId);
+    if (!allClassic || remaining < 1) return null;
     if (!isDowngradeEnabled(this.migrationPolicy)) {
       this.log?.info({ group: group.groupId }, 'cannot downgrade the consumer group: group.consumer.migration.policy does not allow it');
       return null;
     }
-    if (group.members.size - 1 > this.config.maxGroupSize) {
+    if (remaining > this.config.maxGroupSize) {
       this.log?.info({ group: group.groupId }, 'cannot downgrade the consumer group: it has more members than group.max.size');
       return null;
     }
     const now = this.scheduler.now();
     let record: ClassicGroupRecord;
     try {
-      record = classicGroupRecordFromConsumer(group, leavingMemberId, this.topics, now);
+      record = classicGroupRecordFromConsumer(group, leavingMemberId ?? '', this.topics, now);
     } catch (err) {
       if (!(err instanceof MalformedConsumerProtocolError)) throw err;
       this.log?.warn({ group: group.groupId, err }, 'cannot downgrade the consumer group: a member\'s embedded consumer protocol is malformed');
@@ -1441,7 +1444,7 @@ export class GroupCoordinator {
         const classic = this.groups.get(group.groupId);
         if (!classic) return;
         for (const member of classic.members.values()) this.scheduleSessionExpiry(classic, member);
-        this.prepareRebalance(classic, `downgrade group ${group.groupId} from consumer to classic`);
+        if (leavingMemberId !== null) this.prepareRebalance(classic, `downgrade group ${group.groupId} from consumer to classic`);
       },
     };
   }

@@ -332,6 +332,48 @@ describe('mixed groups and online migration', () => {
     gc.close();
   });
 
+  test('a restarted classic static member replacing the last consumer-protocol member (same instance id) downgrades the group at once, keeping its partitions', async () => {
+    const store = new MemoryGroupStore();
+    const { gc } = coordinatorOn(store);
+    expect(beat(gc, 'c1', 0, { instanceId: 'i1' }).errorCode).toBe(ErrorCode.NONE);
+    const a = await gc.joinGroup(joinParams());
+    expect(a.errorCode).toBe(ErrorCode.NONE);
+    // Reconcile both to the target (c1 acknowledges its revocation, a rejoins for the released partitions).
+    const revoke = beat(gc, 'c1', 1, { instanceId: 'i1' });
+    beat(gc, 'c1', revoke.memberEpoch, { instanceId: 'i1', ownedTopicPartitions: revoke.assignment ?? [] });
+    const again = await gc.joinGroup(joinParams({ memberId: a.memberId }));
+    const epoch = gc.consumerGroups.group('g')?.groupEpoch;
+    const c1Target = [...(gc.consumerGroups.group('g')?.targetAssignment.get('c1')?.get(T) ?? [])].sort();
+    expect(again.generationId).toBe(epoch);
+    // The process behind instance i1 restarts as a classic consumer.
+    const replaced = await gc.joinGroup(joinParams({ groupInstanceId: 'i1', requireKnownMemberId: true }));
+    expect(replaced).toMatchObject({ errorCode: ErrorCode.NONE, generationId: epoch, leaderId: '' });
+    expect(gc.consumerGroups.group('g')).toBeUndefined();
+    const classic = gc.group('g');
+    expect(classic?.state).toBe('Stable');
+    expect(classic?.generationId).toBe(epoch);
+    expect([...(classic?.members.keys() ?? [])].sort()).toEqual([a.memberId, replaced.memberId].sort());
+    const s = await gc.syncGroup({ groupId: 'g', generationId: replaced.generationId, memberId: replaced.memberId, groupInstanceId: 'i1', protocolType: 'consumer', protocolName: 'RoundRobinAssigner', assignments: new Map() });
+    expect(s.errorCode).toBe(ErrorCode.NONE);
+    expect(partitionsOf(s.assignment)).toEqual(c1Target);
+    expectReplayMatches(store, gc);
+    gc.close();
+  });
+
+  test('a classic member that heartbeats with the consumer protocol becomes a consumer-protocol member', async () => {
+    const store = new MemoryGroupStore();
+    const { gc } = coordinatorOn(store);
+    beat(gc, 'c1', 0);
+    const a = await gc.joinGroup(joinParams({ memberId: 'k1' }));
+    expect(a.errorCode).toBe(ErrorCode.NONE);
+    expect(gc.consumerGroups.group('g')?.members.get('k1')?.usesClassicProtocol).toBe(true);
+    expect(beat(gc, 'k1', a.generationId, { subscribedTopicNames: ['t'] }).errorCode).toBe(ErrorCode.NONE);
+    expect(gc.consumerGroups.group('g')?.members.get('k1')?.usesClassicProtocol).toBe(false);
+    expect(gc.heartbeat({ groupId: 'g', generationId: a.generationId, memberId: 'k1', groupInstanceId: null })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expectReplayMatches(store, gc);
+    gc.close();
+  });
+
   test('a failed append changes nothing: the classic group stays classic, the consumer group stays a consumer group', async () => {
     const store = new MemoryGroupStore();
     const { gc, clock } = coordinatorOn(store);

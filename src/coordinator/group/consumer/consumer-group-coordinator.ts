@@ -102,11 +102,12 @@ export interface ClassicGroupsView {
   /** True when a classic group with this id has members (or is rebalancing): it cannot become a consumer group. */
   isActive(groupId: string): boolean;
   /**
-   * The member leaving `group` is its last consumer-protocol member: the
-   * classic group records that replace it (the online downgrade), or null
-   * when the group stays a consumer group.
+   * The member leaving `group` is its last consumer-protocol member (or,
+   * `leavingMemberId` null, a classic static member just replaced it): the
+   * classic group records that replace the group (the online downgrade), or
+   * null when it stays a consumer group.
    */
-  downgrade?(group: ConsumerGroup, leavingMemberId: string): GroupConversion | null;
+  downgrade?(group: ConsumerGroup, leavingMemberId: string | null): GroupConversion | null;
 }
 
 /** A JoinGroup from a member that speaks the classic protocol to a consumer group (GroupCoordinator's JoinGroupParams). */
@@ -817,6 +818,9 @@ export class ConsumerGroupCoordinator {
       }
       const owned = this.ownedByName(subscription.ownedPartitions);
       return this.inWrite(p.groupId, (w) => {
+        // A restarted classic static member taking the place of the group's last consumer-protocol member.
+        const replaced = p.groupInstanceId === null || p.memberId !== '' ? undefined : group.staticMember(p.groupInstanceId);
+        const replacesLastConsumerMember = replaced !== undefined && group.allMembersUseClassicProtocolExcept(replaced.memberId);
         const member = this.classicMemberFor(w, group, memberId, p);
         let updated = member.with({
           instanceId: p.groupInstanceId ?? member.instanceId,
@@ -827,7 +831,7 @@ export class ConsumerGroupCoordinator {
           clientHost: p.clientHost,
           classicMemberMetadata: { sessionTimeoutMs: p.sessionTimeoutMs, supportedProtocols: p.protocols.map((x) => ({ name: x.name, metadata: x.metadata })) },
         });
-        const subscriptionChanged = !group.members.has(updated.memberId) || !sameNames(updated.subscribedTopicNames, member.subscribedTopicNames);
+        const subscriptionChanged = !sameNames(updated.subscribedTopicNames, member.subscribedTopicNames);
         w.write(...memberChangeRecords(p.groupId, group.members.get(updated.memberId), updated));
         const current = w.group;
         const metadata = this.subscriptionMetadata(current);
@@ -837,11 +841,7 @@ export class ConsumerGroupCoordinator {
         }
         if (current.groupEpoch > current.assignmentEpoch) this.computeTargetAssignment(w, current);
         updated = this.maybeReconcile(w, current, updated, owned);
-        const key = timerKey(current.groupId, updated.memberId);
-        this.cancelTimer(this.joinTimers, key);
-        this.scheduleSessionTimeout(current, updated.memberId);
-        this.scheduleFenceTimer(this.syncTimers, current, updated.memberId, updated.rebalanceTimeoutMs, 'classic member did not send SyncGroup within its rebalance timeout');
-        return {
+        const answer: JoinGroupResult = {
           errorCode: ErrorCode.NONE,
           memberId: updated.memberId,
           generationId: updated.memberEpoch,
@@ -851,6 +851,23 @@ export class ConsumerGroupCoordinator {
           skipAssignment: false,
           members: [],
         };
+        const downgrade = replacesLastConsumerMember ? (this.classic.downgrade?.(current, null) ?? null) : null;
+        if (downgrade !== null) {
+          // Every member now speaks the classic protocol: the group becomes a classic group at once, Stable
+          // at the group epoch (Kafka's downgrade on a static member's replacement, without a rebalance).
+          this.log?.info({ group: current.groupId, member: updated.memberId }, 'a classic static member replaced the last consumer-protocol member: the group becomes a classic group');
+          const generationId = current.groupEpoch;
+          for (const id of current.members.keys()) this.cancelTimers(current.groupId, id);
+          w.write(...groupTombstoneRecords(current));
+          w.trailing.push(...downgrade.records);
+          w.onStored.push(() => downgrade.onStored());
+          return { ...answer, generationId };
+        }
+        const key = timerKey(current.groupId, updated.memberId);
+        this.cancelTimer(this.joinTimers, key);
+        this.scheduleSessionTimeout(current, updated.memberId);
+        this.scheduleFenceTimer(this.syncTimers, current, updated.memberId, updated.rebalanceTimeoutMs, 'classic member did not send SyncGroup within its rebalance timeout');
+        return answer;
       });
     } catch (e) {
       if (e instanceof HeartbeatError) return joinError(memberId, e.errorCode);
