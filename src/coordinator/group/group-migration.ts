@@ -44,14 +44,17 @@ export class MalformedConsumerProtocolError extends Error {}
  * group's generation as its epoch, Stable, owning (and targeted for) the
  * partitions of its last assignment, subscribed to the topics of its
  * subscription, and keeping its classic session timeout and protocols.
- * Partitions of topics the cluster no longer has are dropped. A group that
- * never completed a generation has no chosen protocol: the members' first
- * protocol is read instead.
+ * Partitions of topics the cluster no longer has are dropped. A member
+ * that does not offer the group's chosen protocol (a group that never
+ * completed a generation, a member that joined the rebalance in progress)
+ * is read by its first protocol.
  */
 export function consumerMembersFromClassic(group: ClassicGroup, topics: TopicCatalog): ConsumerGroupMember[] {
   const epoch = group.generationId;
   return [...group.members.values()].map((m) => {
-    const protocol = group.protocolName ?? m.protocols[0]?.name ?? '';
+    // A member that joined the rebalance in progress may not offer the last generation's protocol.
+    const offersChosen = group.protocolName !== null && m.protocols.some((p) => p.name === group.protocolName);
+    const protocol = offersChosen ? (group.protocolName as string) : (m.protocols[0]?.name ?? '');
     let subscription;
     let assignment;
     try {
