@@ -4,10 +4,13 @@
  * KIP-848 consumer groups alike (GroupMetadataManager: one kind per id),
  * and every group's committed offsets (OffsetManager); it runs the classic
  * protocol itself and hands ConsumerGroupHeartbeat to the KIP-848 logic
- * (ConsumerGroupCoordinator) over the same group-id space. What an API
- * answers when the id is the other kind is Kafka 4.0's (see joinGroup,
- * consumerGroupHeartbeat, describeConsumerGroup). It loads and unloads
- * groups with their `__consumer_offsets` partitions.
+ * (ConsumerGroupCoordinator) over the same group-id space, and with it the
+ * JoinGroup/SyncGroup/Heartbeat/LeaveGroup of classic members of a KIP-848
+ * group (mixed groups). What an API answers when the id is the other kind
+ * is Kafka 4.0's (see joinGroup, consumerGroupHeartbeat,
+ * describeConsumerGroup), including the online upgrade and downgrade
+ * (prepareUpgrade, prepareDowngrade, group-migration.ts). It loads and
+ * unloads groups with their `__consumer_offsets` partitions.
  *
  * One owner per group (the event loop is the lock): every request runs to
  * completion against the group's state, and JoinGroup / SyncGroup answers
