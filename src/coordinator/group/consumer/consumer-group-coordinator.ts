@@ -448,7 +448,7 @@ export class ConsumerGroupCoordinator {
     const memberId = p.memberId === '' ? newMemberId() : p.memberId;
     const { member, replaced } = this.memberFor(group, memberId, p);
 
-    // 1. The member with this request's changes (not applied until every check passed).
+    // The member with this request's changes (not applied until every check passed), then updateAndReconcile.
     const regex = p.subscribedTopicRegex === null ? member.subscribedTopicRegex : p.subscribedTopicRegex === '' ? null : p.subscribedTopicRegex;
     const names = p.subscribedTopicNames ?? member.subscribedTopicNames;
     const subscriptionChanged = regex !== member.subscribedTopicRegex || !sameNames(names, member.subscribedTopicNames);
@@ -470,19 +470,8 @@ export class ConsumerGroupCoordinator {
 
     if (replaced !== null) this.replaceStaticMember(w, replaced, updated);
     const before = group.members.get(memberId);
-    w.write(...memberChangeRecords(p.groupId, before, updated));
+    updated = this.updateAndReconcile(w, before, updated, subscriptionChanged, p.ownedTopicPartitions);
     group = w.group;
-
-    // 2. Group epoch: bumped when a subscription or the subscribed topics' metadata changed.
-    const metadata = this.subscriptionMetadata(group);
-    if (subscriptionChanged || !sameMetadata(metadata, group.subscriptionMetadata)) {
-      w.write(subscriptionMetadataRecord(group.groupId, metadata), groupEpochRecord(group.groupId, group.groupEpoch + 1));
-      this.log?.info({ group: group.groupId, groupEpoch: group.groupEpoch, member: memberId }, 'bumped consumer group epoch');
-    }
-    // 3. Target assignment for the new group epoch.
-    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(w, group);
-    // 4. Reconcile this member.
-    updated = this.maybeReconcile(w, group, updated, p.ownedTopicPartitions);
     this.scheduleSessionTimeout(group, memberId);
 
     const fullRequest =
@@ -496,6 +485,32 @@ export class ConsumerGroupCoordinator {
       heartbeatIntervalMs: this.config.heartbeatIntervalMs,
       assignment: fullRequest || assignmentChanged ? toWire(updated.assignedPartitions) : null,
     };
+  }
+
+  /**
+   * Steps 1-4 of a heartbeat, or a classic member's JoinGroup, once the
+   * member with the request's changes is known: (1) its records; (2) the
+   * group epoch bumped when a subscription or the subscribed topics'
+   * metadata changed; (3) the target assignment for a new group epoch;
+   * (4) the member reconciled towards its target. Returns the member as
+   * reconciled.
+   */
+  private updateAndReconcile(
+    w: GroupWrite,
+    before: ConsumerGroupMember | undefined,
+    updated: ConsumerGroupMember,
+    subscriptionChanged: boolean,
+    owned: readonly WireTopicPartitions[] | null,
+  ): ConsumerGroupMember {
+    w.write(...memberChangeRecords(w.groupId, before, updated));
+    const group = w.group;
+    const metadata = this.subscriptionMetadata(group);
+    if (subscriptionChanged || !sameMetadata(metadata, group.subscriptionMetadata)) {
+      w.write(subscriptionMetadataRecord(group.groupId, metadata), groupEpochRecord(group.groupId, group.groupEpoch + 1));
+      this.log?.info({ group: group.groupId, groupEpoch: group.groupEpoch, member: updated.memberId }, 'bumped consumer group epoch');
+    }
+    if (group.groupEpoch > group.assignmentEpoch) this.computeTargetAssignment(w, group);
+    return this.maybeReconcile(w, group, updated, owned);
   }
 
   /**
@@ -832,15 +847,8 @@ export class ConsumerGroupCoordinator {
           classicMemberMetadata: { sessionTimeoutMs: p.sessionTimeoutMs, supportedProtocols: p.protocols.map((x) => ({ name: x.name, metadata: x.metadata })) },
         });
         const subscriptionChanged = !sameNames(updated.subscribedTopicNames, member.subscribedTopicNames);
-        w.write(...memberChangeRecords(p.groupId, group.members.get(updated.memberId), updated));
+        updated = this.updateAndReconcile(w, group.members.get(updated.memberId), updated, subscriptionChanged, owned);
         const current = w.group;
-        const metadata = this.subscriptionMetadata(current);
-        if (subscriptionChanged || !sameMetadata(metadata, current.subscriptionMetadata)) {
-          w.write(subscriptionMetadataRecord(current.groupId, metadata), groupEpochRecord(current.groupId, current.groupEpoch + 1));
-          this.log?.info({ group: current.groupId, groupEpoch: current.groupEpoch, member: updated.memberId }, 'bumped consumer group epoch');
-        }
-        if (current.groupEpoch > current.assignmentEpoch) this.computeTargetAssignment(w, current);
-        updated = this.maybeReconcile(w, current, updated, owned);
         const answer: JoinGroupResult = {
           errorCode: ErrorCode.NONE,
           memberId: updated.memberId,
