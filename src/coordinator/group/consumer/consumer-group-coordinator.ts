@@ -356,9 +356,12 @@ export class ConsumerGroupCoordinator {
   }
 
   private undo(w: GroupWrite): void {
+    const written = [...(this.groups.get(w.groupId)?.members.keys() ?? [])];
     const group = w.undo();
     // Timers cancelled or set by the undone operation: every member of the group as it is again gets a fresh session.
     if (group) for (const memberId of group.members.keys()) this.scheduleSessionTimeout(group, memberId);
+    // A group the operation created (an upgrade) is gone again: so are its members' timers.
+    else for (const memberId of written) this.cancelTimers(w.groupId, memberId);
   }
 
   /**
