@@ -193,8 +193,7 @@ export const BROKER_CONFIG_KEYS = [
     'org.apache.kafka.coordinator.group.assignor.UniformAssignor',
     'org.apache.kafka.coordinator.group.assignor.RangeAssignor',
   ]),
-  defineString('group.consumer.migration.policy', 'disabled', {
-    ...ignored, // classic and consumer members do not share a group yet
+  defineString('group.consumer.migration.policy', 'bidirectional', {
     validator: oneOf('disabled', 'downgrade', 'upgrade', 'bidirectional'),
   }),
 
