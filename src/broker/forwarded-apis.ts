@@ -18,4 +18,6 @@ export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
   Apis.CreateAcls.apiKey,
   Apis.DeleteAcls.apiKey,
   Apis.ElectLeaders.apiKey,
+  Apis.AlterPartitionReassignments.apiKey,
+  Apis.ListPartitionReassignments.apiKey,
 ]);
