@@ -48,10 +48,12 @@ export function describeLogDirsHandler(b: BrokerContext) {
     const byTopic = new Map<string, DescribeLogDirsResponse.DescribeLogDirsPartition[]>();
     for (const log of b.logs.logs()) {
       if (wanted !== null && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
+      // A log no replica of this broker owns (left by a broker that was down when its replica moved away) is not reported, as Kafka's stray logs.
+      const partition = b.replicaManager.getPartition(log.topic, log.partition);
+      if (partition === undefined) continue;
       let partitions = byTopic.get(log.topic);
       if (!partitions) byTopic.set(log.topic, (partitions = []));
-      const highWatermark = b.replicaManager.getPartition(log.topic, log.partition)?.highWatermark ?? log.logEndOffset;
-      const offsetLag = BigInt(Math.max(0, highWatermark - log.logEndOffset));
+      const offsetLag = BigInt(Math.max(0, partition.highWatermark - log.logEndOffset));
       partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.size), offsetLag, isFutureKey: false });
     }
     const topics = [...byTopic.entries()]
