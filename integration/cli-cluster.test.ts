@@ -5,7 +5,6 @@
  * replicas and ISR, `weir partition reassign | list-reassignments |
  * cancel-reassignment | elect-leaders`.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -13,25 +12,13 @@ import { KafkaClient } from '../src/client/client';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { waitFor } from './support/conditions';
 import { stopClusterShowingWarnings } from './support/cluster';
+import { run, type RunResult } from './support/roundtrip';
 
 const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function weir(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, WEIR_BOOTSTRAP_SERVERS: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+/** The CLI as a subprocess; every command is given -b. */
+function weir(args: string[]): Promise<RunResult> {
+  return run(process.execPath, [CLI, ...args], '', 120_000);
 }
 
 let cluster: RunningCluster;

@@ -44,7 +44,7 @@ import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../se
 import { isInternalTopic, topicNameProblem } from './topic-name';
 import { type ElectionType, type TopicElectionResult, type TopicPartitions, activeBrokers, electLeadersOutcome, leaderRebalanceOutcome } from './leader-election-control';
 import { type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult, alterReassignmentsOutcome, listReassignments } from './reassignment-control';
-import { buildPartitionChange } from './partition-change';
+import { buildPartitionChange, emptyChange } from './partition-change';
 import { type AclDeleteResult, type AclError, createAclsOutcome, deleteAclsOutcome } from './acl-control';
 import type { AclBinding } from '../security/authorizer/acl';
 import type { AclBindingFilter } from '../security/authorizer/acl-filter';
@@ -631,19 +631,7 @@ function registerBrokerRecordFor(req: BrokerRegistrationRequest, epoch: number):
 
 /** A PartitionChangeRecord: a new leader (which bumps its epoch; NO_LEADER_CHANGE keeps it) and/or a new ISR (null keeps it). */
 function partitionChange(topicId: string, partitionId: number, leader: number, isr: number[] | null): PartitionChangeRecord {
-  return {
-    partitionId,
-    topicId,
-    isr,
-    leader,
-    replicas: null,
-    removingReplicas: null,
-    addingReplicas: null,
-    leaderRecoveryState: -1,
-    directories: null,
-    eligibleLeaderReplicas: null,
-    lastKnownElr: null,
-  };
+  return { ...emptyChange(topicId, partitionId), leader, isr };
 }
 
 /** A new partition: led by its first live replica, every live replica in sync, epoch 0. */

@@ -126,7 +126,8 @@ function elect(
   return { leader: NO_LEADER, unclean: false };
 }
 
-function emptyChange(topicId: string, partitionId: number): PartitionChangeRecord {
+/** A PartitionChangeRecord that changes nothing yet (every field "unchanged"). */
+export function emptyChange(topicId: string, partitionId: number): PartitionChangeRecord {
   return {
     partitionId,
     topicId,
