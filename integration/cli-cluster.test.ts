@@ -23,16 +23,24 @@ function weir(args: string[]): Promise<RunResult> {
 
 let cluster: RunningCluster;
 let b: string[];
+/** The brokers' data dirs (`broker-<id>/`), to see partition logs created and deleted. */
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-cli-cluster-'));
 
 beforeAll(async () => {
   cluster = await startCluster({
     brokers: 3,
+    dataDir,
     config: { 'broker.session.timeout.ms': 4000, 'broker.heartbeat.interval.ms': 1000, 'auto.leader.rebalance.enable': false },
   });
   b = ['-b', cluster.bootstrapServers];
 }, 120_000);
 
-afterAll(() => stopClusterShowingWarnings(cluster));
+afterAll(async () => {
+  await stopClusterShowingWarnings(cluster);
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+const hasLog = (nodeId: number, dir: string) => fs.existsSync(path.join(dataDir, `broker-${nodeId}`, dir));
 
 async function replicasOf(topic: string): Promise<{ leader: number; replicas: number[]; isr: number[] }> {
   const c = await KafkaClient.connect(cluster.bootstrapServers);
@@ -72,6 +80,10 @@ test('partition reassign --wait moves a partition; topic describe shows the new 
   expect(moved.stdout).toBe(`reassigning cli-moves:0 to ${target.join(',')}\nreassignment complete: cli-moves:0\n`);
   expect(moved.code).toBe(0);
   expect((await replicasOf('cli-moves')).replicas).toEqual(target);
+  // The broker left out deletes its log once it sees the change; the new one has it.
+  const removed = before.replicas[1]!;
+  await waitFor(`broker ${removed} to delete its cli-moves-0 log`, () => (hasLog(removed, 'cli-moves-0') ? undefined : true), 30_000, 100);
+  expect(hasLog(spare, 'cli-moves-0')).toBe(true);
 
   const desc = await weir(['topic', 'describe', 'cli-moves', ...b]);
   expect(desc.code).toBe(0);
