@@ -11,42 +11,16 @@
  * Needs a Kafka distribution and a JVM (see support/kafka-tools.ts); without
  * them the file registers one "NOT RUN:" test saying why.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { stopClusterShowingWarnings } from './support/cluster';
-import { findKafkaTools, runKafkaClass } from './support/kafka-tools';
+import { findKafkaTools, runJavaProgram, runKafkaClass } from './support/kafka-tools';
 
 const tools = findKafkaTools();
 const PROGRAM = path.join(__dirname, 'java', 'ReassignmentCheck.java');
 /** What the admin client needs on its class path: itself and its logging facade. */
 const JARS = [/^kafka-clients-.*\.jar$/, /^slf4j-api-.*\.jar$/];
-
-function runJava(home: string, args: string[]): Promise<{ code: number | null; steps: Record<string, Record<string, unknown>>; output: string }> {
-  const libs = path.join(home, 'libs');
-  const files = fs.readdirSync(libs);
-  const classPath = JARS.map((re) => files.find((f) => re.test(f))).filter((f): f is string => f !== undefined).map((f) => path.join(libs, f));
-  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  return new Promise((resolve, reject) => {
-    const child = spawn(java, ['-Xmx256m', '-cp', classPath.join(path.delimiter), PROGRAM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const steps: Record<string, Record<string, unknown>> = {};
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      for (const line of output.split('\n')) {
-        if (!line.startsWith('{"step"')) continue;
-        const { step, ...rest } = JSON.parse(line) as { step: string };
-        steps[step] = rest;
-      }
-      resolve({ code, steps, output });
-    });
-  });
-}
 
 if (!tools.found) {
   test(`NOT RUN: the Java admin client's reassignment and leader election against a Weir cluster — ${tools.reason}`, () => {
@@ -66,7 +40,7 @@ if (!tools.found) {
       config: { 'broker.session.timeout.ms': 4000, 'broker.heartbeat.interval.ms': 1000, 'auto.leader.rebalance.enable': false },
     });
     // From {2,1} (led by 2) to {3,2}: broker 2 stays leader, so the preferred replica (3) needs an election.
-    const { code, steps, output } = await runJava(home, [cluster.bootstrapServers, 'java-moves', '2,1', '3,2']);
+    const { code, steps, output } = await runJavaProgram<Record<string, Record<string, unknown>>>(home, PROGRAM, JARS, [cluster.bootstrapServers, 'java-moves', '2,1', '3,2']);
     if (code !== 0) throw new Error(`the Java admin client failed (exit ${code}):\n${output.slice(-4000)}`);
     expect(steps['reassigned']).toEqual({ replicas: [3, 2], leader: 2 });
     expect(steps['elected']).toEqual({ first: 'none', second: 'ElectionNotNeededException', leader: 3 });
