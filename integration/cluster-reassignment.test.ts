@@ -13,23 +13,27 @@
  *   reassignment completes: replicas and ISR {b,x}, x reports the replica
  *   in DescribeLogDirs. A full read finds every acknowledged record.
  * - A cancelled reassignment rolls back to the original replicas and ISR;
- *   the broker that was being added ends up without the replica.
+ *   the broker that was being added ends up without the replica. Before
+ *   the cancel, `weir topic describe` and `weir cluster describe` show it in
+ *   progress.
  * - ElectLeaders (preferred), sent to a broker that is not the controller,
  *   moves leadership back to the preferred replica after its broker was
  *   restarted and caught up; asked again it is ELECTION_NOT_NEEDED.
  * Each test ends with a full read checked against every acknowledgement.
  */
+import * as path from 'node:path';
 import { Kafka as KafkaJs, logLevel, type Admin } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { alterPartitionReassignments, describeLogDirs, electLeaders, listPartitionReassignments } from '../src/client/reassignments';
 import { ErrorCode } from '../src/protocol/errors';
-import { readAllWithRdkafka } from './support/roundtrip';
+import { readAllWithRdkafka, run } from './support/roundtrip';
 import { waitFor } from './support/conditions';
 import { RecordingProducer, checkHistory, stopClusterShowingWarnings } from './support/cluster';
 
 const BROKERS = [1, 2, 3];
+const CLI = path.resolve(__dirname, '../dist/cli/main.js');
 let cluster: RunningCluster;
 
 beforeAll(async () => {
@@ -195,6 +199,11 @@ describe('reassignment and leader elections on a cluster of three brokers', () =
       expect(await withClient(controller, (c) => listPartitionReassignments(c, [{ topic, partitions: [0] }]))).toEqual([
         { topic, partition: 0, replicas: [b, x, a], addingReplicas: [x], removingReplicas: [a] },
       ]);
+      // What an operator sees meanwhile: the CLI's topic and cluster views show it in progress.
+      const cli = (args: string[]) => run(process.execPath, [CLI, ...args, '-b', `127.0.0.1:${portOf(controller)}`], '', 60_000);
+      const topicView = await cli(['topic', 'describe', topic]);
+      expect(topicView.stdout).toMatch(new RegExp(`reassignments in progress:\\nPARTITION\\s+ADDING\\s+REMOVING\\n0\\s+${x}\\s+${a}\\n`));
+      expect((await cli(['cluster', 'describe'])).stdout).toMatch(new RegExp(`reassignments in progress: 1\\n.*\\n${topic}\\s+0\\s+${b},${x},${a}\\s+${x}\\s+${a}\\n`));
       expect(await withClient(controller, (c) => alterPartitionReassignments(c, [{ topic, partition: 0, replicas: null }]))).toEqual([
         { topic, partition: 0, errorCode: ErrorCode.NONE, errorMessage: null },
       ]);
