@@ -14,11 +14,10 @@
  * Needs a Kafka distribution and a JVM (see support/kafka-tools.ts); without
  * them the file registers one "NOT RUN:" test saying why.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type BrokerProcess, startBrokerProcess } from './support/broker-process';
-import { findKafkaTools } from './support/kafka-tools';
+import { findKafkaTools, runJavaProgram } from './support/kafka-tools';
 
 jest.setTimeout(180_000);
 
@@ -36,28 +35,7 @@ interface Steps {
 }
 
 function runJava(home: string, args: string[]): Promise<{ code: number | null; steps: Steps; output: string }> {
-  const libs = path.join(home, 'libs');
-  const files = fs.readdirSync(libs);
-  const classPath = JARS.map((re) => files.find((f) => re.test(f))).filter((f): f is string => f !== undefined).map((f) => path.join(libs, f));
-  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
-  return new Promise((resolve, reject) => {
-    const child = spawn(java, ['-Xmx256m', '-cp', classPath.join(path.delimiter), PROGRAM, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    const steps: Steps = {};
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 150_000);
-    child.once('error', reject);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      for (const line of output.split('\n')) {
-        if (!line.startsWith('{"step"')) continue;
-        const { step, ...rest } = JSON.parse(line) as { step: keyof Steps };
-        (steps as Record<string, unknown>)[step] = rest;
-      }
-      resolve({ code, steps, output });
-    });
-  });
+  return runJavaProgram<Steps>(home, PROGRAM, JARS, args);
 }
 
 if (!tools.found) {

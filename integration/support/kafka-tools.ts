@@ -73,3 +73,40 @@ export function dumpSections(stdout: string): DumpSection[] {
   }
   return sections;
 }
+
+/**
+ * A Java program of integration/java/ run in source-file mode against the
+ * distribution's jars (`jars`: the file names wanted from its libs/). The
+ * program prints one JSON object per line for each step it finished
+ * ({"step": name, ...}); they come back by name, with its whole output.
+ */
+export function runJavaProgram<Steps extends object>(
+  home: string,
+  program: string,
+  jars: readonly RegExp[],
+  args: readonly string[],
+  timeoutMs = 150_000,
+): Promise<{ code: number | null; steps: Steps; output: string }> {
+  const libs = path.join(home, 'libs');
+  const files = fs.readdirSync(libs);
+  const classPath = jars.map((re) => files.find((f) => re.test(f))).filter((f): f is string => f !== undefined).map((f) => path.join(libs, f));
+  const java = process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : 'java';
+  return new Promise((resolve, reject) => {
+    const child = spawn(java, ['-Xmx256m', '-cp', classPath.join(path.delimiter), program, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const steps = {} as Steps;
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('error', reject);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      for (const line of output.split('\n')) {
+        if (!line.startsWith('{"step"')) continue;
+        const { step, ...rest } = JSON.parse(line) as { step: string };
+        (steps as Record<string, unknown>)[step] = rest;
+      }
+      resolve({ code, steps, output });
+    });
+  });
+}

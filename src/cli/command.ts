@@ -31,8 +31,9 @@ export function parseOrHelp(spec: CommandSpec, argv: string[], command: string):
 
 /** `weir <group> <sub> ...`: dispatches to a sub-command; lists them on --help. */
 export function commandGroup(name: string, summary: string, subs: SubCommand[]): Command {
+  const width = Math.max(16, ...subs.map((s) => s.name.length + 2));
   const usage = () =>
-    `usage: weir ${name} <command> [options]\n\n${summary}\n\ncommands:\n${subs.map((s) => `  ${s.name.padEnd(16)}${s.spec.summary}`).join('\n')}\n\nRun 'weir ${name} <command> --help' for a command's options.\n`;
+    `usage: weir ${name} <command> [options]\n\n${summary}\n\ncommands:\n${subs.map((s) => `  ${s.name.padEnd(width)}${s.spec.summary}`).join('\n')}\n\nRun 'weir ${name} <command> --help' for a command's options.\n`;
   return {
     name,
     summary,

@@ -17,6 +17,7 @@ const COMMANDS: Readonly<Record<string, () => Command>> = {
   start: () => (require('./commands/start') as typeof import('./commands/start')).startCommand,
   cluster: () => (require('./commands/cluster') as typeof import('./commands/cluster')).clusterCommand,
   topic: () => (require('./commands/topic') as typeof import('./commands/topic')).topicCommand,
+  partition: () => (require('./commands/partition') as typeof import('./commands/partition')).partitionCommand,
   produce: () => (require('./commands/produce') as typeof import('./commands/produce')).produceCommand,
   consume: () => (require('./commands/consume') as typeof import('./commands/consume')).consumeCommand,
   group: () => (require('./commands/group') as typeof import('./commands/group')).groupCommand,
@@ -31,7 +32,7 @@ const usage = (): string => `usage: weir <command> [options]
 A Kafka-compatible broker, and a client for any Kafka broker.
 
 commands:
-${COMMAND_NAMES.map((name) => `  ${name.padEnd(10)}${(COMMANDS[name] as () => Command)().summary}`).join('\n')}
+${COMMAND_NAMES.map((name) => `  ${name.padEnd(11)}${(COMMANDS[name] as () => Command)().summary}`).join('\n')}
 
 The client commands talk to -b HOST:PORT (default $WEIR_BOOTSTRAP_SERVERS or
 localhost:9092); --command-config FILE gives them Kafka client properties
@@ -43,6 +44,7 @@ examples:
   echo hello | weir produce demo
   weir consume demo --format '%p:%o %v\\n'
   weir group describe my-group
+  weir partition reassign demo:0=2,3 --wait
   weir user scram set alice --password alice-secret
   weir acl add --allow-principal User:alice --operation Read --topic demo
 `;

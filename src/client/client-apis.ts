@@ -48,6 +48,10 @@ export const ClientApis = {
   DescribeAcls: api(M.DescribeAclsRequestCodec, M.DescribeAclsResponseCodec, 1, 3),
   CreateAcls: api(M.CreateAclsRequestCodec, M.CreateAclsResponseCodec, 1, 3),
   DeleteAcls: api(M.DeleteAclsRequestCodec, M.DeleteAclsResponseCodec, 1, 3),
+  ElectLeaders: api(M.ElectLeadersRequestCodec, M.ElectLeadersResponseCodec, 0, 2),
+  AlterPartitionReassignments: api(M.AlterPartitionReassignmentsRequestCodec, M.AlterPartitionReassignmentsResponseCodec, 0, 0),
+  ListPartitionReassignments: api(M.ListPartitionReassignmentsRequestCodec, M.ListPartitionReassignmentsResponseCodec, 0, 0),
+  DescribeLogDirs: api(M.DescribeLogDirsRequestCodec, M.DescribeLogDirsResponseCodec, 1, 4),
 } as const;
 
 export type ClientApiName = keyof typeof ClientApis;

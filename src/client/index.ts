@@ -19,3 +19,4 @@ export { murmur2, partitionForKey } from './partitioner';
 export * from './scram-users';
 export * from './client-quotas';
 export * from './acls';
+export * from './reassignments';

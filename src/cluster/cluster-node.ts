@@ -37,6 +37,7 @@ import type { EtcdClusterMember } from './etcd/etcd-cluster-member';
 import type { ElectedControllerDuties } from './etcd/elected-controller';
 import { etcdSettings, type EtcdSettings } from './etcd/etcd-settings';
 import { ReplicaManager } from './replica-manager';
+import { AutoLeaderRebalance } from './auto-leader-rebalance';
 
 export interface ClusterNodeOptions {
   config: BrokerConfig;
@@ -55,6 +56,8 @@ export interface ClusterNodeOptions {
 
 export class ClusterNode {
   private registeredEpoch = -1;
+  /** auto.leader.rebalance.enable's periodic check (a cluster's brokers; the elected controller acts). */
+  private leaderRebalance: AutoLeaderRebalance | null = null;
 
   private constructor(
     readonly nodeId: number,
@@ -176,7 +179,9 @@ export class ClusterNode {
       // Fenced by the cluster: no longer a leader in any epoch it held (it may be a zombie).
       const replicas = below.replicas;
       member.onSessionLost(() => replicas.resignLeadership());
-      return new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties);
+      const node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties);
+      node.leaderRebalance = AutoLeaderRebalance.start({ controller, isController: () => member.isController(), config, scheduler: o.scheduler, log });
+      return node;
     } catch (e) {
       duties?.stop();
       if (below) below.logs.close();
@@ -232,6 +237,7 @@ export class ClusterNode {
 
   /** After the last request: high watermarks checkpointed, metadata log and partition logs closed, data dir released. */
   async close(): Promise<void> {
+    this.leaderRebalance?.stop();
     this.duties?.stop();
     this.replicas.close();
     this.store.close();

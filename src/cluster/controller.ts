@@ -42,6 +42,9 @@ import { scramAlteration } from './scram-control';
 import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
 import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
 import { isInternalTopic, topicNameProblem } from './topic-name';
+import { type ElectionType, type TopicElectionResult, type TopicPartitions, activeBrokers, electLeadersOutcome, leaderRebalanceOutcome } from './leader-election-control';
+import { type OngoingReassignment, type ReassignmentRequest, type ReassignmentResult, alterReassignmentsOutcome, listReassignments } from './reassignment-control';
+import { buildPartitionChange, emptyChange } from './partition-change';
 import { type AclDeleteResult, type AclError, createAclsOutcome, deleteAclsOutcome } from './acl-control';
 import type { AclBinding } from '../security/authorizer/acl';
 import type { AclBindingFilter } from '../security/authorizer/acl-filter';
@@ -294,12 +297,49 @@ export class Controller {
         });
         if (ineligible) return answer(ErrorCode.INELIGIBLE_REPLICA);
         if (sameMembers(newIsr, p.isr)) return answer(ErrorCode.NONE);
-        records.push({ type: 'PartitionChangeRecord', data: partitionChange(item.topicId, item.partition, NO_LEADER_CHANGE, newIsr) });
-        // What the image will hold once the record applies (an ISR change bumps only the partition epoch).
-        return { ...answer(ErrorCode.NONE, p, newIsr), partitionEpoch: p.partitionEpoch + 1 };
+        // The ISR change may complete a reassignment (partition-change.ts), which may move the leadership.
+        const topicName = image.topics.getById(item.topicId)!.name;
+        const unclean = resolveTopicConfig(image.topicConfigs(topicName), this.broker).uncleanLeaderElectionEnable;
+        const change = buildPartitionChange(p, item.topicId, item.partition, { isr: newIsr, election: unclean ? 'unclean' : 'online' }, activeBrokers(image));
+        if (!change) return answer(ErrorCode.NONE);
+        records.push({ type: 'PartitionChangeRecord', data: change });
+        // Kafka's answer when completing a reassignment took the leadership away from the sender.
+        if (change.leader !== NO_LEADER_CHANGE && change.leader !== brokerId) return { ...answer(ErrorCode.NEW_LEADER_ELECTED), leaderId: NO_LEADER, leaderEpoch: -1, partitionEpoch: -1, isr: [] };
+        // What the image will hold once the record applies (a named leader bumps the leader epoch).
+        return {
+          ...answer(ErrorCode.NONE, p, change.isr ?? p.isr),
+          leaderEpoch: change.leader === NO_LEADER_CHANGE ? p.leaderEpoch : p.leaderEpoch + 1,
+          partitionEpoch: p.partitionEpoch + 1,
+        };
       });
       return { records, result: { errorCode: ErrorCode.NONE, partitions } };
     });
+  }
+
+  // ---- leader elections ---------------------------------------------------------
+
+  /** ElectLeaders: preferred or unclean elections, per partition (leader-election-control.ts); null: every partition. */
+  electLeaders(type: ElectionType, partitions: readonly TopicPartitions[] | null): Promise<TopicElectionResult[]> {
+    return this.write((image) => electLeadersOutcome(image, type, partitions));
+  }
+
+  /** auto.leader.rebalance.enable's task: preferred elections where a broker's imbalance is over the percentage; how many. */
+  rebalanceLeaders(imbalancePercentage: number): Promise<number> {
+    return this.write((image) => leaderRebalanceOutcome(image, imbalancePercentage));
+  }
+
+  // ---- reassignments --------------------------------------------------------------
+
+  /** AlterPartitionReassignments: start, change or cancel (null replicas) reassignments (reassignment-control.ts). */
+  alterPartitionReassignments(requests: readonly ReassignmentRequest[]): Promise<ReassignmentResult[]> {
+    return this.write((image) =>
+      alterReassignmentsOutcome(image, requests, (topic) => resolveTopicConfig(image.topicConfigs(topic), this.broker).uncleanLeaderElectionEnable),
+    );
+  }
+
+  /** ListPartitionReassignments: the reassignments in progress, from the image (null: every topic). */
+  listPartitionReassignments(wanted: readonly TopicPartitions[] | null): OngoingReassignment[] {
+    return listReassignments(this.image, wanted);
   }
 
   // ---- topics ---------------------------------------------------------------
@@ -591,19 +631,7 @@ function registerBrokerRecordFor(req: BrokerRegistrationRequest, epoch: number):
 
 /** A PartitionChangeRecord: a new leader (which bumps its epoch; NO_LEADER_CHANGE keeps it) and/or a new ISR (null keeps it). */
 function partitionChange(topicId: string, partitionId: number, leader: number, isr: number[] | null): PartitionChangeRecord {
-  return {
-    partitionId,
-    topicId,
-    isr,
-    leader,
-    replicas: null,
-    removingReplicas: null,
-    addingReplicas: null,
-    leaderRecoveryState: -1,
-    directories: null,
-    eligibleLeaderReplicas: null,
-    lastKnownElr: null,
-  };
+  return { ...emptyChange(topicId, partitionId), leader, isr };
 }
 
 /** A new partition: led by its first live replica, every live replica in sync, epoch 0. */

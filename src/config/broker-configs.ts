@@ -111,9 +111,9 @@ export const BROKER_CONFIG_KEYS = [
   defineClass('create.topic.policy.class.name', null, ignored),
   defineClass('alter.config.policy.class.name', null, ignored),
   defineString('authorizer.class.name', ''),
-  defineBoolean('auto.leader.rebalance.enable', true, ignored),
-  defineInt('leader.imbalance.per.broker.percentage', 10, ignored),
-  defineLong('leader.imbalance.check.interval.seconds', 300, { ...ignored, validator: atLeast(1) }),
+  defineBoolean('auto.leader.rebalance.enable', true),
+  defineInt('leader.imbalance.per.broker.percentage', 10),
+  defineLong('leader.imbalance.check.interval.seconds', 300, { validator: atLeast(1) }),
   defineBoolean('controlled.shutdown.enable', true, ignored),
   defineInt('controlled.shutdown.max.retries', 3, ignored),
   defineLong('controlled.shutdown.retry.backoff.ms', 5000, ignored),
@@ -195,8 +195,7 @@ export const BROKER_CONFIG_KEYS = [
     'org.apache.kafka.coordinator.group.assignor.UniformAssignor',
     'org.apache.kafka.coordinator.group.assignor.RangeAssignor',
   ]),
-  defineString('group.consumer.migration.policy', 'disabled', {
-    ...ignored, // classic and consumer members do not share a group yet
+  defineString('group.consumer.migration.policy', 'bidirectional', {
     validator: oneOf('disabled', 'downgrade', 'upgrade', 'bidirectional'),
   }),
 
@@ -284,7 +283,8 @@ export const BROKER_CONFIG_KEYS = [
 
   // --- security: TLS and SASL per listener (any of these may be set per listener as listener.name.<l>.<key>) ---
   defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamic),
-  defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI', ignored),
+  // Read by a cluster's brokers to log in to each other (inter-broker-client.ts).
+  defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI'),
   // Brokers read JAAS only per listener and mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config), as Kafka does.
   definePassword('sasl.jaas.config', dynamicIgnored),
   defineClass('sasl.server.callback.handler.class', null),

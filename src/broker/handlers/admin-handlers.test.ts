@@ -781,3 +781,41 @@ describe('InitProducerId', () => {
     expect((await send('tx-1', 900_001)).errorCode).toBe(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
   });
 });
+
+describe('ElectLeaders, AlterPartitionReassignments, ListPartitionReassignments on one node', () => {
+  test('every version of ElectLeaders: the only replica already leads (ELECTION_NOT_NEEDED); unknown partitions and election types as Kafka answers', async () => {
+    const topic = topicName('elect');
+    await createTopic(topic, 2);
+    for (const v of [0, 1, 2]) {
+      const res = await raw.request(Apis.ElectLeaders, v, requestBody(Apis.ElectLeaders, { electionType: 0, topicPartitions: [{ topic, partitions: [0, 1, 5] }], timeoutMs: 1000 }));
+      expect(res.replicaElectionResults).toEqual([
+        {
+          topic,
+          partitionResult: [
+            { partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
+            { partitionId: 1, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
+            { partitionId: 5, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `No such partition as ${topic}-5` },
+          ],
+        },
+      ]);
+    }
+    // Every partition: none needed an election, so none is listed.
+    const all = await raw.request(Apis.ElectLeaders, 2, requestBody(Apis.ElectLeaders, { electionType: 1, topicPartitions: null, timeoutMs: 1000 }));
+    expect(all.errorCode).toBe(ErrorCode.NONE);
+    expect(all.replicaElectionResults.every((t) => t.partitionResult.length === 0)).toBe(true);
+    const bad = await raw.request(Apis.ElectLeaders, 2, requestBody(Apis.ElectLeaders, { electionType: 7, topicPartitions: [{ topic, partitions: [0] }], timeoutMs: 1000 }));
+    expect(bad).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, replicaElectionResults: [{ topic, partitionResult: [{ partitionId: 0, errorCode: ErrorCode.INVALID_REQUEST }] }] });
+  });
+
+  test('a reassignment to this broker only changes nothing; to an unknown broker INVALID_REPLICA_ASSIGNMENT; nothing is listed', async () => {
+    const topic = topicName('reassign');
+    await createTopic(topic, 1);
+    const alter = (replicas: number[] | null) =>
+      raw.request(Apis.AlterPartitionReassignments, 0, requestBody(Apis.AlterPartitionReassignments, { timeoutMs: 1000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, replicas }] }] }));
+    expect((await alter([broker.context.nodeId])).responses).toEqual([{ name: topic, partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE, errorMessage: null }] }]);
+    expect((await alter([broker.context.nodeId + 1])).responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT });
+    expect((await alter(null)).responses[0]!.partitions[0]).toMatchObject({ errorCode: ErrorCode.NO_REASSIGNMENT_IN_PROGRESS });
+    const list = await raw.request(Apis.ListPartitionReassignments, 0, requestBody(Apis.ListPartitionReassignments, { timeoutMs: 1000, topics: null }));
+    expect(list).toMatchObject({ errorCode: ErrorCode.NONE, topics: [] });
+  });
+});

@@ -15,6 +15,9 @@
  * state (Weir's partitions are always recovered: 0); v3 gives each ISR
  * member with its broker epoch (KIP-903), before that epochs are not
  * checked.
+ * An ISR change that completes a reassignment may move the leadership away
+ * from the sender: the change is written and the sender is answered
+ * NEW_LEADER_ELECTED (v0–1: FENCED_LEADER_EPOCH), as Kafka does.
  */
 import type { IsrChangeRequest } from '../../cluster/controller';
 import { ErrorCode } from '../../protocol/errors';
@@ -52,8 +55,11 @@ export function alterPartitionHandler(b: BrokerContext) {
     for (const r of outcome.partitions) {
       let t = topics.get(r.topicId);
       if (!t) topics.set(r.topicId, (t = { topicName: image.topics.getById(r.topicId)?.name ?? '', topicId: r.topicId, partitions: [] }));
-      // v0–1 have no UNKNOWN_TOPIC_ID.
-      const errorCode = v < 2 && r.errorCode === ErrorCode.UNKNOWN_TOPIC_ID ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : r.errorCode;
+      // v0–1 have no UNKNOWN_TOPIC_ID, nor NEW_LEADER_ELECTED (Kafka answers those FENCED_LEADER_EPOCH).
+      const errorCode =
+        v < 2 && r.errorCode === ErrorCode.UNKNOWN_TOPIC_ID ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
+        : v < 2 && r.errorCode === ErrorCode.NEW_LEADER_ELECTED ? ErrorCode.FENCED_LEADER_EPOCH
+        : r.errorCode;
       t.partitions.push({ partitionIndex: r.partition, errorCode, leaderId: r.leaderId, leaderEpoch: r.leaderEpoch, isr: r.isr, leaderRecoveryState: 0, partitionEpoch: r.partitionEpoch });
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics: [...topics.values()] };

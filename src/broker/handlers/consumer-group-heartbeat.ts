@@ -6,9 +6,12 @@
  * carries the member epoch, the heartbeat interval and, when it changed or
  * on a full request, the member's assignment (topic ids and partitions).
  * The rules live in ConsumerGroupCoordinator, reached through the group
- * coordinator: a classic group's id answers GROUP_ID_NOT_FOUND ("Group g is
- * not a consumer group"), except an empty classic group, whose id becomes
- * the consumer group's (its offsets stay), as in Kafka 4.0.
+ * coordinator. A joining member turns a classic group into a consumer group
+ * (its offsets stay): an empty one always, one with members when
+ * `group.consumer.migration.policy` allows the upgrade (its members become
+ * classic members of the consumer group); otherwise a classic group's id
+ * answers GROUP_ID_NOT_FOUND ("Group g is not a consumer group"), as in
+ * Kafka 4.0.
  *
  * Version notes: v1 (Kafka 4.0) adds SubscribedTopicRegex and requires the
  * client to generate its member id (KIP-1082; librdkafka ≥2.10 sends only

@@ -2,12 +2,15 @@
  * DescribeLogDirs (key 35), v0–4.
  *
  * Weir has one log dir: the data directory (its absolute path), or, for an
- * in-memory broker, the memory store's label. `topics` null means every
- * partition; otherwise only the listed partitions this broker hosts (others
- * are left out silently, as Kafka does), and topics with none left are
- * dropped. Sizes are the bytes of the partition's segments; the offset lag
- * is 0 (no future replicas, and a single node's high watermark is its log
- * end). Version notes: v3 adds a top-level error code; v4 the log dir's
+ * in-memory broker, the memory store's label. Each broker reports the
+ * replicas it holds, leader and follower alike (in a cluster, ask every
+ * broker; a replica moved away by a reassignment is gone once its broker
+ * deleted the log). `topics` null means every partition; otherwise only the
+ * listed partitions this broker hosts (others are left out silently, as
+ * Kafka does), and topics with none left are dropped. Sizes are the bytes of
+ * the partition's segments; the offset lag is Kafka's for a current replica,
+ * how far its log end is below its own high watermark (0 but for a moment
+ * after a truncation; Weir has no future replicas). Version notes: v3 adds a top-level error code; v4 the log dir's
  * total and usable bytes, from statfs on the data directory (-1 in memory
  * or when statfs fails or is unavailable).
  * Authorization (Kafka's KafkaApis): DESCRIBE on the cluster, else no log
@@ -45,9 +48,13 @@ export function describeLogDirsHandler(b: BrokerContext) {
     const byTopic = new Map<string, DescribeLogDirsResponse.DescribeLogDirsPartition[]>();
     for (const log of b.logs.logs()) {
       if (wanted !== null && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
+      // A log no replica of this broker owns (left by a broker that was down when its replica moved away) is not reported, as Kafka's stray logs.
+      const partition = b.replicaManager.getPartition(log.topic, log.partition);
+      if (partition === undefined) continue;
       let partitions = byTopic.get(log.topic);
       if (!partitions) byTopic.set(log.topic, (partitions = []));
-      partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.size), offsetLag: 0n, isFutureKey: false });
+      const offsetLag = BigInt(Math.max(0, partition.highWatermark - log.logEndOffset));
+      partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.size), offsetLag, isFutureKey: false });
     }
     const topics = [...byTopic.entries()]
       .sort(([a], [b2]) => (a < b2 ? -1 : a > b2 ? 1 : 0))

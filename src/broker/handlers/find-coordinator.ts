@@ -8,7 +8,7 @@
  *
  * In a cluster the coordinator of a key is the leader of the key's
  * partition of the internal topic (Kafka's partitionFor), which loads that
- * partition's groups / transactions (CoordinatorPartitionsPublisher);
+ * partition's groups / transactions (CoordinatorPartitions);
  * COORDINATOR_NOT_AVAILABLE while the partition has no live leader.
  *
  * Version notes (G7): v0–3 carry one key and answer in top-level fields;

@@ -4,7 +4,9 @@
  * Keeps a member's session alive and tells it when a rebalance started
  * (REBALANCE_IN_PROGRESS). Fencing: UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION,
  * FENCED_INSTANCE_ID for a replaced static member. v3+ carry
- * group.instance.id.
+ * group.instance.id. A classic member of a KIP-848 consumer group is told
+ * REBALANCE_IN_PROGRESS when the group epoch moved past its own or it has
+ * partitions to give up or to take.
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.

@@ -13,10 +13,12 @@
  * nullable protocol name (older versions get "" on errors). v8 adds the
  * client's reason; v9 the static leader's SkipAssignment (KIP-814).
  *
- * A group id used by a KIP-848 consumer group with members answers
- * INCONSISTENT_GROUP_PROTOCOL (Weir does not mix classic members into
- * consumer groups yet); an empty one becomes a classic group (the group
- * coordinator decides: one coordinator owns every group id).
+ * A group id used by a KIP-848 consumer group with members: the member
+ * joins that group as a classic member (Kafka 4.0's mixed groups): the
+ * broker's assignor decides its partitions, the answer carries its member
+ * epoch as the generation and no leader, and SyncGroup hands it the
+ * partitions. An empty consumer group's id becomes a classic group's (the
+ * group coordinator decides: one coordinator owns every group id).
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.

@@ -2,7 +2,8 @@
  * LeaveGroup (key 13), v0–5.
  *
  * Removes members from a classic group, which rebalances without them
- * right away (no waiting for a session timeout).
+ * right away (no waiting for a session timeout); classic members of a
+ * KIP-848 consumer group leave it the same way (its epoch is bumped).
  *
  * Version notes: v0–2 carry one member id and answer one error code (the
  * member's, when the group itself is fine). v3+ leave in batches

@@ -12,7 +12,9 @@
  *
  * KIP-848 consumer groups (ConsumerGroupHeartbeat): the generation field
  * is the member epoch; a member must commit with its current epoch
- * (STALE_MEMBER_EPOCH) and v9+, others only while the group is empty
+ * (STALE_MEMBER_EPOCH) and v9+ — a classic member of such a group commits
+ * with any version and its epoch as generation (ILLEGAL_GENERATION) —
+ * others only while the group is empty
  * (UNKNOWN_MEMBER_ID). The group coordinator checks whichever kind the
  * group id is. A commit with a generation to a group that does not exist
  * answers GROUP_ID_NOT_FOUND from v9, ILLEGAL_GENERATION before (Kafka 4.0).

@@ -5,6 +5,8 @@
  * waits until then and receives its own part. The group coordinator stores
  * the assignment in `__consumer_offsets` before anyone gets an answer.
  * In a Stable group a SyncGroup just returns the member's assignment.
+ * A classic member of a KIP-848 consumer group gets the partitions the
+ * broker's assignor gave it (REBALANCE_IN_PROGRESS while it must rejoin).
  *
  * Version notes: v3+ carry group.instance.id; v5 carries (and answers) the
  * protocol type and name, which must match the group's

@@ -2,7 +2,7 @@
  * `weir topic create|list|describe|delete|alter-config|add-partitions`, in
  * the spirit of kafka-topics.sh and `rpk topic`.
  */
-import { ResourceType, alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, describeTopic, listOffsets, listTopics } from '../../client';
+import { ClientApis, ResourceType, alterConfigs, createPartitions, createTopics, deleteTopics, describeConfigs, describeTopic, listOffsets, listPartitionReassignments, listTopics } from '../../client';
 import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, commandGroup, requirePositionals, withClient } from '../command';
 import { formatTable } from '../table';
@@ -52,7 +52,7 @@ const describe = {
   name: 'describe',
   spec: {
     usage: 'weir topic describe NAME [options]',
-    summary: 'partitions (leader, replicas, offsets) and the configs that differ from the defaults',
+    summary: 'partitions (leader, replicas, ISR, offsets, reassignments) and the configs that differ from the defaults',
     options: [BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, { name: 'all-configs', short: 'a', help: 'show every config, defaults included' }],
   },
   async run(args: ParsedArgs) {
@@ -73,6 +73,11 @@ const describe = {
           return [p.partition, p.leaderId, p.replicas.join(','), p.isr.join(','), s, e, s !== null && e !== null ? e - s : null];
         }),
       );
+      // During a reassignment REPLICAS holds the target replicas, then those being removed.
+      const reassigning = (await client.versionFor('controller', ClientApis.ListPartitionReassignments)) === null ? [] : await listPartitionReassignments(client, [{ topic: name!, partitions: t.partitions.map((p) => p.partition) }]);
+      if (reassigning.length > 0) {
+        text += `\nreassignments in progress:\n${formatTable(['PARTITION', 'ADDING', 'REMOVING'], reassigning.map((r) => [r.partition, r.addingReplicas.join(','), r.removingReplicas.join(',')]))}`;
+      }
       const shown = args.flag('all-configs') ? configs : configs.filter((c) => !c.isDefault);
       text += `\n${shown.length === 0 ? 'configs: all defaults\n' : formatTable(['CONFIG', 'VALUE', 'SOURCE'], shown.map((c) => [c.name, c.isSensitive ? '(sensitive)' : c.value, c.source]))}`;
       return text;

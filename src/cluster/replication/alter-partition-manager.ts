@@ -71,6 +71,8 @@ export class AlterPartitionManager implements IsrChangeRequester {
         if (unchanged && partition.leaderEpoch === item.leaderEpoch && partition.partitionEpoch === item.partitionEpoch) partition.clearPendingIsrChange();
         continue;
       }
+      // Completing a reassignment moved the leadership away: the metadata brings the new role.
+      if (answer?.errorCode === ErrorCode.NEW_LEADER_ELECTED) continue;
       if (outcome) {
         this.options.log?.info(
           { topic: partition.topic, partition: partition.index, isr: item.newIsr.map((m) => m.brokerId), error: answer?.errorCode ?? outcome.errorCode },

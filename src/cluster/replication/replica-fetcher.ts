@@ -12,6 +12,8 @@
  *   epoch; the batches are appended as they are (the leader's offsets and
  *   epochs), then the high watermark and the log start offset follow the
  *   leader's.
+ * Fetches run in an incremental fetch session (follower-fetch-session.ts):
+ * after the first, each names only the partitions whose position changed.
  * A fetch long-polls at the leader (replica.fetch.wait.max.ms,
  * replica.fetch.min.bytes), so records reach the follower as they are
  * appended and the leader learns the follower's log end from its next fetch
@@ -31,6 +33,7 @@ import { ErrorCode } from '../../protocol/errors';
 import type { FetchRequest, FetchResponse, OffsetForLeaderEpochResponse } from '../../protocol/messages';
 import { recordsLength, type RecordsValue } from '../../protocol/primitives/records-value';
 import type { Partition } from '../partition';
+import { FollowerFetchSession, sessionKey, type SessionPartition } from './follower-fetch-session';
 import { truncationPoint } from './follower-truncation';
 import type { OpenReplicaLink, ReplicaLink } from './replica-link';
 
@@ -69,6 +72,8 @@ interface FollowedPartition {
 export class ReplicaFetcher {
   private readonly followed = new Map<string, FollowedPartition>();
   private link: ReplicaLink | null = null;
+  /** The incremental fetch session with this leader (KIP-227). */
+  private readonly session = new FollowerFetchSession();
   private stopped = false;
   private wakeUp: (() => void) | null = null;
   /** Settles when the loop has ended (after `stop`). */
@@ -221,42 +226,74 @@ export class ReplicaFetcher {
 
   private async fetch(link: ReplicaLink, entries: [string, FollowedPartition][]): Promise<void> {
     const sent = new Map<string, { key: string; f: FollowedPartition; fetchOffset: number }>();
-    const topics = new Map<string, FetchRequest.FetchTopic>();
+    const wanted = new Map<string, SessionPartition>();
     for (const [key, f] of entries) {
       const p = f.partition;
       const fetchOffset = p.logEndOffset;
-      sent.set(`${p.topicId}\u0000${p.index}`, { key, f, fetchOffset });
+      const id = sessionKey(p.topicId, p.index);
+      sent.set(id, { key, f, fetchOffset });
+      wanted.set(id, {
+        topic: p.topic,
+        topicId: p.topicId,
+        partition: p.index,
+        currentLeaderEpoch: f.leaderEpoch,
+        fetchOffset,
+        logStartOffset: p.logStartOffset,
+        maxBytes: this.deps.settings.partitionMaxBytes,
+      });
+    }
+    const request = this.session.build(wanted);
+    const topics = new Map<string, FetchRequest.FetchTopic>();
+    for (const p of request.partitions) {
       let t = topics.get(p.topicId);
       if (!t) topics.set(p.topicId, (t = { topic: p.topic, topicId: p.topicId, partitions: [] }));
       t.partitions.push({
-        partition: p.index,
-        currentLeaderEpoch: f.leaderEpoch,
-        fetchOffset: BigInt(fetchOffset),
+        partition: p.partition,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        fetchOffset: BigInt(p.fetchOffset),
         lastFetchedEpoch: -1,
         logStartOffset: BigInt(p.logStartOffset),
-        partitionMaxBytes: this.deps.settings.partitionMaxBytes,
+        partitionMaxBytes: p.maxBytes,
         replicaDirectoryId: '00000000-0000-0000-0000-000000000000',
       });
     }
+    const forgotten = new Map<string, FetchRequest.ForgottenTopic>();
+    for (const p of request.forgotten) {
+      let t = forgotten.get(p.topicId);
+      if (!t) forgotten.set(p.topicId, (t = { topic: p.topic, topicId: p.topicId, partitions: [] }));
+      t.partitions.push(p.partition);
+    }
     const { settings } = this.deps;
-    const res = await link.fetch({
-      clusterId: null,
-      replicaId: -1,
-      replicaState: { replicaId: this.deps.nodeId, replicaEpoch: BigInt(this.deps.brokerEpoch()) },
-      maxWaitMs: settings.maxWaitMs,
-      minBytes: settings.minBytes,
-      maxBytes: settings.responseMaxBytes,
-      isolationLevel: 0,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [...topics.values()],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    if (res.errorCode !== ErrorCode.NONE) throw new Error(`the leader ${this.leaderId} refused the fetch: error ${res.errorCode}`);
+    let res: FetchResponse;
+    try {
+      res = await link.fetch({
+        clusterId: null,
+        replicaId: -1,
+        replicaState: { replicaId: this.deps.nodeId, replicaEpoch: BigInt(this.deps.brokerEpoch()) },
+        maxWaitMs: settings.maxWaitMs,
+        minBytes: settings.minBytes,
+        maxBytes: settings.responseMaxBytes,
+        isolationLevel: 0,
+        sessionId: request.sessionId,
+        sessionEpoch: request.sessionEpoch,
+        topics: [...topics.values()],
+        forgottenTopicsData: [...forgotten.values()],
+        rackId: '',
+      });
+    } catch (err) {
+      this.session.reset();
+      throw err;
+    }
+    if (res.errorCode !== ErrorCode.NONE) {
+      this.session.reset();
+      // The leader lost or evicted the session (restarted, cache full): start a new one at once.
+      if (res.errorCode === ErrorCode.FETCH_SESSION_ID_NOT_FOUND || res.errorCode === ErrorCode.INVALID_FETCH_SESSION_EPOCH) return;
+      throw new Error(`the leader ${this.leaderId} refused the fetch: error ${res.errorCode}`);
+    }
+    this.session.answered(request, res.sessionId);
     for (const t of res.responses) {
       for (const data of t.partitions) {
-        const s = sent.get(`${t.topicId}\u0000${data.partitionIndex}`);
+        const s = sent.get(sessionKey(t.topicId, data.partitionIndex));
         if (!s || !this.current(s.key, s.f) || s.f.partition.logEndOffset !== s.fetchOffset) continue;
         this.apply(s.f, data);
       }

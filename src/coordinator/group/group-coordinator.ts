@@ -4,10 +4,13 @@
  * KIP-848 consumer groups alike (GroupMetadataManager: one kind per id),
  * and every group's committed offsets (OffsetManager); it runs the classic
  * protocol itself and hands ConsumerGroupHeartbeat to the KIP-848 logic
- * (ConsumerGroupCoordinator) over the same group-id space. What an API
- * answers when the id is the other kind is Kafka 4.0's (see joinGroup,
- * consumerGroupHeartbeat, describeConsumerGroup). It loads and unloads
- * groups with their `__consumer_offsets` partitions.
+ * (ConsumerGroupCoordinator) over the same group-id space, and with it the
+ * JoinGroup/SyncGroup/Heartbeat/LeaveGroup of classic members of a KIP-848
+ * group (mixed groups). What an API answers when the id is the other kind
+ * is Kafka 4.0's (see joinGroup, consumerGroupHeartbeat,
+ * describeConsumerGroup), including the online upgrade and downgrade
+ * (prepareUpgrade, prepareDowngrade, group-migration.ts). It loads and
+ * unloads groups with their `__consumer_offsets` partitions.
  *
  * One owner per group (the event loop is the lock): every request runs to
  * completion against the group's state, and JoinGroup / SyncGroup answers
@@ -65,6 +68,9 @@ import type { ConsumerGroupState } from './consumer/consumer-group';
 import { rangeAssignor } from './consumer/range-assignor';
 import { uniformAssignor } from './consumer/uniform-assignor';
 import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
+import { type MigrationPolicy, MalformedConsumerProtocolError, classicGroupRecordFromConsumer, consumerMembersFromClassic, isDowngradeEnabled, isUpgradeEnabled } from './group-migration';
+import type { ConsumerGroup } from './consumer/consumer-group';
+import type { ClassicUpgrade, GroupConversion } from './consumer/consumer-group-coordinator';
 
 /** How soon a group whose members all left tries again to store its Empty generation after an append failed. */
 const EMPTY_GROUP_STORE_RETRY_MS = 5000;
@@ -80,6 +86,8 @@ export interface GroupCoordinatorConfig {
   offsetsRetentionMs: number;
   offsetsRetentionCheckIntervalMs: number;
   offsetMetadataMaxBytes: number;
+  /** group.consumer.migration.policy: which online conversions a group with members may make (Kafka 4.0's default: bidirectional). */
+  migrationPolicy?: MigrationPolicy;
 }
 
 /** Where the coordinator's records go and come back from (`__consumer_offsets`, or a fake in tests). */
@@ -286,6 +294,9 @@ export class GroupCoordinator {
    * handlers go through this class's methods, which own the group-id rules.
    */
   readonly consumerGroups: ConsumerGroupCoordinator;
+  /** The cluster's topics (names and ids), for converting a group's assignments between the two protocols. */
+  private readonly topics: TopicCatalog;
+  private readonly consumerMaxGroupSize: number;
 
   constructor(
     private readonly config: GroupCoordinatorConfig,
@@ -294,6 +305,8 @@ export class GroupCoordinator {
     private readonly log: Logger | null = null,
     consumer: ConsumerGroupsOptions = DEFAULT_CONSUMER_GROUPS,
   ) {
+    this.topics = consumer.topics;
+    this.consumerMaxGroupSize = consumer.config.maxGroupSize;
     this.consumerGroups = new ConsumerGroupCoordinator(
       consumer.config,
       scheduler,
@@ -303,6 +316,7 @@ export class GroupCoordinator {
           const g = this.groups.get(groupId);
           return g !== undefined && !isSimpleClassicGroup(g) && !g.is('Dead');
         },
+        downgrade: (group, leavingMemberId) => this.prepareDowngrade(group, leavingMemberId),
       },
       { append: (groupId, records) => this.appendConsumerGroupRecords(groupId, records) },
       log?.child({ component: 'consumer-group-coordinator' }) ?? null,
@@ -453,15 +467,22 @@ export class GroupCoordinator {
   // ---- JoinGroup -----------------------------------------------------------
 
   /**
-   * JoinGroup. A consumer group with members answers
-   * INCONSISTENT_GROUP_PROTOCOL (classic members in a consumer group are not
-   * built yet); an empty one gives its id up to the classic group (its
+   * JoinGroup. To a consumer group with members, the member joins it as a
+   * classic member (ConsumerGroupCoordinator.classicJoin: the server
+   * assigns); an empty one gives its id up to the classic group (its
    * records are tombstoned, its offsets stay, as Kafka's
    * maybeDeleteEmptyConsumerGroup).
    */
   joinGroup(p: JoinGroupParams): Promise<JoinGroupResult> {
     if (this.registry.kindOf(p.groupId) === 'consumer') {
-      if (!this.consumerGroups.isEmpty(p.groupId)) return Promise.resolve(joinError(p.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      if (!this.consumerGroups.isEmpty(p.groupId)) {
+        const invalid = this.validateGroupId(p.groupId, false);
+        if (invalid !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, invalid));
+        if (p.sessionTimeoutMs < this.config.minSessionTimeoutMs || p.sessionTimeoutMs > this.config.maxSessionTimeoutMs) {
+          return Promise.resolve(joinError(p.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
+        }
+        return Promise.resolve(this.consumerGroups.classicJoin(p));
+      }
       const removed = this.consumerGroups.deleteGroup(p.groupId);
       if (removed !== ErrorCode.NONE) return Promise.resolve(joinError(p.memberId, removed));
       this.log?.info({ group: p.groupId }, 'an empty consumer group becomes a classic group');
@@ -845,7 +866,13 @@ export class GroupCoordinator {
 
   // ---- SyncGroup -----------------------------------------------------------
 
+  /** SyncGroup; a classic member of a consumer group gets the partitions the server assigned it. */
   syncGroup(p: SyncGroupParams): Promise<SyncGroupResult> {
+    if (this.registry.kindOf(p.groupId) === 'consumer') {
+      const invalid = this.validateGroupId(p.groupId, false);
+      if (invalid !== ErrorCode.NONE) return Promise.resolve(syncError(invalid));
+      return Promise.resolve(this.consumerGroups.classicSync(p));
+    }
     return new Promise((resolve) => this.handleSync(p, resolve));
   }
 
@@ -920,9 +947,11 @@ export class GroupCoordinator {
 
   // ---- Heartbeat and sessions ----------------------------------------------
 
+  /** Heartbeat; a classic member of a consumer group is told REBALANCE_IN_PROGRESS when it must rejoin. */
   heartbeat(p: HeartbeatParams): ErrorCode {
     const invalid = this.validateGroupId(p.groupId, false);
     if (invalid !== ErrorCode.NONE) return invalid;
+    if (this.registry.kindOf(p.groupId) === 'consumer') return this.consumerGroups.classicHeartbeat(p);
     const group = this.groups.get(p.groupId);
     if (!group) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
@@ -986,9 +1015,11 @@ export class GroupCoordinator {
 
   // ---- LeaveGroup ----------------------------------------------------------
 
+  /** LeaveGroup; classic members of a consumer group leave it (the group epoch is bumped). */
   leaveGroup(groupId: string, leaving: readonly LeavingMember[]): LeaveGroupResult {
     const invalid = this.validateGroupId(groupId, false);
     if (invalid !== ErrorCode.NONE) return { errorCode: invalid, members: [] };
+    if (this.registry.kindOf(groupId) === 'consumer') return this.consumerGroups.classicLeave(groupId, leaving);
     const group = this.groups.get(groupId);
     const result = (m: LeavingMember, errorCode: ErrorCode) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
     if (!group) return { errorCode: ErrorCode.NONE, members: leaving.map((m) => result(m, ErrorCode.UNKNOWN_MEMBER_ID)) };
@@ -1306,8 +1337,10 @@ export class GroupCoordinator {
    * A consumer-protocol member's heartbeat. The group id must be a consumer
    * group's, or free: an Empty classic group gives its id up (its metadata
    * is tombstoned, its offsets stay, as Kafka's maybeDeleteEmptyClassicGroup);
-   * a classic group with members answers GROUP_ID_NOT_FOUND (the online
-   * upgrade of a classic group is not built yet).
+   * a classic group with members is upgraded by a joining member when
+   * `group.consumer.migration.policy` allows (Kafka's validateOnlineUpgrade:
+   * the consumer protocol type, at most group.consumer.max.size members,
+   * readable subscriptions), else GROUP_ID_NOT_FOUND.
    */
   consumerGroupHeartbeat(p: ConsumerGroupHeartbeatParams): ConsumerGroupHeartbeatResult {
     const refuse = heartbeatError;
@@ -1317,6 +1350,11 @@ export class GroupCoordinator {
     const holdsId = classic !== undefined && (p.memberEpoch === 0 || !isSimpleClassicGroup(classic));
     if (classic !== undefined && holdsId && p.groupId.trim().length > 0) {
       const joining = p.memberEpoch === 0;
+      if (joining && classic.size > 0) {
+        const upgrade = this.prepareUpgrade(classic);
+        if (typeof upgrade === 'string') return refuse(ErrorCode.GROUP_ID_NOT_FOUND, upgrade);
+        return this.consumerGroups.heartbeat(p, upgrade);
+      }
       if (!joining || !(classic.is('Empty') && classic.size === 0 && classic.pendingMembers.size === 0)) {
         return refuse(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${p.groupId} is not a consumer group.`);
       }
@@ -1325,6 +1363,108 @@ export class GroupCoordinator {
       this.log?.info({ group: p.groupId }, 'an empty classic group becomes a consumer group');
     }
     return this.consumerGroups.heartbeat(p);
+  }
+
+  /**
+   * The online upgrade of a classic group with members, or why not (the
+   * answer's message): the classic group's tombstone and its members as
+   * consumer group members; once the batch is stored the classic group is
+   * gone and its members' parked JoinGroup/SyncGroup are answered
+   * REBALANCE_IN_PROGRESS, so they rejoin the consumer group.
+   */
+  private prepareUpgrade(classic: ClassicGroup): ClassicUpgrade | string {
+    const groupId = classic.groupId;
+    const notConsumer = `Group ${groupId} is not a consumer group.`;
+    if (!isUpgradeEnabled(this.migrationPolicy)) {
+      this.log?.info({ group: groupId }, 'cannot upgrade the classic group: group.consumer.migration.policy does not allow it');
+      return notConsumer;
+    }
+    if (classic.protocolType !== CONSUMER_PROTOCOL_TYPE) {
+      this.log?.info({ group: groupId }, 'cannot upgrade the classic group: it does not use the consumer protocol');
+      return notConsumer;
+    }
+    if (classic.size > this.consumerMaxGroupSize) {
+      this.log?.info({ group: groupId }, 'cannot upgrade the classic group: it has more members than group.consumer.max.size');
+      return notConsumer;
+    }
+    let members;
+    try {
+      members = consumerMembersFromClassic(classic, this.topics);
+    } catch (err) {
+      if (!(err instanceof MalformedConsumerProtocolError)) throw err;
+      this.log?.warn({ group: groupId, err }, 'cannot upgrade the classic group: its embedded consumer protocol is malformed');
+      return `Cannot upgrade the classic group ${groupId} to consumer group because the embedded consumer protocol is malformed.`;
+    }
+    const tombstone = groupTombstone(groupId);
+    return {
+      epoch: classic.generationId,
+      members,
+      records: [encodeClassicRecord(tombstone)],
+      onStored: () => {
+        // The tombstone's replay makes the classic group Dead and forgets it; its waiting members rejoin.
+        this.retireClassicGroup(classic, ErrorCode.REBALANCE_IN_PROGRESS);
+        replayClassicRecord(this.state, tombstone, this.scheduler.now());
+      },
+    };
+  }
+
+  /**
+   * The online downgrade (Kafka's validateOnlineDowngradeWithFencedMember
+   * and convertToClassicGroup): when `leavingMemberId` is the consumer
+   * group's last consumer-protocol member and classic members remain, at
+   * most group.max.size of them, and the policy allows, the group becomes a
+   * classic group: Stable at the group epoch with each member's target
+   * assignment, written after the consumer group's tombstones; once stored
+   * its members' sessions start and a rebalance begins (they learn of it
+   * by their heartbeats).
+   */
+  private prepareDowngrade(group: ConsumerGroup, leavingMemberId: string | null): GroupConversion | null {
+    // null: a classic static member replaced the last consumer-protocol member; nobody leaves, no rebalance.
+    const remaining = leavingMemberId === null ? group.members.size : group.members.size - 1;
+    const allClassic = leavingMemberId === null ? group.classicMemberCount === group.members.size : group.allMembersUseClassicProtocolExcept(leavingMemberId);
+    if (!allClassic || remaining < 1) return null;
+    if (!isDowngradeEnabled(this.migrationPolicy)) {
+      this.log?.info({ group: group.groupId }, 'cannot downgrade the consumer group: group.consumer.migration.policy does not allow it');
+      return null;
+    }
+    if (remaining > this.config.maxGroupSize) {
+      this.log?.info({ group: group.groupId }, 'cannot downgrade the consumer group: it has more members than group.max.size');
+      return null;
+    }
+    const now = this.scheduler.now();
+    let record: ClassicGroupRecord;
+    try {
+      record = classicGroupRecordFromConsumer(group, leavingMemberId ?? '', this.topics, now);
+    } catch (err) {
+      if (!(err instanceof MalformedConsumerProtocolError)) throw err;
+      this.log?.warn({ group: group.groupId, err }, 'cannot downgrade the consumer group: a member\'s embedded consumer protocol is malformed');
+      return null;
+    }
+    return {
+      records: [encodeClassicRecord(record)],
+      onStored: () => {
+        replayClassicRecord(this.state, record, this.scheduler.now());
+        const classic = this.groups.get(group.groupId);
+        if (!classic) return;
+        for (const member of classic.members.values()) this.scheduleSessionExpiry(classic, member);
+        if (leavingMemberId !== null) this.prepareRebalance(classic, `downgrade group ${group.groupId} from consumer to classic`);
+      },
+    };
+  }
+
+  private get migrationPolicy(): MigrationPolicy {
+    return this.config.migrationPolicy ?? 'bidirectional';
+  }
+
+  /** A classic group that stops being one (upgraded): its timers stop, its waiting members get `errorCode`. */
+  private retireClassicGroup(group: ClassicGroup, errorCode: ErrorCode): void {
+    group.joinTimer?.cancel();
+    group.syncTimer?.cancel();
+    for (const member of group.members.values()) {
+      member.cancelSessionTimer();
+      member.completeJoin(joinError(member.memberId, errorCode));
+      member.completeSync(syncError(errorCode));
+    }
   }
 
   /** ConsumerGroupDescribe: a classic group's id answers GROUP_ID_NOT_FOUND with Kafka's message. */

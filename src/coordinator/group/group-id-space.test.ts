@@ -24,8 +24,8 @@ const CONFIG: GroupCoordinatorConfig = {
 
 const TOPICS = [{ name: 't', topicId: '00000000-0000-0000-0000-00000000000a', partitions: 2 }];
 
-function coordinatorOn(store: MemoryGroupStore, clock = new ManualScheduler()) {
-  const gc = new GroupCoordinator(CONFIG, clock, store, null, {
+function coordinatorOn(store: MemoryGroupStore, clock = new ManualScheduler(), config: GroupCoordinatorConfig = CONFIG) {
+  const gc = new GroupCoordinator(config, clock, store, null, {
     config: { sessionTimeoutMs: 45_000, heartbeatIntervalMs: 5000, maxGroupSize: 10, assignors: [uniformAssignor] },
     topics: { get: (n) => TOPICS.find((t) => t.name === n), getById: (id) => TOPICS.find((t) => t.topicId === id), list: () => TOPICS },
   });
@@ -63,8 +63,8 @@ const commitAlone = (gc: GroupCoordinator, groupId: string, offset: bigint) =>
 const committed = (gc: GroupCoordinator, groupId: string) => gc.fetchOffsets(groupId, [{ name: 't', partitions: [0] }]).topics[0]?.partitions[0]?.offset;
 
 describe('one group id space', () => {
-  test('a classic group with members keeps its id: ConsumerGroupHeartbeat answers GROUP_ID_NOT_FOUND, ConsumerGroupDescribe too', async () => {
-    const { gc, clock } = coordinatorOn(new MemoryGroupStore());
+  test('with group.consumer.migration.policy=disabled a classic group with members keeps its id: ConsumerGroupHeartbeat answers GROUP_ID_NOT_FOUND, ConsumerGroupDescribe too', async () => {
+    const { gc, clock } = coordinatorOn(new MemoryGroupStore(), new ManualScheduler(), { ...CONFIG, migrationPolicy: 'disabled' });
     void gc.joinGroup(joinParams('g'));
     clock.advance(1);
     await settle();
@@ -101,7 +101,7 @@ describe('one group id space', () => {
     restarted.close();
   });
 
-  test('JoinGroup to a consumer group with members: INCONSISTENT_GROUP_PROTOCOL; to an empty one: the id becomes a classic group, offsets kept', async () => {
+  test('JoinGroup to a consumer group with members, with a subscription that is no consumer protocol: INCONSISTENT_GROUP_PROTOCOL; to an empty one: the id becomes a classic group, offsets kept', async () => {
     const store = new MemoryGroupStore();
     const { gc, clock } = coordinatorOn(store);
     expect(beat(gc, 'g', 'm1', 0).errorCode).toBe(ErrorCode.NONE);

@@ -1,11 +1,13 @@
 /**
  * Every group this coordinator holds, classic and consumer (KIP-848) alike:
  * one owner for the group-id space (Kafka's GroupMetadataManager.groups).
- * A group id is one kind of group at a time; the two maps are never both
- * holding an id. The classic coordinator logic changes `classic`, the
- * KIP-848 logic `consumer`, each only by replaying records; converting an
- * id from one kind to the other goes through GroupCoordinator, which writes
- * the old kind's tombstones first.
+ * A group id is one kind of group at a time; between operations the two
+ * maps never both hold an id. The classic coordinator logic changes
+ * `classic`, the KIP-848 logic `consumer`, each only by replaying records;
+ * converting an id from one kind to the other (an empty group giving its id
+ * up, or the online upgrade and downgrade of group-migration.ts) goes
+ * through GroupCoordinator, which writes the old kind's tombstones first and
+ * the new kind's records after them, in one batch.
  */
 import type { ClassicGroup } from './classic-group';
 import type { ConsumerGroup } from './consumer/consumer-group';

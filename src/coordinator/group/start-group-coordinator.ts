@@ -11,6 +11,7 @@ import type { TopicCatalog } from './consumer/consumer-group-coordinator';
 import { consumerGroupsOptions } from './consumer/consumer-groups-options';
 import { OFFSETS_TOPIC, OffsetsTopic } from './offsets-topic';
 import { systemScheduler } from '../../time/scheduler';
+import { parseMigrationPolicy } from './group-migration';
 
 export interface GroupCoordinatorWiring extends CoordinatorWiring {
   /** The cluster's topics, as KIP-848 consumer groups subscribe to them (the metadata image). */
@@ -31,6 +32,7 @@ export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinat
       offsetsRetentionMs: w.config.offsetsRetentionMs,
       offsetsRetentionCheckIntervalMs: w.config.number('offsets.retention.check.interval.ms'),
       offsetMetadataMaxBytes: w.config.number('offset.metadata.max.bytes'),
+      migrationPolicy: parseMigrationPolicy(w.config.string('group.consumer.migration.policy')),
     },
     w.scheduler ?? systemScheduler(w.now),
     new OffsetsTopic(logOptions),

@@ -240,7 +240,7 @@ describe('ConsumerGroupCoordinator', () => {
     expect(coordinator.validateOffsetFetch('g', 'a', 2)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(coordinator.validateOffsetFetch('g', 'b', 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(coordinator.deleteGroup('g')).toBe(ErrorCode.NON_EMPTY_GROUP);
-    // A classic JoinGroup is refused while it has members (GroupCoordinator.joinGroup asks isEmpty).
+    // While it has members a classic JoinGroup joins it (GroupCoordinator.joinGroup asks isEmpty); once empty its id may become a classic group's.
     expect(coordinator.isEmpty('g')).toBe(false);
     hb(coordinator, { memberId: 'a', memberEpoch: -1 });
     expect(coordinator.validateOffsetCommit('g', '', -1, 2)).toBe(ErrorCode.NONE);

@@ -20,6 +20,23 @@ export type MemberState = 'stable' | 'unrevoked_partitions' | 'unreleased_partit
 export const LEAVE_GROUP_STATIC_MEMBER_EPOCH = -2;
 export const LEAVE_GROUP_MEMBER_EPOCH = -1;
 
+/** A protocol a classic member offers in its JoinGroup (name and ConsumerProtocolSubscription bytes). */
+export interface ClassicProtocol {
+  readonly name: string;
+  readonly metadata: Buffer;
+}
+
+/**
+ * What a member speaking the classic protocol (JoinGroup/SyncGroup/Heartbeat)
+ * inside a consumer group carries besides a KIP-848 member's fields
+ * (ConsumerGroupMemberMetadataValue.ClassicMemberMetadata): its session
+ * timeout and the protocols it offered, in preference order.
+ */
+export interface ClassicMemberMetadata {
+  readonly sessionTimeoutMs: number;
+  readonly supportedProtocols: readonly ClassicProtocol[];
+}
+
 export interface ConsumerGroupMemberFields {
   readonly memberId: string;
   readonly instanceId: string | null;
@@ -40,6 +57,8 @@ export interface ConsumerGroupMemberFields {
   readonly assignedPartitions: TopicPartitionSet;
   /** Partitions the member still has to revoke (acknowledge) before its epoch can advance. */
   readonly partitionsPendingRevocation: TopicPartitionSet;
+  /** Set for a member that uses the classic protocol (JoinGroup/SyncGroup), null for a KIP-848 one. */
+  readonly classicMemberMetadata: ClassicMemberMetadata | null;
 }
 
 export class ConsumerGroupMember implements ConsumerGroupMemberFields {
@@ -57,6 +76,7 @@ export class ConsumerGroupMember implements ConsumerGroupMemberFields {
   readonly state!: MemberState;
   readonly assignedPartitions!: TopicPartitionSet;
   readonly partitionsPendingRevocation!: TopicPartitionSet;
+  readonly classicMemberMetadata!: ClassicMemberMetadata | null;
 
   private constructor(fields: ConsumerGroupMemberFields) {
     Object.assign(this, fields);
@@ -79,6 +99,7 @@ export class ConsumerGroupMember implements ConsumerGroupMemberFields {
       state: 'stable',
       assignedPartitions: emptyPartitions(),
       partitionsPendingRevocation: emptyPartitions(),
+      classicMemberMetadata: null,
     });
   }
 
@@ -107,7 +128,18 @@ export class ConsumerGroupMember implements ConsumerGroupMemberFields {
       state: this.state,
       assignedPartitions: this.assignedPartitions,
       partitionsPendingRevocation: this.partitionsPendingRevocation,
+      classicMemberMetadata: this.classicMemberMetadata,
     };
+  }
+
+  /** The member speaks the classic protocol (JoinGroup/SyncGroup/Heartbeat/LeaveGroup). */
+  get usesClassicProtocol(): boolean {
+    return this.classicMemberMetadata !== null;
+  }
+
+  /** The classic protocol the member is answered with: the first it offered (Kafka's choice for a classic member of a consumer group). */
+  get classicProtocolName(): string {
+    return this.classicMemberMetadata?.supportedProtocols[0]?.name ?? '';
   }
 
   get isStatic(): boolean {

@@ -10,7 +10,7 @@
  */
 import type { ConsumerGroupRecord } from './consumer-group-records';
 import { ConsumerGroup, type SubscribedTopic } from './consumer-group';
-import { ConsumerGroupMember, type MemberState } from './consumer-group-member';
+import { type ClassicMemberMetadata, ConsumerGroupMember, type MemberState } from './consumer-group-member';
 import { type TopicPartitionSet, fromWire, partitionsEqual, toWire } from './topic-partitions';
 
 /** Kafka's MemberState byte values. */
@@ -60,6 +60,13 @@ export function replayConsumerGroupRecord(groups: Map<string, ConsumerGroup>, re
           subscribedTopicRegex: v.subscribedTopicRegex,
           rebalanceTimeoutMs: v.rebalanceTimeoutMs,
           serverAssignor: v.serverAssignor,
+          classicMemberMetadata:
+            v.classicMemberMetadata === null
+              ? null
+              : {
+                  sessionTimeoutMs: v.classicMemberMetadata.sessionTimeoutMs,
+                  supportedProtocols: v.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+                },
         }),
       );
       return;
@@ -107,7 +114,13 @@ export function memberSubscriptionRecord(groupId: string, m: ConsumerGroupMember
       subscribedTopicRegex: m.subscribedTopicRegex,
       rebalanceTimeoutMs: m.rebalanceTimeoutMs,
       serverAssignor: m.serverAssignor,
-      classicMemberMetadata: null,
+      classicMemberMetadata:
+        m.classicMemberMetadata === null
+          ? null
+          : {
+              sessionTimeoutMs: m.classicMemberMetadata.sessionTimeoutMs,
+              supportedProtocols: m.classicMemberMetadata.supportedProtocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+            },
     },
   };
 }
@@ -152,6 +165,42 @@ export function groupRemovalRecords(groupId: string): ConsumerGroupRecord[] {
   ];
 }
 
+/**
+ * Every record of a group with members, as tombstones (Kafka's
+ * createGroupTombstoneRecords, written when the group becomes a classic
+ * group): the members' current and target assignments, the target epoch,
+ * the members' subscriptions, the subscription metadata, the group epoch.
+ */
+export function groupTombstoneRecords(group: ConsumerGroup): ConsumerGroupRecord[] {
+  const groupId = group.groupId;
+  const memberIds = [...group.members.keys()];
+  return [
+    ...memberIds.map((memberId): ConsumerGroupRecord => ({ kind: 'CurrentAssignment', key: { groupId, memberId }, value: null })),
+    ...memberIds.map((memberId): ConsumerGroupRecord => ({ kind: 'TargetAssignmentMember', key: { groupId, memberId }, value: null })),
+    { kind: 'TargetAssignmentEpoch', key: { groupId }, value: null },
+    ...memberIds.map((memberId): ConsumerGroupRecord => ({ kind: 'MemberSubscription', key: { groupId, memberId }, value: null })),
+    { kind: 'SubscriptionMetadata', key: { groupId }, value: null },
+    { kind: 'GroupEpoch', key: { groupId }, value: null },
+  ];
+}
+
+/**
+ * The records that create a group with these members, each at `epoch`
+ * with its target equal to what it owns (Kafka's createConsumerGroupRecords,
+ * written when a classic group becomes a consumer group): the members'
+ * subscriptions, the group epoch, their targets, the target epoch, their
+ * current assignments.
+ */
+export function groupCreationRecords(groupId: string, epoch: number, members: readonly ConsumerGroupMember[]): ConsumerGroupRecord[] {
+  return [
+    ...members.map((m) => memberSubscriptionRecord(groupId, m)),
+    groupEpochRecord(groupId, epoch),
+    ...members.map((m) => targetAssignmentRecord(groupId, m.memberId, m.assignedPartitions)),
+    targetAssignmentEpochRecord(groupId, epoch),
+    ...members.map((m) => currentAssignmentRecord(groupId, m)),
+  ];
+}
+
 /** The records that rebuild the member as it is (subscription and assignment). */
 export function memberChangeRecords(groupId: string, before: ConsumerGroupMember | undefined, after: ConsumerGroupMember): ConsumerGroupRecord[] {
   const out: ConsumerGroupRecord[] = [];
@@ -169,9 +218,19 @@ function subscriptionChanged(a: ConsumerGroupMember, b: ConsumerGroupMember): bo
     a.subscribedTopicRegex !== b.subscribedTopicRegex ||
     a.rebalanceTimeoutMs !== b.rebalanceTimeoutMs ||
     a.serverAssignor !== b.serverAssignor ||
+    !sameClassicMetadata(a.classicMemberMetadata, b.classicMemberMetadata) ||
     a.subscribedTopicNames.length !== b.subscribedTopicNames.length ||
     a.subscribedTopicNames.some((n, i) => n !== b.subscribedTopicNames[i])
   );
+}
+
+function sameClassicMetadata(a: ClassicMemberMetadata | null, b: ClassicMemberMetadata | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.sessionTimeoutMs !== b.sessionTimeoutMs || a.supportedProtocols.length !== b.supportedProtocols.length) return false;
+  return a.supportedProtocols.every((p, i) => {
+    const q = b.supportedProtocols[i];
+    return q !== undefined && q.name === p.name && q.metadata.equals(p.metadata);
+  });
 }
 
 function assignmentChanged(a: ConsumerGroupMember, b: ConsumerGroupMember): boolean {

@@ -116,6 +116,30 @@ export class ConsumerGroup {
     for (const [topicId, epochs] of other.partitionEpochs) this.partitionEpochs.set(topicId, new Map(epochs));
   }
 
+  /** How many members speak the classic protocol (JoinGroup/SyncGroup). */
+  get classicMemberCount(): number {
+    let n = 0;
+    for (const m of this.members.values()) if (m.usesClassicProtocol) n++;
+    return n;
+  }
+
+  /**
+   * Whether a classic member offering these protocols may join (Kafka's
+   * supportsClassicProtocols): the consumer protocol type, and, when there
+   * are classic members already, one protocol all of them offer.
+   */
+  supportsClassicProtocols(protocolType: string, protocolNames: readonly string[]): boolean {
+    if (protocolType !== 'consumer' || protocolNames.length === 0) return false;
+    const classic = [...this.members.values()].filter((m) => m.usesClassicProtocol);
+    return protocolNames.some((name) => classic.every((m) => m.classicMemberMetadata?.supportedProtocols.some((p) => p.name === name) ?? false));
+  }
+
+  /** Every member but `memberId` speaks the classic protocol, and `memberId` does not (Kafka's allMembersUseClassicProtocolExcept). */
+  allMembersUseClassicProtocolExcept(memberId: string): boolean {
+    const member = this.members.get(memberId);
+    return member !== undefined && !member.usesClassicProtocol && this.classicMemberCount === this.members.size - 1;
+  }
+
   /** Topic names some member subscribes to by name (for offset expiry and OffsetDelete). */
   isSubscribedToTopic(topic: string): boolean {
     return this.subscriptionMetadata.has(topic);
