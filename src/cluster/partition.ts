@@ -128,6 +128,12 @@ export interface PartitionOptions {
   isrChanges?: IsrChangeRequester;
   /** The broker's clock (follower states). */
   now?: () => number;
+  /**
+   * Whether a follower may join the ISR as far as the metadata goes
+   * (Kafka's isReplicaIsrEligible: registered, unfenced, not in controlled
+   * shutdown); the controller would refuse the others. All by default.
+   */
+  isrEligible?: (brokerId: number) => boolean;
 }
 
 const JAVA_LONG_MAX = 2 ** 63;
@@ -158,6 +164,7 @@ export class Partition {
   private readonly verifier: () => TransactionVerifier | null;
   private readonly isrChanges: IsrChangeRequester | null;
   private readonly now: () => number;
+  private readonly isrEligible: (brokerId: number) => boolean;
   /**
    * An ISR change sent to the controller and not yet seen in the metadata
    * (Kafka's PendingExpandIsr/PendingShrinkIsr). While one is pending no
@@ -189,6 +196,7 @@ export class Partition {
     this.verifier = options.transactionVerifier ?? (() => null);
     this.isrChanges = options.isrChanges ?? null;
     this.now = options.now ?? Date.now;
+    this.isrEligible = options.isrEligible ?? (() => true);
   }
 
   // ---- state -----------------------------------------------------------------
@@ -407,11 +415,12 @@ export class Partition {
   /**
    * A follower outside the ISR joins it once it has everything below the
    * high watermark and has fetched past the start of this leader's epoch
-   * (Kafka's isFollowerInSync): the leader asks the controller.
+   * (Kafka's isFollowerInSync), unless the metadata makes it ineligible (a
+   * broker in controlled shutdown): the leader asks the controller.
    */
   private maybeExpandIsr(f: FollowerState): void {
     if (!this.isLeader || this.pendingIsr !== null || this.state.isr.includes(f.brokerId)) return;
-    if (f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset) return;
+    if (f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset || !this.isrEligible(f.brokerId)) return;
     this.proposeIsr([...this.state.isr, f.brokerId]);
   }
 

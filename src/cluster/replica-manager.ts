@@ -315,6 +315,10 @@ export class ReplicaManager implements MetadataPublisher {
       transactionVerifier: () => this.transactionVerifier(),
       isrChanges: this.isrChanges,
       now: () => this.scheduler.now(),
+      isrEligible: (id) => {
+        const b = this.image?.brokers.get(id);
+        return b !== undefined && !b.fenced && !b.inControlledShutdown;
+      },
     });
     this.partitions.set(key, partition);
     return partition;

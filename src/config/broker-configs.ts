@@ -112,9 +112,10 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('auto.leader.rebalance.enable', true, ignored),
   defineInt('leader.imbalance.per.broker.percentage', 10, ignored),
   defineLong('leader.imbalance.check.interval.seconds', 300, { ...ignored, validator: atLeast(1) }),
-  defineBoolean('controlled.shutdown.enable', true, ignored),
-  defineInt('controlled.shutdown.max.retries', 3, ignored),
-  defineLong('controlled.shutdown.retry.backoff.ms', 5000, ignored),
+  defineBoolean('controlled.shutdown.enable', true),
+  // A cluster's broker waits at most max.retries x retry.backoff.ms for the controller (controlled-shutdown.ts).
+  defineInt('controlled.shutdown.max.retries', 3, { validator: atLeast(0) }),
+  defineLong('controlled.shutdown.retry.backoff.ms', 5000, { validator: atLeast(0) }),
 
   // --- log (these are the broker-wide defaults of topic configs) ---
   defineString('log.dir', './weir-data'), // Weir default (Kafka: /tmp/kafka-logs)

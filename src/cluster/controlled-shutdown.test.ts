@@ -1,0 +1,171 @@
+import { resolveBrokerConfig } from '../config';
+import { ErrorCode } from '../protocol/errors';
+import { MemoryStorageDir } from '../storage/memory-storage-dir';
+import { ManualScheduler } from '../time/manual-scheduler';
+import { Controller, type LiveBrokerRegistration } from './controller';
+import { leadershipsOf, readyToShutDown, runControlledShutdown } from './controlled-shutdown';
+import { LogMetadataStore } from './metadata/log-metadata-store';
+import { MetadataLoader } from './metadata/metadata-loader';
+
+const config = resolveBrokerConfig({ static: {} }).config;
+const INCARNATION = (id: number) => `00000000-0000-0000-0000-00000000000${id}`;
+
+/** The registry as the controller sees it: brokers 1..3, those in `leaving` wanting to shut down. */
+function live(ids: number[], leaving: number[] = []): Map<number, LiveBrokerRegistration> {
+  return new Map(
+    ids.map((id) => [
+      id,
+      {
+        brokerId: id,
+        incarnationId: INCARNATION(id),
+        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id, securityProtocol: 0 }],
+        rack: null,
+        epoch: 100 + id,
+        wantShutDown: leaving.includes(id),
+      },
+    ]),
+  );
+}
+
+async function cluster() {
+  const store = LogMetadataStore.open(new MemoryStorageDir());
+  const metadata = new MetadataLoader();
+  metadata.catchUp(await store.start((b) => metadata.handleCommitted(b)));
+  const controller = new Controller(store, metadata, config);
+  await controller.bootstrap();
+  await controller.reconcileBrokers(live([1, 2, 3]));
+  // p0 led by 1, p1 by 2, p2 by 3, every replica in sync; p3 only on broker 1.
+  await controller.createTopics([
+    {
+      name: 't',
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments: [
+        { partitionIndex: 0, brokerIds: [1, 2, 3] },
+        { partitionIndex: 1, brokerIds: [2, 3, 1] },
+        { partitionIndex: 2, brokerIds: [3, 1, 2] },
+        { partitionIndex: 3, brokerIds: [1] },
+      ],
+      configs: {},
+    },
+  ]);
+  const partition = (i: number) => metadata.image.topics.get('t')!.partitions.get(i)!;
+  return { metadata, controller, partition };
+}
+
+describe('the controller puts a broker that wants to shut down in controlled shutdown', () => {
+  test('its registration says so; every partition it led gets a new leader from the rest of the ISR; it leaves every ISR', async () => {
+    const { metadata, controller, partition } = await cluster();
+    expect(leadershipsOf(metadata.image, 1)).toBe(2);
+
+    expect(await controller.reconcileBrokers(live([1, 2, 3], [1]))).toBeGreaterThan(0);
+    expect(metadata.image.brokers.get(1)).toMatchObject({ inControlledShutdown: true, fenced: false, epoch: 101 });
+    // Led by 1: the next replica of the ISR leads in a new epoch, without 1 in the ISR.
+    expect(partition(0)).toMatchObject({ leader: 2, leaderEpoch: 1, isr: [2, 3] });
+    // Followed by 1: the leader and its epoch stay, the ISR loses 1.
+    expect(partition(1)).toMatchObject({ leader: 2, leaderEpoch: 0, isr: [2, 3] });
+    expect(partition(2)).toMatchObject({ leader: 3, leaderEpoch: 0, isr: [3, 2] });
+    // Its only replica: no leader, the ISR keeps it (KRaft's rule: the ISR is never emptied), so it leads when back.
+    expect(partition(3)).toMatchObject({ leader: -1, leaderEpoch: 1, isr: [1] });
+    expect(leadershipsOf(metadata.image, 1)).toBe(0);
+    expect(readyToShutDown(metadata.image, 1)).toBe(true);
+    expect(readyToShutDown(metadata.image, 2)).toBe(false);
+
+    // Asked again (the registry reports the same state): nothing more is written.
+    expect(await controller.reconcileBrokers(live([1, 2, 3], [1]))).toBe(0);
+  });
+
+  test('a broker in controlled shutdown cannot rejoin an ISR: AlterPartition refuses it as INELIGIBLE_REPLICA', async () => {
+    const { controller, partition, metadata } = await cluster();
+    await controller.reconcileBrokers(live([1, 2, 3], [3]));
+    const p = partition(0);
+    expect(p.isr).toEqual([1, 2]);
+    const topicId = metadata.image.topics.get('t')!.id;
+    const res = await controller.alterPartition(1, 101, [
+      { topicId, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr: [1, 2, 3].map((id) => ({ brokerId: id, brokerEpoch: 100 + id })) },
+    ]);
+    expect(res.partitions[0]!.errorCode).toBe(ErrorCode.INELIGIBLE_REPLICA);
+    expect(partition(0).isr).toEqual([1, 2]);
+  });
+
+  test('the broker exits: fenced; restarted as a new incarnation it is registered out of controlled shutdown and leads its single-replica partition again', async () => {
+    const { metadata, controller, partition } = await cluster();
+    await controller.reconcileBrokers(live([1, 2, 3], [1]));
+    await controller.reconcileBrokers(live([2, 3]));
+    expect(metadata.image.brokers.get(1)).toMatchObject({ fenced: true });
+    expect(partition(0)).toMatchObject({ leader: 2, isr: [2, 3] });
+
+    const back = live([1, 2, 3]);
+    back.set(1, { ...back.get(1)!, incarnationId: '00000000-0000-0000-0000-0000000000a1', epoch: 200 });
+    await controller.reconcileBrokers(back);
+    expect(metadata.image.brokers.get(1)).toMatchObject({ fenced: false, inControlledShutdown: false, epoch: 200 });
+    expect(partition(3)).toMatchObject({ leader: 1, isr: [1] });
+    // Not in the ISR of the replicated partitions until its leaders see it caught up.
+    expect(partition(0).isr).toEqual([2, 3]);
+  });
+
+  test('two brokers shutting down at once: each partition is led by the one broker left', async () => {
+    const { controller, partition } = await cluster();
+    await controller.reconcileBrokers(live([1, 2, 3], [1, 2]));
+    for (const i of [0, 1, 2]) expect(partition(i)).toMatchObject({ leader: 3, isr: [3] });
+  });
+
+  test('the last ISR member of a partition shutting down leaves it leaderless rather than electing an out-of-sync replica (unclean election off)', async () => {
+    const { controller, partition } = await cluster();
+    await controller.reconcileBrokers(live([1, 3])); // 2 is gone: out of every ISR
+    await controller.reconcileBrokers(live([1, 2, 3])); // back, but not in sync
+    await controller.reconcileBrokers(live([1, 2], [])); // 3 is gone too
+    expect(partition(2)).toMatchObject({ leader: 1, isr: [1] });
+    await controller.reconcileBrokers(live([1, 2], [1]));
+    expect(partition(2)).toMatchObject({ leader: -1, isr: [1] });
+  });
+});
+
+describe("the broker's half: it asks, then waits until it leads nothing", () => {
+  test('completes once the controller has moved its leadership', async () => {
+    const { metadata, controller } = await cluster();
+    const scheduler = new ManualScheduler();
+    const outcome = runControlledShutdown({
+      nodeId: 1,
+      metadata,
+      scheduler,
+      timeoutMs: 15_000,
+      // The registration says wantShutDown; the controller acts on the registry's change.
+      begin: async () => {
+        setImmediate(() => void controller.reconcileBrokers(live([1, 2, 3], [1])));
+        return true;
+      },
+    });
+    await expect(outcome).resolves.toBe('completed');
+    expect(leadershipsOf(metadata.image, 1)).toBe(0);
+  });
+
+  test('gives up after controlled.shutdown.max.retries x controlled.shutdown.retry.backoff.ms when the controller does not act', async () => {
+    const { metadata } = await cluster();
+    const scheduler = new ManualScheduler();
+    let settled: string | null = null;
+    const outcome = runControlledShutdown({ nodeId: 1, metadata, scheduler, timeoutMs: 15_000, begin: async () => true }).then((o) => (settled = o));
+    await new Promise((r) => setImmediate(r));
+    scheduler.advance(14_999);
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toBeNull();
+    scheduler.advance(1);
+    await expect(outcome).resolves.toBe('timed-out');
+  });
+
+  test('is skipped when no other broker could lead, and reported refused when the registration cannot say it', async () => {
+    const { metadata, controller } = await cluster();
+    const scheduler = new ManualScheduler();
+    let asked = false;
+    const begin = async () => {
+      asked = true;
+      return false;
+    };
+    expect(await runControlledShutdown({ nodeId: 1, metadata, scheduler, timeoutMs: 1000, begin })).toBe('refused');
+    expect(asked).toBe(true);
+    await controller.reconcileBrokers(live([1]));
+    asked = false;
+    expect(await runControlledShutdown({ nodeId: 1, metadata, scheduler, timeoutMs: 1000, begin })).toBe('skipped');
+    expect(asked).toBe(false);
+  });
+});
