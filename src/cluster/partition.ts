@@ -11,7 +11,8 @@
  *   idempotence are the log's, after every check that can refuse);
  * - `read` chooses the upper bound from the isolation asked for (log end
  *   for followers, high watermark for consumers, last stable offset for
- *   read_committed);
+ *   read_committed); a follower serves consumers too when asked
+ *   (`fetchOnlyFromLeader` false: KIP-392), below its own high watermark;
  * - the high watermark is stored state: the leader moves it to the smallest
  *   log end offset in the ISR (on one node, its own, after each append);
  * - `appendAsFollower`, `truncateTo` and the follower states are what
@@ -88,6 +89,8 @@ export interface FollowerState {
   readonly brokerId: number;
   /** The follower's log end: the offset it last fetched from (-1: no fetch in this epoch yet). */
   logEndOffset: number;
+  /** The follower's log start, as its last fetch said (Fetch v5+; -1 unknown): KIP-392 sends consumers only to replicas that hold their offset. */
+  logStartOffset: number;
   /** The broker epoch it fetched with (KIP-903: the controller admits that incarnation only); -1 unknown. */
   brokerEpoch: number;
   /** When the follower was last caught up with the leader's log end (for replica.lag.time.max.ms). */
@@ -284,7 +287,7 @@ export class Partition {
     for (const id of registration.replicas) {
       if (id === this.localBrokerId || this.followers.has(id)) continue;
       const inIsr = registration.isr.includes(id);
-      this.followers.set(id, { brokerId: id, logEndOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
+      this.followers.set(id, { brokerId: id, logEndOffset: -1, logStartOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
     }
     if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
     return true;
@@ -376,9 +379,14 @@ export class Partition {
     return { done: true, errorCode: enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND };
   }
 
-  /** A follower learns the high watermark from its leader's fetch responses. */
+  /**
+   * A follower learns the high watermark from its leader's fetch responses;
+   * consumers reading from it (KIP-392) and waiting for more are told.
+   */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
+    const before = this.hw;
     this.hw = clamp(leaderHighWatermark, this.log.logStartOffset, this.log.logEndOffset);
+    if (this.hw > before) this.listener?.onLogChanged(this, true);
   }
 
   /**
@@ -390,13 +398,14 @@ export class Partition {
    * ISR, and the high watermark may move. False for a broker that is not a
    * replica.
    */
-  updateFollowerFetchState(brokerId: number, brokerEpoch: number, fetchOffset: number, now: number): boolean {
+  updateFollowerFetchState(brokerId: number, brokerEpoch: number, fetchOffset: number, now: number, followerLogStartOffset = -1): boolean {
     const f = this.followers.get(brokerId);
     if (!f) return false;
     const leaderEnd = this.log.logEndOffset;
     if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, now);
     else if (fetchOffset >= f.lastFetchLeaderLogEndOffset) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
     f.logEndOffset = fetchOffset;
+    f.logStartOffset = followerLogStartOffset;
     f.brokerEpoch = brokerEpoch;
     f.lastFetchLeaderLogEndOffset = leaderEnd;
     f.lastFetchTimeMs = now;

@@ -235,7 +235,8 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('replica.fetch.backoff.ms', 1000, { validator: atLeast(0) }),
   defineInt('replica.fetch.response.max.bytes', 10 * MiB, { validator: atLeast(0) }),
   defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, { validator: atLeast(1) }),
-  defineString('replica.selector.class', null, ignored),
+  // KIP-392: the one selector Weir provides (cluster/replica-selector.ts); unset = consumers fetch from leaders.
+  defineString('replica.selector.class', null, { validator: oneOf('org.apache.kafka.common.replica.RackAwareReplicaSelector') }),
   defineInt('fetch.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('producer.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('delete.records.purgatory.purge.interval.requests', 1, ignored),
