@@ -17,4 +17,5 @@ export const FORWARDED_TO_CONTROLLER: ReadonlySet<number> = new Set([
   Apis.AlterUserScramCredentials.apiKey,
   Apis.CreateAcls.apiKey,
   Apis.DeleteAcls.apiKey,
+  Apis.ElectLeaders.apiKey,
 ]);

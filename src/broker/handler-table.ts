@@ -71,6 +71,7 @@ export const HANDLERS: readonly HandlerEntry[] = [
   [Apis.DescribeAcls, (b) => (require('./handlers/describe-acls') as typeof import('./handlers/describe-acls')).describeAclsHandler(b)],
   [Apis.CreateAcls, (b) => (require('./handlers/create-acls') as typeof import('./handlers/create-acls')).createAclsHandler(b)],
   [Apis.DeleteAcls, (b) => (require('./handlers/delete-acls') as typeof import('./handlers/delete-acls')).deleteAclsHandler(b)],
+  [Apis.ElectLeaders, (b) => (require('./handlers/elect-leaders') as typeof import('./handlers/elect-leaders')).electLeadersHandler(b)],
   // handlers: add new ones above this line
 ];
 

@@ -38,6 +38,7 @@ import type { ElectedControllerDuties } from './etcd/elected-controller';
 import { etcdSettings, type EtcdSettings } from './etcd/etcd-settings';
 import { ReplicaManager } from './replica-manager';
 import { type ControlledShutdownOutcome, runControlledShutdown } from './controlled-shutdown';
+import { AutoLeaderRebalance } from './auto-leader-rebalance';
 
 export interface ClusterNodeOptions {
   config: BrokerConfig;
@@ -56,6 +57,8 @@ export interface ClusterNodeOptions {
 
 export class ClusterNode {
   private registeredEpoch = -1;
+  /** auto.leader.rebalance.enable's periodic check (a cluster's brokers; the elected controller acts). */
+  private leaderRebalance: AutoLeaderRebalance | null = null;
 
   private constructor(
     readonly nodeId: number,
@@ -179,7 +182,9 @@ export class ClusterNode {
       // Fenced by the cluster: no longer a leader in any epoch it held (it may be a zombie).
       const replicas = below.replicas;
       member.onSessionLost(() => replicas.resignLeadership());
-      return new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties, o.scheduler, log);
+      const node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties, o.scheduler, log);
+      node.leaderRebalance = AutoLeaderRebalance.start({ controller, isController: () => member.isController(), config, scheduler: o.scheduler, log });
+      return node;
     } catch (e) {
       duties?.stop();
       if (below) below.logs.close();
@@ -254,6 +259,7 @@ export class ClusterNode {
 
   /** After the last request: high watermarks checkpointed, metadata log and partition logs closed, data dir released. */
   async close(): Promise<void> {
+    this.leaderRebalance?.stop();
     this.duties?.stop();
     this.replicas.close();
     this.store.close();

@@ -43,6 +43,7 @@ import { scramAlteration } from './scram-control';
 import { type QuotaAlteration, type QuotaAlterationResult, clientQuotaAlteration } from './client-quota-control';
 import type { AlterResult, CredentialDeletion, CredentialUpsertion } from '../security/scram/credential-admin';
 import { isInternalTopic, topicNameProblem } from './topic-name';
+import { type ElectionType, type TopicElectionResult, type TopicPartitions, electLeadersOutcome, leaderRebalanceOutcome } from './leader-election-control';
 import { type AclDeleteResult, type AclError, createAclsOutcome, deleteAclsOutcome } from './acl-control';
 import type { AclBinding } from '../security/authorizer/acl';
 import type { AclBindingFilter } from '../security/authorizer/acl-filter';
@@ -309,6 +310,18 @@ export class Controller {
       });
       return { records, result: { errorCode: ErrorCode.NONE, partitions } };
     });
+  }
+
+  // ---- leader elections ---------------------------------------------------------
+
+  /** ElectLeaders: preferred or unclean elections, per partition (leader-election-control.ts); null: every partition. */
+  electLeaders(type: ElectionType, partitions: readonly TopicPartitions[] | null): Promise<TopicElectionResult[]> {
+    return this.write((image) => electLeadersOutcome(image, type, partitions));
+  }
+
+  /** auto.leader.rebalance.enable's task: preferred elections where a broker's imbalance is over the percentage; how many. */
+  rebalanceLeaders(imbalancePercentage: number): Promise<number> {
+    return this.write((image) => leaderRebalanceOutcome(image, imbalancePercentage));
   }
 
   // ---- topics ---------------------------------------------------------------

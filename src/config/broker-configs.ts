@@ -109,9 +109,9 @@ export const BROKER_CONFIG_KEYS = [
   defineClass('create.topic.policy.class.name', null, ignored),
   defineClass('alter.config.policy.class.name', null, ignored),
   defineString('authorizer.class.name', ''),
-  defineBoolean('auto.leader.rebalance.enable', true, ignored),
-  defineInt('leader.imbalance.per.broker.percentage', 10, ignored),
-  defineLong('leader.imbalance.check.interval.seconds', 300, { ...ignored, validator: atLeast(1) }),
+  defineBoolean('auto.leader.rebalance.enable', true),
+  defineInt('leader.imbalance.per.broker.percentage', 10),
+  defineLong('leader.imbalance.check.interval.seconds', 300, { validator: atLeast(1) }),
   defineBoolean('controlled.shutdown.enable', true),
   // A cluster's broker waits at most max.retries x retry.backoff.ms for the controller (controlled-shutdown.ts).
   defineInt('controlled.shutdown.max.retries', 3, { validator: atLeast(0) }),

@@ -96,6 +96,8 @@ export const Apis = {
   // Client quotas (KIP-546); v1 is v0 made flexible.
   DescribeClientQuotas: api('DescribeClientQuotas', () => M.DescribeClientQuotasRequestCodec, () => M.DescribeClientQuotasResponseCodec, 0, 1),
   AlterClientQuotas: api('AlterClientQuotas', () => M.AlterClientQuotasRequestCodec, () => M.AlterClientQuotasResponseCodec, 0, 1),
+  // Leadership and reassignment (KIP-460, KIP-455): the controller does the work; brokers forward.
+  ElectLeaders: api('ElectLeaders', () => M.ElectLeadersRequestCodec, () => M.ElectLeadersResponseCodec, 0, 2),
   // ACLs (StandardAuthorizer semantics): SECURITY_DISABLED until authorizer.class.name is set, as Kafka.
   DescribeAcls: api('DescribeAcls', () => M.DescribeAclsRequestCodec, () => M.DescribeAclsResponseCodec, 0, 3),
   CreateAcls: api('CreateAcls', () => M.CreateAclsRequestCodec, () => M.CreateAclsResponseCodec, 0, 3),
