@@ -35,6 +35,8 @@ export interface Acked {
 export class RecordingProducer {
   readonly acked: Acked[] = [];
   readonly errors: string[] = [];
+  /** librdkafka's fatal errors (an idempotent producer's broken guarantees); none is ever expected. */
+  readonly fatalErrors: string[] = [];
   private sent = 0;
   private readonly producer: Kafka.Producer;
 
@@ -52,6 +54,9 @@ export class RecordingProducer {
     this.producer.on('delivery-report', (err, report) => {
       if (err) this.errors.push(`${String(report.opaque)}: ${err.message}`);
       else this.acked.push({ partition: report.partition, offset: report.offset, value: String(report.opaque) });
+    });
+    this.producer.on('event.error', (err: Kafka.LibrdKafkaError) => {
+      if (err.isFatal) this.fatalErrors.push(err.message);
     });
   }
 
