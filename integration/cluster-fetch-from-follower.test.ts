@@ -1,0 +1,160 @@
+/**
+ * Fetch from the closest replica (KIP-392) on a cluster on etcd: a real
+ * etcd, three real broker processes in racks rack-1..rack-3 (broker.rack)
+ * with replica.selector.class=RackAwareReplicaSelector, and a node-rdkafka
+ * consumer with `client.rack` set to a follower's rack.
+ *
+ * - The consumer reads every record, and it reads them from the follower in
+ *   its rack: the follower's weir_bytes_out_total for the topic (Kafka's
+ *   BytesOutPerSec) grows, the leader's stays at 0 (the leader only points
+ *   the consumer at the follower, without records).
+ * - That follower is SIGKILLed: the same consumer goes on, now from the
+ *   leader (its bytes out grow), and reads what was written after, every
+ *   acknowledged record once, at its offset.
+ */
+import * as http from 'node:http';
+import * as Kafka from 'node-rdkafka';
+import { type RunningCluster, startCluster } from '../src/start-cluster';
+import { KafkaClient } from '../src/client/client';
+import { waitFor } from './support/conditions';
+import { RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { type ReadRecord, toReadRecord } from './support/roundtrip';
+
+const RACK_AWARE = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
+let cluster: RunningCluster;
+
+beforeAll(async () => {
+  cluster = await startCluster({
+    brokers: 3,
+    metrics: true,
+    config: {
+      'broker.session.timeout.ms': 6000,
+      'broker.heartbeat.interval.ms': 1000,
+      'default.replication.factor': 3,
+      'min.insync.replicas': 2,
+      'replica.selector.class': RACK_AWARE,
+      // The follower killed below leaves the ISR when its lease ends, not for lagging.
+      'replica.lag.time.max.ms': 30_000,
+    },
+    brokerConfig: (id) => ({ 'broker.rack': `rack-${id}` }),
+  });
+}, 120_000);
+
+afterAll(() => stopClusterShowingWarnings(cluster));
+
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
+  });
+}
+
+/** A broker's weir_bytes_out_total for `topic` (0 when it has sent none). */
+async function bytesOut(nodeId: number, topic: string): Promise<number> {
+  const url = cluster.metricsUrl(nodeId);
+  if (!url) throw new Error(`broker ${nodeId} serves no metrics`);
+  const series = `weir_bytes_out_total{topic="${topic}"} `;
+  const line = (await get(url)).split('\n').find((l) => l.startsWith(series));
+  return line === undefined ? 0 : Number(line.slice(series.length));
+}
+
+/** A consumer with client.rack, assigned the partition from offset 0, collecting what it reads. */
+class RackConsumer {
+  readonly read: ReadRecord[] = [];
+  private readonly consumer: Kafka.KafkaConsumer;
+  private running = true;
+  private loop: Promise<void> | null = null;
+
+  constructor(bootstrap: string, rack: string) {
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        'bootstrap.servers': bootstrap,
+        'group.id': `fetch-from-follower-${process.pid}`,
+        'client.rack': rack,
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'fetch.wait.max.ms': 100,
+        'topic.metadata.refresh.interval.ms': 1000,
+      },
+      { 'auto.offset.reset': 'error' },
+    );
+  }
+
+  async start(topic: string): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+    this.consumer.assign([{ topic, partition: 0, offset: 0 }]);
+    this.loop = (async () => {
+      while (this.running) {
+        const batch = await new Promise<Kafka.Message[]>((resolve, reject) => this.consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))));
+        for (const m of batch) this.read.push(toReadRecord(m));
+      }
+    })();
+  }
+
+  /** Resolves once `n` records have been read. */
+  async readUpTo(n: number, what: string): Promise<void> {
+    await waitFor(what, () => (this.read.length >= n ? true : undefined), 90_000, 50);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await this.loop;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+  }
+}
+
+test('a consumer with client.rack reads from the follower in its rack, and from the leader once that follower is gone', async () => {
+  const topic = 'near';
+  await createReplicatedTopic(cluster.bootstrapServers, topic, 1);
+  const admin = await KafkaClient.connect(cluster.bootstrapServers);
+  let leader: number;
+  try {
+    const p = await waitFor(
+      'a leader and a full ISR',
+      async () => {
+        const part = (await admin.metadata([topic])).topics.get(topic)?.partitions[0];
+        return part && part.leaderId > 0 && part.isr.length === 3 ? part : undefined;
+      },
+      60_000,
+      200,
+    );
+    leader = p.leaderId;
+  } finally {
+    await admin.close();
+  }
+  const near = [1, 2, 3].find((id) => id !== leader)!;
+
+  const producer = new RecordingProducer(cluster.bootstrapServers);
+  await producer.connect();
+  for (let i = 0; i < 200; i++) producer.produce(topic, 0, `near-0-${i}`);
+  await producer.settle(60_000);
+  expect(producer.errors).toEqual([]);
+
+  const consumer = new RackConsumer(cluster.bootstrapServers, `rack-${near}`);
+  await consumer.start(topic);
+  try {
+    await consumer.readUpTo(200, 'the first 200 records');
+    expect(await bytesOut(near, topic)).toBeGreaterThan(0);
+    expect(await bytesOut(leader, topic)).toBe(0);
+
+    // The follower dies; the consumer goes back to the leader (the third broker is in another rack).
+    await cluster.kill(near);
+    for (let i = 200; i < 400; i++) producer.produce(topic, 0, `near-0-${i}`);
+    await producer.settle(90_000);
+    expect(producer.errors).toEqual([]);
+    await consumer.readUpTo(400, 'the records written after the follower died');
+    expect(await bytesOut(leader, topic)).toBeGreaterThan(0);
+  } finally {
+    await consumer.stop();
+    await producer.disconnect();
+    await cluster.restart(near);
+  }
+  checkHistory(consumer.read, producer.acked, 1);
+  expect(consumer.read).toHaveLength(400);
+}, 300_000);
