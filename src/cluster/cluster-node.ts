@@ -251,6 +251,7 @@ export class ClusterNode {
       nodeId: this.nodeId,
       metadata: this.metadata,
       begin: () => member.beginControlledShutdown(),
+      noOtherBrokerStays: () => member.whenNoOtherBrokerStays(),
       timeoutMs: this.config.number('controlled.shutdown.max.retries') * this.config.number('controlled.shutdown.retry.backoff.ms'),
       scheduler: this.scheduler,
       log: this.log,

@@ -153,6 +153,23 @@ describe("the broker's half: it asks, then waits until it leads nothing", () => 
     await expect(outcome).resolves.toBe('timed-out');
   });
 
+  test('ends when every other broker is shutting down too (the whole cluster stops: nobody is left to act)', async () => {
+    const { metadata } = await cluster();
+    const scheduler = new ManualScheduler();
+    let othersLeaving: () => void = () => undefined;
+    const outcome = runControlledShutdown({
+      nodeId: 1,
+      metadata,
+      scheduler,
+      timeoutMs: 15_000,
+      begin: async () => true,
+      noOtherBrokerStays: () => new Promise<void>((resolve) => (othersLeaving = resolve)),
+    });
+    await new Promise((r) => setImmediate(r));
+    othersLeaving();
+    await expect(outcome).resolves.toBe('skipped');
+  });
+
   test('is skipped when no other broker could lead, and reported refused when the registration cannot say it', async () => {
     const { metadata, controller } = await cluster();
     const scheduler = new ManualScheduler();

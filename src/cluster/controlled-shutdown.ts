@@ -23,7 +23,9 @@
  * one reads it from the registry.
  *
  * The broker waits until its own metadata shows it in controlled shutdown
- * and leading nothing (Kafka's `shouldShutDown`: no leaderships left), for
+ * and leading nothing (Kafka's `shouldShutDown`: no leaderships left), or
+ * until every other broker is shutting down too (the whole cluster stops:
+ * nobody could lead, and no candidate may be left to act), for
  * at most `controlled.shutdown.max.retries` x
  * `controlled.shutdown.retry.backoff.ms` (15 s by default: the time
  * ZooKeeper-mode Kafka spends on its attempts before it shuts down
@@ -79,7 +81,7 @@ export function hasOtherActiveBroker(image: MetadataImage, nodeId: number): bool
 export type ControlledShutdownOutcome =
   /** The controller moved everything off this broker. */
   | 'completed'
-  /** No other broker can lead: nothing to move leadership to. */
+  /** No other broker can lead (none is registered, or every other one is shutting down too): nothing to move leadership to. */
   | 'skipped'
   /** The registration could not say wantShutDown (the session was lost). */
   | 'refused'
@@ -91,6 +93,12 @@ export interface ControlledShutdownOptions {
   metadata: MetadataLoader;
   /** Withdraws from the election and writes wantShutDown (EtcdClusterMember.beginControlledShutdown). */
   begin: () => Promise<boolean>;
+  /**
+   * Resolves once every other live broker is shutting down too
+   * (EtcdClusterMember.whenNoOtherBrokerStays): then nobody would take the
+   * leadership, and every candidate may have withdrawn, so the wait ends.
+   */
+  noOtherBrokerStays?: () => Promise<void>;
   /** controlled.shutdown.max.retries x controlled.shutdown.retry.backoff.ms. */
   timeoutMs: number;
   scheduler: Scheduler;
@@ -118,8 +126,16 @@ export async function runControlledShutdown(o: ControlledShutdownOptions): Promi
       return 'refused';
     }
     if (asked === 'timed-out') return timeOut(o, log);
-    const outcome = await Promise.race([o.metadata.whenImage((i) => readyToShutDown(i, o.nodeId)).then(() => 'completed' as const), timedOut]);
+    const outcome = await Promise.race([
+      o.metadata.whenImage((i) => readyToShutDown(i, o.nodeId)).then(() => 'completed' as const),
+      ...(o.noOtherBrokerStays ? [o.noOtherBrokerStays().then(() => 'skipped' as const)] : []),
+      timedOut,
+    ]);
     if (outcome === 'timed-out') return timeOut(o, log);
+    if (outcome === 'skipped') {
+      log?.info({ nodeId: o.nodeId }, 'controlled shutdown ended: every other broker is shutting down too, nobody can take over leadership');
+      return 'skipped';
+    }
     log?.info({ nodeId: o.nodeId, ms: o.scheduler.now() - started }, 'controlled shutdown completed: this broker leads no partition');
     return 'completed';
   } finally {

@@ -177,6 +177,23 @@ export class EtcdClusterMember {
     return (await this.registration?.requestShutdown()) ?? false;
   }
 
+  /**
+   * Resolves once no other live broker could take over leadership: every
+   * other registration is gone or wants to shut down too (the whole
+   * cluster is stopping, and nobody would act on a controlled shutdown).
+   */
+  whenNoOtherBrokerStays(): Promise<void> {
+    const alone = () => [...this.registry.brokers.values()].every((b) => b.id === this.options.nodeId || b.wantShutDown);
+    if (alone()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.registry.onChange(() => {
+        if (!alone()) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Shutdown: resigns (the next controller is elected at once) and revokes the lease. */
   async close(): Promise<void> {
     if (this.closed) return;
