@@ -13,15 +13,14 @@
  *   acknowledged record once, at its offset.
  */
 import * as http from 'node:http';
-import * as Kafka from 'node-rdkafka';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import { waitFor } from './support/conditions';
-import { RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
-import { type ReadRecord, toReadRecord } from './support/roundtrip';
+import { ContinuousConsumer, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 
 const RACK_AWARE = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
 let cluster: RunningCluster;
+let consumer: ContinuousConsumer | null = null;
 
 beforeAll(async () => {
   cluster = await startCluster({
@@ -40,7 +39,10 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => stopClusterShowingWarnings(cluster));
+afterAll(async () => {
+  await consumer?.stop();
+  await stopClusterShowingWarnings(cluster);
+});
 
 function get(url: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -62,51 +64,6 @@ async function bytesOut(nodeId: number, topic: string): Promise<number> {
   const series = `weir_bytes_out_total{topic="${topic}"} `;
   const line = (await get(url)).split('\n').find((l) => l.startsWith(series));
   return line === undefined ? 0 : Number(line.slice(series.length));
-}
-
-/** A consumer with client.rack, assigned the partition from offset 0, collecting what it reads. */
-class RackConsumer {
-  readonly read: ReadRecord[] = [];
-  private readonly consumer: Kafka.KafkaConsumer;
-  private running = true;
-  private loop: Promise<void> | null = null;
-
-  constructor(bootstrap: string, rack: string) {
-    this.consumer = new Kafka.KafkaConsumer(
-      {
-        'bootstrap.servers': bootstrap,
-        'group.id': `fetch-from-follower-${process.pid}`,
-        'client.rack': rack,
-        'enable.auto.commit': false,
-        'enable.auto.offset.store': false,
-        'fetch.wait.max.ms': 100,
-        'topic.metadata.refresh.interval.ms': 1000,
-      },
-      { 'auto.offset.reset': 'error' },
-    );
-  }
-
-  async start(topic: string): Promise<void> {
-    await new Promise<void>((resolve, reject) => this.consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
-    this.consumer.assign([{ topic, partition: 0, offset: 0 }]);
-    this.loop = (async () => {
-      while (this.running) {
-        const batch = await new Promise<Kafka.Message[]>((resolve, reject) => this.consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))));
-        for (const m of batch) this.read.push(toReadRecord(m));
-      }
-    })();
-  }
-
-  /** Resolves once `n` records have been read. */
-  async readUpTo(n: number, what: string): Promise<void> {
-    await waitFor(what, () => (this.read.length >= n ? true : undefined), 90_000, 50);
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
-  }
 }
 
 test('a consumer with client.rack reads from the follower in its rack, and from the leader once that follower is gone', async () => {
@@ -136,10 +93,10 @@ test('a consumer with client.rack reads from the follower in its rack, and from 
   await producer.settle(60_000);
   expect(producer.errors).toEqual([]);
 
-  const consumer = new RackConsumer(cluster.bootstrapServers, `rack-${near}`);
-  await consumer.start(topic);
+  const reader = (consumer = new ContinuousConsumer(cluster.bootstrapServers, `rack-${near}`));
+  await reader.start(topic, 1);
   try {
-    await consumer.readUpTo(200, 'the first 200 records');
+    await reader.readUpTo(200, 'the first 200 records');
     expect(await bytesOut(near, topic)).toBeGreaterThan(0);
     expect(await bytesOut(leader, topic)).toBe(0);
 
@@ -148,13 +105,13 @@ test('a consumer with client.rack reads from the follower in its rack, and from 
     for (let i = 200; i < 400; i++) producer.produce(topic, 0, `near-0-${i}`);
     await producer.settle(90_000);
     expect(producer.errors).toEqual([]);
-    await consumer.readUpTo(400, 'the records written after the follower died');
+    await reader.readUpTo(400, 'the records written after the follower died');
     expect(await bytesOut(leader, topic)).toBeGreaterThan(0);
   } finally {
-    await consumer.stop();
+    await reader.stop();
     await producer.disconnect();
     await cluster.restart(near);
   }
-  checkHistory(consumer.read, producer.acked, 1);
-  expect(consumer.read).toHaveLength(400);
+  checkHistory(reader.read, producer.acked, 1);
+  expect(reader.read).toHaveLength(400);
 }, 300_000);

@@ -13,7 +13,7 @@
  *   was retriable, NOT_LEADER_OR_FOLLOWER and a metadata refresh), and no
  *   fatal (idempotence) error;
  * - a full read finds every acknowledged record at its offset, once, in
- *   order;
+ *   order, and so does a consumer that read all along the restarts;
  * - afterwards leadership is back on the preferred replicas
  *   (auto.leader.rebalance.enable, checked every second here).
  * The operator's rule is kept: the next broker stops only once the previous
@@ -24,11 +24,12 @@ import { KafkaClient } from '../src/client/client';
 import type { ClusterMetadata } from '../src/client/metadata';
 import { readAllWithRdkafka } from './support/roundtrip';
 import { waitFor } from './support/conditions';
-import { RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { ContinuousConsumer, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 
 const PARTITIONS = 6;
 const BROKERS = [1, 2, 3];
 let cluster: RunningCluster;
+let consumer: ContinuousConsumer | null = null;
 
 beforeAll(async () => {
   cluster = await startCluster({
@@ -46,7 +47,10 @@ beforeAll(async () => {
   });
 }, 120_000);
 
-afterAll(() => stopClusterShowingWarnings(cluster));
+afterAll(async () => {
+  await consumer?.stop();
+  await stopClusterShowingWarnings(cluster);
+});
 
 function portOf(nodeId: number): number {
   return cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
@@ -96,6 +100,8 @@ test('a rolling restart (SIGTERM, one broker at a time, the controller too) unde
 
   const producer = new RecordingProducer(cluster.bootstrapServers);
   await producer.connect();
+  const reader = (consumer = new ContinuousConsumer(cluster.bootstrapServers));
+  await reader.start(topic, PARTITIONS);
   const stopWriting = producer.steady(topic, PARTITIONS, 'roll');
   const controllers: number[] = [];
   try {
@@ -126,6 +132,11 @@ test('a rolling restart (SIGTERM, one broker at a time, the controller too) unde
   const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
   checkHistory(read, producer.acked, PARTITIONS);
   expect(read).toHaveLength(producer.acked.length);
+  // The consumer that read through the restarts saw the same, nothing twice.
+  await reader.readUpTo(producer.acked.length, 'the consumer to read every acknowledged record');
+  await reader.stop();
+  checkHistory(reader.read, producer.acked, PARTITIONS);
+  expect(reader.read).toHaveLength(producer.acked.length);
 
   // Leadership back on the preferred replicas (the first of each assignment).
   await waitForPartitions('every partition led by its preferred replica', 1, topic, (p) => p.leader === p.replicas[0] && p.isr.length === 3, 60_000);

@@ -4,7 +4,7 @@ import { KafkaClient } from '../../src/client/client';
 import { createTopics } from '../../src/client/topics';
 import type { RunningCluster } from '../../src/start-cluster';
 import { waitFor } from './conditions';
-import { brokerWarnings, type ReadRecord } from './roundtrip';
+import { brokerWarnings, type ReadRecord, toReadRecord } from './roundtrip';
 
 /** Creates a topic with replication factor 3 through Weir's client (test setup, not what is tested). */
 export async function createReplicatedTopic(bootstrap: string, topic: string, partitions: number): Promise<void> {
@@ -118,5 +118,56 @@ export function checkHistory(read: ReadRecord[], acked: readonly Acked[], partit
     const mine = acked.filter((a) => a.partition === p).sort((a, b) => a.offset - b.offset);
     const seq = mine.map((a) => Number(a.value.split('-')[2]));
     expect(seq).toEqual([...seq].sort((a, b) => a - b));
+  }
+}
+
+/**
+ * A node-rdkafka consumer reading assigned partitions from offset 0 without
+ * pause (no group: assign() and no commits), collecting every record; with
+ * `clientRack`, librdkafka's `client.rack` (KIP-392).
+ */
+export class ContinuousConsumer {
+  readonly read: ReadRecord[] = [];
+  private readonly consumer: Kafka.KafkaConsumer;
+  private running = true;
+  private loop: Promise<void> | null = null;
+
+  constructor(bootstrap: string, clientRack?: string) {
+    this.consumer = new Kafka.KafkaConsumer(
+      {
+        'bootstrap.servers': bootstrap,
+        'group.id': `continuous-reader-${process.pid}`,
+        ...(clientRack === undefined ? {} : { 'client.rack': clientRack }),
+        'enable.auto.commit': false,
+        'enable.auto.offset.store': false,
+        'fetch.wait.max.ms': 100,
+        'topic.metadata.refresh.interval.ms': 1000,
+      },
+      { 'auto.offset.reset': 'error' },
+    );
+  }
+
+  async start(topic: string, partitions: number): Promise<void> {
+    await new Promise<void>((resolve, reject) => this.consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+    this.consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
+    this.loop = (async () => {
+      while (this.running) {
+        const batch = await new Promise<Kafka.Message[]>((resolve, reject) => this.consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))));
+        for (const m of batch) this.read.push(toReadRecord(m));
+      }
+    })();
+  }
+
+  /** Resolves once `n` records have been read. */
+  async readUpTo(n: number, what: string, timeoutMs = 90_000): Promise<void> {
+    await waitFor(what, () => (this.read.length >= n ? true : undefined), timeoutMs, 50);
+  }
+
+  /** Stops reading and disconnects (again: a no-op). */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.loop?.catch(() => undefined);
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
   }
 }
