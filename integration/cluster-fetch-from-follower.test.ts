@@ -12,10 +12,10 @@
  *   leader (its bytes out grow), and reads what was written after, every
  *   acknowledged record once, at its offset.
  */
-import * as http from 'node:http';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import { waitFor } from './support/conditions';
+import { scrapeSample } from './support/metrics';
 import { ContinuousConsumer, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 
 const RACK_AWARE = 'org.apache.kafka.common.replica.RackAwareReplicaSelector';
@@ -44,26 +44,11 @@ afterAll(async () => {
   await stopClusterShowingWarnings(cluster);
 });
 
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
 /** A broker's weir_bytes_out_total for `topic` (0 when it has sent none). */
 async function bytesOut(nodeId: number, topic: string): Promise<number> {
   const url = cluster.metricsUrl(nodeId);
   if (!url) throw new Error(`broker ${nodeId} serves no metrics`);
-  const series = `weir_bytes_out_total{topic="${topic}"} `;
-  const line = (await get(url)).split('\n').find((l) => l.startsWith(series));
-  return line === undefined ? 0 : Number(line.slice(series.length));
+  return scrapeSample(url, `weir_bytes_out_total{topic="${topic}"}`);
 }
 
 test('a consumer with client.rack reads from the follower in its rack, and from the leader once that follower is gone', async () => {

@@ -20,11 +20,19 @@
  * one is back in every ISR.
  */
 import { type RunningCluster, startCluster } from '../src/start-cluster';
-import { KafkaClient } from '../src/client/client';
-import type { ClusterMetadata } from '../src/client/metadata';
 import { readAllWithRdkafka } from './support/roundtrip';
 import { waitFor } from './support/conditions';
-import { ContinuousConsumer, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import {
+  ContinuousConsumer,
+  type PartitionView,
+  RecordingProducer,
+  checkHistory,
+  createReplicatedTopic,
+  fullIsr,
+  metadataFrom,
+  stopClusterShowingWarnings,
+  waitForPartitions as waitForPartitionsOf,
+} from './support/cluster';
 
 const PARTITIONS = 6;
 const BROKERS = [1, 2, 3];
@@ -52,44 +60,8 @@ afterAll(async () => {
   await stopClusterShowingWarnings(cluster);
 });
 
-function portOf(nodeId: number): number {
-  return cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
-}
-
-async function metadataFrom(nodeId: number, topics: string[]): Promise<ClusterMetadata> {
-  const c = await KafkaClient.connect(`127.0.0.1:${portOf(nodeId)}`);
-  try {
-    return await c.metadata(topics);
-  } finally {
-    await c.close();
-  }
-}
-
-interface PartitionView {
-  leader: number;
-  replicas: number[];
-  isr: number[];
-}
-
-function partitionsOf(md: ClusterMetadata, topic: string): PartitionView[] {
-  const t = md.topics.get(topic);
-  if (!t) throw new Error(`no topic ${topic} in Metadata`);
-  return t.partitions.map((p) => ({ leader: p.leaderId, replicas: [...p.replicas], isr: [...p.isr].sort() }));
-}
-
-function waitForPartitions(what: string, from: number, topic: string, ok: (p: PartitionView) => boolean, timeoutMs = 60_000): Promise<PartitionView[]> {
-  return waitFor(
-    what,
-    async () => {
-      const ps = partitionsOf(await metadataFrom(from, [topic]), topic);
-      return ps.every(ok) ? ps : undefined;
-    },
-    timeoutMs,
-    200,
-  );
-}
-
-const fullIsr = (p: PartitionView) => p.leader > 0 && p.isr.length === 3;
+const waitForPartitions = (what: string, from: number, topic: string, ok: (p: PartitionView) => boolean, timeoutMs = 60_000) =>
+  waitForPartitionsOf(cluster, what, from, topic, ok, timeoutMs);
 
 test('a rolling restart (SIGTERM, one broker at a time, the controller too) under an idempotent acks=all load: no client error, nothing lost, preferred leaders restored', async () => {
   const topic = 'rolling';
@@ -107,7 +79,7 @@ test('a rolling restart (SIGTERM, one broker at a time, the controller too) unde
   try {
     for (const victim of BROKERS) {
       const witness = BROKERS.find((id) => id !== victim)!;
-      controllers.push((await metadataFrom(witness, [topic])).controllerId);
+      controllers.push((await metadataFrom(cluster, witness, [topic])).controllerId);
       const ackedBefore = producer.acked.length;
       await cluster.kill(victim, 'SIGTERM');
       // It left through a controlled shutdown, not after a timeout.

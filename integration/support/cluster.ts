@@ -3,6 +3,7 @@ import * as Kafka from 'node-rdkafka';
 import { KafkaClient } from '../../src/client/client';
 import { createTopics } from '../../src/client/topics';
 import type { RunningCluster } from '../../src/start-cluster';
+import type { ClusterMetadata } from '../../src/client/metadata';
 import { waitFor } from './conditions';
 import { brokerWarnings, type ReadRecord, toReadRecord } from './roundtrip';
 
@@ -15,6 +16,55 @@ export async function createReplicatedTopic(bootstrap: string, topic: string, pa
     await admin.close();
   }
 }
+
+/** Metadata as one broker of the cluster answers it. */
+export async function metadataFrom(cluster: RunningCluster, nodeId: number, topics: string[]): Promise<ClusterMetadata> {
+  const port = cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
+  const c = await KafkaClient.connect(`127.0.0.1:${port}`);
+  try {
+    return await c.metadata(topics);
+  } finally {
+    await c.close();
+  }
+}
+
+/** One partition as Metadata shows it (ISR sorted). */
+export interface PartitionView {
+  p: number;
+  leader: number;
+  epoch: number;
+  replicas: number[];
+  isr: number[];
+}
+
+export function partitionsOf(md: ClusterMetadata, topic: string): PartitionView[] {
+  const t = md.topics.get(topic);
+  if (!t) throw new Error(`no topic ${topic} in Metadata`);
+  return t.partitions.map((p) => ({ p: p.partition, leader: p.leaderId, epoch: p.leaderEpoch, replicas: [...p.replicas], isr: [...p.isr].sort() }));
+}
+
+/** Waits until broker `from` shows every partition of `topic` as `ok` says. */
+export function waitForPartitions(
+  cluster: RunningCluster,
+  what: string,
+  from: number,
+  topic: string,
+  ok: (p: PartitionView) => boolean,
+  timeoutMs = 30_000,
+): Promise<PartitionView[]> {
+  return waitFor(
+    what,
+    async () => {
+      const ps = partitionsOf(await metadataFrom(cluster, from, [topic]), topic);
+      return ps.every(ok) ? ps : undefined;
+    },
+    timeoutMs,
+    200,
+  );
+}
+
+/** A leader and every replica of three in the ISR. */
+export const fullIsr = (p: PartitionView): boolean => p.leader > 0 && p.isr.length === 3;
 
 /** An afterAll: shows each broker's last 20 warnings (they explain a failure), then stops the cluster. */
 export async function stopClusterShowingWarnings(cluster: RunningCluster | undefined): Promise<void> {

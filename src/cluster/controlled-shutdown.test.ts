@@ -1,56 +1,26 @@
-import { resolveBrokerConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
-import { MemoryStorageDir } from '../storage/memory-storage-dir';
 import { ManualScheduler } from '../time/manual-scheduler';
-import { Controller, type LiveBrokerRegistration } from './controller';
+import type { LiveBrokerRegistration } from './controller';
 import { leadershipsOf, readyToShutDown, runControlledShutdown } from './controlled-shutdown';
-import { LogMetadataStore } from './metadata/log-metadata-store';
-import { MetadataLoader } from './metadata/metadata-loader';
+import { controllerCluster, liveBrokers } from './test-support/controller-cluster';
 
-const config = resolveBrokerConfig({ static: {} }).config;
-const INCARNATION = (id: number) => `00000000-0000-0000-0000-00000000000${id}`;
-
-/** The registry as the controller sees it: brokers 1..3, those in `leaving` wanting to shut down. */
+/** The registry as the controller sees it: brokers `ids`, those in `leaving` wanting to shut down. */
 function live(ids: number[], leaving: number[] = []): Map<number, LiveBrokerRegistration> {
-  return new Map(
-    ids.map((id) => [
-      id,
-      {
-        brokerId: id,
-        incarnationId: INCARNATION(id),
-        endpoints: [{ name: 'PLAINTEXT', host: '127.0.0.1', port: 9000 + id, securityProtocol: 0 }],
-        rack: null,
-        epoch: 100 + id,
-        wantShutDown: leaving.includes(id),
-      },
-    ]),
-  );
+  const brokers = liveBrokers(...ids);
+  for (const id of leaving) brokers.set(id, { ...brokers.get(id)!, wantShutDown: true });
+  return brokers;
 }
 
 async function cluster() {
-  const store = LogMetadataStore.open(new MemoryStorageDir());
-  const metadata = new MetadataLoader();
-  metadata.catchUp(await store.start((b) => metadata.handleCommitted(b)));
-  const controller = new Controller(store, metadata, config);
-  await controller.bootstrap();
-  await controller.reconcileBrokers(live([1, 2, 3]));
+  const c = await controllerCluster([1, 2, 3]);
   // p0 led by 1, p1 by 2, p2 by 3, every replica in sync; p3 only on broker 1.
-  await controller.createTopics([
-    {
-      name: 't',
-      numPartitions: -1,
-      replicationFactor: -1,
-      assignments: [
-        { partitionIndex: 0, brokerIds: [1, 2, 3] },
-        { partitionIndex: 1, brokerIds: [2, 3, 1] },
-        { partitionIndex: 2, brokerIds: [3, 1, 2] },
-        { partitionIndex: 3, brokerIds: [1] },
-      ],
-      configs: {},
-    },
+  await c.createTopic('t', [
+    [1, 2, 3],
+    [2, 3, 1],
+    [3, 1, 2],
+    [1],
   ]);
-  const partition = (i: number) => metadata.image.topics.get('t')!.partitions.get(i)!;
-  return { metadata, controller, partition };
+  return { metadata: c.metadata, controller: c.controller, partition: (i: number) => c.partition('t', i) };
 }
 
 describe('the controller puts a broker that wants to shut down in controlled shutdown', () => {
