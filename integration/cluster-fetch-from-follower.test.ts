@@ -11,9 +11,12 @@
  * - That follower is SIGKILLed: the same consumer goes on, now from the
  *   leader (its bytes out grow), and reads what was written after, every
  *   acknowledged record once, at its offset.
+ * - A kafkajs consumer group member with `rackId` reads from the follower in
+ *   its rack the same way.
  */
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
+import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { waitFor } from './support/conditions';
 import { scrapeSample } from './support/metrics';
 import { ContinuousConsumer, RecordingProducer, checkHistory, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
@@ -44,18 +47,9 @@ afterAll(async () => {
   await stopClusterShowingWarnings(cluster);
 });
 
-/** A broker's weir_bytes_out_total for `topic` (0 when it has sent none). */
-async function bytesOut(nodeId: number, topic: string): Promise<number> {
-  const url = cluster.metricsUrl(nodeId);
-  if (!url) throw new Error(`broker ${nodeId} serves no metrics`);
-  return scrapeSample(url, `weir_bytes_out_total{topic="${topic}"}`);
-}
-
-test('a consumer with client.rack reads from the follower in its rack, and from the leader once that follower is gone', async () => {
-  const topic = 'near';
-  await createReplicatedTopic(cluster.bootstrapServers, topic, 1);
+/** The topic's partition 0 leader once every replica is in sync, and a follower of it. */
+async function leaderAndFollower(topic: string): Promise<{ leader: number; follower: number }> {
   const admin = await KafkaClient.connect(cluster.bootstrapServers);
-  let leader: number;
   try {
     const p = await waitFor(
       'a leader and a full ISR',
@@ -66,11 +60,23 @@ test('a consumer with client.rack reads from the follower in its rack, and from 
       60_000,
       200,
     );
-    leader = p.leaderId;
+    return { leader: p.leaderId, follower: [1, 2, 3].find((id) => id !== p.leaderId)! };
   } finally {
     await admin.close();
   }
-  const near = [1, 2, 3].find((id) => id !== leader)!;
+}
+
+/** A broker's weir_bytes_out_total for `topic` (0 when it has sent none). */
+async function bytesOut(nodeId: number, topic: string): Promise<number> {
+  const url = cluster.metricsUrl(nodeId);
+  if (!url) throw new Error(`broker ${nodeId} serves no metrics`);
+  return scrapeSample(url, `weir_bytes_out_total{topic="${topic}"}`);
+}
+
+test('a consumer with client.rack reads from the follower in its rack, and from the leader once that follower is gone', async () => {
+  const topic = 'near';
+  await createReplicatedTopic(cluster.bootstrapServers, topic, 1);
+  const { leader, follower: near } = await leaderAndFollower(topic);
 
   const producer = new RecordingProducer(cluster.bootstrapServers);
   await producer.connect();
@@ -100,3 +106,39 @@ test('a consumer with client.rack reads from the follower in its rack, and from 
   checkHistory(reader.read, producer.acked, 1);
   expect(reader.read).toHaveLength(400);
 }, 300_000);
+
+test('a kafkajs consumer group member with rackId reads from the follower in its rack', async () => {
+  const topic = 'near-kafkajs';
+  await createReplicatedTopic(cluster.bootstrapServers, topic, 1);
+  const { leader, follower } = await leaderAndFollower(topic);
+  const producer = new RecordingProducer(cluster.bootstrapServers);
+  await producer.connect();
+  for (let i = 0; i < 100; i++) producer.produce(topic, 0, `kjs-0-${i}`);
+  await producer.settle(60_000);
+  await producer.disconnect();
+  expect(producer.errors).toEqual([]);
+
+  const kafka = new KafkaJs({ brokers: cluster.bootstrapServers.split(','), clientId: 'rack-reader', logLevel: logLevel.NOTHING });
+  const kjs = kafka.consumer({ groupId: `rack-reader-${process.pid}`, rackId: `rack-${follower}`, maxWaitTimeInMs: 100 });
+  const read: { partition: number; offset: number; value: string | null }[] = [];
+  await kjs.connect();
+  try {
+    await kjs.subscribe({ topic, fromBeginning: true });
+    await kjs.run({
+      eachMessage: async ({ partition, message }) => {
+        read.push({ partition, offset: Number(message.offset), value: message.value?.toString() ?? null });
+      },
+    });
+    await waitFor('kafkajs to read every record', () => (read.length >= 100 ? true : undefined), 90_000, 50);
+  } finally {
+    await kjs.disconnect();
+  }
+  expect(await bytesOut(follower, topic)).toBeGreaterThan(0);
+  expect(await bytesOut(leader, topic)).toBe(0);
+  checkHistory(
+    read.map((r) => ({ ...r, key: null, headers: [], timestamp: -1 })),
+    producer.acked,
+    1,
+  );
+  expect(read).toHaveLength(100);
+}, 180_000);
