@@ -74,6 +74,13 @@ describe('the controller puts a broker that wants to shut down in controlled shu
     expect(partition(0).isr).toEqual([2, 3]);
   });
 
+  test('new partitions are not placed on a broker in controlled shutdown', async () => {
+    const { controller, metadata } = await cluster();
+    await controller.reconcileBrokers(live([1, 2, 3], [1]));
+    await controller.createTopics([{ name: 'new', numPartitions: 4, replicationFactor: 2, assignments: [], configs: {} }]);
+    for (const p of metadata.image.topics.get('new')!.partitions.values()) expect([...p.replicas].sort()).toEqual([2, 3]);
+  });
+
   test('two brokers shutting down at once: each partition is led by the one broker left', async () => {
     const { controller, partition } = await cluster();
     await controller.reconcileBrokers(live([1, 2, 3], [1, 2]));
