@@ -247,6 +247,7 @@ export class ClusterNode {
   async controlledShutdown(): Promise<ControlledShutdownOutcome | null> {
     const member = this.cluster;
     if (!member || !this.config.boolean('controlled.shutdown.enable') || this.registeredEpoch < 0) return null;
+    this.replicas.beginControlledShutdown();
     return runControlledShutdown({
       nodeId: this.nodeId,
       metadata: this.metadata,

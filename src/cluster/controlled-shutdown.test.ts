@@ -1,8 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors';
 import { ManualScheduler } from '../time/manual-scheduler';
 import type { LiveBrokerRegistration } from './controller';
 import { leadershipsOf, readyToShutDown, runControlledShutdown } from './controlled-shutdown';
 import { controllerCluster, liveBrokers } from './test-support/controller-cluster';
+import type { ReplicaLink } from './replication/replica-link';
+import { openSingleNode } from './test-support/single-node';
 
 /** The registry as the controller sees it: brokers `ids`, those in `leaving` wanting to shut down. */
 function live(ids: number[], leaving: number[] = []): Map<number, LiveBrokerRegistration> {
@@ -161,5 +164,35 @@ describe("the broker's half: it asks, then waits until it leads nothing", () => 
     asked = false;
     expect(await runControlledShutdown({ nodeId: 1, metadata, scheduler, timeoutMs: 1000, begin })).toBe('skipped');
     expect(asked).toBe(false);
+  });
+});
+
+describe('the replica manager in controlled shutdown', () => {
+  test('a replica taken out of the ISR stops fetching, as in Kafka; before the shutdown began it kept fetching', async () => {
+    const node = await openSingleNode({});
+    try {
+      const epoch2 = await node.controller.registerBroker({ brokerId: 2, incarnationId: randomUUID(), endpoints: [], rack: null });
+      await node.controller.createTopics([
+        { name: 'a', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2, 1] }], configs: {} },
+        { name: 'b', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [2, 1] }], configs: {} },
+      ]);
+      // Links that never answer: only which partitions are followed matters here.
+      const silent: ReplicaLink = { fetch: () => new Promise(() => undefined), offsetForLeaderEpoch: () => new Promise(() => undefined), close: () => undefined };
+      node.replicas.startReplication({ open: async () => silent, isrChannel: { alterPartition: () => new Promise(() => undefined) }, brokerEpoch: () => node.brokerEpoch });
+      expect([...node.replicas.followedLeaders.keys()].sort()).toEqual(['a-0', 'b-0']);
+      const shrink = async (topic: string) => {
+        const t = node.metadata.image.topics.get(topic)!;
+        const p = t.partitions.get(0)!;
+        await node.controller.alterPartition(2, epoch2, [{ topicId: t.id, partition: 0, leaderEpoch: p.leaderEpoch, partitionEpoch: p.partitionEpoch, newIsr: [{ brokerId: 2, brokerEpoch: -1 }] }]);
+        expect(node.metadata.image.topics.get(topic)!.partitions.get(0)!.isr).toEqual([2]);
+      };
+      await shrink('a');
+      expect([...node.replicas.followedLeaders.keys()].sort()).toEqual(['a-0', 'b-0']);
+      node.replicas.beginControlledShutdown();
+      await shrink('b');
+      expect([...node.replicas.followedLeaders.keys()]).toEqual(['a-0']);
+    } finally {
+      await node.close();
+    }
   });
 });

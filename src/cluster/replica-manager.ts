@@ -162,6 +162,8 @@ export class ReplicaManager implements MetadataPublisher {
   private readonly listener: PartitionListener;
   private transactionVerifier: () => TransactionVerifier | null;
   private shuttingDown = false;
+  /** A controlled shutdown has begun: replicas out of the ISR or without a leader stop fetching (Kafka's). */
+  private inControlledShutdown = false;
   /** Replication, once started (a cluster's broker): the follower fetchers and the leader's ISR changes. */
   private fetchers: ReplicaFetchers | null = null;
   private alterPartitions: AlterPartitionManager | null = null;
@@ -246,6 +248,16 @@ export class ReplicaManager implements MetadataPublisher {
     return resigned;
   }
 
+  /**
+   * A controlled shutdown has begun (controlled-shutdown.ts): from now on a
+   * replica the controller takes out of the ISR, or whose partition has no
+   * leader, stops fetching, as Kafka's ReplicaManager does; the rest
+   * replicate until the broker closes.
+   */
+  beginControlledShutdown(): void {
+    this.inControlledShutdown = true;
+  }
+
   /** The leader each followed partition is fetched from (tests). */
   get followedLeaders(): ReadonlyMap<string, number> {
     return this.fetchers?.followedLeaders ?? new Map();
@@ -274,7 +286,9 @@ export class ReplicaManager implements MetadataPublisher {
       const p = this.partitionFor(f, image, first);
       if (!p.makeFollower(f.registration)) continue;
       const key = topicPartitionKey(p.topic, p.index);
-      this.fetchers?.follow(key, p);
+      const done = this.inControlledShutdown && (f.registration.leader < 0 || !f.registration.isr.includes(this.nodeId));
+      if (done) this.fetchers?.unfollow(key);
+      else this.fetchers?.follow(key, p);
       this.roleChanged(key);
     }
     const changedTopics = delta.changedTopicConfigs();
