@@ -7,10 +7,11 @@
  * default broker.session.timeout.ms of 9 s).
  *
  *   npm run build
- *   node bench/cluster-scale.mjs --partitions 1000 --partitions 5000
+ *   node bench/cluster-scale.mjs --partitions 1000 --partitions 5000 [--step 500]
  *
  * For each N, on a fresh cluster:
- * - create: CreateTopics and CreatePartitions, 500 partitions at a time,
+ * - create: CreateTopics and CreatePartitions, `--step` partitions at a time
+ *   (500 by default; 0: the whole topic in one CreateTopics),
  *   until every partition has a leader and a full ISR in the Metadata of
  *   every broker;
  * - metadata: one Metadata request for the topic (median of 5);
@@ -33,14 +34,17 @@ const { KafkaClient } = require(path.join(ROOT, 'dist/client/client.js'));
 const { createPartitions, createTopics } = require(path.join(ROOT, 'dist/client/topics.js'));
 
 /**
- * Partitions are added 500 at a time: each broker creates a log per replica
- * synchronously (~2 ms each on this disk), and thousands at once stall its
- * event loop past broker.session.timeout.ms (see docs/cluster-scaling.md).
+ * Partitions are added 500 at a time by default: each broker creates a log
+ * per replica synchronously (~2 ms each on this disk), so thousands at once
+ * stall its event loop for seconds (see docs/cluster-scaling.md).
  */
-const STEP = 500;
+let STEP = 500;
 
 const sizes = [];
-for (let i = 2; i < process.argv.length; i++) if (process.argv[i] === '--partitions') sizes.push(Number(process.argv[++i]));
+for (let i = 2; i < process.argv.length; i++) {
+  if (process.argv[i] === '--partitions') sizes.push(Number(process.argv[++i]));
+  else if (process.argv[i] === '--step') STEP = Number(process.argv[++i]) || Infinity;
+}
 if (sizes.length === 0) sizes.push(1000);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -116,7 +120,7 @@ for (const n of sizes) {
     await cluster.close();
   }
 }
-console.log('| partitions (x3 replicas) | create (500 at a time) to full ISR everywhere, s | Metadata ms | idle CPU per broker, % of a core | kill + restart to full ISR, s | RSS per broker, MB |');
+console.log(`| partitions (x3 replicas) | create (${STEP === Infinity ? 'all at once' : `${STEP} at a time`}) to full ISR everywhere, s | Metadata ms | idle CPU per broker, % of a core | kill + restart to full ISR, s | RSS per broker, MB |`);
 console.log('| ---: | ---: | ---: | --- | ---: | --- |');
 for (const r of rows) {
   console.log(`| ${r.partitions.toLocaleString('en')} | ${(r.createMs / 1000).toFixed(1)} | ${r.metadataMs.toFixed(1)} | ${r.idleCpu.map((x) => (x * 100).toFixed(0)).join(' / ')} | ${(r.restartMs / 1000).toFixed(1)} | ${r.rss.map((x) => x.toFixed(0)).join(' / ')} |`);

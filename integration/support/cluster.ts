@@ -90,8 +90,10 @@ export class RecordingProducer {
   private sent = 0;
   private readonly producer: Kafka.Producer;
 
-  constructor(bootstrap: string) {
+  /** `security`: librdkafka's security settings (security.protocol, sasl.*, ssl.*) for a secured cluster. */
+  constructor(bootstrap: string, security: Record<string, string> = {}) {
     this.producer = new Kafka.Producer({
+      ...security,
       'bootstrap.servers': bootstrap,
       dr_cb: true,
       'enable.idempotence': true,

@@ -30,6 +30,7 @@ import { ClusterController } from '../cluster/cluster-controller';
 import { buildHandlerTable } from './handler-table';
 import { Housekeeping } from './housekeeping';
 import { resolveListeners, type ListenerConfig } from '../config/listeners';
+import type { InterBrokerClient } from './inter-broker-client';
 import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-protocol';
 import { ImageScramCredentials } from '../security/scram/credential-store';
 import { ClientQuotaManagers } from '../security/quota/client-quota-managers';
@@ -89,24 +90,21 @@ function imageTopicCatalog(metadata: MetadataLoader): TopicCatalog {
   };
 }
 
-/** host:port of a broker's registered inter-broker endpoint (inter.broker.listener.name, else its first), from the image. */
-function interBrokerAddresses(node: ClusterNode, config: BrokerConfig): (nodeId: number) => string | null {
-  const listener = config.optionalString('inter.broker.listener.name')?.toUpperCase() ?? null;
-  return (id) => {
-    const b = node.metadata.image.brokers.get(id);
-    const e = b?.endpoints.find((x) => listener === null || x.name === listener) ?? null;
-    return e ? `${e.host}:${e.port}` : null;
-  };
+/** How a broker of a cluster dials the others: the inter-broker listener with its security (checked here, at start). */
+function interBrokerClientOf(node: ClusterNode, config: BrokerConfig, listener: ListenerConfig): InterBrokerClient {
+  // Cluster-only: the client's TLS and SASL code loads here.
+  const { interBrokerClient } = require('./inter-broker-client') as typeof import('./inter-broker-client');
+  return interBrokerClient(config, listener, () => node.metadata.image);
 }
 
-/** How a broker of a cluster reaches the controller: its registered inter-broker endpoint. */
-function controllerChannelOf(node: ClusterNode, config: BrokerConfig, log: Logger): ControllerChannel {
+/** How a broker of a cluster reaches the controller: over its inter-broker client. */
+function controllerChannelOf(node: ClusterNode, config: BrokerConfig, interBroker: InterBrokerClient, log: Logger): ControllerChannel {
   // Only a cluster's brokers load the channel and the Kafka client connection under it.
   const { ControllerChannel } = require('./controller-channel') as typeof import('./controller-channel');
   const channel = new ControllerChannel({
     nodeId: node.nodeId,
     controllerId: () => node.controllerId,
-    addressOf: interBrokerAddresses(node, config),
+    interBroker,
     requestTimeoutMs: config.number('request.timeout.ms'),
     log,
   });
@@ -176,7 +174,7 @@ export class Broker {
     for (const e of resolution.errors) throw new Error(e.message);
     const config = resolution.config;
 
-    const listenerConfigs: ListenerConfig[] = resolveListeners(config).listeners;
+    const { listeners: listenerConfigs, interBrokerListenerName } = resolveListeners(config);
     // --port / --host (and the embedding API's port/host) move the first listener.
     const first = listenerConfigs[0]!;
     listenerConfigs[0] = { ...first, host: options.host ?? first.host, port: options.port ?? first.port };
@@ -204,8 +202,9 @@ export class Broker {
     const shutdownController = new AbortController();
     let channel: ControllerChannel | null = null;
     try {
-      // A cluster: this broker reaches the controller over its inter-broker listener.
-      const cluster = node.cluster ? clusterViewOf(node, (channel = controllerChannelOf(node, config, log))) : null;
+      // A cluster: this broker reaches the controller and the other brokers over its inter-broker listener.
+      const interBroker = node.cluster ? interBrokerClientOf(node, config, listenerConfigs.find((l) => l.name === interBrokerListenerName)!) : null;
+      const cluster = node.cluster && interBroker ? clusterViewOf(node, (channel = controllerChannelOf(node, config, interBroker, log))) : null;
       const ensureInternalTopic = (name: string, partitions: number, configs: Record<string, string>) =>
         controller.ensureInternalTopic(name, partitions, configs);
       // Filled in as each listener binds; Metadata answers with the entry of
@@ -303,11 +302,11 @@ export class Broker {
         await node.register([...bound.values()].map((b) => registeredEndpoint(b.name, b.securityProtocol, b.advertised)));
       }
       // Registered, so leaders admit its fetches: the partitions it follows replicate.
-      if (channel) {
+      if (channel && interBroker) {
         // Cluster-only, like the controller channel: the Kafka client connection under it loads here.
         const { replicaLinks } = require('./replica-links') as typeof import('./replica-links');
         replicas.startReplication({
-          open: replicaLinks({ nodeId: node.nodeId, addressOf: interBrokerAddresses(node, config), requestTimeoutMs: config.number('request.timeout.ms') }),
+          open: replicaLinks({ nodeId: node.nodeId, interBroker, requestTimeoutMs: config.number('request.timeout.ms') }),
           isrChannel: channel,
           brokerEpoch: () => node.brokerEpoch,
         });

@@ -25,6 +25,7 @@
 import * as net from 'node:net';
 import type { Logger } from '../logger';
 import type { CreatedTopic, CreateTopicRequest, IsrChangeOutcome, IsrChangeRequest, TopicError } from '../cluster/controller';
+import type { InterBrokerClient } from './inter-broker-client';
 import type { IsrChangeChannel } from '../cluster/replication/alter-partition-manager';
 import type { RemoteController } from '../cluster/cluster-controller';
 import type { ProducerIdBlock } from '../cluster/metadata/metadata-delta';
@@ -94,8 +95,8 @@ export interface ControllerChannelOptions {
   readonly nodeId: number;
   /** The controller's node id as this broker sees it (-1: none). */
   readonly controllerId: () => number;
-  /** host:port of a broker's inter-broker endpoint, from the metadata image; null when unknown. */
-  readonly addressOf: (nodeId: number) => string | null;
+  /** Where the other brokers are and how to dial them (their inter-broker listener, its security). */
+  readonly interBroker: InterBrokerClient;
   readonly requestTimeoutMs: number;
   readonly log: Logger;
 }
@@ -228,12 +229,12 @@ export class ControllerChannel implements RemoteController, IsrChangeChannel {
   private connectionToController(): Promise<BrokerConnection> | null {
     const id = this.options.controllerId();
     if (id < 0) return null;
-    const address = this.options.addressOf(id);
+    const address = this.options.interBroker.addressOf(id);
     if (address === null) return null;
     if (this.current && this.current.nodeId === id && this.current.address === address) return this.current.connection;
     const previous = this.current;
     if (previous) void previous.connection.then((c) => c.close()).catch(() => undefined);
-    const connection = BrokerConnection.connect(address, { clientId: `weir-broker-${this.options.nodeId}`, requestTimeoutMs: this.options.requestTimeoutMs });
+    const connection = this.options.interBroker.connect(address, { clientId: `weir-broker-${this.options.nodeId}`, requestTimeoutMs: this.options.requestTimeoutMs });
     connection.catch(() => undefined); // a failed connect is seen by the sender
     this.current = { nodeId: id, address, connection };
     this.options.log.debug({ controllerId: id, address }, 'connecting to the controller');

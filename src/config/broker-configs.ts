@@ -284,7 +284,8 @@ export const BROKER_CONFIG_KEYS = [
 
   // --- security: TLS and SASL per listener (any of these may be set per listener as listener.name.<l>.<key>) ---
   defineList('sasl.enabled.mechanisms', ['GSSAPI'], dynamic),
-  defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI', ignored),
+  // Read by a cluster's brokers to log in to each other (inter-broker-client.ts).
+  defineString('sasl.mechanism.inter.broker.protocol', 'GSSAPI'),
   // Brokers read JAAS only per listener and mechanism (listener.name.<l>.<mechanism>.sasl.jaas.config), as Kafka does.
   definePassword('sasl.jaas.config', dynamicIgnored),
   defineClass('sasl.server.callback.handler.class', null),

@@ -67,7 +67,7 @@ export class EtcdClusterMember {
     try {
       const keys = new EtcdKeys(settings.keyPrefix);
       const clusterId = await clusterIdOf(client, keys);
-      const session = await EtcdSession.open(client, { ...settings, log });
+      const session = await EtcdSession.open(client, { ...settings, keepAliveThread: { endpoints: settings.endpoints }, log });
       const registry = await BrokerRegistry.start(client, keys, log);
       let member: EtcdClusterMember | null = null;
       const store = new EtcdMetadataStore<MetadataRecord>({ client, keys, codec: METADATA_RECORD_CODEC, fence: () => member?.fence ?? null, log });
@@ -220,7 +220,7 @@ export class EtcdClusterMember {
       try {
         await this.election?.close();
         this.election = null;
-        this.session = await EtcdSession.open(this.client, { ...this.options.settings, log: this.options.log });
+        this.session = await EtcdSession.open(this.client, { ...this.options.settings, keepAliveThread: { endpoints: this.options.settings.endpoints }, log: this.options.log });
         this.watchSession();
         // Registered before the loss: again now (a first registration still
         // under way retries with this session by itself).

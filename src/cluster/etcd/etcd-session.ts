@@ -11,10 +11,10 @@
  *
  * What this process knows, and when (the replication layer decides from
  * this when a leader must stop acting as leader):
- * - Times are read from a monotonic clock (performance.now): it does not
- *   jump with wall-clock changes and keeps running while the process is
- *   stopped (SIGSTOP), so a process resumed after a long stop sees at once
- *   that its deadline has passed. (Not while the machine itself is
+ * - Times are read from the process's monotonic clock (monotonic-clock.ts):
+ *   it does not jump with wall-clock changes and keeps running while the
+ *   process is stopped (SIGSTOP), so a process resumed after a long stop
+ *   sees at once that its deadline has passed. (Not while the machine itself is
  *   suspended: CLOCK_MONOTONIC stops then; a broker host is not expected to
  *   sleep.)
  * - `deadline`: when a renewal sent at local time `t` is answered with TTL
@@ -41,15 +41,22 @@
  * - `closed`: this process ended the session (revoking the lease, which
  *   deletes its keys at once: a clean shutdown hands over immediately).
  *
+ * Renewals run on the event loop, or (`keepAliveThread`, what a broker
+ * does) in a thread of their own with the deadline in shared memory, so
+ * that a busy event loop does not cost the broker its session
+ * (lease-keepalive-thread.ts).
+ *
  * `isAlive()` is a clock comparison, cheap enough to call before every
  * action that depends on the lease; the state-change listeners are for
  * reacting promptly (they fire from a timer, so after a SIGSTOP they may
  * run after other queued work: check `isAlive()`, do not rely on them).
  */
-import { performance } from 'node:perf_hooks';
-import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
+import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../../logger';
 import { describeEtcdError } from './etcd-client';
+import { LeaseKeepAlive } from './lease-keepalive';
+import { LeaseKeepAliveThread } from './lease-keepalive-thread';
+import { monotonicMs } from './monotonic-clock';
 
 export type SessionState = 'alive' | 'unknown' | 'lost' | 'closed';
 
@@ -58,25 +65,28 @@ export interface EtcdSessionOptions {
   readonly sessionTimeoutMs: number;
   /** `broker.heartbeat.interval.ms`: renewal interval (capped at a third of the TTL). */
   readonly heartbeatIntervalMs: number;
-  /** Monotonic milliseconds; performance.now by default. */
+  /**
+   * Renew from a thread of its own, connected to these etcd endpoints (the
+   * client's own): a broker's choice. Without it renewals run on the event loop.
+   */
+  readonly keepAliveThread?: { readonly endpoints: readonly string[] };
+  /** Monotonic milliseconds, on monotonic-clock's scale (the renewing thread's); monotonicMs by default. */
   readonly now?: () => number;
   readonly log?: Logger | null;
 }
 
 export type SessionStateListener = (state: SessionState, previous: SessionState) => void;
 
-type KeepAliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
-
 export class EtcdSession {
+  /** The deadline learned on this thread (at the grant, and from renewals run here). */
   private knownUntil: number;
   private final: 'lost' | 'closed' | null = null;
   private reported: SessionState = 'alive';
   private readonly listeners = new Set<SessionStateListener>();
-  private stream: KeepAliveStream | null = null;
-  private opening = false;
-  /** Send times of renewals not yet answered, oldest first (one stream answers in order). */
-  private pending: number[] = [];
-  private heartbeat: NodeJS.Timeout | null = null;
+  private keepAlive: LeaseKeepAlive | null = null;
+  private thread: LeaseKeepAliveThread | null = null;
+  /** With the renewing thread: reports state changes on this thread's clock. */
+  private reportTimer: NodeJS.Timeout | null = null;
   private expiryTimer: NodeJS.Timeout | null = null;
 
   private constructor(
@@ -95,7 +105,7 @@ export class EtcdSession {
 
   /** Grants a lease and starts renewing it. */
   static async open(client: Etcd3, options: EtcdSessionOptions): Promise<EtcdSession> {
-    const now = options.now ?? (() => performance.now());
+    const now = options.now ?? monotonicMs;
     const ttlSeconds = Math.max(1, Math.ceil(options.sessionTimeoutMs / 1000));
     const sentAt = now();
     const granted = await client.leaseClient.leaseGrant({ TTL: ttlSeconds });
@@ -103,23 +113,23 @@ export class EtcdSession {
     const ttlMs = Number(granted.TTL) * 1000;
     const interval = Math.max(1, Math.min(options.heartbeatIntervalMs, Math.floor(ttlMs / 3)));
     const session = new EtcdSession(client, granted.ID, ttlMs, interval, sentAt, now, options.log ?? null);
-    session.start();
+    session.start(options.keepAliveThread?.endpoints ?? null);
     return session;
   }
 
   /** Monotonic time (the session's clock) until which the lease is certainly alive. */
   get deadline(): number {
-    return this.knownUntil;
+    return this.thread ? Math.max(this.knownUntil, this.thread.deadline()) : this.knownUntil;
   }
 
   get state(): SessionState {
     if (this.final) return this.final;
-    return this.now() < this.knownUntil ? 'alive' : 'unknown';
+    return this.now() < this.deadline ? 'alive' : 'unknown';
   }
 
   /** True while the lease is certainly alive (see the file header). */
   isAlive(): boolean {
-    return this.final === null && this.now() < this.knownUntil;
+    return this.final === null && this.now() < this.deadline;
   }
 
   /** Calls `listener` on every state change; returns a function that removes it. */
@@ -153,103 +163,66 @@ export class EtcdSession {
     }
   }
 
-  private start(): void {
-    this.heartbeat = setInterval(() => this.renew(), this.intervalMs);
-    this.heartbeat.unref();
+  private start(threadEndpoints: readonly string[] | null): void {
+    const debug = (message: string, err: unknown) => this.log?.debug({ leaseId: this.leaseId, err: typeof err === 'string' ? err : describeEtcdError(err) }, message);
+    if (threadEndpoints) {
+      this.thread = LeaseKeepAliveThread.start({
+        endpoints: threadEndpoints,
+        leaseId: this.leaseId,
+        ttlMs: this.ttlMs,
+        intervalMs: this.intervalMs,
+        initialDeadline: this.knownUntil,
+        onLost: (reason) => this.markLost(reason),
+        onRenewedAfterDeadline: () => {
+          this.report();
+          this.armExpiry();
+        },
+        debug,
+      });
+      // Runs first after a resume from SIGSTOP or a stall: report what the
+      // clock says before anything else is decided on a stale state.
+      this.reportTimer = setInterval(() => {
+        this.report();
+        this.armExpiry();
+      }, this.intervalMs);
+      this.reportTimer.unref();
+    } else {
+      this.keepAlive = new LeaseKeepAlive({
+        client: this.client,
+        leaseId: this.leaseId,
+        ttlMs: this.ttlMs,
+        intervalMs: this.intervalMs,
+        now: this.now,
+        onRenewed: (until) => {
+          this.knownUntil = Math.max(this.knownUntil, until);
+          this.armExpiry();
+          this.report();
+        },
+        onLost: (reason) => this.markLost(reason),
+        beforeRenewal: () => this.report(),
+        debug,
+      });
+      this.keepAlive.start();
+    }
     this.armExpiry();
-    this.renew();
   }
 
   private stop(): void {
-    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.keepAlive?.stop();
+    this.keepAlive = null;
+    void this.thread?.stop();
+    this.thread = null;
+    if (this.reportTimer) clearInterval(this.reportTimer);
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    this.heartbeat = null;
+    this.reportTimer = null;
     this.expiryTimer = null;
-    this.dropStream();
-  }
-
-  private renew(): void {
-    if (this.final) return;
-    // Runs first after a resume from SIGSTOP: report what the clock says
-    // before anything else is decided on a stale state.
-    this.report();
-    const oldest = this.pending[0];
-    if (oldest !== undefined && this.now() - oldest > this.ttlMs) {
-      // Asked a whole TTL ago and never answered: the stream is dead
-      // (etcd frozen, connection silently gone). Start over.
-      this.dropStream();
-    }
-    if (!this.stream) {
-      this.openStream();
-      return;
-    }
-    this.pending.push(this.now());
-    this.stream.write({ ID: this.leaseId });
-  }
-
-  private openStream(): void {
-    if (this.opening || this.final) return;
-    this.opening = true;
-    this.client.leaseClient
-      .leaseKeepAlive()
-      .then((stream) => {
-        this.opening = false;
-        if (this.final) {
-          stream.cancel();
-          return;
-        }
-        this.stream = stream;
-        this.pending = [];
-        stream.on('data', (res) => {
-          if (this.stream === stream) this.answered(res);
-        });
-        stream.on('error', (err) => {
-          if (this.stream !== stream) return;
-          this.log?.debug({ leaseId: this.leaseId, err: describeEtcdError(err) }, 'etcd lease keepalive stream failed');
-          this.dropStream();
-        });
-        stream.on('end', () => {
-          if (this.stream === stream) this.dropStream();
-        });
-        this.pending.push(this.now());
-        stream.write({ ID: this.leaseId });
-      })
-      .catch((err: unknown) => {
-        this.opening = false;
-        this.log?.debug({ leaseId: this.leaseId, err: describeEtcdError(err) }, 'could not open an etcd lease keepalive stream');
-      });
-  }
-
-  private dropStream(): void {
-    const stream = this.stream;
-    this.stream = null;
-    this.pending = [];
-    if (stream) {
-      try {
-        stream.cancel();
-      } catch {
-        // already closed
-      }
-    }
-  }
-
-  private answered(res: ILeaseKeepAliveResponse): void {
-    const sentAt = this.pending.shift();
-    if (this.final) return;
-    if (Number(res.TTL) <= 0) {
-      this.markLost('etcd answered a renewal with TTL 0: the lease has expired');
-      return;
-    }
-    if (sentAt === undefined) return;
-    this.knownUntil = Math.max(this.knownUntil, sentAt + Number(res.TTL) * 1000);
-    this.armExpiry();
-    this.report();
   }
 
   /** A timer at the deadline, so that listeners hear of `unknown` without waiting for the next renewal. */
   private armExpiry(): void {
+    if (this.final) return;
     if (this.expiryTimer) clearTimeout(this.expiryTimer);
-    const wait = Math.max(0, this.knownUntil - this.now()) + 1;
+    const wait = Math.max(0, this.deadline - this.now()) + 1;
     this.expiryTimer = setTimeout(() => this.report(), wait);
     this.expiryTimer.unref();
   }

@@ -75,6 +75,14 @@ export class MetadataDelta {
   private readonly topics = new Map<string, TopicImage | null>();
   /** Per topic id, the partitions added or changed by this delta. */
   private readonly partitionChanges = new Map<string, Map<number, PartitionRegistration>>();
+  /**
+   * The partition maps of `topics` this delta built itself and may change in
+   * place. A topic's map is copied from the image once, at its first change
+   * in this delta, not once per partition record: a delta of thousands of
+   * partitions of one topic (its creation, a broker's leadership moved)
+   * would otherwise copy the map thousands of times.
+   */
+  private readonly ownPartitionMaps = new Map<string, Map<number, PartitionRegistration>>();
   private readonly configChanges = new Map<string, ConfigChange>();
   private readonly brokers = new Map<number, BrokerRegistration>();
   private readonly features = new Map<string, number>();
@@ -197,6 +205,8 @@ export class MetadataDelta {
         }
       }
       topics = new TopicsImage(byId, byName);
+      // The image now shares these maps: a record replayed after this copies again.
+      this.ownPartitionMaps.clear();
     }
     let configs = base.configs;
     if (this.configChanges.size > 0) {
@@ -334,16 +344,22 @@ export class MetadataDelta {
   }
 
   private replayTopic(r: TopicRecord): void {
-    this.topics.set(r.topicId, { name: r.name, id: r.topicId, partitions: new Map() });
+    const partitions = new Map<number, PartitionRegistration>();
+    this.topics.set(r.topicId, { name: r.name, id: r.topicId, partitions });
+    this.ownPartitionMaps.set(r.topicId, partitions);
     this.partitionChanges.set(r.topicId, new Map());
   }
 
   private setPartition(topicId: string, partition: number, registration: PartitionRegistration): void {
     const topic = this.currentTopic(topicId);
     if (!topic) throw new Error(`metadata: partition ${partition} of unknown topic id ${topicId}`);
-    const partitions = new Map(topic.partitions);
+    let partitions = this.ownPartitionMaps.get(topicId);
+    if (!partitions) {
+      partitions = new Map(topic.partitions);
+      this.ownPartitionMaps.set(topicId, partitions);
+      this.topics.set(topicId, { ...topic, partitions });
+    }
     partitions.set(partition, registration);
-    this.topics.set(topicId, { ...topic, partitions });
     let changes = this.partitionChanges.get(topicId);
     if (!changes) this.partitionChanges.set(topicId, (changes = new Map()));
     changes.set(partition, registration);
@@ -383,6 +399,7 @@ export class MetadataDelta {
     const topic = this.currentTopic(topicId);
     if (!topic) throw new Error(`metadata: removal of unknown topic id ${topicId}`);
     this.topics.set(topicId, null);
+    this.ownPartitionMaps.delete(topicId);
     this.partitionChanges.delete(topicId);
     this.configChanges.set(configResourceKey(ConfigResourceType.TOPIC, topic.name), { cleared: true, values: new Map() });
   }

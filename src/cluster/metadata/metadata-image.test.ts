@@ -55,6 +55,22 @@ describe('MetadataImage and MetadataDelta', () => {
     expect(MetadataImage.EMPTY.topics.size).toBe(0);
   });
 
+  test('changes to many partitions of one topic leave the image before untouched, also after an apply mid-delta', () => {
+    const base = apply(MetadataImage.EMPTY, topic('t', A, [partition([1, 2]), partition([2, 1])])).image;
+    const delta = new MetadataDelta(base);
+    const change = (partitionId: number, leader: number): MetadataRecord => ({
+      type: 'PartitionChangeRecord',
+      data: { topicId: A, partitionId, isr: null, leader, replicas: null, removingReplicas: null, addingReplicas: null, leaderRecoveryState: -1, directories: null, eligibleLeaderReplicas: null, lastKnownElr: null },
+    });
+    delta.replay(change(0, 2), base.offset + 1);
+    const middle = delta.apply();
+    delta.replay(change(1, 1), base.offset + 2);
+    const end = delta.apply();
+    expect([0, 1].map((p) => base.topics.partition('t', p)?.leader)).toEqual([1, 2]);
+    expect([0, 1].map((p) => middle.topics.partition('t', p)?.leader)).toEqual([2, 2]);
+    expect([0, 1].map((p) => end.topics.partition('t', p)?.leader)).toEqual([2, 1]);
+  });
+
   test('a partition change bumps the leader epoch only when it names a leader, the partition epoch always', () => {
     const base = apply(MetadataImage.EMPTY, topic('t', A, [partition([1, 2, 3])])).image;
     const isrOnly: MetadataRecord = {

@@ -1,0 +1,46 @@
+/**
+ * The thread that renews a broker's etcd lease (see lease-keepalive-thread.ts):
+ * its own etcd connection, the renewal loop, and the deadline published in
+ * the shared slot (only ever raised, with a compare-and-swap, so a late
+ * answer to an older renewal never lowers it).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connectEtcd, describeEtcdError } from './etcd-client';
+import { LeaseKeepAlive } from './lease-keepalive';
+import type { LeaseKeepAliveMessage, LeaseKeepAliveWorkerData } from './lease-keepalive-thread';
+import { monotonicMs } from './monotonic-clock';
+
+const data = workerData as LeaseKeepAliveWorkerData;
+const deadline = new BigInt64Array(data.deadline);
+const post = (m: LeaseKeepAliveMessage) => parentPort?.postMessage(m);
+const client = connectEtcd({ endpoints: data.endpoints });
+
+function raiseDeadline(untilMs: number): void {
+  const next = BigInt(Math.floor(untilMs * 1000));
+  for (;;) {
+    const current = Atomics.load(deadline, 0);
+    if (next <= current) return;
+    if (Atomics.compareExchange(deadline, 0, current, next) !== current) continue;
+    // The deadline had passed: the broker's thread went `unknown` and wants
+    // to hear at once that the lease survived.
+    if (Number(current) / 1000 <= monotonicMs()) post({ type: 'renewed' });
+    return;
+  }
+}
+
+const keepAlive = new LeaseKeepAlive({
+  client,
+  leaseId: data.leaseId,
+  ttlMs: data.ttlMs,
+  intervalMs: data.intervalMs,
+  now: monotonicMs,
+  onRenewed: raiseDeadline,
+  onLost: (reason) => {
+    post({ type: 'lost', reason });
+    client.close();
+  },
+  debug: (message, err) => post({ type: 'debug', message, err: describeEtcdError(err) }),
+  // This thread lives until the broker terminates it.
+  timerKeepsThreadAlive: true,
+});
+keepAlive.start();
