@@ -101,7 +101,11 @@ test('a rolling restart (SIGTERM, one broker at a time, the controller too) unde
   // The controller was among the brokers restarted: another took over.
   expect(controllers.some((c, i) => c === BROKERS[i])).toBe(true);
 
-  const read = await readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS);
+  // Leadership back on the preferred replicas (the first of each assignment); then it stays put for the reads.
+  await waitForPartitions('every partition led by its preferred replica', 1, topic, (p) => p.leader === p.replicas[0] && p.isr.length === 3, 60_000);
+
+  // librdkafka's watermark query does not retry a NOT_LEADER_OR_FOLLOWER met on stale metadata: the read is asked again.
+  const read = await waitFor('a full read', () => readAllWithRdkafka(cluster.bootstrapServers, topic, PARTITIONS), 60_000, 500);
   checkHistory(read, producer.acked, PARTITIONS);
   expect(read).toHaveLength(producer.acked.length);
   // The consumer that read through the restarts saw the same, nothing twice.
@@ -110,6 +114,4 @@ test('a rolling restart (SIGTERM, one broker at a time, the controller too) unde
   checkHistory(reader.read, producer.acked, PARTITIONS);
   expect(reader.read).toHaveLength(producer.acked.length);
 
-  // Leadership back on the preferred replicas (the first of each assignment).
-  await waitForPartitions('every partition led by its preferred replica', 1, topic, (p) => p.leader === p.replicas[0] && p.isr.length === 3, 60_000);
 }, 600_000);

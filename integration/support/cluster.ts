@@ -180,6 +180,8 @@ export function checkHistory(read: ReadRecord[], acked: readonly Acked[], partit
  */
 export class ContinuousConsumer {
   readonly read: ReadRecord[] = [];
+  /** Errors consume() reported (reading goes on after each). */
+  readonly errors: string[] = [];
   private readonly consumer: Kafka.KafkaConsumer;
   private running = true;
   private loop: Promise<void> | null = null;
@@ -204,7 +206,12 @@ export class ContinuousConsumer {
     this.consumer.assign(Array.from({ length: partitions }, (_, partition) => ({ topic, partition, offset: 0 })));
     this.loop = (async () => {
       while (this.running) {
-        const batch = await new Promise<Kafka.Message[]>((resolve, reject) => this.consumer.consume(100, (err, m) => (err ? reject(err) : resolve(m))));
+        const batch = await new Promise<Kafka.Message[]>((resolve) =>
+          this.consumer.consume(100, (err, m) => {
+            if (err) this.errors.push(err.message);
+            resolve(err ? [] : m);
+          }),
+        );
         for (const m of batch) this.read.push(toReadRecord(m));
       }
     })();
@@ -212,7 +219,9 @@ export class ContinuousConsumer {
 
   /** Resolves once `n` records have been read. */
   async readUpTo(n: number, what: string, timeoutMs = 90_000): Promise<void> {
-    await waitFor(what, () => (this.read.length >= n ? true : undefined), timeoutMs, 50);
+    await waitFor(what, () => (this.read.length >= n ? true : undefined), timeoutMs, 50).catch((err: Error) => {
+      throw new Error(`${err.message} (${this.read.length} read; consume errors: ${this.errors.slice(-5).join('; ') || 'none'})`);
+    });
   }
 
   /** Stops reading and disconnects (again: a no-op). */
