@@ -11,7 +11,7 @@
  *   terminating push get Kafka's errors.
  */
 import * as fs from 'node:fs';
-import * as http from 'node:http';
+import { scrape } from './support/metrics';
 import Kafka from 'node-rdkafka';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { RawKafkaClient, requestBody } from './support/raw-kafka-client';
@@ -25,19 +25,6 @@ import { encodeOtlpMetrics } from '../src/telemetry/otlp-metrics';
 let broker: BrokerProcess;
 let metricsUrl: string;
 let raw: RawKafkaClient;
-
-function get(url: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (d: string) => (body += d));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
 
 function sample(text: string, prefix: string): number {
   const line = text.split('\n').find((l) => l.startsWith(prefix));
@@ -85,7 +72,7 @@ afterAll(async () => {
 
 test('with no subscription, a librdkafka producer asks for one and pushes nothing', async () => {
   await producerSession('quiet-producer', 10);
-  const text = await get(metricsUrl);
+  const text = await scrape(metricsUrl);
   expect(sample(text, 'weir_requests_total{api="GetTelemetrySubscriptions"}')).toBeGreaterThanOrEqual(1);
   expect(text).not.toContain('weir_requests_total{api="PushTelemetry"}');
 }, 60_000);
@@ -114,8 +101,8 @@ test('a subscription is stored, listed and described as Kafka does', async () =>
 test('librdkafka pushes its metrics; they show on /metrics with the client\'s labels', async () => {
   await producerSession('telemetry-producer', 50);
   // The session pushed at least once (every 200 ms, and a terminating push on close).
-  await waitFor('pushed producer metrics on /metrics', async () => (await get(metricsUrl)).includes('client_id="telemetry-producer"'), 30_000);
-  const text = await get(metricsUrl);
+  await waitFor('pushed producer metrics on /metrics', async () => (await scrape(metricsUrl)).includes('client_id="telemetry-producer"'), 30_000);
+  const text = await scrape(metricsUrl);
   const lines = text.split('\n').filter((l) => l.includes('client_id="telemetry-producer"'));
   expect(lines.length).toBeGreaterThan(3);
   expect(lines.every((l) => l.startsWith('org_apache_kafka_producer_'))).toBe(true);
@@ -148,7 +135,7 @@ describe('raw pushes refused with Kafka\'s errors', () => {
     const ok = await pushAsNewClient({});
     expect(ok.first).toBe(0);
     expect((await ok.push({})).errorCode).toBe(ErrorCode.THROTTLING_QUOTA_EXCEEDED);
-    await waitFor('the raw gauge on /metrics', async () => sample(await get(metricsUrl), 'raw_gauge{') === 42, 10_000);
+    await waitFor('the raw gauge on /metrics', async () => sample(await scrape(metricsUrl), 'raw_gauge{') === 42, 10_000);
     // A terminating push is taken even early; nothing after it is.
     expect((await ok.push({ terminating: true })).errorCode).toBe(0);
     expect((await ok.push({})).errorCode).toBe(ErrorCode.INVALID_REQUEST);

@@ -40,6 +40,8 @@ export interface StartClusterOptions {
   brokerConfig?: (nodeId: number) => Record<string, string | number | boolean>;
   /** How long a broker may take to start (and register) before startCluster gives up. Default 60 s. */
   startTimeoutMs?: number;
+  /** Serve each broker's Prometheus metrics on a free port (`metricsUrl`). Off by default. */
+  metrics?: boolean;
 }
 
 export interface ClusterBroker {
@@ -61,6 +63,8 @@ export interface RunningCluster {
   restart(nodeId: number): Promise<void>;
   /** What a broker printed (its log lines), for diagnostics. */
   output(nodeId: number): string;
+  /** The running broker's Prometheus endpoint (with `metrics`; a new port after each restart), else null. */
+  metricsUrl(nodeId: number): string | null;
   /** Stops every broker (SIGTERM), then the etcd it started, and removes the temp dirs. */
   close(): Promise<void>;
 }
@@ -110,6 +114,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
 
   const spawnBroker = async (slot: BrokerSlot): Promise<void> => {
     const args = [cli, 'start', '--host', host, '--port', String(slot.port), '--data-dir', slot.dataDir, '--log-level', 'info'];
+    if (options.metrics) args.push('--metrics-port', '0');
     const config: Record<string, string | number | boolean> = {
       ...smallClusterDefaults(count),
       ...options.config,
@@ -197,6 +202,11 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       await spawnBroker(slot);
     },
     output: (nodeId) => slotOf(nodeId).out,
+    metricsUrl(nodeId) {
+      const slot = slotOf(nodeId);
+      if (!slot.child || slot.child.exitCode !== null || slot.child.signalCode !== null) return null;
+      return /"metricsUrl":"([^"]+)"/.exec(slot.out)?.[1] ?? null;
+    },
     close: () =>
       (closing ??= (async () => {
         await Promise.all(

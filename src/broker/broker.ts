@@ -348,9 +348,18 @@ export class Broker {
     }
   }
 
-  /** Graceful shutdown: stop accepting, finish in-flight requests, flush and close the logs. */
+  /**
+   * Graceful shutdown: a cluster's broker first has the controller move
+   * leadership off it while it still serves (controlled shutdown); then
+   * stop accepting, finish in-flight requests, flush and close the logs.
+   */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      try {
+        await this.node.controlledShutdown();
+      } catch (err) {
+        this.context.log.warn({ err }, 'controlled shutdown failed; shutting down without it');
+      }
       this.housekeeping?.stop();
       this.shutdownController.abort();
       // Waiting fetches and produces answer now, so in-flight requests can finish.

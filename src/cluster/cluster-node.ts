@@ -37,6 +37,7 @@ import type { EtcdClusterMember } from './etcd/etcd-cluster-member';
 import type { ElectedControllerDuties } from './etcd/elected-controller';
 import { etcdSettings, type EtcdSettings } from './etcd/etcd-settings';
 import { ReplicaManager } from './replica-manager';
+import { type ControlledShutdownOutcome, runControlledShutdown } from './controlled-shutdown';
 import { AutoLeaderRebalance } from './auto-leader-rebalance';
 
 export interface ClusterNodeOptions {
@@ -75,6 +76,8 @@ export class ClusterNode {
     /** This broker's membership of a cluster on etcd; null on one node. */
     readonly cluster: EtcdClusterMember | null,
     private readonly duties: ElectedControllerDuties | null,
+    private readonly scheduler: Scheduler,
+    private readonly log: Logger,
   ) {}
 
   static async open(o: ClusterNodeOptions): Promise<ClusterNode> {
@@ -119,7 +122,7 @@ export class ClusterNode {
         brokerEpoch: () => node?.brokerEpoch ?? -1,
         requestBlock: (id, epoch) => controller.allocateProducerIds(id, epoch),
       });
-      node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, null, null);
+      node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, null, null, o.scheduler, log);
       await node.register(o.endpoints);
       return node;
     } catch (e) {
@@ -179,7 +182,7 @@ export class ClusterNode {
       // Fenced by the cluster: no longer a leader in any epoch it held (it may be a zombie).
       const replicas = below.replicas;
       member.onSessionLost(() => replicas.resignLeadership());
-      const node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties);
+      const node = new ClusterNode(nodeId, clusterId, data.dir, store, metadata, controller, below.logs, below.replicas, below.producerIds, below.dynamicConfig, config, member, duties, o.scheduler, log);
       node.leaderRebalance = AutoLeaderRebalance.start({ controller, isController: () => member.isController(), config, scheduler: o.scheduler, log });
       return node;
     } catch (e) {
@@ -233,6 +236,27 @@ export class ClusterNode {
   /** Whether this broker may write metadata now (always on one node). */
   isController(): boolean {
     return this.cluster ? this.cluster.isController() : true;
+  }
+
+  /**
+   * A cluster's broker asked to stop moves leadership off itself first
+   * (controlled-shutdown.ts), with `controlled.shutdown.enable`; null when
+   * there is nothing to do (one node, or disabled). Call before `close`,
+   * while the broker still serves.
+   */
+  async controlledShutdown(): Promise<ControlledShutdownOutcome | null> {
+    const member = this.cluster;
+    if (!member || !this.config.boolean('controlled.shutdown.enable') || this.registeredEpoch < 0) return null;
+    this.replicas.beginControlledShutdown();
+    return runControlledShutdown({
+      nodeId: this.nodeId,
+      metadata: this.metadata,
+      begin: () => member.beginControlledShutdown(),
+      noOtherBrokerStays: () => member.whenNoOtherBrokerStays(),
+      timeoutMs: this.config.number('controlled.shutdown.max.retries') * this.config.number('controlled.shutdown.retry.backoff.ms'),
+      scheduler: this.scheduler,
+      log: this.log,
+    });
   }
 
   /** After the last request: high watermarks checkpointed, metadata log and partition logs closed, data dir released. */

@@ -25,6 +25,7 @@ import { randomUUID } from 'node:crypto';
 import type { BrokerConfig } from '../config';
 import { ConfigResourceType, resolveTopicConfig, validateTopicOverrides } from '../config';
 import { leadershipChange, sameMembers } from './partition-leadership';
+import { brokerLiveness } from './controlled-shutdown';
 import { ErrorCode } from '../protocol/errors';
 import { NO_LEADER_CHANGE, partitionRecordOf, registerBrokerRecordOf, type ProducerIdBlock } from './metadata/metadata-delta';
 import type { PartitionChangeRecord, RegisterBrokerRecord } from './metadata/records';
@@ -80,6 +81,8 @@ export interface CreatedTopic {
 export interface LiveBrokerRegistration extends BrokerRegistrationRequest {
   /** The registration's epoch (etcd: its key's create revision). */
   epoch: number;
+  /** The broker has begun a controlled shutdown (Kafka's BrokerHeartbeat wantShutDown). */
+  wantShutDown?: boolean;
 }
 
 export interface ControllerOptions {
@@ -220,7 +223,11 @@ export class Controller {
    * (or, with unclean.leader.election.enable, from any live replica), or no
    * leader (-1) until a member of its ISR is live again. Every leader change
    * bumps the leader epoch (the image's rule), so a restarted leader serves
-   * in a new epoch. Returns how many records were written.
+   * in a new epoch. A live broker that wants to shut down is put in
+   * controlled shutdown, as KRaft does on a heartbeat with wantShutDown
+   * (controlled-shutdown.ts): its registration says so, and it leaves every
+   * ISR and leads nothing from then on. Returns how many records were
+   * written.
    */
   reconcileBrokers(live: ReadonlyMap<number, LiveBrokerRegistration>): Promise<number> {
     return this.write((image) => {
@@ -233,10 +240,11 @@ export class Controller {
       }
       for (const l of live.values()) {
         const known = image.brokers.get(l.brokerId);
-        if (known && known.incarnationId === l.incarnationId && !known.fenced) continue;
-        records.push({ type: 'RegisterBrokerRecord', data: registerBrokerRecordFor(l, l.epoch) });
+        const shuttingDown = l.wantShutDown === true;
+        if (known && known.incarnationId === l.incarnationId && !known.fenced && known.inControlledShutdown === shuttingDown) continue;
+        records.push({ type: 'RegisterBrokerRecord', data: { ...registerBrokerRecordFor(l, l.epoch), inControlledShutdown: shuttingDown } });
       }
-      const brokers = { serving: (id: number) => live.has(id) && !restarted.has(id), alive: (id: number) => live.has(id) };
+      const brokers = brokerLiveness(live, restarted);
       for (const t of image.topics.list()) {
         const unclean = resolveTopicConfig(image.topicConfigs(t.name), this.broker).uncleanLeaderElectionEnable;
         for (const [partitionId, p] of t.partitions) {
@@ -258,8 +266,9 @@ export class Controller {
    * controller is behind), an older leader epoch FENCED_LEADER_EPOCH, a
    * sender that does not lead INVALID_REQUEST, an older partition epoch
    * INVALID_UPDATE_VERSION, an ISR naming non-replicas or leaving out the
-   * leader INVALID_REQUEST, and a member that is unregistered, fenced or of
-   * another incarnation (its broker epoch, KIP-903) INELIGIBLE_REPLICA. The
+   * leader INVALID_REQUEST, and a member that is unregistered, fenced, in
+   * controlled shutdown or of another incarnation (its broker epoch,
+   * KIP-903) INELIGIBLE_REPLICA. The
    * accepted changes are written in one commit; each answer is the
    * partition's registration after it. A stale broker epoch refuses the
    * whole request (STALE_BROKER_EPOCH).
@@ -293,7 +302,7 @@ export class Controller {
         }
         const ineligible = item.newIsr.some((m) => {
           const b = image.brokers.get(m.brokerId);
-          return !b || b.fenced || (m.brokerEpoch !== -1 && b.epoch !== m.brokerEpoch);
+          return !b || b.fenced || b.inControlledShutdown || (m.brokerEpoch !== -1 && b.epoch !== m.brokerEpoch);
         });
         if (ineligible) return answer(ErrorCode.INELIGIBLE_REPLICA);
         if (sameMembers(newIsr, p.isr)) return answer(ErrorCode.NONE);

@@ -11,7 +11,8 @@
  *   idempotence are the log's, after every check that can refuse);
  * - `read` chooses the upper bound from the isolation asked for (log end
  *   for followers, high watermark for consumers, last stable offset for
- *   read_committed);
+ *   read_committed); a follower serves consumers too when asked
+ *   (`fetchOnlyFromLeader` false: KIP-392), below its own high watermark;
  * - the high watermark is stored state: the leader moves it to the smallest
  *   log end offset in the ISR (on one node, its own, after each append);
  * - `appendAsFollower`, `truncateTo` and the follower states are what
@@ -88,6 +89,8 @@ export interface FollowerState {
   readonly brokerId: number;
   /** The follower's log end: the offset it last fetched from (-1: no fetch in this epoch yet). */
   logEndOffset: number;
+  /** The follower's log start, as its last fetch said (Fetch v5+; -1 unknown): KIP-392 sends consumers only to replicas that hold their offset. */
+  logStartOffset: number;
   /** The broker epoch it fetched with (KIP-903: the controller admits that incarnation only); -1 unknown. */
   brokerEpoch: number;
   /** When the follower was last caught up with the leader's log end (for replica.lag.time.max.ms). */
@@ -128,6 +131,12 @@ export interface PartitionOptions {
   isrChanges?: IsrChangeRequester;
   /** The broker's clock (follower states). */
   now?: () => number;
+  /**
+   * Whether a follower may join the ISR as far as the metadata goes
+   * (Kafka's isReplicaIsrEligible: registered, unfenced, not in controlled
+   * shutdown); the controller would refuse the others. All by default.
+   */
+  isrEligible?: (brokerId: number) => boolean;
 }
 
 const JAVA_LONG_MAX = 2 ** 63;
@@ -158,6 +167,7 @@ export class Partition {
   private readonly verifier: () => TransactionVerifier | null;
   private readonly isrChanges: IsrChangeRequester | null;
   private readonly now: () => number;
+  private readonly isrEligible: (brokerId: number) => boolean;
   /**
    * An ISR change sent to the controller and not yet seen in the metadata
    * (Kafka's PendingExpandIsr/PendingShrinkIsr). While one is pending no
@@ -189,6 +199,7 @@ export class Partition {
     this.verifier = options.transactionVerifier ?? (() => null);
     this.isrChanges = options.isrChanges ?? null;
     this.now = options.now ?? Date.now;
+    this.isrEligible = options.isrEligible ?? (() => true);
   }
 
   // ---- state -----------------------------------------------------------------
@@ -276,7 +287,7 @@ export class Partition {
     for (const id of registration.replicas) {
       if (id === this.localBrokerId || this.followers.has(id)) continue;
       const inIsr = registration.isr.includes(id);
-      this.followers.set(id, { brokerId: id, logEndOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
+      this.followers.set(id, { brokerId: id, logEndOffset: -1, logStartOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
     }
     if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
     return true;
@@ -368,9 +379,14 @@ export class Partition {
     return { done: true, errorCode: enough ? ErrorCode.NONE : ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND };
   }
 
-  /** A follower learns the high watermark from its leader's fetch responses. */
+  /**
+   * A follower learns the high watermark from its leader's fetch responses;
+   * consumers reading from it (KIP-392) and waiting for more are told.
+   */
   updateHighWatermarkAsFollower(leaderHighWatermark: number): void {
+    const before = this.hw;
     this.hw = clamp(leaderHighWatermark, this.log.logStartOffset, this.log.logEndOffset);
+    if (this.hw > before) this.listener?.onLogChanged(this, true);
   }
 
   /**
@@ -382,13 +398,14 @@ export class Partition {
    * ISR, and the high watermark may move. False for a broker that is not a
    * replica.
    */
-  updateFollowerFetchState(brokerId: number, brokerEpoch: number, fetchOffset: number, now: number): boolean {
+  updateFollowerFetchState(brokerId: number, brokerEpoch: number, fetchOffset: number, now: number, followerLogStartOffset = -1): boolean {
     const f = this.followers.get(brokerId);
     if (!f) return false;
     const leaderEnd = this.log.logEndOffset;
     if (fetchOffset >= leaderEnd) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, now);
     else if (fetchOffset >= f.lastFetchLeaderLogEndOffset) f.lastCaughtUpTimeMs = Math.max(f.lastCaughtUpTimeMs, f.lastFetchTimeMs);
     f.logEndOffset = fetchOffset;
+    f.logStartOffset = followerLogStartOffset;
     f.brokerEpoch = brokerEpoch;
     f.lastFetchLeaderLogEndOffset = leaderEnd;
     f.lastFetchTimeMs = now;
@@ -407,11 +424,12 @@ export class Partition {
   /**
    * A follower outside the ISR joins it once it has everything below the
    * high watermark and has fetched past the start of this leader's epoch
-   * (Kafka's isFollowerInSync): the leader asks the controller.
+   * (Kafka's isFollowerInSync), unless the metadata makes it ineligible (a
+   * broker in controlled shutdown): the leader asks the controller.
    */
   private maybeExpandIsr(f: FollowerState): void {
     if (!this.isLeader || this.pendingIsr !== null || this.state.isr.includes(f.brokerId)) return;
-    if (f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset) return;
+    if (f.logEndOffset < this.hw || f.logEndOffset < this.leaderEpochStartOffset || !this.isrEligible(f.brokerId)) return;
     this.proposeIsr([...this.state.isr, f.brokerId]);
   }
 

@@ -16,7 +16,10 @@
  *   purgatory replication will make wait);
  * - `fetchMessages`: a fetch short of `minBytes` waits as a DelayedFetch,
  *   woken by appends and high-watermark moves on its partitions (no timer
- *   polls), answered at `maxWaitMs` at the latest.
+ *   polls), answered at `maxWaitMs` at the latest. A consumer's Fetch v11+
+ *   may read from a follower (below its high watermark), and with
+ *   `replica.selector.class` a leader points a consumer at a replica in its
+ *   rack instead of reading (KIP-392, replica-selector.ts).
  * Delayed operations are keyed per partition; their timers run on the
  * injected Scheduler, so tests drive them with a fake clock.
  *
@@ -47,6 +50,7 @@ import { AlterPartitionManager, type IsrChangeChannel } from './replication/alte
 import { ReplicaFetchers } from './replication/replica-fetchers';
 import type { OpenReplicaLink } from './replication/replica-link';
 import type { TransactionVerifier } from './transaction-verification';
+import { type ReplicaSelector, preferredReadReplica, replicaSelectorOf } from './replica-selector';
 
 /** A partition's leader as the metadata knows it (Produce v10+ / Fetch v12+ carry it with NOT_LEADER_OR_FOLLOWER). */
 export interface LeaderAndEpoch {
@@ -91,6 +95,8 @@ export interface FetchPartitionRequest {
   maxBytes: number;
   /** -1: not given. */
   currentLeaderEpoch: number;
+  /** A follower's log start offset (Fetch v5+; -1: not given): whether it can serve consumers from an offset (KIP-392). */
+  logStartOffset?: number;
 }
 
 export interface FetchParams {
@@ -103,6 +109,12 @@ export interface FetchParams {
   isolation: FetchIsolation;
   /** Fetch v3+: the first batch is returned whole even past the limits (Kafka's minOneMessage). */
   minOneBatch: boolean;
+  /**
+   * A consumer's Fetch v11+ (Kafka's ClientMetadata): it may read from a
+   * follower, and a leader may point it at another replica
+   * (replica.selector.class, KIP-392). Absent: the leader only.
+   */
+  clientMetadata?: { rackId: string; listenerName: string };
 }
 
 export interface FetchPartitionResult {
@@ -113,6 +125,8 @@ export interface FetchPartitionResult {
   logStartOffset: number;
   abortedTransactions: AbortedTxn[] | null;
   currentLeader: LeaderAndEpoch;
+  /** KIP-392: the replica the consumer should fetch from instead (nothing was read); -1 none. */
+  preferredReadReplica: number;
 }
 
 export interface FetchResult {
@@ -148,10 +162,14 @@ export class ReplicaManager implements MetadataPublisher {
   private readonly listener: PartitionListener;
   private transactionVerifier: () => TransactionVerifier | null;
   private shuttingDown = false;
+  /** A controlled shutdown has begun: replicas out of the ISR or without a leader stop fetching (Kafka's). */
+  private inControlledShutdown = false;
   /** Replication, once started (a cluster's broker): the follower fetchers and the leader's ISR changes. */
   private fetchers: ReplicaFetchers | null = null;
   private alterPartitions: AlterPartitionManager | null = null;
   private isrShrinkTimer: ScheduledTimer | null = null;
+  /** replica.selector.class: where a leader points consumers (KIP-392); null: they read from the leader. */
+  private readonly replicaSelector: ReplicaSelector | null;
   private readonly isrChanges: IsrChangeRequester = {
     requestIsrChange: (partition, newIsr) => this.alterPartitions?.requestIsrChange(partition, newIsr) ?? false,
   };
@@ -167,6 +185,7 @@ export class ReplicaManager implements MetadataPublisher {
     this.producePurgatory = new DelayedOperationPurgatory('Produce', options.scheduler);
     this.fetchPurgatory = new DelayedOperationPurgatory('Fetch', options.scheduler);
     this.transactionVerifier = options.transactionVerifier ?? (() => null);
+    this.replicaSelector = replicaSelectorOf(options.config.optionalString('replica.selector.class'));
     this.listener = {
       onLogChanged: (partition, highWatermarkMoved) => {
         const key = topicPartitionKey(partition.topic, partition.index);
@@ -229,6 +248,16 @@ export class ReplicaManager implements MetadataPublisher {
     return resigned;
   }
 
+  /**
+   * A controlled shutdown has begun (controlled-shutdown.ts): from now on a
+   * replica the controller takes out of the ISR, or whose partition has no
+   * leader, stops fetching, as Kafka's ReplicaManager does; the rest
+   * replicate until the broker closes.
+   */
+  beginControlledShutdown(): void {
+    this.inControlledShutdown = true;
+  }
+
   /** The leader each followed partition is fetched from (tests). */
   get followedLeaders(): ReadonlyMap<string, number> {
     return this.fetchers?.followedLeaders ?? new Map();
@@ -257,7 +286,9 @@ export class ReplicaManager implements MetadataPublisher {
       const p = this.partitionFor(f, image, first);
       if (!p.makeFollower(f.registration)) continue;
       const key = topicPartitionKey(p.topic, p.index);
-      this.fetchers?.follow(key, p);
+      const done = this.inControlledShutdown && (f.registration.leader < 0 || !f.registration.isr.includes(this.nodeId));
+      if (done) this.fetchers?.unfollow(key);
+      else this.fetchers?.follow(key, p);
       this.roleChanged(key);
     }
     const changedTopics = delta.changedTopicConfigs();
@@ -315,6 +346,10 @@ export class ReplicaManager implements MetadataPublisher {
       transactionVerifier: () => this.transactionVerifier(),
       isrChanges: this.isrChanges,
       now: () => this.scheduler.now(),
+      isrEligible: (id) => {
+        const b = this.image?.brokers.get(id);
+        return b !== undefined && !b.fenced && !b.inControlledShutdown;
+      },
     });
     this.partitions.set(key, partition);
     return partition;
@@ -492,7 +527,9 @@ export class ReplicaManager implements MetadataPublisher {
    */
   fetchMessages(params: FetchParams, requests: readonly FetchPartitionRequest[]): FetchResult | Promise<FetchResult> {
     const first = this.readFromLocalLog(params, requests);
-    if (first.bytes >= params.minBytes || first.hasError || params.maxWaitMs <= 0 || this.shuttingDown) return first;
+    // A consumer pointed at another replica is told at once (Kafka answers a preferred read replica without waiting).
+    const redirected = first.partitions.some((p) => p.preferredReadReplica >= 0);
+    if (first.bytes >= params.minBytes || first.hasError || redirected || params.maxWaitMs <= 0 || this.shuttingDown) return first;
     // The short read is dropped unsent: its file regions are let go.
     releaseFetchResult(first);
     return new Promise((resolve) => {
@@ -515,12 +552,31 @@ export class ReplicaManager implements MetadataPublisher {
     const readOne = (req: FetchPartitionRequest): FetchPartitionResult => {
       const failed = (errorCode: ErrorCode, hw = -1, logStart = -1, currentLeader = NO_LEADER): FetchPartitionResult => {
         hasError = true;
-        return { errorCode, records: null, highWatermark: hw, lastStableOffset: hw, logStartOffset: logStart, abortedTransactions: null, currentLeader };
+        return { errorCode, records: null, highWatermark: hw, lastStableOffset: hw, logStartOffset: logStart, abortedTransactions: null, currentLeader, preferredReadReplica: -1 };
       };
       const p = this.getPartitionOrError(req.topic, req.partition);
       if (!(p instanceof Partition)) return failed(p.errorCode, -1, -1, p.currentLeader);
       if (req.topicId !== undefined && req.topicId !== p.topicId) return failed(ErrorCode.UNKNOWN_TOPIC_ID);
       const replica = params.replica;
+      const client = params.clientMetadata;
+      if (!replica && client && this.replicaSelector && p.isLeader) {
+        const preferred = this.preferredReadReplicaFor(p, this.replicaSelector, client, req.fetchOffset);
+        // Nothing is read: the consumer asks the preferred replica next, with the leader's offsets to go by.
+        if (preferred >= 0) {
+          const access = p.checkLeaderAccess(req.currentLeaderEpoch, false);
+          if (access !== ErrorCode.NONE) return failed(access, p.highWatermark, p.logStartOffset, this.currentLeader(req.topic, req.partition));
+          return {
+            errorCode: ErrorCode.NONE,
+            records: null,
+            highWatermark: p.highWatermark,
+            lastStableOffset: p.lastStableOffset,
+            logStartOffset: p.logStartOffset,
+            abortedTransactions: null,
+            currentLeader: NO_LEADER,
+            preferredReadReplica: preferred,
+          };
+        }
+      }
       const read = p.read({
         fetchOffset: req.fetchOffset,
         maxBytes: Math.max(0, Math.min(req.maxBytes, budget)),
@@ -528,7 +584,9 @@ export class ReplicaManager implements MetadataPublisher {
         isolation: replica ? 'log-end' : params.isolation,
         minOneBatch,
         currentLeaderEpoch: req.currentLeaderEpoch,
-        fetchOnlyFromLeader: true,
+        // Kafka's fetchOnlyLeader: a consumer's Fetch v11+ may be served by a
+        // follower (KIP-392), below the follower's high watermark.
+        fetchOnlyFromLeader: replica !== undefined || client === undefined,
       });
       if (read.errorCode !== ErrorCode.NONE) {
         const leaderMoved = read.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER || read.errorCode === ErrorCode.FENCED_LEADER_EPOCH;
@@ -536,7 +594,7 @@ export class ReplicaManager implements MetadataPublisher {
       }
       // The fetch offset is the follower's log end: the high watermark may
       // move, and the follower learns the moved one in this very answer.
-      if (replica && !p.updateFollowerFetchState(replica.brokerId, replica.brokerEpoch, req.fetchOffset, this.scheduler.now())) {
+      if (replica && !p.updateFollowerFetchState(replica.brokerId, replica.brokerEpoch, req.fetchOffset, this.scheduler.now(), req.logStartOffset ?? -1)) {
         releaseRecords(read.records);
         return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER, read.highWatermark, read.logStartOffset, this.currentLeader(req.topic, req.partition));
       }
@@ -554,6 +612,7 @@ export class ReplicaManager implements MetadataPublisher {
         logStartOffset: read.logStartOffset,
         abortedTransactions: read.abortedTransactions,
         currentLeader: NO_LEADER,
+        preferredReadReplica: -1,
       };
     };
     try {
@@ -564,6 +623,34 @@ export class ReplicaManager implements MetadataPublisher {
       throw err;
     }
     return { partitions, bytes, hasError };
+  }
+
+  /**
+   * KIP-392 on the leader (Kafka's findPreferredReadReplica): the replica
+   * the selector picks for this consumer among those that can serve
+   * `fetchOffset` (replica-selector.ts); -1 to read here.
+   */
+  private preferredReadReplicaFor(p: Partition, selector: ReplicaSelector, client: { rackId: string; listenerName: string }, fetchOffset: number): number {
+    const image = this.image;
+    if (!image) return -1;
+    const now = this.scheduler.now();
+    const rackOf = (id: number) => image.brokers.get(id)?.rack ?? null;
+    // A replica the client can reach on its listener, and that is not on its way out.
+    const reachable = (id: number) => {
+      const b = image.brokers.get(id);
+      return b !== undefined && !b.fenced && !b.inControlledShutdown && b.endpoints.some((e) => e.name === client.listenerName);
+    };
+    const leader = { brokerId: this.nodeId, rack: rackOf(this.nodeId), logEndOffset: p.logEndOffset, timeSinceLastCaughtUpMs: 0 };
+    const followers = p.followerStates().map((f) => ({
+      brokerId: f.brokerId,
+      rack: rackOf(f.brokerId),
+      logEndOffset: f.logEndOffset,
+      timeSinceLastCaughtUpMs: Math.max(0, now - f.lastCaughtUpTimeMs),
+      inIsr: p.isr.includes(f.brokerId),
+      logStartOffset: f.logStartOffset,
+      reachable: reachable(f.brokerId),
+    }));
+    return preferredReadReplica(selector, { rackId: client.rackId }, leader, followers, fetchOffset);
   }
 
   // ---- housekeeping -------------------------------------------------------------------

@@ -114,9 +114,10 @@ export const BROKER_CONFIG_KEYS = [
   defineBoolean('auto.leader.rebalance.enable', true),
   defineInt('leader.imbalance.per.broker.percentage', 10),
   defineLong('leader.imbalance.check.interval.seconds', 300, { validator: atLeast(1) }),
-  defineBoolean('controlled.shutdown.enable', true, ignored),
-  defineInt('controlled.shutdown.max.retries', 3, ignored),
-  defineLong('controlled.shutdown.retry.backoff.ms', 5000, ignored),
+  defineBoolean('controlled.shutdown.enable', true),
+  // A cluster's broker waits at most max.retries x retry.backoff.ms for the controller (controlled-shutdown.ts).
+  defineInt('controlled.shutdown.max.retries', 3, { validator: atLeast(0) }),
+  defineLong('controlled.shutdown.retry.backoff.ms', 5000, { validator: atLeast(0) }),
 
   // --- log (these are the broker-wide defaults of topic configs) ---
   defineString('log.dir', './weir-data'), // Weir default (Kafka: /tmp/kafka-logs)
@@ -235,7 +236,8 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('replica.fetch.backoff.ms', 1000, { validator: atLeast(0) }),
   defineInt('replica.fetch.response.max.bytes', 10 * MiB, { validator: atLeast(0) }),
   defineLong('replica.high.watermark.checkpoint.interval.ms', 5000, { validator: atLeast(1) }),
-  defineString('replica.selector.class', null, ignored),
+  // KIP-392: the one selector Weir provides (cluster/replica-selector.ts); unset = consumers fetch from leaders.
+  defineString('replica.selector.class', null, { validator: oneOf('org.apache.kafka.common.replica.RackAwareReplicaSelector') }),
   defineInt('fetch.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('producer.purgatory.purge.interval.requests', 1000, ignored),
   defineInt('delete.records.purgatory.purge.interval.requests', 1, ignored),

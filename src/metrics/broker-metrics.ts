@@ -11,6 +11,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { ObservedRequest, RequestObserver } from '../network/request-observer';
 import { type ClientTelemetryView, clientTelemetryText } from './client-telemetry-text';
 import { countProducedRecords } from './produced-records';
+import { countFetchedBytes } from './fetched-bytes';
 
 export interface PartitionStats {
   topic: string;
@@ -60,6 +61,12 @@ export class BrokerMetrics {
     const bytesIn = new Counter({ name: 'weir_network_received_bytes_total', help: 'Request bytes received, by API', labelNames: ['api'], registers });
     const bytesOut = new Counter({ name: 'weir_network_sent_bytes_total', help: 'Response bytes sent, by API', labelNames: ['api'], registers });
     const messagesIn = new Counter({ name: 'weir_messages_in_total', help: 'Records appended by Produce requests, by topic', labelNames: ['topic'], registers });
+    const bytesOutByTopic = new Counter({
+      name: 'weir_bytes_out_total',
+      help: "Record bytes sent to consumers in Fetch responses, by topic (Kafka's BrokerTopicMetrics BytesOutPerSec; follower fetches not counted)",
+      labelNames: ['topic'],
+      registers,
+    });
     const connections = new Gauge({ name: 'weir_connections', help: 'Open client connections', registers });
     const connectionsOpened = new Counter({ name: 'weir_connections_opened_total', help: 'Client connections accepted', registers });
 
@@ -75,6 +82,7 @@ export class BrokerMetrics {
         bytesIn.inc({ api: r.apiName }, r.requestBytes);
         if (r.responseBytes > 0) bytesOut.inc({ api: r.apiName }, r.responseBytes);
         if (r.apiName === 'Produce') for (const [topic, n] of countProducedRecords(r.request, r.response)) messagesIn.inc({ topic }, n);
+        if (r.apiName === 'Fetch') for (const [topic, n] of countFetchedBytes(r.apiVersion, r.request, r.response)) bytesOutByTopic.inc({ topic }, n);
       },
     };
 

@@ -53,6 +53,8 @@ test('request, byte, message, partition, log and connection metrics move with tr
     expect(sample(body, 'weir_messages_in_total{topic="m"}')).toBe(8);
     expect(sample(body, 'weir_network_received_bytes_total{api="Produce"}')).toBeGreaterThan(100);
     expect(sample(body, 'weir_network_sent_bytes_total{api="Fetch"}')).toBeGreaterThan(100);
+    // The fetch from offset 0 returned the whole log of partition 0: its record bytes, by topic.
+    expect(sample(body, 'weir_bytes_out_total{topic="m"}')).toBe(sample(body, 'weir_log_size_bytes{topic="m",partition="0"}'));
     expect(sample(body, 'weir_partitions')).toBe(2);
     expect(sample(body, 'weir_log_end_offset{topic="m",partition="0"}')).toBe(5);
     expect(sample(body, 'weir_log_size_bytes{topic="m",partition="1"}')).toBeGreaterThan(0);

@@ -31,7 +31,13 @@
  * `fetch.max.bytes` as well as the request's limit; v12 the current leader
  * (tagged) with NOT_LEADER_OR_FOLLOWER and FENCED_LEADER_EPOCH; v13+ name
  * topics by id (sessions then key partitions by id); v16 the leaders'
- * endpoints.
+ * endpoints. v11 adds the consumer's rack (`client.rack`) and
+ * `preferred_read_replica` (KIP-392): a consumer's v11+ fetch may be
+ * served by a follower, below that follower's high watermark (an offset
+ * past it but within its log: an empty answer; past its log end:
+ * OFFSET_OUT_OF_RANGE, after which clients go back to the leader), and a
+ * leader with `replica.selector.class` set answers without records,
+ * naming the replica in the consumer's rack to fetch from.
  *
  * Quotas, as Kafka: a consumer's fetch is capped at what its
  * consumer_byte_rate allows in one quota window (at least one batch still
@@ -153,6 +159,7 @@ export function fetchHandler(b: BrokerContext) {
             fetchOffset: params.fetchOffset,
             maxBytes: params.maxBytes,
             currentLeaderEpoch: params.currentLeaderEpoch,
+            logStartOffset: params.logStartOffset,
           },
         });
       }
@@ -203,6 +210,8 @@ export function fetchHandler(b: BrokerContext) {
         maxBytes,
         minOneBatch: v >= 3,
         isolation: readCommitted ? 'committed' : 'high-watermark',
+        // v11+: the consumer's rack; it may read from followers (KIP-392).
+        clientMetadata: consumer && v >= 11 ? { rackId: req.rackId, listenerName: ctx.listenerName } : undefined,
       },
       interesting.map((i) => i.request),
     );
@@ -266,7 +275,7 @@ function partitionData(partition: number, fetchOffset: number, r: FetchPartition
     currentLeader: NO_LEADER,
     snapshotId: { endOffset: -1n, epoch: -1 },
     abortedTransactions: r.abortedTransactions?.map((t) => ({ producerId: BigInt(t.producerId), firstOffset: BigInt(t.firstOffset) })) ?? null,
-    preferredReadReplica: -1,
+    preferredReadReplica: v >= 11 ? r.preferredReadReplica : -1,
     records,
   };
 }

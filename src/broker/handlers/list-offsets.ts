@@ -12,7 +12,10 @@
  * the one offset the newer versions would give.
  *
  * Translation only: the partition (ReplicaManager.getPartitionOrError, then
- * its epoch and leadership check) answers; a timestamp lookup counts only
+ * its epoch and leadership check) answers. Only the leader answers (also
+ * for a consumer that fetches from a follower, KIP-392: it asks the
+ * leader), except for Kafka's debugging replica id -2, which any replica
+ * answers from its whole log (latest: its log end), as Kafka does; a timestamp lookup counts only
  * records below the isolation level's bound, as Kafka's
  * fetchOffsetForTimestamp. The leader epoch in the answer (v4+) is the
  * partition's.
@@ -36,6 +39,8 @@ const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const EARLIEST_PENDING_UPLOAD = -5n;
 const READ_COMMITTED = 1;
+/** ListOffsetsRequest.DEBUGGING_REPLICA_ID: a tool asking any replica, not only the leader. */
+const DEBUGGING_REPLICA_ID = -2;
 
 type PartitionResponse = ListOffsetsResponse.ListOffsetsPartitionResponse;
 
@@ -51,7 +56,9 @@ export function listOffsetsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListOffsets, (req: ListOffsetsRequest, ctx): ListOffsetsResponse => {
     const v = ctx.apiVersion;
     const readCommitted = v >= 2 && req.isolationLevel === READ_COMMITTED;
-    const isolation = readCommitted ? 'committed' : 'high-watermark';
+    // Kafka's debugging replica id: any replica answers, from its whole log.
+    const debugging = req.replicaId === DEBUGGING_REPLICA_ID;
+    const isolation = debugging ? 'log-end' : readCommitted ? 'committed' : 'high-watermark';
     const answer = (partitionIndex: number, errorCode: number, offset = -1, timestamp = -1, leaderEpoch = -1): PartitionResponse => ({
       partitionIndex,
       errorCode,
@@ -70,7 +77,7 @@ export function listOffsetsHandler(b: BrokerContext) {
           if (!describable(t.name)) return answer(p.partitionIndex, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
           const partition = b.replicaManager.getPartitionOrError(t.name, p.partitionIndex);
           if (!(partition instanceof Partition)) return answer(p.partitionIndex, partition.errorCode);
-          const access = partition.checkLeaderAccess(v >= 4 ? p.currentLeaderEpoch : -1);
+          const access = partition.checkLeaderAccess(v >= 4 ? p.currentLeaderEpoch : -1, !debugging);
           if (access !== ErrorCode.NONE) return answer(p.partitionIndex, access);
           const epoch = partition.leaderEpoch;
           switch (p.timestamp) {

@@ -7,6 +7,13 @@
  *   {"version":1,"brokerId":1,"incarnationId":"<uuid>","rack":null,
  *    "endPoints":[{"name":"PLAINTEXT","host":"127.0.0.1","port":9092,"securityProtocol":0}]}
  *
+ * A broker that begins a controlled shutdown (controlled-shutdown.ts) adds
+ * `"wantShutDown":true` to its value: the registration is Weir's broker
+ * heartbeat (its lease is the liveness, its value the broker's state), so
+ * this is Kafka's BrokerHeartbeat `wantShutDown`, and the controller acts on
+ * it as on every other change of the registry. The key keeps its create
+ * revision, so the broker epoch does not change.
+ *
  * The key lives exactly as long as the lease: a broker whose lease is gone
  * is dead to the cluster. Its create revision is the broker epoch: every
  * registration of a node id gets a larger one, so a message carrying an old
@@ -56,6 +63,8 @@ export interface LiveBroker extends BrokerDescription {
   readonly epoch: number;
   /** The lease the registration lives on (etcd's id, decimal). */
   readonly leaseId: string;
+  /** The broker has begun a controlled shutdown (Kafka's BrokerHeartbeat wantShutDown). */
+  readonly wantShutDown: boolean;
 }
 
 interface RegistrationValue {
@@ -64,6 +73,8 @@ interface RegistrationValue {
   readonly incarnationId: string;
   readonly rack: string | null;
   readonly endPoints: readonly BrokerEndpoint[];
+  /** Present (true) once the broker has begun a controlled shutdown. */
+  readonly wantShutDown?: boolean;
 }
 
 export class DuplicateBrokerRegistrationError extends Error {
@@ -92,6 +103,7 @@ export function parseLiveBroker(kv: IKeyValue): LiveBroker | null {
       incarnationId: v.incarnationId,
       epoch: Number(kv.create_revision),
       leaseId: kv.lease,
+      wantShutDown: v.wantShutDown === true,
     };
   } catch {
     return null;
@@ -116,8 +128,13 @@ export class OwnBrokerRegistration {
     private readonly client: Etcd3,
     private readonly key: Buffer,
     private readonly session: EtcdSession,
-    readonly broker: LiveBroker,
+    private current: LiveBroker,
   ) {}
+
+  /** The registration as this broker last wrote it. */
+  get broker(): LiveBroker {
+    return this.current;
+  }
 
   /** Registers (waiting out a previous holder of the id, see the file header). */
   static async register(options: RegisterBrokerOptions): Promise<OwnBrokerRegistration> {
@@ -144,7 +161,7 @@ export class OwnBrokerRegistration {
       if (res.succeeded) {
         const epoch = Number(res.header.revision);
         log?.info({ nodeId: broker.id, epoch, incarnationId, leaseId: session.leaseId }, 'broker registered in etcd');
-        return new OwnBrokerRegistration(client, key, session, { ...broker, incarnationId, epoch, leaseId: session.leaseId });
+        return new OwnBrokerRegistration(client, key, session, { ...broker, incarnationId, epoch, leaseId: session.leaseId, wantShutDown: false });
       }
       const existing = (res as ITxnResponse & { responses?: { response_range?: { kvs: IKeyValue[] } }[] }).responses?.[0]?.response_range?.kvs[0];
       if (existing && existing.lease === session.leaseId) {
@@ -165,6 +182,27 @@ export class OwnBrokerRegistration {
       if (!session.isAlive() && session.state !== 'unknown') throw new Error(`etcd session ${session.state} while registering`);
       await waitForChange(client, key, existing ? Number(existing.mod_revision) : 0, Math.min(500, options.timeoutMs - waited));
     }
+  }
+
+  /**
+   * Begins a controlled shutdown: the registration's value says
+   * `wantShutDown` (same key, lease and create revision, so the same broker
+   * epoch). Refused (false) when the key is no longer this registration
+   * (the session was lost meanwhile).
+   */
+  async requestShutdown(): Promise<boolean> {
+    const b = this.current;
+    if (b.wantShutDown) return true;
+    const value: RegistrationValue = { version: 1, brokerId: b.id, incarnationId: b.incarnationId, rack: b.rack, endPoints: b.endpoints, wantShutDown: true };
+    const res = await this.client.kv.txn({
+      compare: [
+        { key: this.key, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: String(b.epoch) },
+        { key: this.key, target: CompareTarget.Lease, result: CompareResult.Equal, lease: this.session.leaseId },
+      ],
+      success: [{ request_put: { key: this.key, value: Buffer.from(JSON.stringify(value)), lease: this.session.leaseId } }],
+    });
+    if (res.succeeded) this.current = { ...b, wantShutDown: true };
+    return res.succeeded;
   }
 
   /** Deletes the registration (if it is still this session's), for a clean shutdown that keeps the session. */

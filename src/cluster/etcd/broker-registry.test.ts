@@ -66,6 +66,24 @@ describe('broker registration and the registry', () => {
     expect(reg.brokers.get(1)?.incarnationId).toBe(first.broker.incarnationId);
   });
 
+  it("reports a broker's wish to shut down (wantShutDown) as an update of the same registration: same epoch, same lease", async () => {
+    const keys = fx.keys();
+    const { registry: reg, changes } = await registry(keys);
+    const s = await session();
+    const own = await OwnBrokerRegistration.register({ client: fx.client(), keys, session: s, broker: broker(4), timeoutMs: 1000 });
+    await eventually('broker 4 to be seen', () => reg.isAlive(4));
+    expect(reg.brokers.get(4)?.wantShutDown).toBe(false);
+    expect(await own.requestShutdown()).toBe(true);
+    await eventually('the wish to be seen', () => reg.brokers.get(4)?.wantShutDown === true);
+    expect(reg.brokers.get(4)).toEqual({ ...own.broker, wantShutDown: true });
+    expect(own.broker.wantShutDown).toBe(true);
+    const last = changes[changes.length - 1]!;
+    expect(last).toMatchObject({ registered: [], unregistered: [], updated: [{ id: 4, epoch: own.broker.epoch, wantShutDown: true }] });
+    // The registration still lives on the lease: it goes with the session.
+    await s.close();
+    await eventually('broker 4 to be gone', () => !reg.isAlive(4));
+  });
+
   it('lets a restarted broker in as soon as its previous session ends, as a new incarnation with a larger epoch', async () => {
     const keys = fx.keys();
     const { registry: reg, log } = await registry(keys);

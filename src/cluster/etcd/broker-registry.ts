@@ -8,7 +8,9 @@
  *
  * A broker that restarts with the same node.id is reported as unregistered
  * (the old incarnation) and registered (the new one, with a larger epoch),
- * in that order, possibly in one change. After a reload (etcd compacted the
+ * in that order, possibly in one change. A registration whose value changes
+ * under the same epoch (a broker beginning a controlled shutdown) is
+ * reported as updated. After a reload (etcd compacted the
  * history the watch needed) the change is the difference between what was
  * known and what etcd holds now.
  */
@@ -25,6 +27,8 @@ export interface BrokerRegistryChange {
   readonly unregistered: readonly LiveBroker[];
   /** New registrations (new brokers, or new incarnations). */
   readonly registered: readonly LiveBroker[];
+  /** Registrations that stay, with a new state (wantShutDown). */
+  readonly updated: readonly LiveBroker[];
 }
 
 export type BrokerRegistryListener = (change: BrokerRegistryChange, brokers: ReadonlyMap<number, LiveBroker>) => void;
@@ -110,6 +114,7 @@ export class BrokerRegistry {
   private replace(next: Map<number, LiveBroker>): void {
     const unregistered: LiveBroker[] = [];
     const registered: LiveBroker[] = [];
+    const updated: LiveBroker[] = [];
     for (const [id, old] of this.current) {
       const now = next.get(id);
       if (!now || now.epoch !== old.epoch) unregistered.push(old);
@@ -117,12 +122,13 @@ export class BrokerRegistry {
     for (const [id, now] of next) {
       const old = this.current.get(id);
       if (!old || old.epoch !== now.epoch) registered.push(now);
+      else if (old.wantShutDown !== now.wantShutDown) updated.push(now);
     }
     this.current = next;
-    if (unregistered.length === 0 && registered.length === 0) return;
+    if (unregistered.length === 0 && registered.length === 0 && updated.length === 0) return;
     for (const listener of [...this.listeners]) {
       try {
-        listener({ unregistered, registered }, next);
+        listener({ unregistered, registered, updated }, next);
       } catch (err) {
         this.log?.error({ err }, 'broker registry listener failed');
       }

@@ -6,7 +6,9 @@
  * - on election and on every change of the registry of live brokers, the
  *   brokers' registrations and the partitions' leaders in the image
  *   (Controller.reconcileBrokers): a broker that came is registered, one
- *   that went is fenced and its partitions lose it as leader.
+ *   that went is fenced and its partitions lose it as leader; one whose
+ *   registration wants to shut down is put in controlled shutdown (its
+ *   partitions get other leaders and ISRs without it).
  * Runs are serialized; a change during a run makes one more run after it.
  * A run that fails (etcd unreachable, deposed meanwhile) is logged and
  * retried at the next change, or after a short delay while still elected.
@@ -76,7 +78,7 @@ export class ElectedControllerDuties {
 function liveRegistrations(brokers: ReadonlyMap<number, LiveBroker>): Map<number, LiveBrokerRegistration> {
   const out = new Map<number, LiveBrokerRegistration>();
   for (const b of brokers.values()) {
-    out.set(b.id, { brokerId: b.id, incarnationId: b.incarnationId, endpoints: b.endpoints, rack: b.rack, epoch: b.epoch });
+    out.set(b.id, { brokerId: b.id, incarnationId: b.incarnationId, endpoints: b.endpoints, rack: b.rack, epoch: b.epoch, wantShutDown: b.wantShutDown });
   }
   return out;
 }

@@ -44,6 +44,8 @@ export class EtcdClusterMember {
   private registration: OwnBrokerRegistration | null = null;
   private description: BrokerDescription | null = null;
   private closed = false;
+  /** A controlled shutdown has begun: a lost session is not rejoined as a candidate. */
+  private shuttingDown = false;
   private readonly electedListeners = new Set<(fence: ControllerFence) => void>();
   private readonly controllerListeners = new Set<(controllerId: number) => void>();
   private readonly sessionLostListeners = new Set<() => void>();
@@ -161,6 +163,37 @@ export class EtcdClusterMember {
     }
   }
 
+  /**
+   * Begins a controlled shutdown (controlled-shutdown.ts): this broker stops
+   * standing for controller (a controller hands over first: the next
+   * candidate is elected at once and acts on what follows), then its
+   * registration says `wantShutDown`, which the controller answers by moving
+   * leadership off it. False when the registration could not say so (the
+   * session was lost).
+   */
+  async beginControlledShutdown(): Promise<boolean> {
+    this.shuttingDown = true;
+    await this.election?.resign();
+    return (await this.registration?.requestShutdown()) ?? false;
+  }
+
+  /**
+   * Resolves once no other live broker could take over leadership: every
+   * other registration is gone or wants to shut down too (the whole
+   * cluster is stopping, and nobody would act on a controlled shutdown).
+   */
+  whenNoOtherBrokerStays(): Promise<void> {
+    const alone = () => [...this.registry.brokers.values()].every((b) => b.id === this.options.nodeId || b.wantShutDown);
+    if (alone()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const off = this.registry.onChange(() => {
+        if (!alone()) return;
+        off();
+        resolve();
+      });
+    });
+  }
+
   /** Shutdown: resigns (the next controller is elected at once) and revokes the lease. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -192,7 +225,7 @@ export class EtcdClusterMember {
         // Registered before the loss: again now (a first registration still
         // under way retries with this session by itself).
         if (this.registration && this.description) await this.register(this.description);
-        await this.stand();
+        if (!this.shuttingDown) await this.stand();
         return;
       } catch (err) {
         this.options.log.warn({ err: describeEtcdError(err) }, 'could not join the cluster again; retrying');

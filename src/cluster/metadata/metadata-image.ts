@@ -147,8 +147,11 @@ export class MetadataImage {
     return names;
   }
 
-  /** Brokers that are registered and not fenced: the ones partitions may be placed on. */
+  /**
+   * Brokers that are registered, not fenced and not in controlled shutdown:
+   * the ones partitions may be placed on (Kafka's usable brokers).
+   */
   liveBrokerIds(): number[] {
-    return [...this.brokers.values()].filter((b) => !b.fenced).map((b) => b.id).sort((a, b) => a - b);
+    return [...this.brokers.values()].filter((b) => !b.fenced && !b.inControlledShutdown).map((b) => b.id).sort((a, b) => a - b);
   }
 }
