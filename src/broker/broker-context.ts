@@ -4,6 +4,7 @@
  * manager (every partition this broker holds), the coordinators and the
  * settings. Built once by broker.ts; handlers receive it and nothing else.
  */
+import type { CoordinatorPartitions } from '../coordinator/coordinator-partitions';
 import type { Logger } from '../logger';
 import type { Controller } from '../cluster/controller';
 import type { MetadataLoader } from '../cluster/metadata/metadata-loader';
@@ -63,6 +64,10 @@ export interface BrokerContext {
   readonly clientMetrics: ClientMetricsManager;
   /** Transactional ids and their transactions (`__transaction_state`). */
   readonly transactions: TransactionCoordinator;
+  /** The `__consumer_offsets` partitions this broker coordinates: whether it may act for a group, and when a group's write is replicated. */
+  readonly groupPartitions: CoordinatorPartitions;
+  /** The same for `__transaction_state` and transactional ids. */
+  readonly transactionPartitions: CoordinatorPartitions;
   /** The data directory, or null for an in-memory broker. */
   readonly dataDir: string | null;
   readonly log: Logger;

@@ -20,7 +20,7 @@ import { systemScheduler } from '../time/scheduler';
 import { startGroupCoordinator } from '../coordinator/group/start-group-coordinator';
 import { startTransactionCoordinator } from '../coordinator/transaction/start-transaction-coordinator';
 import type { TopicCatalog } from '../coordinator/group/consumer/consumer-group-coordinator';
-import { CoordinatorPartitionsPublisher } from '../coordinator/coordinator-partitions';
+import { CoordinatorPartitions } from '../coordinator/coordinator-partitions';
 import { BrokerAuthorizer } from './authorization';
 import { OFFSETS_TOPIC } from '../coordinator/group/offsets-topic';
 import { TRANSACTION_STATE_TOPIC } from '../coordinator/transaction/transaction-state-topic';
@@ -295,8 +295,25 @@ export class Broker {
         shutdown: shutdownController.signal,
       });
       // From now on the coordinators follow the leadership of their topics' partitions.
-      metadata.install(new CoordinatorPartitionsPublisher(OFFSETS_TOPIC, config.nodeId, groups));
-      metadata.install(new CoordinatorPartitionsPublisher(TRANSACTION_STATE_TOPIC, config.nodeId, transactions));
+      // Kafka's write timeouts: offsets.commit.timeout.ms for groups, request.timeout.ms for transactions.
+      const groupPartitions = new CoordinatorPartitions({
+        topic: OFFSETS_TOPIC,
+        nodeId: config.nodeId,
+        owner: groups,
+        replicas,
+        metadata,
+        replicationTimeoutMs: () => config.number('offsets.commit.timeout.ms'),
+      });
+      const transactionPartitions = new CoordinatorPartitions({
+        topic: TRANSACTION_STATE_TOPIC,
+        nodeId: config.nodeId,
+        owner: transactions,
+        replicas,
+        metadata,
+        replicationTimeoutMs: () => config.number('request.timeout.ms'),
+      });
+      metadata.install(groupPartitions);
+      metadata.install(transactionPartitions);
       const clientMetrics = new ClientMetricsManager({ telemetryMaxBytes: config.number('telemetry.max.bytes'), now, log });
       metadata.install(clientMetrics);
       const quotas = new ClientQuotaManagers({ samples: config.number('quota.window.num'), windowMs: config.number('quota.window.size.seconds') * 1000 });
@@ -323,6 +340,8 @@ export class Broker {
         producerIds: node.producerIds,
         groups,
         transactions,
+        groupPartitions,
+        transactionPartitions,
         dataDir,
         log,
         now,

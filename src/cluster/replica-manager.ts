@@ -511,14 +511,38 @@ export class ReplicaManager implements MetadataPublisher {
 
   /**
    * A coordinator's own write to its internal topic's partition (group
-   * metadata, offsets, transaction state, markers): written as the leader,
-   * answered with the append's error code.
+   * metadata, offsets, transaction state, markers): written as the leader
+   * with acks=all, as Kafka's coordinators write (refused with
+   * NOT_ENOUGH_REPLICAS when the ISR is below min.insync.replicas), and
+   * answered with the append's error code. The append returns once the
+   * record is in the leader's log; whoever answers a client for it waits
+   * with `whenReplicated` (the coordinators replay it at once).
    */
   appendAsCoordinator(topic: string, partition: number, batch: Buffer, now: number): ErrorCode {
     const p = this.getPartitionOrError(topic, partition);
     if (!(p instanceof Partition)) return p.errorCode;
     if (p.log.isClosed) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    return p.appendAsLeader(batch, { origin: 'coordinator', now }).errorCode;
+    return p.appendAsLeader(batch, { origin: 'coordinator', requiredAcks: -1, now }).errorCode;
+  }
+
+  /**
+   * Waits, as an acks=all produce does (the same purgatory), until the
+   * partition's high watermark reaches its log end as it is now: every
+   * record this broker has written to it so far is replicated to the ISR.
+   * NONE at once when it already is (always on one node), else a promise
+   * with NONE, NOT_ENOUGH_REPLICAS_AFTER_APPEND, NOT_LEADER_OR_FOLLOWER
+   * (leadership moved meanwhile) or REQUEST_TIMED_OUT after `timeoutMs`.
+   */
+  whenReplicated(topic: string, partition: number, timeoutMs: number): ErrorCode | Promise<ErrorCode> {
+    const p = this.getPartitionOrError(topic, partition);
+    if (!(p instanceof Partition)) return p.errorCode;
+    const status: ProducePartitionStatus = { key: topicPartitionKey(topic, partition), requiredOffset: p.logEndOffset, acksPending: true, errorCode: ErrorCode.NONE };
+    let respond: ((code: ErrorCode) => void) | null = null;
+    const op = new DelayedProduce(timeoutMs, [status], (key) => this.partitions.get(key), () => respond?.(status.errorCode));
+    if (this.producePurgatory.tryCompleteElseWatch(op, [status.key])) return status.errorCode;
+    return new Promise((resolve) => {
+      respond = resolve;
+    });
   }
 
   // ---- fetch --------------------------------------------------------------------------

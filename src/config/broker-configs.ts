@@ -83,7 +83,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('connection.failed.authentication.delay.ms', 100, { validator: atLeast(0) }),
   defineInt('queued.max.requests', 500, { ...ignored, validator: atLeast(1) }),
   defineLong('queued.max.request.bytes', -1, ignored),
-  defineInt('request.timeout.ms', 30_000, ignored),
+  defineInt('request.timeout.ms', 30_000), // how long a transaction state write's answer waits for replication (as Kafka's transaction coordinator)
   defineLong('socket.connection.setup.timeout.ms', 10_000, ignored),
   defineLong('socket.connection.setup.timeout.max.ms', 30_000, ignored),
 
@@ -206,7 +206,7 @@ export const BROKER_CONFIG_KEYS = [
   defineInt('offsets.load.buffer.size', 5 * MiB, { ...ignored, validator: atLeast(1) }),
   defineInt('offsets.retention.minutes', 7 * 24 * 60, { validator: atLeast(1) }),
   defineLong('offsets.retention.check.interval.ms', 600_000, { validator: atLeast(1) }),
-  defineInt('offsets.commit.timeout.ms', 5000, { ...ignored, validator: atLeast(1) }), // a commit is answered once appended (no replication to wait for)
+  defineInt('offsets.commit.timeout.ms', 5000, { validator: atLeast(1) }), // how long a group write's answer waits for replication
   defineShort('offsets.commit.required.acks', -1, ignored),
   defineInt('offset.metadata.max.bytes', 4096),
 

@@ -9,7 +9,12 @@
  * Authorization (Kafka's KafkaApis): WRITE on the transactional id
  * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED), then READ on the group
  * (GROUP_AUTHORIZATION_FAILED).
+ *
+ * The coordinator's state write is answered once the `__transaction_state`
+ * partition has it replicated (acks=all), else with Kafka's coordinator
+ * error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../protocol/messages';
@@ -21,7 +26,7 @@ import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { fencedErrorForVersion } from './producer-fenced';
 
 export function addOffsetsToTxnHandler(b: BrokerContext) {
-  return defineHandler(Apis.AddOffsetsToTxn, (req: AddOffsetsToTxnRequest, ctx): AddOffsetsToTxnResponse => {
+  return defineHandler(Apis.AddOffsetsToTxn, (req: AddOffsetsToTxnRequest, ctx): AddOffsetsToTxnResponse | Promise<AddOffsetsToTxnResponse> => {
     const answer = (errorCode: number): AddOffsetsToTxnResponse => ({ throttleTimeMs: 0, errorCode });
     if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED);
@@ -32,6 +37,7 @@ export function addOffsetsToTxnHandler(b: BrokerContext) {
     if (ready !== ErrorCode.NONE || !offsets) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     const partition = offsetsPartitionFor(req.groupId, offsets.partitions.size);
     const code = b.transactions.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
-    return answer(fencedErrorForVersion(code, ctx.apiVersion, 2));
+    if (code !== ErrorCode.NONE) return answer(fencedErrorForVersion(code, ctx.apiVersion, 2));
+    return afterReplication(b.transactionPartitions.whenReplicated(req.transactionalId), answer);
   });
 }

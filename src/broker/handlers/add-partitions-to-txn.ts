@@ -24,7 +24,12 @@
  * every partition is TRANSACTIONAL_ID_AUTHORIZATION_FAILED; WRITE on each
  * topic (never on an internal one), else its partitions are
  * TOPIC_AUTHORIZATION_FAILED and the others OPERATION_NOT_ATTEMPTED.
+ *
+ * The coordinator's state write is answered once the `__transaction_state`
+ * partition has it replicated (acks=all), else with Kafka's coordinator
+ * error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 import { Apis } from '../../protocol/apis';
 import { isInternalTopic } from '../../cluster/topic-name';
 import { ErrorCode } from '../../protocol/errors';
@@ -72,7 +77,7 @@ export function addPartitionsToTxnInterBrokerHandler(b: BrokerContext, clientHan
 }
 
 export function addPartitionsToTxnHandler(b: BrokerContext) {
-  return defineHandler(Apis.AddPartitionsToTxn, (req: AddPartitionsToTxnRequest, ctx): AddPartitionsToTxnResponse => {
+  return defineHandler(Apis.AddPartitionsToTxn, (req: AddPartitionsToTxnRequest, ctx): AddPartitionsToTxnResponse | Promise<AddPartitionsToTxnResponse> => {
     const topics = req.v3AndBelowTopics;
     const respond = (partitionErrorCode: (topic: string, partition: number) => number): AddPartitionsToTxnResponse => ({
       throttleTimeMs: 0,
@@ -102,6 +107,9 @@ export function addPartitionsToTxnHandler(b: BrokerContext) {
       );
       code = fencedErrorForVersion(code, ctx.apiVersion, 2);
     }
-    return respond((topic, partition) => (!anyUnknown ? code : (refused(topic, partition) ?? ErrorCode.OPERATION_NOT_ATTEMPTED)));
+    if (anyUnknown) return respond((topic, partition) => refused(topic, partition) ?? ErrorCode.OPERATION_NOT_ATTEMPTED);
+    // The partitions added are answered once the transaction log has them replicated.
+    if (code !== ErrorCode.NONE) return respond(() => code);
+    return afterReplication(b.transactionPartitions.whenReplicated(req.v3AndBelowTransactionalId), (replicated) => respond(() => replicated));
   });
 }

@@ -7,6 +7,10 @@
  * Authorization (Kafka's KafkaApis): DESCRIBE on the group, else
  * GROUP_AUTHORIZATION_FAILED; authorizedOperations (KIP-430) are the group
  * operations the principal may do.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -42,6 +46,8 @@ export function consumerGroupDescribeHandler(b: BrokerContext) {
         if (!b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.GROUP, groupId)) {
           return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.', NOT_REQUESTED);
         }
+        const notHere = b.groupPartitions.ownerError(groupId);
+        if (notHere !== ErrorCode.NONE) return failed(notHere, 'This is not the correct coordinator.', NOT_REQUESTED);
         const described = b.groups.describeConsumerGroup(groupId);
         const g = described.group;
         if (g === null) return failed(described.errorCode, described.errorMessage ?? '', operations(groupId));

@@ -16,6 +16,12 @@
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads); what the request stored is answered once the
+ * `__consumer_offsets` partition has it replicated (acks=all), else with
+ * Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -23,21 +29,23 @@ import { ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse } from '.
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl';
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 import { kafkaClientHost } from './client-host';
 
 export function consumerGroupHeartbeatHandler(b: BrokerContext) {
-  return defineHandler(Apis.ConsumerGroupHeartbeat, (req: ConsumerGroupHeartbeatRequest, ctx): ConsumerGroupHeartbeatResponse => {
-    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
-        errorMessage: 'Group authorization failed.',
-        memberId: null,
-        memberEpoch: 0,
-        heartbeatIntervalMs: 0,
-        assignment: null,
-      };
-    }
+  return defineHandler(Apis.ConsumerGroupHeartbeat, (req: ConsumerGroupHeartbeatRequest, ctx): ConsumerGroupHeartbeatResponse | Promise<ConsumerGroupHeartbeatResponse> => {
+    const failed = (errorCode: ErrorCode, errorMessage: string): ConsumerGroupHeartbeatResponse => ({
+      throttleTimeMs: 0,
+      errorCode,
+      errorMessage,
+      memberId: null,
+      memberEpoch: 0,
+      heartbeatIntervalMs: 0,
+      assignment: null,
+    });
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, 'Group authorization failed.');
+    const notHere = b.groupPartitions.ownerError(req.groupId);
+    if (notHere !== ErrorCode.NONE) return failed(notHere, 'The coordinator is not available here.');
     const r = b.groups.consumerGroupHeartbeat({
       apiVersion: ctx.apiVersion,
       groupId: req.groupId,
@@ -53,14 +61,19 @@ export function consumerGroupHeartbeatHandler(b: BrokerContext) {
       clientId: ctx.clientId ?? '',
       clientHost: kafkaClientHost(ctx.remoteAddress),
     });
-    return {
-      throttleTimeMs: 0,
-      errorCode: r.errorCode,
-      errorMessage: r.errorMessage,
-      memberId: r.memberId,
-      memberEpoch: r.memberEpoch,
-      heartbeatIntervalMs: r.heartbeatIntervalMs,
-      assignment: r.assignment === null ? null : { topicPartitions: r.assignment },
-    };
+    const answer = (replicated: ErrorCode): ConsumerGroupHeartbeatResponse =>
+      replicated !== ErrorCode.NONE
+        ? failed(replicated, 'The group state was not replicated.')
+        : {
+            throttleTimeMs: 0,
+            errorCode: r.errorCode,
+            errorMessage: r.errorMessage,
+            memberId: r.memberId,
+            memberEpoch: r.memberEpoch,
+            heartbeatIntervalMs: r.heartbeatIntervalMs,
+            assignment: r.assignment === null ? null : { topicPartitions: r.assignment },
+          };
+    // What the heartbeat wrote (a new member, epoch or assignment) is answered once replicated.
+    return r.errorCode === ErrorCode.NONE ? afterReplication(b.groupPartitions.whenReplicated(req.groupId), answer) : answer(ErrorCode.NONE);
   });
 }

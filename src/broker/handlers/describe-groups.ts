@@ -17,6 +17,10 @@
  * Authorization (Kafka's KafkaApis): DESCRIBE on the group, else
  * GROUP_AUTHORIZATION_FAILED for it; authorizedOperations (v3+, KIP-430)
  * are the group operations the principal may do.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads).
  */
 import { Apis } from '../../protocol/apis';
 import { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages';
@@ -46,6 +50,10 @@ export function describeGroupsHandler(b: BrokerContext) {
             members: [],
             authorizedOperations: NOT_REQUESTED,
           };
+        }
+        const notHere = b.groupPartitions.ownerError(groupId);
+        if (notHere !== ErrorCode.NONE) {
+          return { errorCode: notHere, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: NOT_REQUESTED };
         }
         const described = b.groups.describeGroup(groupId);
         if (described.kind === 'consumer') {

@@ -8,6 +8,10 @@
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -19,6 +23,8 @@ import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 export function heartbeatHandler(b: BrokerContext) {
   return defineHandler(Apis.Heartbeat, (req: HeartbeatRequest, ctx): HeartbeatResponse => {
     if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED };
+    const notHere = b.groupPartitions.ownerError(req.groupId);
+    if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere };
     const errorCode = b.groups.heartbeat({
       groupId: req.groupId,
       generationId: req.generationId,

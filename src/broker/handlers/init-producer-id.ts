@@ -25,7 +25,12 @@
  * (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); an idempotent producer
  * IDEMPOTENT_WRITE on the cluster or WRITE on some topic
  * (CLUSTER_AUTHORIZATION_FAILED).
+ *
+ * The coordinator's state write is answered once the `__transaction_state`
+ * partition has it replicated (acks=all), else with Kafka's coordinator
+ * error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
 import { InitProducerIdRequest, InitProducerIdResponse } from '../../protocol/messages';
@@ -38,7 +43,7 @@ const NO_PRODUCER_ID = -1n;
 const NO_PRODUCER_EPOCH = -1;
 
 export function initProducerIdHandler(b: BrokerContext) {
-  return defineHandler(Apis.InitProducerId, (req: InitProducerIdRequest, ctx): InitProducerIdResponse => {
+  return defineHandler(Apis.InitProducerId, (req: InitProducerIdRequest, ctx): InitProducerIdResponse | Promise<InitProducerIdResponse> => {
     const error = (errorCode: number): InitProducerIdResponse => ({
       throttleTimeMs: 0,
       errorCode,
@@ -69,6 +74,9 @@ export function initProducerIdHandler(b: BrokerContext) {
     const expected = noId ? null : { producerId: Number(req.producerId), producerEpoch: req.producerEpoch };
     const r = b.transactions.initProducerId(req.transactionalId, timeout, expected);
     if (r.errorCode !== ErrorCode.NONE) return error(fencedErrorForVersion(r.errorCode, ctx.apiVersion, 4));
-    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch };
+    // The new epoch is answered once the transaction log has it replicated.
+    return afterReplication(b.transactionPartitions.whenReplicated(req.transactionalId), (replicated) =>
+      replicated !== ErrorCode.NONE ? error(replicated) : { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: BigInt(r.producerId), producerEpoch: r.producerEpoch },
+    );
   });
 }

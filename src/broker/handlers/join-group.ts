@@ -20,6 +20,12 @@
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads); what the request stored is answered once the
+ * `__consumer_offsets` partition has it replicated (acks=all), else with
+ * Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -32,19 +38,20 @@ import { kafkaClientHost } from './client-host';
 export function joinGroupHandler(b: BrokerContext) {
   return defineHandler(Apis.JoinGroup, async (req: JoinGroupRequest, ctx): Promise<JoinGroupResponse> => {
     const v = ctx.apiVersion;
-    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
-      return {
-        throttleTimeMs: 0,
-        errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
-        generationId: -1,
-        protocolType: null,
-        protocolName: v >= 7 ? null : '',
-        leader: '',
-        skipAssignment: false,
-        memberId: req.memberId,
-        members: [],
-      };
-    }
+    const failed = (errorCode: ErrorCode, memberId: string): JoinGroupResponse => ({
+      throttleTimeMs: 0,
+      errorCode,
+      generationId: -1,
+      protocolType: null,
+      protocolName: v >= 7 ? null : '',
+      leader: '',
+      skipAssignment: false,
+      memberId,
+      members: [],
+    });
+    if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return failed(ErrorCode.GROUP_AUTHORIZATION_FAILED, req.memberId);
+    const notHere = b.groupPartitions.ownerError(req.groupId);
+    if (notHere !== ErrorCode.NONE) return failed(notHere, req.memberId);
     const result = await b.groups.joinGroup({
       groupId: req.groupId,
       memberId: req.memberId,
@@ -60,6 +67,9 @@ export function joinGroupHandler(b: BrokerContext) {
       protocols: req.protocols.map((p) => ({ name: p.name, metadata: Buffer.from(p.metadata) })),
       reason: v >= 8 ? req.reason : null,
     });
+    // What the join stored (a rebalance that completed) is answered once replicated.
+    const replicated = result.errorCode === ErrorCode.NONE ? await b.groupPartitions.whenReplicated(req.groupId) : ErrorCode.NONE;
+    if (replicated !== ErrorCode.NONE) return failed(replicated, result.memberId);
     return {
       throttleTimeMs: 0,
       errorCode: result.errorCode,

@@ -25,6 +25,12 @@
  * partition is GROUP_AUTHORIZATION_FAILED; READ on each topic, else its
  * partitions are TOPIC_AUTHORIZATION_FAILED (before their existence is
  * checked).
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads); what the request stored is answered once the
+ * `__consumer_offsets` partition has it replicated (acks=all), else with
+ * Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -33,10 +39,12 @@ import type { OffsetCommitPartition } from '../../coordinator/group/group-coordi
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl';
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 
 export function offsetCommitHandler(b: BrokerContext) {
-  return defineHandler(Apis.OffsetCommit, (req: OffsetCommitRequest, ctx): OffsetCommitResponse => {
+  return defineHandler(Apis.OffsetCommit, (req: OffsetCommitRequest, ctx): OffsetCommitResponse | Promise<OffsetCommitResponse> => {
     const v = ctx.apiVersion;
+    const notHere = b.groupPartitions.ownerError(req.groupId);
     // Results in request order: known partitions are filled in from the coordinator's answer.
     const errors: (ErrorCode | null)[] = [];
     const valid: OffsetCommitPartition[] = [];
@@ -47,6 +55,10 @@ export function offsetCommitHandler(b: BrokerContext) {
       for (const p of t.partitions) {
         if (!groupAllowed) {
           errors.push(ErrorCode.GROUP_AUTHORIZATION_FAILED);
+          continue;
+        }
+        if (notHere !== ErrorCode.NONE) {
+          errors.push(notHere);
           continue;
         }
         if (!readable.has(t.name)) {
@@ -82,18 +94,23 @@ export function offsetCommitHandler(b: BrokerContext) {
             partitions: valid,
             apiVersion: v,
           });
-    let next = 0;
-    let i = 0;
-    return {
-      throttleTimeMs: 0,
-      topics: req.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => {
-          const own = errors[i++];
-          const errorCode = own ?? committed[next++] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
-          return { partitionIndex: p.partitionIndex, errorCode };
-        }),
-      })),
+    const answer = (replicated: ErrorCode): OffsetCommitResponse => {
+      let next = 0;
+      let i = 0;
+      return {
+        throttleTimeMs: 0,
+        topics: req.topics.map((t) => ({
+          name: t.name,
+          partitions: t.partitions.map((p) => {
+            const own = errors[i++];
+            if (own !== null && own !== undefined) return { partitionIndex: p.partitionIndex, errorCode: own };
+            const stored = committed[next++] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+            // A stored offset counts once replicated; if it is not, the commit failed with the coordinator's error.
+            return { partitionIndex: p.partitionIndex, errorCode: stored === ErrorCode.NONE ? replicated : stored };
+          }),
+        })),
+      };
     };
+    return committed.includes(ErrorCode.NONE) ? afterReplication(b.groupPartitions.whenReplicated(req.groupId), answer) : answer(ErrorCode.NONE);
   });
 }

@@ -20,6 +20,10 @@
  * GROUP_AUTHORIZATION_FAILED for it; DESCRIBE on each topic: asking for
  * all topics leaves out the others, a named one's partitions are
  * TOPIC_AUTHORIZATION_FAILED.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -39,6 +43,8 @@ export function offsetFetchHandler(b: BrokerContext) {
       b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), v >= 7 && req.requireStable, member);
     // DESCRIBE on the topics: all topics leaves out the others, named ones answer TOPIC_AUTHORIZATION_FAILED.
     const fetch = (groupId: string, topics: Topics, member: Member = null): OffsetFetchResult => {
+      const notHere = b.groupPartitions.ownerError(groupId);
+      if (notHere !== ErrorCode.NONE) return { errorCode: notHere, topics: [] };
       const describable = (name: string) => b.authorizer.allowed(ctx, AclOperation.DESCRIBE, ResourceType.TOPIC, name);
       if (topics === null) {
         const r = fetchFromCoordinator(groupId, null, member);

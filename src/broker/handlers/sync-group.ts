@@ -12,6 +12,12 @@
  *
  * Authorization (Kafka's KafkaApis): READ on the group, else
  * GROUP_AUTHORIZATION_FAILED.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads); what the request stored is answered once the
+ * `__consumer_offsets` partition has it replicated (acks=all), else with
+ * Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -26,6 +32,8 @@ export function syncGroupHandler(b: BrokerContext) {
     if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     }
+    const notHere = b.groupPartitions.ownerError(req.groupId);
+    if (notHere !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: notHere, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     const assignments = new Map<string, Buffer>();
     for (const a of req.assignments) assignments.set(a.memberId, Buffer.from(a.assignment));
     const result = await b.groups.syncGroup({
@@ -37,6 +45,9 @@ export function syncGroupHandler(b: BrokerContext) {
       protocolName: v >= 5 ? req.protocolName : null,
       assignments,
     });
+    // The leader's assignment is stored with the group: every member's answer waits until it is replicated.
+    const replicated = result.errorCode === ErrorCode.NONE ? await b.groupPartitions.whenReplicated(req.groupId) : ErrorCode.NONE;
+    if (replicated !== ErrorCode.NONE) return { throttleTimeMs: 0, errorCode: replicated, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) };
     return {
       throttleTimeMs: 0,
       errorCode: result.errorCode,

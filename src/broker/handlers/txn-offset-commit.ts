@@ -21,6 +21,12 @@
  * (GROUP_AUTHORIZATION_FAILED), each for every partition; READ on each
  * topic, else its partitions are TOPIC_AUTHORIZATION_FAILED and not
  * committed.
+ *
+ * Coordination (coordinator-partitions.ts): a broker that does not
+ * coordinate the group answers NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS
+ * while its partition loads); what the request stored is answered once the
+ * `__consumer_offsets` partition has it replicated (acks=all), else with
+ * Kafka's coordinator error (COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR).
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -30,6 +36,7 @@ import { OFFSETS_TOPIC } from '../../coordinator/group/offsets-topic';
 import type { BrokerContext } from '../broker-context';
 import { defineHandler } from '../define-handler';
 import { AclOperation, ResourceType } from '../../security/authorizer/acl';
+import { afterReplication } from '../../coordinator/coordinator-partitions';
 
 export function txnOffsetCommitHandler(b: BrokerContext) {
   return defineHandler(Apis.TxnOffsetCommit, async (req: TxnOffsetCommitRequest, ctx): Promise<TxnOffsetCommitResponse> => {
@@ -39,6 +46,8 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
     });
     if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return respond(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return respond(() => ErrorCode.GROUP_AUTHORIZATION_FAILED);
+    const notHere = b.groupPartitions.ownerError(req.groupId);
+    if (notHere !== ErrorCode.NONE) return respond(() => notHere);
     const readable = b.authorizer.allowedNames(ctx, AclOperation.READ, ResourceType.TOPIC, req.topics.map((t) => t.name));
     const producerId = Number(req.producerId);
     const offsets = b.metadata.image.topics.get(OFFSETS_TOPIC);
@@ -54,6 +63,9 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
       if (check === ErrorCode.NETWORK_EXCEPTION) check = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     if (check !== ErrorCode.NONE) return respond(() => check);
+    // The group may have moved while a remote transaction coordinator answered.
+    const moved = b.groupPartitions.ownerError(req.groupId);
+    if (moved !== ErrorCode.NONE) return respond(() => moved);
     const errors = b.groups.commitTransactionalOffsets({
       groupId: req.groupId,
       producerId,
@@ -76,6 +88,12 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
     const flat = req.topics.map((t) =>
       t.partitions.map(() => (readable.has(t.name) ? (errors[i++] ?? ErrorCode.UNKNOWN_SERVER_ERROR) : ErrorCode.TOPIC_AUTHORIZATION_FAILED)),
     );
-    return respond((ti, pi) => flat[ti]?.[pi] ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+    // The transactional offsets count once replicated.
+    const answer = (replicated: ErrorCode) =>
+      respond((ti, pi) => {
+        const code = flat[ti]?.[pi] ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+        return code === ErrorCode.NONE ? replicated : code;
+      });
+    return errors.includes(ErrorCode.NONE) ? afterReplication(b.groupPartitions.whenReplicated(req.groupId), answer) : answer(ErrorCode.NONE);
   });
 }
