@@ -16,6 +16,11 @@
  * - A partition leader is SIGKILLed as EndTxn is sent: the commit is
  *   answered, its marker goes to the new leader, and read_committed sees the
  *   transaction whole.
+ * - Consume-transform-produce (kafkajs, then node-rdkafka, in a child
+ *   process restarted whenever it fails): the transaction coordinator's
+ *   broker SIGKILLed mid-transaction, later a partition leader SIGKILLed
+ *   during EndTxn; the read_committed output holds every input exactly once
+ *   (an aborted attempt's records would show as duplicates).
  */
 import { Kafka as KafkaJs, logLevel, type Producer } from 'kafkajs';
 import * as Kafka from 'node-rdkafka';
@@ -24,6 +29,7 @@ import { KafkaClient } from '../src/client/client';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
 import { createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { type ProcessorClient, SupervisedProcessor } from './support/eos-processor';
 
 jest.setTimeout(240_000);
 
@@ -206,4 +212,93 @@ test('a partition leader SIGKILLed during EndTxn: the commit is answered and its
     await producer.disconnect();
     await cluster.restart(victim);
   }
+});
+
+/**
+ * Writes inputs 0..total-1 (value = key = the number), a few per request so
+ * the processor's transactions stay small, paced so that input keeps
+ * arriving through the kills (idempotent acks=all producer: each input
+ * exactly once).
+ */
+async function feed(topic: string, total: number, perSend = 5, pauseMs = 100): Promise<void> {
+  const producer = kafkajs(`feed-${topic}`).producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < total; i += perSend) {
+      const values = Array.from({ length: Math.min(perSend, total - i) }, (_, j) => String(i + j));
+      await producer.send({ topic, acks: -1, messages: values.map((v) => ({ key: v, value: v })) });
+      await new Promise((r) => setTimeout(r, pauseMs));
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+async function committedInputs(groupId: string, topic: string): Promise<number> {
+  const admin = kafkajs(`offsets-${groupId}`).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets[0]?.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0) ?? 0;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produce with %s', (client) => {
+  test('the coordinator SIGKILLed mid-transaction, a partition leader SIGKILLed during EndTxn: every input exactly once in the read_committed output', async () => {
+    const input = `ctp-${client}-in`;
+    const output = `ctp-${client}-out`;
+    const groupId = `ctp-${client}`;
+    const transactionalId = `ctp-${client}-processor`;
+    const TOTAL = 600;
+    await createReplicatedTopic(cluster.bootstrapServers, input, PARTITIONS);
+    await createReplicatedTopic(cluster.bootstrapServers, output, PARTITIONS);
+    const feeding = feed(input, TOTAL);
+    const processor = new SupervisedProcessor({ client, bootstrap: cluster.bootstrapServers, input, output, groupId, transactionalId });
+    const down = new Set<number>();
+    const kill = async (nodeId: number) => {
+      down.add(nodeId);
+      await cluster.kill(nodeId);
+    };
+    const restart = async (nodeId: number) => {
+      await cluster.restart(nodeId);
+      down.delete(nodeId);
+    };
+    try {
+      // 1. The transaction coordinator's broker dies while a transaction has records written.
+      await processor.nth('COMMITTED', 3);
+      await processor.nth('SENT', processor.count('COMMITTED') + 1);
+      const coordinator = await coordinatorOf(transactionalId);
+      await kill(coordinator);
+      await processor.nth('COMMITTED', processor.count('COMMITTED') + 3, 150_000);
+      await restart(coordinator);
+
+      // 2. A leader of an output partition (not the coordinator's broker) dies as EndTxn goes out.
+      const current = await coordinatorOf(transactionalId);
+      await processor.nth('ENDING', processor.count('ENDING') + 1);
+      const victim = (await leaders(output)).find((l) => l >= 0 && l !== current)!;
+      await kill(victim);
+      await processor.nth('COMMITTED', processor.count('COMMITTED') + 3, 150_000);
+      await restart(victim);
+
+      await feeding;
+      let committed = 0;
+      await waitFor('the group offsets to reach the end of the input', async () => ((committed = await committedInputs(groupId, input)) === TOTAL ? true : undefined), 150_000, 500).catch(
+        (err: Error) => {
+          throw new Error(`${err.message} (${committed} of ${TOTAL}); ${processor.describe()}`);
+        },
+      );
+    } finally {
+      await feeding.catch(() => undefined);
+      await processor.stop();
+      for (const nodeId of down) await cluster.restart(nodeId);
+    }
+    // How often a processor failed and was replaced (expected around the kills).
+    console.log(`${client} processor restarts: ${processor.failures.length}\n${processor.failures.join('\n')}`);
+    const values = await readCommitted(output, TOTAL);
+    const expected = Array.from({ length: TOTAL }, (_, i) => `out-${i}`);
+    expect(values.length).toBe(TOTAL);
+    expect([...new Set(values)].sort()).toEqual(expected.sort());
+  }, 600_000);
 });
