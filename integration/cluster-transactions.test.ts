@@ -234,6 +234,19 @@ async function feed(topic: string, total: number, perSend = 5, pauseMs = 100): P
   }
 }
 
+/** Per input partition: the group's committed offset and the partition's end, for a failed test's message. */
+async function offsetsReport(groupId: string, topic: string): Promise<string> {
+  const admin = kafkajs(`report-${groupId}`).admin();
+  await admin.connect();
+  try {
+    const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const ends = await admin.fetchTopicOffsets(topic);
+    return `committed ${JSON.stringify(committed[0]?.partitions)}, ends ${JSON.stringify(ends)}, leaders ${JSON.stringify(await leaders(topic))}`;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 async function committedInputs(groupId: string, topic: string): Promise<number> {
   const admin = kafkajs(`offsets-${groupId}`).admin();
   await admin.connect();
@@ -285,8 +298,8 @@ describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produc
       await feeding;
       let committed = 0;
       await waitFor('the group offsets to reach the end of the input', async () => ((committed = await committedInputs(groupId, input)) === TOTAL ? true : undefined), 150_000, 500).catch(
-        (err: Error) => {
-          throw new Error(`${err.message} (${committed} of ${TOTAL}); ${processor.describe()}`);
+        async (err: Error) => {
+          throw new Error(`${err.message} (${committed} of ${TOTAL}); ${await offsetsReport(groupId, input)}; ${processor.describe()}`);
         },
       );
     } finally {
