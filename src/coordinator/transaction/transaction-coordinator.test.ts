@@ -64,6 +64,11 @@ function setup(config: Partial<TransactionCoordinatorConfig> = {}, store = new M
   return { tc, store, clock, markers };
 }
 
+/** A transactional id's record as an earlier coordinator left it in the store. */
+function stored(store: MemoryTransactionStore, id: string, value: Parameters<typeof encodeTransactionLogValue>[0]): void {
+  store.append(id, { key: encodeTransactionLogKey(id), value: encodeTransactionLogValue(value) });
+}
+
 const P0 = { topic: 'out', partition: 0 };
 const P1 = { topic: 'out', partition: 1 };
 
@@ -208,17 +213,14 @@ describe('TransactionCoordinator', () => {
   test('failover: a partition led elsewhere is NOT_COORDINATOR; loaded, its prepared transaction completes with the new coordinator epoch; unloaded, it is forgotten', () => {
     const store = new MemoryTransactionStore();
     const now = new ManualScheduler().now();
-    store.append('tx', {
-      key: encodeTransactionLogKey('tx'),
-      value: encodeTransactionLogValue({
-        producerId: 42,
-        producerEpoch: 3,
-        transactionTimeoutMs: 60_000,
-        state: 'PrepareAbort',
-        partitions: new Map([['out', [0]]]),
-        lastUpdateTimestampMs: now,
-        startTimestampMs: now,
-      }),
+    stored(store, 'tx', {
+      producerId: 42,
+      producerEpoch: 3,
+      transactionTimeoutMs: 60_000,
+      state: 'PrepareAbort',
+      partitions: new Map([['out', [0]]]),
+      lastUpdateTimestampMs: now,
+      startTimestampMs: now,
     });
     store.led = false;
     const { tc, markers } = setup({}, store);
@@ -261,17 +263,14 @@ describe('TransactionCoordinator', () => {
   test('failover: an Ongoing transaction loaded from the log is aborted once its timeout has passed since it began', () => {
     const store = new MemoryTransactionStore();
     const clock = new ManualScheduler();
-    store.append('tx', {
-      key: encodeTransactionLogKey('tx'),
-      value: encodeTransactionLogValue({
-        producerId: 7,
-        producerEpoch: 0,
-        transactionTimeoutMs: 15_000,
-        state: 'Ongoing',
-        partitions: new Map([['out', [1]]]),
-        lastUpdateTimestampMs: clock.now() - 10_000,
-        startTimestampMs: clock.now() - 10_000,
-      }),
+    stored(store, 'tx', {
+      producerId: 7,
+      producerEpoch: 0,
+      transactionTimeoutMs: 15_000,
+      state: 'Ongoing',
+      partitions: new Map([['out', [1]]]),
+      lastUpdateTimestampMs: clock.now() - 10_000,
+      startTimestampMs: clock.now() - 10_000,
     });
     const { tc, markers } = setup({}, store, clock);
     expect(tc.transaction('tx')?.state).toBe('Ongoing');
