@@ -28,7 +28,7 @@ import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
-import { createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { RecordingProducer, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
 import { type ProcessorClient, SupervisedProcessor } from './support/eos-processor';
 
 jest.setTimeout(240_000);
@@ -215,20 +215,21 @@ test('a partition leader SIGKILLed during EndTxn: the commit is answered and its
 });
 
 /**
- * Writes inputs 0..total-1 (value = key = the number), a few per request so
- * the processor's transactions stay small, paced so that input keeps
- * arriving through the kills (idempotent acks=all producer: each input
- * exactly once).
+ * Writes inputs 0..total-1 (value = the number, partition = number mod 3)
+ * with librdkafka's idempotent acks=all producer, a few at a time so the
+ * processor's transactions stay small, paced so that input keeps arriving
+ * through the kills. Resolves once every input is acknowledged.
  */
-async function feed(topic: string, total: number, perSend = 5, pauseMs = 100): Promise<void> {
-  const producer = kafkajs(`feed-${topic}`).producer({ idempotent: true, maxInFlightRequests: 1 });
+async function feed(topic: string, total: number, perRound = 6, pauseMs = 100): Promise<void> {
+  const producer = new RecordingProducer(cluster.bootstrapServers);
   await producer.connect();
   try {
-    for (let i = 0; i < total; i += perSend) {
-      const values = Array.from({ length: Math.min(perSend, total - i) }, (_, j) => String(i + j));
-      await producer.send({ topic, acks: -1, messages: values.map((v) => ({ key: v, value: v })) });
-      await new Promise((r) => setTimeout(r, pauseMs));
+    for (let i = 0; i < total; i++) {
+      producer.produce(topic, i % PARTITIONS, String(i));
+      if (i % perRound === perRound - 1) await new Promise((r) => setTimeout(r, pauseMs));
     }
+    await producer.settle();
+    if (producer.errors.length > 0 || producer.acked.length !== total) throw new Error(`inputs not acknowledged: ${producer.errors.slice(0, 5).join('; ')}`);
   } finally {
     await producer.disconnect();
   }
@@ -307,8 +308,7 @@ describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produc
       await restart(victim);
 
       await feeding;
-      // Every input was acknowledged (acks=all): the input topic must hold them all (a shortfall is the
-      // produce path's, not the transactions').
+      // Every input was acknowledged (acks=all): the input topic must hold them all.
       let inputs = 0;
       await waitFor('the input topic to hold every acknowledged input', async () => ((inputs = await endOffsets(input)) === TOTAL ? true : undefined), 30_000, 500).catch(
         (err: Error) => {
