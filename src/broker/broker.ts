@@ -35,6 +35,13 @@ import { SECURITY_PROTOCOLS, type SecurityProtocol } from '../security/security-
 import { ImageScramCredentials } from '../security/scram/credential-store';
 import { ClientQuotaManagers } from '../security/quota/client-quota-managers';
 import { buildListenerSecurity } from './listener-security';
+import type { InterBrokerConnections } from './inter-broker-connections';
+import type { TransactionMarkerEntry } from '../coordinator/transaction/transaction-marker-channel';
+import type { TransactionCoordinator } from '../coordinator/transaction/transaction-coordinator';
+import type { TransactionVerifier } from '../cluster/transaction-verification';
+import type { TransactionVerificationChannel } from './transaction-verification-channel';
+import { partitionForKey } from '../coordinator/partition-for-key';
+import { ErrorCode } from '../protocol/errors';
 
 export interface BrokerOptions {
   /** Kafka broker properties (server.properties keys), already merged with overrides. */
@@ -112,6 +119,54 @@ function controllerChannelOf(node: ClusterNode, config: BrokerConfig, interBroke
   return channel;
 }
 
+/** Connections to the other brokers (transaction markers and verification); cluster-only, loaded lazily like the controller channel. */
+function interBrokerConnectionsOf(node: ClusterNode, config: BrokerConfig, interBroker: InterBrokerClient, log: Logger): InterBrokerConnections {
+  const { InterBrokerConnections } = require('./inter-broker-connections') as typeof import('./inter-broker-connections');
+  return new InterBrokerConnections({ nodeId: node.nodeId, interBroker, requestTimeoutMs: config.number('request.timeout.ms'), log });
+}
+
+/** WriteTxnMarkers to another broker; per entry, per partition error codes. */
+function markerSenderOf(links: InterBrokerConnections, config: BrokerConfig) {
+  const { sendTxnMarkers } = require('./transaction-links') as typeof import('./transaction-links');
+  return (brokerId: number, entries: readonly TransactionMarkerEntry[]) => sendTxnMarkers(links, brokerId, entries, config.number('request.timeout.ms'));
+}
+
+/**
+ * KIP-890 verification as the replica manager asks it: this broker's
+ * coordinator when it coordinates the transactional id, else the
+ * coordinator's broker over the inter-broker listener.
+ */
+function transactionVerifierOf(
+  transactions: TransactionCoordinator,
+  metadata: MetadataLoader,
+  config: BrokerConfig,
+  links: InterBrokerConnections | null,
+  log: Logger,
+): TransactionVerifier {
+  let remote: TransactionVerificationChannel | null = null;
+  const coordinatorOf = (transactionalId: string): number => {
+    const t = metadata.image.topics.get(TRANSACTION_STATE_TOPIC);
+    return t?.partitions.get(partitionForKey(transactionalId, t.partitions.size))?.leader ?? -1;
+  };
+  return {
+    get enabled() {
+      return config.boolean('transaction.partition.verification.enable');
+    },
+    verify(transactionalId, producerId, producerEpoch, partitions) {
+      const local = (p: { topic: string; partition: number }) => transactions.verifyPartition(transactionalId, producerId, producerEpoch, p.topic, p.partition);
+      if (transactions.isCoordinatorFor(transactionalId) || links === null) return partitions.map(local);
+      // Leader of the partition but not loaded (yet): as Kafka while it loads.
+      if (coordinatorOf(transactionalId) === config.nodeId) return partitions.map(() => ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+      if (remote === null) {
+        const { TransactionVerificationChannel } = require('./transaction-verification-channel') as typeof import('./transaction-verification-channel');
+        const { sendVerification } = require('./transaction-links') as typeof import('./transaction-links');
+        remote = new TransactionVerificationChannel({ coordinatorOf, send: (brokerId, request) => sendVerification(links, brokerId, request), log });
+      }
+      return remote.verify(transactionalId, producerId, producerEpoch, partitions);
+    },
+  };
+}
+
 function clusterViewOf(node: ClusterNode, channel: ControllerChannel): ClusterView {
   return {
     controllerId: () => node.controllerId,
@@ -134,6 +189,7 @@ export class Broker {
     readonly configResolution: BrokerConfigResolution,
     shutdownController: AbortController,
     private readonly channel: ControllerChannel | null = null,
+    private readonly brokerLinks: InterBrokerConnections | null = null,
   ) {
     this.shutdownController = shutdownController;
   }
@@ -201,6 +257,7 @@ export class Broker {
     const servers: KafkaServer[] = [];
     const shutdownController = new AbortController();
     let channel: ControllerChannel | null = null;
+    let brokerLinks: InterBrokerConnections | null = null;
     try {
       // A cluster: this broker reaches the controller and the other brokers over its inter-broker listener.
       const interBroker = node.cluster ? interBrokerClientOf(node, config, listenerConfigs.find((l) => l.name === interBrokerListenerName)!) : null;
@@ -220,6 +277,8 @@ export class Broker {
         log,
         shutdown: shutdownController.signal,
       });
+      // A cluster's brokers reach each other for transaction markers and verification.
+      if (channel && interBroker) brokerLinks = interBrokerConnectionsOf(node, config, interBroker, log);
       // After the group coordinator: markers it finishes on start may complete transactional offsets.
       const transactions = startTransactionCoordinator({
         config,
@@ -227,7 +286,8 @@ export class Broker {
         metadata,
         groups,
         ensureInternalTopic,
-        topicExists: (topic) => metadata.image.topics.get(topic) !== undefined,
+        nodeId: config.nodeId,
+        sendMarkers: brokerLinks ? markerSenderOf(brokerLinks, config) : undefined,
         allocateProducerId: () => node.producerIds.allocate(),
         now,
         log,
@@ -263,11 +323,8 @@ export class Broker {
       const authorizer = new BrokerAuthorizer(config, log);
       metadata.install(authorizer);
       // Read at every transactional produce, so a dynamic change applies at once.
-      replicas.setTransactionVerifier(() => ({
-        enabled: config.boolean('transaction.partition.verification.enable'),
-        verifyPartition: (transactionalId, producerId, producerEpoch, topic, partition) =>
-          transactions.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition),
-      }));
+      const verifier = transactionVerifierOf(transactions, metadata, config, brokerLinks, log);
+      replicas.setTransactionVerifier(() => verifier);
       const context: BrokerContext = {
         shutdown: shutdownController.signal,
         nodeId: config.nodeId,
@@ -333,7 +390,7 @@ export class Broker {
           brokerEpoch: () => node.brokerEpoch,
         });
       }
-      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController, channel);
+      const broker = new Broker(context, node, servers, [...bound.values()], resolution, shutdownController, channel, brokerLinks);
       broker.housekeeping = Housekeeping.start(config, logs, replicas, now, log);
       logs.startCleaner(log);
       return broker;
@@ -343,6 +400,7 @@ export class Broker {
       replicas.shutdown();
       await Promise.all(servers.map((server) => server.close(0)));
       await channel?.close();
+      await brokerLinks?.close();
       await node.close();
       throw e;
     }
@@ -366,6 +424,7 @@ export class Broker {
       this.context.replicaManager.shutdown();
       await Promise.all(this.servers.map((server) => server.close()));
       await this.channel?.close();
+      await this.brokerLinks?.close();
       await this.node.close();
     })();
     return this.closing;

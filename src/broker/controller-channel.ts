@@ -62,7 +62,7 @@ import type { KafkaPrincipal } from '../security/principal';
  * An inter-broker API's spec whose codecs load on first use (a single broker
  * never sends these).
  */
-function lazyApi<Req, Res>(apiKey: number, name: string, maxVersion: number, request: () => ApiSpec<Req, Res>['request'], response: () => ApiSpec<Req, Res>['response']): ApiSpec<Req, Res> {
+export function lazyApi<Req, Res>(apiKey: number, name: string, maxVersion: number, request: () => ApiSpec<Req, Res>['request'], response: () => ApiSpec<Req, Res>['response']): ApiSpec<Req, Res> {
   return {
     apiKey,
     name,

@@ -115,6 +115,13 @@ export function buildHandlerTable(b: BrokerContext): HandlerTable {
     const { allocateProducerIdsHandler } = require('./handlers/allocate-producer-ids') as typeof import('./handlers/allocate-producer-ids');
     const { alterPartitionHandler } = require('./handlers/alter-partition') as typeof import('./handlers/alter-partition');
     for (const h of [envelopeHandler(b, local), allocateProducerIdsHandler(b), alterPartitionHandler(b)]) table.set(h.spec.apiKey, h);
+    // Transactions across brokers: markers from a coordinator, and AddPartitionsToTxn v4+ (verification) next to the client's v0–3.
+    const { writeTxnMarkersHandler } = require('./handlers/write-txn-markers') as typeof import('./handlers/write-txn-markers');
+    const { addPartitionsToTxnInterBrokerHandler } = require('./handlers/add-partitions-to-txn') as typeof import('./handlers/add-partitions-to-txn');
+    const writeTxnMarkers = writeTxnMarkersHandler(b);
+    table.set(writeTxnMarkers.spec.apiKey, writeTxnMarkers);
+    const clientAddPartitions = table.get(Apis.AddPartitionsToTxn.apiKey);
+    if (clientAddPartitions) table.set(Apis.AddPartitionsToTxn.apiKey, addPartitionsToTxnInterBrokerHandler(b, clientAddPartitions));
   }
   return table;
 }

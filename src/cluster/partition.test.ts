@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { ErrorCode } from '../protocol/errors';
-import { encodeRecordBatch } from '../protocol/records';
+import { ControlRecordType, encodeEndTxnMarkerBatch, encodeRecordBatch } from '../protocol/records';
 import { readRecordsBytes } from '../storage/records-bytes';
 import { decodeRecordBatches } from '../protocol/records';
 import type { ClusterNode } from './cluster-node';
@@ -33,6 +33,8 @@ function read(p: Partition, fetchOffset: number, isolation: 'log-end' | 'high-wa
   const offsets = r.records === null ? [] : decodeRecordBatches(readRecordsBytes(r.records)).flatMap((b) => b.records.map((x) => Number(x.offset)));
   return { ...r, offsets };
 }
+
+const partitionT0 = (node: ClusterNode): Partition => node.replicas.getPartition('t', 0)!;
 
 async function registerBroker(node: ClusterNode, brokerId: number): Promise<void> {
   await node.controller.registerBroker({ brokerId, incarnationId: randomUUID(), endpoints: [{ name: 'PLAINTEXT', host: 'h', port: 9000 + brokerId, securityProtocol: 0 }], rack: null });
@@ -81,6 +83,53 @@ describe('Partition as the only replica (one node)', () => {
     // Without its transactional id the batch is refused (Kafka's answer).
     const refused = p.appendAsLeader(batch(['x'], { producerId: 8n, transactional: true }), { origin: 'client', now: NOW });
     expect(refused.errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+
+  test('KIP-890: a transaction\'s first batch waits for the coordinator\'s answer; a marker written meanwhile voids it', async () => {
+    await createTopic(node, 't');
+    let answer: (codes: ErrorCode[]) => void = () => undefined;
+    let asked = 0;
+    node.replicas.setTransactionVerifier(() => ({
+      enabled: true,
+      verify: () => {
+        asked++;
+        return new Promise((resolve) => (answer = resolve));
+      },
+    }));
+    const append = (seq: number) =>
+      node.replicas.appendRecords({ requiredAcks: 1, timeoutMs: 1000, origin: 'client', transactionalId: 'tx' }, [
+        { topic: 't', partition: 0, records: batch([`v${seq}`], { producerId: 7n, baseSequence: seq, transactional: true }) },
+      ], NOW);
+    const abortMarker = () => encodeEndTxnMarkerBatch(ControlRecordType.Abort, { producerId: 7n, producerEpoch: 0, coordinatorEpoch: 0, timestamp: BigInt(NOW) });
+    const codes = async (r: ReturnType<typeof append>) => (await r).map((x) => x.errorCode);
+
+    // Verified: written; the transaction is open here now, so the next batch asks nothing.
+    const first = append(0);
+    answer([ErrorCode.NONE]);
+    expect(await codes(first)).toEqual([ErrorCode.NONE]);
+    expect(await codes(append(1))).toEqual([ErrorCode.NONE]);
+    expect(asked).toBe(1);
+    expect(node.replicas.appendAsCoordinator('t', 0, abortMarker(), NOW)).toBe(ErrorCode.NONE);
+
+    // The transaction ends (a marker) while the next one's first batch is being verified: refused.
+    const late = append(2);
+    expect(node.replicas.appendAsCoordinator('t', 0, abortMarker(), NOW)).toBe(ErrorCode.NONE);
+    answer([ErrorCode.NONE]);
+    expect(await codes(late)).toEqual([ErrorCode.INVALID_TXN_STATE]);
+
+    // The coordinator's answers as Kafka maps them for the producer.
+    for (const [coordinator, produce] of [
+      [ErrorCode.INVALID_TXN_STATE, ErrorCode.INVALID_TXN_STATE],
+      [ErrorCode.CONCURRENT_TRANSACTIONS, ErrorCode.NOT_ENOUGH_REPLICAS],
+      [ErrorCode.NETWORK_EXCEPTION, ErrorCode.NOT_ENOUGH_REPLICAS],
+      [ErrorCode.NOT_COORDINATOR, ErrorCode.NOT_ENOUGH_REPLICAS],
+      [ErrorCode.PRODUCER_FENCED, ErrorCode.INVALID_PRODUCER_EPOCH],
+    ] as const) {
+      const r = append(2);
+      answer([coordinator]);
+      expect(await codes(r)).toEqual([produce]);
+    }
+    expect(partitionT0(node).logEndOffset).toBe(4);
   });
 
   test('LogAppendTime: written into the stored batch (CRC intact) only after every check passed', async () => {

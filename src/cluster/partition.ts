@@ -25,13 +25,13 @@
 import type { TopicConfig } from '../config';
 import { ErrorCode } from '../protocol/errors';
 import type { RecordsValue } from '../protocol/primitives/records-value';
-import { TRANSACTIONAL_FLAG, findRecordWithoutKey, validateLegacyProduce, validateProduceRecords, type ProduceValidation } from '../protocol/records';
+import { ATTRIBUTES, BATCH_HEADER_SIZE, CONTROL_FLAG, MAGIC, PRODUCER_EPOCH, PRODUCER_ID, TRANSACTIONAL_FLAG, findRecordWithoutKey, validateLegacyProduce, validateProduceRecords, type ProduceValidation } from '../protocol/records';
 import type { AppendOrigin, ProducerStateEntry } from '../storage/producer-state-manager';
 import type { AppendResult, Log, TimestampAndOffset } from '../storage/log';
 import type { RecordTimestampLocator } from '../storage/record-timestamps';
 import type { AbortedTxn } from '../storage/transaction-index';
 import type { PartitionRegistration } from './metadata/metadata-image';
-import { type TransactionVerifier, transactionalProduceProblem } from './transaction-verification';
+import { type TransactionVerification, type TransactionVerifier, type VerificationGuard, verificationProblem } from './transaction-verification';
 
 /** Where a read stops (Kafka's FetchIsolation). */
 export type FetchIsolation = 'log-end' | 'high-watermark' | 'committed';
@@ -49,6 +49,28 @@ export interface LeaderAppendOptions {
   requiredAcks?: number;
   /** The broker's clock, for LogAppendTime and timestamp bounds. */
   now: number;
+  /** The transaction coordinator's answer for a transactional batch that needed it (transaction-verification.ts). */
+  verification?: TransactionVerification;
+}
+
+/** The producer of a transactional batch (the first of a produce's records), from its header alone. */
+export interface TransactionalProducer {
+  producerId: number;
+  producerEpoch: number;
+}
+
+/** The first batch's producer when it is a transactional data batch (magic 2); null otherwise. */
+export function transactionalProducerOf(records: Buffer | null): TransactionalProducer | null {
+  if (records === null || records.length < BATCH_HEADER_SIZE || records[MAGIC] !== 2) return null;
+  const attributes = records.readInt16BE(ATTRIBUTES);
+  if ((attributes & TRANSACTIONAL_FLAG) === 0 || (attributes & CONTROL_FLAG) !== 0) return null;
+  return { producerId: Number(records.readBigInt64BE(PRODUCER_ID)), producerEpoch: records.readInt16BE(PRODUCER_EPOCH) };
+}
+
+/** The producer a coordinator's batch ends a transaction of (a marker: control batch), or null. */
+function markerProducerOf(records: Buffer): number | null {
+  if (records.length < BATCH_HEADER_SIZE || records[MAGIC] !== 2) return null;
+  return (records.readInt16BE(ATTRIBUTES) & CONTROL_FLAG) !== 0 ? Number(records.readBigInt64BE(PRODUCER_ID)) : null;
 }
 
 /**
@@ -165,6 +187,8 @@ export class Partition {
   private readonly followers = new Map<number, FollowerState>();
   private readonly listener: PartitionListener | null;
   private readonly verifier: () => TransactionVerifier | null;
+  /** Transactional producers being verified with their coordinator (see transaction-verification.ts). */
+  private readonly verificationGuards = new Map<number, VerificationGuard>();
   private readonly isrChanges: IsrChangeRequester | null;
   private readonly now: () => number;
   private readonly isrEligible: (brokerId: number) => boolean;
@@ -485,7 +509,12 @@ export class Partition {
         `The size of the current ISR [${this.state.isr.join(', ')}] is insufficient to satisfy the min.isr requirement of ${minIsr} for partition ${this.topic}-${this.index}`,
       );
     }
-    if (options.origin === 'coordinator') return this.appendToLog(records, options.now, 'coordinator', -1);
+    if (options.origin === 'coordinator') {
+      // A marker ends the producer's transaction: a verification under way is void.
+      const ended = markerProducerOf(records);
+      if (ended !== null) this.verificationGuards.delete(ended);
+      return this.appendToLog(records, options.now, 'coordinator', -1);
+    }
 
     const config = this.config;
     const version = options.apiVersion ?? Number.MAX_SAFE_INTEGER;
@@ -524,14 +553,43 @@ export class Partition {
     }
     const txn = validation.batches.find((x) => (x.header.attributes & TRANSACTIONAL_FLAG) !== 0);
     if (txn) {
-      const producer = { producerId: txn.header.producerId, producerEpoch: txn.header.producerEpoch };
-      const ongoing = this.log.hasOngoingTransaction(producer.producerId, producer.producerEpoch);
-      const problem = transactionalProduceProblem(this.verifier(), options.transactionalId ?? null, this.topic, this.index, producer, ongoing);
+      const problem = this.transactionalProblem(txn.header.producerId, txn.header.producerEpoch, options);
       if (problem) return this.failed(problem.errorCode, problem.message);
     }
     // The log writes the offsets (and, for LogAppendTime, the broker's clock)
     // into the batches read here, after its own idempotence checks.
     return this.appendToLog(batches, now, 'client', logAppendTime ? now : -1, validation.batches);
+  }
+
+  /**
+   * Whether a transactional batch of this producer must be verified with the
+   * transaction coordinator first: verification is on and the partition has
+   * no transaction of the producer open at this epoch.
+   */
+  needsVerification(producer: TransactionalProducer): boolean {
+    return this.verifier()?.enabled === true && !this.log.hasOngoingTransaction(producer.producerId, producer.producerEpoch);
+  }
+
+  /** A verification of the producer begins: the guard its append must bring back (a marker meanwhile voids it). */
+  startVerification(producerId: number): VerificationGuard {
+    const guard: VerificationGuard = { producerId };
+    this.verificationGuards.set(producerId, guard);
+    return guard;
+  }
+
+  private transactionalProblem(producerId: number, producerEpoch: number, options: LeaderAppendOptions): { errorCode: ErrorCode; message: string } | null {
+    if (options.transactionalId === null || options.transactionalId === undefined) {
+      return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'transactional records need the transactional id in the request' };
+    }
+    if (!this.needsVerification({ producerId, producerEpoch })) return null;
+    const v = options.verification;
+    if (v === undefined) return { errorCode: ErrorCode.INVALID_TXN_STATE, message: `${this.topic}-${this.index} was not verified with the transaction coordinator` };
+    const problem = verificationProblem(v.errorCode, this.topic, this.index, producerId, producerEpoch);
+    if (problem) return problem;
+    if (this.verificationGuards.get(producerId) !== v.guard) {
+      return { errorCode: ErrorCode.INVALID_TXN_STATE, message: `the transaction of producer ${producerId} ended while ${this.topic}-${this.index} was being verified` };
+    }
+    return null;
   }
 
   private appendToLog(batches: Buffer, now: number, origin: AppendOrigin, logAppendTime: number, parsed?: ProduceValidation['batches']): PartitionAppendResult {
@@ -543,6 +601,11 @@ export class Partition {
       logAppendTime: logAppendTime === -1 ? undefined : logAppendTime,
     });
     if (r.errorCode !== ErrorCode.NONE) return this.failed(r.errorCode, r.errorMessage);
+    if (origin === 'client' && this.verificationGuards.size > 0) {
+      // The transaction is open in this partition now: the verification served its purpose.
+      const producer = transactionalProducerOf(batches);
+      if (producer) this.verificationGuards.delete(producer.producerId);
+    }
     if (!r.duplicate) this.listener?.onLogChanged(this, this.maybeIncrementHighWatermark());
     return {
       errorCode: ErrorCode.NONE,

@@ -44,12 +44,20 @@ import { logConfigOf } from './log-settings';
 import type { MetadataDelta, TopicPartitionRef } from './metadata/metadata-delta';
 import type { MetadataImage, PartitionRegistration } from './metadata/metadata-image';
 import type { MetadataPublisher } from './metadata/metadata-loader';
-import { type FetchIsolation, type IsrChangeRequester, Partition, type PartitionAppendResult, type PartitionListener } from './partition';
+import {
+  type FetchIsolation,
+  type IsrChangeRequester,
+  Partition,
+  type PartitionAppendResult,
+  type PartitionListener,
+  type TransactionalProducer,
+  transactionalProducerOf,
+} from './partition';
 import { isInternalTopic, topicNameProblem } from './topic-name';
 import { AlterPartitionManager, type IsrChangeChannel } from './replication/alter-partition-manager';
 import { ReplicaFetchers } from './replication/replica-fetchers';
 import type { OpenReplicaLink } from './replication/replica-link';
-import type { TransactionVerifier } from './transaction-verification';
+import type { TransactionVerification, TransactionVerifier, VerificationGuard } from './transaction-verification';
 import { type ReplicaSelector, preferredReadReplica, replicaSelectorOf } from './replica-selector';
 
 /** A partition's leader as the metadata knows it (Produce v10+ / Fetch v12+ carry it with NOT_LEADER_OR_FOLLOWER). */
@@ -264,6 +272,11 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   /** Wires the transaction coordinator's partition check (it is built after the replica manager). */
+  /** The transaction coordinator's partition check, for the group coordinator's transactional offsets (TxnOffsetCommit). */
+  get transactionVerification(): TransactionVerifier | null {
+    return this.transactionVerifier();
+  }
+
   setTransactionVerifier(verifier: () => TransactionVerifier | null): void {
     this.transactionVerifier = verifier;
   }
@@ -417,7 +430,58 @@ export class ReplicaManager implements MetadataPublisher {
    * those still short at `timeoutMs`). Results are in entry order.
    */
   appendRecords(params: AppendParams, entries: readonly AppendEntry[], now: number): AppendOutcome[] | Promise<AppendOutcome[]> {
-    const results = entries.map((e) => this.appendToLocalLog(params, e, now));
+    const pending = this.verificationsNeeded(params, entries);
+    if (pending === null) return this.appendVerified(params, entries, now, new Map());
+    // KIP-890: the transaction coordinator confirms the partitions first (see transaction-verification.ts).
+    const { verifier, producer, partitions } = pending;
+    const transactionalId = params.transactionalId as string;
+    const withAnswers = (codes: readonly ErrorCode[]) =>
+      new Map(partitions.map((v, i) => [v.index, { guard: v.guard, errorCode: codes[i] ?? ErrorCode.NETWORK_EXCEPTION }]));
+    let answer: ErrorCode[] | Promise<ErrorCode[]>;
+    try {
+      answer = verifier.verify(transactionalId, producer.producerId, producer.producerEpoch, partitions.map((v) => ({ topic: v.topic, partition: v.partition })));
+    } catch {
+      answer = partitions.map(() => ErrorCode.NETWORK_EXCEPTION);
+    }
+    if (Array.isArray(answer)) return this.appendVerified(params, entries, now, withAnswers(answer));
+    return answer.then(
+      (codes) => this.appendVerified(params, entries, this.scheduler.now(), withAnswers(codes)),
+      () => this.appendVerified(params, entries, this.scheduler.now(), withAnswers([])),
+    );
+  }
+
+  /**
+   * The entries of a transactional produce whose partitions must be
+   * verified with the transaction coordinator before the append (each gets
+   * its partition's verification guard now); null when none.
+   */
+  private verificationsNeeded(
+    params: AppendParams,
+    entries: readonly AppendEntry[],
+  ): { verifier: TransactionVerifier; producer: TransactionalProducer; partitions: { index: number; topic: string; partition: number; guard: VerificationGuard }[] } | null {
+    if (params.origin !== 'client' || !params.transactionalId) return null;
+    const verifier = this.transactionVerifier();
+    if (!verifier?.enabled) return null;
+    let producer: TransactionalProducer | null = null;
+    const partitions: { index: number; topic: string; partition: number; guard: VerificationGuard }[] = [];
+    entries.forEach((e, index) => {
+      const found = transactionalProducerOf(e.records);
+      if (found === null || (producer !== null && found.producerId !== producer.producerId)) return;
+      const p = this.partitions.get(topicPartitionKey(e.topic, e.partition));
+      if (!p || !p.isLeader || !p.needsVerification(found)) return;
+      producer = found;
+      partitions.push({ index, topic: e.topic, partition: e.partition, guard: p.startVerification(found.producerId) });
+    });
+    return producer === null ? null : { verifier, producer, partitions };
+  }
+
+  private appendVerified(
+    params: AppendParams,
+    entries: readonly AppendEntry[],
+    now: number,
+    verifications: ReadonlyMap<number, TransactionVerification>,
+  ): AppendOutcome[] | Promise<AppendOutcome[]> {
+    const results = entries.map((e, i) => this.appendToLocalLog(params, e, now, verifications.get(i)));
     if (params.requiredAcks !== -1) return results;
     const statuses: ProducePartitionStatus[] = [];
     results.forEach((r, i) => {
@@ -444,7 +508,7 @@ export class ReplicaManager implements MetadataPublisher {
     });
   }
 
-  private appendToLocalLog(params: AppendParams, e: AppendEntry, now: number): AppendOutcome {
+  private appendToLocalLog(params: AppendParams, e: AppendEntry, now: number, verification?: TransactionVerification): AppendOutcome {
     const fail = (errorCode: ErrorCode, errorMessage: string | null = null, currentLeader = NO_LEADER): AppendOutcome => ({
       errorCode,
       errorMessage,
@@ -474,6 +538,7 @@ export class ReplicaManager implements MetadataPublisher {
       transactionalId: params.transactionalId ?? null,
       requiredAcks: params.requiredAcks,
       now,
+      verification,
     });
     const currentLeader = r.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER ? this.currentLeader(e.topic, e.partition) : NO_LEADER;
     return { ...r, currentLeader };

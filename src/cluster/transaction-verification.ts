@@ -9,23 +9,50 @@
  * accepted only if the transaction coordinator has that partition in the
  * producer's open transaction, so a hanging transaction (data written after
  * its abort) cannot start; later batches of the same transaction are
- * already known to the partition. As in Kafka, a coordinator that is busy
- * completing the transaction is answered NOT_ENOUGH_REPLICAS, which every
- * client retries, and other failures INVALID_TXN_STATE.
+ * already known to the partition.
+ *
+ * The coordinator may be on another broker: the replica manager asks it
+ * before the append (AddPartitionsToTxn verifyOnly, batched per coordinator,
+ * see broker/transaction-verification-channel.ts) and the partition keeps a
+ * verification guard per producer meanwhile: a marker for the producer
+ * written between the question and the append (the transaction ended)
+ * drops the guard, and the append is refused (Kafka's VerificationGuard),
+ * so a late batch can never reopen an ended transaction. The coordinator's
+ * answers map to the produce errors Kafka sends: the retriable ones
+ * (CONCURRENT_TRANSACTIONS, NETWORK_EXCEPTION, COORDINATOR_LOAD_IN_PROGRESS,
+ * COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR) to NOT_ENOUGH_REPLICAS, which
+ * every client retries without a metadata refresh; PRODUCER_FENCED to
+ * INVALID_PRODUCER_EPOCH; the rest as they are (INVALID_TXN_STATE: the
+ * partition was not added to the transaction).
  */
-import { ErrorCode } from '../protocol/errors';
+import { ErrorCode, errorName } from '../protocol/errors';
+
+export interface VerifiedPartition {
+  topic: string;
+  partition: number;
+}
 
 /** The transaction coordinator, as the replica manager asks it (wired by the broker). */
 export interface TransactionVerifier {
   /** `transaction.partition.verification.enable`. */
   readonly enabled: boolean;
-  /** NONE when the partition is in the producer's open transaction; the coordinator's error otherwise. */
-  verifyPartition(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): ErrorCode;
+  /**
+   * Per partition (in order): NONE when it is in the producer's open
+   * transaction, else the coordinator's error. Synchronous when this broker
+   * is the coordinator, a promise when the coordinator is another broker.
+   */
+  verify(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly VerifiedPartition[]): ErrorCode[] | Promise<ErrorCode[]>;
 }
 
-export interface TransactionalBatch {
-  producerId: number;
-  producerEpoch: number;
+/** What a partition hands out when a verification starts; the append must bring the same one back. */
+export interface VerificationGuard {
+  readonly producerId: number;
+}
+
+/** The outcome of a verification, carried to the append. */
+export interface TransactionVerification {
+  guard: VerificationGuard;
+  errorCode: ErrorCode;
 }
 
 export interface TransactionalProduceProblem {
@@ -33,33 +60,23 @@ export interface TransactionalProduceProblem {
   message: string;
 }
 
-/**
- * Null when the append may go ahead. `ongoing`: whether the partition
- * already has this producer's transaction open at this epoch.
- */
-export function transactionalProduceProblem(
-  verifier: TransactionVerifier | null,
-  transactionalId: string | null,
-  topic: string,
-  partition: number,
-  batch: TransactionalBatch,
-  ongoing: boolean,
-): TransactionalProduceProblem | null {
-  if (transactionalId === null) {
-    return { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, message: 'transactional records need the transactional id in the request' };
-  }
-  if (verifier === null || !verifier.enabled || ongoing) return null;
-  const { producerId, producerEpoch } = batch;
-  const code = verifier.verifyPartition(transactionalId, producerId, producerEpoch, topic, partition);
+/** Kafka's translation of a verification failure into what a producer is answered. */
+export function verificationProblem(code: ErrorCode, topic: string, partition: number, producerId: number, producerEpoch: number): TransactionalProduceProblem | null {
   switch (code) {
     case ErrorCode.NONE:
       return null;
     case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.NETWORK_EXCEPTION:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
     case ErrorCode.COORDINATOR_NOT_AVAILABLE:
-      return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: 'the transaction coordinator is completing a transaction of this producer' };
+    case ErrorCode.NOT_COORDINATOR:
+      return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, message: `Unable to verify the partition has been added to the transaction. Underlying error: ${errorName(code)}` };
     case ErrorCode.PRODUCER_FENCED:
+    case ErrorCode.INVALID_PRODUCER_EPOCH:
       return { errorCode: ErrorCode.INVALID_PRODUCER_EPOCH, message: `producer ${producerId} epoch ${producerEpoch} is fenced` };
+    case ErrorCode.INVALID_TXN_STATE:
+      return { errorCode: ErrorCode.INVALID_TXN_STATE, message: `Partition ${topic}-${partition} was not added to the transaction` };
     default:
-      return { errorCode: ErrorCode.INVALID_TXN_STATE, message: `${topic}-${partition} is not in an open transaction of producer ${producerId} (${transactionalId})` };
+      return { errorCode: code, message: `transaction verification of ${topic}-${partition} failed: ${errorName(code)}` };
   }
 }

@@ -38,7 +38,15 @@ export interface InternalTopicReplicas {
   getPartition(
     topic: string,
     partition: number,
-  ): { readonly logStartOffset: number; readonly logEndOffset: number; readonly isLeader?: boolean; read(o: PartitionReadOptions): PartitionReadResult } | undefined;
+  ):
+    | {
+        readonly logStartOffset: number;
+        readonly logEndOffset: number;
+        readonly isLeader?: boolean;
+        readonly leaderEpoch?: number;
+        read(o: PartitionReadOptions): PartitionReadResult;
+      }
+    | undefined;
 }
 
 export interface InternalTopicLogOptions {
@@ -66,6 +74,21 @@ export class InternalTopicLog {
   /** Kafka's partitionFor: abs(key.hashCode) % partitions. */
   partitionFor(key: string): number {
     return partitionForKey(key, this.options.partitions());
+  }
+
+  /** The partitions of the topic this broker leads (every one it holds, where the replicas say nothing of leadership). */
+  ledPartitions(): number[] {
+    const out: number[] = [];
+    for (let p = 0; p < this.options.partitions(); p++) {
+      const partition = this.options.replicas.getPartition(this.topic, p);
+      if (partition && partition.isLeader !== false) out.push(p);
+    }
+    return out;
+  }
+
+  /** The partition's leader epoch here (0 where the replicas do not tell). */
+  leaderEpoch(partition: number): number {
+    return Math.max(0, this.options.replicas.getPartition(this.topic, partition)?.leaderEpoch ?? 0);
   }
 
   /** Makes sure the topic exists; false while it does not (yet). */

@@ -31,11 +31,13 @@ export function addOffsetsToTxnHandler(b: BrokerContext) {
     if (!b.authorizer.allowed(ctx, AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, req.transactionalId)) return answer(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
     if (!b.authorizer.allowed(ctx, AclOperation.READ, ResourceType.GROUP, req.groupId)) return answer(ErrorCode.GROUP_AUTHORIZATION_FAILED);
     if (req.groupId === '') return answer(ErrorCode.INVALID_GROUP_ID);
-    // The group's partition must exist before the marker can be written to it.
-    const ready = b.groups.prepareCoordinator(req.groupId);
+    // Starts creating `__consumer_offsets` on first use. As in Kafka, the
+    // group's partition is known before the topic exists (the configured
+    // count): in a cluster the creation takes a moment, and kafkajs does not
+    // retry AddOffsetsToTxn.
+    b.groups.prepareCoordinator(req.groupId);
     const offsets = b.metadata.image.topics.get(OFFSETS_TOPIC);
-    if (ready !== ErrorCode.NONE || !offsets) return answer(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    const partition = offsetsPartitionFor(req.groupId, offsets.partitions.size);
+    const partition = offsetsPartitionFor(req.groupId, offsets?.partitions.size ?? b.config.number('offsets.topic.num.partitions'));
     const code = b.transactions.addPartitions(req.transactionalId, Number(req.producerId), req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }]);
     if (code !== ErrorCode.NONE) return answer(fencedErrorForVersion(code, ctx.apiVersion, 2));
     return afterReplication(b.transactionPartitions.whenReplicated(req.transactionalId), answer);

@@ -8,6 +8,10 @@
  * offsets partition already in its transaction (AddOffsetsToTxn): a fenced
  * producer gets INVALID_PRODUCER_EPOCH, an unknown one
  * INVALID_PRODUCER_ID_MAPPING, a missing AddOffsetsToTxn INVALID_TXN_STATE.
+ * The transaction coordinator is asked as for a transactional produce
+ * (transaction-verification.ts): this broker's own, or another broker's
+ * over the inter-broker listener; a coordinator that cannot be reached is
+ * COORDINATOR_NOT_AVAILABLE, which the clients retry.
  * Version notes: v2 adds the committed leader epoch; v3 is flexible and adds
  * the member id, generation and group instance id, checked against the
  * group like an OffsetCommit; v4 only adds TRANSACTION_ABORTABLE, never sent.
@@ -35,7 +39,7 @@ import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 import { afterReplication } from '../../coordinator/coordinator-partitions';
 
 export function txnOffsetCommitHandler(b: BrokerContext) {
-  return defineHandler(Apis.TxnOffsetCommit, (req: TxnOffsetCommitRequest, ctx): TxnOffsetCommitResponse | Promise<TxnOffsetCommitResponse> => {
+  return defineHandler(Apis.TxnOffsetCommit, async (req: TxnOffsetCommitRequest, ctx): Promise<TxnOffsetCommitResponse> => {
     const respond = (codes: (t: number, p: number) => number): TxnOffsetCommitResponse => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t, ti) => ({ name: t.name, partitions: t.partitions.map((p, pi) => ({ partitionIndex: p.partitionIndex, errorCode: codes(ti, pi) })) })),
@@ -50,10 +54,18 @@ export function txnOffsetCommitHandler(b: BrokerContext) {
     let check: ErrorCode = offsets ? ErrorCode.NONE : ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (offsets) {
       const partition = offsetsPartitionFor(req.groupId, offsets.partitions.size);
-      check = b.transactions.verifyPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, partition);
+      const verifier = b.replicaManager.transactionVerification;
+      const answer = verifier
+        ? await verifier.verify(req.transactionalId, producerId, req.producerEpoch, [{ topic: OFFSETS_TOPIC, partition }])
+        : [b.transactions.verifyPartition(req.transactionalId, producerId, req.producerEpoch, OFFSETS_TOPIC, partition)];
+      check = answer[0] ?? ErrorCode.COORDINATOR_NOT_AVAILABLE;
       if (check === ErrorCode.PRODUCER_FENCED) check = ErrorCode.INVALID_PRODUCER_EPOCH;
+      if (check === ErrorCode.NETWORK_EXCEPTION) check = ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
     if (check !== ErrorCode.NONE) return respond(() => check);
+    // The group may have moved while a remote transaction coordinator answered.
+    const moved = b.groupPartitions.ownerError(req.groupId);
+    if (moved !== ErrorCode.NONE) return respond(() => moved);
     const errors = b.groups.commitTransactionalOffsets({
       groupId: req.groupId,
       producerId,

@@ -16,12 +16,24 @@ export class MemoryTransactionStore implements TransactionStore {
     return ErrorCode.NONE;
   }
 
-  replay(): Iterable<TransactionLogRecord> {
-    return this.records;
+  replay(partitions?: readonly number[]): Iterable<TransactionLogRecord> {
+    return partitions === undefined || partitions.includes(0) ? this.records : [];
   }
 
   /** One partition holds every transactional id. */
   partitionFor(): number {
     return 0;
+  }
+
+  /** `led = false`: the partition is another broker's (NOT_COORDINATOR). */
+  led = true;
+  epoch = 0;
+
+  ledPartitions(): number[] {
+    return this.led ? [0] : [];
+  }
+
+  coordinatorEpoch(): number {
+    return this.epoch;
   }
 }

@@ -8,13 +8,24 @@
 import type { GroupCoordinator } from '../group/group-coordinator';
 import { systemScheduler } from '../../time/scheduler';
 import { type CoordinatorWiring, internalTopicLogOptions, startUntilShutdown } from '../start-coordinator';
-import { partitionMarkerWriter } from './partition-marker-writer';
+import type { ErrorCode } from '../../protocol/errors';
+import { type PartitionMarkerWriterOptions, writeMarkersAsLeader } from './partition-marker-writer';
+import type { InternalTopicReplicas } from '../internal-topic-log';
 import { TransactionCoordinator } from './transaction-coordinator';
+import { TransactionMarkerChannel, type TransactionMarkerEntry } from './transaction-marker-channel';
 import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-state-topic';
 
+/** How soon the marker channel tries an unknown leader or a failed marker again (the clients' retry.backoff.ms default). */
+const MARKER_RETRY_BACKOFF_MS = 100;
+
 export interface TransactionCoordinatorWiring extends CoordinatorWiring {
+  /** The replica manager: also appends markers as the leader (with acks=all). */
+  replicas: InternalTopicReplicas & PartitionMarkerWriterOptions['replicas'];
   groups: GroupCoordinator;
-  topicExists: (topic: string) => boolean;
+  /** This broker's id: markers for the partitions it leads are written without the network hop. */
+  nodeId: number;
+  /** Sends WriteTxnMarkers to another broker (a cluster's inter-broker listener); absent on one node. */
+  sendMarkers?: (brokerId: number, entries: readonly TransactionMarkerEntry[]) => Promise<ErrorCode[][]>;
   /** The next producer id; null while no block is available yet (answered COORDINATOR_LOAD_IN_PROGRESS). */
   allocateProducerId: () => number | null;
 }
@@ -25,6 +36,22 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
     segmentBytes: 'transaction.state.log.segment.bytes',
     minInsyncReplicas: 'transaction.state.log.min.isr',
   });
+  const scheduler = w.scheduler ?? systemScheduler(w.now);
+  const local = { replicas: w.replicas, groups: w.groups, timeoutMs: w.config.number('request.timeout.ms'), now: w.now };
+  const markers = new TransactionMarkerChannel({
+    leaderOf: (topic, partition) => {
+      const registration = w.metadata.image.topics.partition(topic, partition);
+      return registration === undefined ? null : registration.leader;
+    },
+    send: (brokerId, entries) => {
+      if (brokerId === w.nodeId) return writeMarkersAsLeader(local, entries);
+      if (!w.sendMarkers) return Promise.reject(new Error(`no channel to broker ${brokerId}`));
+      return w.sendMarkers(brokerId, entries);
+    },
+    scheduler,
+    retryBackoffMs: MARKER_RETRY_BACKOFF_MS,
+    log: w.log.child({ component: 'transaction-marker-channel' }),
+  });
   const coordinator = new TransactionCoordinator(
     {
       transactionMaxTimeoutMs: w.config.number('transaction.max.timeout.ms'),
@@ -32,9 +59,9 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
       abortTimedOutTransactionsIntervalMs: w.config.number('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
       removeExpiredTransactionalIdsIntervalMs: w.config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
     },
-    w.scheduler ?? systemScheduler(w.now),
+    scheduler,
     new TransactionStateTopic(logOptions),
-    partitionMarkerWriter({ replicas: w.replicas, groups: w.groups, topicExists: w.topicExists, now: w.now }),
+    markers,
     w.allocateProducerId,
     w.log.child({ component: 'transaction-coordinator' }),
   );

@@ -5,8 +5,9 @@ import {
   TransactionCoordinator,
   type TransactionCoordinatorConfig,
   type TransactionMarker,
-  type TransactionMarkerWriter,
+  type TransactionMarkerSender,
 } from './transaction-coordinator';
+import type { TransactionMarkerRequest } from './transaction-marker-channel';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './transaction-log-records';
 
 const CONFIG: TransactionCoordinatorConfig = {
@@ -21,13 +22,37 @@ interface WrittenMarker extends TransactionMarker {
   partition: number;
 }
 
-class FakeMarkers implements TransactionMarkerWriter {
+/**
+ * A marker channel that writes at once, except to the `failing` partitions,
+ * whose markers wait until `retry()` (the real channel's retries are
+ * tested in transaction-marker-channel.test.ts).
+ */
+class FakeMarkers implements TransactionMarkerSender {
   readonly written: WrittenMarker[] = [];
   failing = new Set<string>();
-  write(topic: string, partition: number, marker: TransactionMarker): ErrorCode {
-    if (this.failing.has(`${topic}-${partition}`)) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    this.written.push({ topic, partition, ...marker });
-    return ErrorCode.NONE;
+  private pending: { request: TransactionMarkerRequest; left: { topic: string; partition: number }[] }[] = [];
+  addMarkers(request: TransactionMarkerRequest): void {
+    this.pending.push({ request, left: [...request.partitions] });
+    this.retry();
+  }
+  retry(): void {
+    for (const p of this.pending.splice(0)) {
+      if (!p.request.isCurrent()) continue;
+      p.left = p.left.filter((tp) => {
+        if (this.failing.has(`${tp.topic}-${tp.partition}`)) return true;
+        const marker: TransactionMarker = p.request.marker;
+        this.written.push({ topic: tp.topic, partition: tp.partition, ...marker });
+        return false;
+      });
+      if (p.left.length > 0) this.pending.push(p);
+      else p.request.onComplete();
+    }
+  }
+  removeMarkersFor(txnPartition: number): void {
+    this.pending = this.pending.filter((p) => p.request.txnPartition !== txnPartition);
+  }
+  close(): void {
+    this.pending = [];
   }
 }
 
@@ -37,6 +62,11 @@ function setup(config: Partial<TransactionCoordinatorConfig> = {}, store = new M
   const tc = new TransactionCoordinator({ ...CONFIG, ...config }, clock, store, markers, () => nextId++);
   tc.start();
   return { tc, store, clock, markers };
+}
+
+/** A transactional id's record as an earlier coordinator left it in the store. */
+function stored(store: MemoryTransactionStore, id: string, value: Parameters<typeof encodeTransactionLogValue>[0]): void {
+  store.append(id, { key: encodeTransactionLogKey(id), value: encodeTransactionLogValue(value) });
 }
 
 const P0 = { topic: 'out', partition: 0 };
@@ -175,9 +205,78 @@ describe('TransactionCoordinator', () => {
     expect(tc.addPartitions('tx', producerId, 0, [P0])).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     expect(tc.initProducerId('tx', 60_000, null).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
     markers.failing.clear();
-    clock.advance(1_000);
+    markers.retry();
     expect(tc.transaction('tx')?.state).toBe('CompleteAbort');
     expect(markers.written.map((m) => m.partition)).toEqual([0, 1]);
+  });
+
+  test('failover: a partition led elsewhere is NOT_COORDINATOR; loaded, its prepared transaction completes with the new coordinator epoch; unloaded, it is forgotten', () => {
+    const store = new MemoryTransactionStore();
+    const now = new ManualScheduler().now();
+    stored(store, 'tx', {
+      producerId: 42,
+      producerEpoch: 3,
+      transactionTimeoutMs: 60_000,
+      state: 'PrepareAbort',
+      partitions: new Map([['out', [0]]]),
+      lastUpdateTimestampMs: now,
+      startTimestampMs: now,
+    });
+    store.led = false;
+    const { tc, markers } = setup({}, store);
+    expect(tc.initProducerId('tx', 60_000, null).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(tc.addPartitions('tx', 42, 3, [P0])).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(tc.endTransaction('tx', 42, 3, false)).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(tc.describe('tx').errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(markers.written).toEqual([]);
+    // This broker becomes the partition's leader in epoch 5.
+    store.led = true;
+    store.epoch = 5;
+    tc.loadPartitions([0]);
+    expect(markers.written).toEqual([{ topic: 'out', partition: 0, producerId: 42, producerEpoch: 3, coordinatorEpoch: 5, commit: false }]);
+    expect(tc.transaction('tx')?.state).toBe('CompleteAbort');
+    expect(tc.initProducerId('tx', 60_000, null)).toEqual({ errorCode: ErrorCode.NONE, producerId: 42, producerEpoch: 4 });
+    tc.unloadPartitions([0]);
+    expect(tc.transaction('tx')).toBeUndefined();
+    expect(tc.initProducerId('tx', 60_000, null).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+
+  test('failover: markers pending when the partition is unloaded are dropped and the transaction is not completed here', () => {
+    const { tc, markers, store } = setup();
+    const { producerId } = tc.initProducerId('tx', 60_000, null);
+    tc.addPartitions('tx', producerId, 0, [P0]);
+    markers.failing.add('out-0');
+    expect(tc.endTransaction('tx', producerId, 0, true)).toBe(ErrorCode.NONE);
+    const records = store.records.length;
+    tc.unloadPartitions([0]);
+    markers.failing.clear();
+    markers.retry();
+    expect(markers.written).toEqual([]);
+    expect(store.records.length).toBe(records);
+    // The next leader (here: this broker again, in a newer epoch) finds it prepared and completes it.
+    store.epoch = 1;
+    tc.loadPartitions([0]);
+    expect(markers.written.map((m) => [m.partition, m.commit, m.coordinatorEpoch])).toEqual([[0, true, 1]]);
+    expect(tc.transaction('tx')?.state).toBe('CompleteCommit');
+  });
+
+  test('failover: an Ongoing transaction loaded from the log is aborted once its timeout has passed since it began', () => {
+    const store = new MemoryTransactionStore();
+    const clock = new ManualScheduler();
+    stored(store, 'tx', {
+      producerId: 7,
+      producerEpoch: 0,
+      transactionTimeoutMs: 15_000,
+      state: 'Ongoing',
+      partitions: new Map([['out', [1]]]),
+      lastUpdateTimestampMs: clock.now() - 10_000,
+      startTimestampMs: clock.now() - 10_000,
+    });
+    const { tc, markers } = setup({}, store, clock);
+    expect(tc.transaction('tx')?.state).toBe('Ongoing');
+    clock.advance(10_000);
+    expect(tc.transaction('tx')?.state).toBe('CompleteAbort');
+    expect(markers.written).toEqual([{ topic: 'out', partition: 1, producerId: 7, producerEpoch: 1, coordinatorEpoch: 0, commit: false }]);
   });
 
   test('a failed state write changes nothing and answers a retriable error', () => {

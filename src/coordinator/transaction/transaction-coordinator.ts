@@ -1,19 +1,27 @@
 /**
  * The transaction coordinator: Kafka's TransactionCoordinator and
  * TransactionStateManager (transaction version 1, the protocol every client
- * speaks when `transaction.version` is not advertised: G19), for a single
- * broker that owns every `__transaction_state` partition.
+ * speaks when `transaction.version` is not advertised: G19), for the
+ * `__transaction_state` partitions this broker leads (every partition on
+ * one node).
  *
  * One owner per transactional id (the event loop is the lock). Every state
  * change is appended to `__transaction_state` before it takes effect, and
- * the state is rebuilt by replaying the topic on start. Ending a
- * transaction writes PrepareCommit/PrepareAbort, then a COMMIT/ABORT marker
- * into every partition of the transaction (all local, so synchronously),
- * then CompleteCommit/CompleteAbort. A crash between the prepare record and
- * the complete record leaves a prepared transaction, whose markers are
- * written again when the coordinator starts (a repeated marker is harmless).
- * Markers that cannot be written (a log closing under us) are retried on a
- * timer; meanwhile requests for the id get CONCURRENT_TRANSACTIONS.
+ * the state is rebuilt by replaying a partition when this broker becomes
+ * its leader (`loadPartitions`) and dropped when it stops
+ * (`unloadPartitions`); a transactional id whose partition is not loaded
+ * here is answered NOT_COORDINATOR. The coordinator epoch of a partition is
+ * its leader epoch, so markers of a deposed coordinator are fenced
+ * (TRANSACTION_COORDINATOR_FENCED) by the partitions a newer one wrote.
+ *
+ * Ending a transaction writes PrepareCommit/PrepareAbort and answers; the
+ * marker channel (transaction-marker-channel.ts) then writes a COMMIT/ABORT
+ * marker into every partition of the transaction, on whichever broker leads
+ * it, retrying until all are written; only then is CompleteCommit/
+ * CompleteAbort written. Meanwhile requests for the id get
+ * CONCURRENT_TRANSACTIONS. A transaction found prepared when a partition is
+ * loaded (its coordinator crashed or moved) has its markers sent again (a
+ * repeated marker is harmless) and completes.
  *
  * Timers (injected Scheduler): transactions open longer than their timeout
  * are aborted with a bumped epoch, which fences the producer everywhere
@@ -35,12 +43,11 @@ import {
   toLogValue,
   type TransactionMetadata,
 } from './transaction-metadata';
+import type { TransactionMarkerRequest } from './transaction-marker-channel';
 import { ALL_TRANSACTION_STATES, isPreparing, isSettled, type TransactionState } from './transaction-state';
 
-/** Single node: the coordinator epoch never changes. */
-export const COORDINATOR_EPOCH = 0;
-/** How soon markers that could not be written are tried again. */
-const MARKER_RETRY_MS = 1_000;
+/** How soon a Complete record that could not be written is tried again. */
+const COMPLETE_RETRY_MS = 1_000;
 
 export interface TransactionCoordinatorConfig {
   transactionMaxTimeoutMs: number;
@@ -60,6 +67,10 @@ export interface TransactionStore {
   replay(partitions?: readonly number[]): Iterable<TransactionLogRecord>;
   /** The partition a transactional id's records go to. */
   partitionFor(transactionalId: string): number;
+  /** The partitions this broker leads now (loaded by `start`). */
+  ledPartitions(): number[];
+  /** The coordinator epoch of a partition: its leader epoch (0 on one node, where it never changes). */
+  coordinatorEpoch(partition: number): number;
 }
 
 export interface TransactionMarker {
@@ -69,9 +80,12 @@ export interface TransactionMarker {
   commit: boolean;
 }
 
-/** Writes a COMMIT/ABORT marker into a partition: NONE when written or no longer needed, else an error to retry on. */
-export interface TransactionMarkerWriter {
-  write(topic: string, partition: number, marker: TransactionMarker): ErrorCode;
+/** Delivers a prepared transaction's markers and calls back once all are written (the marker channel). */
+export interface TransactionMarkerSender {
+  addMarkers(request: TransactionMarkerRequest): void;
+  /** Drops the pending markers of a `__transaction_state` partition this broker no longer leads. */
+  removeMarkersFor(txnPartition: number): void;
+  close(): void;
 }
 
 export interface ProducerIdAndEpoch {
@@ -123,7 +137,9 @@ function storeError(code: ErrorCode): ErrorCode {
 
 export class TransactionCoordinator {
   private readonly transactions = new Map<string, TransactionMetadata>();
-  private readonly markerRetries = new Map<string, ScheduledTimer>();
+  private readonly completeRetries = new Map<string, ScheduledTimer>();
+  /** The loaded `__transaction_state` partitions and their coordinator epochs. */
+  private readonly loaded = new Map<number, number>();
   private abortTimer: ScheduledTimer | null = null;
   private expirationTimer: ScheduledTimer | null = null;
   private closed = false;
@@ -132,7 +148,7 @@ export class TransactionCoordinator {
     private readonly config: TransactionCoordinatorConfig,
     private readonly scheduler: Scheduler,
     private readonly store: TransactionStore,
-    private readonly markers: TransactionMarkerWriter,
+    private readonly markers: TransactionMarkerSender,
     /** The next producer id; null while this broker has no block of ids yet (a cluster broker waits for the controller's). */
     private readonly allocateProducerId: () => number | null,
     private readonly log: Logger | null = null,
@@ -146,13 +162,18 @@ export class TransactionCoordinator {
   }
 
   /**
-   * This broker now leads these `__transaction_state` partitions (every
-   * partition when omitted): their transactional ids are rebuilt, and
-   * transactions they left prepared are completed.
+   * This broker now leads these `__transaction_state` partitions (those it
+   * leads now when omitted): their transactional ids are rebuilt, and
+   * transactions they left prepared are completed. Ongoing ones keep their
+   * start time, so the timeout check aborts them on schedule.
    */
   loadPartitions(partitions?: readonly number[]): void {
+    const which = partitions ?? this.store.ledPartitions();
+    // Reloaded (a new leader epoch): what was held for them is stale.
+    this.dropPartitions(which.filter((p) => this.loaded.has(p)));
+    for (const p of which) this.loaded.set(p, this.store.coordinatorEpoch(p));
     const loaded = new Set<string>();
-    for (const record of this.store.replay(partitions)) {
+    for (const record of this.store.replay(which)) {
       const id = decodeTransactionLogKey(record.key);
       if (id === null) continue;
       loaded.add(id);
@@ -162,22 +183,36 @@ export class TransactionCoordinator {
     for (const id of loaded) {
       const meta = this.transactions.get(id);
       if (meta && isPreparing(meta.state)) {
-        this.log?.info({ transactionalId: meta.transactionalId, state: meta.state }, 'completing a transaction prepared before the restart');
-        meta.pendingMarkers = new Set(meta.partitions);
-        this.writeMarkers(meta);
+        this.log?.info({ transactionalId: meta.transactionalId, state: meta.state }, 'completing a transaction prepared by an earlier coordinator');
+        this.sendMarkers(meta);
       }
+    }
+    if (which.length > 0) this.log?.info({ partitions: which, transactionalIds: loaded.size }, 'loaded __transaction_state partitions');
+  }
+
+  /** This broker no longer leads these partitions: their transactional ids and pending markers are dropped. */
+  unloadPartitions(partitions: readonly number[]): void {
+    const gone = partitions.filter((p) => this.loaded.has(p));
+    this.dropPartitions(gone);
+    for (const p of gone) this.loaded.delete(p);
+    if (gone.length > 0) this.log?.info({ partitions: gone }, 'unloaded __transaction_state partitions');
+  }
+
+  private dropPartitions(partitions: readonly number[]): void {
+    if (partitions.length === 0) return;
+    const gone = new Set(partitions);
+    for (const p of gone) this.markers.removeMarkersFor(p);
+    for (const id of [...this.transactions.keys()]) {
+      if (!gone.has(this.store.partitionFor(id))) continue;
+      this.completeRetries.get(id)?.cancel();
+      this.completeRetries.delete(id);
+      this.transactions.delete(id);
     }
   }
 
-  /** This broker no longer leads these partitions: their transactional ids are dropped. Not reached on one node. */
-  unloadPartitions(partitions: readonly number[]): void {
-    const gone = new Set(partitions);
-    for (const id of [...this.transactions.keys()]) {
-      if (!gone.has(this.store.partitionFor(id))) continue;
-      this.markerRetries.get(id)?.cancel();
-      this.markerRetries.delete(id);
-      this.transactions.delete(id);
-    }
+  /** Whether this broker coordinates the transactional id (its partition is loaded here). */
+  isCoordinatorFor(transactionalId: string): boolean {
+    return this.loaded.has(this.store.partitionFor(transactionalId));
   }
 
   close(): void {
@@ -185,8 +220,9 @@ export class TransactionCoordinator {
     this.closed = true;
     this.abortTimer?.cancel();
     this.expirationTimer?.cancel();
-    for (const t of this.markerRetries.values()) t.cancel();
-    this.markerRetries.clear();
+    for (const t of this.completeRetries.values()) t.cancel();
+    this.completeRetries.clear();
+    this.markers.close();
   }
 
   /** For tests and tools: the id's metadata as the coordinator holds it. */
@@ -212,6 +248,7 @@ export class TransactionCoordinator {
     const fail = (errorCode: ErrorCode): InitProducerIdResult => ({ errorCode, producerId: -1, producerEpoch: NO_PRODUCER_EPOCH });
     if (timeoutMs <= 0 || timeoutMs > this.config.transactionMaxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     if (this.closed || !this.store.ensureReady()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    if (!this.isCoordinatorFor(transactionalId)) return fail(ErrorCode.NOT_COORDINATOR);
     const now = this.scheduler.now();
     const existing = this.transactions.get(transactionalId);
     // No id to give yet: retriable, as Kafka's RPCProducerIdManager answers while its block is on the way.
@@ -228,7 +265,6 @@ export class TransactionCoordinator {
       partitions: new Set(),
       startTimestamp: -1,
       lastUpdateTimestamp: now,
-      pendingMarkers: new Set(),
     };
     if (expected !== null && !isValidProducerId(meta, expected)) return fail(ErrorCode.PRODUCER_FENCED);
     if (meta.state === 'Ongoing') {
@@ -275,7 +311,7 @@ export class TransactionCoordinator {
   /** Adds partitions to the producer's transaction, beginning it if none is open. */
   addPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): ErrorCode {
     const meta = this.transactions.get(transactionalId);
-    const invalid = this.validateProducer(meta, producerId, producerEpoch);
+    const invalid = this.validateProducer(transactionalId, meta, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE || !meta) return invalid;
     if (!isSettled(meta.state) && meta.state !== 'Ongoing') return ErrorCode.CONCURRENT_TRANSACTIONS;
     const keys = partitions.map((p) => partitionKey(p.topic, p.partition));
@@ -298,7 +334,7 @@ export class TransactionCoordinator {
    */
   verifyPartition(transactionalId: string, producerId: number, producerEpoch: number, topic: string, partition: number): ErrorCode {
     const meta = this.transactions.get(transactionalId);
-    const invalid = this.validateProducer(meta, producerId, producerEpoch);
+    const invalid = this.validateProducer(transactionalId, meta, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE || !meta) return invalid;
     if (isPreparing(meta.state)) return ErrorCode.CONCURRENT_TRANSACTIONS;
     return meta.state === 'Ongoing' && meta.partitions.has(partitionKey(topic, partition)) ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE;
@@ -309,14 +345,13 @@ export class TransactionCoordinator {
   /** EndTxn (Kafka's handleEndTransaction): commits or aborts the open transaction; retries of a finished one succeed. */
   endTransaction(transactionalId: string, producerId: number, producerEpoch: number, commit: boolean): ErrorCode {
     const meta = this.transactions.get(transactionalId);
-    const invalid = this.validateProducer(meta, producerId, producerEpoch);
+    const invalid = this.validateProducer(transactionalId, meta, producerId, producerEpoch);
     if (invalid !== ErrorCode.NONE || !meta) return invalid;
     switch (meta.state) {
       case 'Ongoing': {
         const stored = this.persist(meta, { state: commit ? 'PrepareCommit' : 'PrepareAbort', lastUpdateTimestamp: this.scheduler.now() });
         if (stored !== ErrorCode.NONE) return stored;
-        meta.pendingMarkers = new Set(meta.partitions);
-        this.writeMarkers(meta);
+        this.sendMarkers(meta);
         return ErrorCode.NONE;
       }
       case 'CompleteCommit':
@@ -338,7 +373,7 @@ export class TransactionCoordinator {
     const meta = this.transactions.get(transactionalId);
     if (!meta || meta.state === 'Dead') {
       return {
-        errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+        errorCode: this.isCoordinatorFor(transactionalId) ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
         transactionalId,
         state: '',
         timeoutMs: 0,
@@ -436,8 +471,9 @@ export class TransactionCoordinator {
   // ---- internals ---------------------------------------------------------------
 
   /** The producer id and epoch must be the id's current ones (Kafka's checks for AddPartitions/EndTxn). */
-  private validateProducer(meta: TransactionMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode {
+  private validateProducer(transactionalId: string, meta: TransactionMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode {
     if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!meta && !this.isCoordinatorFor(transactionalId)) return ErrorCode.NOT_COORDINATOR;
     if (!meta || meta.state === 'Dead' || meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (meta.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
     return ErrorCode.NONE;
@@ -452,37 +488,52 @@ export class TransactionCoordinator {
     const epoch = isEpochExhausted(meta.producerEpoch) ? meta.producerEpoch : meta.producerEpoch + 1;
     const stored = this.persist(meta, { producerEpoch: epoch, lastProducerEpoch: NO_PRODUCER_EPOCH, state: 'PrepareAbort', lastUpdateTimestamp: this.scheduler.now() });
     if (stored !== ErrorCode.NONE) return stored;
-    meta.pendingMarkers = new Set(meta.partitions);
-    this.writeMarkers(meta);
+    this.sendMarkers(meta);
     return ErrorCode.NONE;
   }
 
-  /** Writes the prepared transaction's outstanding markers, then its Complete state; retries later what fails. */
-  private writeMarkers(meta: TransactionMetadata): void {
-    this.markerRetries.get(meta.transactionalId)?.cancel();
-    this.markerRetries.delete(meta.transactionalId);
+  /** Hands the prepared transaction's markers to the channel; once all are written, the Complete state follows. */
+  private sendMarkers(meta: TransactionMetadata): void {
     if (!isPreparing(meta.state)) return;
-    const commit = meta.state === 'PrepareCommit';
-    const marker: TransactionMarker = { producerId: meta.producerId, producerEpoch: meta.producerEpoch, coordinatorEpoch: COORDINATOR_EPOCH, commit };
-    for (const key of [...meta.pendingMarkers]) {
-      const { topic, partition } = parsePartitionKey(key);
-      const code = this.markers.write(topic, partition, marker);
-      if (code === ErrorCode.NONE) meta.pendingMarkers.delete(key);
-      else this.log?.warn({ transactionalId: meta.transactionalId, topic, partition, errorCode: code }, 'transaction marker not written; will retry');
-    }
-    const completed =
-      meta.pendingMarkers.size === 0 &&
-      this.persist(meta, {
-        state: commit ? 'CompleteCommit' : 'CompleteAbort',
-        partitions: new Set(),
-        lastUpdateTimestamp: this.scheduler.now(),
-      }) === ErrorCode.NONE;
-    if (!completed && !this.closed) {
-      this.markerRetries.set(
-        meta.transactionalId,
-        this.scheduler.schedule(MARKER_RETRY_MS, () => this.writeMarkers(meta)),
-      );
-    }
+    const txnPartition = this.store.partitionFor(meta.transactionalId);
+    const coordinatorEpoch = this.loaded.get(txnPartition) ?? this.store.coordinatorEpoch(txnPartition);
+    const { state, producerId, producerEpoch } = meta;
+    const isCurrent = () =>
+      !this.closed &&
+      this.transactions.get(meta.transactionalId) === meta &&
+      meta.state === state &&
+      meta.producerEpoch === producerEpoch &&
+      this.loaded.get(txnPartition) === coordinatorEpoch;
+    this.markers.addMarkers({
+      transactionalId: meta.transactionalId,
+      txnPartition,
+      marker: { producerId, producerEpoch, coordinatorEpoch, commit: state === 'PrepareCommit' },
+      partitions: [...meta.partitions].map(parsePartitionKey),
+      isCurrent,
+      onComplete: () => this.completeTransaction(meta, isCurrent),
+    });
+  }
+
+  /**
+   * Every marker is written: CompleteCommit/CompleteAbort (Kafka's
+   * tryAppendToLog). Not this coordinator's any more: left to the new one;
+   * a write that failed otherwise is tried again.
+   */
+  private completeTransaction(meta: TransactionMetadata, isCurrent: () => boolean): void {
+    this.completeRetries.get(meta.transactionalId)?.cancel();
+    this.completeRetries.delete(meta.transactionalId);
+    if (!isCurrent()) return;
+    const stored = this.persist(meta, {
+      state: meta.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort',
+      partitions: new Set(),
+      lastUpdateTimestamp: this.scheduler.now(),
+    });
+    if (stored === ErrorCode.NONE || stored === ErrorCode.NOT_COORDINATOR) return;
+    this.log?.warn({ transactionalId: meta.transactionalId, errorCode: stored }, 'could not write the completed transaction; will retry');
+    this.completeRetries.set(
+      meta.transactionalId,
+      this.scheduler.schedule(COMPLETE_RETRY_MS, () => this.completeTransaction(meta, isCurrent)),
+    );
   }
 
   /** Appends the metadata as it will be after `change`, then applies the change (never before the record is stored). */

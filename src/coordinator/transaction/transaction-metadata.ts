@@ -30,8 +30,6 @@ export interface TransactionMetadata {
   /** When the open transaction began (-1 when none). */
   startTimestamp: number;
   lastUpdateTimestamp: number;
-  /** Partitions still waiting for this transaction's marker (after a failed write). */
-  pendingMarkers: Set<string>;
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -82,6 +80,5 @@ export function fromLogValue(transactionalId: string, v: TransactionLogValue): T
     partitions,
     startTimestamp: v.startTimestampMs,
     lastUpdateTimestamp: v.lastUpdateTimestampMs,
-    pendingMarkers: new Set(),
   };
 }

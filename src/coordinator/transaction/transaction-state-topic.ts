@@ -24,6 +24,14 @@ export class TransactionStateTopic implements TransactionStore {
     return this.log.partitionFor(transactionalId);
   }
 
+  ledPartitions(): number[] {
+    return this.log.ledPartitions();
+  }
+
+  coordinatorEpoch(partition: number): number {
+    return this.log.leaderEpoch(partition);
+  }
+
   ensureReady(): boolean {
     return this.log.ensureReady();
   }
