@@ -6,12 +6,17 @@
  * COORDINATOR_NOT_AVAILABLE (retry, same coordinator); this broker no
  * longer leads it (or its disk failed): NOT_COORDINATOR (look the
  * coordinator up again); a batch too large is the broker's own fault:
- * UNKNOWN_SERVER_ERROR. Others pass through.
+ * UNKNOWN_SERVER_ERROR. Others pass through, or become `otherwise` where
+ * a coordinator's API has one answer for the unexpected (the group
+ * coordinator's UNKNOWN_SERVER_ERROR, the transaction coordinator's
+ * retriable COORDINATOR_NOT_AVAILABLE).
  */
 import { ErrorCode } from '../protocol/errors';
 
-export function coordinatorAppendError(code: ErrorCode): ErrorCode {
+export function coordinatorAppendError(code: ErrorCode, otherwise?: ErrorCode): ErrorCode {
   switch (code) {
+    case ErrorCode.NONE:
+      return ErrorCode.NONE;
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:
     case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
@@ -25,6 +30,6 @@ export function coordinatorAppendError(code: ErrorCode): ErrorCode {
     case ErrorCode.INVALID_FETCH_SIZE:
       return ErrorCode.UNKNOWN_SERVER_ERROR;
     default:
-      return code;
+      return otherwise ?? code;
   }
 }

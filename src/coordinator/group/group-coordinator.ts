@@ -36,6 +36,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
+import { coordinatorAppendError } from '../coordinator-append-error';
 import { ClassicGroup, type ClassicGroupState, type CommittedOffset, offsetKey, parseOffsetKey, CONSUMER_PROTOCOL_TYPE } from './classic-group';
 import { ClassicGroupMember, type MemberProtocol } from './classic-group-member';
 import {
@@ -239,19 +240,7 @@ interface OffsetsWrite {
 
 /** Kafka's storeGroup error mapping: what a JoinGroup/SyncGroup client can act on. */
 function groupStoreError(code: ErrorCode): ErrorCode {
-  switch (code) {
-    case ErrorCode.NONE:
-      return ErrorCode.NONE;
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    default:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
+  return coordinatorAppendError(code, ErrorCode.UNKNOWN_SERVER_ERROR);
 }
 
 /** Kafka's storeOffsets error mapping. */

@@ -30,6 +30,7 @@
  */
 import type { Logger } from '../../logger';
 import { ErrorCode } from '../../protocol/errors';
+import { coordinatorAppendError } from '../coordinator-append-error';
 import type { ScheduledTimer, Scheduler } from '../../time/scheduler';
 import type { InternalTopicRecord } from '../internal-topic-log';
 import { decodeTransactionLogKey, decodeTransactionLogValue, encodeTransactionLogKey, encodeTransactionLogValue } from './transaction-log-records';
@@ -121,18 +122,7 @@ export interface ListedTransaction {
 
 /** Kafka's append-error mapping for the transaction log: what a client can retry on. */
 function storeError(code: ErrorCode): ErrorCode {
-  switch (code) {
-    case ErrorCode.NONE:
-      return ErrorCode.NONE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-  }
+  return coordinatorAppendError(code, ErrorCode.COORDINATOR_NOT_AVAILABLE);
 }
 
 export class TransactionCoordinator {
