@@ -90,10 +90,10 @@ export class RecordingProducer {
   private sent = 0;
   private readonly producer: Kafka.Producer;
 
-  /** `security`: librdkafka's security settings (security.protocol, sasl.*, ssl.*) for a secured cluster. */
-  constructor(bootstrap: string, security: Record<string, string> = {}) {
+  /** `settings`: librdkafka settings of the test's own (security.*, sasl.*, ssl.* for a secured cluster; timeouts). */
+  constructor(bootstrap: string, settings: Record<string, string> = {}) {
     this.producer = new Kafka.Producer({
-      ...security,
+      ...settings,
       'bootstrap.servers': bootstrap,
       dr_cb: true,
       'enable.idempotence': true,
