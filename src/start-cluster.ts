@@ -78,7 +78,8 @@ function cliPath(): string {
 
 interface BrokerSlot {
   readonly nodeId: number;
-  readonly port: number;
+  /** Fixed once the broker first listens (a first start may move it off a port taken meanwhile). */
+  port: number;
   readonly dataDir: string;
   child: ChildProcess | null;
   exited: Promise<void>;
@@ -147,6 +148,24 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
     });
   };
 
+  /**
+   * The first start of a broker on a port picked free: another process (a
+   * test file running beside this one) may take that port between the pick
+   * and the broker's bind, so a broker refused its port starts again on a
+   * new one. Restarts keep their port, as a restarted Kafka broker does.
+   */
+  const spawnOnFreePort = async (slot: BrokerSlot): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await spawnBroker(slot);
+      } catch (err) {
+        const portTaken = /already in use/.test(slot.out);
+        if (!portTaken || options.firstPort !== undefined || attempt >= 3) throw err;
+        slot.port = await freePort();
+      }
+    }
+  };
+
   const stopBroker = async (slot: BrokerSlot, signal: NodeJS.Signals): Promise<void> => {
     const child = slot.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -167,7 +186,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       slots.push({ nodeId, port, dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '' });
     }
     // One at a time: the first elects itself controller and bootstraps the cluster.
-    for (const slot of slots) await spawnBroker(slot);
+    for (const slot of slots) await spawnOnFreePort(slot);
   } catch (err) {
     for (const slot of slots) await stopBroker(slot, 'SIGKILL');
     await etcd?.close();
