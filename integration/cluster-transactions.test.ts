@@ -28,6 +28,7 @@ import { Kafka as KafkaJs, logLevel, type Producer } from 'kafkajs';
 import * as Kafka from 'node-rdkafka';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
+import { RawKafkaClient, fetchOnce } from './support/raw-kafka-client';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
 import { RecordingProducer, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
@@ -85,18 +86,51 @@ async function coordinatorOf(transactionalId: string): Promise<number> {
 async function readCommitted(topic: string, expected: number): Promise<string[]> {
   const consumer = kafkajs(`reader-${topic}`).consumer({ groupId: `reader-${topic}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
   const seen: string[] = [];
+  const perPartition = new Map<number, number>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-    await waitFor(`${expected} committed records in ${topic}`, () => seen.length >= expected || undefined, 90_000, 200).catch((err: Error) => {
-      throw new Error(`${err.message} (have ${seen.length})`);
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
+        seen.push(String(message.value));
+      },
+    });
+    await waitFor(`${expected} committed records in ${topic}`, () => seen.length >= expected || undefined, 90_000, 200).catch(async (err: Error) => {
+      // Per partition, what was read against the last stable offsets: a transaction left open shows as an LSO short of the records written.
+      throw new Error(`${err.message} (have ${seen.length}: ${JSON.stringify([...perPartition])}); last stable offsets ${await stableOffsets(topic).catch((e: Error) => e.message)}`);
     });
     // Anything more (an aborted record leaking) would show within a few fetches.
     await new Promise((r) => setTimeout(r, 1000));
     return [...seen];
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** Per partition, its leader's high watermark and last stable offset (a Fetch from 0 that asks for one byte). */
+async function stableOffsets(topic: string): Promise<string> {
+  const c = await KafkaClient.connect(cluster.bootstrapServers);
+  try {
+    const md = await c.metadata([topic]);
+    const ends: string[] = [];
+    for (const p of md.topics.get(topic)?.partitions ?? []) {
+      const leader = md.brokers.get(p.leaderId);
+      if (!leader) {
+        ends.push(`${p.partition}: no leader`);
+        continue;
+      }
+      const raw = await RawKafkaClient.connect(leader.host, leader.port);
+      try {
+        const f = await fetchOnce(raw, topic, p.partition, 0n, 1);
+        ends.push(`${p.partition}: leader ${p.leaderId} hw ${f.highWatermark} lso ${f.lastStableOffset} error ${f.errorCode}`);
+      } finally {
+        raw.close();
+      }
+    }
+    return ends.join(', ');
+  } finally {
+    await c.close();
   }
 }
 
