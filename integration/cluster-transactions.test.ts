@@ -19,13 +19,16 @@
  * - Consume-transform-produce (kafkajs, then node-rdkafka, in a child
  *   process restarted whenever it fails): the transaction coordinator's
  *   broker SIGKILLed mid-transaction, later a partition leader SIGKILLed
- *   during EndTxn; the read_committed output holds every input exactly once
- *   (an aborted attempt's records would show as duplicates).
+ *   during EndTxn; input is fed until both steps are done (they wait for
+ *   more commits, so they must never wait on input that ran out); the
+ *   read_committed output holds every input fed exactly once (an aborted
+ *   attempt's records would show as duplicates).
  */
 import { Kafka as KafkaJs, logLevel, type Producer } from 'kafkajs';
 import * as Kafka from 'node-rdkafka';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
 import { KafkaClient } from '../src/client/client';
+import { RawKafkaClient, fetchOnce } from './support/raw-kafka-client';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
 import { RecordingProducer, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
@@ -83,16 +86,51 @@ async function coordinatorOf(transactionalId: string): Promise<number> {
 async function readCommitted(topic: string, expected: number): Promise<string[]> {
   const consumer = kafkajs(`reader-${topic}`).consumer({ groupId: `reader-${topic}-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 200 });
   const seen: string[] = [];
+  const perPartition = new Map<number, number>();
   await consumer.connect();
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
-    await waitFor(`${expected} committed records in ${topic} (have ${seen.length})`, () => seen.length >= expected || undefined, 90_000, 200);
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        perPartition.set(partition, (perPartition.get(partition) ?? 0) + 1);
+        seen.push(String(message.value));
+      },
+    });
+    await waitFor(`${expected} committed records in ${topic}`, () => seen.length >= expected || undefined, 90_000, 200).catch(async (err: Error) => {
+      // Per partition, what was read against the last stable offsets: a transaction left open shows as an LSO short of the records written.
+      throw new Error(`${err.message} (have ${seen.length}: ${JSON.stringify([...perPartition])}); last stable offsets ${await stableOffsets(topic).catch((e: Error) => e.message)}`);
+    });
     // Anything more (an aborted record leaking) would show within a few fetches.
     await new Promise((r) => setTimeout(r, 1000));
     return [...seen];
   } finally {
     await consumer.disconnect();
+  }
+}
+
+/** Per partition, its leader's high watermark and last stable offset (a Fetch from 0 that asks for one byte). */
+async function stableOffsets(topic: string): Promise<string> {
+  const c = await KafkaClient.connect(cluster.bootstrapServers);
+  try {
+    const md = await c.metadata([topic]);
+    const ends: string[] = [];
+    for (const p of md.topics.get(topic)?.partitions ?? []) {
+      const leader = md.brokers.get(p.leaderId);
+      if (!leader) {
+        ends.push(`${p.partition}: no leader`);
+        continue;
+      }
+      const raw = await RawKafkaClient.connect(leader.host, leader.port);
+      try {
+        const f = await fetchOnce(raw, topic, p.partition, 0n, 1);
+        ends.push(`${p.partition}: leader ${p.leaderId} hw ${f.highWatermark} lso ${f.lastStableOffset} error ${f.errorCode}`);
+      } finally {
+        raw.close();
+      }
+    }
+    return ends.join(', ');
+  } finally {
+    await c.close();
   }
 }
 
@@ -215,24 +253,40 @@ test('a partition leader SIGKILLed during EndTxn: the commit is answered and its
 });
 
 /**
- * Writes inputs 0..total-1 (value = the number, partition = number mod 3)
+ * Writes inputs 0, 1, 2, ... (value = the number, partition = number mod 3)
  * with librdkafka's idempotent acks=all producer, a few at a time so the
  * processor's transactions stay small, paced so that input keeps arriving
- * through the kills. Resolves once every input is acknowledged.
+ * through the kills. It keeps writing until `stop` is called and at least
+ * `minimum` inputs are written: the test's steps wait for the processor to
+ * commit more transactions after each kill, so the input must not run out
+ * before they are done, however fast the processor went. `stop` resolves
+ * with the number written once every one of them is acknowledged.
  */
-async function feed(topic: string, total: number, perRound = 6, pauseMs = 100): Promise<void> {
-  const producer = new RecordingProducer(cluster.bootstrapServers);
-  await producer.connect();
-  try {
-    for (let i = 0; i < total; i++) {
-      producer.produce(topic, i % PARTITIONS, String(i));
-      if (i % perRound === perRound - 1) await new Promise((r) => setTimeout(r, pauseMs));
+function feed(topic: string, minimum: number, perRound = 6, pauseMs = 100): { stop(): Promise<number> } {
+  let stopping = false;
+  const writing = (async () => {
+    const producer = new RecordingProducer(cluster.bootstrapServers);
+    await producer.connect();
+    try {
+      let i = 0;
+      while (!stopping || i < minimum) {
+        for (let n = 0; n < perRound; n++, i++) producer.produce(topic, i % PARTITIONS, String(i));
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+      await producer.settle();
+      if (producer.errors.length > 0 || producer.acked.length !== i) throw new Error(`inputs not acknowledged (${producer.acked.length} of ${i}): ${producer.errors.slice(0, 5).join('; ')}`);
+      return i;
+    } finally {
+      await producer.disconnect();
     }
-    await producer.settle();
-    if (producer.errors.length > 0 || producer.acked.length !== total) throw new Error(`inputs not acknowledged: ${producer.errors.slice(0, 5).join('; ')}`);
-  } finally {
-    await producer.disconnect();
-  }
+  })();
+  writing.catch(() => undefined); // awaited through stop(); a failure before then must not be unhandled
+  return {
+    stop: () => {
+      stopping = true;
+      return writing;
+    },
+  };
 }
 
 /** Per input partition: the group's committed offset and the partition's end, for a failed test's message. */
@@ -276,10 +330,11 @@ describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produc
     const output = `ctp-${client}-out`;
     const groupId = `ctp-${client}`;
     const transactionalId = `ctp-${client}-processor`;
-    const TOTAL = 600;
+    // At least this many inputs; the feeder goes on until the steps are done.
+    const MINIMUM = 600;
     await createReplicatedTopic(cluster.bootstrapServers, input, PARTITIONS);
     await createReplicatedTopic(cluster.bootstrapServers, output, PARTITIONS);
-    const feeding = feed(input, TOTAL);
+    const feeding = feed(input, MINIMUM);
     const processor = new SupervisedProcessor({ client, bootstrap: cluster.bootstrapServers, input, output, groupId, transactionalId });
     const down = new Set<number>();
     const kill = async (nodeId: number) => {
@@ -290,6 +345,7 @@ describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produc
       await cluster.restart(nodeId);
       down.delete(nodeId);
     };
+    let total = 0;
     try {
       // 1. The transaction coordinator's broker dies while a transaction has records written.
       await processor.nth('COMMITTED', 3);
@@ -307,30 +363,33 @@ describe.each<ProcessorClient>(['kafkajs', 'rdkafka'])('consume-transform-produc
       await processor.nth('COMMITTED', processor.count('COMMITTED') + 3, 150_000);
       await restart(victim);
 
-      await feeding;
-      // Every input was acknowledged (acks=all): the input topic must hold them all.
+      // Every input written is acknowledged (acks=all): the input topic must hold them all.
+      total = await feeding.stop();
       let inputs = 0;
-      await waitFor('the input topic to hold every acknowledged input', async () => ((inputs = await endOffsets(input)) === TOTAL ? true : undefined), 30_000, 500).catch(
+      await waitFor('the input topic to hold every acknowledged input', async () => ((inputs = await endOffsets(input)) === total ? true : undefined), 30_000, 500).catch(
         (err: Error) => {
-          throw new Error(`${err.message}: ${inputs} of ${TOTAL}`);
+          throw new Error(`${err.message}: ${inputs} of ${total}`);
         },
       );
       let committed = 0;
-      await waitFor('the group offsets to reach the end of the input', async () => ((committed = await committedInputs(groupId, input)) === TOTAL ? true : undefined), 150_000, 500).catch(
+      await waitFor('the group offsets to reach the end of the input', async () => ((committed = await committedInputs(groupId, input)) === total ? true : undefined), 150_000, 500).catch(
         async (err: Error) => {
-          throw new Error(`${err.message} (${committed} of ${TOTAL}); ${await offsetsReport(groupId, input)}; ${processor.describe()}`);
+          throw new Error(`${err.message} (${committed} of ${total}); ${await offsetsReport(groupId, input)}; ${processor.describe()}`);
         },
       );
+    } catch (err) {
+      // A step that timed out: say how far the group got through the input, to tell a stalled processor from one that ran out of input.
+      throw new Error(`${(err as Error).message}\n${await offsetsReport(groupId, input).catch((e: Error) => `(no offsets: ${e.message})`)}`);
     } finally {
-      await feeding.catch(() => undefined);
+      await feeding.stop().catch(() => undefined);
       await processor.stop();
       for (const nodeId of down) await cluster.restart(nodeId);
     }
     // How often a processor failed and was replaced (expected around the kills).
-    console.log(`${client} processor restarts: ${processor.failures.length}\n${processor.failures.join('\n')}`);
-    const values = await readCommitted(output, TOTAL);
-    const expected = Array.from({ length: TOTAL }, (_, i) => `out-${i}`);
-    expect(values.length).toBe(TOTAL);
+    console.log(`${client}: ${total} inputs fed, processor restarts: ${processor.failures.length}\n${processor.failures.join('\n')}`);
+    const values = await readCommitted(output, total);
+    const expected = Array.from({ length: total }, (_, i) => `out-${i}`);
+    expect(values.length).toBe(total);
     expect([...new Set(values)].sort()).toEqual(expected.sort());
   }, 600_000);
 });
