@@ -2,7 +2,8 @@
  * A consume-transform-produce processor in a child process, as an
  * exactly-once application runs it: it reads `input` in a consumer group,
  * and per batch opens a transaction, writes one `out-<value>` record per
- * input (keyed, so a batch's outputs spread over the output partitions),
+ * input (keyed, so a batch's outputs spread over the output partitions;
+ * kafkajs sends them one per send(), around a kafkajs bug noted below),
  * commits its input offsets with sendOffsets in the same transaction, and
  * commits. On any failure it exits (the supervisor starts a new one, which
  * takes over the transactional id and resumes from the committed offsets),
@@ -40,7 +41,10 @@ consumer.on(consumer.events.CRASH, (e) => die(e.payload.error));
     if (batch.messages.length === 0) return;
     try {
       const txn = await producer.transaction();
-      await txn.send({ topic: output, messages: batch.messages.map((m) => ({ key: m.value, value: 'out-' + m.value.toString() })) });
+      // One record per send(), so each send() writes one partition: kafkajs 2.2.4 can report a
+      // multi-partition send() as done while one partition's records were never sent, when
+      // leaders move during it (kafkajs#1303; see integration/cluster-kafkajs-idempotence.test.ts).
+      for (const m of batch.messages) await txn.send({ topic: output, messages: [{ key: m.value, value: 'out-' + m.value.toString() }] });
       process.stdout.write('SENT\\n');
       await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }] });
       process.stdout.write('ENDING\\n');
