@@ -2,6 +2,8 @@
  * ResponseWriter over a real TCP connection and real segment files: the
  * bytes arrive in order, and every file region it is given is released
  * exactly when it is done with it — sent, cut short, or its connection gone.
+ * Every case runs on both of its paths: sendfile (the native addon) and
+ * read-and-write (TLS, or no addon).
  */
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -10,7 +12,36 @@ import * as path from 'node:path';
 import type { FileRegion, RecordsChunk } from '../protocol/primitives/records-value';
 import { RefCountedDescriptor } from '../storage/ref-counted-descriptor';
 import { ResponseWriter } from './response-writer';
-import { ReadBufferPool } from './read-buffer-pool';
+import { ReadBufferPool, SMALL_READ_BUFFER } from './read-buffer-pool';
+import { SENDFILE_WOULD_BLOCK, type Sendfile, sendfileAvailable, sendfileInto } from './sendfile';
+
+interface WriterPath {
+  name: string;
+  sendfile(socket: net.Socket): Sendfile | null;
+  /**
+   * Bytes in the test file: with sendfile, more than the kernel's socket
+   * buffers hold on loopback (4 MiB to send, up to 32 MiB to receive), so a
+   * client that reads nothing keeps a region unfinished.
+   */
+  fileBytes: number;
+}
+
+const PATHS: WriterPath[] = [
+  { name: 'read and write', sendfile: () => null, fileBytes: 3 * 1024 * 1024 + 12345 },
+  {
+    name: 'sendfile',
+    sendfile: (socket) => {
+      const send = sendfileInto(socket);
+      if (send === null) throw new Error('sendfile is not available: run `npm run build:native`');
+      return send;
+    },
+    fileBytes: 48 * 1024 * 1024 + 12345,
+  },
+];
+
+test('the sendfile addon is built on Linux (`npm ci` builds it)', () => {
+  expect(sendfileAvailable()).toBe(process.platform === 'linux');
+});
 
 interface Pair {
   server: net.Socket;
@@ -81,7 +112,7 @@ function isOpen(fd: number): boolean {
   }
 }
 
-describe('ResponseWriter', () => {
+describe.each(PATHS)('ResponseWriter ($name)', (writerPath) => {
   let dir: string;
   let file: string;
   let content: Buffer;
@@ -90,12 +121,16 @@ describe('ResponseWriter', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(tmpdir(), 'weir-writer-'));
     file = path.join(dir, '00000000000000000000.log');
-    // 3 MiB + a bit: several 1 MiB reads, more than the socket buffers hold.
-    content = Buffer.alloc(3 * 1024 * 1024 + 12345);
+    // Several 1 MiB reads; more than the socket buffers hold.
+    content = Buffer.alloc(writerPath.fileBytes);
     for (let i = 0; i + 4 <= content.length; i += 4) content.writeUInt32BE(i, i);
     fs.writeFileSync(file, content);
     pair = await socketPair();
   });
+
+  function newWriter(onError: (err: Error) => void, pool: ReadBufferPool): ResponseWriter {
+    return new ResponseWriter(pair.server, onError, pool, writerPath.sendfile(pair.server));
+  }
 
   afterEach(() => {
     pair.close();
@@ -110,7 +145,7 @@ describe('ResponseWriter', () => {
     const expected = Buffer.concat([Buffer.from('head'), content.subarray(100), Buffer.from('mid'), content.subarray(8, 48), Buffer.from('tail')]);
     const received = receive(pair.client, expected.length);
     const errors: Error[] = [];
-    const writer = new ResponseWriter(pair.server, (e) => errors.push(e), new ReadBufferPool());
+    const writer = newWriter((e) => errors.push(e), new ReadBufferPool());
     writer.write(chunks);
     expect(writer.busy).toBe(true);
     expect((await received).equals(expected)).toBe(true);
@@ -128,7 +163,7 @@ describe('ResponseWriter', () => {
     const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
     const region = trackedRegion(descriptor, 0, content.length);
     const received = receive(pair.client, content.length);
-    const writer = new ResponseWriter(pair.server, (e) => {
+    const writer = newWriter((e) => {
       throw e;
     }, new ReadBufferPool());
     pair.client.pause();
@@ -147,7 +182,7 @@ describe('ResponseWriter', () => {
     const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
     const region = trackedRegion(descriptor, 0, content.length);
     const queued = trackedRegion(descriptor, 0, 1000);
-    const writer = new ResponseWriter(pair.server, () => {}, new ReadBufferPool());
+    const writer = newWriter(() => {}, new ReadBufferPool());
     pair.client.pause();
     const firstBytes = new Promise<void>((resolve) => pair.client.once('readable', () => resolve()));
     writer.write([Buffer.from('header'), region, queued]);
@@ -172,7 +207,7 @@ describe('ResponseWriter', () => {
     const region = trackedRegion(descriptor, 0, content.length);
     fs.ftruncateSync(descriptor.fd, 2 * 1024 * 1024);
     const failed = new Promise<Error>((resolve) => {
-      const writer = new ResponseWriter(pair.server, resolve, new ReadBufferPool());
+      const writer = newWriter(resolve, new ReadBufferPool());
       writer.write([region]);
     });
     expect((await failed).message).toBe(`file region ended after ${2 * 1024 * 1024} of ${content.length} bytes`);
@@ -186,7 +221,7 @@ describe('ResponseWriter', () => {
     const region = trackedRegion(descriptor, 1000, 4000);
     fs.ftruncateSync(descriptor.fd, 3000);
     const failed = new Promise<Error>((resolve) => {
-      const writer = new ResponseWriter(pair.server, resolve, new ReadBufferPool());
+      const writer = newWriter(resolve, new ReadBufferPool());
       writer.write([Buffer.from('header'), region]);
     });
     expect((await failed).message).toBe('file region ended after 2000 of 4000 bytes');
@@ -202,7 +237,7 @@ describe('ResponseWriter', () => {
     const chunks: RecordsChunk[] = regions.flatMap((r, i) => [Buffer.from(`partition ${i}`), r]);
     const expected = Buffer.concat(regions.flatMap((r, i) => [Buffer.from(`partition ${i}`), content.subarray(r.position, r.position + size)]));
     pair.client.pause();
-    const writer = new ResponseWriter(pair.server, (e) => {
+    const writer = newWriter((e) => {
       throw e;
     }, new ReadBufferPool());
     writer.write(chunks);
@@ -221,7 +256,7 @@ describe('ResponseWriter', () => {
   it('regions given to a closed writer are released at once', () => {
     const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
     const region = trackedRegion(descriptor, 0, 10);
-    const writer = new ResponseWriter(pair.server, () => {}, new ReadBufferPool());
+    const writer = newWriter(() => {}, new ReadBufferPool());
     writer.close();
     writer.write([Buffer.from('x'), region]);
     expect(region.releases).toBe(1);
@@ -229,27 +264,68 @@ describe('ResponseWriter', () => {
     expect(descriptor.isOpen).toBe(false);
   });
 
-  it('reuses its read buffers instead of allocating one per read', async () => {
-    const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
-    const pool = new ReadBufferPool();
-    const taken: Buffer[] = [];
-    const take = pool.take.bind(pool);
-    pool.take = (want: number) => {
-      const b = take(want);
-      taken.push(b);
-      return b;
-    };
-    const writer = new ResponseWriter(pair.server, (e) => {
-      throw e;
-    }, pool);
-    for (let i = 0; i < 3; i++) {
+  if (writerPath.name === 'read and write') {
+    it('reuses its read buffers instead of allocating one per read', async () => {
+      const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
+      const pool = new ReadBufferPool();
+      const taken: Buffer[] = [];
+      const take = pool.take.bind(pool);
+      pool.take = (want: number) => {
+        const b = take(want);
+        taken.push(b);
+        return b;
+      };
+      const writer = newWriter((e) => {
+        throw e;
+      }, pool);
+      for (let i = 0; i < 3; i++) {
+        const received = receive(pair.client, content.length);
+        writer.write([trackedRegion(descriptor, 0, content.length)]);
+        expect((await received).equals(content)).toBe(true);
+      }
+      // 3 x 4 reads, never more than two buffers of each size out at once.
+      expect(taken.length).toBe(12);
+      expect(new Set(taken).size).toBeLessThanOrEqual(4);
+      descriptor.release();
+    });
+  } else {
+    it('sends regions with sendfile: only small wake pieces pass through buffers, when the socket is full', async () => {
+      const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
+      const pool = new ReadBufferPool();
+      let bufferedBytes = 0;
+      const take = pool.take.bind(pool);
+      pool.take = (want: number) => {
+        bufferedBytes += want;
+        const b = take(want);
+        expect(b.length).toBe(SMALL_READ_BUFFER);
+        return b;
+      };
+      const writer = newWriter((e) => {
+        throw e;
+      }, pool);
+      pair.client.pause();
       const received = receive(pair.client, content.length);
       writer.write([trackedRegion(descriptor, 0, content.length)]);
+      // Paused: the socket fills, and a wake piece waits for it to drain.
+      expect(writer.busy).toBe(true);
+      expect(bufferedBytes).toBeGreaterThan(0);
+      pair.client.resume();
       expect((await received).equals(content)).toBe(true);
-    }
-    // 3 x 4 reads, never more than two buffers of each size out at once.
-    expect(taken.length).toBe(12);
-    expect(new Set(taken).size).toBeLessThanOrEqual(4);
-    descriptor.release();
-  });
+      expect(bufferedBytes).toBeLessThan(content.length / 20);
+      descriptor.release();
+    });
+
+    it('never sends into a descriptor number its socket no longer owns', async () => {
+      const send = writerPath.sendfile(pair.server) as Sendfile;
+      const fd = fs.openSync(file, 'r');
+      try {
+        expect(send(fd, 0, 10)).toBe(10);
+        pair.server.destroy();
+        expect(send(fd, 0, 10)).toBeLessThan(0);
+        expect(send(fd, 0, 10)).not.toBe(SENDFILE_WOULD_BLOCK);
+      } finally {
+        fs.closeSync(fd);
+      }
+    });
+  }
 });

@@ -1,35 +1,48 @@
 /**
  * Writes response chunks to a socket strictly in order.
  *
- * Buffers go to the socket as they are. A large file region is read from
- * its segment file into a reused buffer (ReadBufferPool) in steps of up to
- * 1 MiB, in libuv's thread pool, and written from there: the record bytes are
- * copied by the kernel, never parsed or held as JavaScript objects. Two
- * buffers per connection overlap the work: the next step is read while the
- * previous one is written, and a client that stops reading stops the reads
- * once both are out.
+ * Buffers go to the socket as they are. A large file region goes one of two
+ * ways; either way the record bytes are copied by the kernel only, never
+ * parsed or held as JavaScript objects:
+ *
+ * - **sendfile** (a plain TCP socket, with the addon built: see sendfile.ts):
+ *   the kernel moves the bytes from the page cache into the socket, as Kafka
+ *   does. The buffers in front of the region must be in the kernel first, so
+ *   the writer waits for them. At most SENDFILE_TURN bytes go per turn of
+ *   the event loop, so one consumer catching up cannot starve the others.
+ *   When the socket is full, a small piece of the region is read and
+ *   written the ordinary way: Node then waits for the socket to take it, and
+ *   its completion is the signal to go on with sendfile.
+ * - **read and write** (TLS, or no addon): the region is read into a reused
+ *   buffer (ReadBufferPool) in steps of up to 1 MiB, in libuv's thread pool,
+ *   and written from there. Two buffers per connection overlap the work: the
+ *   next step is read while the previous one is written, and a client that
+ *   stops reading stops the reads once both are out.
  *
  * Small regions (up to 64 KiB: a consumer at the tail, or one of thousands
- * of partitions in one response) are read at once, synchronously: a thread
- * pool round trip per region made a 10,000-partition fetch take seconds, and
- * what was just written is in the page cache. At most 1 MiB is read that way
- * before the writer lets the socket drain, which bounds both the memory a
- * slow client can pin and the time the event loop spends reading.
- *
- * The buffers in front of a region (the response header, partition headers,
- * small regions) are corked and leave in one writev.
+ * of partitions in one response) are read at once, synchronously, on both
+ * paths: a thread pool round trip (or a sendfile call, which must wait for
+ * the bytes before it) per region made a 10,000-partition fetch take
+ * seconds, and what was just written is in the page cache. At most 1 MiB is
+ * read that way before the writer lets the socket drain, which bounds both
+ * the memory a slow client can pin and the time the event loop spends
+ * reading. The buffers in front of a region (the response header, partition
+ * headers, small regions) are corked and leave in one writev.
  *
  * Ownership: the writer owns every region it is given. A region is released
- * as soon as its last byte has been read out (the pool buffer carries it
- * from there), when the region turns out shorter than announced (its file
- * was truncated: the connection is dropped, since the client's framing
- * would be lost), or when the connection closes: regions still queued are
- * released at once, the one being read when that read returns.
+ * as soon as its last byte has been handed on (to the kernel, or to a pool
+ * buffer that carries it from there), when the region turns out shorter than
+ * announced (its file was truncated: the connection is dropped, since the
+ * client's framing would be lost), or when the connection closes: regions
+ * still queued are released at once, one being read in the thread pool when
+ * that read returns.
  */
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
+import { getSystemErrorName } from 'node:util';
 import { type FileRegion, RecordsChunk, isFileRegion } from '../protocol/primitives/records-value';
 import { LARGE_READ_BUFFER, type ReadBufferPool, readBufferPool } from './read-buffer-pool';
+import { SENDFILE_WOULD_BLOCK, type Sendfile, sendfileInto } from './sendfile';
 
 /** Pool buffers a connection has out at once: one being read into, one being written. */
 const BUFFERS_IN_FLIGHT = 2;
@@ -37,11 +50,16 @@ const BUFFERS_IN_FLIGHT = 2;
 const SMALL_REGION = 64 * 1024;
 /** Bytes queued in the socket after which small regions wait for it to drain. */
 const MAX_QUEUED_BYTES = 1024 * 1024;
+/** Bytes one connection may sendfile in one turn of the event loop. */
+const SENDFILE_TURN = 4 * 1024 * 1024;
+/** What is read and written the ordinary way when the socket is full (see above). */
+const WAKE_PIECE = 16 * 1024;
+const NOTHING = Buffer.alloc(0);
 
 export class ResponseWriter {
   private queue: (RecordsChunk | null)[] = [];
   private head = 0;
-  /** The region being sent, and how many of its bytes have been read out so far. */
+  /** The region being sent, and how many of its bytes have been handed on so far. */
   private region: FileRegion | null = null;
   private regionRead = 0;
   private reading = false;
@@ -55,6 +73,8 @@ export class ResponseWriter {
     private readonly socket: Socket,
     private readonly onError: (err: Error) => void,
     private readonly pool: ReadBufferPool = readBufferPool,
+    /** null: regions are read into buffers and written (TLS, no addon). */
+    private readonly sendfile: Sendfile | null = sendfileInto(socket),
   ) {}
 
   /** True while a file region is being sent or chunks wait behind it. */
@@ -81,6 +101,7 @@ export class ResponseWriter {
     this.queue = [];
     this.head = 0;
     // A read in flight still uses the region's descriptor: onRead releases it.
+    // (sendfile and the wake piece use it only synchronously.)
     if (this.region !== null && !this.reading) {
       this.region.release();
       this.region = null;
@@ -111,7 +132,8 @@ export class ResponseWriter {
       }
       this.region = c;
       this.regionRead = 0;
-      this.readMore();
+      if (this.sendfile !== null) this.startSendfile();
+      else this.readMore();
       return;
     }
     if (!this.waitingForDrain) {
@@ -161,6 +183,80 @@ export class ResponseWriter {
     this.socket.uncork();
   }
 
+  /** The buffers in front of the region must reach the kernel before its bytes do. */
+  private startSendfile(): void {
+    this.uncork();
+    if (this.socket.writableLength === 0) this.sendfileMore();
+    else this.socket.write(NOTHING, () => this.sendfileMore());
+  }
+
+  /** Sends the current region with sendfile until it is done, the socket is full, or the turn's share is used. */
+  private sendfileMore(): void {
+    const region = this.region;
+    const sendfile = this.sendfile;
+    if (this.closed || region === null || sendfile === null) return;
+    let sentThisTurn = 0;
+    while (this.regionRead < region.length) {
+      if (sentThisTurn >= SENDFILE_TURN) {
+        setImmediate(() => this.sendfileMore());
+        return;
+      }
+      const want = Math.min(region.length - this.regionRead, SENDFILE_TURN - sentThisTurn);
+      const n = sendfile(region.fd, region.position + this.regionRead, want);
+      if (n > 0) {
+        this.regionRead += n;
+        sentThisTurn += n;
+      } else if (n === SENDFILE_WOULD_BLOCK) {
+        this.writeWakePiece(region);
+        return;
+      } else {
+        this.failRegion(region, n === 0 ? this.cutShort(region) : new Error(`sendfile failed: ${getSystemErrorName(n)}`));
+        return;
+      }
+    }
+    region.release();
+    this.region = null;
+    this.pump();
+  }
+
+  /**
+   * The socket is full: the region's next few bytes go the ordinary way, so
+   * that Node waits for the socket to drain; once it has taken them,
+   * sendfile goes on.
+   */
+  private writeWakePiece(region: FileRegion): void {
+    const want = Math.min(region.length - this.regionRead, WAKE_PIECE);
+    const buf = this.pool.take(want);
+    let n: number;
+    try {
+      n = fs.readSync(region.fd, buf, 0, want, region.position + this.regionRead);
+    } catch (err) {
+      this.pool.give(buf);
+      this.failRegion(region, err as Error);
+      return;
+    }
+    if (n === 0) {
+      this.pool.give(buf);
+      this.failRegion(region, this.cutShort(region));
+      return;
+    }
+    this.regionRead += n;
+    this.socket.write(buf.subarray(0, n), () => {
+      this.pool.give(buf);
+      this.sendfileMore();
+    });
+  }
+
+  private cutShort(region: FileRegion): Error {
+    return new Error(`file region ended after ${this.regionRead} of ${region.length} bytes`);
+  }
+
+  private failRegion(region: FileRegion, err: Error): void {
+    region.release();
+    this.region = null;
+    if (!this.closed) this.onError(err);
+  }
+
   /** Reads the current region's next step, if no read is running and a buffer may go out. */
   private readMore(): void {
     const region = this.region;
@@ -180,7 +276,7 @@ export class ResponseWriter {
       region.release();
       this.region = null;
       if (this.closed) return;
-      this.onError(err ?? new Error(`file region ended after ${this.regionRead} of ${region.length} bytes`));
+      this.onError(err ?? this.cutShort(region));
       return;
     }
     this.regionRead += n;

@@ -9,6 +9,7 @@ import { Broker } from '../../broker/broker';
 import { loadBrokerConfig } from '../../config';
 import { createLogger, type LogLevel } from '../../logger';
 import type * as MetricsModule from '../../metrics';
+import { sendfileAvailable } from '../../network/sendfile';
 import { DataDirLockedError } from '../../storage/dir-lock';
 import { ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, parseOrHelp } from '../command';
@@ -103,6 +104,7 @@ async function run(args: ParsedArgs): Promise<void> {
       listeners: Object.fromEntries(broker.listeners.map((l) => [l.name, broker.bootstrapServersFor(l.name)])),
       dataDir: broker.context.dataDir ?? '(memory)',
       startupMs: Date.now() - started,
+      sendfile: sendfileAvailable(),
       ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     },
     `Weir listening on ${broker.bootstrapServers}`,
