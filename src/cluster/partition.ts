@@ -671,6 +671,18 @@ export class Partition {
     }
   }
 
+  /**
+   * Whether a read with these options could return records or an error:
+   * false only when the fetch is at the isolation's bound of a log that
+   * still holds that offset and it may read here. A waiting fetch asks
+   * this before it reads again, so idle partitions cost a comparison, not
+   * a read.
+   */
+  mayReadSomething(o: Pick<PartitionReadOptions, 'fetchOffset' | 'isolation' | 'currentLeaderEpoch' | 'fetchOnlyFromLeader'>): boolean {
+    if (this.checkAccess(o.currentLeaderEpoch, o.fetchOnlyFromLeader) !== ErrorCode.NONE) return true;
+    return o.fetchOffset !== this.upperBound(o.isolation) || o.fetchOffset < this.log.logStartOffset;
+  }
+
   /** Reads whole batches at `fetchOffset`, below the isolation's bound. */
   read(o: PartitionReadOptions): PartitionReadResult {
     const highWatermark = this.hw;

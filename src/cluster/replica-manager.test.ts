@@ -130,6 +130,27 @@ describe('delayed fetch', () => {
     expect(node.replicas.delayedOperations.fetch).toBe(0);
   });
 
+  test('an idle waiting fetch is not read again until a partition has something: offsets are compared instead', async () => {
+    await createTopic(node, 'i', 2);
+    const reads = [0, 1].map((i) => jest.spyOn(node.replicas.getPartition('i', i)!, 'read'));
+    const readCount = () => reads.reduce((n, spy) => n + spy.mock.calls.length, 0);
+    const req = (partition: number) => ({ topic: 'i', partition, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 });
+    const waiting = node.replicas.fetchMessages(CONSUMER, [req(0), req(1)]) as Promise<FetchResult>;
+    // The first read only: trying it again as it starts to wait reads nothing.
+    expect(readCount()).toBe(2);
+    expect(node.replicas.delayedOperations.fetch).toBe(1);
+    node.replicas.getPartition('i', 1)!.appendAsLeader(batch('x'), { origin: 'client', now: 0 });
+    const answered = await waiting;
+    expect(readCount()).toBe(4);
+    expect(answered.partitions.map((p) => p.records !== null)).toEqual([false, true]);
+    // Idle to the deadline: read once more then, to answer with what there is.
+    const idle = node.replicas.fetchMessages(CONSUMER, [req(0), { ...req(1), fetchOffset: 1 }]) as Promise<FetchResult>;
+    expect(readCount()).toBe(6);
+    clock.advance(CONSUMER.maxWaitMs);
+    expect((await idle).bytes).toBe(0);
+    expect(readCount()).toBe(8);
+  });
+
   test('max wait on the fake clock; min bytes counts; deletion and shutdown answer early', async () => {
     await createTopic(node, 'w');
     const req = { topic: 'w', partition: 0, fetchOffset: 0, maxBytes: 1 << 20, currentLeaderEpoch: -1 };

@@ -598,10 +598,39 @@ export class ReplicaManager implements MetadataPublisher {
     // The short read is dropped unsent: its file regions are let go.
     releaseFetchResult(first);
     return new Promise((resolve) => {
-      const op = new DelayedFetch(params.maxWaitMs, params.minBytes, () => this.readFromLocalLog(params, requests), releaseFetchResult, resolve);
+      const op = new DelayedFetch(
+        params.maxWaitMs,
+        params.minBytes,
+        () => this.readFromLocalLog(params, requests),
+        releaseFetchResult,
+        resolve,
+        () => this.fetchMayAnswer(params, requests),
+      );
       const keys = [...new Set(requests.map((r) => topicPartitionKey(r.topic, r.partition)))];
       this.fetchPurgatory.tryCompleteElseWatch(op, keys);
     });
+  }
+
+  /**
+   * Whether a read of these partitions could find anything a waiting fetch
+   * answers for: records below a bound, or an error (a partition gone,
+   * moved, fenced or out of range). False means every partition is idle at
+   * its fetch offset, and the read (of every partition, with the
+   * follower's fetch state updated) can be skipped: what an idle follower's
+   * long-poll costs its leader is then one comparison per partition each
+   * time it is tried again.
+   */
+  private fetchMayAnswer(params: FetchParams, requests: readonly FetchPartitionRequest[]): boolean {
+    const fromLeaderOnly = params.replica !== undefined || params.clientMetadata === undefined;
+    // A consumer may be sent to another replica: only a read knows.
+    if (!fromLeaderOnly && this.replicaSelector) return true;
+    const isolation = params.replica ? 'log-end' : params.isolation;
+    for (const req of requests) {
+      const p = this.partitions.get(topicPartitionKey(req.topic, req.partition));
+      if (!p || (req.topicId !== undefined && req.topicId !== p.topicId)) return true;
+      if (p.mayReadSomething({ fetchOffset: req.fetchOffset, isolation, currentLeaderEpoch: req.currentLeaderEpoch, fetchOnlyFromLeader: fromLeaderOnly })) return true;
+    }
+    return false;
   }
 
   /**
