@@ -425,6 +425,8 @@ export class Broker {
       await Promise.all(this.servers.map((server) => server.close()));
       await this.channel?.close();
       await this.brokerLinks?.close();
+      // close() flushes whatever this leaves, one log at a time.
+      await this.node.flushLogs().catch((err: unknown) => this.context.log.warn({ err }, 'flushing the logs before closing them failed'));
       await this.node.close();
     })();
     return this.closing;

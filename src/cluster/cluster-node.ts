@@ -259,6 +259,15 @@ export class ClusterNode {
     });
   }
 
+  /**
+   * A stopping broker's last step before `close`, once nothing is appended
+   * any more: every partition log flushed, many at once (LogManager.flushAllAsync),
+   * so that `close` finds nothing left to fsync.
+   */
+  flushLogs(): Promise<void> {
+    return this.logs.flushAllAsync();
+  }
+
   /** After the last request: high watermarks checkpointed, metadata log and partition logs closed, data dir released. */
   async close(): Promise<void> {
     this.leaderRebalance?.stop();

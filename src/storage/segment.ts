@@ -164,7 +164,8 @@ export class Segment {
    */
   recover(fromOffset: number | null): SegmentRecovery {
     let start: { position: number; nextOffset: number } | null = null;
-    if (fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles()) start = this.trustedPrefix(fromOffset);
+    const filesLoaded = fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles();
+    if (filesLoaded) start = this.trustedPrefix(fromOffset);
     if (start === null) {
       start = { position: 0, nextOffset: this.baseOffset };
       this.offsetIndexLoaded = new OffsetIndex(this.baseOffset);
@@ -214,7 +215,11 @@ export class Segment {
       timeIndex.truncateToOffset(next);
     }
     this.nextOffset = Math.max(next, this.baseOffset);
-    this.indexesDirty = true;
+    // Nothing past the recovery point, nothing cut, and index files on disk
+    // that were written with the data below it (an idle partition after a
+    // clean stop): they already say what the scan found; nothing to write.
+    const filesHold = filesLoaded || (size === 0 && this.indexFilesExist());
+    this.indexesDirty = !(filesHold && truncatedBytes === 0 && firstPastRecoveryPoint === size);
     return { truncatedBytes, bytesPastRecoveryPoint, problem };
   }
 
@@ -234,6 +239,11 @@ export class Segment {
     const info = readBatchHeader(header, 0);
     if (info.lastOffset >= fromOffset) return null;
     return { position: entry.position + size, nextOffset: info.lastOffset + 1 };
+  }
+
+  private indexFilesExist(): boolean {
+    const stem = segmentFileStem(this.baseOffset);
+    return this.dir.exists(stem + INDEX_SUFFIX + this.suffix) && this.dir.exists(stem + TIME_INDEX_SUFFIX + this.suffix);
   }
 
   /** Loads the index files; false (and nothing loaded) when missing or implausible. */
