@@ -9,6 +9,18 @@
  * takes over the transactional id and resumes from the committed offsets),
  * so nothing is retried in memory with an unknown outcome.
  *
+ * kafkajs reads the group's committed offsets without `require_stable`
+ * (OffsetFetch v1–4; KIP-447 is not implemented), so an offset commit whose
+ * transaction is decided but whose marker has not reached
+ * `__consumer_offsets` yet reads as the older offset, as Kafka answers too;
+ * librdkafka asks with `require_stable` under read_committed and waits.
+ * Reading it would process a batch again that a completing commit also
+ * makes visible. The kafkajs processor therefore initializes its
+ * transactional producer (InitProducerId waits until the previous
+ * instance's transaction is complete) before its consumer joins, and exits
+ * rather than rejoin (kafkajs fetches the offsets again on every join,
+ * while its own last commit may still be completing).
+ *
  * Lines it prints: `SENT` once a batch's records are produced, `ENDING`
  * just before EndTxn (commit), `COMMITTED` after it.
  */
@@ -33,8 +45,14 @@ const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterv
 const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 20000 });
 const die = (e) => { process.stderr.write('processor failed: ' + (e && e.stack) + '\\n'); process.exit(1); };
 consumer.on(consumer.events.CRASH, (e) => die(e.payload.error));
+// Each join fetches the committed offsets (see the header): a second one would read around a commit still completing.
+let joins = 0;
+consumer.on(consumer.events.GROUP_JOIN, () => { if (++joins > 1) die(new Error('rejoined the group; a new processor takes over')); });
 (async () => {
   await producer.connect();
+  // The transactional InitProducerId first, so the previous instance's transaction is complete before
+  // the consumer fetches its offsets; an empty transaction sends no EndTxn.
+  await (await producer.transaction()).abort();
   await consumer.connect();
   await consumer.subscribe({ topic: input, fromBeginning: true });
   await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => {

@@ -1,10 +1,17 @@
 import { ErrorCode } from '../../protocol/errors';
 import type { TransactionLogRecord, TransactionStore } from './transaction-coordinator';
 
-/** A TransactionStore in an array, for tests: `failWith` makes appends fail to exercise the error paths. */
+/**
+ * A TransactionStore in an array, for tests: `failWith` makes appends fail
+ * to exercise the error paths; `holdReplication` makes replication waits
+ * pend until `replicate` settles them (else they are over at once, as on
+ * one node).
+ */
 export class MemoryTransactionStore implements TransactionStore {
   readonly records: (TransactionLogRecord & { transactionalId: string })[] = [];
   failWith: ErrorCode = ErrorCode.NONE;
+  holdReplication = false;
+  private readonly replicationWaits: ((code: ErrorCode) => void)[] = [];
 
   ensureReady(): boolean {
     return true;
@@ -14,6 +21,21 @@ export class MemoryTransactionStore implements TransactionStore {
     if (this.failWith !== ErrorCode.NONE) return this.failWith;
     this.records.push({ ...record, transactionalId });
     return ErrorCode.NONE;
+  }
+
+  whenReplicated(): ErrorCode | Promise<ErrorCode> {
+    if (!this.holdReplication) return ErrorCode.NONE;
+    return new Promise((resolve) => this.replicationWaits.push(resolve));
+  }
+
+  /** Ends every replication wait so far with `code` (NONE: the followers have everything appended). */
+  replicate(code: ErrorCode = ErrorCode.NONE): void {
+    for (const settle of this.replicationWaits.splice(0)) settle(code);
+  }
+
+  /** How many replication waits are pending. */
+  get pendingReplicationWaits(): number {
+    return this.replicationWaits.length;
   }
 
   replay(partitions?: readonly number[]): Iterable<TransactionLogRecord> {

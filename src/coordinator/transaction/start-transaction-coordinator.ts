@@ -19,8 +19,10 @@ import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-st
 const MARKER_RETRY_BACKOFF_MS = 100;
 
 export interface TransactionCoordinatorWiring extends CoordinatorWiring {
-  /** The replica manager: also appends markers as the leader (with acks=all). */
-  replicas: InternalTopicReplicas & PartitionMarkerWriterOptions['replicas'];
+  /** The replica manager: also appends markers as the leader (with acks=all), and says when the state's records are replicated. */
+  replicas: InternalTopicReplicas & PartitionMarkerWriterOptions['replicas'] & {
+    whenReplicated(topic: string, partition: number, timeoutMs: number): ErrorCode | Promise<ErrorCode>;
+  };
   groups: GroupCoordinator;
   /** This broker's id: markers for the partitions it leads are written without the network hop. */
   nodeId: number;
@@ -60,7 +62,11 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
       removeExpiredTransactionalIdsIntervalMs: w.config.number('transaction.remove.expired.transaction.cleanup.interval.ms'),
     },
     scheduler,
-    new TransactionStateTopic(logOptions),
+    new TransactionStateTopic({
+      ...logOptions,
+      // Kafka's transaction log writes wait for acks=all up to request.timeout.ms.
+      whenReplicated: (partition) => w.replicas.whenReplicated(TRANSACTION_STATE_TOPIC, partition, w.config.number('request.timeout.ms')),
+    }),
     markers,
     w.allocateProducerId,
     w.log.child({ component: 'transaction-coordinator' }),

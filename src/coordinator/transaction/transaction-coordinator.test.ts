@@ -397,3 +397,104 @@ describe('__transaction_state record formats', () => {
     });
   });
 });
+
+/** Lets the promise callbacks of settled replication waits run. */
+const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('TransactionCoordinator: markers wait for the Prepare record to be replicated', () => {
+  test('EndTxn: no marker goes out until PrepareCommit is replicated; then they go and the commit completes', async () => {
+    const store = new MemoryTransactionStore();
+    const { tc, markers } = setup({}, store);
+    const { producerId } = tc.initProducerId('tx', 60_000, null);
+    tc.addPartitions('tx', producerId, 0, [P0, P1]);
+    store.holdReplication = true;
+    expect(tc.endTransaction('tx', producerId, 0, true)).toBe(ErrorCode.NONE);
+    expect(tc.transaction('tx')?.state).toBe('PrepareCommit');
+    expect(tc.endTransaction('tx', producerId, 0, true)).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    await settled();
+    expect(markers.written).toEqual([]);
+    store.replicate();
+    await settled();
+    expect(markers.written.map((m) => [m.partition, m.commit])).toEqual([
+      [0, true],
+      [1, true],
+    ]);
+    expect(tc.transaction('tx')?.state).toBe('CompleteCommit');
+  });
+
+  test('the coordinator dies before PrepareCommit is replicated: no partition took a COMMIT, and its successor aborts the transaction whole', async () => {
+    const store = new MemoryTransactionStore();
+    const old = setup({}, store);
+    const { producerId } = old.tc.initProducerId('tx', 60_000, null);
+    old.tc.addPartitions('tx', producerId, 0, [P0, P1, { topic: '__consumer_offsets', partition: 7 }]);
+    // What the followers have: everything but the PrepareCommit about to be written.
+    const replicated = store.records.length;
+    store.holdReplication = true;
+    expect(old.tc.endTransaction('tx', producerId, 0, true)).toBe(ErrorCode.NONE);
+    await settled();
+    old.tc.close(); // SIGKILL: the record never reached a follower
+    store.replicate(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    await settled();
+    expect(old.markers.written).toEqual([]);
+
+    // The new leader's log: the transaction still Ongoing; the returning producer's InitProducerId aborts it.
+    const successorStore = new MemoryTransactionStore();
+    successorStore.records.push(...store.records.slice(0, replicated));
+    const next = setup({}, successorStore);
+    expect(next.tc.transaction('tx')?.state).toBe('Ongoing');
+    expect(next.tc.initProducerId('tx', 60_000, null).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    expect(next.markers.written.map((m) => `${m.topic}-${m.partition} ${m.commit ? 'COMMIT' : 'ABORT'}`).sort()).toEqual([
+      '__consumer_offsets-7 ABORT',
+      'out-0 ABORT',
+      'out-1 ABORT',
+    ]);
+  });
+
+  test('a wait that ends otherwise (timed out) is started again; the markers go once replicated', async () => {
+    const store = new MemoryTransactionStore();
+    const { tc, markers, clock } = setup({}, store);
+    const { producerId } = tc.initProducerId('tx', 60_000, null);
+    tc.addPartitions('tx', producerId, 0, [P0]);
+    store.holdReplication = true;
+    tc.endTransaction('tx', producerId, 0, false);
+    store.replicate(ErrorCode.REQUEST_TIMED_OUT);
+    await settled();
+    expect(markers.written).toEqual([]);
+    expect(store.pendingReplicationWaits).toBe(0);
+    clock.advance(100);
+    expect(store.pendingReplicationWaits).toBe(1);
+    store.replicate();
+    await settled();
+    expect(markers.written.map((m) => [m.partition, m.commit])).toEqual([[0, false]]);
+    expect(tc.transaction('tx')?.state).toBe('CompleteAbort');
+  });
+
+  test('the partition moves while the wait is on: no markers from here (the new coordinator sends them)', async () => {
+    const store = new MemoryTransactionStore();
+    const { tc, markers, clock } = setup({}, store);
+    const { producerId } = tc.initProducerId('tx', 60_000, null);
+    tc.addPartitions('tx', producerId, 0, [P0]);
+    store.holdReplication = true;
+    tc.endTransaction('tx', producerId, 0, true);
+    tc.unloadPartitions([0]);
+    store.replicate();
+    await settled();
+    clock.advance(1_000);
+    expect(markers.written).toEqual([]);
+    expect(store.pendingReplicationWaits).toBe(0);
+  });
+
+  test('the abort of a re-initialized producer also waits for its PrepareAbort (with the bumped epoch) to be replicated', async () => {
+    const store = new MemoryTransactionStore();
+    const { tc, markers } = setup({}, store);
+    const { producerId } = tc.initProducerId('tx', 60_000, null);
+    tc.addPartitions('tx', producerId, 0, [P0]);
+    store.holdReplication = true;
+    expect(tc.initProducerId('tx', 60_000, null).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    await settled();
+    expect(markers.written).toEqual([]);
+    store.replicate();
+    await settled();
+    expect(markers.written.map((m) => [m.partition, m.commit, m.producerEpoch])).toEqual([[0, false, 1]]);
+  });
+});

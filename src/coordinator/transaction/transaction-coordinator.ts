@@ -14,14 +14,19 @@
  * its leader epoch, so markers of a deposed coordinator are fenced
  * (TRANSACTION_COORDINATOR_FENCED) by the partitions a newer one wrote.
  *
- * Ending a transaction writes PrepareCommit/PrepareAbort and answers; the
- * marker channel (transaction-marker-channel.ts) then writes a COMMIT/ABORT
- * marker into every partition of the transaction, on whichever broker leads
- * it, retrying until all are written; only then is CompleteCommit/
- * CompleteAbort written. Meanwhile requests for the id get
- * CONCURRENT_TRANSACTIONS. A transaction found prepared when a partition is
- * loaded (its coordinator crashed or moved) has its markers sent again (a
- * repeated marker is harmless) and completes.
+ * Ending a transaction writes PrepareCommit/PrepareAbort and answers; once
+ * that record is replicated (acks=all, as Kafka sends markers from the
+ * append's callback), the marker channel (transaction-marker-channel.ts)
+ * writes a COMMIT/ABORT marker into every partition of the transaction, on
+ * whichever broker leads it, retrying until all are written; only then is
+ * CompleteCommit/CompleteAbort written. (A marker sent before its Prepare
+ * record is replicated could outlive it: a coordinator that dies before its
+ * followers have the record leaves a successor that sees the transaction
+ * Ongoing and aborts it, while some partitions already took the COMMIT.)
+ * Meanwhile requests for the id get CONCURRENT_TRANSACTIONS. A transaction
+ * found prepared when a partition is loaded (its coordinator crashed or
+ * moved) has its markers sent again (a repeated marker is harmless) and
+ * completes.
  *
  * Timers (injected Scheduler): transactions open longer than their timeout
  * are aborted with a bumped epoch, which fences the producer everywhere
@@ -50,6 +55,9 @@ import { ALL_TRANSACTION_STATES, isPreparing, isSettled, type TransactionState }
 /** How soon a Complete record that could not be written is tried again. */
 const COMPLETE_RETRY_MS = 1_000;
 
+/** How soon a Prepare record not replicated yet (timed out, ISR short) is waited for again. */
+const REPLICATION_RETRY_MS = 100;
+
 export interface TransactionCoordinatorConfig {
   transactionMaxTimeoutMs: number;
   transactionalIdExpirationMs: number;
@@ -64,6 +72,12 @@ export type TransactionLogRecord = InternalTopicRecord;
 export interface TransactionStore {
   ensureReady(): boolean;
   append(transactionalId: string, record: TransactionLogRecord): ErrorCode;
+  /**
+   * NONE once everything appended to the partition so far is replicated
+   * (synchronously when it already is, always on one node), else the error
+   * the wait ended with (timed out, not enough replicas, no longer leader).
+   */
+  whenReplicated(partition: number): ErrorCode | Promise<ErrorCode>;
   /** The records of these partitions (every partition when omitted). */
   replay(partitions?: readonly number[]): Iterable<TransactionLogRecord>;
   /** The partition a transactional id's records go to. */
@@ -127,7 +141,8 @@ function storeError(code: ErrorCode): ErrorCode {
 
 export class TransactionCoordinator {
   private readonly transactions = new Map<string, TransactionMetadata>();
-  private readonly completeRetries = new Map<string, ScheduledTimer>();
+  /** Per transactional id: a wait for its Prepare record's replication, or a Complete write, tried again later. */
+  private readonly retries = new Map<string, ScheduledTimer>();
   /** The loaded `__transaction_state` partitions and their coordinator epochs. */
   private readonly loaded = new Map<number, number>();
   private abortTimer: ScheduledTimer | null = null;
@@ -194,8 +209,8 @@ export class TransactionCoordinator {
     for (const p of gone) this.markers.removeMarkersFor(p);
     for (const id of [...this.transactions.keys()]) {
       if (!gone.has(this.store.partitionFor(id))) continue;
-      this.completeRetries.get(id)?.cancel();
-      this.completeRetries.delete(id);
+      this.retries.get(id)?.cancel();
+      this.retries.delete(id);
       this.transactions.delete(id);
     }
   }
@@ -210,8 +225,8 @@ export class TransactionCoordinator {
     this.closed = true;
     this.abortTimer?.cancel();
     this.expirationTimer?.cancel();
-    for (const t of this.completeRetries.values()) t.cancel();
-    this.completeRetries.clear();
+    for (const t of this.retries.values()) t.cancel();
+    this.retries.clear();
     this.markers.close();
   }
 
@@ -482,7 +497,10 @@ export class TransactionCoordinator {
     return ErrorCode.NONE;
   }
 
-  /** Hands the prepared transaction's markers to the channel; once all are written, the Complete state follows. */
+  /**
+   * Hands the prepared transaction's markers to the channel once its Prepare
+   * record is replicated; once all are written, the Complete state follows.
+   */
   private sendMarkers(meta: TransactionMetadata): void {
     if (!isPreparing(meta.state)) return;
     const txnPartition = this.store.partitionFor(meta.transactionalId);
@@ -494,14 +512,48 @@ export class TransactionCoordinator {
       meta.state === state &&
       meta.producerEpoch === producerEpoch &&
       this.loaded.get(txnPartition) === coordinatorEpoch;
-    this.markers.addMarkers({
-      transactionalId: meta.transactionalId,
-      txnPartition,
-      marker: { producerId, producerEpoch, coordinatorEpoch, commit: state === 'PrepareCommit' },
-      partitions: [...meta.partitions].map(parsePartitionKey),
-      isCurrent,
-      onComplete: () => this.completeTransaction(meta, isCurrent),
-    });
+    const partitions = [...meta.partitions].map(parsePartitionKey);
+    this.whenPrepareReplicated(meta.transactionalId, txnPartition, isCurrent, () =>
+      this.markers.addMarkers({
+        transactionalId: meta.transactionalId,
+        txnPartition,
+        marker: { producerId, producerEpoch, coordinatorEpoch, commit: state === 'PrepareCommit' },
+        partitions,
+        isCurrent,
+        onComplete: () => this.completeTransaction(meta, isCurrent),
+      }),
+    );
+  }
+
+  /**
+   * Runs `then` once the transaction's `__transaction_state` partition has
+   * replicated its Prepare record (at once when it already has). A wait that
+   * ends otherwise is started again while the transaction is still this
+   * coordinator's: the record is in the leader's log, so it is replicated
+   * unless leadership moves, and then the new coordinator sends the markers.
+   */
+  private whenPrepareReplicated(transactionalId: string, txnPartition: number, isCurrent: () => boolean, then: () => void): void {
+    const settle = (code: ErrorCode) => {
+      if (!isCurrent()) return;
+      if (code === ErrorCode.NONE) return then();
+      this.log?.debug({ transactionalId, errorCode: code }, 'prepared transaction not replicated yet; its markers wait');
+      this.retries.get(transactionalId)?.cancel();
+      this.retries.set(
+        transactionalId,
+        this.scheduler.schedule(REPLICATION_RETRY_MS, () => {
+          this.retries.delete(transactionalId);
+          this.whenPrepareReplicated(transactionalId, txnPartition, isCurrent, then);
+        }),
+      );
+    };
+    let waited: ErrorCode | Promise<ErrorCode>;
+    try {
+      waited = this.store.whenReplicated(txnPartition);
+    } catch {
+      waited = ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    if (typeof waited === 'number') settle(waited);
+    else waited.then(settle, () => settle(ErrorCode.UNKNOWN_SERVER_ERROR));
   }
 
   /**
@@ -510,8 +562,8 @@ export class TransactionCoordinator {
    * a write that failed otherwise is tried again.
    */
   private completeTransaction(meta: TransactionMetadata, isCurrent: () => boolean): void {
-    this.completeRetries.get(meta.transactionalId)?.cancel();
-    this.completeRetries.delete(meta.transactionalId);
+    this.retries.get(meta.transactionalId)?.cancel();
+    this.retries.delete(meta.transactionalId);
     if (!isCurrent()) return;
     const stored = this.persist(meta, {
       state: meta.state === 'PrepareCommit' ? 'CompleteCommit' : 'CompleteAbort',
@@ -520,7 +572,7 @@ export class TransactionCoordinator {
     });
     if (stored === ErrorCode.NONE || stored === ErrorCode.NOT_COORDINATOR) return;
     this.log?.warn({ transactionalId: meta.transactionalId, errorCode: stored }, 'could not write the completed transaction; will retry');
-    this.completeRetries.set(
+    this.retries.set(
       meta.transactionalId,
       this.scheduler.schedule(COMPLETE_RETRY_MS, () => this.completeTransaction(meta, isCurrent)),
     );

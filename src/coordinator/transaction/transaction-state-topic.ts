@@ -10,12 +10,15 @@ import type { TransactionLogRecord, TransactionStore } from './transaction-coord
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 /** `partitions`: the existing topic's count, else `transaction.state.log.num.partitions`. */
-export type TransactionStateTopicOptions = InternalTopicLogOptions;
+export interface TransactionStateTopicOptions extends InternalTopicLogOptions {
+  /** Waits until the partition's high watermark covers its log end as it is now (the replica manager's acks=all wait). */
+  whenReplicated: (partition: number) => ErrorCode | Promise<ErrorCode>;
+}
 
 export class TransactionStateTopic implements TransactionStore {
   private readonly log: InternalTopicLog;
 
-  constructor(options: TransactionStateTopicOptions) {
+  constructor(private readonly options: TransactionStateTopicOptions) {
     this.log = new InternalTopicLog(TRANSACTION_STATE_TOPIC, options);
   }
 
@@ -38,6 +41,10 @@ export class TransactionStateTopic implements TransactionStore {
 
   append(transactionalId: string, record: TransactionLogRecord): ErrorCode {
     return this.log.append(transactionalId, [record]);
+  }
+
+  whenReplicated(partition: number): ErrorCode | Promise<ErrorCode> {
+    return this.options.whenReplicated(partition);
   }
 
   *replay(partitions?: readonly number[]): Generator<TransactionLogRecord> {
