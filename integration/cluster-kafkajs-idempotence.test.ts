@@ -28,8 +28,7 @@
  */
 import { Kafka as KafkaJs, logLevel } from 'kafkajs';
 import { type RunningCluster, startCluster } from '../src/start-cluster';
-import { KafkaClient } from '../src/client/client';
-import { createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { createReplicatedTopic, leadersOf, stopClusterShowingWarnings } from './support/cluster';
 import { readAllWithRdkafka } from './support/roundtrip';
 
 const PARTITIONS = 3;
@@ -58,15 +57,7 @@ beforeAll(async () => {
 
 afterAll(() => stopClusterShowingWarnings(cluster));
 
-async function leaders(topic: string): Promise<number[]> {
-  const c = await KafkaClient.connect(cluster.bootstrapServers);
-  try {
-    const md = await c.metadata([topic]);
-    return (md.topics.get(topic)?.partitions ?? []).map((p) => p.leaderId);
-  } finally {
-    await c.close();
-  }
-}
+const leaders = (topic: string): Promise<number[]> => leadersOf(cluster.bootstrapServers, topic);
 
 interface Acked {
   partition: number;

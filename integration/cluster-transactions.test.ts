@@ -31,7 +31,7 @@ import { KafkaClient } from '../src/client/client';
 import { RawKafkaClient, fetchOnce } from './support/raw-kafka-client';
 import { partitionForKey } from '../src/coordinator/partition-for-key';
 import { waitFor } from './support/conditions';
-import { RecordingProducer, createReplicatedTopic, stopClusterShowingWarnings } from './support/cluster';
+import { RecordingProducer, createReplicatedTopic, leadersOf, stopClusterShowingWarnings } from './support/cluster';
 import { type ProcessorClient, SupervisedProcessor } from './support/eos-processor';
 
 jest.setTimeout(240_000);
@@ -66,15 +66,7 @@ function kafkajs(clientId: string): KafkaJs {
   return new KafkaJs({ clientId, brokers: cluster.bootstrapServers.split(','), logLevel: logLevel.NOTHING, retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 } });
 }
 
-async function leaders(topic: string): Promise<number[]> {
-  const c = await KafkaClient.connect(cluster.bootstrapServers);
-  try {
-    const md = await c.metadata([topic]);
-    return (md.topics.get(topic)?.partitions ?? []).map((p) => p.leaderId);
-  } finally {
-    await c.close();
-  }
-}
+const leaders = (topic: string): Promise<number[]> => leadersOf(cluster.bootstrapServers, topic);
 
 /** The broker coordinating a transactional id: the leader of its `__transaction_state` partition. */
 async function coordinatorOf(transactionalId: string): Promise<number> {

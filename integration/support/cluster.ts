@@ -17,6 +17,17 @@ export async function createReplicatedTopic(bootstrap: string, topic: string, pa
   }
 }
 
+/** Each partition's leader (by partition index; -1 when it has none), as Metadata shows it. */
+export async function leadersOf(bootstrap: string, topic: string): Promise<number[]> {
+  const c = await KafkaClient.connect(bootstrap);
+  try {
+    const md = await c.metadata([topic]);
+    return (md.topics.get(topic)?.partitions ?? []).map((p) => p.leaderId);
+  } finally {
+    await c.close();
+  }
+}
+
 /** Metadata as one broker of the cluster answers it. */
 export async function metadataFrom(cluster: RunningCluster, nodeId: number, topics: string[]): Promise<ClusterMetadata> {
   const port = cluster.brokers.find((x) => x.nodeId === nodeId)!.port;
