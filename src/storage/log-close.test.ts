@@ -56,3 +56,19 @@ test('flushAsync makes the log durable up to its end; the close after it fsyncs 
   const fsyncs = dir.operations.slice(before).filter((op) => op.startsWith('fsync') || op === 'sync dir' || op === 'write leader-epoch-checkpoint');
   expect(fsyncs).toEqual([]);
 });
+
+test('a truncation since the last flush is fsynced, though nothing lies past the recovery point', () => {
+  const { log, dir } = reopen(new MemoryStorageDir(), 0);
+  log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+  log.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+  log.flush();
+  const flushed = dir.operations.length;
+  log.flush();
+  expect(dir.operations.slice(flushed).filter((op) => op.startsWith('fsync'))).toEqual([]);
+  expect(log.truncateTo(2)).toBe(true);
+  expect(log.recoveryPoint).toBe(2);
+  const truncated = dir.operations.length;
+  log.flush();
+  expect(dir.operations.slice(truncated).filter((op) => op.startsWith('fsync'))).toEqual(['fsync 00000000000000000000.log']);
+  log.close();
+});

@@ -146,8 +146,13 @@ export class Log {
    * new one only when the log end has moved past it, as Kafka's does.
    */
   private producerSnapshotOffset = 0;
-  /** A truncation since the last flush: the shorter files must be fsynced even with nothing past the recovery point. */
-  private truncatedSinceFlush = false;
+  /**
+   * Truncations so far, and how many of them a flush has made durable: a
+   * truncation since the last flush must be fsynced even with nothing past
+   * the recovery point.
+   */
+  private truncations = 0;
+  private truncationsFlushed = 0;
   private closed = false;
   /** What recovery found when the log was opened (for the broker's startup log line). */
   recoveryReport: { truncatedBytes: number; deletedSegments: number; completedCleanerSwaps: number; rewrittenIndexes: number } = {
@@ -585,7 +590,7 @@ export class Log {
 
   /** The state derived from the log's tail, rebuilt for a shorter log. */
   private afterTruncation(): void {
-    this.truncatedSinceFlush = true;
+    this.truncations++;
     const leo = this.logEndOffset;
     this.currentRecoveryPoint = Math.min(this.currentRecoveryPoint, leo);
     this.txnIndex?.close();
@@ -973,8 +978,9 @@ export class Log {
   /** fsyncs every segment holding data past the recovery point; the recovery point becomes the log end. */
   flush(now: number = this.time()): void {
     const leo = this.logEndOffset;
+    const truncations = this.truncations;
     for (const seg of this.unflushedSegments()) seg.flush();
-    this.truncatedSinceFlush = false;
+    this.truncationsFlushed = truncations;
     this.epochs.sync();
     this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
     this.unflushedMessages = 0;
@@ -983,7 +989,7 @@ export class Log {
 
   /** The segments holding data past the recovery point (or cut by a truncation since the last flush). */
   private unflushedSegments(): Segment[] {
-    if (this.logEndOffset <= this.currentRecoveryPoint && !this.truncatedSinceFlush) return [];
+    if (this.logEndOffset <= this.currentRecoveryPoint && this.truncations === this.truncationsFlushed) return [];
     return this.segments.slice(this.segmentIndexFor(this.currentRecoveryPoint));
   }
 
@@ -1008,9 +1014,10 @@ export class Log {
    */
   async flushAsync(now: number = this.time()): Promise<void> {
     const leo = this.logEndOffset;
+    const truncations = this.truncations;
     const unflushed = this.unflushedSegments();
-    this.truncatedSinceFlush = false;
     for (const seg of unflushed) await seg.flushAsync();
+    this.truncationsFlushed = Math.max(this.truncationsFlushed, truncations);
     await this.epochs.syncAsync();
     this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
     this.unflushedMessages = 0;
