@@ -315,6 +315,30 @@ describe.each(PATHS)('ResponseWriter ($name)', (writerPath) => {
       descriptor.release();
     });
 
+    it('a client hanging up mid-region is no error: the region is let go, and the socket closes on its own', async () => {
+      const descriptor = new RefCountedDescriptor(fs.openSync(file, 'r'));
+      const region = trackedRegion(descriptor, 0, content.length);
+      const errors: Error[] = [];
+      const writer = newWriter((e) => errors.push(e), new ReadBufferPool());
+      const serverClosed = new Promise<void>((resolve) => pair.server.once('close', () => resolve()));
+      pair.server.on('error', () => {});
+      pair.client.pause();
+      writer.write([region]);
+      expect(writer.busy).toBe(true);
+      // Unread bytes in its receive buffer: the client's close resets the connection.
+      pair.client.destroy();
+      await serverClosed;
+      await new Promise<void>((resolve) => {
+        const check = () => (region.releases > 0 ? resolve() : setImmediate(check));
+        check();
+      });
+      expect(region.releases).toBe(1);
+      expect(errors).toEqual([]);
+      writer.close();
+      descriptor.release();
+      expect(isOpen(region.fd)).toBe(false);
+    });
+
     it('never sends into a descriptor number its socket no longer owns', async () => {
       const send = writerPath.sendfile(pair.server) as Sendfile;
       const fd = fs.openSync(file, 'r');

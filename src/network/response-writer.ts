@@ -39,6 +39,7 @@
  */
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
+import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { type FileRegion, RecordsChunk, isFileRegion } from '../protocol/primitives/records-value';
 import { LARGE_READ_BUFFER, type ReadBufferPool, readBufferPool } from './read-buffer-pool';
@@ -55,6 +56,8 @@ const SENDFILE_TURN = 4 * 1024 * 1024;
 /** What is read and written the ordinary way when the socket is full (see above). */
 const WAKE_PIECE = 16 * 1024;
 const NOTHING = Buffer.alloc(0);
+/** What sendfile answers once the client or the socket has gone (EPIPE, ECONNRESET; EBADF: Node closed it, see sendfile.ts). */
+const SOCKET_GONE: readonly number[] = [-osConstants.errno.EPIPE, -osConstants.errno.ECONNRESET, -osConstants.errno.EBADF];
 
 export class ResponseWriter {
   private queue: (RecordsChunk | null)[] = [];
@@ -208,6 +211,12 @@ export class ResponseWriter {
         sentThisTurn += n;
       } else if (n === SENDFILE_WOULD_BLOCK) {
         this.writeWakePiece(region);
+        return;
+      } else if (SOCKET_GONE.includes(n)) {
+        // The client hung up or the socket is closing: its own close ends
+        // the connection, as on the read-and-write path (no error to report).
+        region.release();
+        this.region = null;
         return;
       } else {
         this.failRegion(region, n === 0 ? this.cutShort(region) : new Error(`sendfile failed: ${getSystemErrorName(n)}`));
