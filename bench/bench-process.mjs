@@ -31,6 +31,34 @@ export function runCommand(cmd, args, timeoutMs) {
   });
 }
 
+/**
+ * Runs `cmd args` like runCommand, and also returns the command's own
+ * user+system CPU seconds: it runs under `sh`, which prints its reaped
+ * children's times (/proc/self/stat cutime+cstime) once the command exits.
+ * @returns {Promise<{ code: number | null, out: string, timedOut: boolean, ms: number, cpuS: number }>}
+ */
+export async function runCommandWithCpu(cmd, args, timeoutMs) {
+  const script = '"$@"; rc=$?; read -r stat < /proc/$$/stat; echo "@@children-cpu ${stat##*) }"; exit $rc';
+  const r = await runCommand('/bin/sh', ['-c', script, 'sh', cmd, ...args], timeoutMs);
+  const m = /^@@children-cpu (.*)$/m.exec(r.out);
+  const f = m ? m[1].split(' ') : [];
+  // After "comm) ": state is field 0, so cutime and cstime are 13 and 14.
+  const cpuS = m ? (Number(f[13]) + Number(f[14])) / CLK_TCK : NaN;
+  return { ...r, out: r.out.replace(/^@@children-cpu .*\n?/m, ''), cpuS };
+}
+
+/**
+ * CPU seconds the whole machine spent busy (every core; user, system,
+ * interrupts, softirq and steal, from /proc/stat): on loopback a byte's TCP
+ * work is charged to whichever process happens to run it, so the sum is the
+ * fair cost of a run when nothing else is running.
+ */
+export function machineBusySeconds() {
+  const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return (f[0] + f[1] + f[2] + f[5] + f[6] + f[7]) / CLK_TCK;
+}
+
 /** user+system CPU seconds of a process (every thread), NaN when it cannot be read. */
 export function cpuSeconds(pid) {
   if (!pid) return NaN;

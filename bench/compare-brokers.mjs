@@ -47,7 +47,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchBroker } from './bench-broker.mjs';
-import { cpuSeconds, runCommand as run } from './bench-process.mjs';
+import { cpuSeconds, machineBusySeconds, runCommand as run, runCommandWithCpu } from './bench-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -133,13 +133,24 @@ async function createTopic(broker, topic, partitions, replicationFactor) {
   throw new Error(`${topic} on ${broker.name}: partitions without a leader after 30 s`);
 }
 
-/** One rdkafka_performance run with the broker's CPU time around it. */
+/**
+ * One rdkafka_performance run with CPU time around it: the broker's, the
+ * client's own, and the whole machine's (which on loopback is the fair sum:
+ * the kernel's TCP work for a byte is charged to whichever side runs it).
+ */
 async function perf(o, broker, args, timeoutMs) {
   const load = load1();
   const cpu0 = cpuSeconds(broker.pid);
-  const r = await run(o.perf, args, timeoutMs);
+  const machine0 = machineBusySeconds();
+  const r = await runCommandWithCpu(o.perf, args, timeoutMs);
   const cpu = cpuSeconds(broker.pid) - cpu0;
-  return { ...r, brokerCpuS: cpu, load };
+  return { ...r, brokerCpuS: cpu, clientCpuS: r.cpuS, machineCpuS: machineBusySeconds() - machine0, load };
+}
+
+/** CPU per message of one perf() run, in µs: broker, client and machine. */
+function cpuPerMsg(run, count) {
+  const us = (s) => (s * 1e6) / count;
+  return { cpuUsPerMsg: us(run.brokerCpuS), clientCpuUsPerMsg: us(run.clientCpuS), machineCpuUsPerMsg: us(run.machineCpuS) };
 }
 
 async function throughputRun(o, broker, c, topic) {
@@ -148,7 +159,7 @@ async function throughputRun(o, broker, c, topic) {
   const p = await perf(o, broker, pArgs, 300_000);
   const pm = PRODUCE_RE.exec(p.out);
   const produce = pm && !p.timedOut && Number(pm[3]) === c.count && Number(pm[5]) === 0
-    ? { ok: true, msgsPerSec: Number(pm[7]), mbPerSec: Number(pm[8]), cpuUsPerMsg: (p.brokerCpuS * 1e6) / c.count, load: p.load }
+    ? { ok: true, msgsPerSec: Number(pm[7]), mbPerSec: Number(pm[8]), ...cpuPerMsg(p, c.count), load: p.load }
     : { ok: false, error: p.timedOut ? 'timed out' : p.out.trim().split('\n').slice(-3).join(' | '), load: p.load };
   if (!produce.ok) return { produce, consume: { ok: false, error: 'produce failed' } };
   const parts = [];
@@ -157,7 +168,7 @@ async function throughputRun(o, broker, c, topic) {
   const k = await perf(o, broker, cArgs, 300_000);
   const km = CONSUME_RE.exec(k.out);
   const consume = km && !k.timedOut && Number(km[1]) >= c.count
-    ? { ok: true, msgsPerSec: Number(km[4]), mbPerSec: Number(km[5]), cpuUsPerMsg: (k.brokerCpuS * 1e6) / c.count, load: k.load }
+    ? { ok: true, msgsPerSec: Number(km[4]), mbPerSec: Number(km[5]), ...cpuPerMsg(k, c.count), load: k.load }
     : { ok: false, error: k.timedOut ? 'timed out' : k.out.trim().split('\n').slice(-3).join(' | '), load: k.load };
   return { produce, consume, commands: { produce: pArgs, consume: cArgs } };
 }
@@ -174,7 +185,7 @@ async function latencyRun(o, broker, c, topic) {
   const ms = (x) => x / 1000;
   return {
     latency: us.length > 0 && !r.timedOut
-      ? { ok: true, samples: us.length, p50: ms(percentile(us, 50)), p99: ms(percentile(us, 99)), p999: ms(percentile(us, 99.9)), max: ms(us[us.length - 1]), cpuUsPerMsg: (r.brokerCpuS * 1e6) / us.length, load: r.load }
+      ? { ok: true, samples: us.length, p50: ms(percentile(us, 50)), p99: ms(percentile(us, 99)), p999: ms(percentile(us, 99.9)), max: ms(us[us.length - 1]), ...cpuPerMsg(r, us.length), load: r.load }
       : { ok: false, error: r.timedOut ? 'timed out' : r.out.trim().split('\n').slice(-3).join(' | '), load: r.load },
     commands: { latency: args },
   };
@@ -190,20 +201,26 @@ function spread(xs, d = 0) {
   return `${fmt(median(ok), d)} (${fmt(Math.min(...ok), d)}–${fmt(Math.max(...ok), d)})`;
 }
 
+/** Medians of the three CPU figures: "broker / client / machine". */
+function cpuCell(runs) {
+  const m = (key) => fmt(median(runs.map((x) => x[key])), 2);
+  return `${m('cpuUsPerMsg')} / ${m('clientCpuUsPerMsg')} / ${m('machineCpuUsPerMsg')}`;
+}
+
 function report(o, brokers, results) {
   const lines = [];
   for (const c of o.cases) {
     const rows = results.filter((r) => r.case === c.label);
     if (c.kind === 'throughput') {
       lines.push('', `### ${c.label}, acks=${o.acks === -1 ? 'all' : o.acks}, replication factor ${o.replicationFactor} (rdkafka_performance, medians of ${o.repeat}, range in brackets)`, '');
-      lines.push('| broker | produce msg/s | produce MB/s | broker CPU µs/msg (P) | consume msg/s | consume MB/s | broker CPU µs/msg (C) | load avg |');
+      lines.push('| broker | produce msg/s | produce MB/s | CPU µs/msg (P): broker / client / machine | consume msg/s | consume MB/s | CPU µs/msg (C): broker / client / machine | load avg |');
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
       for (const b of brokers) {
         const mine = rows.filter((r) => r.broker === b.name);
         const p = mine.map((r) => r.produce).filter((x) => x?.ok);
         const k = mine.map((r) => r.consume).filter((x) => x?.ok);
         const failed = mine.length - Math.min(p.length, k.length);
-        lines.push(`| ${b.name}${failed ? ` (${failed} failed)` : ''} | ${spread(p.map((x) => x.msgsPerSec))} | ${spread(p.map((x) => x.mbPerSec), 1)} | ${spread(p.map((x) => x.cpuUsPerMsg), 2)} | ${spread(k.map((x) => x.msgsPerSec))} | ${spread(k.map((x) => x.mbPerSec), 1)} | ${spread(k.map((x) => x.cpuUsPerMsg), 2)} | ${mine.map((r) => r.produce?.load + '/' + (r.consume?.load ?? '–')).join(', ')} |`);
+        lines.push(`| ${b.name}${failed ? ` (${failed} failed)` : ''} | ${spread(p.map((x) => x.msgsPerSec))} | ${spread(p.map((x) => x.mbPerSec), 1)} | ${cpuCell(p)} | ${spread(k.map((x) => x.msgsPerSec))} | ${spread(k.map((x) => x.mbPerSec), 1)} | ${cpuCell(k)} | ${mine.map((r) => r.produce?.load + '/' + (r.consume?.load ?? '–')).join(', ')} |`);
       }
     } else {
       lines.push('', `### ${c.label} x ${c.seconds} s, 100 B, acks=${o.acks === -1 ? 'all' : o.acks}, replication factor ${o.replicationFactor}, linger.ms=0 (rdkafka_performance -l, medians of ${o.repeat})`, '');
@@ -249,7 +266,7 @@ async function main() {
             const l = r.latency;
             log(`${c.label} ${b.name} #${rep + 1}: ${l.ok ? `p50 ${fmt(l.p50, 2)} p99 ${fmt(l.p99, 2)} p99.9 ${fmt(l.p999, 2)} max ${fmt(l.max, 1)} ms, broker ${fmt(l.cpuUsPerMsg, 1)} µs/msg` : `FAILED ${l.error}`} (load ${l.load})`);
           } else {
-            const show = (x) => (x.ok ? `${fmt(x.msgsPerSec)} msg/s ${fmt(x.mbPerSec, 1)} MB/s broker ${fmt(x.cpuUsPerMsg, 2)} µs/msg (load ${x.load})` : `FAILED ${x.error}`);
+            const show = (x) => (x.ok ? `${fmt(x.msgsPerSec)} msg/s ${fmt(x.mbPerSec, 1)} MB/s CPU µs/msg broker ${fmt(x.cpuUsPerMsg, 2)} client ${fmt(x.clientCpuUsPerMsg, 2)} machine ${fmt(x.machineCpuUsPerMsg, 2)} (load ${x.load})` : `FAILED ${x.error}`);
             log(`${c.label} ${b.name} #${rep + 1}: produce ${show(r.produce)}; consume ${show(r.consume)}`);
           }
         }
