@@ -7,6 +7,13 @@
  * headers missing) fetches are served by reading into buffers and writing
  * those, the same bytes with one more copy, and the broker says which path
  * it uses at start-up. A build that is newer than its sources is kept.
+ *
+ * The built addon is also copied to prebuilds/<platform>-<arch>/, which the
+ * package ships (`npm pack` runs this through `prepare`): an install from
+ * the tarball builds nothing, and on a machine like the one that packed it
+ * (Linux, the same architecture; N-API keeps it loadable by every later
+ * Node) it serves fetches with sendfile all the same. Elsewhere the load
+ * fails and the copy path serves.
  */
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -15,6 +22,7 @@ const path = require('node:path');
 
 const NATIVE = path.join(__dirname, '..', 'native');
 const BUILT = path.join(NATIVE, 'build', 'Release', 'weir_sendfile.node');
+const PREBUILT = path.join(__dirname, '..', 'prebuilds', `${process.platform}-${process.arch}`, 'weir_sendfile.node');
 const SOURCES = ['sendfile.c', 'binding.gyp'].map((f) => path.join(NATIVE, f));
 
 function say(line) {
@@ -53,4 +61,12 @@ function main() {
   }
 }
 
+/** The build, where the package ships it (see the header). */
+function copyToPrebuilds() {
+  if (!fs.existsSync(BUILT)) return;
+  fs.mkdirSync(path.dirname(PREBUILT), { recursive: true });
+  fs.copyFileSync(BUILT, PREBUILT);
+}
+
 main();
+copyToPrebuilds();

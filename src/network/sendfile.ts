@@ -31,16 +31,30 @@ export type Sendfile = (inFd: number, position: number, length: number) => numbe
 
 let binding: SendfileBinding | null | undefined;
 
+/**
+ * Where the addon may be, first found wins: this checkout's own build, then
+ * the copy the published package ships for the platform it was packed on
+ * (scripts/build-native.js). dist/network/ and src/network/ are both two
+ * levels below the package root.
+ */
+const ADDON_PATHS = [
+  path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'weir_sendfile.node'),
+  path.join(__dirname, '..', '..', 'prebuilds', `${process.platform}-${process.arch}`, 'weir_sendfile.node'),
+];
+
 function loadBinding(): SendfileBinding | null {
   if (binding !== undefined) return binding;
   binding = null;
   if (process.env.WEIR_SENDFILE === '0') return binding;
-  try {
-    // dist/network/ and src/network/ are both two levels below the package root.
-    binding = require(path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'weir_sendfile.node')) as SendfileBinding;
-  } catch {
-    // Not built here: the read-and-write path serves every fetch.
+  for (const file of ADDON_PATHS) {
+    try {
+      binding = require(file) as SendfileBinding;
+      break;
+    } catch {
+      // Not built here, or built for another platform or C library: try the next.
+    }
   }
+  // Neither loads: the read-and-write path serves every fetch.
   return binding;
 }
 
