@@ -13,77 +13,19 @@
  *    and the partitions' last stable offset reaches their end (prepared
  *    transactions are completed, the open one is aborted on its timeout).
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { BrokerProcess, startBrokerProcess, tempDir } from './support/broker-process';
 import { waitFor } from './support/conditions';
+import { SupervisedProcessor } from './support/eos-processor';
 
 jest.setTimeout(180_000);
 
-const NODE_MODULES = path.resolve(__dirname, '../node_modules');
 const BROKER_CONFIG = {
   'transaction.abort.timed.out.transaction.cleanup.interval.ms': 500,
   'transaction.state.log.num.partitions': 4,
   'offsets.topic.num.partitions': 4,
   'group.initial.rebalance.delay.ms': 0,
 };
-
-const PROCESSOR_SCRIPT = `
-const { Kafka, logLevel } = require(${JSON.stringify(path.join(NODE_MODULES, 'kafkajs'))});
-const [bootstrap, input, output, groupId, transactionalId] = process.argv.slice(1); // node -e: no script path in argv
-const kafka = new Kafka({ clientId: 'eos-child', brokers: [bootstrap], logLevel: logLevel.NOTHING });
-const consumer = kafka.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxBytesPerPartition: 600, maxWaitTimeInMs: 100 });
-const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1, transactionTimeout: 30000 });
-(async () => {
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic: input, fromBeginning: true });
-  await consumer.run({ autoCommit: false, eachBatch: async ({ batch }) => {
-    if (batch.messages.length === 0) return;
-    const txn = await producer.transaction();
-    try {
-      await txn.send({ topic: output, messages: batch.messages.map((m) => ({ key: m.key, value: 'out-' + m.value.toString() })) });
-      process.stdout.write('SENT ' + batch.messages.length + '\\n');
-      await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }] }] });
-      await txn.commit();
-      process.stdout.write('COMMITTED\\n');
-    } catch (e) {
-      process.stderr.write('txn failed: ' + e.message + '\\n');
-      await txn.abort().catch(() => {});
-      throw e;
-    }
-  } });
-})().catch((e) => { process.stderr.write(String(e) + '\\n'); process.exit(1); });
-`;
-
-interface Processor {
-  child: ChildProcess;
-  sent: number;
-  stderr: string;
-  kill(): Promise<void>;
-}
-
-function startProcessor(bootstrap: string): Processor {
-  const child = spawn(process.execPath, ['-e', PROCESSOR_SCRIPT, bootstrap, 'eos-in', 'eos-out', 'eos-group', 'eos-processor'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const p: Processor = {
-    child,
-    sent: 0,
-    stderr: '',
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
-  };
-  child.stderr?.on('data', (d: Buffer) => (p.stderr += d.toString()));
-  child.stdout?.on('data', (d: Buffer) => {
-    for (const line of d.toString().split('\n')) if (line.startsWith('SENT')) p.sent++;
-  });
-  return p;
-}
 
 /** Every value in `topic` a read_committed reader sees, once the group offsets show it read up to the end. */
 async function readCommitted(kafka: Kafka, topic: string, expectAtLeast: number): Promise<string[]> {
@@ -103,7 +45,7 @@ async function readCommitted(kafka: Kafka, topic: string, expectAtLeast: number)
 test('consume-transform-produce: a processor killed mid-transaction and restarted writes every input exactly once', async () => {
   const broker = await startBrokerProcess({ config: BROKER_CONFIG });
   const kafka = new Kafka({ clientId: 'eos-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const processors: Processor[] = [];
+  let processor: SupervisedProcessor | null = null;
   try {
     const admin = kafka.admin();
     await admin.connect();
@@ -116,16 +58,13 @@ test('consume-transform-produce: a processor killed mid-transaction and restarte
     }
     await seed.disconnect();
 
-    const first = startProcessor(broker.bootstrap);
-    processors.push(first);
-    // Kill it right after it wrote a transaction's records, before that transaction commits.
-    await waitFor('the first processor to be mid-work', () => {
-      if (first.child.exitCode !== null) throw new Error(`processor exited: ${first.stderr}`);
-      return first.sent >= 4 ? true : undefined;
-    }, 60_000, 1);
-    await first.kill();
+    // The shared kafkajs processor (support/eos-processor.ts): one transaction per batch, its offsets sent in it.
+    processor = new SupervisedProcessor({ client: 'kafkajs', bootstrap: broker.bootstrap, input: 'eos-in', output: 'eos-out', groupId: 'eos-group', transactionalId: 'eos-processor' });
+    // Kill it right after it wrote a transaction's records, before that transaction commits;
+    // the next one takes the transactional id over (aborting the zombie's transaction) and resumes.
+    await processor.nth('SENT', 4, 60_000);
+    await processor.killRunning();
 
-    processors.push(startProcessor(broker.bootstrap));
     await waitFor(
       'the group offsets to reach the end of the input',
       async () => {
@@ -142,7 +81,7 @@ test('consume-transform-produce: a processor killed mid-transaction and restarte
     expect(distinct.size).toBe(N);
     expect(values.length).toBe(N);
   } finally {
-    for (const p of processors) await p.kill();
+    await processor?.stop();
     await broker.stop();
   }
 });

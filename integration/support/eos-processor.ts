@@ -141,8 +141,17 @@ export class SupervisedProcessor {
     );
   }
 
+  /** SIGKILLs the running processor, whatever it is doing; the next one starts as after any exit. */
+  async killRunning(): Promise<void> {
+    await this.killChild();
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.killChild();
+  }
+
+  private async killChild(): Promise<void> {
     const child = this.child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((resolve) => child.once('exit', resolve));
