@@ -134,10 +134,21 @@ export interface IsrChangeRequester {
   requestIsrChange(partition: Partition, newIsr: readonly IsrMember[]): boolean;
 }
 
-/** Told about changes the replica manager's waiting operations care about. */
+/** An ISR change a leader asked for: a follower joined (expand) or lagging ones were dropped (shrink). */
+export type IsrChangeKind = 'expand' | 'shrink';
+
+/** Told about changes the replica manager's waiting operations (and its ISR change counts) care about. */
 export interface PartitionListener {
   /** Records were appended; `highWatermarkMoved` when the high watermark moved with them. */
   onLogChanged(partition: Partition, highWatermarkMoved: boolean): void;
+  /**
+   * An ISR change this broker asked for as leader is committed: the metadata
+   * brought the ISR it proposed (Kafka marks IsrExpandsPerSec /
+   * IsrShrinksPerSec when its AlterPartition succeeds; here the record is
+   * the commit). Changes the controller makes on its own, such as dropping
+   * a fenced broker, are not reported.
+   */
+  onIsrChangeCommitted?(partition: Partition, kind: IsrChangeKind): void;
 }
 
 export interface PartitionOptions {
@@ -248,6 +259,11 @@ export class Partition {
     return this.state.isr;
   }
 
+  /** Replicas a reassignment is adding (not yet counted in the replication factor, as Kafka's). */
+  get addingReplicas(): readonly number[] {
+    return this.state.addingReplicas;
+  }
+
   get isLeader(): boolean {
     return this.state.leader === this.localBrokerId && !this.resigned;
   }
@@ -293,6 +309,7 @@ export class Partition {
     if (registration.leader !== this.localBrokerId) throw new Error(`${this.topic}-${this.index}: broker ${this.localBrokerId} is not the leader in this registration`);
     if (this.isStale(registration)) return false;
     const isNewLeadership = registration.leaderEpoch > this.state.leaderEpoch || this.state.leader !== this.localBrokerId;
+    const committed = this.committedIsrChange(registration);
     if (this.isNewer(registration)) this.resigned = false;
     this.state = registration;
     // The registration is the committed ISR now: whatever was asked for is answered.
@@ -313,8 +330,23 @@ export class Partition {
       const inIsr = registration.isr.includes(id);
       this.followers.set(id, { brokerId: id, logEndOffset: -1, logStartOffset: -1, brokerEpoch: -1, lastCaughtUpTimeMs: inIsr ? now : 0, lastFetchLeaderLogEndOffset: -1, lastFetchTimeMs: 0 });
     }
+    if (committed) this.listener?.onIsrChangeCommitted?.(this, committed);
     if (this.maybeIncrementHighWatermark()) this.listener?.onLogChanged(this, true);
     return true;
+  }
+
+  /**
+   * Whether `registration` commits the ISR change this leader asked for:
+   * its ISR is the one proposed, and differs from the committed one. Null
+   * when nothing was asked, or the metadata brought some other ISR.
+   */
+  private committedIsrChange(registration: PartitionRegistration): IsrChangeKind | null {
+    const proposed = this.pendingIsr;
+    if (proposed === null || !sameMembers(registration.isr, proposed)) return null;
+    const before = this.state.isr;
+    if (registration.isr.some((id) => !before.includes(id))) return 'expand';
+    if (before.some((id) => !registration.isr.includes(id))) return 'shrink';
+    return null;
   }
 
   /** This broker follows `registration.leader` (Kafka's makeFollower). */
@@ -745,6 +777,10 @@ export class Partition {
   activeProducers(): Readonly<ProducerStateEntry>[] {
     return this.log.producerEntries();
   }
+}
+
+function sameMembers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((id) => b.includes(id));
 }
 
 function clamp(v: number, lo: number, hi: number): number {

@@ -1,7 +1,8 @@
 /**
  * ReplicaManager: partitions follow the metadata; Kafka's lookup errors;
  * delayed produce (acks=all) and delayed fetch (min bytes / max wait) keyed
- * per partition, on a fake clock.
+ * per partition, on a fake clock; the ISR changes it makes as leader,
+ * counted once the controller committed them.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +13,9 @@ import { type FileRegion, isFileRegion } from '../protocol/primitives/records-va
 import { encodeRecordBatch } from '../protocol/records';
 import { ManualScheduler } from '../time/manual-scheduler';
 import type { ClusterNode } from './cluster-node';
+import type { LiveBrokerRegistration } from './controller';
 import { Partition } from './partition';
+import type { ReplicaLink } from './replication/replica-link';
 import { releaseFetchResult, type AppendOutcome, type FetchParams, type FetchResult } from './replica-manager';
 import { createTopic, openSingleNode } from './test-support/single-node';
 
@@ -219,5 +222,48 @@ describe('delayed fetch', () => {
     expect(r.partitions[0]?.records).not.toBeNull();
     expect(r.partitions[1]?.records).toBeNull();
     expect(node.replicas.getPartitionOrError('b', 0)).toBeInstanceOf(Partition);
+  });
+});
+
+describe('ISR changes made as leader (Kafka\'s IsrShrinksPerSec / IsrExpandsPerSec)', () => {
+  /** Lets the AlterPartition round trip (setImmediate, the controller's write, the metadata) finish. */
+  async function until(what: string, holds: () => boolean): Promise<void> {
+    for (let i = 0; i < 100 && !holds(); i++) await settle();
+    if (!holds()) throw new Error(`never: ${what}`);
+  }
+
+  test('a shrink for a lagging follower and an expand when it catches up are counted when committed; the controller dropping a fenced broker is not', async () => {
+    await registerBroker(2);
+    const epoch2 = node.metadata.image.brokers.get(2)!.epoch;
+    await node.controller.createTopics([{ name: 'isr', numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }], configs: {} }]);
+    const p = node.replicas.getPartition('isr', 0)!;
+    expect(p).toMatchObject({ isLeader: true, isr: [1, 2] });
+    // This broker leads: nothing to fetch. Its ISR changes go to the real controller.
+    const silent: ReplicaLink = { fetch: () => new Promise(() => undefined), offsetForLeaderEpoch: () => new Promise(() => undefined), close: () => undefined };
+    node.replicas.startReplication({
+      open: async () => silent,
+      isrChannel: { alterPartition: (brokerId, brokerEpoch, items) => node.controller.alterPartition(brokerId, brokerEpoch, items) },
+      brokerEpoch: () => node.brokerEpoch,
+    });
+    expect(node.replicas.isrChangeCounts).toEqual({ expand: 0, shrink: 0 });
+
+    // Broker 2 does not fetch for longer than replica.lag.time.max.ms (30 s).
+    clock.advance(45_000);
+    await until('the ISR shrinks to [1]', () => p.isr.length === 1);
+    expect(node.replicas.isrChangeCounts).toEqual({ expand: 0, shrink: 1 });
+
+    // It fetches from the log end: it joins again.
+    p.updateFollowerFetchState(2, epoch2, p.logEndOffset, clock.now());
+    await until('the ISR grows to [1, 2]', () => p.isr.length === 2);
+    expect(node.replicas.isrChangeCounts).toEqual({ expand: 1, shrink: 1 });
+
+    // Broker 2 dies: the controller fences it and takes it out of the ISR
+    // itself. The leader asked for nothing, so nothing is counted, as in Kafka.
+    const self = node.metadata.image.brokers.get(1)!;
+    const onlySelf = new Map<number, LiveBrokerRegistration>([[1, { brokerId: 1, incarnationId: self.incarnationId, endpoints: [...self.endpoints], rack: self.rack, epoch: self.epoch }]]);
+    await node.controller.reconcileBrokers(onlySelf);
+    expect(node.metadata.image.brokers.get(2)?.fenced).toBe(true);
+    expect(p.isr).toEqual([1]);
+    expect(node.replicas.isrChangeCounts).toEqual({ expand: 1, shrink: 1 });
   });
 });

@@ -26,6 +26,10 @@
  * The high watermarks are checkpointed in the data dir as Kafka's
  * `replication-offset-checkpoint` (on every housekeeping tick and at close)
  * and read back when the partitions open.
+ *
+ * It counts the ISR changes its partitions asked for as leaders and had
+ * committed (`isrChangeCounts`), as Kafka's ReplicaManager meters
+ * IsrExpandsPerSec / IsrShrinksPerSec; the metrics read the counts.
  */
 import type { Logger } from '../logger';
 import { type BrokerConfig, resolveTopicConfig, type TopicConfig } from '../config';
@@ -46,6 +50,7 @@ import type { MetadataImage, PartitionRegistration } from './metadata/metadata-i
 import type { MetadataPublisher } from './metadata/metadata-loader';
 import {
   type FetchIsolation,
+  type IsrChangeKind,
   type IsrChangeRequester,
   Partition,
   type PartitionAppendResult,
@@ -168,6 +173,8 @@ export class ReplicaManager implements MetadataPublisher {
   private readonly producePurgatory: DelayedOperationPurgatory<DelayedProduce>;
   private readonly fetchPurgatory: DelayedOperationPurgatory<DelayedFetch<FetchResult>>;
   private readonly listener: PartitionListener;
+  /** ISR changes this broker asked for as leader that the controller committed, since it started. */
+  private readonly committedIsrChanges: Record<IsrChangeKind, number> = { expand: 0, shrink: 0 };
   private transactionVerifier: () => TransactionVerifier | null;
   private shuttingDown = false;
   /** A controlled shutdown has begun: replicas out of the ISR or without a leader stop fetching (Kafka's). */
@@ -200,7 +207,15 @@ export class ReplicaManager implements MetadataPublisher {
         if (highWatermarkMoved) this.producePurgatory.checkAndComplete(key);
         this.fetchPurgatory.checkAndComplete(key);
       },
+      onIsrChangeCommitted: (_partition, kind) => {
+        this.committedIsrChanges[kind]++;
+      },
     };
+  }
+
+  /** How many ISR expands and shrinks this broker made as leader (committed), since it started. */
+  get isrChangeCounts(): Readonly<Record<IsrChangeKind, number>> {
+    return this.committedIsrChanges;
   }
 
   /**

@@ -12,6 +12,8 @@ import type { ObservedRequest, RequestObserver } from '../network/request-observ
 import { type ClientTelemetryView, clientTelemetryText } from './client-telemetry-text';
 import { countProducedRecords } from './produced-records';
 import { countFetchedBytes } from './fetched-bytes';
+import type { MetadataImage } from '../cluster/metadata/metadata-image';
+import { type ClusterCounts, countCluster, countReplicas, type ReplicaCounts, type ReplicaView } from './replication-counts';
 
 export interface PartitionStats {
   topic: string;
@@ -28,11 +30,25 @@ export interface GroupOffset {
   committed: bigint;
 }
 
-/** What the scrape-time gauges read: the broker's partitions, committed group offsets and the metrics clients pushed. */
+/** ISR changes this broker made as leader and the controller committed, since it started. */
+export interface IsrChangeCounts {
+  expand: number;
+  shrink: number;
+}
+
+/**
+ * What the scrape-time gauges read: the broker's partitions, committed group
+ * offsets, the metrics clients pushed, its replicas and ISR changes, and,
+ * on the active controller, the cluster's metadata.
+ */
 export interface MetricsSource {
   partitions(): Iterable<PartitionStats>;
   groupOffsets?(): Iterable<GroupOffset>;
   clientTelemetry?(): Iterable<ClientTelemetryView>;
+  replicas?(): Iterable<ReplicaView>;
+  isrChangeCounts?(): IsrChangeCounts;
+  /** The metadata image when this broker is the active controller (one node is its own); null on every other broker. */
+  activeControllerImage?(): MetadataImage | null;
 }
 
 export interface BrokerMetricsOptions {
@@ -138,6 +154,53 @@ export class BrokerMetrics {
         }
       },
     });
+    const replicaCount = (pick: (c: ReplicaCounts) => number) => () => {
+      const s = source();
+      return s?.replicas ? pick(countReplicas(s.replicas())) : 0;
+    };
+    scrapedGauge(registers, 'weir_leader_partitions', 'Partitions this broker leads (Kafka: ReplicaManager LeaderCount)', replicaCount((c) => c.leaders));
+    scrapedGauge(
+      registers,
+      'weir_under_replicated_partitions',
+      'Partitions led here whose ISR is smaller than the replica set, adding replicas not counted (Kafka: ReplicaManager UnderReplicatedPartitions)',
+      replicaCount((c) => c.underReplicated),
+    );
+    scrapedGauge(
+      registers,
+      'weir_under_min_isr_partitions',
+      "Partitions led here whose ISR is below the topic's min.insync.replicas (Kafka: ReplicaManager UnderMinIsrPartitionCount)",
+      replicaCount((c) => c.underMinIsr),
+    );
+    scrapedGauge(
+      registers,
+      'weir_at_min_isr_partitions',
+      "Partitions led here whose ISR is exactly the topic's min.insync.replicas (Kafka: ReplicaManager AtMinIsrPartitionCount)",
+      replicaCount((c) => c.atMinIsr),
+    );
+    const isrChanges = (kind: keyof IsrChangeCounts) => () => source()?.isrChangeCounts?.()[kind] ?? 0;
+    scrapedCounter(registers, 'weir_isr_shrinks_total', 'ISR shrinks this broker made as leader, committed by the controller (Kafka: ReplicaManager IsrShrinksPerSec)', isrChanges('shrink'));
+    scrapedCounter(registers, 'weir_isr_expands_total', 'ISR expands this broker made as leader, committed by the controller (Kafka: ReplicaManager IsrExpandsPerSec)', isrChanges('expand'));
+
+    // The cluster-wide numbers come from the active controller alone, 0 on
+    // every other broker, so summing them across brokers gives the cluster's.
+    const activeImage = () => source()?.activeControllerImage?.() ?? null;
+    const clusterCount = (pick: (c: ClusterCounts) => number) => () => {
+      const image = activeImage();
+      return image ? pick(countCluster(image)) : 0;
+    };
+    scrapedGauge(registers, 'weir_active_controller', '1 on the active controller, 0 elsewhere (Kafka: KafkaController ActiveControllerCount)', () => (activeImage() ? 1 : 0));
+    scrapedGauge(registers, 'weir_offline_partitions', 'Partitions without a leader; active controller only (Kafka: KafkaController OfflinePartitionsCount)', clusterCount((c) => c.offline));
+    scrapedGauge(registers, 'weir_global_topics', 'Topics in the cluster; active controller only (Kafka: KafkaController GlobalTopicCount)', clusterCount((c) => c.topics));
+    scrapedGauge(registers, 'weir_global_partitions', 'Partitions in the cluster; active controller only (Kafka: KafkaController GlobalPartitionCount)', clusterCount((c) => c.partitions));
+    scrapedGauge(
+      registers,
+      'weir_preferred_replica_imbalance',
+      'Partitions not led by their preferred (first) replica; active controller only (Kafka: KafkaController PreferredReplicaImbalanceCount)',
+      clusterCount((c) => c.preferredReplicaImbalance),
+    );
+    scrapedGauge(registers, 'weir_fenced_brokers', 'Registered brokers that are fenced; active controller only (Kafka: KafkaController FencedBrokerCount)', clusterCount((c) => c.fencedBrokers));
+    scrapedGauge(registers, 'weir_active_brokers', 'Registered brokers that are not fenced; active controller only (Kafka: KafkaController ActiveBrokerCount)', clusterCount((c) => c.activeBrokers));
+
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'weir_' });
   }
 
@@ -156,4 +219,29 @@ export class BrokerMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/** A gauge whose one value is read when scraped. */
+function scrapedGauge(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Gauge({
+    name,
+    help,
+    registers,
+    collect() {
+      this.set(read());
+    },
+  });
+}
+
+/** A counter kept by the broker (it only grows), read when scraped. */
+function scrapedCounter(registers: Registry[], name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers,
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
 }

@@ -69,6 +69,41 @@ test('request, byte, message, partition, log and connection metrics move with tr
   expect(sample((await get(broker.metricsUrl!)).body, 'weir_connections')).toBe(0);
 });
 
+test('a single broker is its own active controller: it reports the cluster counts and leads every partition', async () => {
+  const client = await KafkaClient.connect(broker.bootstrapServers);
+  let topics: number;
+  let partitions: number;
+  try {
+    await createTopics(client, [
+      { name: 'single-a', partitions: 3 },
+      { name: 'single-b', partitions: 1 },
+    ]);
+    // Every topic the cluster has (the first test's 'm' too), as Metadata lists them.
+    const all = [...(await client.metadata(null)).topics.values()];
+    topics = all.length;
+    partitions = all.reduce((n, t) => n + t.partitions.length, 0);
+  } finally {
+    await client.close();
+  }
+  expect(partitions).toBeGreaterThanOrEqual(6);
+  const body = (await get(broker.metricsUrl!)).body;
+  expect(sample(body, 'weir_active_controller')).toBe(1);
+  expect(sample(body, 'weir_global_topics')).toBe(topics);
+  expect(sample(body, 'weir_global_partitions')).toBe(partitions);
+  expect(sample(body, 'weir_partitions')).toBe(partitions);
+  expect(sample(body, 'weir_leader_partitions')).toBe(sample(body, 'weir_partitions'));
+  expect(sample(body, 'weir_active_brokers')).toBe(1);
+  expect(sample(body, 'weir_fenced_brokers')).toBe(0);
+  expect(sample(body, 'weir_offline_partitions')).toBe(0);
+  expect(sample(body, 'weir_preferred_replica_imbalance')).toBe(0);
+  // One replica, all of it in sync: nothing under-replicated; its ISR of 1 is min.insync.replicas capped at 1.
+  expect(sample(body, 'weir_under_replicated_partitions')).toBe(0);
+  expect(sample(body, 'weir_under_min_isr_partitions')).toBe(0);
+  expect(sample(body, 'weir_at_min_isr_partitions')).toBe(sample(body, 'weir_partitions'));
+  expect(sample(body, 'weir_isr_shrinks_total')).toBe(0);
+  expect(sample(body, 'weir_isr_expands_total')).toBe(0);
+});
+
 test('other paths are 404', async () => {
   expect((await get(broker.metricsUrl!.replace('/metrics', '/nope'))).status).toBe(404);
 });
