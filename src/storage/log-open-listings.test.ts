@@ -137,6 +137,28 @@ describe.each(cleanerTestEnvs)('opening a log over %s storage', (_name, makeEnv)
     reopened.close();
   });
 
+  test('with and without a leader-epoch checkpoint: one listing, and a missing checkpoint still noticed', () => {
+    const first = Log.open(env.root.dir('t-0'), { topic: 't', partition: 0, config, now });
+    for (let i = 0; i < 3; i++) first.append(keyedBatch([{ key: `k${i}`, value: 'v' }], { timestamp: 1_000_000 }), { leaderEpoch: 3 });
+    const leo = first.logEndOffset;
+    first.close();
+    const dir = env.reopenRoot().dir('t-0');
+
+    // Without a checkpoint (a log written before Weir kept one): the first batch's epoch from the log start.
+    dir.deleteFile('leader-epoch-checkpoint');
+    const without = openCounting('t-0', { recoveryPoint: leo });
+    expect(without.listings).toBe(1);
+    expect(without.log.leaderEpochEntries()).toEqual([{ epoch: 3, startOffset: 0 }]);
+    without.log.close();
+
+    // With one that holds no entry, nothing is made up (below the recovery point the checkpoint is trusted).
+    dir.writeFile('leader-epoch-checkpoint', Buffer.from('0\n0\n'));
+    const withEmpty = openCounting('t-0', { recoveryPoint: leo });
+    expect(withEmpty.listings).toBe(1);
+    expect(withEmpty.log.leaderEpochEntries()).toEqual([]);
+    withEmpty.log.close();
+  });
+
   test('converting an earlier Weir\'s files (indexes and snapshots dropped, indexes rewritten): one listing', () => {
     const first = Log.open(env.root.dir('t-0'), { topic: 't', partition: 0, config, now });
     fill(first);

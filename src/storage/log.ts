@@ -7,6 +7,7 @@ import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
 import { LeaderEpochCache } from './leader-epoch-cache';
+import { LEADER_EPOCH_CHECKPOINT } from './leader-epoch-checkpoint-file';
 import { type AppendOrigin, type CompletedTxn, type ProducerStateEntry, ProducerStateManager } from './producer-state-manager';
 import {
   decodeProducerSnapshot,
@@ -233,9 +234,10 @@ export class Log {
    * rename files through the listing, keeping it true. From the segments'
    * loading on, Segment creates, rewrites and deletes segment files (.log,
    * .index, .timeindex) by itself, so nothing after it asks the listing about
-   * those: the transaction index reads `.txnindex` names and the producer
-   * state `.snapshot` and `.producer-batches` names, which no step before
-   * them creates or deletes other than through the listing.
+   * those: the transaction index reads `.txnindex` names, the producer
+   * state `.snapshot` and `.producer-batches` names, and the leader epochs
+   * whether `leader-epoch-checkpoint` is there; no step before them creates
+   * or deletes any of these other than through the listing.
    */
   private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
     const now = this.time();
@@ -303,7 +305,8 @@ export class Log {
     const files = listing.files();
     this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset, files);
     this.loadProducerState(files);
-    this.loadLeaderEpochs(recoveryPoint);
+    // No step of the load writes or deletes the checkpoint before this: the listing still knows whether it is there.
+    this.loadLeaderEpochs(recoveryPoint, listing.has(LEADER_EPOCH_CHECKPOINT));
   }
 
   /**
@@ -311,8 +314,7 @@ export class Log {
    * log written before Weir kept one (every batch then carried epoch 0) gets
    * one entry: the first batch's epoch from the log start.
    */
-  private loadLeaderEpochs(recoveryPoint: number): void {
-    const hadCheckpoint = LeaderEpochCache.exists(this.dir);
+  private loadLeaderEpochs(recoveryPoint: number, hadCheckpoint: boolean): void {
     this.epochs = LeaderEpochCache.load(this.dir);
     this.epochs.truncateFromEnd(this.logEndOffset);
     this.epochs.truncateFromStart(this.currentLogStartOffset);
