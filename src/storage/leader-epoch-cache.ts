@@ -23,7 +23,7 @@
  * costs no file write of its own.
  */
 import type { CheckpointFile } from './checkpoint-file';
-import { type EpochEntry, LEADER_EPOCH_CHECKPOINT, leaderEpochCheckpointFile } from './leader-epoch-checkpoint-file';
+import { type EpochEntry, leaderEpochCheckpointFile } from './leader-epoch-checkpoint-file';
 import type { StorageDir } from './storage-dir';
 
 /** Kafka's UNDEFINED_EPOCH / UNDEFINED_EPOCH_OFFSET. */
@@ -51,11 +51,6 @@ export class LeaderEpochCache {
   /** A cache that writes nothing (tests, logs that keep no epochs). */
   static inMemory(entries: EpochEntry[] = []): LeaderEpochCache {
     return new LeaderEpochCache(null, [...entries]);
-  }
-
-  /** Whether the checkpoint file exists (false for a partition written before Weir kept one). */
-  static exists(dir: StorageDir): boolean {
-    return dir.exists(LEADER_EPOCH_CHECKPOINT);
   }
 
   list(): readonly Readonly<EpochEntry>[] {

@@ -7,6 +7,7 @@ import { recoverInterruptedSwaps, swapInCleanedSegment } from './cleaner/segment
 import { type LogConfig, logConfig, maxSegmentMs } from './log-config';
 import { endTxnMarkerAt } from './control-batch';
 import { LeaderEpochCache } from './leader-epoch-cache';
+import { LEADER_EPOCH_CHECKPOINT } from './leader-epoch-checkpoint-file';
 import { type AppendOrigin, type CompletedTxn, type ProducerStateEntry, ProducerStateManager } from './producer-state-manager';
 import {
   decodeProducerSnapshot,
@@ -17,6 +18,7 @@ import {
 } from './producer-snapshot';
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { TEMP_FILE_SUFFIX } from './atomic-file';
+import { DirListing } from './dir-listing';
 import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
@@ -226,18 +228,30 @@ export class Log {
 
   // ---- loading and recovery ------------------------------------------------
 
+  /**
+   * The directory is listed once, here, and every step reads that listing
+   * (see DirListing). The steps up to the segments' loading delete and
+   * rename files through the listing, keeping it true. From the segments'
+   * loading on, Segment creates, rewrites and deletes segment files (.log,
+   * .index, .timeindex) by itself, so nothing after it asks the listing about
+   * those: the transaction index reads `.txnindex` names, the producer
+   * state `.snapshot` and `.producer-batches` names, and the leader epochs
+   * whether `leader-epoch-checkpoint` is there; no step before them creates
+   * or deletes any of these other than through the listing.
+   */
   private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
     const now = this.time();
+    const listing = new DirListing(this.dir);
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
-    for (const f of this.dir.listFiles()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) this.dir.deleteFile(f);
+    for (const f of listing.files()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) listing.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
     // anything looks at the segment files.
-    this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(this.dir, this.config.indexIntervalBytes, now).completedSwaps;
+    this.recoveryReport.completedCleanerSwaps = recoverInterruptedSwaps(listing, this.config.indexIntervalBytes, now).completedSwaps;
     if (convertEarlierWeirFiles) {
-      for (const f of this.dir.listFiles()) if (/^\d{20}\.(index|snapshot)$/.test(f)) this.dir.deleteFile(f);
+      for (const f of listing.files()) if (/^\d{20}\.(index|snapshot)$/.test(f)) listing.deleteFile(f);
     }
-    const files = this.dir.listFiles();
-    const bases = files
+    const bases = listing
+      .files()
       .filter((f) => /^\d{20}\.log$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
@@ -287,9 +301,12 @@ export class Log {
       for (const seg of this.segments) seg.writeIndexesNow();
       this.recoveryReport.rewrittenIndexes = this.segments.length;
     }
-    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset);
-    this.loadProducerState();
-    this.loadLeaderEpochs(recoveryPoint);
+    // Segment files are not asked about from here on (see above).
+    const files = listing.files();
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), this.logEndOffset, files);
+    this.loadProducerState(files);
+    // No step of the load writes or deletes the checkpoint before this: the listing still knows whether it is there.
+    this.loadLeaderEpochs(recoveryPoint, listing.has(LEADER_EPOCH_CHECKPOINT));
   }
 
   /**
@@ -297,8 +314,7 @@ export class Log {
    * log written before Weir kept one (every batch then carried epoch 0) gets
    * one entry: the first batch's epoch from the log start.
    */
-  private loadLeaderEpochs(recoveryPoint: number): void {
-    const hadCheckpoint = LeaderEpochCache.exists(this.dir);
+  private loadLeaderEpochs(recoveryPoint: number, hadCheckpoint: boolean): void {
     this.epochs = LeaderEpochCache.load(this.dir);
     this.epochs.truncateFromEnd(this.logEndOffset);
     this.epochs.truncateFromStart(this.currentLogStartOffset);
@@ -321,9 +337,9 @@ export class Log {
     this.epochs.sync();
   }
 
-  private snapshotOffsets(): number[] {
-    return this.dir
-      .listFiles()
+  /** Offsets of the producer snapshots among `files` (by default, the directory listed now), oldest first. */
+  private snapshotOffsets(files: readonly string[] = this.dir.listFiles()): number[] {
+    return files
       .filter((f) => /^\d{20}\.snapshot$/.test(f))
       .map((f) => Number(f.slice(0, 20)))
       .sort((a, b) => a - b);
@@ -336,14 +352,18 @@ export class Log {
     this.dir.deleteFile(stem + PRODUCER_BATCHES_SUFFIX);
   }
 
-  /** The latest usable snapshot, then the batch headers after it. */
-  private loadProducerState(): void {
+  /**
+   * The latest usable snapshot, then the batch headers after it. `files` is
+   * a listing of the directory that is still true for `.snapshot` and
+   * `.producer-batches` files: nothing changed them since it was taken.
+   */
+  private loadProducerState(files: readonly string[]): void {
     const leo = this.logEndOffset;
     let from = (this.segments[0] as Segment).baseOffset;
     this.producerState.clear();
     // Retained-batch files whose Kafka snapshot is gone (a crash between the two writes).
-    const snapshots = new Set(this.snapshotOffsets());
-    for (const f of this.dir.listFiles()) {
+    const snapshots = new Set(this.snapshotOffsets(files));
+    for (const f of files) {
       if (f.endsWith(PRODUCER_BATCHES_SUFFIX) && !snapshots.has(Number(f.slice(0, 20)))) this.dir.deleteFile(f);
     }
     for (const offset of [...snapshots].reverse()) {
@@ -594,8 +614,10 @@ export class Log {
     const leo = this.logEndOffset;
     this.currentRecoveryPoint = Math.min(this.currentRecoveryPoint, leo);
     this.txnIndex?.close();
-    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), leo);
-    this.loadProducerState();
+    // One listing for both: the transaction index changes only .txnindex files, which the producer state does not read.
+    const files = this.dir.listFiles();
+    this.txnIndex = TransactionIndex.load(this.dir, this.currentLogStartOffset, this.segmentBaseOffsets(), leo, files);
+    this.loadProducerState(files);
     this.epochs.truncateFromEnd(leo);
   }
 

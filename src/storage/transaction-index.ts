@@ -91,11 +91,19 @@ export class TransactionIndex {
   /**
    * Reads every `.txnindex` file of the log, keeping entries whose marker
    * survived recovery (lastOffset < logEndOffset) and is not below the log
-   * start; files that lost entries are rewritten.
+   * start; files that lost entries are rewritten. `fileNames` is the
+   * directory's listing when the caller has one (a log's load lists once
+   * for all its steps); without it the directory is listed here.
    */
-  static load(dir: StorageDir, logStartOffset: number, segmentBases: readonly number[], logEndOffset: number): TransactionIndex {
+  static load(
+    dir: StorageDir,
+    logStartOffset: number,
+    segmentBases: readonly number[],
+    logEndOffset: number,
+    fileNames: readonly string[] = dir.listFiles(),
+  ): TransactionIndex {
     const index = new TransactionIndex(dir);
-    for (const name of dir.listFiles()) {
+    for (const name of fileNames) {
       const m = TXN_INDEX_FILE.exec(name);
       if (!m) continue;
       const base = Number(m[1]);

@@ -30,6 +30,7 @@
  * written by Kafka) the swap's own range is used, as Kafka does.
  */
 import { INDEX_SUFFIX, LOG_SUFFIX, Segment, segmentFileStem, TIME_INDEX_SUFFIX } from '../segment';
+import type { DirListing } from '../dir-listing';
 import type { StorageDir } from '../storage-dir';
 
 export const CLEANED_SUFFIX = '.cleaned';
@@ -68,43 +69,47 @@ export interface SwapRecovery {
 }
 
 /**
- * Run before a log's segments are listed: removes what an unfinished cleaning
- * left (`*.cleaned`, stray `.swap` indexes and markers) and completes every
- * committed swap (a `<base>.log.swap`).
+ * Run before a log's segments are taken from `listing`: removes what an
+ * unfinished cleaning left (`*.cleaned`, stray `.swap` indexes and markers)
+ * and completes every committed swap (a `<base>.log.swap`). Every file it
+ * deletes or renames goes through `listing`, which stays the directory's
+ * true listing for the steps after it.
  */
-export function recoverInterruptedSwaps(dir: StorageDir, indexIntervalBytes: number, now: number): SwapRecovery {
+export function recoverInterruptedSwaps(listing: DirListing, indexIntervalBytes: number, now: number): SwapRecovery {
+  const dir = listing.dir;
   const result: SwapRecovery = { completedSwaps: 0, discardedFiles: 0 };
-  for (const f of dir.listFiles()) {
+  for (const f of listing.files()) {
     if (f.endsWith(CLEANED_SUFFIX)) {
-      dir.deleteFile(f);
+      listing.deleteFile(f);
       result.discardedFiles++;
     }
   }
-  const swapBases = dir
-    .listFiles()
+  const swapBases = listing
+    .files()
     .map((f) => LOG_SWAP_FILE.exec(f))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => Number(m[1]))
     .sort((a, b) => a - b);
   for (const base of swapBases) {
     const stem = segmentFileStem(base);
+    // swapSegmentEnd only reads the .swap segment: it creates no file.
     const end = readSwapEnd(dir, stem + SWAP_END_SUFFIX) ?? swapSegmentEnd(dir, base, indexIntervalBytes, now);
-    for (const f of dir.listFiles()) {
+    for (const f of listing.files()) {
       const m = SEGMENT_FILE.exec(f);
       if (!m) continue;
       const segmentBase = Number(m[1]);
-      if (segmentBase >= base && segmentBase < end) dir.deleteFile(f);
+      if (segmentBase >= base && segmentBase < end) listing.deleteFile(f);
     }
     for (const kind of [INDEX_SUFFIX, TIME_INDEX_SUFFIX, LOG_SUFFIX]) {
-      if (dir.exists(stem + kind + SWAP_SUFFIX)) dir.renameFile(stem + kind + SWAP_SUFFIX, stem + kind);
+      if (listing.has(stem + kind + SWAP_SUFFIX)) listing.renameFile(stem + kind + SWAP_SUFFIX, stem + kind);
     }
-    dir.deleteFile(stem + SWAP_END_SUFFIX);
+    listing.deleteFile(stem + SWAP_END_SUFFIX);
     result.completedSwaps++;
   }
   // Index swaps and markers whose .log never became a .swap: the cleaning did not commit.
-  for (const f of dir.listFiles()) {
+  for (const f of listing.files()) {
     if (f.endsWith(SWAP_SUFFIX) || f.endsWith(SWAP_END_SUFFIX)) {
-      dir.deleteFile(f);
+      listing.deleteFile(f);
       result.discardedFiles++;
     }
   }
