@@ -11,9 +11,10 @@ import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncD
 export class DiskStorageDir implements StorageDir {
   readonly path: string;
 
-  constructor(root: string) {
+  /** `root` is created when missing, unless the caller has just listed it (`exists`). */
+  constructor(root: string, exists = false) {
     this.path = root;
-    ensureDir(root);
+    if (!exists) ensureDir(root);
   }
 
   listFiles(): string[] {
@@ -75,6 +76,10 @@ export class DiskStorageDir implements StorageDir {
 
   dir(name: string): StorageDir {
     return new DiskStorageDir(path.join(this.path, name));
+  }
+
+  listedDir(name: string): StorageDir {
+    return new DiskStorageDir(path.join(this.path, name), true);
   }
 
   removeDir(name: string): void {

@@ -117,7 +117,7 @@ export class LogManager {
       }
       const tp = parsePartitionDirName(name);
       if (!tp || tp.topic === METADATA_TOPIC_NAME) continue;
-      const log = Log.open(this.dir.dir(name), {
+      const log = Log.open(this.dir.listedDir(name), {
         topic: tp.topic,
         partition: tp.partition,
         config: { ...this.defaults, ...topicConfigs(tp.topic) },

@@ -48,6 +48,12 @@ export interface StorageDir {
   syncFileAsync(name: string): Promise<void>;
   /** A sub-directory, created if missing. */
   dir(name: string): StorageDir;
+  /**
+   * A sub-directory `listDirs` has just named, taken as it is: not checked
+   * or created again (a broker loading thousands of partition logs would
+   * stat each directory twice more).
+   */
+  listedDir(name: string): StorageDir;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
 }

@@ -79,6 +79,9 @@ export class FaultyStorageDir implements StorageDir {
   dir(name: string): StorageDir {
     return new FaultyStorageDir(this.inner.dir(name));
   }
+  listedDir(name: string): StorageDir {
+    return new FaultyStorageDir(this.inner.listedDir(name));
+  }
   removeDir(name: string): void {
     this.mutate(`rmdir ${name}`);
     this.inner.removeDir(name);
