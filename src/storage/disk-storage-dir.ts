@@ -82,6 +82,23 @@ export class DiskStorageDir implements StorageDir {
     return new DiskStorageDir(path.join(this.path, name), true);
   }
 
+  async createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> {
+    const dir = path.join(this.path, name);
+    let made = true;
+    try {
+      await fs.promises.mkdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      made = false;
+    }
+    for (const file of emptyFiles) {
+      // 'a': created if missing, never truncated.
+      const handle = await fs.promises.open(path.join(dir, file), 'a', 0o644);
+      await handle.close();
+    }
+    return made;
+  }
+
   removeDir(name: string): void {
     fs.rmSync(path.join(this.path, name), { recursive: true, force: true });
   }

@@ -70,6 +70,10 @@ export class MemoryStorageDir implements StorageDir {
     // Nothing to make durable in memory.
   }
 
+  createDirAsync(): null {
+    return null;
+  }
+
   listedDir(name: string): StorageDir {
     return this.dir(name);
   }
