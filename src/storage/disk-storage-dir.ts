@@ -81,6 +81,11 @@ export class DiskStorageDir implements StorageDir {
     fs.rmSync(path.join(this.path, name), { recursive: true, force: true });
   }
 
+  renameDir(from: string, to: string): void {
+    fs.renameSync(path.join(this.path, from), path.join(this.path, to));
+    syncDirectory(this.path);
+  }
+
   async syncFileAsync(name: string): Promise<void> {
     let handle: fs.promises.FileHandle | undefined;
     try {

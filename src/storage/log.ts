@@ -19,6 +19,7 @@ import {
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DirListing } from './dir-listing';
+import { PartitionMetadataFile } from './partition-metadata-file';
 import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
@@ -165,6 +166,12 @@ export class Log {
   };
   /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
   lastFlushError: Error | null = null;
+  /** `partition.metadata`: which topic (by id) this directory belongs to. */
+  private readonly partitionMetadata: PartitionMetadataFile;
+  private currentTopicId: string | null = null;
+  private topicIdWrite: Promise<void> = Promise.resolve();
+  /** Set when writing `partition.metadata` failed (the topic id is unset again; a later assignment writes it). */
+  partitionMetadataError: Error | null = null;
 
   private constructor(
     readonly dir: StorageDir,
@@ -175,6 +182,7 @@ export class Log {
     this.partition = options.partition;
     this.config = logConfig(options.config);
     this.lastFlushTime = time();
+    this.partitionMetadata = new PartitionMetadataFile(dir);
   }
 
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
@@ -182,6 +190,42 @@ export class Log {
     const log = new Log(dir, options, options.now ?? Date.now);
     log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false);
     return log;
+  }
+
+  /**
+   * The id of the topic this log belongs to (dashed hex), from its
+   * `partition.metadata`; null for a log written before topic ids were
+   * recorded (or whose file a crash kept from being written).
+   */
+  get topicId(): string | null {
+    return this.currentTopicId;
+  }
+
+  /**
+   * Records the topic this log belongs to (Kafka's UnifiedLog.assignTopicId):
+   * a log without one gets `partition.metadata` written, its fsyncs in the
+   * thread pool (see PartitionMetadataFile.writeAsync); the same id again
+   * does nothing; another id is an error, since the log holds another
+   * topic's records.
+   */
+  assignTopicId(topicId: string): void {
+    if (this.currentTopicId === topicId) return;
+    if (this.currentTopicId !== null) {
+      throw new Error(`${this.dir.path}: cannot assign topic id ${topicId}, the log belongs to topic id ${this.currentTopicId}`);
+    }
+    this.currentTopicId = topicId;
+    this.partitionMetadataError = null;
+    this.topicIdWrite = this.partitionMetadata.writeAsync(topicId).catch((err: unknown) => {
+      // A log deleted or closed meanwhile has no file to write.
+      if (this.closed) return;
+      this.partitionMetadataError = err instanceof Error ? err : new Error(String(err));
+      this.currentTopicId = null;
+    });
+  }
+
+  /** Resolves once the `partition.metadata` write asked for last has finished (or failed: see partitionMetadataError). */
+  whenTopicIdWritten(): Promise<void> {
+    return this.topicIdWrite;
   }
 
   get logStartOffset(): number {
@@ -241,6 +285,8 @@ export class Log {
    */
   private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
     const now = this.time();
+    // A malformed file stops the load: which topic these records belong to is unknown.
+    this.currentTopicId = this.partitionMetadata.read();
     const listing = new DirListing(this.dir);
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
     for (const f of listing.files()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) listing.deleteFile(f);

@@ -50,6 +50,8 @@ export interface StorageDir {
   dir(name: string): StorageDir;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
+  /** Renames a sub-directory (its files' handles stay valid); the rename is made durable. */
+  renameDir(from: string, to: string): void;
 }
 
 /**

@@ -83,6 +83,10 @@ export class FaultyStorageDir implements StorageDir {
     this.mutate(`rmdir ${name}`);
     this.inner.removeDir(name);
   }
+  renameDir(from: string, to: string): void {
+    this.mutate(`rename ${from} ${to}`);
+    this.inner.renameDir(from, to);
+  }
   syncFileAsync(name: string): Promise<void> {
     // Not a counted step, like SegmentFile.flushAsync: it changes no content.
     return this.inner.syncFileAsync(name);
