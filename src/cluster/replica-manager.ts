@@ -372,7 +372,12 @@ export class ReplicaManager implements MetadataPublisher {
     }
     const log = this.logs.getOrCreateLog(ref.topic, ref.partition, logConfigOf(topicConfig, this.config));
     // A new log, or one from before topic ids were recorded, gets its `partition.metadata` now.
-    log.assignTopicId(ref.topicId);
+    if (log.topicId === null) {
+      log.assignTopicId(ref.topicId);
+      void log.whenTopicIdWritten().then(() => {
+        if (log.partitionMetadataError) this.log?.error({ topic: ref.topic, partition: ref.partition, err: log.partitionMetadataError }, 'could not write partition.metadata');
+      });
+    }
     const partition = new Partition({
       log,
       topicId: ref.topicId,

@@ -170,7 +170,7 @@ export class Log {
   private readonly partitionMetadata: PartitionMetadataFile;
   private currentTopicId: string | null = null;
   private topicIdWrite: Promise<void> = Promise.resolve();
-  /** Set when writing `partition.metadata` failed (the topic id is unset again; a later assignment writes it). */
+  /** Set when writing `partition.metadata` failed: the file is missing until the next start assigns the log again. */
   partitionMetadataError: Error | null = null;
 
   private constructor(
@@ -217,9 +217,7 @@ export class Log {
     this.partitionMetadataError = null;
     this.topicIdWrite = this.partitionMetadata.writeAsync(topicId).catch((err: unknown) => {
       // A log deleted or closed meanwhile has no file to write.
-      if (this.closed) return;
-      this.partitionMetadataError = err instanceof Error ? err : new Error(String(err));
-      this.currentTopicId = null;
+      if (!this.closed) this.partitionMetadataError = err instanceof Error ? err : new Error(String(err));
     });
   }
 
