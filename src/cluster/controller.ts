@@ -154,7 +154,9 @@ export class Controller {
   /**
    * Validates against the latest image and commits what `operation`
    * produces, conditionally on that image; again on a newer image if the
-   * log moved. The first attempt reaches the store synchronously.
+   * log moved (once the image has caught up with the log: an update may be
+   * waiting for its publishers, see MetadataLoader). The first attempt
+   * reaches the store synchronously.
    */
   protected async write<T>(operation: (image: MetadataImage) => Outcome<T>): Promise<T> {
     if (this.options.isController && !this.options.isController()) throw new NotControllerError('this broker is not the controller');
@@ -168,6 +170,7 @@ export class Controller {
         return result;
       } catch (err) {
         if (!(err instanceof StaleMetadataError) || attempt >= MAX_ATTEMPTS) throw err;
+        if (err.actualLastOffset > image.offset) await this.metadata.whenApplied(err.actualLastOffset);
       }
     }
   }

@@ -298,20 +298,42 @@ export class ReplicaManager implements MetadataPublisher {
 
   // ---- metadata -------------------------------------------------------------------
 
+  /**
+   * Before an update that gives this broker replicas it has no log for:
+   * their directories and first segment files are made in the thread pool
+   * (LogManager.prepareLogsAsync), so that `onMetadataUpdate` creates the
+   * logs without waiting on the file system. Kafka creates logs on a thread
+   * of its own; here a topic of thousands of partitions held every client
+   * for seconds. The first update (start-up) opens what the disk holds.
+   */
+  prepare(delta: MetadataDelta): Promise<void> | null {
+    if (this.image === null || this.shuttingDown) return null;
+    const changes = delta.localChanges(this.nodeId);
+    const created = [...changes.leaders, ...changes.followers].filter((r) => !this.partitions.has(topicPartitionKey(r.topic, r.partition)));
+    return created.length === 0 ? null : this.logs.prepareLogsAsync(created);
+  }
+
   onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): void {
     const first = this.image === null;
     this.image = image;
     const changes = delta.localChanges(this.nodeId);
     for (const d of changes.deletes) this.removePartition(d);
+    // Resolved once per topic: a new topic of thousands of partitions has one configuration.
+    const topicConfigs = new Map<string, TopicConfig>();
+    const topicConfig = (topic: string): TopicConfig => {
+      let config = topicConfigs.get(topic);
+      if (!config) topicConfigs.set(topic, (config = this.topicConfigOf(image, topic)));
+      return config;
+    };
     for (const l of changes.leaders) {
-      const p = this.partitionFor(l, image, first);
+      const p = this.partitionFor(l, topicConfig, first);
       if (!p.makeLeader(l.registration)) continue;
       const key = topicPartitionKey(p.topic, p.index);
       this.fetchers?.unfollow(key);
       this.roleChanged(key);
     }
     for (const f of changes.followers) {
-      const p = this.partitionFor(f, image, first);
+      const p = this.partitionFor(f, topicConfig, first);
       if (!p.makeFollower(f.registration)) continue;
       const key = topicPartitionKey(p.topic, p.index);
       const done = this.inControlledShutdown && (f.registration.leader < 0 || !f.registration.isr.includes(this.nodeId));
@@ -351,12 +373,12 @@ export class ReplicaManager implements MetadataPublisher {
   }
 
   /** The Partition for a replica the metadata assigns here, opening or creating its log. */
-  private partitionFor(ref: TopicPartitionRef & { registration: PartitionRegistration }, image: MetadataImage, starting: boolean): Partition {
+  private partitionFor(ref: TopicPartitionRef & { registration: PartitionRegistration }, topicConfigOf: (topic: string) => TopicConfig, starting: boolean): Partition {
     const key = topicPartitionKey(ref.topic, ref.partition);
     const existing = this.partitions.get(key);
     if (existing && existing.topicId === ref.topicId) return existing;
     if (existing) this.removePartition({ topic: existing.topic, topicId: existing.topicId, partition: existing.index });
-    const topicConfig = this.topicConfigOf(image, ref.topic);
+    const topicConfig = topicConfigOf(ref.topic);
     const loaded = this.logs.getLog(ref.topic, ref.partition);
     if (loaded && loaded.topicId !== null && loaded.topicId !== ref.topicId) {
       // An older topic of the same name (deleted while this broker was

@@ -16,8 +16,12 @@ import type { StorageDir } from './storage-dir';
 export class DirListing {
   private readonly names: Set<string>;
 
-  constructor(readonly dir: StorageDir) {
-    this.names = new Set(dir.listFiles());
+  /** `known`: the names, when the caller made the directory itself and has not listed it (a new log's). */
+  constructor(
+    readonly dir: StorageDir,
+    known?: readonly string[],
+  ) {
+    this.names = new Set(known ?? dir.listFiles());
   }
 
   /** The names, in the directory's order; a copy, so a caller may delete while it walks them. */

@@ -11,9 +11,10 @@ import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncD
 export class DiskStorageDir implements StorageDir {
   readonly path: string;
 
-  constructor(root: string) {
+  /** `root` is created when missing, unless the caller has just listed it (`exists`). */
+  constructor(root: string, exists = false) {
     this.path = root;
-    ensureDir(root);
+    if (!exists) ensureDir(root);
   }
 
   listFiles(): string[] {
@@ -75,6 +76,27 @@ export class DiskStorageDir implements StorageDir {
 
   dir(name: string): StorageDir {
     return new DiskStorageDir(path.join(this.path, name));
+  }
+
+  listedDir(name: string): StorageDir {
+    return new DiskStorageDir(path.join(this.path, name), true);
+  }
+
+  async createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> {
+    const dir = path.join(this.path, name);
+    let made = true;
+    try {
+      await fs.promises.mkdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      made = false;
+    }
+    for (const file of emptyFiles) {
+      // 'a': created if missing, never truncated.
+      const handle = await fs.promises.open(path.join(dir, file), 'a', 0o644);
+      await handle.close();
+    }
+    return made;
   }
 
   removeDir(name: string): void {

@@ -48,6 +48,11 @@ export class LeaderEpochCache {
     return new LeaderEpochCache(file, file.read());
   }
 
+  /** The cache of a directory that has no checkpoint yet: empty, written there on `sync`. */
+  static withoutCheckpoint(dir: StorageDir): LeaderEpochCache {
+    return new LeaderEpochCache(leaderEpochCheckpointFile(dir), []);
+  }
+
   /** A cache that writes nothing (tests, logs that keep no epochs). */
   static inMemory(entries: EpochEntry[] = []): LeaderEpochCache {
     return new LeaderEpochCache(null, [...entries]);

@@ -1,4 +1,5 @@
-import { existsSync, fstatSync, mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import * as fs from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataDirLockedError } from './dir-lock';
@@ -39,6 +40,40 @@ describe('LogManager on disk', () => {
     expect(again.getLog('orders', 0)?.logEndOffset).toBe(3);
     expect(again.getLog('my-topic.v2', 11)?.logStartOffset).toBe(1);
     expect(batchBaseOffsets(collectRecords(again.getLog('orders', 0)?.read(0, 1000).records ?? null))).toEqual([0]);
+    again.close();
+  });
+
+  test('logs prepared in the thread pool open without listing their directory, and are the logs a direct creation gives', async () => {
+    const m = LogManager.open({ dataDir: root });
+    const direct = m.getOrCreateLog('direct', 0);
+    const existing = m.getOrCreateLog('t', 1);
+    existing.append(makeBatch({ records: 1 }), { leaderEpoch: 0 });
+    // A directory that exists already is left as it is, and its log is found by listing it.
+    const prepared = m.prepareLogsAsync([{ topic: 't', partition: 0 }, { topic: 't', partition: 1 }, { topic: 't', partition: 2 }, { topic: 't', partition: 0 }]);
+    expect(prepared).not.toBeNull();
+    await prepared;
+    expect(m.prepareLogsAsync([{ topic: 't', partition: 1 }])).toBeNull();
+    expect(existsSync(path.join(root, 't-0', '00000000000000000000.log'))).toBe(true);
+    expect(existsSync(path.join(root, 't-2', '00000000000000000000.log'))).toBe(true);
+
+    const readdirs = jest.spyOn(fs, 'readdirSync');
+    const logs = [m.getOrCreateLog('t', 0), m.getOrCreateLog('t', 2)];
+    expect(readdirs).not.toHaveBeenCalled();
+    readdirs.mockRestore();
+    expect(m.getOrCreateLog('t', 1)).toBe(existing);
+
+    for (const log of [direct, ...logs]) {
+      expect([log.logStartOffset, log.logEndOffset]).toEqual([0, 0]);
+      log.append(makeBatch({ records: 2 }), { leaderEpoch: 4 });
+    }
+    m.close();
+    const files = (dir: string): string[] => readdirSync(path.join(root, dir)).sort();
+    expect(files('t-0')).toEqual(files('direct-0'));
+    expect(files('t-2')).toEqual(files('direct-0'));
+    expect(readFileSync(path.join(root, 't-0', 'leader-epoch-checkpoint'), 'utf8')).toBe(readFileSync(path.join(root, 'direct-0', 'leader-epoch-checkpoint'), 'utf8'));
+
+    const again = LogManager.open({ dataDir: root });
+    expect([0, 2].map((p) => again.getLog('t', p)?.logEndOffset)).toEqual([2, 2]);
     again.close();
   });
 

@@ -14,6 +14,8 @@ import type { StorageDir } from './storage-dir';
  * file system to commit them in groups (libuv runs four at a time by default).
  */
 const FLUSHES_IN_FLIGHT = 16;
+/** Log directories being made at once in the thread pool (prepareLogsAsync). */
+const CREATES_IN_FLIGHT = 16;
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
@@ -60,6 +62,12 @@ export interface LogManagerTickResult {
  */
 export class LogManager {
   private readonly logsByKey = new Map<string, Log>();
+  /**
+   * Directories prepareLogsAsync made (they hold Log.FILES_OF_A_NEW_LOG and
+   * nothing else, since no log owns them yet): their log opens without
+   * checking or listing them.
+   */
+  private readonly madeDirs = new Set<string>();
   private readonly defaults: LogConfig;
   private readonly now: () => number;
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
@@ -121,7 +129,7 @@ export class LogManager {
       if (name.endsWith(STRAY_DIR_SUFFIX)) continue; // set aside by `markStray`: kept, never served
       const tp = parsePartitionDirName(name);
       if (!tp || tp.topic === METADATA_TOPIC_NAME) continue;
-      const log = Log.open(this.dir.dir(name), {
+      const log = Log.open(this.dir.listedDir(name), {
         topic: tp.topic,
         partition: tp.partition,
         config: { ...this.defaults, ...topicConfigs(tp.topic) },
@@ -146,19 +154,52 @@ export class LogManager {
     const key = topicPartitionKey(topic, partition);
     const existing = this.logsByKey.get(key);
     if (existing) return existing;
-    const log = Log.open(this.dir.dir(key), {
+    const made = this.madeDirs.delete(key);
+    const log = Log.open(made ? this.dir.listedDir(key) : this.dir.dir(key), {
       topic,
       partition,
       config: { ...this.defaults, ...config },
       now: this.now,
+      knownFiles: made ? Log.FILES_OF_A_NEW_LOG : undefined,
     });
     this.logsByKey.set(key, log);
     return log;
   }
 
+  /**
+   * Makes the directories and first segment files of logs about to be
+   * created (by `getOrCreateLog`) in the thread pool, up to
+   * CREATES_IN_FLIGHT at a time, so that the synchronous creation finds
+   * them made: the broker creates a new topic's logs inside the metadata
+   * update, and thousands of file-system creates there (about a millisecond
+   * each on some disks) would hold every client. Null when there is nothing
+   * to make (logs that exist, or storage in memory). It never rejects: what
+   * fails here fails again, and is reported, where the log is created.
+   */
+  prepareLogsAsync(partitions: readonly TopicPartition[]): Promise<void> | null {
+    if (this.closed) return null;
+    const keys = [...new Set(partitions.map((p) => topicPartitionKey(p.topic, p.partition)))].filter((k) => !this.logsByKey.has(k));
+    if (keys.length === 0) return null;
+    const make = (key: string): Promise<void> | null =>
+      this.dir.createDirAsync(key, Log.FILES_OF_A_NEW_LOG)?.then(
+        (made) => {
+          if (made) this.madeDirs.add(key);
+        },
+        () => undefined,
+      ) ?? null;
+    const first = make(keys[0] as string);
+    if (first === null) return null;
+    let next = 1;
+    const makeNext = async (): Promise<void> => {
+      while (next < keys.length) await make(keys[next++] as string);
+    };
+    return Promise.all([first, ...Array.from({ length: Math.min(CREATES_IN_FLIGHT, keys.length) - 1 }, makeNext)]).then(() => undefined);
+  }
+
   /** Deletes a partition's log and directory; false when it did not exist. */
   deleteLog(topic: string, partition: number): boolean {
     const key = topicPartitionKey(topic, partition);
+    this.madeDirs.delete(key);
     const log = this.logsByKey.get(key);
     if (!log) return false;
     this.logsByKey.delete(key);

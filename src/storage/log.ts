@@ -19,8 +19,8 @@ import {
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DirListing } from './dir-listing';
-import { PartitionMetadataFile } from './partition-metadata-file';
-import { DELETED_SUFFIX, type LocatedBatch, Segment, segmentFileStem } from './segment';
+import { PARTITION_METADATA_FILE, PartitionMetadataFile } from './partition-metadata-file';
+import { DELETED_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
 import { ControlRecordType } from '../protocol/records/control-record';
@@ -43,6 +43,12 @@ export interface LogOptions {
    * rebuilt by replaying them (once, on start).
    */
   convertEarlierWeirFiles?: boolean;
+  /**
+   * The directory's files, when the caller made it and knows them without
+   * listing it: a new log's directory made in the thread pool, holding
+   * FILES_OF_A_NEW_LOG (LogManager.prepareLogsAsync). The load lists nothing.
+   */
+  knownFiles?: readonly string[];
 }
 
 export interface AppendOptions {
@@ -185,10 +191,17 @@ export class Log {
     this.partitionMetadata = new PartitionMetadataFile(dir);
   }
 
+  /**
+   * The files a new log's `open` would create, which may exist (empty)
+   * before it: its first segment's. An empty first segment already there is
+   * opened as the one it would have created (see LogManager.prepareLogsAsync).
+   */
+  static readonly FILES_OF_A_NEW_LOG: readonly string[] = [segmentFileStem(0) + LOG_SUFFIX];
+
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
     const log = new Log(dir, options, options.now ?? Date.now);
-    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false, options.knownFiles);
     return log;
   }
 
@@ -281,11 +294,11 @@ export class Log {
    * whether `leader-epoch-checkpoint` is there; no step before them creates
    * or deletes any of these other than through the listing.
    */
-  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean): void {
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean, knownFiles?: readonly string[]): void {
     const now = this.time();
+    const listing = new DirListing(this.dir, knownFiles);
     // A malformed file stops the load: which topic these records belong to is unknown.
-    this.currentTopicId = this.partitionMetadata.read();
-    const listing = new DirListing(this.dir);
+    this.currentTopicId = listing.has(PARTITION_METADATA_FILE) ? this.partitionMetadata.read() : null;
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
     for (const f of listing.files()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) listing.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
@@ -359,7 +372,7 @@ export class Log {
    * one entry: the first batch's epoch from the log start.
    */
   private loadLeaderEpochs(recoveryPoint: number, hadCheckpoint: boolean): void {
-    this.epochs = LeaderEpochCache.load(this.dir);
+    this.epochs = hadCheckpoint ? LeaderEpochCache.load(this.dir) : LeaderEpochCache.withoutCheckpoint(this.dir);
     this.epochs.truncateFromEnd(this.logEndOffset);
     this.epochs.truncateFromStart(this.currentLogStartOffset);
     if (!hadCheckpoint && this.logEndOffset > this.currentLogStartOffset) {

@@ -70,6 +70,14 @@ export class MemoryStorageDir implements StorageDir {
     // Nothing to make durable in memory.
   }
 
+  createDirAsync(): null {
+    return null;
+  }
+
+  listedDir(name: string): StorageDir {
+    return this.dir(name);
+  }
+
   dir(name: string): StorageDir {
     let d = this.dirs.get(name);
     if (!d) {

@@ -48,6 +48,23 @@ export interface StorageDir {
   syncFileAsync(name: string): Promise<void>;
   /** A sub-directory, created if missing. */
   dir(name: string): StorageDir;
+  /**
+   * A sub-directory `listDirs` has just named, taken as it is: not checked
+   * or created again (a broker loading thousands of partition logs would
+   * stat each directory twice more).
+   */
+  listedDir(name: string): StorageDir;
+  /**
+   * Makes a sub-directory and empty files in it in the thread pool, for a
+   * synchronous `dir(name)` and `openFile` to find made later (what exists
+   * is left as it is). Creating entries costs the file system a journal
+   * update each, about a millisecond on some disks, which the event loop
+   * should not wait for. Resolves true when it made the directory (so it
+   * holds `emptyFiles` and nothing else), false when it was there. Null
+   * where there is nothing to wait for (memory). It rejects with the file
+   * system's error; nothing is cleaned up.
+   */
+  createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> | null;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
   /** Renames a sub-directory (its files' handles stay valid); the rename is made durable. */

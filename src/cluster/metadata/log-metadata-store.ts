@@ -7,10 +7,11 @@
  * per topic, partition and config change). Over a MemoryStorageDir the same
  * code is the `--memory` store.
  *
- * Commits apply synchronously: by the time `commit` returns its promise the
- * batch is on disk and `onCommitted` has run, so on one node a caller that
- * does not await still sees the new image at once. Code written against the
- * promise keeps working when the store is remote.
+ * By the time `commit` returns its promise the batch is on disk and
+ * `onCommitted` has run; the image includes it at once too, unless the
+ * update waits for its publishers to prepare (new partition logs on disk,
+ * see MetadataLoader): callers wait with `whenApplied`, as they must when
+ * the store is remote.
  */
 import { ErrorCode } from '../../protocol/errors';
 import { decodeRecordBatches, encodeRecordBatch } from '../../protocol/records';

@@ -79,6 +79,12 @@ export class FaultyStorageDir implements StorageDir {
   dir(name: string): StorageDir {
     return new FaultyStorageDir(this.inner.dir(name));
   }
+  createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> | null {
+    return this.inner.createDirAsync(name, emptyFiles);
+  }
+  listedDir(name: string): StorageDir {
+    return new FaultyStorageDir(this.inner.listedDir(name));
+  }
   removeDir(name: string): void {
     this.mutate(`rmdir ${name}`);
     this.inner.removeDir(name);
