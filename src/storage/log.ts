@@ -228,7 +228,8 @@ export class Log {
     }
     this.currentTopicId = topicId;
     this.partitionMetadataError = null;
-    this.topicIdWrite = this.partitionMetadata.writeAsync(topicId).catch((err: unknown) => {
+    // Given up once the log is closed or deleted: its directory may be gone, or another log's by then.
+    this.topicIdWrite = this.partitionMetadata.writeAsync(topicId, () => !this.closed).catch((err: unknown) => {
       // A log deleted or closed meanwhile has no file to write.
       if (!this.closed) this.partitionMetadataError = err instanceof Error ? err : new Error(String(err));
     });

@@ -3,7 +3,7 @@
  * a real directory, what Kafka's reader accepts, a malformed file refused
  * with an error naming it; and a log carries its topic id across a reopen.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DiskStorageDir } from './disk-storage-dir';
@@ -88,6 +88,21 @@ describe("a log's topic id", () => {
     const reopened = Log.open(dir, { topic: 't', partition: 0 });
     expect(reopened.topicId).toBe(ID);
     reopened.close();
+  });
+
+  test('a write in flight when its log is deleted and its directory made again leaves nothing in the new directory', async () => {
+    const parent = new DiskStorageDir(root);
+    const log = Log.open(parent.dir('t-0'), { topic: 't', partition: 0 });
+    log.assignTopicId(ID);
+    // Whether the write's open ran in the thread pool before or after these, it gives up.
+    log.delete();
+    parent.removeDir('t-0');
+    const again = Log.open(parent.dir('t-0'), { topic: 't', partition: 0 });
+    await log.whenTopicIdWritten();
+    expect(log.partitionMetadataError).toBeNull();
+    expect(readdirSync(path.join(root, 't-0')).filter((f) => f.startsWith(PARTITION_METADATA_FILE))).toEqual([]);
+    expect(again.topicId).toBeNull();
+    again.close();
   });
 
   test('a malformed file stops the log from opening, with an error naming the file', () => {

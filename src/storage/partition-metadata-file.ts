@@ -81,13 +81,16 @@ export class PartitionMetadataFile {
   }
 
   /**
-   * Writes the file atomically and durably, with the fsyncs in the thread
-   * pool: until it resolves the file is absent (never empty or half
-   * written), so a crash before then leaves a log without a topic id, which
-   * the next assignment of the partition writes again.
+   * Writes the file atomically and durably, every step in the thread pool
+   * (a topic of thousands of partitions writes thousands of these while
+   * clients wait on the event loop). The file appears only once its bytes
+   * are fsynced, never empty or half written: a crash before then leaves a
+   * log without a topic id, which the next start writes again.
+   * `stillWanted` (the log is still open) is asked once the temp file is
+   * open: see replaceFileAtomicallyInThreadPool.
    */
-  writeAsync(topicId: string): Promise<void> {
-    return this.dir.writeFileAsync(PARTITION_METADATA_FILE, encodePartitionMetadata(topicId));
+  writeAsync(topicId: string, stillWanted: () => boolean = () => true): Promise<void> {
+    return this.dir.writeFileAsync(PARTITION_METADATA_FILE, encodePartitionMetadata(topicId), { allInThreadPool: true, stillWanted });
   }
 
   /** The same, synchronously (tests, tools). */
