@@ -19,7 +19,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { KafkaClient } from '../src/client/client';
 import { CODEC_NAMES, Codec, encodeRecordBatch } from '../src/protocol/records';
+import { kafkaUuidString } from '../src/storage/partition-metadata-file';
 import { BrokerProcess, startBrokerProcess } from './support/broker-process';
 import { waitFor } from './support/conditions';
 import { dumpSections, findKafkaTools, runKafkaClass } from './support/kafka-tools';
@@ -44,6 +46,7 @@ if (!tools.found) {
     let baseTimestamp = 0;
     const acked = { codecs: 0, idempotent: 0, committed: 0, aborted: 0, markers: 0, retainedEnd: 0, retainedStart: 0 };
     const latestCompacted = new Map<string, string>();
+    const topicIds = new Map<string, string>();
 
     beforeAll(async () => {
       broker = await startBrokerProcess({
@@ -157,6 +160,13 @@ if (!tools.found) {
       await admin.deleteTopicRecords({ topic: 'retained', partitions: [{ partition: 0, offset: String(acked.retainedStart) }] });
       await admin.disconnect();
 
+      const client = await KafkaClient.connect(broker.bootstrap);
+      try {
+        for (const t of (await client.metadata(null)).topics.values()) topicIds.set(t.name, t.topicId);
+      } finally {
+        await client.close();
+      }
+
       // A clean shutdown: indexes, snapshots and checkpoints written.
       expect(await broker.stop()).toBe(0);
       broker = null;
@@ -247,6 +257,20 @@ if (!tools.found) {
       const batches = codecs.filter((l) => l.startsWith('baseOffset:')).map((l) => `offset: ${/lastOffset: (\d+)/.exec(l)?.[1]} position: ${/position: (\d+)/.exec(l)?.[1]}`);
       expect(codecIndex?.lines.length).toBeGreaterThan(0);
       for (const entry of codecIndex?.lines ?? []) expect(batches).toContain(entry);
+    });
+
+    test("every partition directory holds its topic's id in partition.metadata, in Kafka's format", () => {
+      const partitionDirs = fs
+        .readdirSync(dataDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && /-\d+$/.test(d.name) && d.name !== '__cluster_metadata-0')
+        .map((d) => d.name);
+      expect(partitionDirs).toEqual(expect.arrayContaining(['idempotent-0', 'transactions-0', 'compacted-0', 'retained-0', 'codecs-0', '__transaction_state-0']));
+      for (const dir of partitionDirs) {
+        const topic = dir.replace(/-\d+$/, '');
+        const id = topicIds.get(topic);
+        expect({ dir, id: id !== undefined }).toEqual({ dir, id: true });
+        expect(fs.readFileSync(path.join(dataDir, dir, 'partition.metadata'), 'utf8')).toBe(`version: 0\ntopic_id: ${kafkaUuidString(id!)}`);
+      }
     });
 
     test('--verify-index-only: no offset or time index mismatch in any partition', async () => {

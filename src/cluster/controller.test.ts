@@ -77,11 +77,12 @@ test('CreateTopics: every valid entry in one commit, in order; Kafka\'s errors f
     ErrorCode.INVALID_TOPIC_EXCEPTION,
     ErrorCode.INVALID_CONFIG,
     ErrorCode.INVALID_REPLICATION_FACTOR,
-    ErrorCode.BROKER_NOT_AVAILABLE,
+    ErrorCode.INVALID_REPLICA_ASSIGNMENT,
     ErrorCode.INVALID_CONFIG,
     ErrorCode.NONE,
   ]);
   expect(results[1]).toMatchObject({ errorMessage: "Topic 'a_b' collides with existing topic: a.b" });
+  expect(results[4]).toMatchObject({ errorMessage: 'The manual partition assignment includes broker 7, but no such broker is registered.' });
   expect(committed).toHaveLength(1);
   expect(committed[0]!.map((r) => r.type)).toEqual([
     'TopicRecord', 'PartitionRecord', 'PartitionRecord',
@@ -163,6 +164,18 @@ describe('a cluster controller: brokers from the registry of live brokers', () =
     expect(metadata.image.brokers.get(2)).toMatchObject({ fenced: false, incarnationId: '00000000-0000-0000-0000-0000000000b2' });
     const back = [...metadata.image.topics.get('spread')!.partitions.values()].filter((p) => p.replicas[0] === 2);
     for (const p of back) expect([p.leader, p.leaderEpoch]).toEqual([2, 2]);
+  });
+
+  test("a manual assignment may name a registered broker that is fenced (Kafka 3.9's KRaft controller): out of the ISR until it is back", async () => {
+    const { metadata, controller } = await cluster();
+    await controller.reconcileBrokers(live([1, A], [2, B], [3, C]));
+    await controller.reconcileBrokers(live([1, A], [3, C]));
+    const manual = (name: string, brokerIds: number[]) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds }], configs: {} });
+    const [created, noneActive, unknown] = await controller.createTopics([manual('with-fenced', [2, 3, 1]), manual('all-fenced', [2]), manual('unknown', [1, 9])]);
+    expect(created).toMatchObject({ partitions: 1, replicationFactor: 3 });
+    expect(metadata.image.topics.get('with-fenced')!.partitions.get(0)).toMatchObject({ replicas: [2, 3, 1], isr: [3, 1], leader: 3 });
+    expect(noneActive).toEqual({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'All brokers specified in the manual partition assignment for partition 0 are fenced or in controlled shutdown.' });
+    expect(unknown).toEqual({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'The manual partition assignment includes broker 9, but no such broker is registered.' });
   });
 
   test('a broker restarted before it was seen gone gets its partitions in a new leader epoch', async () => {

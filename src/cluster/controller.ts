@@ -534,7 +534,7 @@ export class Controller {
       if (req.numPartitions !== -1 || req.replicationFactor !== -1) {
         return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.' };
       }
-      const problem = checkAssignments(req.assignments, 0, live);
+      const problem = checkAssignments(req.assignments, 0, image);
       if (problem) return problem;
       assignment = [...req.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex).map((a) => a.brokerIds);
     } else {
@@ -607,7 +607,7 @@ export class Controller {
       const problem = checkAssignments(
         assignments.map((a, i) => ({ partitionIndex: current + i, brokerIds: a.brokerIds })),
         current,
-        live,
+        image,
       );
       if (problem) return problem;
       assignment = assignments.map((a) => a.brokerIds);
@@ -664,28 +664,27 @@ function newPartitionRecord(topicId: string, partition: number, replicas: number
   };
 }
 
-function checkAssignments(assignments: { partitionIndex: number; brokerIds: number[] }[], firstPartition: number, live: readonly number[]): TopicError | null {
+/**
+ * Manual replica assignments, checked as Kafka 3.9's KRaft controller does
+ * (validateManualPartitionAssignment): every broker must be registered, but
+ * may be fenced or in controlled shutdown (its replica waits for it, out of
+ * the ISR), as long as one replica of each partition is active to lead.
+ */
+function checkAssignments(assignments: { partitionIndex: number; brokerIds: number[] }[], firstPartition: number, image: MetadataImage): TopicError | null {
+  const live = image.liveBrokerIds();
+  const invalid = (errorMessage: string): TopicError => ({ errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage });
   const sorted = [...assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
   for (let i = 0; i < sorted.length; i++) {
     const a = sorted[i]!;
-    if (a.partitionIndex !== firstPartition + i) {
-      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: 'Partitions should be a consecutive 0-based integer sequence' };
+    if (a.partitionIndex !== firstPartition + i) return invalid('Partitions should be a consecutive 0-based integer sequence');
+    if (a.brokerIds.length === 0) return invalid('The manual partition assignment includes an empty replica list.');
+    const ids = [...a.brokerIds].sort((x, y) => x - y);
+    for (let j = 0; j < ids.length; j++) {
+      if (!image.brokers.has(ids[j]!)) return invalid(`The manual partition assignment includes broker ${ids[j]}, but no such broker is registered.`);
+      if (j > 0 && ids[j - 1] === ids[j]) return invalid(`The manual partition assignment includes the broker ${ids[j]} more than once.`);
     }
-    if (a.brokerIds.length === 0) {
-      return { errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Partition ${a.partitionIndex} has no replicas.` };
-    }
-    if (new Set(a.brokerIds).size !== a.brokerIds.length) {
-      return {
-        errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-        errorMessage: `Duplicate brokers not allowed in replica assignment: ${a.brokerIds.join(', ')} for partition id ${a.partitionIndex}.`,
-      };
-    }
-    const unknown = a.brokerIds.filter((b) => !live.includes(b));
-    if (unknown.length > 0) {
-      return {
-        errorCode: ErrorCode.BROKER_NOT_AVAILABLE,
-        errorMessage: `Some brokers specified for partition id ${a.partitionIndex} are not available. Specified brokers: ${a.brokerIds.join(', ')}, available brokers: ${live.join(', ')}.`,
-      };
+    if (!a.brokerIds.some((b) => live.includes(b))) {
+      return invalid(`All brokers specified in the manual partition assignment for partition ${a.partitionIndex} are fenced or in controlled shutdown.`);
     }
   }
   return null;

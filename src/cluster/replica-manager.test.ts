@@ -5,12 +5,14 @@
  * counted once the controller committed them.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ErrorCode } from '../protocol/errors';
 import { type FileRegion, isFileRegion } from '../protocol/primitives/records-value';
 import { encodeRecordBatch } from '../protocol/records';
+import { DiskStorageDir } from '../storage/disk-storage-dir';
+import { PARTITION_METADATA_FILE, PartitionMetadataFile } from '../storage/partition-metadata-file';
 import { ManualScheduler } from '../time/manual-scheduler';
 import type { ClusterNode } from './cluster-node';
 import type { LiveBrokerRegistration } from './controller';
@@ -67,6 +69,123 @@ describe('partitions follow the metadata', () => {
     expect(node.replicas.getPartitionOrError('elsewhere', 1)).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
     const [produced] = node.replicas.appendRecords({ requiredAcks: 1, timeoutMs: 100, origin: 'client' }, [{ topic: 'elsewhere', partition: 0, records: batch('x') }], 0) as AppendOutcome[];
     expect(produced).toMatchObject({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: 2, leaderEpoch: 0 } });
+  });
+});
+
+describe('a log on disk belongs to one topic id (partition.metadata)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(path.join(tmpdir(), 'weir-rm-topic-id-'));
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  const open = () => openSingleNode({ dataDir: root, scheduler: clock });
+  const partitionDir = (name: string) => path.join(root, name);
+  const strayDirs = () => readdirSync(root).filter((n) => n.endsWith('-stray'));
+  const topicIdOf = (n: ClusterNode, topic: string) => n.metadata.image.topics.get(topic)!.id;
+
+  /** Creates `topic` with one record, closes the node, and returns a copy of its partition directory. */
+  async function oldLogOf(topic: string): Promise<string> {
+    const disk = await open();
+    await createTopic(disk, topic);
+    disk.replicas.getPartition(topic, 0)!.appendAsLeader(batch('old'), { origin: 'client', now: 0 });
+    await disk.replicas.getPartition(topic, 0)!.log.whenTopicIdWritten();
+    await disk.close();
+    const copy = path.join(root, '..', `${path.basename(root)}-saved`);
+    cpSync(partitionDir(`${topic}-0`), copy, { recursive: true });
+    return copy;
+  }
+
+  test('the metadata assigning a partition writes its topic id', async () => {
+    const disk = await open();
+    try {
+      await createTopic(disk, 't');
+      await disk.replicas.getPartition('t', 0)!.log.whenTopicIdWritten();
+      const id = topicIdOf(disk, 't');
+      expect(new PartitionMetadataFile(new DiskStorageDir(partitionDir('t-0'))).read()).toBe(id);
+    } finally {
+      await disk.close();
+    }
+  });
+
+  test('a log of an older topic of the same name is set aside as stray, not adopted; the new topic starts empty', async () => {
+    const saved = await oldLogOf('t');
+    try {
+      let disk = await open();
+      await disk.controller.deleteTopics(['t']);
+      await createTopic(disk, 't');
+      const newId = topicIdOf(disk, 't');
+      await disk.close();
+      // As if this broker had been down through the deletion and the new creation: the old directory is back.
+      rmSync(partitionDir('t-0'), { recursive: true });
+      cpSync(saved, partitionDir('t-0'), { recursive: true });
+
+      disk = await open();
+      try {
+        const p = disk.replicas.getPartition('t', 0)!;
+        expect(p.topicId).toBe(newId);
+        expect(p.log.logEndOffset).toBe(0);
+        expect(p.log.topicId).toBe(newId);
+        await p.log.whenTopicIdWritten();
+        expect(new PartitionMetadataFile(new DiskStorageDir(partitionDir('t-0'))).read()).toBe(newId);
+        // The old records are kept aside, under Kafka's stray name.
+        const [stray] = strayDirs();
+        expect(stray).toMatch(/^t-0\.[0-9a-f]{32}-stray$/);
+        expect(readdirSync(partitionDir(stray!)).filter((f) => f.endsWith('.log'))).toEqual(['00000000000000000000.log']);
+      } finally {
+        await disk.close();
+      }
+      // Set aside for good: the next start neither loads nor serves it.
+      disk = await open();
+      expect(disk.replicas.getPartition('t', 0)!.log.logEndOffset).toBe(0);
+      expect(strayDirs()).toHaveLength(1);
+      await disk.close();
+    } finally {
+      rmSync(saved, { recursive: true, force: true });
+    }
+  });
+
+  test('a log without partition.metadata (written before topic ids) is adopted and gets the file', async () => {
+    let disk = await open();
+    await createTopic(disk, 't');
+    disk.replicas.getPartition('t', 0)!.appendAsLeader(batch('kept'), { origin: 'client', now: 0 });
+    await disk.replicas.getPartition('t', 0)!.log.whenTopicIdWritten();
+    const id = topicIdOf(disk, 't');
+    await disk.close();
+    rmSync(path.join(partitionDir('t-0'), PARTITION_METADATA_FILE));
+
+    disk = await open();
+    try {
+      const log = disk.replicas.getPartition('t', 0)!.log;
+      expect(log.logEndOffset).toBe(1);
+      expect(log.topicId).toBe(id);
+      await log.whenTopicIdWritten();
+      expect(new PartitionMetadataFile(new DiskStorageDir(partitionDir('t-0'))).read()).toBe(id);
+      expect(strayDirs()).toEqual([]);
+    } finally {
+      await disk.close();
+    }
+  });
+
+  test('a log whose topic the metadata no longer has is set aside as stray at start', async () => {
+    const saved = await oldLogOf('gone');
+    try {
+      let disk = await open();
+      await disk.controller.deleteTopics(['gone']);
+      await disk.close();
+      cpSync(saved, partitionDir('gone-0'), { recursive: true });
+
+      disk = await open();
+      try {
+        expect(disk.logs.getLog('gone', 0)).toBeUndefined();
+        expect(strayDirs()).toEqual([expect.stringMatching(/^gone-0\.[0-9a-f]{32}-stray$/)]);
+        expect(readdirSync(root)).not.toContain('gone-0');
+      } finally {
+        await disk.close();
+      }
+    } finally {
+      rmSync(saved, { recursive: true, force: true });
+    }
   });
 });
 

@@ -345,7 +345,7 @@ export class ReplicaManager implements MetadataPublisher {
     if (changedTopics.size > 0) this.applyTopicConfigs(image, (topic) => changedTopics.has(topic));
     if (first) {
       this.checkpointedHighWatermarks = null;
-      this.warnAboutStrayLogs();
+      this.setAsideStrayLogs();
     }
   }
 
@@ -379,13 +379,27 @@ export class ReplicaManager implements MetadataPublisher {
     if (existing && existing.topicId === ref.topicId) return existing;
     if (existing) this.removePartition({ topic: existing.topic, topicId: existing.topicId, partition: existing.index });
     const topicConfig = topicConfigOf(ref.topic);
-    if (!starting && this.logs.getLog(ref.topic, ref.partition)) {
+    const loaded = this.logs.getLog(ref.topic, ref.partition);
+    if (loaded && loaded.topicId !== null && loaded.topicId !== ref.topicId) {
+      // An older topic of the same name (deleted while this broker was
+      // down): its records are not the new topic's. Set aside as Kafka 3.9
+      // sets aside a stray replica; the new topic gets a fresh log.
+      const strayDir = this.logs.markStray(ref.topic, ref.partition);
+      this.log?.warn({ topic: ref.topic, partition: ref.partition, logTopicId: loaded.topicId, topicId: ref.topicId, strayDir }, 'the log of an older topic of this name is set aside as stray');
+    } else if (!starting && loaded) {
       // A log the metadata does not know (a deletion cut short by a crash):
       // the new topic must not inherit its records.
       this.log?.warn({ topic: ref.topic, partition: ref.partition }, 'deleting a stale log left under the name of a new topic');
       this.logs.deleteLog(ref.topic, ref.partition);
     }
     const log = this.logs.getOrCreateLog(ref.topic, ref.partition, logConfigOf(topicConfig, this.config));
+    // A new log, or one from before topic ids were recorded, gets its `partition.metadata` now.
+    if (log.topicId === null) {
+      log.assignTopicId(ref.topicId);
+      void log.whenTopicIdWritten().then(() => {
+        if (log.partitionMetadataError) this.log?.error({ topic: ref.topic, partition: ref.partition, err: log.partitionMetadataError }, 'could not write partition.metadata');
+      });
+    }
     const partition = new Partition({
       log,
       topicId: ref.topicId,
@@ -421,10 +435,19 @@ export class ReplicaManager implements MetadataPublisher {
     this.fetchPurgatory.checkAndComplete(key);
   }
 
-  private warnAboutStrayLogs(): void {
-    for (const log of this.logs.logs()) {
-      if (this.partitions.has(topicPartitionKey(log.topic, log.partition))) continue;
-      this.log?.warn({ topic: log.topic, partition: log.partition }, 'a partition log the metadata does not know is left in place, unserved');
+  /**
+   * Once the first image is applied: every loaded log the metadata does not
+   * place on this broker (its topic deleted, or its replica moved away,
+   * while the broker was down) is set aside as stray, as Kafka 3.9's
+   * LogManager does at start (isStrayKraftReplica): renamed to
+   * `<topic>-<partition>.<id>-stray` and kept, never served, so a topic
+   * created later under that name starts from an empty log.
+   */
+  private setAsideStrayLogs(): void {
+    const strays = [...this.logs.logs()].filter((log) => !this.partitions.has(topicPartitionKey(log.topic, log.partition)));
+    for (const log of strays) {
+      const strayDir = this.logs.markStray(log.topic, log.partition);
+      this.log?.warn({ topic: log.topic, partition: log.partition, topicId: log.topicId, strayDir }, 'a partition log the metadata does not place on this broker is set aside as stray');
     }
   }
 

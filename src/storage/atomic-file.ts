@@ -17,6 +17,7 @@
  * A `.tmp` left by a crash between 1 and 3 is harmless: the next write
  * replaces it, and log loading deletes stray ones.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -69,6 +70,44 @@ export async function replaceFileAtomicallyAsync(file: string, data: Buffer | st
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, file);
+  await syncDirectoryAsync(path.dirname(file));
+}
+
+/**
+ * The same four steps with every file-system call in the thread pool, the
+ * open, write and rename too: for a file that no synchronous write ever
+ * replaces (a partition's `partition.metadata`, written once as its log is
+ * created), so that writing it costs the event loop nothing but callbacks.
+ *
+ * The directory may be deleted, or renamed and made again under its name,
+ * while the calls wait in the pool (a topic deleted and created again at
+ * once). `stillWanted` is asked once the temp file is open: false gives the
+ * write up. Its owner answers false from the moment it lets go of the
+ * directory, before anything removes or renames it, so a true answer means
+ * the temp file was made in the right directory; a rename after that finds
+ * no temp file in a directory made again (the old one went with its
+ * directory), and cannot put old content there.
+ */
+export async function replaceFileAtomicallyInThreadPool(file: string, data: Buffer, stillWanted: () => boolean = () => true): Promise<void> {
+  // A name of its own: giving up removes this write's temp file, never another's.
+  const tmp = `${file}.${randomBytes(4).toString('hex')}${TEMP_FILE_SUFFIX}`;
+  try {
+    const handle = await fs.promises.open(tmp, 'w', 0o644);
+    try {
+      if (!stillWanted()) {
+        await fs.promises.rm(tmp, { force: true });
+        return;
+      }
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.promises.rename(tmp, file);
+  } catch (e) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
+  }
   await syncDirectoryAsync(path.dirname(file));
 }
 

@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { EMPTY_BYTES } from '../protocol/primitives/codec-support';
 import type { RecordsValue } from '../protocol/primitives/records-value';
 import { RefCountedDescriptor } from './ref-counted-descriptor';
-import type { SegmentFile, StorageDir } from './storage-dir';
+import type { SegmentFile, StorageDir, WholeFileAsyncOptions } from './storage-dir';
 import { ensureDir } from './ensure-dir';
-import { replaceFileAtomically, replaceFileAtomicallyAsync, syncDirectory, syncDirectoryAsync } from './atomic-file';
+import { replaceFileAtomically, replaceFileAtomicallyAsync, replaceFileAtomicallyInThreadPool, syncDirectory, syncDirectoryAsync } from './atomic-file';
 
 /** Real files under `root`, through synchronous fs calls (fast on the page cache). */
 export class DiskStorageDir implements StorageDir {
@@ -54,8 +54,9 @@ export class DiskStorageDir implements StorageDir {
     replaceFileAtomically(path.join(this.path, name), data, { sync: options.sync ?? false });
   }
 
-  writeFileAsync(name: string, data: Buffer): Promise<void> {
-    return replaceFileAtomicallyAsync(path.join(this.path, name), data);
+  writeFileAsync(name: string, data: Buffer, options: WholeFileAsyncOptions = {}): Promise<void> {
+    const file = path.join(this.path, name);
+    return options.allInThreadPool ? replaceFileAtomicallyInThreadPool(file, data, options.stillWanted) : replaceFileAtomicallyAsync(file, data);
   }
 
   deleteFile(name: string): void {
@@ -101,6 +102,11 @@ export class DiskStorageDir implements StorageDir {
 
   removeDir(name: string): void {
     fs.rmSync(path.join(this.path, name), { recursive: true, force: true });
+  }
+
+  renameDir(from: string, to: string): void {
+    fs.renameSync(path.join(this.path, from), path.join(this.path, to));
+    syncDirectory(this.path);
   }
 
   async syncFileAsync(name: string): Promise<void> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type CleanerLogger, LogCleaner } from './cleaner/log-cleaner';
 import type { LogCleanerConfig } from './cleaner/log-cleaner-config';
 import { lockDataDir } from './dir-lock';
@@ -18,6 +19,8 @@ const CREATES_IN_FLIGHT = 16;
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** Kafka's suffix of a log directory set aside as stray (`<topic>-<partition>.<unique id>-stray`). */
+export const STRAY_DIR_SUFFIX = '-stray';
 /** Kafka's metadata topic; its directory in a data dir belongs to the metadata store. */
 export const METADATA_TOPIC_NAME = '__cluster_metadata';
 
@@ -123,6 +126,7 @@ export class LogManager {
         this.dir.removeDir(name); // a deletion interrupted by a crash
         continue;
       }
+      if (name.endsWith(STRAY_DIR_SUFFIX)) continue; // set aside by `markStray`: kept, never served
       const tp = parsePartitionDirName(name);
       if (!tp || tp.topic === METADATA_TOPIC_NAME) continue;
       const log = Log.open(this.dir.listedDir(name), {
@@ -203,6 +207,26 @@ export class LogManager {
     log.delete();
     this.dir.removeDir(key);
     return true;
+  }
+
+  /**
+   * Sets a partition's log aside as Kafka 3.9 sets a stray replica aside
+   * (a log of a topic the metadata no longer has here, or of an older topic
+   * of the same name): closed, forgotten, and its directory renamed to
+   * `<topic>-<partition>.<unique id>-stray`, kept on disk for an operator
+   * to inspect or remove, never loaded or served again. Returns the new
+   * directory name; null when there was no such log.
+   */
+  markStray(topic: string, partition: number): string | null {
+    const key = topicPartitionKey(topic, partition);
+    const log = this.logsByKey.get(key);
+    if (!log) return null;
+    this.logsByKey.delete(key);
+    this.cleaner.forgetLog(log);
+    log.close();
+    const strayName = strayDirName(topic, partition);
+    this.dir.renameDir(key, strayName);
+    return strayName;
   }
 
   /** Applies new topic config overrides to the topic's open logs. */
@@ -342,6 +366,15 @@ export class LogManager {
   private assertOpen(): void {
     if (this.closed) throw new Error('LogManager is closed');
   }
+}
+
+/**
+ * Kafka's name for a stray log's directory: `<topic>-<partition>.<32 hex
+ * digits>-stray`, the topic cut short so that the name fits in 255 bytes.
+ */
+export function strayDirName(topic: string, partition: number): string {
+  const suffix = `-${partition}.${randomUUID().replace(/-/g, '')}${STRAY_DIR_SUFFIX}`;
+  return topic.slice(0, Math.max(0, 255 - suffix.length)) + suffix;
 }
 
 /** `my.topic-3` -> { topic: 'my.topic', partition: 3 }; null for anything else. */

@@ -19,6 +19,7 @@ import {
 import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from './record-timestamps';
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DirListing } from './dir-listing';
+import { PARTITION_METADATA_FILE, PartitionMetadataFile } from './partition-metadata-file';
 import { DELETED_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
@@ -171,6 +172,12 @@ export class Log {
   };
   /** Set when a background fsync (on roll) failed; the recovery point did not advance. */
   lastFlushError: Error | null = null;
+  /** `partition.metadata`: which topic (by id) this directory belongs to. */
+  private readonly partitionMetadata: PartitionMetadataFile;
+  private currentTopicId: string | null = null;
+  private topicIdWrite: Promise<void> = Promise.resolve();
+  /** Set when writing `partition.metadata` failed: the file is missing until the next start assigns the log again. */
+  partitionMetadataError: Error | null = null;
 
   private constructor(
     readonly dir: StorageDir,
@@ -181,6 +188,7 @@ export class Log {
     this.partition = options.partition;
     this.config = logConfig(options.config);
     this.lastFlushTime = time();
+    this.partitionMetadata = new PartitionMetadataFile(dir);
   }
 
   /**
@@ -195,6 +203,41 @@ export class Log {
     const log = new Log(dir, options, options.now ?? Date.now);
     log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false, options.knownFiles);
     return log;
+  }
+
+  /**
+   * The id of the topic this log belongs to (dashed hex), from its
+   * `partition.metadata`; null for a log written before topic ids were
+   * recorded (or whose file a crash kept from being written).
+   */
+  get topicId(): string | null {
+    return this.currentTopicId;
+  }
+
+  /**
+   * Records the topic this log belongs to (Kafka's UnifiedLog.assignTopicId):
+   * a log without one gets `partition.metadata` written, its fsyncs in the
+   * thread pool (see PartitionMetadataFile.writeAsync); the same id again
+   * does nothing; another id is an error, since the log holds another
+   * topic's records.
+   */
+  assignTopicId(topicId: string): void {
+    if (this.currentTopicId === topicId) return;
+    if (this.currentTopicId !== null) {
+      throw new Error(`${this.dir.path}: cannot assign topic id ${topicId}, the log belongs to topic id ${this.currentTopicId}`);
+    }
+    this.currentTopicId = topicId;
+    this.partitionMetadataError = null;
+    // Given up once the log is closed or deleted: its directory may be gone, or another log's by then.
+    this.topicIdWrite = this.partitionMetadata.writeAsync(topicId, () => !this.closed).catch((err: unknown) => {
+      // A log deleted or closed meanwhile has no file to write.
+      if (!this.closed) this.partitionMetadataError = err instanceof Error ? err : new Error(String(err));
+    });
+  }
+
+  /** Resolves once the `partition.metadata` write asked for last has finished (or failed: see partitionMetadataError). */
+  whenTopicIdWritten(): Promise<void> {
+    return this.topicIdWrite;
   }
 
   get logStartOffset(): number {
@@ -255,6 +298,8 @@ export class Log {
   private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean, knownFiles?: readonly string[]): void {
     const now = this.time();
     const listing = new DirListing(this.dir, knownFiles);
+    // A malformed file stops the load: which topic these records belong to is unknown.
+    this.currentTopicId = listing.has(PARTITION_METADATA_FILE) ? this.partitionMetadata.read() : null;
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
     for (const f of listing.files()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) listing.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before

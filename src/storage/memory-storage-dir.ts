@@ -91,6 +91,13 @@ export class MemoryStorageDir implements StorageDir {
     this.dirs.delete(name);
   }
 
+  renameDir(from: string, to: string): void {
+    const d = this.dirs.get(from);
+    if (!d) throw new Error(`${this.path}/${from}: no such directory`);
+    this.dirs.delete(from);
+    this.dirs.set(to, d);
+  }
+
   async syncFileAsync(_name: string): Promise<void> {
     // Nothing to make durable in memory.
   }

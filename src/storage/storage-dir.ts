@@ -1,5 +1,16 @@
 import type { RecordsValue } from '../protocol/primitives/records-value';
 
+/** How `writeFileAsync` runs. */
+export interface WholeFileAsyncOptions {
+  /**
+   * The open, write and rename in the thread pool too, not only the fsyncs
+   * (replaceFileAtomicallyInThreadPool): for a file no synchronous write replaces.
+   */
+  allInThreadPool?: boolean;
+  /** With `allInThreadPool`: asked once the temp file is open; false gives the write up (its directory was let go). */
+  stillWanted?: () => boolean;
+}
+
 /**
  * The only file-system surface the log uses. Two implementations exist:
  * `DiskStorageDir` (real files, synchronous fs calls) and `MemoryStorageDir`
@@ -33,8 +44,9 @@ export interface StorageDir {
    * `writeFile(name, data, { sync: true })` with its fsyncs off the event loop
    * (libuv's thread pool): the same steps in the same order, for background
    * work (the log cleaner) that must not stall requests behind a slow disk.
+   * See WholeFileAsyncOptions for writing a file entirely in the pool.
    */
-  writeFileAsync(name: string, data: Buffer): Promise<void>;
+  writeFileAsync(name: string, data: Buffer, options?: WholeFileAsyncOptions): Promise<void>;
   deleteFile(name: string): void;
   renameFile(from: string, to: string): void;
   /** fsyncs the directory itself, making earlier renames and deletions durable (the log cleaner's swap). */
@@ -67,6 +79,8 @@ export interface StorageDir {
   createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> | null;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
+  /** Renames a sub-directory (its files' handles stay valid); the rename is made durable. */
+  renameDir(from: string, to: string): void;
 }
 
 /**

@@ -5,7 +5,7 @@
  * would find it.
  */
 import type { RecordsValue } from '../../protocol/primitives/records-value';
-import type { SegmentFile, StorageDir } from '../storage-dir';
+import type { SegmentFile, StorageDir, WholeFileAsyncOptions } from '../storage-dir';
 
 export class SimulatedCrash extends Error {
   constructor(readonly operation: string) {
@@ -55,10 +55,10 @@ export class FaultyStorageDir implements StorageDir {
     this.mutate(`write ${name}`);
     this.inner.writeFile(name, data, options);
   }
-  async writeFileAsync(name: string, data: Buffer): Promise<void> {
+  async writeFileAsync(name: string, data: Buffer, options?: WholeFileAsyncOptions): Promise<void> {
     // Same operation name as writeFile: a crash point is the step, not how it is run.
     this.mutate(`write ${name}`);
-    await this.inner.writeFileAsync(name, data);
+    await this.inner.writeFileAsync(name, data, options);
   }
   deleteFile(name: string): void {
     this.mutate(`delete ${name}`);
@@ -88,6 +88,10 @@ export class FaultyStorageDir implements StorageDir {
   removeDir(name: string): void {
     this.mutate(`rmdir ${name}`);
     this.inner.removeDir(name);
+  }
+  renameDir(from: string, to: string): void {
+    this.mutate(`rename ${from} ${to}`);
+    this.inner.renameDir(from, to);
   }
   syncFileAsync(name: string): Promise<void> {
     // Not a counted step, like SegmentFile.flushAsync: it changes no content.
