@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * How long a broker is held while its group coordinator loads a large
+ * `__consumer_offsets` partition, against the compiled broker (dist/,
+ * `npm run build` first):
+ *
+ *   1. fill: a broker with offsets.topic.num.partitions=1 takes, for a
+ *      topic of PARTITIONS partitions, GROUPS x PARTITIONS offset commits (Weir's own client, one
+ *      OffsetCommit of PARTITIONS offsets per group, every key distinct, so
+ *      compaction would keep them all): GROUPS*PARTITIONS records in one
+ *      partition. The broker stops.
+ *   2. restart (--repeat times): the broker starts again on that data dir.
+ *      From its banner on, a probe sends ApiVersions every 5 ms on one
+ *      connection and records the longest gap between answers, until an
+ *      OffsetFetch of the last group answers (its partition is loaded) and
+ *      500 ms more.
+ *
+ * Printed per restart: spawn -> banner (listeners bound), spawn -> the
+ * last group's offsets served, the longest ApiVersions gap after the banner.
+ *
+ *   node bench/coordinator-load.mjs [--groups 4000] [--partitions 100] [--repeat 3]
+ */
+import * as net from 'node:net';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createRequire } from 'node:module';
+import { startBenchBroker } from './bench-broker.mjs';
+
+const require = createRequire(import.meta.url);
+const { KafkaClient, commitGroupOffsets, createTopics, fetchGroupOffsets } = require('../dist/client/index.js');
+
+const opt = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+};
+const GROUPS = opt('groups', 4000);
+const PARTITIONS = opt('partitions', 100);
+const REPEAT = opt('repeat', 3);
+const OVERRIDES = { 'offsets.topic.num.partitions': 1 };
+
+/** ApiVersions v0 round trips every 5 ms on one connection; stop() gives the longest gap between answers. */
+function probe(bootstrap) {
+  const [host, port] = bootstrap.split(':');
+  const s = net.connect(Number(port), host);
+  const req = Buffer.from([0, 0, 0, 0, 0, 0x12, 0, 0, 0, 0, 0, 1, 0, 0]);
+  req.writeInt32BE(req.length - 4, 0);
+  let max = 0;
+  let t0 = 0;
+  let timer = null;
+  let stopped = false;
+  const send = () => {
+    t0 = performance.now();
+    s.write(req);
+  };
+  s.on('data', () => {
+    max = Math.max(max, performance.now() - t0);
+    if (!stopped) timer = setTimeout(send, 5);
+  });
+  s.on('connect', send);
+  s.on('error', () => {});
+  return {
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      s.destroy();
+      return max;
+    },
+  };
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-coordload-'));
+try {
+  const filled = await startBenchBroker('coordload', OVERRIDES, { dataDir });
+  const fillStart = performance.now();
+  const client = await KafkaClient.connect(filled.bootstrap);
+  // Offsets are committed for partitions that exist.
+  await createTopics(client, [{ name: 'bench-topic', partitions: PARTITIONS, replicationFactor: 1 }]);
+  for (let g = 0; g < GROUPS; g++) {
+    const offsets = Array.from({ length: PARTITIONS }, (_, p) => ({ topic: 'bench-topic', partition: p, offset: BigInt(g + p) }));
+    await commitGroupOffsets(client, `group-${g}`, offsets);
+  }
+  await client.close();
+  await filled.stop();
+  console.log(`filled ${GROUPS * PARTITIONS} offset records into one __consumer_offsets partition in ${Math.round(performance.now() - fillStart)} ms`);
+
+  const last = `group-${GROUPS - 1}`;
+  for (let r = 0; r < REPEAT; r++) {
+    const t0 = performance.now();
+    const broker = await startBenchBroker('coordload', OVERRIDES, { dataDir });
+    const bannerMs = Math.round(performance.now() - t0);
+    const p = probe(broker.bootstrap);
+    const reader = await KafkaClient.connect(broker.bootstrap);
+    // fetchGroupOffsets retries COORDINATOR_LOAD_IN_PROGRESS only in FindCoordinator: retry here too.
+    let fetched = null;
+    while (fetched === null) {
+      try {
+        fetched = await fetchGroupOffsets(reader, last);
+      } catch (err) {
+        if (!/LOAD_IN_PROGRESS|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE/.test(String(err))) throw err;
+        await new Promise((res) => setTimeout(res, 10));
+      }
+    }
+    const servedMs = Math.round(performance.now() - t0);
+    const count = fetched.get('bench-topic')?.size ?? 0;
+    if (count !== PARTITIONS) throw new Error(`group ${last}: ${count} offsets, expected ${PARTITIONS}`);
+    await new Promise((res) => setTimeout(res, 500));
+    const gap = p.stop();
+    await reader.close();
+    const loadedLine = broker.output().split('\n').find((l) => l.includes('group coordinator loaded') || l.includes('loaded the groups of a __consumer_offsets partition')) ?? '';
+    await broker.stop();
+    console.log(`restart ${r + 1}: banner ${bannerMs} ms, last group's offsets served ${servedMs} ms, longest ApiVersions gap after the banner ${gap.toFixed(1)} ms ${loadedLine.trim()}`);
+  }
+} finally {
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
