@@ -276,6 +276,8 @@ export class Broker {
         now,
         log,
         shutdown: shutdownController.signal,
+        // groupPartitions loads them once installed, a slice per turn: the broker does not wait.
+        loadAfterStart: true,
       });
       // A cluster's brokers reach each other for transaction markers and verification.
       if (channel && interBroker) brokerLinks = interBrokerConnectionsOf(node, config, interBroker, log);
@@ -302,8 +304,10 @@ export class Broker {
         replicas,
         metadata,
         replicationTimeoutMs: () => config.number('offsets.commit.timeout.ms'),
-        // Every group API asks ownerError first, so a partition with records loads after the metadata update.
+        // Every group API asks ownerError first, so a partition with records loads after the metadata update,
+        // a slice per turn of the event loop; those led at start too (loadAfterStart).
         deferLoad: (load) => setImmediate(load),
+        loadOnInstall: true,
         onLoadError: (err, partitions) => log.error({ err, topic: OFFSETS_TOPIC, partitions }, 'could not load the groups of these partitions'),
       });
       const transactionPartitions = new CoordinatorPartitions({
