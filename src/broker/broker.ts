@@ -294,6 +294,8 @@ export class Broker {
         now,
         log,
         shutdown: shutdownController.signal,
+        // transactionPartitions loads them once installed, a slice per turn: the broker does not wait.
+        loadAfterStart: true,
       });
       // From now on the coordinators follow the leadership of their topics' partitions.
       // Kafka's write timeouts: offsets.commit.timeout.ms for groups, request.timeout.ms for transactions.
@@ -317,6 +319,10 @@ export class Broker {
         replicas,
         metadata,
         replicationTimeoutMs: () => config.number('request.timeout.ms'),
+        // The coordinator answers COORDINATOR_LOAD_IN_PROGRESS for a loading partition's ids itself.
+        deferLoad: (load) => setImmediate(load),
+        onLoadError: (err, partitions) => log.error({ err, topic: TRANSACTION_STATE_TOPIC, partitions }, 'could not load the transactions of these partitions'),
+        loadOnInstall: true,
       });
       metadata.install(groupPartitions);
       metadata.install(transactionPartitions);

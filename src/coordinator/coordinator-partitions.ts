@@ -104,7 +104,7 @@ const DEFAULT_LOAD_STEP_RECORDS = 500;
 
 type PartitionState = { phase: 'loading' | 'loaded'; leaderEpoch: number };
 
-/** A deferred load: its partition's state (replaced when reloaded, deleted when unloaded), and its steps once begun. */
+/** A deferred load: its partition's state (replaced when reloaded, deleted when unloaded), and its steps (null: one loadPartitions call). */
 interface PendingLoad {
   partition: number;
   state: PartitionState;
@@ -211,7 +211,10 @@ export class CoordinatorPartitions implements MetadataPublisher {
       for (const l of now) l.state.phase = 'loaded';
     }
     if (later.length > 0) {
-      for (const l of later) this.queue.push({ ...l, steps: null });
+      const owner = this.options.owner;
+      const stepRecords = this.options.loadStepRecords ?? DEFAULT_LOAD_STEP_RECORDS;
+      // Begun now (its first step runs later): from here the owner knows the partition is loading.
+      for (const l of later) this.queue.push({ ...l, steps: owner.loadSteps?.(l.partition, stepRecords) ?? null });
       this.scheduleTurn();
     }
   }
@@ -244,18 +247,17 @@ export class CoordinatorPartitions implements MetadataPublisher {
       const owner = this.options.owner;
       let done: boolean;
       try {
-        if (owner.loadSteps === undefined) {
+        if (l.steps === null) {
           owner.loadPartitions([l.partition]);
           done = true;
         } else {
-          l.steps ??= owner.loadSteps(l.partition, this.options.loadStepRecords ?? DEFAULT_LOAD_STEP_RECORDS);
           done = l.steps.next().done === true;
         }
       } catch (err) {
         this.queue.shift();
         this.states.delete(l.partition);
         // Whatever it replayed before it failed is not served.
-        if (owner.loadSteps !== undefined) owner.unloadPartitions([l.partition]);
+        if (l.steps !== null) owner.unloadPartitions([l.partition]);
         this.options.onLoadError?.(err, [l.partition]);
         continue;
       }
