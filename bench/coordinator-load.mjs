@@ -11,14 +11,17 @@
  *      partition. The broker stops.
  *   2. restart (--repeat times): the broker starts again on that data dir.
  *      From its banner on, a probe sends ApiVersions every 5 ms on one
- *      connection and records the longest gap between answers, until an
+ *      connection and records how long each answer took, until an
  *      OffsetFetch of the last group answers (its partition is loaded) and
  *      500 ms more.
  *
  * Printed per restart: spawn -> banner (listeners bound), spawn -> the
- * last group's offsets served, the longest ApiVersions gap after the banner.
+ * last group's offsets served, the longest ApiVersions round trip after
+ * the banner (and its p99, and how many took over 50 ms).
  *
- *   node bench/coordinator-load.mjs [--groups 4000] [--partitions 100] [--repeat 3]
+ *   node bench/coordinator-load.mjs [--groups 4000] [--partitions 100] [--repeat 3] [--cli /work/main/dist/cli/main.js]
+ *
+ * --cli restarts with another build (the fill always uses this tree's).
  */
 import * as net from 'node:net';
 import * as fs from 'node:fs';
@@ -37,6 +40,9 @@ const opt = (name, dflt) => {
 const GROUPS = opt('groups', 4000);
 const PARTITIONS = opt('partitions', 100);
 const REPEAT = opt('repeat', 3);
+const cliAt = process.argv.indexOf('--cli');
+/** Another build's cli/main.js for the restarts (A/B against main), e.g. /work/main/dist/cli/main.js. */
+const CLI = cliAt >= 0 ? process.argv[cliAt + 1] : undefined;
 const OVERRIDES = { 'offsets.topic.num.partitions': 1 };
 
 /** ApiVersions v0 round trips every 5 ms on one connection; stop() gives the longest gap between answers. */
@@ -45,7 +51,7 @@ function probe(bootstrap) {
   const s = net.connect(Number(port), host);
   const req = Buffer.from([0, 0, 0, 0, 0, 0x12, 0, 0, 0, 0, 0, 1, 0, 0]);
   req.writeInt32BE(req.length - 4, 0);
-  let max = 0;
+  const gaps = [];
   let t0 = 0;
   let timer = null;
   let stopped = false;
@@ -54,7 +60,7 @@ function probe(bootstrap) {
     s.write(req);
   };
   s.on('data', () => {
-    max = Math.max(max, performance.now() - t0);
+    gaps.push(performance.now() - t0);
     if (!stopped) timer = setTimeout(send, 5);
   });
   s.on('connect', send);
@@ -64,7 +70,8 @@ function probe(bootstrap) {
       stopped = true;
       clearTimeout(timer);
       s.destroy();
-      return max;
+      gaps.sort((a, b) => a - b);
+      return { max: gaps.at(-1) ?? 0, p99: gaps[Math.floor(gaps.length * 0.99)] ?? 0, over50: gaps.filter((g) => g > 50).length, count: gaps.length };
     },
   };
 }
@@ -87,7 +94,7 @@ try {
   const last = `group-${GROUPS - 1}`;
   for (let r = 0; r < REPEAT; r++) {
     const t0 = performance.now();
-    const broker = await startBenchBroker('coordload', OVERRIDES, { dataDir });
+    const broker = await startBenchBroker('coordload', OVERRIDES, { dataDir, cli: CLI });
     const bannerMs = Math.round(performance.now() - t0);
     const p = probe(broker.bootstrap);
     const reader = await KafkaClient.connect(broker.bootstrap);
@@ -109,7 +116,7 @@ try {
     await reader.close();
     const loadedLine = broker.output().split('\n').find((l) => l.includes('group coordinator loaded') || l.includes('loaded the groups of a __consumer_offsets partition')) ?? '';
     await broker.stop();
-    console.log(`restart ${r + 1}: banner ${bannerMs} ms, last group's offsets served ${servedMs} ms, longest ApiVersions gap after the banner ${gap.toFixed(1)} ms ${loadedLine.trim()}`);
+    console.log(`restart ${r + 1}: banner ${bannerMs} ms, last group's offsets served ${servedMs} ms, longest ApiVersions round trip after the banner ${gap.max.toFixed(1)} ms (p99 ${gap.p99.toFixed(1)} ms, ${gap.over50} of ${gap.count} over 50 ms) ${loadedLine.trim()}`);
   }
 } finally {
   fs.rmSync(dataDir, { recursive: true, force: true });
