@@ -22,6 +22,16 @@
  *   node bench/coordinator-load.mjs [--groups 4000] [--partitions 100] [--repeat 3] [--cli /work/main/dist/cli/main.js]
  *
  * --cli restarts with another build (the fill always uses this tree's).
+ *
+ * With --cluster: three brokers on etcd (startCluster of --dist, default
+ * this tree's dist/), broker.session.timeout.ms=2000, the same fill through
+ * them (replication factor 3), then the leader of the offsets partition is
+ * SIGKILLed: a surviving broker becomes its leader and loads it while it
+ * serves its other traffic. Printed: kill -> the last group's offsets
+ * served (through the ~2 s session timeout, the election and the load),
+ * and the longest ApiVersions round trip on the two survivors meanwhile.
+ *
+ *   node bench/coordinator-load.mjs --cluster [--dist /work/main/dist] [--repeat 2]
  */
 import * as net from 'node:net';
 import * as fs from 'node:fs';
@@ -76,20 +86,74 @@ function probe(bootstrap) {
   };
 }
 
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-coordload-'));
-try {
-  const filled = await startBenchBroker('coordload', OVERRIDES, { dataDir });
-  const fillStart = performance.now();
-  const client = await KafkaClient.connect(filled.bootstrap);
+const distAt = process.argv.indexOf('--dist');
+const DIST = distAt >= 0 ? process.argv[distAt + 1] : new URL('../dist', import.meta.url).pathname;
+
+/** The last group's offsets through `client`, retrying what a client retries while a coordinator moves or loads. */
+async function fetchLast(client, group) {
+  for (;;) {
+    try {
+      const fetched = await fetchGroupOffsets(client, group);
+      const count = fetched.get('bench-topic')?.size ?? 0;
+      if (count !== PARTITIONS) throw new Error(`group ${group}: ${count} offsets, expected ${PARTITIONS}`);
+      return;
+    } catch (err) {
+      if (!/LOAD_IN_PROGRESS|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE|ECONNREFUSED|closed|connect/i.test(String(err))) throw err;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  }
+}
+
+async function fill(bootstrap, replicationFactor) {
+  const started = performance.now();
+  const client = await KafkaClient.connect(bootstrap);
   // Offsets are committed for partitions that exist.
-  await createTopics(client, [{ name: 'bench-topic', partitions: PARTITIONS, replicationFactor: 1 }]);
+  await createTopics(client, [{ name: 'bench-topic', partitions: PARTITIONS, replicationFactor }]);
   for (let g = 0; g < GROUPS; g++) {
     const offsets = Array.from({ length: PARTITIONS }, (_, p) => ({ topic: 'bench-topic', partition: p, offset: BigInt(g + p) }));
     await commitGroupOffsets(client, `group-${g}`, offsets);
   }
   await client.close();
+  console.log(`filled ${GROUPS * PARTITIONS} offset records into one __consumer_offsets partition in ${Math.round(performance.now() - started)} ms`);
+}
+
+async function clusterRun(r) {
+  const { startCluster } = require(path.join(DIST, 'index.js'));
+  const cluster = await startCluster({ brokers: 3, config: { ...OVERRIDES, 'broker.session.timeout.ms': 2000 } });
+  try {
+    await fill(cluster.bootstrapServers, 1);
+    const admin = await KafkaClient.connect(cluster.bootstrapServers);
+    const md = await admin.metadata(['__consumer_offsets']);
+    const leader = md.topics.get('__consumer_offsets').partitions[0].leaderId;
+    await admin.close();
+    const survivors = cluster.brokers.filter((b) => b.nodeId !== leader);
+    const probes = survivors.map((b) => probe(`127.0.0.1:${b.port}`));
+    const reader = await KafkaClient.connect(`127.0.0.1:${survivors[0].port}`);
+    await new Promise((res) => setTimeout(res, 200));
+    const t0 = performance.now();
+    await cluster.kill(leader);
+    await fetchLast(reader, `group-${GROUPS - 1}`);
+    const servedMs = Math.round(performance.now() - t0);
+    await new Promise((res) => setTimeout(res, 500));
+    const gaps = probes.map((p) => p.stop());
+    await reader.close();
+    const worst = gaps.reduce((a, b) => (b.max > a.max ? b : a));
+    console.log(`kill ${r + 1}: leader ${leader} SIGKILLed, last group's offsets served ${servedMs} ms later, longest ApiVersions round trip on the survivors ${worst.max.toFixed(1)} ms (p99 ${worst.p99.toFixed(1)} ms, ${gaps.reduce((n, g) => n + g.over50, 0)} of ${gaps.reduce((n, g) => n + g.count, 0)} over 50 ms)`);
+  } finally {
+    await cluster.close();
+  }
+}
+
+if (process.argv.includes('--cluster')) {
+  for (let r = 0; r < REPEAT; r++) await clusterRun(r);
+  process.exit(0);
+}
+
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'weir-bench-coordload-'));
+try {
+  const filled = await startBenchBroker('coordload', OVERRIDES, { dataDir });
+  await fill(filled.bootstrap, 1);
   await filled.stop();
-  console.log(`filled ${GROUPS * PARTITIONS} offset records into one __consumer_offsets partition in ${Math.round(performance.now() - fillStart)} ms`);
 
   const last = `group-${GROUPS - 1}`;
   for (let r = 0; r < REPEAT; r++) {
@@ -98,19 +162,8 @@ try {
     const bannerMs = Math.round(performance.now() - t0);
     const p = probe(broker.bootstrap);
     const reader = await KafkaClient.connect(broker.bootstrap);
-    // fetchGroupOffsets retries COORDINATOR_LOAD_IN_PROGRESS only in FindCoordinator: retry here too.
-    let fetched = null;
-    while (fetched === null) {
-      try {
-        fetched = await fetchGroupOffsets(reader, last);
-      } catch (err) {
-        if (!/LOAD_IN_PROGRESS|NOT_COORDINATOR|COORDINATOR_NOT_AVAILABLE/.test(String(err))) throw err;
-        await new Promise((res) => setTimeout(res, 10));
-      }
-    }
+    await fetchLast(reader, last);
     const servedMs = Math.round(performance.now() - t0);
-    const count = fetched.get('bench-topic')?.size ?? 0;
-    if (count !== PARTITIONS) throw new Error(`group ${last}: ${count} offsets, expected ${PARTITIONS}`);
     await new Promise((res) => setTimeout(res, 500));
     const gap = p.stop();
     await reader.close();
