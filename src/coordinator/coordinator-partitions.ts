@@ -38,7 +38,8 @@
  * forgets what it replayed so far, and the load is never resumed. An empty
  * partition (the topic just created) loads at once: there is nothing to
  * wait for, and a request may write to it right after. Only an owner whose
- * every request asks `ownerError` first may defer (nothing must be written
+ * every request asks `ownerError` first (or, with `loadSteps`, answers for
+ * a loading partition itself) may defer (nothing must be written
  * to a partition before its replay; a transaction marker WriteTxnMarkers
  * appends meanwhile lands after the replay's position, which reads to the
  * log end as it is when it gets there).

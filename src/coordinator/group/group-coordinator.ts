@@ -356,7 +356,8 @@ export class GroupCoordinator {
   }
 
   private *stepsOfLoad(partition: number, load: object, recordsPerStep: number): Generator<void> {
-    const current = () => this.loadingPartitions.get(partition) === load;
+    // Closed (the broker shuts down) or unloaded: the load ends at its next step.
+    const current = () => !this.closed && this.loadingPartitions.get(partition) === load;
     const started = performance.now();
     let steps = 0;
     let records = 0;

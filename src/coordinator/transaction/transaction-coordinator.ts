@@ -207,7 +207,8 @@ export class TransactionCoordinator {
   }
 
   private *stepsOfLoad(partition: number, load: object, coordinatorEpoch: number, recordsPerStep: number): Generator<void> {
-    const current = () => this.loading.get(partition) === load;
+    // Closed (the broker shuts down) or unloaded: the load ends at its next step.
+    const current = () => !this.closed && this.loading.get(partition) === load;
     // Per transactional id, its last record's state (null: a tombstone).
     const replayed = new Map<string, TransactionMetadata | null>();
     let records = 0;
