@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/errors';
 import { encodeRecordBatch } from '../protocol/records';
 import { ManualScheduler } from '../time/manual-scheduler';
 import { coordinatorAppendError } from './coordinator-append-error';
-import { afterReplication, CoordinatorPartitions } from './coordinator-partitions';
+import { afterReplication, CoordinatorPartitions, type CoordinatorPartitionsOptions, type PartitionOwner } from './coordinator-partitions';
 import { partitionForKey } from './partition-for-key';
 
 const TOPIC = '__consumer_offsets';
@@ -195,6 +195,22 @@ describe('a load in steps (loadSteps), a slice per turn', () => {
     return { owner, log };
   }
 
+  /** Partitions of the topic over `owner`, its deferred turns queued in `turns`. */
+  function steppedPartitions(owner: PartitionOwner, turns: (() => void)[], options: Partial<CoordinatorPartitionsOptions>): CoordinatorPartitions {
+    const stepped = new CoordinatorPartitions({
+      topic: TOPIC,
+      nodeId: 1,
+      owner,
+      replicas: node.replicas,
+      metadata: node.metadata,
+      replicationTimeoutMs: () => 5000,
+      deferLoad: (turn) => turns.push(turn),
+      ...options,
+    });
+    node.metadata.install(stepped);
+    return stepped;
+  }
+
   /** Partition 0 (with a record) led by broker 2, then here again with a new epoch: a deferred load. */
   async function reload(): Promise<void> {
     node.replicas.appendAsCoordinator(TOPIC, 0, batch('a'), 0);
@@ -207,19 +223,11 @@ describe('a load in steps (loadSteps), a slice per turn', () => {
     const { owner, log } = stepOwner(7);
     const turns: (() => void)[] = [];
     let now = 0;
-    const stepped = new CoordinatorPartitions({
-      topic: TOPIC,
-      nodeId: 1,
-      owner,
-      replicas: node.replicas,
-      metadata: node.metadata,
-      replicationTimeoutMs: () => 5000,
-      deferLoad: (turn) => turns.push(turn),
+    const stepped = steppedPartitions(owner, turns, {
       loadSliceMs: 3,
       // Each look at the clock is one ms later: three steps fit in a slice.
       sliceClock: () => now++,
     });
-    node.metadata.install(stepped);
     await reload();
     expect(stepped.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
     const perTurn: number[] = [];
@@ -239,18 +247,7 @@ describe('a load in steps (loadSteps), a slice per turn', () => {
     const { owner, log } = stepOwner(5, 3);
     const turns: (() => void)[] = [];
     const failed: number[][] = [];
-    const stepped = new CoordinatorPartitions({
-      topic: TOPIC,
-      nodeId: 1,
-      owner,
-      replicas: node.replicas,
-      metadata: node.metadata,
-      replicationTimeoutMs: () => 5000,
-      deferLoad: (turn) => turns.push(turn),
-      onLoadError: (_err, partitions) => failed.push([...partitions]),
-      loadSliceMs: 0,
-    });
-    node.metadata.install(stepped);
+    const stepped = steppedPartitions(owner, turns, { onLoadError: (_err, partitions) => failed.push([...partitions]), loadSliceMs: 0 });
     await reload();
     while (turns.length > 0) turns.shift()!();
     expect(log.slice(-3)).toEqual(['step 0.1', 'step 0.2', 'unload 0']);
