@@ -94,13 +94,22 @@ const BROKER_CONFIG = {
 };
 
 /** The group as ConsumerGroupDescribe shows it: its epoch and its members' ids. */
+/** COORDINATOR_LOAD_IN_PROGRESS: a restarted broker loads its groups after it is up; every client retries it. */
+const LOAD_IN_PROGRESS = 14;
+
 async function describeGroup(b: BrokerProcess, groupId: string): Promise<{ groupEpoch: number; memberIds: string[] } | null> {
   const c = await RawKafkaClient.connect(b.host, b.port);
   try {
-    const res = await c.request(Apis.ConsumerGroupDescribe, 0, requestBody(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }));
-    const g = res.groups[0];
-    if (!g || g.errorCode !== 0) return null;
-    return { groupEpoch: g.groupEpoch, memberIds: g.members.map((m) => m.memberId).sort() };
+    const describe = async () => {
+      const res = await c.request(Apis.ConsumerGroupDescribe, 0, requestBody(Apis.ConsumerGroupDescribe, { groupIds: [groupId], includeAuthorizedOperations: false }));
+      return res.groups[0];
+    };
+    const g = await waitFor('the group described (its partition loaded)', async () => {
+      const d = await describe();
+      return d?.errorCode === LOAD_IN_PROGRESS ? undefined : { d };
+    }, 30_000, 20);
+    if (!g.d || g.d.errorCode !== 0) return null;
+    return { groupEpoch: g.d.groupEpoch, memberIds: g.d.members.map((m) => m.memberId).sort() };
   } finally {
     c.close();
   }

@@ -276,6 +276,8 @@ export class Broker {
         now,
         log,
         shutdown: shutdownController.signal,
+        // groupPartitions loads them once installed, a slice per turn: the broker does not wait.
+        loadAfterStart: true,
       });
       // A cluster's brokers reach each other for transaction markers and verification.
       if (channel && interBroker) brokerLinks = interBrokerConnectionsOf(node, config, interBroker, log);
@@ -292,6 +294,8 @@ export class Broker {
         now,
         log,
         shutdown: shutdownController.signal,
+        // transactionPartitions loads them once installed, a slice per turn: the broker does not wait.
+        loadAfterStart: true,
       });
       // From now on the coordinators follow the leadership of their topics' partitions.
       // Kafka's write timeouts: offsets.commit.timeout.ms for groups, request.timeout.ms for transactions.
@@ -302,8 +306,10 @@ export class Broker {
         replicas,
         metadata,
         replicationTimeoutMs: () => config.number('offsets.commit.timeout.ms'),
-        // Every group API asks ownerError first, so a partition with records loads after the metadata update.
+        // Every group API asks ownerError first, so a partition with records loads after the metadata update,
+        // a slice per turn of the event loop; those led at start too (loadAfterStart).
         deferLoad: (load) => setImmediate(load),
+        loadOnInstall: true,
         onLoadError: (err, partitions) => log.error({ err, topic: OFFSETS_TOPIC, partitions }, 'could not load the groups of these partitions'),
       });
       const transactionPartitions = new CoordinatorPartitions({
@@ -313,6 +319,10 @@ export class Broker {
         replicas,
         metadata,
         replicationTimeoutMs: () => config.number('request.timeout.ms'),
+        // The coordinator answers COORDINATOR_LOAD_IN_PROGRESS for a loading partition's ids itself.
+        deferLoad: (load) => setImmediate(load),
+        onLoadError: (err, partitions) => log.error({ err, topic: TRANSACTION_STATE_TOPIC, partitions }, 'could not load the transactions of these partitions'),
+        loadOnInstall: true,
       });
       metadata.install(groupPartitions);
       metadata.install(transactionPartitions);

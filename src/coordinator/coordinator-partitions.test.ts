@@ -13,7 +13,7 @@ import { ErrorCode } from '../protocol/errors';
 import { encodeRecordBatch } from '../protocol/records';
 import { ManualScheduler } from '../time/manual-scheduler';
 import { coordinatorAppendError } from './coordinator-append-error';
-import { afterReplication, CoordinatorPartitions } from './coordinator-partitions';
+import { afterReplication, CoordinatorPartitions, type CoordinatorPartitionsOptions, type PartitionOwner } from './coordinator-partitions';
 import { partitionForKey } from './partition-for-key';
 
 const TOPIC = '__consumer_offsets';
@@ -174,6 +174,86 @@ describe('loading in a later turn (deferLoad)', () => {
     runDeferred();
     expect(deferredLog.filter((l) => l === 'load 0')).toHaveLength(1);
     expect(deferred.ownerError(keyOn(0))).toBe(ErrorCode.NOT_COORDINATOR);
+  });
+});
+
+describe('a load in steps (loadSteps), a slice per turn', () => {
+  /** An owner whose load of a partition takes `steps` steps; what it did, in order. */
+  function stepOwner(steps: number, failAt = -1) {
+    const log: string[] = [];
+    const owner = {
+      loadPartitions: (p: readonly number[]) => log.push(`load ${p.join(',')}`),
+      unloadPartitions: (p: readonly number[]) => log.push(`unload ${p.join(',')}`),
+      *loadSteps(partition: number): Generator<void> {
+        for (let i = 1; i <= steps; i++) {
+          if (i === failAt) throw new Error('unreadable record');
+          log.push(`step ${partition}.${i}`);
+          yield;
+        }
+      },
+    };
+    return { owner, log };
+  }
+
+  /** Partitions of the topic over `owner`, its deferred turns queued in `turns`. */
+  function steppedPartitions(owner: PartitionOwner, turns: (() => void)[], options: Partial<CoordinatorPartitionsOptions>): CoordinatorPartitions {
+    const stepped = new CoordinatorPartitions({
+      topic: TOPIC,
+      nodeId: 1,
+      owner,
+      replicas: node.replicas,
+      metadata: node.metadata,
+      replicationTimeoutMs: () => 5000,
+      deferLoad: (turn) => turns.push(turn),
+      ...options,
+    });
+    node.metadata.install(stepped);
+    return stepped;
+  }
+
+  /** Partition 0 (with a record) led by broker 2, then here again with a new epoch: a deferred load. */
+  async function reload(): Promise<void> {
+    node.replicas.appendAsCoordinator(TOPIC, 0, batch('a'), 0);
+    await node.controller.reconcileBrokers(live([2]));
+    await node.controller.setTopicConfigs(TOPIC, { 'unclean.leader.election.enable': 'true' });
+    await node.controller.reconcileBrokers(live([1]));
+  }
+
+  test('each turn replays until its slice is used up, then yields; loading until the last step', async () => {
+    const { owner, log } = stepOwner(7);
+    const turns: (() => void)[] = [];
+    let now = 0;
+    const stepped = steppedPartitions(owner, turns, {
+      loadSliceMs: 3,
+      // Each look at the clock is one ms later: three steps fit in a slice.
+      sliceClock: () => now++,
+    });
+    await reload();
+    expect(stepped.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    const perTurn: number[] = [];
+    while (turns.length > 0) {
+      const before = log.length;
+      turns.shift()!();
+      perTurn.push(log.length - before);
+      if (turns.length > 0) expect(stepped.ownerError(keyOn(0))).toBe(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS);
+    }
+    // Seven steps, three per turn; the turn that finds the steps done ends the load.
+    expect(perTurn).toEqual([3, 3, 1]);
+    expect(log.filter((l) => l.startsWith('step'))).toEqual([1, 2, 3, 4, 5, 6, 7].map((i) => `step 0.${i}`));
+    expect(stepped.ownerError(keyOn(0))).toBe(ErrorCode.NONE);
+  });
+
+  test('a step that fails: what it replayed is unloaded, the partition answers NOT_COORDINATOR, the error is reported', async () => {
+    const { owner, log } = stepOwner(5, 3);
+    const turns: (() => void)[] = [];
+    const failed: number[][] = [];
+    const stepped = steppedPartitions(owner, turns, { onLoadError: (_err, partitions) => failed.push([...partitions]), loadSliceMs: 0 });
+    await reload();
+    while (turns.length > 0) turns.shift()!();
+    expect(log.slice(-3)).toEqual(['step 0.1', 'step 0.2', 'unload 0']);
+    expect(failed).toEqual([[0]]);
+    expect(stepped.ownerError(keyOn(0))).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(stepped.loading()).toBe(false);
   });
 });
 

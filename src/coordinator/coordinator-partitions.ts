@@ -25,17 +25,29 @@
  * may have led it in between. Kafka's coordinators follow leadership the
  * same way (onElection / onResignation, with the epoch).
  *
- * With `deferLoad`, a partition that has records is loaded in a later turn
+ * With `deferLoad`, a partition that has records is loaded in later turns
  * of the event loop, not inside the metadata update (Kafka loads in the
  * background): the other publishers get the update first, and requests
- * for its keys meanwhile answer COORDINATOR_LOAD_IN_PROGRESS. An empty
+ * for its keys meanwhile answer COORDINATOR_LOAD_IN_PROGRESS. An owner
+ * that loads in steps (`loadSteps`) replays for at most `loadSliceMs` per
+ * turn and then yields the event loop (setImmediate), so a large partition
+ * does not hold the broker while it loads; the partition stays loading
+ * until its last record is replayed. Loads run one partition after the
+ * other, in the order leadership came. An unload or a new leader epoch
+ * meanwhile drops the load in progress: the owner's unloadPartitions
+ * forgets what it replayed so far, and the load is never resumed. An empty
  * partition (the topic just created) loads at once: there is nothing to
  * wait for, and a request may write to it right after. Only an owner whose
- * every request asks `ownerError` first may defer (nothing must be written
- * to a partition before its replay).
+ * every request asks `ownerError` first (or, with `loadSteps`, answers for
+ * a loading partition itself) may defer (nothing must be written
+ * to a partition before its replay; a transaction marker WriteTxnMarkers
+ * appends meanwhile lands after the replay's position, which reads to the
+ * log end as it is when it gets there).
  *
- * The partitions led when the broker starts are loaded by the coordinator's
- * own start (all it leads, on one node all of them), so the first,
+ * With `loadOnInstall`, the partitions led when the publisher is installed
+ * (the broker's start) load like any new leadership, after the broker is
+ * up, as Kafka's coordinators do. Without it, the coordinator's own start
+ * loaded them (all it leads, on one node all of them), so the first,
  * whole-image update only records them as loaded.
  */
 import type { MetadataDelta } from '../cluster/metadata/metadata-delta';
@@ -48,6 +60,14 @@ import { partitionForKey } from './partition-for-key';
 export interface PartitionOwner {
   loadPartitions(partitions: readonly number[]): void;
   unloadPartitions(partitions: readonly number[]): void;
+  /**
+   * The partition's load in steps: each `next()` replays up to
+   * `recordsPerStep` records; `done` once its last record is replayed and
+   * its state may be served. A load whose partition is unloaded meanwhile
+   * is never resumed (its `return()` is called); unloadPartitions drops
+   * what it replayed. Absent: a deferred load is one loadPartitions call.
+   */
+  loadSteps?(partition: number, recordsPerStep: number): Iterator<unknown>;
 }
 
 /** The replica manager, as far as a coordinator's partitions need it. */
@@ -68,15 +88,38 @@ export interface CoordinatorPartitionsOptions {
   deferLoad?: (load: () => void) => void;
   /** A deferred load failed: its partitions answer NOT_COORDINATOR (the broker logs it). */
   onLoadError?: (err: unknown, partitions: readonly number[]) => void;
+  /** The partitions led at install load too (after the broker is up), instead of being the coordinator's start's. */
+  loadOnInstall?: boolean;
+  /** How long one turn of the event loop may replay a deferred load in steps before it yields (ms). */
+  loadSliceMs?: number;
+  /** Records replayed between two looks at the clock. */
+  loadStepRecords?: number;
+  /** The clock the slices are measured with (performance.now). */
+  sliceClock?: () => number;
 }
 
+/** Kafka's loader holds no thread for long either: a few ms per turn keep every other request's wait short. */
+const DEFAULT_LOAD_SLICE_MS = 5;
+/** Replaying this many offsets records takes well under a millisecond. */
+const DEFAULT_LOAD_STEP_RECORDS = 500;
+
 type PartitionState = { phase: 'loading' | 'loaded'; leaderEpoch: number };
+
+/** A deferred load: its partition's state (replaced when reloaded, deleted when unloaded), and its steps (null: one loadPartitions call). */
+interface PendingLoad {
+  partition: number;
+  state: PartitionState;
+  steps: Iterator<unknown> | null;
+}
 
 export class CoordinatorPartitions implements MetadataPublisher {
   readonly name: string;
   private started = false;
   /** The partitions this broker coordinates (one owner: this publisher). */
   private readonly states = new Map<number, PartitionState>();
+  /** Deferred loads, oldest first; the first one is in progress. */
+  private queue: PendingLoad[] = [];
+  private turnScheduled = false;
 
   constructor(private readonly options: CoordinatorPartitionsOptions) {
     this.name = `coordinator partitions of ${options.topic}`;
@@ -133,9 +176,11 @@ export class CoordinatorPartitions implements MetadataPublisher {
     const mine = <T extends { topic: string }>(refs: readonly T[]) => refs.filter((r) => r.topic === this.options.topic);
     if (!this.started) {
       this.started = true;
-      // The coordinator's start loaded these already.
-      for (const l of mine(changes.leaders)) this.states.set(l.partition, { phase: 'loaded', leaderEpoch: l.registration.leaderEpoch });
-      return;
+      if (!this.options.loadOnInstall) {
+        // The coordinator's start loaded these already.
+        for (const l of mine(changes.leaders)) this.states.set(l.partition, { phase: 'loaded', leaderEpoch: l.registration.leaderEpoch });
+        return;
+      }
     }
     const unload: number[] = [];
     const load: { partition: number; leaderEpoch: number }[] = [];
@@ -150,6 +195,7 @@ export class CoordinatorPartitions implements MetadataPublisher {
     }
     if (unload.length > 0) {
       for (const p of unload) this.states.delete(p);
+      this.dropStaleLoads();
       this.options.owner.unloadPartitions(unload);
     }
     if (load.length === 0) return;
@@ -161,25 +207,68 @@ export class CoordinatorPartitions implements MetadataPublisher {
     const defer = this.options.deferLoad;
     const now = defer ? loading.filter((l) => this.isEmpty(l.partition)) : loading;
     const later = defer ? loading.filter((l) => !this.isEmpty(l.partition)) : [];
-    if (now.length > 0) this.load(now);
-    if (later.length > 0 && defer) {
-      defer(() => {
-        // Unloaded or reloaded meanwhile: those are no longer this load's.
-        const still = later.filter((l) => this.states.get(l.partition) === l.state);
-        if (still.length === 0) return;
-        try {
-          this.load(still);
-        } catch (err) {
-          for (const l of still) this.states.delete(l.partition);
-          this.options.onLoadError?.(err, still.map((l) => l.partition));
-        }
-      });
+    if (now.length > 0) {
+      this.options.owner.loadPartitions(now.map((l) => l.partition));
+      for (const l of now) l.state.phase = 'loaded';
+    }
+    if (later.length > 0) {
+      const owner = this.options.owner;
+      const stepRecords = this.options.loadStepRecords ?? DEFAULT_LOAD_STEP_RECORDS;
+      // Begun now (its first step runs later): from here the owner knows the partition is loading.
+      for (const l of later) this.queue.push({ ...l, steps: owner.loadSteps?.(l.partition, stepRecords) ?? null });
+      this.scheduleTurn();
     }
   }
 
-  private load(loading: readonly { partition: number; state: PartitionState }[]): void {
-    this.options.owner.loadPartitions(loading.map((l) => l.partition));
-    for (const l of loading) l.state.phase = 'loaded';
+  /** Forgets the deferred loads whose partition was unloaded or reloaded: they are never resumed. */
+  private dropStaleLoads(): void {
+    const stale = this.queue.filter((l) => this.states.get(l.partition) !== l.state);
+    if (stale.length === 0) return;
+    for (const l of stale) l.steps?.return?.();
+    this.queue = this.queue.filter((l) => this.states.get(l.partition) === l.state);
+  }
+
+  private scheduleTurn(): void {
+    const defer = this.options.deferLoad;
+    if (this.turnScheduled || defer === undefined) return;
+    this.turnScheduled = true;
+    defer(() => {
+      this.turnScheduled = false;
+      this.runTurn();
+    });
+  }
+
+  /** One turn of deferred loading: steps of the oldest load until the slice is used up, then the next turn. */
+  private runTurn(): void {
+    const clock = this.options.sliceClock ?? (() => performance.now());
+    const sliceMs = this.options.loadSliceMs ?? DEFAULT_LOAD_SLICE_MS;
+    const started = clock();
+    while (this.queue.length > 0) {
+      const l = this.queue[0]!;
+      const owner = this.options.owner;
+      let done: boolean;
+      try {
+        if (l.steps === null) {
+          owner.loadPartitions([l.partition]);
+          done = true;
+        } else {
+          done = l.steps.next().done === true;
+        }
+      } catch (err) {
+        this.queue.shift();
+        this.states.delete(l.partition);
+        // Whatever it replayed before it failed is not served.
+        if (l.steps !== null) owner.unloadPartitions([l.partition]);
+        this.options.onLoadError?.(err, [l.partition]);
+        continue;
+      }
+      if (done) {
+        this.queue.shift();
+        l.state.phase = 'loaded';
+      }
+      if (clock() - started >= sliceMs) break;
+    }
+    if (this.queue.length > 0) this.scheduleTurn();
   }
 
   private isEmpty(partition: number): boolean {

@@ -13,7 +13,7 @@
  */
 import type { PartitionReadOptions, PartitionReadResult } from '../cluster/partition';
 import { ErrorCode } from '../protocol/errors';
-import { decodeRecordBatches, encodeRecordBatch, type RecordBatch } from '../protocol/records';
+import { decodeRecordBatch, encodeRecordBatch, iterateBatches, type RecordBatch } from '../protocol/records';
 import { releaseRecords } from '../protocol/primitives/records-value';
 import { readRecordsBytes } from '../storage/records-bytes';
 import { partitionForKey } from './partition-for-key';
@@ -152,13 +152,17 @@ export class InternalTopicLog {
         } finally {
           releaseRecords(read.records);
         }
-        const batches = decodeRecordBatches(bytes, { allowPartialTail: true });
-        if (batches.length === 0) break;
-        for (const batch of batches) {
+        // Decoded one batch at a time as the replay asks: a caller that replays
+        // in slices (a load spread over turns) does not decode a whole read at once.
+        let any = false;
+        for (const at of iterateBatches(bytes, { allowPartialTail: true })) {
+          any = true;
+          const batch = decodeRecordBatch(bytes, at.position);
           const from = BigInt(offset);
           yield { ...batch, records: batch.records.filter((r) => r.offset >= from) };
           offset = batch.header.lastOffset + 1;
         }
+        if (!any) break;
       }
     }
   }

@@ -7,6 +7,9 @@
  *
  * Authorization (Kafka's KafkaApis): only the transactional ids the
  * principal may DESCRIBE are listed.
+ *
+ * While a `__transaction_state` partition loads, COORDINATOR_LOAD_IN_PROGRESS
+ * and no list (Kafka's listTransactionStates), so no answer omits its ids.
  */
 import { Apis } from '../../protocol/apis';
 import { ErrorCode } from '../../protocol/errors';
@@ -17,6 +20,7 @@ import { AclOperation, ResourceType } from '../../security/authorizer/acl';
 
 export function listTransactionsHandler(b: BrokerContext) {
   return defineHandler(Apis.ListTransactions, (req: ListTransactionsRequest, ctx): ListTransactionsResponse => {
+    if (b.transactions.isLoading()) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, unknownStateFilters: [], transactionStates: [] };
     const duration = ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1;
     const listed = b.transactions.list(req.stateFilters, req.producerIdFilters.map(Number), duration);
     return {

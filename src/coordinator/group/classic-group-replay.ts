@@ -85,9 +85,14 @@ export function replayClassicRecord(state: ClassicGroupsState, record: ClassicGr
   applyGroupMetadata(classicGroupFor(state, record.groupId, now), record.value);
 }
 
-/** A transaction marker reached `__consumer_offsets`: the producer's pending offsets count (COMMIT) or vanish. */
-export function replayTransactionMarker(state: ClassicGroupsState, producerId: number, commit: boolean, now: number): void {
-  for (const pending of state.offsets.pending.take(producerId)) {
+/**
+ * A transaction marker reached `__consumer_offsets`: the producer's pending
+ * offsets count (COMMIT) or vanish; `ofGroup`: only those of the groups it
+ * accepts (the marker's partition, or those loaded), the others wait for
+ * their own partition's marker.
+ */
+export function replayTransactionMarker(state: ClassicGroupsState, producerId: number, commit: boolean, now: number, ofGroup?: (groupId: string) => boolean): void {
+  for (const pending of state.offsets.pending.take(producerId, ofGroup)) {
     if (commit) commitOffset(state, pending.groupId, pending.key, pending.value, now);
   }
 }

@@ -275,6 +275,8 @@ export class GroupCoordinator {
   private readonly offsets = new OffsetManager();
   private retentionTimer: ScheduledTimer | null = null;
   private closed = false;
+  /** The partitions being loaded in steps, each with its load (a newer load or an unload replaces or removes it). */
+  private readonly loadingPartitions = new Map<number, object>();
   /** What the records change (classic-group-replay.ts): only `write` and `loadPartitions` replay into it. */
   private readonly state: ClassicGroupsState = { groups: this.registry, offsets: this.offsets };
   /**
@@ -319,9 +321,13 @@ export class GroupCoordinator {
     return groupStoreError(this.store.append(groupId, records));
   }
 
-  /** Rebuilds every group from the store, then starts the offsets retention check. */
-  start(): void {
-    this.loadPartitions();
+  /**
+   * Rebuilds every group from the store (unless `load` is false: the broker
+   * loads its partitions after it is up, through CoordinatorPartitions),
+   * then starts the offsets retention check.
+   */
+  start(options: { load?: boolean } = {}): void {
+    if (options.load !== false) this.loadPartitions();
     this.scheduleRetentionCheck();
   }
 
@@ -330,32 +336,90 @@ export class GroupCoordinator {
    * partition when omitted): their groups are rebuilt from the records.
    */
   loadPartitions(partitions?: readonly number[]): void {
+    const steps = this.replaySteps(partitions, Infinity, () => true);
+    while (steps.next().done !== true);
+  }
+
+  /**
+   * The same load of one partition, in steps of `recordsPerStep` records
+   * (CoordinatorPartitions runs them over turns of the event loop). Until
+   * the last step the partition is loading: its groups are half rebuilt,
+   * so requests for them are refused (ownerError) and the retention check,
+   * ListGroups and transaction completions pass them by. An unload
+   * meanwhile ends the load: a step after it replays nothing.
+   */
+  loadSteps(partition: number, recordsPerStep: number): Iterator<void> {
+    const load = {};
+    // Registered now, not at the first step: the partition is loading from here on.
+    this.loadingPartitions.set(partition, load);
+    return this.stepsOfLoad(partition, load, recordsPerStep);
+  }
+
+  private *stepsOfLoad(partition: number, load: object, recordsPerStep: number): Generator<void> {
+    // Closed (the broker shuts down) or unloaded: the load ends at its next step.
+    const current = () => !this.closed && this.loadingPartitions.get(partition) === load;
+    const started = performance.now();
+    let steps = 0;
+    let records = 0;
+    for (const replayed of this.replaySteps([partition], recordsPerStep, current)) {
+      records += replayed;
+      steps++;
+      yield;
+      if (!current()) return;
+    }
+    if (!current()) return;
+    this.loadingPartitions.delete(partition);
+    this.log?.info({ partition, records, steps, ms: Math.round(performance.now() - started) }, 'loaded the groups of a __consumer_offsets partition');
+  }
+
+  /** Whether the group's partition is being loaded in steps (its state is not whole yet). */
+  private inLoadingPartition(groupId: string): boolean {
+    return this.loadingPartitions.size > 0 && this.loadingPartitions.has(this.store.partitionFor(groupId));
+  }
+
+  /**
+   * Replays the partitions' records (all partitions when omitted), yielding
+   * the count replayed after every `recordsPerStep`; stops at a yield after
+   * which `current()` is false (the load was cancelled). The last step
+   * starts the loaded groups' timers.
+   */
+  private *replaySteps(partitions: readonly number[] | undefined, recordsPerStep: number, current: () => boolean): Generator<number> {
     const now = this.scheduler.now();
     const consumerGroupIds = new Set<string>();
+    const loaded = partitions === undefined ? null : new Set(partitions);
+    // A marker replayed here decides the producer's offsets in these partitions; other partitions have their own marker.
+    const inLoaded = loaded === null ? undefined : (groupId: string) => loaded.has(this.store.partitionFor(groupId));
+    let replayed = 0;
     // The same replay as at run time, in log order: a transactional offset is
     // pending until its producer's marker, one still open at the end stays pending.
     for (const item of this.store.replay(partitions)) {
       if (item.kind === 'marker') {
-        replayTransactionMarker(this.state, item.producerId, item.commit, now);
+        replayTransactionMarker(this.state, item.producerId, item.commit, now, inLoaded);
       } else if (isConsumerGroupRecordKey(item.key)) {
         const groupId = this.consumerGroups.replayLoaded(item);
-        if (groupId === null) continue;
-        consumerGroupIds.add(groupId);
-        // The simple classic group an earlier offset commit made for the id gives way (as Kafka's replay).
-        const classic = this.groups.get(groupId);
-        if (classic && this.registry.consumer.has(groupId) && isSimpleClassicGroup(classic)) this.groups.delete(groupId);
+        if (groupId !== null) {
+          consumerGroupIds.add(groupId);
+          // The simple classic group an earlier offset commit made for the id gives way (as Kafka's replay).
+          const classic = this.groups.get(groupId);
+          if (classic && this.registry.consumer.has(groupId) && isSimpleClassicGroup(classic)) this.groups.delete(groupId);
+        }
       } else {
         const record = decodeClassicRecord(item);
         if (record !== null) replayClassicRecord(this.state, record, now, item.transactionalProducerId);
       }
+      if (++replayed >= recordsPerStep) {
+        yield replayed;
+        replayed = 0;
+        if (!current()) return;
+      }
     }
-    const loaded = partitions === undefined ? null : new Set(partitions);
     for (const group of this.groups.values()) {
       if (loaded !== null && !loaded.has(this.store.partitionFor(group.groupId))) continue;
       // Members of a loaded group must heartbeat again within their session timeout.
       for (const member of group.members.values()) this.scheduleSessionExpiry(group, member);
     }
     this.consumerGroups.startLoaded(consumerGroupIds);
+    if (replayed > 0) yield replayed;
   }
 
   /**
@@ -380,6 +444,8 @@ export class GroupCoordinator {
    */
   unloadPartitions(partitions: readonly number[]): void {
     const gone = new Set(partitions);
+    // A load in progress ends here: its later steps replay nothing.
+    for (const p of partitions) this.loadingPartitions.delete(p);
     const isGone = (groupId: string) => gone.has(this.store.partitionFor(groupId));
     for (const group of [...this.groups.values()]) {
       if (!isGone(group.groupId)) continue;
@@ -389,6 +455,7 @@ export class GroupCoordinator {
     // The KIP-848 groups and the offsets of those partitions go too: a later load replays them from the log.
     for (const groupId of this.consumerGroups.groupIds()) if (isGone(groupId)) this.consumerGroups.unload(groupId);
     for (const groupId of this.offsets.groupIds()) if (isGone(groupId)) this.offsets.unload(groupId);
+    this.offsets.pending.drop(isGone);
   }
 
   /** Stops the timers and answers every waiting JoinGroup/SyncGroup with NOT_COORDINATOR (Kafka's unload). */
@@ -1215,7 +1282,9 @@ export class GroupCoordinator {
    * its pending offsets become committed offsets (COMMIT) or are dropped.
    */
   completeTransaction(producerId: number, commit: boolean): void {
-    replayTransactionMarker(this.state, producerId, commit, this.scheduler.now());
+    // A partition still loading replays the marker itself when its replay reaches it (the marker is in its log).
+    const loadedGroup = this.loadingPartitions.size === 0 ? undefined : (groupId: string) => !this.inLoadingPartition(groupId);
+    replayTransactionMarker(this.state, producerId, commit, this.scheduler.now(), loadedGroup);
   }
 
   /**
@@ -1268,6 +1337,8 @@ export class GroupCoordinator {
     const now = this.scheduler.now();
     const retention = this.config.offsetsRetentionMs;
     for (const groupId of new Set([...this.offsets.groupIds(), ...this.groups.keys()])) {
+      // Half loaded: not whole yet, and its partition takes no writes until loaded.
+      if (this.inLoadingPartition(groupId)) continue;
       const group = this.groups.get(groupId);
       // By commit time, keeping the topics `keep` (a simple group, a group of bare offsets, a consumer group).
       let base: ((c: CommittedOffset) => number) | null = (c) => c.commitTimestamp;
@@ -1507,11 +1578,11 @@ export class GroupCoordinator {
     const wanted = (type: string, state: string) => (wantedTypes.size === 0 || wantedTypes.has(type)) && (wantedStates.size === 0 || wantedStates.has(state.toLowerCase()));
     const out: ListedGroup[] = [];
     for (const group of this.groups.values()) {
-      if (group.is('Dead') || !wanted('classic', group.state)) continue;
+      if (group.is('Dead') || !wanted('classic', group.state) || this.inLoadingPartition(group.groupId)) continue;
       out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', state: group.state, groupType: 'classic' });
     }
     for (const g of this.consumerGroups.list()) {
-      if (wanted('consumer', g.state)) out.push({ groupId: g.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: g.state, groupType: 'consumer' });
+      if (wanted('consumer', g.state) && !this.inLoadingPartition(g.groupId)) out.push({ groupId: g.groupId, protocolType: CONSUMER_PROTOCOL_TYPE, state: g.state, groupType: 'consumer' });
     }
     return out;
   }

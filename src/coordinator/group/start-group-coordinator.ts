@@ -1,7 +1,8 @@
 /**
  * Builds the broker's group coordinator (classic and KIP-848 consumer
  * groups, and every group's offsets) over `__consumer_offsets`, replays
- * the topic to rebuild every group and its offsets, starts its timers, and
+ * the topic to rebuild every group and its offsets (or leaves that to the
+ * background loads after the broker is up), starts its timers, and
  * stops it when the broker shuts down (parked JoinGroup/SyncGroup requests
  * are answered before the network layer waits for in-flight requests).
  */
@@ -16,6 +17,12 @@ import { parseMigrationPolicy } from './group-migration';
 export interface GroupCoordinatorWiring extends CoordinatorWiring {
   /** The cluster's topics, as KIP-848 consumer groups subscribe to them (the metadata image). */
   topics: TopicCatalog;
+  /**
+   * The partitions are loaded after the broker is up, in the background
+   * (CoordinatorPartitions with loadOnInstall), as Kafka's coordinators
+   * load: the start replays nothing.
+   */
+  loadAfterStart?: boolean;
 }
 
 export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinator {
@@ -39,6 +46,10 @@ export function startGroupCoordinator(w: GroupCoordinatorWiring): GroupCoordinat
     w.log.child({ component: 'group-coordinator' }),
     consumerGroupsOptions(w.config, w.topics),
   );
-  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'group coordinator loaded __consumer_offsets' });
+  const load = w.loadAfterStart !== true;
+  startUntilShutdown({ start: () => coordinator.start({ load }), close: () => coordinator.close() }, w, {
+    partitions: logOptions.partitions(),
+    message: load ? 'group coordinator loaded __consumer_offsets' : 'group coordinator started: its __consumer_offsets partitions load in the background',
+  });
   return coordinator;
 }

@@ -43,13 +43,25 @@ export class PendingTransactionalOffsets {
     return false;
   }
 
-  /** Removes and returns everything the producer's transaction committed. */
-  take(producerId: number): PendingOffset[] {
+  /** Removes and returns what the producer's transaction committed (for the groups `ofGroup` accepts, all by default). */
+  take(producerId: number, ofGroup?: (groupId: string) => boolean): PendingOffset[] {
     const groups = this.byProducer.get(producerId);
     if (!groups) return [];
-    this.byProducer.delete(producerId);
     const out: PendingOffset[] = [];
-    for (const [groupId, offsets] of groups) for (const [key, value] of offsets) out.push({ groupId, key, value });
+    for (const [groupId, offsets] of groups) {
+      if (ofGroup !== undefined && !ofGroup(groupId)) continue;
+      for (const [key, value] of offsets) out.push({ groupId, key, value });
+      groups.delete(groupId);
+    }
+    if (groups.size === 0) this.byProducer.delete(producerId);
     return out;
+  }
+
+  /** Forgets the pending offsets of the groups (their partition is no longer led here). */
+  drop(ofGroup: (groupId: string) => boolean): void {
+    for (const [producerId, groups] of this.byProducer) {
+      for (const groupId of groups.keys()) if (ofGroup(groupId)) groups.delete(groupId);
+      if (groups.size === 0) this.byProducer.delete(producerId);
+    }
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Builds the broker's transaction coordinator over `__transaction_state`,
  * replays the topic (completing transactions that were prepared before a
- * crash), starts its timers, and stops it when the broker shuts down. The
+ * crash), or leaves that to the background loads after the broker is up,
+ * starts its timers, and stops it when the broker shuts down. The
  * group coordinator must already be running: markers written to
  * `__consumer_offsets` complete its transactional offsets.
  */
@@ -30,6 +31,12 @@ export interface TransactionCoordinatorWiring extends CoordinatorWiring {
   sendMarkers?: (brokerId: number, entries: readonly TransactionMarkerEntry[]) => Promise<ErrorCode[][]>;
   /** The next producer id; null while no block is available yet (answered COORDINATOR_LOAD_IN_PROGRESS). */
   allocateProducerId: () => number | null;
+  /**
+   * The partitions are loaded after the broker is up, in the background
+   * (CoordinatorPartitions with loadOnInstall), as Kafka's coordinators
+   * load: the start replays nothing.
+   */
+  loadAfterStart?: boolean;
 }
 
 export function startTransactionCoordinator(w: TransactionCoordinatorWiring): TransactionCoordinator {
@@ -71,6 +78,10 @@ export function startTransactionCoordinator(w: TransactionCoordinatorWiring): Tr
     w.allocateProducerId,
     w.log.child({ component: 'transaction-coordinator' }),
   );
-  startUntilShutdown(coordinator, w, { partitions: logOptions.partitions(), message: 'transaction coordinator loaded __transaction_state' });
+  const load = w.loadAfterStart !== true;
+  startUntilShutdown({ start: () => coordinator.start({ load }), close: () => coordinator.close() }, w, {
+    partitions: logOptions.partitions(),
+    message: load ? 'transaction coordinator loaded __transaction_state' : 'transaction coordinator started: its __transaction_state partitions load in the background',
+  });
   return coordinator;
 }

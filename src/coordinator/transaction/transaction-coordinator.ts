@@ -8,9 +8,10 @@
  * One owner per transactional id (the event loop is the lock). Every state
  * change is appended to `__transaction_state` before it takes effect, and
  * the state is rebuilt by replaying a partition when this broker becomes
- * its leader (`loadPartitions`) and dropped when it stops
- * (`unloadPartitions`); a transactional id whose partition is not loaded
- * here is answered NOT_COORDINATOR. The coordinator epoch of a partition is
+ * its leader (`loadPartitions`, or `loadSteps` a slice per turn) and
+ * dropped when it stops (`unloadPartitions`); a transactional id whose
+ * partition is not loaded here is answered NOT_COORDINATOR
+ * (COORDINATOR_LOAD_IN_PROGRESS while it loads). The coordinator epoch of a partition is
  * its leader epoch, so markers of a deposed coordinator are fenced
  * (TRANSACTION_COORDINATOR_FENCED) by the partitions a newer one wrote.
  *
@@ -145,6 +146,8 @@ export class TransactionCoordinator {
   private readonly retries = new Map<string, ScheduledTimer>();
   /** The loaded `__transaction_state` partitions and their coordinator epochs. */
   private readonly loaded = new Map<number, number>();
+  /** The partitions being loaded in steps, each with its load (a newer load or an unload replaces or removes it). */
+  private readonly loading = new Map<number, object>();
   private abortTimer: ScheduledTimer | null = null;
   private expirationTimer: ScheduledTimer | null = null;
   private closed = false;
@@ -159,9 +162,13 @@ export class TransactionCoordinator {
     private readonly log: Logger | null = null,
   ) {}
 
-  /** Rebuilds every transactional id from the store, finishes prepared transactions, starts the timers. */
-  start(): void {
-    this.loadPartitions();
+  /**
+   * Rebuilds every transactional id from the store (unless `load` is false:
+   * the broker loads its partitions after it is up, through
+   * CoordinatorPartitions), finishes prepared transactions, starts the timers.
+   */
+  start(options: { load?: boolean } = {}): void {
+    if (options.load !== false) this.loadPartitions();
     this.scheduleAbortCheck();
     this.scheduleExpirationCheck();
   }
@@ -173,34 +180,81 @@ export class TransactionCoordinator {
    * start time, so the timeout check aborts them on schedule.
    */
   loadPartitions(partitions?: readonly number[]): void {
-    const which = partitions ?? this.store.ledPartitions();
-    // Reloaded (a new leader epoch): what was held for them is stale.
-    this.dropPartitions(which.filter((p) => this.loaded.has(p)));
-    for (const p of which) this.loaded.set(p, this.store.coordinatorEpoch(p));
-    const loaded = new Set<string>();
-    for (const record of this.store.replay(which)) {
-      const id = decodeTransactionLogKey(record.key);
-      if (id === null) continue;
-      loaded.add(id);
-      if (record.value === null) this.transactions.delete(id);
-      else this.transactions.set(id, fromLogValue(id, decodeTransactionLogValue(record.value)));
+    for (const p of partitions ?? this.store.ledPartitions()) {
+      const steps = this.loadSteps(p, Infinity);
+      while (steps.next().done !== true);
     }
-    for (const id of loaded) {
-      const meta = this.transactions.get(id);
+  }
+
+  /**
+   * The same load of one partition, in steps of `recordsPerStep` records
+   * (CoordinatorPartitions runs them over turns of the event loop). The
+   * records replay into a map of the load's own; the partition's ids join
+   * the coordinator's only at the last step, so until then nothing of them
+   * is served, timed out or expired, and its ids answer
+   * COORDINATOR_LOAD_IN_PROGRESS (as Kafka's loading partitions). An unload
+   * meanwhile ends the load: a step after it replays nothing.
+   */
+  loadSteps(partition: number, recordsPerStep: number): Iterator<void> {
+    // Reloaded (a new leader epoch): what was held for it is stale.
+    if (this.loaded.has(partition)) {
+      this.dropPartitions([partition]);
+      this.loaded.delete(partition);
+    }
+    const load = {};
+    this.loading.set(partition, load);
+    return this.stepsOfLoad(partition, load, this.store.coordinatorEpoch(partition), recordsPerStep);
+  }
+
+  private *stepsOfLoad(partition: number, load: object, coordinatorEpoch: number, recordsPerStep: number): Generator<void> {
+    // Closed (the broker shuts down) or unloaded: the load ends at its next step.
+    const current = () => !this.closed && this.loading.get(partition) === load;
+    // Per transactional id, its last record's state (null: a tombstone).
+    const replayed = new Map<string, TransactionMetadata | null>();
+    let records = 0;
+    for (const record of this.store.replay([partition])) {
+      const id = decodeTransactionLogKey(record.key);
+      if (id !== null) replayed.set(id, record.value === null ? null : fromLogValue(id, decodeTransactionLogValue(record.value)));
+      if (++records % recordsPerStep === 0) {
+        yield;
+        if (!current()) return;
+      }
+    }
+    this.loading.delete(partition);
+    this.loaded.set(partition, coordinatorEpoch);
+    for (const [id, meta] of replayed) {
+      if (meta === null) this.transactions.delete(id);
+      else this.transactions.set(id, meta);
+    }
+    for (const meta of replayed.values()) {
       if (meta && isPreparing(meta.state)) {
         this.log?.info({ transactionalId: meta.transactionalId, state: meta.state }, 'completing a transaction prepared by an earlier coordinator');
         this.sendMarkers(meta);
       }
     }
-    if (which.length > 0) this.log?.info({ partitions: which, transactionalIds: loaded.size }, 'loaded __transaction_state partitions');
+    if (records > 0) this.log?.info({ partition, records, transactionalIds: replayed.size }, 'loaded a __transaction_state partition');
   }
 
   /** This broker no longer leads these partitions: their transactional ids and pending markers are dropped. */
   unloadPartitions(partitions: readonly number[]): void {
+    // A load in progress ends here: its later steps replay nothing, and it held nothing yet.
+    for (const p of partitions) this.loading.delete(p);
     const gone = partitions.filter((p) => this.loaded.has(p));
     this.dropPartitions(gone);
     for (const p of gone) this.loaded.delete(p);
     if (gone.length > 0) this.log?.info({ partitions: gone }, 'unloaded __transaction_state partitions');
+  }
+
+  /** Whether a partition is being loaded (ListTransactions answers COORDINATOR_LOAD_IN_PROGRESS meanwhile, as Kafka). */
+  isLoading(): boolean {
+    return this.loading.size > 0;
+  }
+
+  /** NONE when this broker coordinates the id now; COORDINATOR_LOAD_IN_PROGRESS while its partition loads; else NOT_COORDINATOR. */
+  private coordinatorError(transactionalId: string): ErrorCode {
+    const partition = this.store.partitionFor(transactionalId);
+    if (this.loaded.has(partition)) return ErrorCode.NONE;
+    return this.loading.has(partition) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
   }
 
   private dropPartitions(partitions: readonly number[]): void {
@@ -253,7 +307,8 @@ export class TransactionCoordinator {
     const fail = (errorCode: ErrorCode): InitProducerIdResult => ({ errorCode, producerId: -1, producerEpoch: NO_PRODUCER_EPOCH });
     if (timeoutMs <= 0 || timeoutMs > this.config.transactionMaxTimeoutMs) return fail(ErrorCode.INVALID_TRANSACTION_TIMEOUT);
     if (this.closed || !this.store.ensureReady()) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    if (!this.isCoordinatorFor(transactionalId)) return fail(ErrorCode.NOT_COORDINATOR);
+    const notHere = this.coordinatorError(transactionalId);
+    if (notHere !== ErrorCode.NONE) return fail(notHere);
     const now = this.scheduler.now();
     const existing = this.transactions.get(transactionalId);
     // No id to give yet: retriable, as Kafka's RPCProducerIdManager answers while its block is on the way.
@@ -378,7 +433,7 @@ export class TransactionCoordinator {
     const meta = this.transactions.get(transactionalId);
     if (!meta || meta.state === 'Dead') {
       return {
-        errorCode: this.isCoordinatorFor(transactionalId) ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : ErrorCode.NOT_COORDINATOR,
+        errorCode: this.isCoordinatorFor(transactionalId) ? ErrorCode.TRANSACTIONAL_ID_NOT_FOUND : this.coordinatorError(transactionalId),
         transactionalId,
         state: '',
         timeoutMs: 0,
@@ -478,7 +533,7 @@ export class TransactionCoordinator {
   /** The producer id and epoch must be the id's current ones (Kafka's checks for AddPartitions/EndTxn). */
   private validateProducer(transactionalId: string, meta: TransactionMetadata | undefined, producerId: number, producerEpoch: number): ErrorCode {
     if (this.closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (!meta && !this.isCoordinatorFor(transactionalId)) return ErrorCode.NOT_COORDINATOR;
+    if (!meta && !this.isCoordinatorFor(transactionalId)) return this.coordinatorError(transactionalId);
     if (!meta || meta.state === 'Dead' || meta.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     if (meta.producerEpoch !== producerEpoch) return ErrorCode.PRODUCER_FENCED;
     return ErrorCode.NONE;
