@@ -90,9 +90,6 @@ describe('transactional offset commits', () => {
         },
         now: () => 1_700_000_000_000,
       });
-      // The topic exists before the coordinator's first request (on disk its creation is applied once its
-      // directories are made in the thread pool; a broker's first request meanwhile answers COORDINATOR_NOT_AVAILABLE).
-      await node.controller.ensureInternalTopic(OFFSETS_TOPIC, 3, { 'cleanup.policy': 'compact' });
       return { node, logs: node.logs, topic };
     };
     const writeMarker = (logs: LogManager, groupId: string, producerId: number, commit: boolean) =>
