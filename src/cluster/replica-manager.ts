@@ -158,6 +158,9 @@ export interface ReplicaManagerOptions {
   transactionVerifier?: () => TransactionVerifier | null;
 }
 
+/** New replicas in one update from which their logs' files are made in the thread pool first (see `prepare`). */
+export const PREPARED_FROM = 64;
+
 export class ReplicaManager implements MetadataPublisher {
   readonly name = 'ReplicaManager';
   private readonly partitions = new Map<string, Partition>();
@@ -299,18 +302,24 @@ export class ReplicaManager implements MetadataPublisher {
   // ---- metadata -------------------------------------------------------------------
 
   /**
-   * Before an update that gives this broker replicas it has no log for:
-   * their directories and first segment files are made in the thread pool
-   * (LogManager.prepareLogsAsync), so that `onMetadataUpdate` creates the
-   * logs without waiting on the file system. Kafka creates logs on a thread
-   * of its own; here a topic of thousands of partitions held every client
-   * for seconds. The first update (start-up) opens what the disk holds.
+   * Before an update that gives this broker PREPARED_FROM or more replicas
+   * it has no log for: their directories and first segment files are made
+   * in the thread pool (LogManager.prepareLogsAsync), so that
+   * `onMetadataUpdate` creates the logs without waiting on the file system.
+   * Kafka creates logs on a thread of its own; here a topic of thousands of
+   * partitions held every client for seconds.
+   *
+   * Fewer are made inside the update, at once (tens of milliseconds at
+   * most): the update then applies in the same turn as its commit, and a
+   * coordinator that creates its internal topic at first use (50
+   * partitions by default) answers that first request, as one node always
+   * has. The first update (start-up) opens what the disk holds.
    */
   prepare(delta: MetadataDelta): Promise<void> | null {
     if (this.image === null || this.shuttingDown) return null;
     const changes = delta.localChanges(this.nodeId);
     const created = [...changes.leaders, ...changes.followers].filter((r) => !this.partitions.has(topicPartitionKey(r.topic, r.partition)));
-    return created.length === 0 ? null : this.logs.prepareLogsAsync(created);
+    return created.length < PREPARED_FROM ? null : this.logs.prepareLogsAsync(created);
   }
 
   onMetadataUpdate(delta: MetadataDelta, image: MetadataImage): void {
