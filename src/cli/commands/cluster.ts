@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { BOOTSTRAP_OPTION, COMMAND_CONFIG_OPTION, ParsedArgs, UsageError, keyValue } from '../args';
 import { Command, parseOrHelp, withClient } from '../command';
 import { formatTable } from '../table';
+import type { RunningCluster } from '../../start-cluster';
 
 const spec = {
   usage: 'weir cluster [options]',
@@ -41,27 +42,18 @@ async function run(args: ParsedArgs): Promise<void> {
   const dataDir = path.resolve(args.string('data-dir') ?? './weir-cluster');
   const etcd = args.string('etcd');
   const config = Object.fromEntries(args.strings('override').map((kv) => keyValue(kv, '--override', 'cluster')));
-  const cluster = await startCluster({
-    brokers,
-    firstPort,
-    host: args.string('host'),
-    dataDir,
-    etcdEndpoints: etcd ? etcd.split(',').map((e) => e.trim()) : undefined,
-    keyPrefix: '/weir',
-    config,
-  });
-  process.stdout.write(
-    `Weir cluster of ${brokers} on etcd ${cluster.etcdEndpoints.join(',')}, data in ${dataDir}\n` +
-      `bootstrap servers: ${cluster.bootstrapServers}\n` +
-      cluster.brokers.map((b) => `  node ${b.nodeId}: port ${b.port}, pid ${b.pid}\n`).join('') +
-      'Ctrl-C stops all\n',
-  );
+  // Handlers first, as in `weir start`: a signal while the cluster starts
+  // stops it once it has started, instead of leaving its brokers running.
+  let cluster: RunningCluster | null = null;
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     process.stdout.write('stopping the cluster\n');
-    cluster.close().then(
+    if (cluster !== null) closeAndExit(cluster);
+  };
+  const closeAndExit = (running: RunningCluster) => {
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
         process.stderr.write(`weir: stopping the cluster failed: ${(err as Error).message}\n`);
@@ -71,6 +63,23 @@ async function run(args: ParsedArgs): Promise<void> {
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const started = await startCluster({
+    brokers,
+    firstPort,
+    host: args.string('host'),
+    dataDir,
+    etcdEndpoints: etcd ? etcd.split(',').map((e) => e.trim()) : undefined,
+    keyPrefix: '/weir',
+    config,
+  });
+  cluster = started;
+  if (stopping) return closeAndExit(started);
+  process.stdout.write(
+    `Weir cluster of ${brokers} on etcd ${started.etcdEndpoints.join(',')}, data in ${dataDir}\n` +
+      `bootstrap servers: ${started.bootstrapServers}\n` +
+      started.brokers.map((b) => `  node ${b.nodeId}: port ${b.port}, pid ${b.pid}\n`).join('') +
+      'Ctrl-C stops all\n',
+  );
 }
 
 const describeSpec = {

@@ -78,6 +78,31 @@ async function run(args: ParsedArgs): Promise<void> {
   const metricsModule = metricsPort === undefined ? null : (require('../../metrics') as typeof MetricsModule);
   const metrics = metricsModule ? new metricsModule.BrokerMetrics({ processMetrics: true }) : null;
 
+  // The handlers go in before anything starts: whoever waits for the banner
+  // (startCluster, a supervisor) may signal the moment it appears, and a
+  // SIGTERM that finds no handler kills the process on the spot: no
+  // controlled shutdown, and its registration left for the other brokers to
+  // wait out. A signal during start-up stops the broker once it has started.
+  let running: { broker: Broker; metricsServer: MetricsModule.MetricsServer | null } | null = null;
+  let stopSignal: string | null = null;
+  const stop = (signal: string) => {
+    if (stopSignal !== null) return;
+    stopSignal = signal;
+    log.info({ signal }, 'shutting down');
+    if (running !== null) closeAndExit(running.broker, running.metricsServer);
+  };
+  const closeAndExit = (broker: Broker, metricsServer: MetricsModule.MetricsServer | null) => {
+    Promise.all([broker.close(), metricsServer?.close()]).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   const started = Date.now();
   let broker: Broker;
   try {
@@ -109,22 +134,8 @@ async function run(args: ParsedArgs): Promise<void> {
     },
     `Weir listening on ${broker.bootstrapServers}`,
   );
-
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    Promise.all([broker.close(), metricsServer?.close()]).then(
-      () => process.exit(0),
-      (err: unknown) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  running = { broker, metricsServer };
+  if (stopSignal !== null) closeAndExit(broker, metricsServer);
 }
 
 export const startCommand: Command = {
