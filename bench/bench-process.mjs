@@ -61,13 +61,23 @@ export function machineBusySeconds() {
 
 /** user+system CPU seconds of a process (every thread), NaN when it cannot be read. */
 export function cpuSeconds(pid) {
-  if (!pid) return NaN;
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/**
+ * User and system CPU seconds of a process (every thread), NaN when they
+ * cannot be read. The split says whether a cost is the program's own code
+ * or the kernel's work on its behalf (socket copies, file reads).
+ */
+export function cpuTimes(pid) {
+  if (!pid) return { user: NaN, system: NaN };
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+    return { user: Number(f[11]) / CLK_TCK, system: Number(f[12]) / CLK_TCK };
   } catch {
-    return NaN;
+    return { user: NaN, system: NaN };
   }
 }
 

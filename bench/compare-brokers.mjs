@@ -47,7 +47,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchBroker } from './bench-broker.mjs';
-import { cpuSeconds, machineBusySeconds, runCommand as run, runCommandWithCpu } from './bench-process.mjs';
+import { cpuTimes, machineBusySeconds, runCommand as run, runCommandWithCpu } from './bench-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -140,17 +140,18 @@ async function createTopic(broker, topic, partitions, replicationFactor) {
  */
 async function perf(o, broker, args, timeoutMs) {
   const load = load1();
-  const cpu0 = cpuSeconds(broker.pid);
+  const cpu0 = cpuTimes(broker.pid);
   const machine0 = machineBusySeconds();
   const r = await runCommandWithCpu(o.perf, args, timeoutMs);
-  const cpu = cpuSeconds(broker.pid) - cpu0;
-  return { ...r, brokerCpuS: cpu, clientCpuS: r.cpuS, machineCpuS: machineBusySeconds() - machine0, load };
+  const cpu1 = cpuTimes(broker.pid);
+  const brokerSysS = cpu1.system - cpu0.system;
+  return { ...r, brokerCpuS: cpu1.user - cpu0.user + brokerSysS, brokerSysS, clientCpuS: r.cpuS, machineCpuS: machineBusySeconds() - machine0, load };
 }
 
-/** CPU per message of one perf() run, in µs: broker, client and machine. */
+/** CPU per message of one perf() run, in µs: broker (and its system part), client and machine. */
 function cpuPerMsg(run, count) {
   const us = (s) => (s * 1e6) / count;
-  return { cpuUsPerMsg: us(run.brokerCpuS), clientCpuUsPerMsg: us(run.clientCpuS), machineCpuUsPerMsg: us(run.machineCpuS) };
+  return { cpuUsPerMsg: us(run.brokerCpuS), sysUsPerMsg: us(run.brokerSysS), clientCpuUsPerMsg: us(run.clientCpuS), machineCpuUsPerMsg: us(run.machineCpuS) };
 }
 
 async function throughputRun(o, broker, c, topic) {
@@ -201,10 +202,10 @@ function spread(xs, d = 0) {
   return `${fmt(median(ok), d)} (${fmt(Math.min(...ok), d)}–${fmt(Math.max(...ok), d)})`;
 }
 
-/** Medians of the three CPU figures: "broker / client / machine". */
+/** Medians of the CPU figures: "broker (its system part) / client / machine". */
 function cpuCell(runs) {
   const m = (key) => fmt(median(runs.map((x) => x[key])), 2);
-  return `${m('cpuUsPerMsg')} / ${m('clientCpuUsPerMsg')} / ${m('machineCpuUsPerMsg')}`;
+  return `${m('cpuUsPerMsg')} (${m('sysUsPerMsg')}) / ${m('clientCpuUsPerMsg')} / ${m('machineCpuUsPerMsg')}`;
 }
 
 function report(o, brokers, results) {
@@ -213,7 +214,7 @@ function report(o, brokers, results) {
     const rows = results.filter((r) => r.case === c.label);
     if (c.kind === 'throughput') {
       lines.push('', `### ${c.label}, acks=${o.acks === -1 ? 'all' : o.acks}, replication factor ${o.replicationFactor} (rdkafka_performance, medians of ${o.repeat}, range in brackets)`, '');
-      lines.push('| broker | produce msg/s | produce MB/s | CPU µs/msg (P): broker / client / machine | consume msg/s | consume MB/s | CPU µs/msg (C): broker / client / machine | load avg |');
+      lines.push('| broker | produce msg/s | produce MB/s | CPU µs/msg (P): broker (sys) / client / machine | consume msg/s | consume MB/s | CPU µs/msg (C): broker (sys) / client / machine | load avg |');
       lines.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |');
       for (const b of brokers) {
         const mine = rows.filter((r) => r.broker === b.name);
