@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { EMPTY_BYTES } from '../protocol/primitives/codec-support';
 import type { RecordsValue } from '../protocol/primitives/records-value';
 import { RefCountedDescriptor } from './ref-counted-descriptor';
-import type { SegmentFile, StorageDir, WholeFileAsyncOptions } from './storage-dir';
+import type { NamedContent, SegmentFile, StorageDir, WholeFileAsyncOptions } from './storage-dir';
 import { ensureDir } from './ensure-dir';
-import { replaceFileAtomically, replaceFileAtomicallyAsync, replaceFileAtomicallyInThreadPool, syncDirectory, syncDirectoryAsync } from './atomic-file';
+import { TEMP_FILE_SUFFIX, replaceFileAtomically, replaceFileAtomicallyAsync, replaceFileAtomicallyInThreadPool, syncDirectory, syncDirectoryAsync } from './atomic-file';
 
 /** Real files under `root`, through synchronous fs calls (fast on the page cache). */
 export class DiskStorageDir implements StorageDir {
@@ -83,7 +83,7 @@ export class DiskStorageDir implements StorageDir {
     return new DiskStorageDir(path.join(this.path, name), true);
   }
 
-  async createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> {
+  async createDirAsync(name: string, emptyFiles: readonly string[], written?: NamedContent): Promise<boolean> {
     const dir = path.join(this.path, name);
     let made = true;
     try {
@@ -96,6 +96,21 @@ export class DiskStorageDir implements StorageDir {
       // 'a': created if missing, never truncated.
       const handle = await fs.promises.open(path.join(dir, file), 'a', 0o644);
       await handle.close();
+    }
+    if (made && written) {
+      // Nobody else writes in a directory just made (its log opens once
+      // this resolves), so the temporary file needs no name of its own.
+      const file = path.join(dir, written.name);
+      const tmp = file + TEMP_FILE_SUFFIX;
+      const handle = await fs.promises.open(tmp, 'w', 0o644);
+      try {
+        await handle.writeFile(written.data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.promises.rename(tmp, file);
+      await syncDirectoryAsync(dir);
     }
     return made;
   }

@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,6 +7,20 @@ import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile } from './offset-checkpoint-file';
 import { batchBaseOffsets, collectRecords, makeBatch } from './test-batches';
 import { isFileRegion } from '../protocol/primitives/records-value';
+import { DiskStorageDir } from './disk-storage-dir';
+
+/**
+ * Spies on what the logs ask of their directories. (On the class: a spy on
+ * `fs` itself would see nothing, as each module compiled by @swc/jest holds
+ * its own copy of the `node:fs` namespace.)
+ */
+function spyOnDirs<K extends 'listFiles' | 'readFile' | 'exists' | 'writeFile'>(method: K): { paths(): string[]; restore(): void } {
+  const spy = jest.spyOn(DiskStorageDir.prototype, method as 'exists');
+  return {
+    paths: () => spy.mock.calls.map((args, i) => path.join((spy.mock.contexts[i] as DiskStorageDir).path, String(args[0] ?? ''))),
+    restore: () => spy.mockRestore(),
+  };
+}
 
 describe('LogManager on disk', () => {
   let root: string;
@@ -56,10 +69,10 @@ describe('LogManager on disk', () => {
     expect(existsSync(path.join(root, 't-0', '00000000000000000000.log'))).toBe(true);
     expect(existsSync(path.join(root, 't-2', '00000000000000000000.log'))).toBe(true);
 
-    const readdirs = jest.spyOn(fs, 'readdirSync');
+    const listings = spyOnDirs('listFiles');
     const logs = [m.getOrCreateLog('t', 0), m.getOrCreateLog('t', 2)];
-    expect(readdirs).not.toHaveBeenCalled();
-    readdirs.mockRestore();
+    expect(listings.paths()).toEqual([]);
+    listings.restore();
     expect(m.getOrCreateLog('t', 1)).toBe(existing);
 
     for (const log of [direct, ...logs]) {
@@ -74,6 +87,43 @@ describe('LogManager on disk', () => {
 
     const again = LogManager.open({ dataDir: root });
     expect([0, 2].map((p) => again.getLog('t', p)?.logEndOffset)).toEqual([2, 2]);
+    again.close();
+  });
+
+  test('a log prepared with its topic id opens with it, reading nothing, and an idle one writes nothing at close', async () => {
+    const topicId = 'b9f0e3a4-6c1d-4e2f-8a7b-0c1d2e3f4a5b';
+    const m = LogManager.open({ dataDir: root });
+    const direct = m.getOrCreateLog('direct', 0);
+    direct.assignTopicId(topicId);
+    await direct.whenTopicIdWritten();
+    await m.prepareLogsAsync([
+      { topic: 't', partition: 0, topicId },
+      { topic: 't', partition: 1, topicId },
+    ]);
+    expect(readFileSync(path.join(root, 't-0', 'partition.metadata'), 'utf8')).toBe(readFileSync(path.join(root, 'direct-0', 'partition.metadata'), 'utf8'));
+
+    const asked = [spyOnDirs('listFiles'), spyOnDirs('readFile'), spyOnDirs('exists')];
+    const [busy, idle] = [m.getOrCreateLog('t', 0), m.getOrCreateLog('t', 1)];
+    expect(asked.map((a) => a.paths())).toEqual([[], [], []]);
+    for (const a of asked) a.restore();
+    expect([busy.topicId, idle.topicId]).toEqual([topicId, topicId]);
+    busy.append(makeBatch({ records: 2 }), { leaderEpoch: 4 });
+    direct.append(makeBatch({ records: 2 }), { leaderEpoch: 4 });
+
+    // The idle log's files are already what a closed new log leaves: nothing is opened to write them.
+    const writes = spyOnDirs('writeFile');
+    m.close();
+    const written = writes.paths();
+    writes.restore();
+    expect(written.filter((f) => f.includes(`${path.sep}t-1${path.sep}`))).toEqual([]);
+    expect(written).toContain(path.join(root, 't-0', '00000000000000000000.index'));
+    const files = (dir: string): string[] => readdirSync(path.join(root, dir)).sort();
+    expect(files('t-0')).toEqual(files('direct-0'));
+    expect(files('t-1')).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'partition.metadata']);
+
+    const again = LogManager.open({ dataDir: root });
+    expect([again.getLog('t', 0)?.logEndOffset, again.getLog('t', 1)?.logEndOffset]).toEqual([2, 0]);
+    expect([again.getLog('t', 0)?.topicId, again.getLog('t', 1)?.topicId]).toEqual([topicId, topicId]);
     again.close();
   });
 

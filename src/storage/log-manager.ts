@@ -7,6 +7,7 @@ import { Log } from './log';
 import { type LogConfig, logConfig } from './log-config';
 import { MemoryStorageDir } from './memory-storage-dir';
 import { OffsetCheckpointFile, type TopicPartition, topicPartitionKey } from './offset-checkpoint-file';
+import { PARTITION_METADATA_FILE, encodePartitionMetadata } from './partition-metadata-file';
 import type { StorageDir } from './storage-dir';
 
 /**
@@ -63,11 +64,12 @@ export interface LogManagerTickResult {
 export class LogManager {
   private readonly logsByKey = new Map<string, Log>();
   /**
-   * Directories prepareLogsAsync made (they hold Log.FILES_OF_A_NEW_LOG and
-   * nothing else, since no log owns them yet): their log opens without
-   * checking or listing them.
+   * Directories prepareLogsAsync made, with the topic id it wrote into
+   * their `partition.metadata` (null: none written). They hold
+   * Log.FILES_OF_A_NEW_LOG, that file, and nothing else, since no log owns
+   * them yet: their log opens without checking, listing or reading them.
    */
-  private readonly madeDirs = new Set<string>();
+  private readonly madeDirs = new Map<string, string | null>();
   private readonly defaults: LogConfig;
   private readonly now: () => number;
   private readonly recoveryCheckpoint: OffsetCheckpointFile;
@@ -154,13 +156,15 @@ export class LogManager {
     const key = topicPartitionKey(topic, partition);
     const existing = this.logsByKey.get(key);
     if (existing) return existing;
-    const made = this.madeDirs.delete(key);
+    const madeWith = this.madeDirs.get(key);
+    this.madeDirs.delete(key);
+    const made = madeWith !== undefined;
     const log = Log.open(made ? this.dir.listedDir(key) : this.dir.dir(key), {
       topic,
       partition,
       config: { ...this.defaults, ...config },
       now: this.now,
-      knownFiles: made ? Log.FILES_OF_A_NEW_LOG : undefined,
+      madeDir: made ? { files: madeWith === null ? Log.FILES_OF_A_NEW_LOG : [...Log.FILES_OF_A_NEW_LOG, PARTITION_METADATA_FILE], topicId: madeWith } : undefined,
     });
     this.logsByKey.set(key, log);
     return log;
@@ -172,21 +176,34 @@ export class LogManager {
    * CREATES_IN_FLIGHT at a time, so that the synchronous creation finds
    * them made: the broker creates a new topic's logs inside the metadata
    * update, and thousands of file-system creates there (about a millisecond
-   * each on some disks) would hold every client. Null when there is nothing
-   * to make (logs that exist, or storage in memory). It never rejects: what
-   * fails here fails again, and is reported, where the log is created.
+   * each on some disks) would hold every client. With a partition's
+   * `topicId`, its `partition.metadata` is written there too (as
+   * Log.assignTopicId would, durably), so the log opens with its topic id.
+   * Null when there is nothing to make (logs that exist, or storage in
+   * memory). It never rejects: what fails here fails again, and is
+   * reported, where the log is created.
    */
-  prepareLogsAsync(partitions: readonly TopicPartition[]): Promise<void> | null {
+  prepareLogsAsync(partitions: readonly (TopicPartition & { topicId?: string })[]): Promise<void> | null {
     if (this.closed) return null;
-    const keys = [...new Set(partitions.map((p) => topicPartitionKey(p.topic, p.partition)))].filter((k) => !this.logsByKey.has(k));
+    const topicIds = new Map<string, string | null>();
+    for (const p of partitions) {
+      const key = topicPartitionKey(p.topic, p.partition);
+      if (!this.logsByKey.has(key)) topicIds.set(key, p.topicId ?? null);
+    }
+    const keys = [...topicIds.keys()];
     if (keys.length === 0) return null;
-    const make = (key: string): Promise<void> | null =>
-      this.dir.createDirAsync(key, Log.FILES_OF_A_NEW_LOG)?.then(
-        (made) => {
-          if (made) this.madeDirs.add(key);
-        },
-        () => undefined,
-      ) ?? null;
+    const make = (key: string): Promise<void> | null => {
+      const topicId = topicIds.get(key) ?? null;
+      const written = topicId === null ? undefined : { name: PARTITION_METADATA_FILE, data: encodePartitionMetadata(topicId) };
+      return (
+        this.dir.createDirAsync(key, Log.FILES_OF_A_NEW_LOG, written)?.then(
+          (made) => {
+            if (made) this.madeDirs.set(key, topicId);
+          },
+          () => undefined,
+        ) ?? null
+      );
+    };
     const first = make(keys[0] as string);
     if (first === null) return null;
     let next = 1;

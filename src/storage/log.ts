@@ -20,7 +20,7 @@ import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from '.
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DirListing } from './dir-listing';
 import { PARTITION_METADATA_FILE, PartitionMetadataFile } from './partition-metadata-file';
-import { DELETED_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, segmentFileStem } from './segment';
+import { DELETED_SUFFIX, INDEX_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, TIME_INDEX_SUFFIX, segmentFileStem } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
 import { ControlRecordType } from '../protocol/records/control-record';
@@ -44,11 +44,13 @@ export interface LogOptions {
    */
   convertEarlierWeirFiles?: boolean;
   /**
-   * The directory's files, when the caller made it and knows them without
-   * listing it: a new log's directory made in the thread pool, holding
-   * FILES_OF_A_NEW_LOG (LogManager.prepareLogsAsync). The load lists nothing.
+   * A new log's directory that the caller made in the thread pool
+   * (LogManager.prepareLogsAsync): the files it holds (FILES_OF_A_NEW_LOG,
+   * and `partition.metadata` when `topicId` is given), known without
+   * listing it, and the topic id that file records. The load lists and
+   * reads nothing.
    */
-  knownFiles?: readonly string[];
+  madeDir?: { readonly files: readonly string[]; readonly topicId: string | null };
 }
 
 export interface AppendOptions {
@@ -192,16 +194,18 @@ export class Log {
   }
 
   /**
-   * The files a new log's `open` would create, which may exist (empty)
-   * before it: its first segment's. An empty first segment already there is
-   * opened as the one it would have created (see LogManager.prepareLogsAsync).
+   * The files a new log has once closed, which may exist (empty) before it
+   * opens: its first segment's, with both of its (empty) index files. An
+   * empty first segment already there, with its index files, is opened as
+   * the one it would have created, and has nothing to write at close (see
+   * LogManager.prepareLogsAsync).
    */
-  static readonly FILES_OF_A_NEW_LOG: readonly string[] = [segmentFileStem(0) + LOG_SUFFIX];
+  static readonly FILES_OF_A_NEW_LOG: readonly string[] = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((s) => segmentFileStem(0) + s);
 
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
     const log = new Log(dir, options, options.now ?? Date.now);
-    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false, options.knownFiles);
+    log.load(options.recoveryPoint ?? 0, options.logStartOffset, options.convertEarlierWeirFiles ?? false, options.madeDir);
     return log;
   }
 
@@ -295,11 +299,11 @@ export class Log {
    * whether `leader-epoch-checkpoint` is there; no step before them creates
    * or deletes any of these other than through the listing.
    */
-  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean, knownFiles?: readonly string[]): void {
+  private load(recoveryPoint: number, checkpointedLogStart: number | undefined, convertEarlierWeirFiles: boolean, madeDir?: LogOptions['madeDir']): void {
     const now = this.time();
-    const listing = new DirListing(this.dir, knownFiles);
+    const listing = new DirListing(this.dir, madeDir?.files);
     // A malformed file stops the load: which topic these records belong to is unknown.
-    this.currentTopicId = listing.has(PARTITION_METADATA_FILE) ? this.partitionMetadata.read() : null;
+    this.currentTopicId = madeDir ? madeDir.topicId : listing.has(PARTITION_METADATA_FILE) ? this.partitionMetadata.read() : null;
     // Leftovers: half-written replacements, and segments Kafka had renamed for deletion.
     for (const f of listing.files()) if (f.endsWith(TEMP_FILE_SUFFIX) || f.endsWith(DELETED_SUFFIX)) listing.deleteFile(f);
     // A cleaning interrupted by a crash: finish its swap or discard it, before
@@ -315,6 +319,9 @@ export class Log {
       .sort((a, b) => a - b);
     const interval = this.config.indexIntervalBytes;
     this.segments = bases.map((b) => Segment.open(this.dir, b, interval, now));
+    // Whether each opened segment's index files are there, asked of the
+    // listing now, before any segment creates or deletes one.
+    const indexFilesListed = new Map(bases.map((b) => [b, listing.has(segmentFileStem(b) + INDEX_SUFFIX) && listing.has(segmentFileStem(b) + TIME_INDEX_SUFFIX)]));
     if (this.segments.length === 0) {
       this.segments.push(Segment.create(this.dir, checkpointedLogStart ?? 0, interval, now));
     }
@@ -331,7 +338,7 @@ export class Log {
         seg.nextOffset = next ? next.baseOffset : seg.baseOffset;
         continue;
       }
-      const result = seg.recover(i === first ? recoveryPoint : null);
+      const result = seg.recover(i === first ? recoveryPoint : null, indexFilesListed.get(seg.baseOffset));
       this.recoveryReport.truncatedBytes += result.truncatedBytes;
       // What recovery found past the recovery point becomes trusted: make it
       // durable. Nothing there (a clean shutdown, a new log): nothing to fsync,

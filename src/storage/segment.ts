@@ -161,8 +161,10 @@ export class Segment {
    *
    * Index files on disk are trusted up to the recovery point: they were
    * written when that data was flushed (roll or clean close).
+   * `indexFilesOnDisk`: whether both index files exist, when the caller
+   * knows from its listing of the directory (asked of the disk otherwise).
    */
-  recover(fromOffset: number | null): SegmentRecovery {
+  recover(fromOffset: number | null, indexFilesOnDisk?: boolean): SegmentRecovery {
     let start: { position: number; nextOffset: number } | null = null;
     const filesLoaded = fromOffset !== null && fromOffset > this.baseOffset && this.loadIndexFiles();
     if (filesLoaded) start = this.trustedPrefix(fromOffset);
@@ -218,7 +220,7 @@ export class Segment {
     // Nothing past the recovery point, nothing cut, and index files on disk
     // that were written with the data below it (an idle partition after a
     // clean stop): they already say what the scan found; nothing to write.
-    const filesHold = filesLoaded || (size === 0 && this.indexFilesExist());
+    const filesHold = filesLoaded || (size === 0 && (indexFilesOnDisk ?? this.indexFilesExist()));
     this.indexesDirty = !(filesHold && truncatedBytes === 0 && firstPastRecoveryPoint === size);
     return { truncatedBytes, bytesPastRecoveryPoint, problem };
   }

@@ -22,6 +22,12 @@ export interface WholeFileAsyncOptions {
  * `readFile`/`writeFile`; segment `.log` files, which grow by appends and are
  * served by region, go through `SegmentFile`.
  */
+/** A file's name and what it holds. */
+export interface NamedContent {
+  readonly name: string;
+  readonly data: Buffer;
+}
+
 export interface StorageDir {
   /** Where this directory lives (a real path, or a label in memory); for messages. */
   readonly path: string;
@@ -71,12 +77,14 @@ export interface StorageDir {
    * synchronous `dir(name)` and `openFile` to find made later (what exists
    * is left as it is). Creating entries costs the file system a journal
    * update each, about a millisecond on some disks, which the event loop
-   * should not wait for. Resolves true when it made the directory (so it
-   * holds `emptyFiles` and nothing else), false when it was there. Null
-   * where there is nothing to wait for (memory). It rejects with the file
-   * system's error; nothing is cleaned up.
+   * should not wait for. In a directory it made, it also writes `written`
+   * (if given) durably: a temporary file, fsynced, renamed into place, the
+   * directory fsynced. Resolves true when it made the directory (so it
+   * holds `emptyFiles`, `written` and nothing else), false when it was
+   * there. Null where there is nothing to wait for (memory). It rejects
+   * with the file system's error; nothing is cleaned up.
    */
-  createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> | null;
+  createDirAsync(name: string, emptyFiles: readonly string[], written?: NamedContent): Promise<boolean> | null;
   /** Removes a sub-directory and everything in it. */
   removeDir(name: string): void;
   /** Renames a sub-directory (its files' handles stay valid); the rename is made durable. */

@@ -5,7 +5,7 @@
  * would find it.
  */
 import type { RecordsValue } from '../../protocol/primitives/records-value';
-import type { SegmentFile, StorageDir, WholeFileAsyncOptions } from '../storage-dir';
+import type { NamedContent, SegmentFile, StorageDir, WholeFileAsyncOptions } from '../storage-dir';
 
 export class SimulatedCrash extends Error {
   constructor(readonly operation: string) {
@@ -79,8 +79,8 @@ export class FaultyStorageDir implements StorageDir {
   dir(name: string): StorageDir {
     return new FaultyStorageDir(this.inner.dir(name));
   }
-  createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> | null {
-    return this.inner.createDirAsync(name, emptyFiles);
+  createDirAsync(name: string, emptyFiles: readonly string[], written?: NamedContent): Promise<boolean> | null {
+    return this.inner.createDirAsync(name, emptyFiles, written);
   }
   listedDir(name: string): StorageDir {
     return new FaultyStorageDir(this.inner.listedDir(name));
