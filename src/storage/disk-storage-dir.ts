@@ -100,6 +100,10 @@ export class DiskStorageDir implements StorageDir {
     if (made && written) {
       // Nobody else writes in a directory just made (its log opens once
       // this resolves), so the temporary file needs no name of its own.
+      // Its contents are fsynced before the rename, so a crash never leaves
+      // the file torn; the directory is not: the rename undone by a crash
+      // leaves no file (and a temporary one, which the log's load deletes),
+      // which the caller's log must handle as if this had never run.
       const file = path.join(dir, written.name);
       const tmp = file + TEMP_FILE_SUFFIX;
       const handle = await fs.promises.open(tmp, 'w', 0o644);
@@ -110,7 +114,6 @@ export class DiskStorageDir implements StorageDir {
         await handle.close();
       }
       await fs.promises.rename(tmp, file);
-      await syncDirectoryAsync(dir);
     }
     return made;
   }

@@ -78,8 +78,9 @@ export interface StorageDir {
    * is left as it is). Creating entries costs the file system a journal
    * update each, about a millisecond on some disks, which the event loop
    * should not wait for. In a directory it made, it also writes `written`
-   * (if given) durably: a temporary file, fsynced, renamed into place, the
-   * directory fsynced. Resolves true when it made the directory (so it
+   * (if given): a temporary file, fsynced, renamed into place, so that it
+   * is whole or absent after a crash (the rename is not made durable: the
+   * file is one its owner writes again when it finds it missing). Resolves true when it made the directory (so it
    * holds `emptyFiles`, `written` and nothing else), false when it was
    * there. Null where there is nothing to wait for (memory). It rejects
    * with the file system's error; nothing is cleaned up.
