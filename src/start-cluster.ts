@@ -18,7 +18,8 @@
  * When startCluster resolves, every broker has printed its banner (it is
  * registered and unfenced, and serves on its port) and the Metadata of
  * every broker lists all of them, so a client may bootstrap from any. Broker
- * 1 starts first and, on a fresh cluster, is the controller.
+ * 1 starts first and, on a fresh cluster, is the controller; the others
+ * start together once it has bootstrapped the cluster.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -236,8 +237,16 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       const port = options.firstPort === undefined ? await freePort() : options.firstPort + nodeId - 1;
       slots.push({ nodeId, port, dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '', onOutput: new Set() });
     }
-    // One at a time: the first elects itself controller and bootstraps the cluster.
-    for (const slot of slots) await spawnOnFreePort(slot);
+    // Broker 1 alone first: it elects itself controller and bootstraps the
+    // cluster, so a fresh cluster's controller is always broker 1. The others
+    // then start together: each only registers with that controller, and a
+    // broker's start-up is mostly node loading modules, which two cores do
+    // side by side. Every start settles (started, or failed and exited)
+    // before a failure is reported, so none is left running.
+    await spawnOnFreePort(slots[0]!);
+    const rest = await Promise.allSettled(slots.slice(1).map((slot) => spawnOnFreePort(slot)));
+    const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
     // Each banner says that broker is registered; a client may ask any of
     // them, so every one must also have learned of all the others.
     const all = slots.map((s) => s.nodeId);
