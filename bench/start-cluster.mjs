@@ -11,7 +11,10 @@
  * - start: startCluster({ brokers: N }) until it resolves;
  * - all seen: from then until the Metadata of every broker lists all N
  *   (0 when it already does at the first look: what startCluster promises);
- * - restart: cluster.restart(2) (SIGTERM, exit, start again, registered);
+ * - stop: cluster.kill(2, 'SIGTERM') until broker 2 has exited (controlled
+ *   shutdown and close), then restart: cluster.restart(2) of the stopped
+ *   broker (start again until registered); restart(n) of a running broker
+ *   is the two together;
  * - close: cluster.close().
  * Medians (and min-max) over the runs. Several `--dist` (a dist/ of another
  * build, e.g. main's copied to /tmp/base/dist with node_modules beside it)
@@ -87,15 +90,19 @@ async function once(dist, n) {
       await new Promise((r) => setTimeout(r, 5));
     }
     allSeen = first ? 0 : performance.now() - t1;
+    let stop = NaN;
     let restart = NaN;
     if (n >= 2) {
       const t2 = performance.now();
+      await cluster.kill(2, 'SIGTERM');
+      stop = performance.now() - t2;
+      const t3 = performance.now();
       await cluster.restart(2);
-      restart = performance.now() - t2;
+      restart = performance.now() - t3;
     }
-    const t3 = performance.now();
+    const t4 = performance.now();
     await cluster.close();
-    return { start, allSeen, restart, close: performance.now() - t3 };
+    return { start, allSeen, stop, restart, close: performance.now() - t4 };
   } catch (err) {
     await cluster.close();
     throw err;
@@ -128,24 +135,24 @@ if (timeline) {
 }
 
 process.stdout.write(`load average before: ${load()}  (${os.cpus().length} cores, node ${process.version})\n`);
-/** @type {Map<string, {start: number[], allSeen: number[], restart: number[], close: number[]}>} */
+/** @type {Map<string, Record<'start' | 'allSeen' | 'stop' | 'restart' | 'close', number[]>>} */
 const results = new Map();
 for (let r = 0; r < runs; r++) {
   for (const n of sizes) {
     for (const dist of dists) {
       const key = `${dist}\t${n}`;
       const t = await once(dist, n);
-      if (!results.has(key)) results.set(key, { start: [], allSeen: [], restart: [], close: [] });
-      const acc = /** @type {{start: number[], allSeen: number[], restart: number[], close: number[]}} */ (results.get(key));
-      for (const k of /** @type {const} */ (['start', 'allSeen', 'restart', 'close'])) acc[k].push(t[k]);
+      if (!results.has(key)) results.set(key, { start: [], allSeen: [], stop: [], restart: [], close: [] });
+      const acc = /** @type {Record<'start' | 'allSeen' | 'stop' | 'restart' | 'close', number[]>} */ (results.get(key));
+      for (const k of /** @type {const} */ (['start', 'allSeen', 'stop', 'restart', 'close'])) acc[k].push(t[k]);
     }
   }
 }
 process.stdout.write(`load average after: ${load()}\n\n`);
 const cell = (/** @type {number[]} */ xs) => (xs.some(Number.isNaN) ? '-' : `${Math.round(median(xs))} (${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))})`);
 process.stdout.write(`medians of ${runs} runs, ms (min-max)\n`);
-process.stdout.write('| build | brokers | start | all seen after | restart(2) | close |\n|---|---|---|---|---|---|\n');
+process.stdout.write('| build | brokers | start | all seen after | stop broker 2 | restart it | close |\n|---|---|---|---|---|---|---|\n');
 for (const [key, v] of results) {
   const [dist, n] = key.split('\t');
-  process.stdout.write(`| ${path.relative(process.cwd(), dist) || dist} | ${n} | ${cell(v.start)} | ${cell(v.allSeen)} | ${cell(v.restart)} | ${cell(v.close)} |\n`);
+  process.stdout.write(`| ${path.relative(process.cwd(), dist) || dist} | ${n} | ${cell(v.start)} | ${cell(v.allSeen)} | ${cell(v.stop)} | ${cell(v.restart)} | ${cell(v.close)} |\n`);
 }
