@@ -19,7 +19,7 @@
  * registered and unfenced, and serves on its port) and the Metadata of
  * every broker lists all of them, so a client may bootstrap from any. Broker
  * 1 starts first and, on a fresh cluster, is the controller; the others
- * start together once it has bootstrapped the cluster.
+ * start together once it is serving (it has bootstrapped the cluster).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -241,8 +241,8 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
     // cluster, so a fresh cluster's controller is always broker 1. The others
     // then start together: each only registers with that controller, and a
     // broker's start-up is mostly node loading modules, which two cores do
-    // side by side. Every start settles (started, or failed and exited)
-    // before a failure is reported, so none is left running.
+    // side by side. Every start settles before a failure is reported, so
+    // the clean-up below finds every process spawned (none comes after it).
     await spawnOnFreePort(slots[0]!);
     const rest = await Promise.allSettled(slots.slice(1).map((slot) => spawnOnFreePort(slot)));
     const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
