@@ -106,6 +106,16 @@ describe('a cluster of three brokers on etcd', () => {
   const TOPIC = 'cluster-orders';
   const acked: { partition: number; offset: number; value: string }[] = [];
 
+  it('lists all three brokers in the Metadata of every broker as soon as startCluster resolves, broker 1 the controller', async () => {
+    // Asked before anything else in this file: what a test suite relies on
+    // right after startCluster, whichever broker its client bootstraps from.
+    const views = await Promise.all([1, 2, 3].map((id) => metadataFrom(id)));
+    for (const md of views) {
+      expect([...md.brokers.keys()].sort()).toEqual([1, 2, 3]);
+      expect(md.controllerId).toBe(1);
+    }
+  });
+
   it('creates a topic through a broker that is not the controller, spreads its partitions, and every broker agrees', async () => {
     const md = await metadataFrom(1);
     expect(md.brokers.size).toBe(3);

@@ -14,6 +14,12 @@
  * `dataDir` (a temp dir by default, removed on close) and a port (picked at
  * start, or `firstPort + n - 1`) kept across restarts, so the bootstrap
  * list stays valid. `weir cluster` runs one from the command line.
+ *
+ * When startCluster resolves, every broker has printed its banner (it is
+ * registered and unfenced, and serves on its port) and the Metadata of
+ * every broker lists all of them, so a client may bootstrap from any. Broker
+ * 1 starts first and, on a fresh cluster, is the controller; the others
+ * start together once it is serving (it has bootstrapped the cluster).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -84,6 +90,20 @@ interface BrokerSlot {
   child: ChildProcess | null;
   exited: Promise<void>;
   out: string;
+  /** Called after each chunk of the running process's output. */
+  readonly onOutput: Set<() => void>;
+}
+
+/**
+ * The brokers a broker last said it lists in Metadata (its `liveBrokers`
+ * log line, live-brokers-log.ts); null before the first such line is whole.
+ */
+function listedBrokers(out: string): Set<number> | null {
+  const at = out.lastIndexOf('"liveBrokers":[');
+  if (at < 0) return null;
+  const m = /^"liveBrokers":\[([\d,]*)\]/.exec(out.slice(at, at + 4096));
+  if (!m) return null;
+  return new Set(m[1]!.split(',').filter((x) => x.length > 0).map(Number));
 }
 
 /**
@@ -134,6 +154,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
       timer.unref();
       const onData = (d: Buffer) => {
         slot.out += d.toString();
+        for (const f of slot.onOutput) f();
         if (/"bootstrapServers":"[^"]+"|listening on /.test(slot.out)) {
           clearTimeout(timer);
           resolve();
@@ -166,6 +187,37 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
     }
   };
 
+  /**
+   * Resolves once the broker's Metadata lists every one of `nodeIds` (what
+   * it last logged; the line comes with the image change Metadata answers
+   * from). Its banner says only that it is registered itself.
+   */
+  const untilListing = (slot: BrokerSlot, nodeIds: readonly number[]): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      const child = slot.child;
+      const done = (err?: Error) => {
+        slot.onOutput.delete(check);
+        child?.off('exit', onExit);
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const check = () => {
+        const listed = listedBrokers(slot.out);
+        if (listed && nodeIds.every((id) => listed.has(id))) done();
+      };
+      const onExit = () => done(new Error(`broker ${slot.nodeId} exited while the cluster was starting:\n${slot.out}`));
+      const timer = setTimeout(() => {
+        const listed = listedBrokers(slot.out);
+        done(new Error(`broker ${slot.nodeId} did not list brokers ${nodeIds.join(', ')} in Metadata within ${startTimeoutMs} ms (it lists ${listed ? [...listed].join(', ') : 'none'}):\n${slot.out}`));
+      }, startTimeoutMs);
+      timer.unref();
+      slot.onOutput.add(check);
+      if (!child || child.exitCode !== null || child.signalCode !== null) return onExit();
+      child.once('exit', onExit);
+      check();
+    });
+
   const stopBroker = async (slot: BrokerSlot, signal: NodeJS.Signals): Promise<void> => {
     const child = slot.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
@@ -183,10 +235,22 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<R
     }
     for (let nodeId = 1; nodeId <= count; nodeId++) {
       const port = options.firstPort === undefined ? await freePort() : options.firstPort + nodeId - 1;
-      slots.push({ nodeId, port, dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '' });
+      slots.push({ nodeId, port, dataDir: path.join(root, `broker-${nodeId}`), child: null, exited: Promise.resolve(), out: '', onOutput: new Set() });
     }
-    // One at a time: the first elects itself controller and bootstraps the cluster.
-    for (const slot of slots) await spawnOnFreePort(slot);
+    // Broker 1 alone first: it elects itself controller and bootstraps the
+    // cluster, so a fresh cluster's controller is always broker 1. The others
+    // then start together: each only registers with that controller, and a
+    // broker's start-up is mostly node loading modules, which two cores do
+    // side by side. Every start settles before a failure is reported, so
+    // the clean-up below finds every process spawned (none comes after it).
+    await spawnOnFreePort(slots[0]!);
+    const rest = await Promise.allSettled(slots.slice(1).map((slot) => spawnOnFreePort(slot)));
+    const failed = rest.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    // Each banner says that broker is registered; a client may ask any of
+    // them, so every one must also have learned of all the others.
+    const all = slots.map((s) => s.nodeId);
+    await Promise.all(slots.map((slot) => untilListing(slot, all)));
   } catch (err) {
     for (const slot of slots) await stopBroker(slot, 'SIGKILL');
     await etcd?.close();

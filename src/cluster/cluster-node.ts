@@ -39,6 +39,7 @@ import { etcdSettings, type EtcdSettings } from './etcd/etcd-settings';
 import { ReplicaManager } from './replica-manager';
 import { type ControlledShutdownOutcome, runControlledShutdown } from './controlled-shutdown';
 import { AutoLeaderRebalance } from './auto-leader-rebalance';
+import { liveBrokersLog } from './live-brokers-log';
 
 export interface ClusterNodeOptions {
   config: BrokerConfig;
@@ -165,6 +166,7 @@ export class ClusterNode {
       const metadata = new MetadataLoader(log);
       const store = member.store;
       metadata.catchUp(await store.start((batch) => metadata.handleCommitted(batch)));
+      metadata.install(liveBrokersLog(log));
       const controller = new ClusterController(store, metadata, config, () => member.isController());
       duties = new ElectedControllerDuties(controller, member.registry, () => member.isController(), log);
       const d = duties;
