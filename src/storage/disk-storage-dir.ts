@@ -85,19 +85,18 @@ export class DiskStorageDir implements StorageDir {
 
   async createDirAsync(name: string, emptyFiles: readonly string[]): Promise<boolean> {
     const dir = path.join(this.path, name);
-    let made = true;
     try {
       await fs.promises.mkdir(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      made = false;
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
     }
     for (const file of emptyFiles) {
       // 'a': created if missing, never truncated.
       const handle = await fs.promises.open(path.join(dir, file), 'a', 0o644);
       await handle.close();
     }
-    return made;
+    return true;
   }
 
   removeDir(name: string): void {

@@ -20,7 +20,7 @@ import { firstRecordAtOrAfterUncompressed, type RecordTimestampLocator } from '.
 import { TEMP_FILE_SUFFIX } from './atomic-file';
 import { DirListing } from './dir-listing';
 import { PARTITION_METADATA_FILE, PartitionMetadataFile } from './partition-metadata-file';
-import { DELETED_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, segmentFileStem } from './segment';
+import { DELETED_SUFFIX, INDEX_SUFFIX, type LocatedBatch, LOG_SUFFIX, Segment, segmentFileStem, TIME_INDEX_SUFFIX } from './segment';
 import type { StorageDir } from './storage-dir';
 import { type AbortedTxn, TransactionIndex } from './transaction-index';
 import { ControlRecordType } from '../protocol/records/control-record';
@@ -195,8 +195,12 @@ export class Log {
    * The files a new log's `open` would create, which may exist (empty)
    * before it: its first segment's. An empty first segment already there is
    * opened as the one it would have created (see LogManager.prepareLogsAsync).
+   * Its index files are among them: an empty index is an empty file, and
+   * index files already there leave nothing for the close to write (a log
+   * that never got a record, else, created both files at the close, about a
+   * millisecond each on some disks, seconds for a topic of thousands).
    */
-  static readonly FILES_OF_A_NEW_LOG: readonly string[] = [segmentFileStem(0) + LOG_SUFFIX];
+  static readonly FILES_OF_A_NEW_LOG: readonly string[] = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX].map((suffix) => segmentFileStem(0) + suffix);
 
   /** Opens (creating when empty) the log in `dir`, recovering anything past the recovery point. */
   static open(dir: StorageDir, options: LogOptions): Log {
