@@ -24,10 +24,19 @@
  *   --partitions N    default 3000
  *   --messages N      keyed lines produced after the create, default 0
  *   --runs N          runs per build, default 2
+ *   --settle MS       wait this long after the create (and produce) before
+ *                     the SIGTERM, default 0: the create's own background
+ *                     writes (each partition.metadata, in the thread pool)
+ *                     may still be running, and the stop waits for them
  *   --cpu-prof DIR    run the brokers under `node --cpu-prof`, one directory
  *                     per start in DIR; a profile covers the whole process,
  *                     its stop is the last stop-time of it:
  *                     `node bench/cpuprofile-top.mjs FILE --last-ms STOP_MS`
+ *   --syscalls        count the stop's file-system calls (openat, rename,
+ *                     fsync, unlink) with `strace -c -f` attached to the
+ *                     broker just before SIGTERM: the times above depend on
+ *                     a shared disk, these counts do not (strace slows the
+ *                     stop itself; take times from a run without it)
  *   --json FILE
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -51,8 +60,11 @@ const after = option('after', path.join(ROOT, 'dist/cli/main.js')) ?? '';
 const partitions = Number(option('partitions', '3000'));
 const messages = Number(option('messages', '0'));
 const runs = Number(option('runs', '2'));
+const settleMs = Number(option('settle', '0'));
 const cpuProfDir = option('cpu-prof', undefined);
 const jsonFile = option('json', undefined);
+const countSyscalls = process.argv.includes('--syscalls');
+const COUNTED_SYSCALLS = ['openat', 'rename', 'fsync', 'unlink'];
 /** @type {Record<string, string>} */
 const builds = before ? { before, after } : { after };
 
@@ -110,12 +122,47 @@ async function start(cli, dataDir, profDir) {
   return {
     port,
     answerMs,
+    /** SIGTERM to exit in ms, and with --syscalls the counted calls of the stop. */
     async stop() {
+      const tracer = countSyscalls ? await attachStrace(child.pid ?? 0) : null;
       const s = performance.now();
       child.kill('SIGTERM');
       const { code, signal } = /** @type {{ code: number | null, signal: string | null }} */ (await exited);
+      const ms = Math.round(performance.now() - s);
       if (code !== 0) throw new Error(`broker exited with ${code ?? signal}:\n${err}`);
-      return Math.round(performance.now() - s);
+      return { ms, calls: tracer ? await tracer.counts() : {} };
+    },
+  };
+}
+
+/**
+ * `strace -c -f -p PID`, resolved once it is attached; `counts()` waits for
+ * it to finish (the process exited) and reads its summary.
+ * @param {number} pid
+ */
+async function attachStrace(pid) {
+  const out = path.join(os.tmpdir(), `weir-bench-strace-${pid}.txt`);
+  const tracer = spawn('strace', ['-c', '-f', '-p', String(pid), '-o', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const done = new Promise((resolve) => tracer.once('exit', resolve));
+  // strace says "Process PID attached" on stderr once it traces the process.
+  await new Promise((resolve, reject) => {
+    tracer.stderr.on('data', (d) => String(d).includes('attached') && resolve(undefined));
+    tracer.once('error', reject);
+  });
+  return {
+    async counts() {
+      await done;
+      const text = fs.readFileSync(out, 'utf8');
+      fs.rmSync(out, { force: true });
+      /** @type {Record<string, number>} */
+      const counts = {};
+      for (const line of text.split('\n')) {
+        const f = line.trim().split(/\s+/);
+        const name = f[f.length - 1] ?? '';
+        // % time, seconds, usecs/call, calls, [errors], syscall
+        if (COUNTED_SYSCALLS.includes(name)) counts[name] = Number(f[3]);
+      }
+      return counts;
     },
   };
 }
@@ -144,10 +191,24 @@ for (let run = 0; run < runs; run++) {
       const bootstrap = `127.0.0.1:${first.port}`;
       const createMs = cliRun(cli, ['topic', 'create', 'big', '-p', String(partitions), '-b', bootstrap]);
       const produceMs = messages > 0 ? cliRun(cli, ['produce', 'big', '-K', ':', '-b', bootstrap], lines) : 0;
-      const createdStopMs = await first.stop();
+      if (settleMs > 0) await new Promise((r) => setTimeout(r, settleMs));
+      const created = await first.stop();
       const second = await start(cli, dataDir, prof('restart'));
-      const restartStopMs = await second.stop();
-      const r = { build, run, load1, partitions, messages, createMs, produceMs, createdStopMs, restartAnswerMs: second.answerMs, restartStopMs };
+      const restart = await second.stop();
+      const r = {
+        build,
+        run,
+        load1,
+        partitions,
+        messages,
+        settleMs,
+        createMs,
+        produceMs,
+        createdStopMs: created.ms,
+        restartAnswerMs: second.answerMs,
+        restartStopMs: restart.ms,
+        ...(countSyscalls ? { createdStopCalls: JSON.stringify(created.calls), restartStopCalls: JSON.stringify(restart.calls) } : {}),
+      };
       results.push(r);
       console.log(JSON.stringify(r));
     } finally {
