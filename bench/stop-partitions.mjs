@@ -41,10 +41,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answersApiVersions, freePort } from './broker-port.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -68,38 +68,6 @@ const COUNTED_SYSCALLS = ['openat', 'rename', 'fsync', 'unlink'];
 /** @type {Record<string, string>} */
 const builds = before ? { before, after } : { after };
 
-/** A port free right now (the broker binds it a moment later). */
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => server.close(() => resolve(undefined)));
-  return port;
-}
-
-/** ApiVersions v0, correlation id 1, no client id. */
-const API_VERSIONS = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
-
-/** Resolves true when `port` answers an ApiVersions request, false when it refuses or hangs up. */
-function answers(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let got = Buffer.alloc(0);
-    const done = (/** @type {boolean} */ ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => socket.write(API_VERSIONS));
-    socket.on('data', (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) done(true);
-    });
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
-  });
-}
-
 /**
  * Starts `cli` on `dataDir`; resolves once its port answers.
  * @param {string} cli @param {string} dataDir @param {string | undefined} profDir
@@ -113,7 +81,7 @@ async function start(cli, dataDir, profDir) {
   child.stderr.on('data', (d) => (err = (err + d).slice(-4000)));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   for (;;) {
-    if (await answers(port)) break;
+    if (await answersApiVersions(port)) break;
     if (child.exitCode !== null) throw new Error(`broker exited before answering:\n${err}`);
     if (performance.now() - t0 > 300_000) throw new Error('broker did not answer in 300 s');
     await new Promise((r) => setTimeout(r, 10));
