@@ -396,7 +396,7 @@ export class Log {
         if (latest === null || b.info.partitionLeaderEpoch > latest) this.epochs.assign(b.info.partitionLeaderEpoch, Math.max(b.info.baseOffset, from));
       }
     }
-    this.epochs.sync();
+    this.epochs.sync(this.logEndOffset);
   }
 
   /** Offsets of the producer snapshots among `files` (by default, the directory listed now), oldest first. */
@@ -726,7 +726,7 @@ export class Log {
       .then(() => old.flushAsync())
       .then(() => old.syncIndexFilesAsync())
       .then(() => this.dir.syncDirectoryAsync())
-      .then(() => this.epochs.syncAsync())
+      .then(() => this.epochs.syncAsync(this.logEndOffset))
       .then(
         () => {
           if (this.currentRecoveryPoint < base) this.currentRecoveryPoint = base;
@@ -1065,7 +1065,7 @@ export class Log {
     const truncations = this.truncations;
     for (const seg of this.unflushedSegments()) seg.flush();
     this.truncationsFlushed = truncations;
-    this.epochs.sync();
+    this.epochs.sync(leo);
     this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
     this.unflushedMessages = 0;
     this.lastFlushTime = now;
@@ -1102,7 +1102,7 @@ export class Log {
     const unflushed = this.unflushedSegments();
     for (const seg of unflushed) await seg.flushAsync();
     this.truncationsFlushed = Math.max(this.truncationsFlushed, truncations);
-    await this.epochs.syncAsync();
+    await this.epochs.syncAsync(leo);
     this.currentRecoveryPoint = Math.max(this.currentRecoveryPoint, leo);
     this.unflushedMessages = 0;
     this.lastFlushTime = now;
