@@ -23,8 +23,8 @@
  * costs no file write of its own. An entry starting at or past the log end
  * is dropped by every load, so it is written only once records follow it:
  * a partition that never got a record has no checkpoint, and one idle
- * since its last write rewrites nothing when a restart gives it its epoch
- * again.
+ * since its last write rewrites nothing when a restart assigns it its
+ * epoch again.
  */
 import type { CheckpointFile } from './checkpoint-file';
 import { type EpochEntry, leaderEpochCheckpointFile } from './leader-epoch-checkpoint-file';
@@ -174,9 +174,9 @@ export class LeaderEpochCache {
    * its end (truncateFromEnd, as Kafka's load does), so such an entry is no
    * reason to write: a leader's epoch on a partition that has no record in
    * it yet. Without this, every partition of a broker that never got a
-   * record wrote its checkpoint at each stop (the epoch assigned when it
-   * became leader) and at each start (the load dropping that entry again):
-   * a temp file, a rename and two fsyncs each, seconds for thousands.
+   * record wrote its checkpoint at each stop: the load had dropped the
+   * entry, and becoming leader assigned it again. A temp file, a rename and
+   * two fsyncs each, seconds for thousands.
    */
   private fileSaysTheSame(logEndOffset: number): boolean {
     if (this.onDisk === null) return false;
