@@ -3,8 +3,10 @@
  * Summarises V8 .cpuprofile files (from `node --cpu-prof`): top functions by
  * self time, and self time per source file.
  *
- *   node bench/cpuprofile-top.mjs PROFILE.cpuprofile [more...] [--top N]
+ *   node bench/cpuprofile-top.mjs PROFILE.cpuprofile [more...] [--top N] [--last-ms MS]
  *
+ * `--last-ms MS` keeps only each profile's last MS milliseconds (a broker's
+ * stop: the time from SIGTERM to exit, bench/stop-partitions.mjs).
  * Several files are added together (a broker profiled across several runs).
  * "(idle)" is time the event loop waited; the percentages after it are of
  * busy time only, so they say where the CPU went.
@@ -14,13 +16,15 @@ import * as path from 'node:path';
 
 const argv = process.argv.slice(2);
 let top = 30;
+let lastMs = Infinity;
 const files = [];
 for (let i = 0; i < argv.length; i++) {
   if (argv[i] === '--top') top = Number(argv[++i]);
+  else if (argv[i] === '--last-ms') lastMs = Number(argv[++i]);
   else files.push(argv[i]);
 }
 if (files.length === 0) {
-  process.stderr.write('usage: node bench/cpuprofile-top.mjs PROFILE.cpuprofile [...] [--top N]\n');
+  process.stderr.write('usage: node bench/cpuprofile-top.mjs PROFILE.cpuprofile [...] [--top N] [--last-ms MS]\n');
   process.exit(2);
 }
 
@@ -42,7 +46,13 @@ for (const f of files) {
   /** @type {{ nodes: { id: number, callFrame: { functionName: string, url: string, lineNumber: number } }[], samples: number[], timeDeltas: number[] }} */
   const prof = JSON.parse(fs.readFileSync(f, 'utf8'));
   const nodes = new Map(prof.nodes.map((n) => [n.id, n]));
+  // Sample i's time from the start is the sum of the deltas up to it.
+  const profiledUs = prof.timeDeltas.reduce((a, b) => a + b, 0);
+  const fromUs = profiledUs - lastMs * 1000;
+  let atUs = 0;
   for (let i = 0; i < prof.samples.length; i++) {
+    atUs += prof.timeDeltas[i] ?? 0;
+    if (atUs < fromUs) continue;
     const n = nodes.get(prof.samples[i]);
     // timeDeltas[i] is the time before sample i; attribute the next delta to it.
     const dt = prof.timeDeltas[i + 1] ?? 0;

@@ -29,10 +29,10 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { answersApiVersions, freePort } from './broker-port.mjs';
 import { cpuSeconds } from './bench-process.mjs';
 import { option } from './bench-options.mjs';
 
@@ -47,38 +47,6 @@ const after = option('after', path.join(ROOT, 'dist/cli/main.js')) ?? '';
 const partitions = Number(option('partitions', '3000'));
 const runs = Number(option('runs', '3'));
 const jsonFile = option('json', undefined);
-
-/** A port free right now (the broker binds it a moment later). */
-async function freePort() {
-  const server = net.createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => server.close(() => resolve(undefined)));
-  return port;
-}
-
-/** ApiVersions v0, correlation id 1, no client id. */
-const API_VERSIONS = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
-
-/** Resolves true when `port` answers an ApiVersions request, false when it refuses or hangs up. */
-function answers(port) {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    let got = Buffer.alloc(0);
-    const done = (/** @type {boolean} */ ok) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => socket.write(API_VERSIONS));
-    socket.on('data', (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 4 && got.length >= 4 + got.readInt32BE(0)) done(true);
-    });
-    socket.once('error', () => done(false));
-    socket.once('close', () => done(false));
-  });
-}
 
 /**
  * Starts `cli` on `dataDir` and a free port; resolves once the banner is out
@@ -106,7 +74,7 @@ async function start(cli, dataDir) {
   });
   let answerMs = -1;
   while (performance.now() - t0 < 300_000) {
-    if (await answers(port)) {
+    if (await answersApiVersions(port)) {
       answerMs = Math.round(performance.now() - t0);
       break;
     }

@@ -85,19 +85,18 @@ export class DiskStorageDir implements StorageDir {
 
   async createDirAsync(name: string, emptyFiles: readonly string[], written?: NamedContent): Promise<boolean> {
     const dir = path.join(this.path, name);
-    let made = true;
     try {
       await fs.promises.mkdir(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      made = false;
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
     }
     for (const file of emptyFiles) {
       // 'a': created if missing, never truncated.
       const handle = await fs.promises.open(path.join(dir, file), 'a', 0o644);
       await handle.close();
     }
-    if (made && written) {
+    if (written) {
       // Nobody else writes in a directory just made (its log opens once
       // this resolves), so the temporary file needs no name of its own.
       // Its contents are fsynced before the rename, so a crash never leaves
@@ -115,7 +114,7 @@ export class DiskStorageDir implements StorageDir {
       }
       await fs.promises.rename(tmp, file);
     }
-    return made;
+    return true;
   }
 
   removeDir(name: string): void {

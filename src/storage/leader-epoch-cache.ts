@@ -20,7 +20,11 @@
  * from the log's flush, roll and close: an entry for records below the
  * recovery point is durable with them, and one for records past it is
  * rebuilt by recovery from the batches' own epochs. A new partition thus
- * costs no file write of its own.
+ * costs no file write of its own. An entry starting at or past the log end
+ * is dropped by every load, so it is written only once records follow it:
+ * a partition that never got a record has no checkpoint, and one idle
+ * since its last write rewrites nothing when a restart assigns it its
+ * epoch again.
  */
 import type { CheckpointFile } from './checkpoint-file';
 import { type EpochEntry, leaderEpochCheckpointFile } from './leader-epoch-checkpoint-file';
@@ -34,12 +38,17 @@ export class LeaderEpochCache {
   private entries: EpochEntry[];
   /** Changed since the file was last written. */
   private unsynced = false;
+  /** What the file holds, as read or last written; null while unknown (a write in flight, or failed). */
+  private onDisk: readonly EpochEntry[] | null;
+  /** Writes started so far: an asynchronous one records what it wrote only if no other started meanwhile. */
+  private writesStarted = 0;
 
   private constructor(
     private readonly file: CheckpointFile<EpochEntry> | null,
     entries: EpochEntry[],
   ) {
     this.entries = entries;
+    this.onDisk = [...entries];
   }
 
   /** Loads the checkpoint in `dir` (empty when missing). Throws on a malformed file. */
@@ -48,7 +57,7 @@ export class LeaderEpochCache {
     return new LeaderEpochCache(file, file.read());
   }
 
-  /** The cache of a directory that has no checkpoint yet: empty, written there on `sync`. */
+  /** The cache of a directory that has no checkpoint yet: empty, written there on `sync` once it has an entry to keep. */
   static withoutCheckpoint(dir: StorageDir): LeaderEpochCache {
     return new LeaderEpochCache(leaderEpochCheckpointFile(dir), []);
   }
@@ -133,22 +142,58 @@ export class LeaderEpochCache {
     this.write();
   }
 
-  /** Makes the checkpoint durable if it changed since it last was (the log's flush). */
-  sync(): void {
-    if (this.file === null || !this.unsynced) return;
-    this.file.write(this.entries);
+  /**
+   * Makes the checkpoint durable if it changed since it last was (the log's
+   * flush), with the log ending at `logEndOffset`: see `fileSaysTheSame`
+   * for the changes that need no write.
+   */
+  sync(logEndOffset: number): void {
+    if (this.file === null || !this.unsynced || this.fileSaysTheSame(logEndOffset)) return;
     this.unsynced = false;
+    const entries = [...this.entries];
+    this.writesStarted++;
+    this.onDisk = null;
+    this.file.write(entries);
+    this.onDisk = entries;
   }
 
-  /** `sync` off the event loop (after a roll's background segment fsync). */
-  async syncAsync(): Promise<void> {
-    if (this.file === null || !this.unsynced) return;
+  /** `sync` off the event loop (after a roll's background segment fsync, and a shutdown's flush). */
+  async syncAsync(logEndOffset: number): Promise<void> {
+    if (this.file === null || !this.unsynced || this.fileSaysTheSame(logEndOffset)) return;
     this.unsynced = false;
-    await this.file.writeAsync([...this.entries]);
+    const entries = [...this.entries];
+    const write = ++this.writesStarted;
+    this.onDisk = null;
+    await this.file.writeAsync(entries);
+    if (this.writesStarted === write) this.onDisk = entries;
+  }
+
+  /**
+   * Whether the file already says what the entries say, for a log ending at
+   * `logEndOffset`. Loading a log drops every entry that starts at or past
+   * its end (truncateFromEnd, as Kafka's load does), so such an entry is no
+   * reason to write: a leader's epoch on a partition that has no record in
+   * it yet. Without this, every partition of a broker that never got a
+   * record wrote its checkpoint at each stop: the load had dropped the
+   * entry, and becoming leader assigned it again. A temp file, a rename and
+   * two fsyncs each, seconds for thousands.
+   */
+  private fileSaysTheSame(logEndOffset: number): boolean {
+    if (this.onDisk === null) return false;
+    const below = (entries: readonly EpochEntry[]): EpochEntry[] => entries.filter((e) => e.startOffset < logEndOffset);
+    if (!sameEntries(below(this.onDisk), below(this.entries))) return false;
+    // The entries past the end stay to be written (still marked unsynced)
+    // once records make them count, unless the file has them already.
+    if (sameEntries(this.onDisk, this.entries)) this.unsynced = false;
+    return true;
   }
 
   /** Marks the entries changed; the file follows at the next `sync`. */
   private write(): void {
     this.unsynced = true;
   }
+}
+
+function sameEntries(a: readonly EpochEntry[], b: readonly EpochEntry[]): boolean {
+  return a.length === b.length && a.every((e, i) => e.epoch === b[i]?.epoch && e.startOffset === b[i]?.startOffset);
 }

@@ -1,4 +1,4 @@
-import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, fstatSync, mkdtempSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataDirLockedError } from './dir-lock';
@@ -116,7 +116,7 @@ describe('LogManager on disk', () => {
     const written = writes.paths();
     writes.restore();
     expect(written.filter((f) => f.includes(`${path.sep}t-1${path.sep}`))).toEqual([]);
-    expect(written).toContain(path.join(root, 't-0', '00000000000000000000.index'));
+    expect(written).toContain(path.join(root, 't-0', '00000000000000000000.timeindex'));
     const files = (dir: string): string[] => readdirSync(path.join(root, dir)).sort();
     expect(files('t-0')).toEqual(files('direct-0'));
     expect(files('t-1')).toEqual(['00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'partition.metadata']);
@@ -125,6 +125,36 @@ describe('LogManager on disk', () => {
     expect([again.getLog('t', 0)?.logEndOffset, again.getLog('t', 1)?.logEndOffset]).toEqual([2, 0]);
     expect([again.getLog('t', 0)?.topicId, again.getLog('t', 1)?.topicId]).toEqual([topicId, topicId]);
     again.close();
+  });
+
+  test('a prepared log that never got a record writes no file at its close, and opens again as the empty log a direct creation leaves', async () => {
+    const m = LogManager.open({ dataDir: root });
+    const direct = m.getOrCreateLog('direct', 0);
+    await m.prepareLogsAsync([0, 1, 2].map((partition) => ({ topic: 't', partition })));
+    const logs = [0, 1, 2].map((p) => m.getOrCreateLog('t', p));
+    await m.flushAllAsync();
+    // Each file by inode: a file replaced (written anew and renamed over) gets another.
+    const inodes = (dir: string): string[] => readdirSync(path.join(root, dir)).sort().map((f) => `${f} ${statSync(path.join(root, dir, f)).ino}`);
+    const before = [0, 1, 2].map((p) => inodes(`t-${p}`));
+    m.close();
+    expect([0, 1, 2].map((p) => inodes(`t-${p}`))).toEqual(before);
+    const files = (dir: string): string[] => readdirSync(path.join(root, dir)).sort();
+    for (const p of [0, 1, 2]) {
+      expect(files(`t-${p}`)).toEqual(files('direct-0'));
+      for (const f of files(`t-${p}`).filter((name) => /\.(log|index|timeindex)$/.test(name))) {
+        expect([f, statSync(path.join(root, `t-${p}`, f)).size]).toEqual([f, 0]);
+      }
+    }
+    expect(logs.every((l) => l.isClosed) && direct.isClosed).toBe(true);
+
+    const again = LogManager.open({ dataDir: root });
+    const reopened = again.getLog('t', 1);
+    expect([reopened?.logStartOffset, reopened?.logEndOffset]).toEqual([0, 0]);
+    reopened?.append(makeBatch({ records: 2 }), { leaderEpoch: 0 });
+    again.close();
+    const last = LogManager.open({ dataDir: root });
+    expect(batchBaseOffsets(collectRecords(last.getLog('t', 1)?.read(0, 1000).records ?? null))).toEqual([0]);
+    last.close();
   });
 
   test('a second broker on the same dir fails clearly; a stale lock is taken over', () => {

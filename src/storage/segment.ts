@@ -17,6 +17,9 @@ export const TIME_INDEX_SUFFIX = '.timeindex';
 /** Kafka renames a segment's files with this suffix before deleting them later; Weir deletes at once, and removes such files on load. */
 export const DELETED_SUFFIX = '.deleted';
 
+/** Index files up to this size are read back before a write without fsync, and left alone when unchanged (Segment.writeIndexFile). */
+const COMPARED_INDEX_BYTES = 64 * 1024;
+
 /** A batch located in a segment file. */
 export interface LocatedBatch {
   position: number;
@@ -383,9 +386,23 @@ export class Segment {
   writeIndexes(sync: boolean): void {
     if (!this.indexesDirty || !this.offsetIndexLoaded || !this.timeIndexLoaded) return;
     const stem = segmentFileStem(this.baseOffset);
-    this.dir.writeFile(stem + INDEX_SUFFIX + this.suffix, this.offsetIndexLoaded.toBuffer(), { sync });
-    this.dir.writeFile(stem + TIME_INDEX_SUFFIX + this.suffix, this.timeIndexLoaded.toBuffer(), { sync });
+    this.writeIndexFile(stem + INDEX_SUFFIX + this.suffix, this.offsetIndexLoaded.toBuffer(), sync);
+    this.writeIndexFile(stem + TIME_INDEX_SUFFIX + this.suffix, this.timeIndexLoaded.toBuffer(), sync);
     this.indexesDirty = false;
+  }
+
+  /**
+   * Replaces one index file, unless (without `sync`) a small one already
+   * holds exactly `data`. The segment's flag says only that something was
+   * appended: a few records add no offset index entry, and at a close only
+   * the time index gets its last one. Reading a small file back costs the
+   * page cache; replacing it costs a created temp file and a rename, journal
+   * updates of about a millisecond each on some disks, once per partition
+   * when a broker of thousands stops.
+   */
+  private writeIndexFile(name: string, data: Buffer, sync: boolean): void {
+    if (!sync && data.length <= COMPARED_INDEX_BYTES && this.dir.readFile(name)?.equals(data)) return;
+    this.dir.writeFile(name, data, { sync });
   }
 
   /**

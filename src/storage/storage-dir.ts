@@ -74,13 +74,14 @@ export interface StorageDir {
   listedDir(name: string): StorageDir;
   /**
    * Makes a sub-directory and empty files in it in the thread pool, for a
-   * synchronous `dir(name)` and `openFile` to find made later (what exists
-   * is left as it is). Creating entries costs the file system a journal
-   * update each, about a millisecond on some disks, which the event loop
-   * should not wait for. In a directory it made, it also writes `written`
-   * (if given): a temporary file, fsynced, renamed into place, so that it
-   * is whole or absent after a crash (the rename is not made durable: the
-   * file is one its owner writes again when it finds it missing). Resolves true when it made the directory (so it
+   * synchronous `dir(name)` and `openFile` to find made later (a directory
+   * that exists is left as it is, no file made in it). Creating entries
+   * costs the file system a journal update each, about a millisecond on
+   * some disks, which the event loop should not wait for. In a directory it
+   * made, it also writes `written` (if given): a temporary file, fsynced,
+   * renamed into place, so that it is whole or absent after a crash (the
+   * rename is not made durable: the file is one its owner writes again when
+   * it finds it missing). Resolves true when it made the directory (so it
    * holds `emptyFiles`, `written` and nothing else), false when it was
    * there. Null where there is nothing to wait for (memory). It rejects
    * with the file system's error; nothing is cleaned up.
