@@ -45,15 +45,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answersApiVersions, freePort } from './broker-port.mjs';
+import { option } from './bench-options.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** @param {string} name @param {string | undefined} fallback */
-function option(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  if (i >= 0 && process.argv[i + 1] !== undefined) return process.argv[i + 1];
-  return fallback;
-}
 
 const before = option('before', undefined);
 const after = option('after', path.join(ROOT, 'dist/cli/main.js')) ?? '';
