@@ -177,8 +177,10 @@ export class LogManager {
    * them made: the broker creates a new topic's logs inside the metadata
    * update, and thousands of file-system creates there (about a millisecond
    * each on some disks) would hold every client. With a partition's
-   * `topicId`, its `partition.metadata` is written there too (as
-   * Log.assignTopicId would, durably), so the log opens with its topic id.
+   * `topicId`, its `partition.metadata` is written there too (whole or
+   * absent after a crash, see StorageDir.createDirAsync; a log that finds
+   * it absent at start is assigned its id again), so the log opens with
+   * its topic id.
    * Null when there is nothing to make (logs that exist, or storage in
    * memory). It never rejects: what fails here fails again, and is
    * reported, where the log is created.
