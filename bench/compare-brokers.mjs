@@ -47,6 +47,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBenchBroker } from './bench-broker.mjs';
+import { median } from './bench-stats.mjs';
 import { cpuTimes, machineBusySeconds, runCommand as run, runCommandWithCpu } from './bench-process.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -102,11 +103,6 @@ const load1 = () => os.loadavg()[0].toFixed(1);
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  return s.length ? s[Math.floor((s.length - 1) / 2)] : NaN;
 }
 
 // ---------------------------------------------------------------- runs

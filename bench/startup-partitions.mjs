@@ -35,6 +35,7 @@ import { fileURLToPath } from 'node:url';
 import { answersApiVersions, freePort } from './broker-port.mjs';
 import { cpuSeconds } from './bench-process.mjs';
 import { option } from './bench-options.mjs';
+import { median } from './bench-stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -119,11 +120,6 @@ try {
   fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 for (const build of ['before', 'after']) {
   const rs = results.filter((r) => r.build === build);
   const line = (/** @type {'startupMs' | 'answerMs' | 'cpuMs'} */ key) => `${key} ${rs.map((r) => r[key]).join(', ')} (median ${median(rs.map((r) => r[key]))})`;

@@ -46,6 +46,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { answersApiVersions, freePort } from './broker-port.mjs';
 import { option } from './bench-options.mjs';
+import { median } from './bench-stats.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -179,11 +180,6 @@ for (let run = 0; run < runs; run++) {
   }
 }
 
-/** @param {number[]} xs */
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-};
 for (const build of Object.keys(builds)) {
   const rs = results.filter((r) => r.build === build);
   const line = (/** @type {string} */ key) => `${key} ${rs.map((r) => r[key]).join(', ')} (median ${median(rs.map((r) => Number(r[key])))})`;
