@@ -56,6 +56,7 @@ import type { MetadataPublisher } from '../cluster/metadata/metadata-loader';
 import { ErrorCode } from '../protocol/errors';
 import { coordinatorAppendError } from './coordinator-append-error';
 import { partitionForKey } from './partition-for-key';
+import { monotonicMs } from '../time/monotonic-clock';
 
 export interface PartitionOwner {
   loadPartitions(partitions: readonly number[]): void;
@@ -94,7 +95,7 @@ export interface CoordinatorPartitionsOptions {
   loadSliceMs?: number;
   /** Records replayed between two looks at the clock. */
   loadStepRecords?: number;
-  /** The clock the slices are measured with (performance.now). */
+  /** The clock the slices are measured with (monotonicMs). */
   sliceClock?: () => number;
 }
 
@@ -240,7 +241,7 @@ export class CoordinatorPartitions implements MetadataPublisher {
 
   /** One turn of deferred loading: steps of the oldest load until the slice is used up, then the next turn. */
   private runTurn(): void {
-    const clock = this.options.sliceClock ?? (() => performance.now());
+    const clock = this.options.sliceClock ?? monotonicMs;
     const sliceMs = this.options.loadSliceMs ?? DEFAULT_LOAD_SLICE_MS;
     const started = clock();
     while (this.queue.length > 0) {

@@ -1,5 +1,5 @@
 import { EtcdSession, type EtcdSessionOptions, type SessionState } from './etcd-session';
-import { monotonicMs } from './monotonic-clock';
+import { monotonicMs } from '../../time/monotonic-clock';
 import { eventually, useEtcd } from './test-support/etcd-fixture';
 import { startTcpCut } from './test-support/tcp-cut';
 

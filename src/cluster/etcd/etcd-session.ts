@@ -56,7 +56,7 @@ import type { Logger } from '../../logger';
 import { describeEtcdError } from './etcd-client';
 import { LeaseKeepAlive } from './lease-keepalive';
 import { LeaseKeepAliveThread } from './lease-keepalive-thread';
-import { monotonicMs } from './monotonic-clock';
+import { monotonicMs } from '../../time/monotonic-clock';
 
 export type SessionState = 'alive' | 'unknown' | 'lost' | 'closed';
 

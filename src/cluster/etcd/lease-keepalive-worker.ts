@@ -8,7 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { connectEtcd, describeEtcdError } from './etcd-client';
 import { LeaseKeepAlive } from './lease-keepalive';
 import type { LeaseKeepAliveMessage, LeaseKeepAliveWorkerData } from './lease-keepalive-thread';
-import { monotonicMs } from './monotonic-clock';
+import { monotonicMs } from '../../time/monotonic-clock';
 
 const data = workerData as LeaseKeepAliveWorkerData;
 const deadline = new BigInt64Array(data.deadline);

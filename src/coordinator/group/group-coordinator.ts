@@ -72,6 +72,7 @@ import type { Scheduler, ScheduledTimer } from '../../time/scheduler';
 import { type MigrationPolicy, MalformedConsumerProtocolError, classicGroupRecordFromConsumer, consumerMembersFromClassic, isDowngradeEnabled, isUpgradeEnabled } from './group-migration';
 import type { ConsumerGroup } from './consumer/consumer-group';
 import type { ClassicUpgrade, GroupConversion } from './consumer/consumer-group-coordinator';
+import { monotonicMs } from '../../time/monotonic-clock';
 
 /** How soon a group whose members all left tries again to store its Empty generation after an append failed. */
 const EMPTY_GROUP_STORE_RETRY_MS = 5000;
@@ -358,7 +359,7 @@ export class GroupCoordinator {
   private *stepsOfLoad(partition: number, load: object, recordsPerStep: number): Generator<void> {
     // Closed (the broker shuts down) or unloaded: the load ends at its next step.
     const current = () => !this.closed && this.loadingPartitions.get(partition) === load;
-    const started = performance.now();
+    const started = monotonicMs();
     let steps = 0;
     let records = 0;
     for (const replayed of this.replaySteps([partition], recordsPerStep, current)) {
@@ -369,7 +370,7 @@ export class GroupCoordinator {
     }
     if (!current()) return;
     this.loadingPartitions.delete(partition);
-    this.log?.info({ partition, records, steps, ms: Math.round(performance.now() - started) }, 'loaded the groups of a __consumer_offsets partition');
+    this.log?.info({ partition, records, steps, ms: Math.round(monotonicMs() - started) }, 'loaded the groups of a __consumer_offsets partition');
   }
 
   /** Whether the group's partition is being loaded in steps (its state is not whole yet). */

@@ -29,7 +29,8 @@ import type { StorageDir } from '../storage-dir';
 import { type CleanableLog, cleanableLog } from './cleanable-log';
 import type { CleaningTask, CleaningStats } from './cleaning-task';
 import { type LogCleanerConfig, logCleanerConfig } from './log-cleaner-config';
-import { monotonicMs, SliceBudget } from './slice-budget';
+import { monotonicMs } from '../../time/monotonic-clock';
+import { SliceBudget } from './slice-budget';
 
 export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 

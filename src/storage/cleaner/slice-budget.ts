@@ -1,3 +1,5 @@
+import { monotonicMs } from '../../time/monotonic-clock';
+
 /**
  * How much one slice of cleaning may do before it yields the event loop: a
  * number of bytes read and a wall-clock deadline, whichever comes first. The
@@ -29,8 +31,4 @@ export class SliceBudget {
   get remains(): boolean {
     return this.bytesLeft > 0 && this.clock() < this.deadline;
   }
-}
-
-export function monotonicMs(): number {
-  return performance.now();
 }
