@@ -15,6 +15,8 @@
  *   that goes on after their banners (the lease keep-alive thread loading its
  *   etcd client, the JIT, GC): the first 100 ms window in which all brokers
  *   together use at most 10 ms of CPU (/proc, 10 ms ticks);
+ * - CPU and RSS per broker once quiet: each broker's CPU time since it was
+ *   spawned (all its threads) and its VmRSS, averaged over the brokers;
  * - stop: cluster.kill(2, 'SIGTERM') until broker 2 has exited (controlled
  *   shutdown and close), then restart: cluster.restart(2) of the stopped
  *   broker (start again until registered); restart(n) of a running broker
@@ -82,6 +84,12 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+/** VmRSS of a process in MB, from /proc. */
+function rssMB(pid) {
+  const kb = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return kb ? Number(kb[1]) / 1024 : NaN;
+}
+
 /** ms from `since` until a 100 ms window in which the brokers together use at most 10 ms of CPU. */
 async function untilQuiet(cluster, since) {
   const pids = cluster.brokers.map((b) => b.pid);
@@ -116,6 +124,9 @@ async function once(dist, n) {
     }
     allSeen = first ? 0 : performance.now() - t1;
     const quiet = await untilQuiet(cluster, t1);
+    const pids = cluster.brokers.map((b) => b.pid);
+    const cpu = pids.reduce((sum, pid) => sum + cpuMs(pid), 0) / n;
+    const rss = pids.reduce((sum, pid) => sum + rssMB(pid), 0) / n;
     let stop = NaN;
     let restart = NaN;
     if (n >= 2) {
@@ -128,7 +139,7 @@ async function once(dist, n) {
     }
     const t4 = performance.now();
     await cluster.close();
-    return { start, allSeen, quiet, stop, restart, close: performance.now() - t4 };
+    return { start, allSeen, quiet, cpu, rss, stop, restart, close: performance.now() - t4 };
   } catch (err) {
     await cluster.close();
     throw err;
@@ -161,24 +172,24 @@ if (timeline) {
 }
 
 process.stdout.write(`load average before: ${load()}  (${os.cpus().length} cores, node ${process.version})\n`);
-/** @type {Map<string, Record<'start' | 'allSeen' | 'quiet' | 'stop' | 'restart' | 'close', number[]>>} */
+/** @type {Map<string, Record<'start' | 'allSeen' | 'quiet' | 'cpu' | 'rss' | 'stop' | 'restart' | 'close', number[]>>} */
 const results = new Map();
 for (let r = 0; r < runs; r++) {
   for (const n of sizes) {
     for (const dist of dists) {
       const key = `${dist}\t${n}`;
       const t = await once(dist, n);
-      if (!results.has(key)) results.set(key, { start: [], allSeen: [], quiet: [], stop: [], restart: [], close: [] });
-      const acc = /** @type {Record<'start' | 'allSeen' | 'quiet' | 'stop' | 'restart' | 'close', number[]>} */ (results.get(key));
-      for (const k of /** @type {const} */ (['start', 'allSeen', 'quiet', 'stop', 'restart', 'close'])) acc[k].push(t[k]);
+      if (!results.has(key)) results.set(key, { start: [], allSeen: [], quiet: [], cpu: [], rss: [], stop: [], restart: [], close: [] });
+      const acc = /** @type {Record<'start' | 'allSeen' | 'quiet' | 'cpu' | 'rss' | 'stop' | 'restart' | 'close', number[]>} */ (results.get(key));
+      for (const k of /** @type {const} */ (['start', 'allSeen', 'quiet', 'cpu', 'rss', 'stop', 'restart', 'close'])) acc[k].push(t[k]);
     }
   }
 }
 process.stdout.write(`load average after: ${load()}\n\n`);
 const cell = (/** @type {number[]} */ xs) => (xs.some(Number.isNaN) ? '-' : `${Math.round(median(xs))} (${Math.round(Math.min(...xs))}-${Math.round(Math.max(...xs))})`);
 process.stdout.write(`medians of ${runs} runs, ms (min-max)\n`);
-process.stdout.write('| build | brokers | start | all seen after | quiet after | stop broker 2 | restart it | close |\n|---|---|---|---|---|---|---|---|\n');
+process.stdout.write('| build | brokers | start | all seen after | quiet after | CPU per broker (ms) | RSS per broker (MB) | stop broker 2 | restart it | close |\n|---|---|---|---|---|---|---|---|---|---|\n');
 for (const [key, v] of results) {
   const [dist, n] = key.split('\t');
-  process.stdout.write(`| ${path.relative(process.cwd(), dist) || dist} | ${n} | ${cell(v.start)} | ${cell(v.allSeen)} | ${cell(v.quiet)} | ${cell(v.stop)} | ${cell(v.restart)} | ${cell(v.close)} |\n`);
+  process.stdout.write(`| ${path.relative(process.cwd(), dist) || dist} | ${n} | ${cell(v.start)} | ${cell(v.allSeen)} | ${cell(v.quiet)} | ${cell(v.cpu)} | ${cell(v.rss)} | ${cell(v.stop)} | ${cell(v.restart)} | ${cell(v.close)} |\n`);
 }

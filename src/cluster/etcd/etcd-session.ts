@@ -188,7 +188,7 @@ export class EtcdSession {
       this.reportTimer.unref();
     } else {
       this.keepAlive = new LeaseKeepAlive({
-        client: this.client,
+        openStream: () => this.client.leaseClient.leaseKeepAlive(),
         leaseId: this.leaseId,
         ttlMs: this.ttlMs,
         intervalMs: this.intervalMs,

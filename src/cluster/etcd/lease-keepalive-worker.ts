@@ -1,19 +1,20 @@
 /**
  * The thread that renews a broker's etcd lease (see lease-keepalive-thread.ts):
- * its own etcd connection, the renewal loop, and the deadline published in
+ * its own etcd connection (the keepalive call alone, lease-keepalive-grpc.ts,
+ * not the etcd3 client), the renewal loop, and the deadline published in
  * the shared slot (only ever raised, with a compare-and-swap, so a late
  * answer to an older renewal never lowers it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { connectEtcd, describeEtcdError } from './etcd-client';
 import { LeaseKeepAlive } from './lease-keepalive';
+import { GrpcLeaseKeepAlive } from './lease-keepalive-grpc';
 import type { LeaseKeepAliveMessage, LeaseKeepAliveWorkerData } from './lease-keepalive-thread';
 import { monotonicMs } from '../../time/monotonic-clock';
 
 const data = workerData as LeaseKeepAliveWorkerData;
 const deadline = new BigInt64Array(data.deadline);
 const post = (m: LeaseKeepAliveMessage) => parentPort?.postMessage(m);
-const client = connectEtcd({ endpoints: data.endpoints });
+const etcd = new GrpcLeaseKeepAlive(data.endpoints);
 
 function raiseDeadline(untilMs: number): void {
   const next = BigInt(Math.floor(untilMs * 1000));
@@ -29,17 +30,15 @@ function raiseDeadline(untilMs: number): void {
 }
 
 const keepAlive = new LeaseKeepAlive({
-  client,
+  openStream: () => etcd.open(),
   leaseId: data.leaseId,
   ttlMs: data.ttlMs,
   intervalMs: data.intervalMs,
   now: monotonicMs,
   onRenewed: raiseDeadline,
-  onLost: (reason) => {
-    post({ type: 'lost', reason });
-    client.close();
-  },
-  debug: (message, err) => post({ type: 'debug', message, err: describeEtcdError(err) }),
+  onLost: (reason) => post({ type: 'lost', reason }),
+  // As etcd-client's describeEtcdError, which this thread does not load (it imports etcd3).
+  debug: (message, err) => post({ type: 'debug', message, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
   // This thread lives until the broker terminates it.
   timerKeepsThreadAlive: true,
 });

@@ -10,10 +10,30 @@
  * (lease-keepalive-thread.ts), which is why it reports through callbacks and
  * reads time from the process-wide monotonic clock (monotonic-clock.ts).
  */
-import type { Etcd3, IDuplexStream, ILeaseKeepAliveRequest, ILeaseKeepAliveResponse } from 'etcd3';
+
+/** What etcd answers a renewal: the lease's id and its new TTL in seconds (int64s as decimal strings; TTL 0: the lease is gone). */
+export interface KeepAliveAnswer {
+  readonly ID: string;
+  readonly TTL: string;
+}
+
+/**
+ * One LeaseKeepAlive call: renewals written, answers in order as 'data',
+ * until 'error' or 'end'. The etcd3 client's stream is one (on the broker's
+ * event loop, which has that client anyway); lease-keepalive-grpc.ts's is
+ * the other (in the renewing thread, which has no need of the rest).
+ */
+export interface KeepAliveStream {
+  write(request: { ID: string }): void;
+  on(event: 'data', listener: (answer: KeepAliveAnswer) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  cancel(): void;
+}
 
 export interface LeaseKeepAliveOptions {
-  readonly client: Etcd3;
+  /** Opens a keepalive stream (a new one after the last failed or went silent). */
+  readonly openStream: () => Promise<KeepAliveStream>;
   /** etcd's lease id (int64, as a decimal string). */
   readonly leaseId: string;
   /** The lease's TTL in ms: a renewal unanswered for that long means the stream is dead. */
@@ -37,7 +57,6 @@ export interface LeaseKeepAliveOptions {
   readonly timerKeepsThreadAlive?: boolean;
 }
 
-type KeepAliveStream = IDuplexStream<ILeaseKeepAliveRequest, ILeaseKeepAliveResponse>;
 
 export class LeaseKeepAlive {
   private stream: KeepAliveStream | null = null;
@@ -82,8 +101,8 @@ export class LeaseKeepAlive {
   private openStream(): void {
     if (this.opening || this.stopped) return;
     this.opening = true;
-    this.o.client.leaseClient
-      .leaseKeepAlive()
+    this.o
+      .openStream()
       .then((stream) => {
         this.opening = false;
         if (this.stopped) {
@@ -125,7 +144,7 @@ export class LeaseKeepAlive {
     }
   }
 
-  private answered(res: ILeaseKeepAliveResponse): void {
+  private answered(res: KeepAliveAnswer): void {
     const sentAt = this.pending.shift();
     if (this.stopped) return;
     if (Number(res.TTL) <= 0) {
