@@ -157,9 +157,10 @@ test('`npx weir start --port 0 --memory` starts a broker a Kafka client can use,
     () => `npx weir start did not listen within 30 s:\n${tail(run.output())}`,
   );
   expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-  // Nothing was built at install: the addon that serves fetches is the one the tarball carries.
-  const startLine = run.stdout().split('\n').find((l) => l.includes('Weir listening on')) ?? '';
-  expect((JSON.parse(startLine) as { sendfile?: boolean }).sendfile).toBe(ON_LINUX);
+  // Nothing was built at install: the addon that serves fetches and checks CRCs is the one the tarball carries.
+  const startLine = JSON.parse(run.stdout().split('\n').find((l) => l.includes('Weir listening on')) ?? '') as { sendfile?: boolean; crc32c?: string };
+  expect(startLine.sendfile).toBe(ON_LINUX);
+  expect(startLine.crc32c !== '@node-rs/crc32').toBe(ON_LINUX);
 
   const kafka = new Kafka({ clientId: 'weir-package-check', brokers: [address], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
