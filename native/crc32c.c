@@ -10,9 +10,11 @@
  *   cycles but a new one can start every cycle, so one dependent chain would
  *   leave two thirds of the unit idle. The three part CRCs are then joined
  *   with tables that advance a CRC over a run of zero bytes (below).
- * - arm64 built with the CRC extension (__ARM_FEATURE_CRC32, e.g. Apple
- *   silicon, or -march=armv8-a+crc): its crc32cx instruction, 8 bytes a time.
- * - anything else (x86-64 without SSE4.2, other arm64 builds): slice-by-8,
+ * - arm64 built with the CRC extension (__ARM_FEATURE_CRC32: binding.gyp
+ *   asks for it on arm64 Linux): its crc32cx instruction, 8 bytes a time,
+ *   once Linux says the CPU has it (HWCAP_CRC32; optional in ARMv8.0,
+ *   required from 8.1, so nearly every arm64 CPU has it).
+ * - anything else (x86-64 without SSE4.2, other arm64 CPUs): slice-by-8,
  *   eight table lookups per 8 bytes, in portable C.
  *
  * From JavaScript: crc32c(bytes: Uint8Array, initial?: number) -> the CRC as
@@ -40,6 +42,10 @@
 #elif defined(__aarch64__) && defined(__ARM_FEATURE_CRC32)
 #include <arm_acle.h>
 #define HAVE_ARM_CRC 1
+#if defined(__linux__)
+#include <asm/hwcap.h>
+#include <sys/auxv.h>
+#endif
 #endif
 
 /* The Castagnoli polynomial, bit-reversed (CRCs here shift right). */
@@ -214,8 +220,13 @@ __attribute__((constructor)) static void choose_crc(void) {
     crc_method = "sse4.2";
   }
 #elif defined(HAVE_ARM_CRC)
-  crc_update = crc_arm;
-  crc_method = "armv8-crc";
+#if defined(__linux__)
+  if (getauxval(AT_HWCAP) & HWCAP_CRC32)
+#endif
+  {
+    crc_update = crc_arm;
+    crc_method = "armv8-crc";
+  }
 #endif
   /* Always, 8 KiB: crc32cPortable runs it on any CPU (tests, benchmarks). */
   fill_slice8();
