@@ -7,8 +7,9 @@
  * broker is stopped with SIGTERM.
  *
  * It packs the dist/ that `npm test` has just built (`npm pack
- * --ignore-scripts`, so packing does not build again), with the sendfile
- * addon `npm ci` built and copied to prebuilds/ (scripts/build-native.js).
+ * --ignore-scripts`, so packing does not build again), with Weir's addon
+ * (sendfile, CRC32C) that `npm ci` built and copied to prebuilds/
+ * (scripts/build-native.js).
  * The install uses the npm cache the root `npm ci` filled with the runtime
  * dependencies, and prefers it to the registry.
  */
@@ -77,11 +78,11 @@ afterAll(() => {
 
 let packedFiles: string[] = [];
 
-/** The sendfile addon as the package ships it for this machine (Linux only). */
-const PREBUILT_ADDON = `prebuilds/${process.platform}-${process.arch}/weir_sendfile.node`;
+/** Weir's addon (sendfile, CRC32C) as the package ships it for this machine (Linux only). */
+const PREBUILT_ADDON = `prebuilds/${process.platform}-${process.arch}/weir_native.node`;
 const ON_LINUX = process.platform === 'linux';
 
-test('the tarball holds the compiled broker, its types, its command and the prebuilt sendfile addon, and no sources or tests', () => {
+test('the tarball holds the compiled broker, its types, its command and the prebuilt native addon, and no sources or tests', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { main: string; types: string; bin: Record<string, string> };
   for (const f of [pkg.main, pkg.types, ...Object.values(pkg.bin), 'package.json', 'README.md']) {
     expect(packedFiles).toContain(f.replace(/^\.\//, ''));
@@ -135,7 +136,7 @@ test(
   INSTALL_TIMEOUT_MS + 30_000,
 );
 
-test('`npx weir start --port 0 --memory` starts a broker a Kafka client can use, with the sendfile addon the tarball ships loaded, and SIGTERM stops it', async () => {
+test('`npx weir start --port 0 --memory` starts a broker a Kafka client can use, with the native addon the tarball ships loaded, and SIGTERM stops it', async () => {
   const run = runShell('npx weir start --port 0 --memory', project, nodeOnlyEnv(), 'npx weir start');
   runs.push(run);
   const address = await withTimeout(
@@ -156,9 +157,10 @@ test('`npx weir start --port 0 --memory` starts a broker a Kafka client can use,
     () => `npx weir start did not listen within 30 s:\n${tail(run.output())}`,
   );
   expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
-  // Nothing was built at install: the addon that serves fetches is the one the tarball carries.
-  const startLine = run.stdout().split('\n').find((l) => l.includes('Weir listening on')) ?? '';
-  expect((JSON.parse(startLine) as { sendfile?: boolean }).sendfile).toBe(ON_LINUX);
+  // Nothing was built at install: the addon that serves fetches and checks CRCs is the one the tarball carries.
+  const startLine = JSON.parse(run.stdout().split('\n').find((l) => l.includes('Weir listening on')) ?? '') as { sendfile?: boolean; crc32c?: string };
+  expect(startLine.sendfile).toBe(ON_LINUX);
+  expect(startLine.crc32c !== '@node-rs/crc32').toBe(ON_LINUX);
 
   const kafka = new Kafka({ clientId: 'weir-package-check', brokers: [address], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();

@@ -17,7 +17,9 @@
 #include <sys/sendfile.h>
 #include <sys/types.h>
 
-static napi_value Sendfile(napi_env env, napi_callback_info info) {
+#include "weir_native.h"
+
+napi_value weir_sendfile(napi_env env, napi_callback_info info) {
   size_t argc = 4;
   napi_value args[4];
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc != 4) {
@@ -43,12 +45,3 @@ static napi_value Sendfile(napi_env env, napi_callback_info info) {
   napi_create_int64(env, sent < 0 ? -(int64_t)errno : (int64_t)sent, &result);
   return result;
 }
-
-static napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "sendfile", NAPI_AUTO_LENGTH, Sendfile, NULL, &fn);
-  napi_set_named_property(env, exports, "sendfile", fn);
-  return exports;
-}
-
-NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,8 +1,9 @@
 /**
  * The kernel's sendfile(2): file bytes go from the page cache into a socket
  * without passing through the broker, as Kafka serves fetches. Node has no
- * sendfile of its own, so it comes from the small addon in `native/`
- * (`npm ci` builds it with node-gyp; see scripts/build-native.js).
+ * sendfile of its own, so it comes from Weir's small addon in `native/`
+ * (`npm ci` builds it with node-gyp; see scripts/build-native.js and
+ * src/native/addon.ts).
  *
  * Where the addon is missing (no C compiler at install, not Linux) or the
  * socket encrypts in user space (TLS), `sendfileInto` answers null and the
@@ -11,13 +12,8 @@
  * that path too, so the two can be measured side by side.
  */
 import { constants } from 'node:os';
-import * as path from 'node:path';
 import type { Socket } from 'node:net';
-
-interface SendfileBinding {
-  /** Bytes sent (0: the file ends at `position`), or a negative errno. */
-  sendfile(outFd: number, inFd: number, position: number, length: number): number;
-}
+import { type NativeAddon, nativeAddon } from '../native/addon';
 
 /** What `Sendfile` answers when the socket's send buffer is full. */
 export const SENDFILE_WOULD_BLOCK = -constants.errno.EAGAIN;
@@ -29,38 +25,20 @@ export const SENDFILE_WOULD_BLOCK = -constants.errno.EAGAIN;
  */
 export type Sendfile = (inFd: number, position: number, length: number) => number;
 
-let binding: SendfileBinding | null | undefined;
+let chosen: NativeAddon['sendfile'] | null | undefined;
 
 /**
- * Where the addon may be, first found wins: this checkout's own build, then
- * the copy the published package ships for the platform it was packed on
- * (scripts/build-native.js). dist/network/ and src/network/ are both two
- * levels below the package root.
+ * The addon's sendfile, or null: no addon here, or WEIR_SENDFILE=0. Decided
+ * on the first call, so every connection agrees with the start-up line.
  */
-const ADDON_PATHS = [
-  path.join(__dirname, '..', '..', 'native', 'build', 'Release', 'weir_sendfile.node'),
-  path.join(__dirname, '..', '..', 'prebuilds', `${process.platform}-${process.arch}`, 'weir_sendfile.node'),
-];
-
-function loadBinding(): SendfileBinding | null {
-  if (binding !== undefined) return binding;
-  binding = null;
-  if (process.env.WEIR_SENDFILE === '0') return binding;
-  for (const file of ADDON_PATHS) {
-    try {
-      binding = require(file) as SendfileBinding;
-      break;
-    } catch {
-      // Not built here, or built for another platform or C library: try the next.
-    }
-  }
-  // Neither loads: the read-and-write path serves every fetch.
-  return binding;
+function sendfileFunction(): NativeAddon['sendfile'] | null {
+  if (chosen === undefined) chosen = process.env.WEIR_SENDFILE === '0' ? null : (nativeAddon()?.sendfile ?? null);
+  return chosen;
 }
 
 /** True when this process can sendfile (the addon is built and not switched off). */
 export function sendfileAvailable(): boolean {
-  return loadBinding() !== null;
+  return sendfileFunction() !== null;
 }
 
 /**
@@ -77,8 +55,8 @@ export function sendfileInto(socket: Socket): Sendfile | null {
   const handleOf = (): { fd?: number } | null | undefined => (socket as unknown as { _handle?: { fd?: number } | null })._handle;
   const fd = handleOf()?.fd;
   if (typeof fd !== 'number' || fd < 0) return null;
-  const native = loadBinding();
-  if (native === null) return null;
+  const sendfile = sendfileFunction();
+  if (sendfile === null) return null;
   return (inFd, position, length) =>
-    socket.destroyed || handleOf()?.fd !== fd ? -constants.errno.EBADF : native.sendfile(fd, inFd, position, length);
+    socket.destroyed || handleOf()?.fd !== fd ? -constants.errno.EBADF : sendfile(fd, inFd, position, length);
 }

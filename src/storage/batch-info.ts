@@ -11,7 +11,7 @@ import {
   TIMESTAMP_TYPE_LOG_APPEND,
   TRANSACTIONAL_FLAG,
 } from '../protocol/records/batch-header';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../checksum/crc32c';
 
 /**
  * What storage reads of a batch: the protocol's one numeric header view.

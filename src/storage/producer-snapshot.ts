@@ -24,7 +24,7 @@
  *
  * (only producers with more than one batch are listed).
  */
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../checksum/crc32c';
 import { readInt64, writeInt64 } from './batch-info';
 import type { ProducerBatchMetadata, ProducerStateEntry } from './producer-state-manager';
 

@@ -27,7 +27,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logger';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../checksum/crc32c';
 import { ClientMetricsSubscription, ConfigResourceType, clientMetricsConfigProblem, clientMetricsSubscription, DEFAULT_PUSH_INTERVAL_MS } from '../config';
 import type { MetadataDelta } from '../cluster/metadata/metadata-delta';
 import type { MetadataImage } from '../cluster/metadata/metadata-image';

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import { Broker } from '../../broker/broker';
+import { crc32cMethod } from '../../checksum/crc32c';
 import { loadBrokerConfig } from '../../config';
 import { createLogger, type LogLevel } from '../../logger';
 import type * as MetricsModule from '../../metrics';
@@ -130,6 +131,7 @@ async function run(args: ParsedArgs): Promise<void> {
       dataDir: broker.context.dataDir ?? '(memory)',
       startupMs: Date.now() - started,
       sendfile: sendfileAvailable(),
+      crc32c: crc32cMethod,
       ...(metricsServer ? { metricsUrl: metricsServer.url } : {}),
     },
     `Weir listening on ${broker.bootstrapServers}`,

@@ -1,4 +1,5 @@
-import { crc32, crc32c } from '@node-rs/crc32';
+import { crc32 } from '../../checksum/crc32';
+import { crc32c } from '../../checksum/crc32c';
 import { ATTRIBUTES, BATCH_HEADER_SIZE, CRC, LOG_OVERHEAD, BATCH_LENGTH } from './batch-header';
 
 /**
@@ -13,12 +14,12 @@ import { ATTRIBUTES, BATCH_HEADER_SIZE, CRC, LOG_OVERHEAD, BATCH_LENGTH } from '
 
 /** CRC32C of `buf[start, end)`, as an unsigned 32-bit number. */
 export function crc32cOf(buf: Buffer, start = 0, end = buf.length): number {
-  return crc32c(buf.subarray(start, end)) >>> 0;
+  return crc32c(buf.subarray(start, end));
 }
 
 /** IEEE CRC32 of `buf[start, end)`, as an unsigned 32-bit number. */
 export function crc32Of(buf: Buffer, start = 0, end = buf.length): number {
-  return crc32(buf.subarray(start, end)) >>> 0;
+  return crc32(buf.subarray(start, end));
 }
 
 /**
