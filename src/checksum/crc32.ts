@@ -5,7 +5,6 @@
  * @node-rs/crc32's, required only then.
  */
 import type * as NodeRsCrc32 from '@node-rs/crc32';
-import * as zlib from 'node:zlib';
 
 /** IEEE CRC32 of `bytes`; unsigned. */
 export type Crc32 = (bytes: Uint8Array) => number;
@@ -23,4 +22,7 @@ export function crc32For(zlibCrc32: ZlibCrc32 | undefined): Crc32 {
   return typeof zlibCrc32 === 'function' ? (bytes) => zlibCrc32(bytes) : nodeRsCrc32;
 }
 
-export const crc32: Crc32 = crc32For((zlib as { crc32?: ZlibCrc32 }).crc32);
+let chosen: Crc32 | undefined;
+
+/** The broker's crc32; node:zlib is loaded by the first legacy message, not at start (compression.ts loads it lazily too). */
+export const crc32: Crc32 = (bytes) => (chosen ??= crc32For((require('node:zlib') as { crc32?: ZlibCrc32 }).crc32))(bytes);
