@@ -156,6 +156,54 @@ describe('EtcdGrpcConnection', () => {
     await eventually('etcd to answer again', () => connection.unary(`/etcdserverpb.KV/Range`, RangeRequest, RangeResponse, { key: 'k' }).then(() => true, () => false));
   });
 
+  it('pings only while a call is open, never sooner than the interval after the last answer', async () => {
+    const pings: number[] = [];
+    let answered = 0;
+    const server = http2.createServer();
+    server.on('session', (session) => {
+      session.on('ping', () => pings.push(performance.now()));
+      session.on('error', () => undefined);
+    });
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      // The first call is answered at once; the others stay open.
+      if (answered++ > 0) return stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+      stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+      stream.end(Buffer.from([0, 0, 0, 0, 0]));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const connection = new EtcdGrpcConnection({ endpoints: [`http://127.0.0.1:${(server.address() as net.AddressInfo).port}`], requestTimeoutMs: 1000, pingIntervalMs: 100, pingTimeoutMs: 500 });
+    fx.defer(async () => {
+      connection.close();
+      await new Promise((resolve) => server.close(resolve));
+    });
+    await connection.unary('/etcdserverpb.KV/Range', RangeRequest, RangeResponse, { key: 'k' });
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expect(pings).toEqual([]); // no call open: no pings
+    const stream = connection.stream('/etcdserverpb.Watch/Watch', RangeRequest, RangeResponse);
+    stream.on('error', () => undefined);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    stream.cancel();
+    expect(pings.length).toBeGreaterThanOrEqual(3);
+    for (let i = 1; i < pings.length; i++) expect((pings[i] as number) - (pings[i - 1] as number)).toBeGreaterThanOrEqual(99);
+  });
+
+  it('keeps a watch through several of its 5 s pings: etcd accepts them', async () => {
+    const client = fx.client();
+    const key = fx.keys().broker(3);
+    const watch = client.watch({ key });
+    const said: string[] = [];
+    watch.on('connected', () => said.push('connected'));
+    watch.on('data', (res) => said.push(...res.events.map((e) => `${e.type} ${e.kv.value.toString()}`)));
+    watch.on('error', (err) => said.push(`error ${err.message}`));
+    watch.on('disconnected', (err) => said.push(`disconnected ${err.message}`));
+    await new Promise((resolve) => setTimeout(resolve, 16_000));
+    await client.kv.put({ key, value: 'still here' });
+    await eventually('the put to be seen', () => said.length >= 2);
+    expect(said).toEqual(['connected', 'Put still here']);
+  }, 30_000);
+
   it('reports a watch disconnected when etcd dies, and serves again from a restarted etcd', async () => {
     const client = fx.client();
     const watch = client.watch({ key: 'k' });

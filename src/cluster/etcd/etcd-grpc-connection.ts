@@ -45,7 +45,8 @@ export class EtcdGrpcConnection {
   private current: http2.ClientHttp2Session | null = null;
   private connecting: Promise<http2.ClientHttp2Session> | null = null;
   private nextEndpoint = 0;
-  private openCalls = 0;
+  /** Calls open on each connection (pings are sent only while some are: etcd refuses them otherwise). */
+  private readonly openCalls = new WeakMap<http2.ClientHttp2Session, number>();
   private closed = false;
   private readonly pingIntervalMs: number;
   private readonly pingTimeoutMs: number;
@@ -148,9 +149,13 @@ export class EtcdGrpcConnection {
     const headers: http2.OutgoingHttpHeaders = { ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers' };
     if (timeoutMs !== null) headers['grpc-timeout'] = grpcTimeout(timeoutMs);
     const call = session.request(headers);
-    if (this.openCalls++ === 0) session.ref();
+    const open = this.openCalls.get(session) ?? 0;
+    this.openCalls.set(session, open + 1);
+    if (open === 0) session.ref();
     call.on('close', () => {
-      if (--this.openCalls === 0 && !session.destroyed) session.unref();
+      const left = (this.openCalls.get(session) ?? 1) - 1;
+      this.openCalls.set(session, left);
+      if (left === 0 && !session.destroyed) session.unref();
     });
     return call;
   }
@@ -238,23 +243,39 @@ export class EtcdGrpcConnection {
     this.rotate();
   }
 
-  /** Pings while calls are open; a connection that does not answer in time is closed. */
+  /**
+   * Pings while calls are open; a connection that does not answer in time is
+   * closed. The next ping is timed from the answer to the last, so pings
+   * never come closer together than `pingIntervalMs` (etcd counts pings that
+   * do as abuse, and closes the connection after a few).
+   */
   private watchHealth(session: http2.ClientHttp2Session): void {
-    const interval = setInterval(() => {
+    let timer: NodeJS.Timeout | null = null;
+    const schedule = (): void => {
+      timer = setTimeout(ping, this.pingIntervalMs);
+      timer.unref();
+    };
+    const ping = (): void => {
+      timer = null;
       if (session.destroyed || session.closed) return;
-      if (this.openCalls === 0 || this.current !== session) return;
-      const timeout = setTimeout(() => {
+      if ((this.openCalls.get(session) ?? 0) === 0) return schedule();
+      timer = setTimeout(() => {
         session.destroy(new Error(`etcd did not answer a ping within ${this.pingTimeoutMs} ms`));
       }, this.pingTimeoutMs);
-      timeout.unref();
+      timer.unref();
       try {
-        session.ping(() => clearTimeout(timeout));
+        session.ping((err) => {
+          if (timer) clearTimeout(timer);
+          if (!err) schedule();
+        });
       } catch {
-        clearTimeout(timeout);
+        if (timer) clearTimeout(timer);
       }
-    }, this.pingIntervalMs);
-    interval.unref();
-    session.on('close', () => clearInterval(interval));
+    };
+    schedule();
+    session.on('close', () => {
+      if (timer) clearTimeout(timer);
+    });
   }
 }
 
