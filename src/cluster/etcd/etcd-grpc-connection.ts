@@ -34,6 +34,14 @@ export interface GrpcConnectionOptions {
 
 const DEFAULT_PING_INTERVAL_MS = 5000;
 const DEFAULT_PING_TIMEOUT_MS = 3000;
+/**
+ * How much etcd may send, per call and on the whole connection, before we
+ * have read it. HTTP/2's default, 64 KiB, makes a read of a few MB (the
+ * metadata log at start, a snapshot) wait for a window update every 64 KiB;
+ * node reads as fast as data comes, so a larger window costs no memory
+ * beyond what is in flight.
+ */
+const WINDOW_BYTES = 8 * 1024 * 1024;
 
 /** gRPC's header for a deadline: at most 8 digits and a unit. */
 function grpcTimeout(ms: number): string {
@@ -202,7 +210,7 @@ export class EtcdGrpcConnection {
     return new Promise((resolve, reject) => {
       let session: http2.ClientHttp2Session;
       try {
-        session = http2.connect(endpoint);
+        session = http2.connect(endpoint, { settings: { initialWindowSize: WINDOW_BYTES, enablePush: false } });
       } catch (err) {
         reject(err as Error);
         return;
@@ -216,6 +224,7 @@ export class EtcdGrpcConnection {
       timer.unref();
       session.on('connect', () => {
         connected = true;
+        session.setLocalWindowSize(WINDOW_BYTES);
         clearTimeout(timer);
         this.watchHealth(session);
         resolve(session);

@@ -56,27 +56,60 @@ export function frameMessage(message: Buffer): Buffer {
   return framed;
 }
 
-/** Cuts the bytes of a response body, arriving in chunks of any size, into whole messages. */
+/**
+ * Cuts the bytes of a response body, arriving in chunks of any size, into
+ * whole messages. Chunks of an unfinished message are kept apart and joined
+ * once it is complete: joining at every chunk would copy a large message
+ * (a page of the metadata log, several MB) over and over.
+ */
 export class MessageReader {
-  private received: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** The length of the message being received, once its prefix is in. */
+  private expected = -1;
 
   /** The messages completed by `chunk`; throws on a compressed message (never asked for). */
   push(chunk: Buffer): Buffer[] {
-    this.received = this.received.length === 0 ? chunk : Buffer.concat([this.received, chunk]);
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
     const messages: Buffer[] = [];
-    while (this.received.length >= PREFIX_BYTES) {
-      if (this.received[0] !== 0) throw new EtcdGrpcError('etcd sent a compressed gRPC message, which was never asked for', null);
-      const length = this.received.readUInt32BE(1);
-      if (this.received.length < PREFIX_BYTES + length) break;
-      messages.push(this.received.subarray(PREFIX_BYTES, PREFIX_BYTES + length));
-      this.received = this.received.subarray(PREFIX_BYTES + length);
+    for (;;) {
+      if (this.expected < 0) {
+        if (this.buffered < PREFIX_BYTES) break;
+        const prefix = this.take(PREFIX_BYTES);
+        if (prefix[0] !== 0) throw new EtcdGrpcError('etcd sent a compressed gRPC message, which was never asked for', null);
+        this.expected = prefix.readUInt32BE(1);
+      }
+      if (this.buffered < this.expected) break;
+      messages.push(this.take(this.expected));
+      this.expected = -1;
     }
     return messages;
   }
 
-  /** Bytes of a message begun but not finished. */
-  get pendingBytes(): number {
-    return this.received.length;
+  /** The next `bytes` bytes received (there are at least that many). */
+  private take(bytes: number): Buffer {
+    if (bytes === 0) return Buffer.alloc(0);
+    const first = this.chunks[0] as Buffer;
+    let out: Buffer;
+    if (first.length >= bytes) {
+      out = first.subarray(0, bytes);
+      if (first.length === bytes) this.chunks.shift();
+      else this.chunks[0] = first.subarray(bytes);
+    } else {
+      out = Buffer.allocUnsafe(bytes);
+      let filled = 0;
+      while (filled < bytes) {
+        const c = this.chunks[0] as Buffer;
+        const n = Math.min(c.length, bytes - filled);
+        c.copy(out, filled, 0, n);
+        filled += n;
+        if (n === c.length) this.chunks.shift();
+        else this.chunks[0] = c.subarray(n);
+      }
+    }
+    this.buffered -= bytes;
+    return out;
   }
 }
 
