@@ -147,7 +147,7 @@ export class ClusterNode {
     const nodeId = config.nodeId;
     const storedMeta = o.dataDir === null ? null : readMetaProperties(o.dataDir);
     if (o.dataDir !== null && storedMeta !== null) verifyMetaProperties(storedMeta, nodeId, o.dataDir);
-    // Loaded only here: the etcd client (etcd3, gRPC, protobufjs) costs a single broker's start-up ~160 modules.
+    // Loaded only here: a single broker has no use for the etcd modules (the client, the session, the election...).
     const { EtcdClusterMember } = require('./etcd/etcd-cluster-member') as typeof import('./etcd/etcd-cluster-member');
     const { ElectedControllerDuties } = require('./etcd/elected-controller') as typeof import('./etcd/elected-controller');
     const member = await EtcdClusterMember.open({ settings, nodeId, log });

@@ -28,9 +28,9 @@
  * same node.id never gets in.
  */
 import { randomUUID } from 'node:crypto';
-import { CompareResult, CompareTarget, type Etcd3, type IKeyValue, type ITxnResponse } from 'etcd3';
+import { CompareResult, CompareTarget, type IKeyValue, type ITxnResponse } from './etcd-messages';
 import type { Logger } from '../../logger';
-import { isLeaseNotFoundError } from './etcd-client';
+import { type EtcdClient, isLeaseNotFoundError } from './etcd-client';
 import type { EtcdKeys } from './etcd-keys';
 import type { EtcdSession } from './etcd-session';
 
@@ -111,7 +111,7 @@ export function parseLiveBroker(kv: IKeyValue): LiveBroker | null {
 }
 
 export interface RegisterBrokerOptions {
-  readonly client: Etcd3;
+  readonly client: EtcdClient;
   readonly keys: EtcdKeys;
   readonly session: EtcdSession;
   readonly broker: BrokerDescription;
@@ -125,7 +125,7 @@ export interface RegisterBrokerOptions {
 /** This broker's own registration. */
 export class OwnBrokerRegistration {
   private constructor(
-    private readonly client: Etcd3,
+    private readonly client: EtcdClient,
     private readonly key: Buffer,
     private readonly session: EtcdSession,
     private current: LiveBroker,
@@ -163,7 +163,7 @@ export class OwnBrokerRegistration {
         log?.info({ nodeId: broker.id, epoch, incarnationId, leaseId: session.leaseId }, 'broker registered in etcd');
         return new OwnBrokerRegistration(client, key, session, { ...broker, incarnationId, epoch, leaseId: session.leaseId, wantShutDown: false });
       }
-      const existing = (res as ITxnResponse & { responses?: { response_range?: { kvs: IKeyValue[] } }[] }).responses?.[0]?.response_range?.kvs[0];
+      const existing = res.responses[0]?.response_range?.kvs[0];
       if (existing && existing.lease === session.leaseId) {
         // Our own key: an earlier attempt succeeded but its answer was lost.
         const mine = parseLiveBroker(existing);
@@ -218,8 +218,8 @@ export class OwnBrokerRegistration {
  * Resolves when `key` changes after `revision`, or after `maxWaitMs`; the
  * caller re-checks either way, so a missed event costs at most one wait.
  */
-async function waitForChange(client: Etcd3, key: Buffer, revision: number, maxWaitMs: number): Promise<void> {
-  const watcher = client.watch().key(key).startRevision(String(revision + 1)).watcher();
+async function waitForChange(client: EtcdClient, key: Buffer, revision: number, maxWaitMs: number): Promise<void> {
+  const watcher = client.watch({ key, start_revision: revision + 1 });
   let cancelledByEtcd = false;
   try {
     await new Promise<void>((resolve) => {
@@ -233,7 +233,7 @@ async function waitForChange(client: Etcd3, key: Buffer, revision: number, maxWa
         if (res.events.length > 0) done();
       });
       watcher.on('error', () => {
-        cancelledByEtcd = true; // etcd3 has dropped it already
+        cancelledByEtcd = true; // the watch is over already
         done();
       });
     });

@@ -14,7 +14,8 @@
  * history the watch needed) the change is the difference between what was
  * known and what etcd holds now.
  */
-import type { Etcd3, IEvent } from 'etcd3';
+import type { EtcdClient } from './etcd-client';
+import type { IEvent } from './etcd-messages';
 import type { Logger } from '../../logger';
 import { type LiveBroker, parseLiveBroker } from './broker-registration';
 import type { EtcdKeys } from './etcd-keys';
@@ -44,7 +45,7 @@ export class BrokerRegistry {
   ) {}
 
   /** Reads the live brokers and follows them. */
-  static async start(client: Etcd3, keys: EtcdKeys, log: Logger | null = null): Promise<BrokerRegistry> {
+  static async start(client: EtcdClient, keys: EtcdKeys, log: Logger | null = null): Promise<BrokerRegistry> {
     const registry = new BrokerRegistry(keys, log);
     registry.watch = await PrefixWatch.start(client, {
       name: 'broker registry',

@@ -29,10 +29,10 @@
  * resigned). If its key is deleted while its session still stands (someone
  * removed it), it stands again, at the back of the line.
  */
-import { CompareResult, CompareTarget, type Etcd3, type IEvent, type IKeyValue } from 'etcd3';
+import { CompareResult, CompareTarget, type IEvent, type IKeyValue } from './etcd-messages';
 import type { Logger } from '../../logger';
 import type { ControllerFence } from './controller-fence';
-import { describeEtcdError, isLeaseNotFoundError } from './etcd-client';
+import { describeEtcdError, type EtcdClient, isLeaseNotFoundError } from './etcd-client';
 import type { EtcdKeys } from './etcd-keys';
 import { prefixRangeEnd } from './etcd-keys';
 import { readRange } from './etcd-range';
@@ -49,7 +49,7 @@ interface Candidate {
 }
 
 export interface ControllerElectionOptions {
-  readonly client: Etcd3;
+  readonly client: EtcdClient;
   readonly keys: EtcdKeys;
   /** This broker's node.id. */
   readonly nodeId: number;
@@ -62,7 +62,7 @@ export type ControllerChangeListener = (controllerId: number, epoch: number) => 
 export type FenceListener = (fence: ControllerFence) => void;
 
 export class ControllerElection {
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly keys: EtcdKeys;
   private readonly log: Logger | null;
   private readonly candidates = new Map<string, Candidate>();

@@ -12,7 +12,7 @@
  * (Kafka's controller epoch, as ZooKeeper's controller_epoch or KRaft's
  * leader epoch).
  */
-import { CompareResult, CompareTarget, type ICompare } from 'etcd3';
+import { CompareResult, CompareTarget, type ICompare } from './etcd-messages';
 
 export interface ControllerFence {
   /** The controller's node.id. */

@@ -16,13 +16,13 @@
  * broker of the cluster (a create-only transaction, so two first brokers
  * agree).
  */
-import { CompareResult, CompareTarget, type Etcd3 } from 'etcd3';
+import { CompareResult, CompareTarget } from './etcd-messages';
 import type { Logger } from '../../logger';
 import { BrokerRegistry } from './broker-registry';
 import { type BrokerDescription, type LiveBroker, OwnBrokerRegistration } from './broker-registration';
 import { ControllerElection, NO_CONTROLLER } from './controller-election';
 import type { ControllerFence } from './controller-fence';
-import { connectEtcd, describeEtcdError } from './etcd-client';
+import { connectEtcd, describeEtcdError, type EtcdClient } from './etcd-client';
 import { EtcdKeys } from './etcd-keys';
 import { EtcdMetadataStore, METADATA_RECORD_CODEC } from './etcd-metadata-store';
 import { EtcdSession } from './etcd-session';
@@ -52,7 +52,7 @@ export class EtcdClusterMember {
 
   private constructor(
     private readonly options: EtcdClusterMemberOptions,
-    private readonly client: Etcd3,
+    private readonly client: EtcdClient,
     readonly keys: EtcdKeys,
     private session: EtcdSession,
     readonly registry: BrokerRegistry,
@@ -236,7 +236,7 @@ export class EtcdClusterMember {
 }
 
 /** The cluster's id: etcd's `cluster.id`, created by the first broker that finds none. */
-async function clusterIdOf(client: Etcd3, keys: EtcdKeys): Promise<string> {
+async function clusterIdOf(client: EtcdClient, keys: EtcdKeys): Promise<string> {
   const proposed = randomKafkaUuid();
   const res = await client.kv.txn({
     compare: [{ key: keys.clusterId, target: CompareTarget.Create, result: CompareResult.Equal, create_revision: 0 }],
@@ -244,8 +244,7 @@ async function clusterIdOf(client: Etcd3, keys: EtcdKeys): Promise<string> {
     failure: [{ request_range: { key: keys.clusterId } }],
   });
   if (res.succeeded) return proposed;
-  const responses = (res as typeof res & { responses?: { response_range?: { kvs: { value: Buffer }[] } }[] }).responses;
-  const kv = responses?.[0]?.response_range?.kvs[0];
+  const kv = res.responses[0]?.response_range?.kvs[0];
   if (!kv) throw new Error('etcd holds no cluster.id although creating it failed');
   return kv.value.toString();
 }

@@ -1,4 +1,4 @@
-import type { Etcd3 } from 'etcd3';
+import type { EtcdClient as Etcd3 } from './etcd-client';
 import type { ControllerFence } from './controller-fence';
 import { NotControllerError } from './controller-fence';
 import type { EtcdKeys } from './etcd-keys';

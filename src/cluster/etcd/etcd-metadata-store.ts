@@ -44,7 +44,8 @@
  * operator's setting: compaction is etcd-wide and other tenants share it);
  * this store never compacts, and copes when etcd does.
  */
-import { CompareResult, CompareTarget, type Etcd3, type ICompare, type IEvent, type IKeyValue, type ITxnResponse } from 'etcd3';
+import type { EtcdClient } from './etcd-client';
+import { CompareResult, CompareTarget, type ICompare, type IEvent, type IKeyValue, type ITxnResponse } from './etcd-messages';
 import type { Logger } from '../../logger';
 import { type ControllerFence, fenceCompare, NotControllerError } from './controller-fence';
 import type { EtcdKeys } from './etcd-keys';
@@ -85,7 +86,7 @@ export const METADATA_RECORD_CODEC: MetadataRecordCodec<MetadataRecord> = {
 };
 
 export interface EtcdMetadataStoreOptions<R> {
-  readonly client: Etcd3;
+  readonly client: EtcdClient;
   readonly keys: EtcdKeys;
   readonly codec: MetadataRecordCodec<R>;
   /** The standing controller's fence when this broker is the controller, else null. */
@@ -110,7 +111,7 @@ interface Waiter {
 }
 
 export class EtcdMetadataStore<R> implements MetadataStore<R> {
-  private readonly client: Etcd3;
+  private readonly client: EtcdClient;
   private readonly keys: EtcdKeys;
   private readonly codec: MetadataRecordCodec<R>;
   private readonly maxEntryBytes: number;
@@ -353,10 +354,9 @@ export class EtcdMetadataStore<R> implements MetadataStore<R> {
   }
 }
 
-/** The first key of the `index`th range in a transaction's responses (etcd3's typings omit `responses`). */
+/** The first key of the `index`th range in a transaction's responses. */
 function rangeResult(res: ITxnResponse, index: number): IKeyValue | undefined {
-  const responses = (res as ITxnResponse & { responses?: { response_range?: { kvs: IKeyValue[] } }[] }).responses;
-  return responses?.[index]?.response_range?.kvs[0];
+  return res.responses[index]?.response_range?.kvs[0];
 }
 
 function parsePointer(value: Buffer): SnapshotPointer {

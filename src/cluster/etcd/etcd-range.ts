@@ -4,7 +4,8 @@
  * one gRPC message, and pinning every page to the first page's revision
  * keeps the whole read consistent.
  */
-import type { Etcd3, IKeyValue } from 'etcd3';
+import type { EtcdClient } from './etcd-client';
+import type { IKeyValue } from './etcd-messages';
 
 const PAGE_KEYS = 256;
 
@@ -15,7 +16,7 @@ export interface RangeRead {
 }
 
 /** All keys in [start, end) at `revision` (the current one when omitted), in key order. */
-export async function readRange(client: Etcd3, start: Buffer, end: Buffer, revision?: number): Promise<RangeRead> {
+export async function readRange(client: EtcdClient, start: Buffer, end: Buffer, revision?: number): Promise<RangeRead> {
   const kvs: IKeyValue[] = [];
   let from = start;
   let at = revision;
@@ -30,7 +31,7 @@ export async function readRange(client: Etcd3, start: Buffer, end: Buffer, revis
 }
 
 /** One key at `revision` (current when omitted), or null. */
-export async function readKey(client: Etcd3, key: Buffer, revision?: number): Promise<RangeRead & { kv: IKeyValue | null }> {
+export async function readKey(client: EtcdClient, key: Buffer, revision?: number): Promise<RangeRead & { kv: IKeyValue | null }> {
   const res = await client.kv.range({ key, ...(revision !== undefined ? { revision } : {}) });
   return { kvs: res.kvs, kv: res.kvs[0] ?? null, revision: Number(res.header.revision) };
 }

@@ -51,9 +51,8 @@
  * reacting promptly (they fire from a timer, so after a SIGSTOP they may
  * run after other queued work: check `isAlive()`, do not rely on them).
  */
-import type { Etcd3 } from 'etcd3';
 import type { Logger } from '../../logger';
-import { describeEtcdError } from './etcd-client';
+import { describeEtcdError, type EtcdClient } from './etcd-client';
 import { LeaseKeepAlive } from './lease-keepalive';
 import { LeaseKeepAliveThread } from './lease-keepalive-thread';
 import { monotonicMs } from '../../time/monotonic-clock';
@@ -90,7 +89,7 @@ export class EtcdSession {
   private expiryTimer: NodeJS.Timeout | null = null;
 
   private constructor(
-    private readonly client: Etcd3,
+    private readonly client: EtcdClient,
     /** etcd's lease id (int64, as a decimal string). */
     readonly leaseId: string,
     /** The TTL etcd granted, in ms (it may raise what was asked). */
@@ -104,7 +103,7 @@ export class EtcdSession {
   }
 
   /** Grants a lease and starts renewing it. */
-  static async open(client: Etcd3, options: EtcdSessionOptions): Promise<EtcdSession> {
+  static async open(client: EtcdClient, options: EtcdSessionOptions): Promise<EtcdSession> {
     const now = options.now ?? monotonicMs;
     const ttlSeconds = Math.max(1, Math.ceil(options.sessionTimeoutMs / 1000));
     const sentAt = now();

@@ -1,7 +1,7 @@
 /**
  * The thread that renews a broker's etcd lease (see lease-keepalive-thread.ts):
  * its own etcd connection (the keepalive call alone, lease-keepalive-grpc.ts,
- * not the etcd3 client), the renewal loop, and the deadline published in
+ * not the whole client), the renewal loop, and the deadline published in
  * the shared slot (only ever raised, with a compare-and-swap, so a late
  * answer to an older renewal never lowers it).
  */
@@ -37,7 +37,7 @@ const keepAlive = new LeaseKeepAlive({
   now: monotonicMs,
   onRenewed: raiseDeadline,
   onLost: (reason) => post({ type: 'lost', reason }),
-  // As etcd-client's describeEtcdError, which this thread does not load (it imports etcd3).
+  // As etcd-client's describeEtcdError, which this thread does not load.
   debug: (message, err) => post({ type: 'debug', message, err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) }),
   // This thread lives until the broker terminates it.
   timerKeepsThreadAlive: true,

@@ -19,9 +19,9 @@ export interface KeepAliveAnswer {
 
 /**
  * One LeaseKeepAlive call: renewals written, answers in order as 'data',
- * until 'error' or 'end'. The etcd3 client's stream is one (on the broker's
- * event loop, which has that client anyway); lease-keepalive-grpc.ts's is
- * the other (in the renewing thread, which has no need of the rest).
+ * until 'error' or 'end': lease-keepalive-grpc.ts's, whether renewals run
+ * on the broker's event loop (through the etcd client) or in the renewing
+ * thread.
  */
 export interface KeepAliveStream {
   write(request: { ID: string }): void;

@@ -5,12 +5,12 @@
  * store, the broker registry, the controller election) is one of these.
  *
  * How it survives:
- * - the watch stream breaks (etcd restarted, connection lost, etcd3's
- *   stream ended): the watch is re-created from the revision after the last
+ * - the watch stream breaks (etcd restarted, connection lost, etcd ended
+ *   the call): the watch is re-created from the revision after the last
  *   event delivered, after a short backoff (100 ms doubling to 1 s), so no
- *   event is lost or delivered twice. (etcd3 can resume a watch itself, but
- *   from the revision in the last response header, which during a catch-up
- *   can be ahead of the events actually sent; so we resume ourselves.)
+ *   event is lost or delivered twice. (Resuming from the revision in the
+ *   last response header would not do: during a catch-up it can be ahead of
+ *   the events actually sent.)
  * - etcd no longer has that revision (compacted), or cancels the watch for
  *   any other reason: the caller's `load` reads the whole state again at
  *   the current revision, and the watch restarts after it. The caller
@@ -18,9 +18,10 @@
  * Events of one revision (one transaction) always arrive together: etcd
  * never splits a revision across watch responses unless asked to fragment.
  */
-import { type Etcd3, FilterType, type IEvent, type IWatchResponse, type Watcher } from 'etcd3';
+import { FilterType, type IEvent, type IWatchResponse } from './etcd-messages';
+import type { EtcdWatch } from './etcd-watch';
 import type { Logger } from '../../logger';
-import { describeEtcdError } from './etcd-client';
+import { describeEtcdError, type EtcdClient } from './etcd-client';
 import { prefixRangeEnd } from './etcd-keys';
 
 export interface PrefixWatchOptions {
@@ -45,7 +46,7 @@ const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 1000;
 
 export class PrefixWatch {
-  private watcher: Watcher | null = null;
+  private watcher: EtcdWatch | null = null;
   /** The revision of the last event delivered (or of the last load). */
   private revision = 0;
   private closed = false;
@@ -54,14 +55,14 @@ export class PrefixWatch {
   private readonly log: Logger | null;
 
   private constructor(
-    private readonly client: Etcd3,
+    private readonly client: EtcdClient,
     private readonly options: PrefixWatchOptions,
   ) {
     this.log = options.log ?? null;
   }
 
   /** Loads (retrying until etcd answers) and starts following. */
-  static async start(client: Etcd3, options: PrefixWatchOptions): Promise<PrefixWatch> {
+  static async start(client: EtcdClient, options: PrefixWatchOptions): Promise<PrefixWatch> {
     const watch = new PrefixWatch(client, options);
     watch.revision = await options.load();
     watch.watchFrom(watch.revision + 1);
@@ -86,12 +87,12 @@ export class PrefixWatch {
 
   private watchFrom(startRevision: number): void {
     if (this.closed) return;
-    const watcher = this.client
-      .watch()
-      .inRange({ start: this.options.prefix, end: prefixRangeEnd(this.options.prefix) })
-      .startRevision(String(startRevision))
-      .watcher();
-    if (this.options.putsOnly) watcher.request.filters = [FilterType.Nodelete];
+    const watcher = this.client.watch({
+      key: this.options.prefix,
+      range_end: prefixRangeEnd(this.options.prefix),
+      start_revision: startRevision,
+      ...(this.options.putsOnly ? { filters: [FilterType.Nodelete] } : {}),
+    });
     this.watcher = watcher;
     watcher.on('connected', () => {
       this.backoffMs = MIN_BACKOFF_MS;
@@ -111,8 +112,7 @@ export class PrefixWatch {
       // A cancelled watch: its history was compacted away (or etcd gave up
       // on it for another reason). Read everything again.
       this.log?.info({ watch: this.options.name, err: describeEtcdError(err) }, 'etcd watch cancelled; reloading');
-      // etcd3 has already forgotten a cancelled watcher: cancelling it again
-      // would ask etcd about a watch id it no longer knows.
+      // The watch is over already: nothing to cancel.
       this.watcher = null;
       this.retry(() => void this.reload());
     });

@@ -4,7 +4,7 @@
  * each other's keys. Without etcd installed, `beforeAll` fails with the
  * message naming Debian's etcd-server package.
  */
-import type { Etcd3 } from 'etcd3';
+import type { EtcdClient } from '../etcd-client';
 import { type RunningEtcd, startEtcd } from '../../../testing/etcd-server';
 import { connectEtcd } from '../etcd-client';
 import { EtcdKeys } from '../etcd-keys';
@@ -13,7 +13,7 @@ export interface EtcdFixture {
   /** The running etcd (valid inside tests). */
   readonly etcd: RunningEtcd;
   /** A new client, closed after the test. */
-  client(endpoints?: readonly string[]): Etcd3;
+  client(endpoints?: readonly string[]): EtcdClient;
   /** A key layout under a prefix of this test's own. */
   keys(): EtcdKeys;
   /** Runs at the end of the current test (in reverse order), before the clients close. */
@@ -24,7 +24,7 @@ let prefixes = 0;
 
 export function useEtcd(): EtcdFixture {
   let etcd: RunningEtcd | null = null;
-  let clients: Etcd3[] = [];
+  let clients: EtcdClient[] = [];
   let cleanups: (() => unknown)[] = [];
 
   beforeAll(async () => {
