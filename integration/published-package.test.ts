@@ -104,11 +104,7 @@ test(
       expect([devOnly, fs.existsSync(path.join(modules, devOnly))]).toEqual([devOnly, false]);
     }
     // No installed package has an install step (npm 11 would skip it unless
-    // approved, and it would need the compiler this machine lacks). One
-    // exception, matched to the letter: protobufjs 7 (under @grpc, which the
-    // etcd client uses) has a postinstall that only prints a warning about
-    // its dependents' version ranges; it builds nothing and may be skipped.
-    const harmless = new Map([['protobufjs', 'node scripts/postinstall']]);
+    // approved, and it would need the compiler this machine lacks).
     const withInstallScripts: string[] = [];
     const visit = (dir: string): void => {
       for (const entry of fs.readdirSync(dir)) {
@@ -121,8 +117,7 @@ test(
         const manifest = path.join(full, 'package.json');
         if (!fs.existsSync(manifest)) continue;
         const scripts = (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-        const onlyHarmless = !scripts['preinstall'] && !scripts['install'] && scripts['postinstall'] === harmless.get(entry);
-        if ((scripts['preinstall'] || scripts['install'] || scripts['postinstall']) && !onlyHarmless) withInstallScripts.push(entry);
+        if (scripts['preinstall'] || scripts['install'] || scripts['postinstall']) withInstallScripts.push(entry);
         if (fs.existsSync(path.join(full, 'node_modules'))) visit(path.join(full, 'node_modules'));
       }
     };
