@@ -5,17 +5,9 @@ import { EtcdGrpcConnection } from './etcd-grpc-connection';
 import { RangeRequest, RangeResponse } from './etcd-messages';
 import { EtcdWatch } from './etcd-watch';
 import { eventually, useEtcd } from './test-support/etcd-fixture';
+import { freePort } from '../../testing/etcd-server';
 
 const fx = useEtcd();
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A TCP server that accepts connections and never says a word (a frozen host). */
 async function silentServer(): Promise<string> {
@@ -80,14 +72,14 @@ describe('EtcdGrpcConnection', () => {
   });
 
   it('opens its connection to the next endpoint when one refuses, the call going through', async () => {
-    const client = connectEtcd({ endpoints: [`http://127.0.0.1:${await closedPort()}`, ...fx.etcd.endpoints], requestTimeoutMs: 3000 });
+    const client = connectEtcd({ endpoints: [`http://127.0.0.1:${await freePort()}`, ...fx.etcd.endpoints], requestTimeoutMs: 3000 });
     fx.defer(() => client.close());
     const res = await client.kv.put({ key: fx.keys().broker(1), value: 'v' });
     expect(Number(res.header.revision)).toBeGreaterThan(0);
   });
 
   it('says which endpoints it could not reach when none answers', async () => {
-    const bad = `http://127.0.0.1:${await closedPort()}`;
+    const bad = `http://127.0.0.1:${await freePort()}`;
     const client = connectEtcd({ endpoints: [bad], requestTimeoutMs: 3000 });
     fx.defer(() => client.close());
     await expect(client.kv.range({ key: 'k' })).rejects.toThrow(/could not connect to etcd.*ECONNREFUSED/);

@@ -1,7 +1,7 @@
-import * as net from 'node:net';
 import type { KeepAliveAnswer, KeepAliveStream } from './lease-keepalive';
 import { GrpcLeaseKeepAlive, decodeKeepAliveResponse, encodeKeepAliveRequest } from './lease-keepalive-grpc';
 import { useEtcd } from './test-support/etcd-fixture';
+import { freePort } from '../../testing/etcd-server';
 
 const fx = useEtcd();
 
@@ -12,15 +12,6 @@ function nextEvent(stream: KeepAliveStream): Promise<{ answer?: KeepAliveAnswer;
     stream.on('error', (error) => resolve({ error }));
     stream.on('end', () => resolve({ end: true }));
   });
-}
-
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 describe('LeaseKeepAlive messages', () => {
@@ -73,7 +64,7 @@ describe('GrpcLeaseKeepAlive against a real etcd', () => {
   it('reports an endpoint it cannot reach as an error, and opens the next stream on the next endpoint', async () => {
     const client = fx.client();
     const { ID } = await client.leaseClient.leaseGrant({ TTL: 7 });
-    const keepAlive = new GrpcLeaseKeepAlive([`http://127.0.0.1:${await closedPort()}`, ...fx.etcd.endpoints]);
+    const keepAlive = new GrpcLeaseKeepAlive([`http://127.0.0.1:${await freePort()}`, ...fx.etcd.endpoints]);
 
     const refused = await keepAlive.open();
     fx.defer(() => refused.cancel());
